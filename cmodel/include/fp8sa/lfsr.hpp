@@ -1,0 +1,35 @@
+// fp8sa LFSR model (docs/numerics.md section 7): Fibonacci LFSR, XAPP052
+// taps, R steps per draw. Independent of the RTL.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace fp8sa {
+
+class Lfsr {
+ public:
+  // width in [4, 32]; draw_bits in [2, width]; seed non-zero in the low
+  // `width` bits. Throws std::invalid_argument otherwise.
+  Lfsr(int width = 32, int draw_bits = 16, uint64_t seed = 1);
+
+  // Tap positions (1-based, XAPP052) for a width in [4, 32]; throws otherwise.
+  static const std::vector<int>& taps(int width);
+
+  void seed(uint64_t s);              // throws on zero
+  void step();                        // one shift
+  uint32_t peek() const;              // the next draw, without consuming it
+  uint32_t draw();                    // advance draw_bits steps, return low draw_bits bits
+  uint32_t state() const { return state_; }
+  int width() const { return width_; }
+  int draw_bits() const { return draw_bits_; }
+
+ private:
+  uint32_t advance(uint32_t s, int steps) const;
+  int width_;
+  int draw_bits_;
+  uint32_t tap_mask_;  // bit (t-1) set for each tap t
+  uint32_t state_;
+};
+
+}  // namespace fp8sa

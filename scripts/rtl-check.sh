@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# RTL portability checks: lint (Verilator -Wall), Icarus (-g2005) and Yosys.
+# usage: scripts/rtl-check.sh lint|iverilog|yosys|all
+# Every module in rtl/ is checked as a top, plus the parameter sets below
+# (named configurations of the numerics units). Exit 1 on any warning/error.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+RTL_FILES=$(ls rtl/*.v)
+TOPS=$(for f in $RTL_FILES; do basename "$f" .v; done)
+# Non-default parameter sets for the parameterised numerics units.
+PARAM_SETS=(
+  "fp8sa_mac_pe -GACC_EXP_W=5 -GACC_MAN_W=10"
+  "fp8sa_mac_pe -GACC_EXP_W=8 -GACC_MAN_W=15 -GSR_BITS=8 -GLFSR_W=16"
+  "fp8sa_mac_pe -GACC_EXP_W=8 -GACC_MAN_W=7 -GSR_BITS=2 -GLFSR_W=4"
+  "fp8sa_mac_pe -GACC_EXP_W=4 -GACC_MAN_W=2 -GSR_BITS=24"
+  "fp8sa_quantizer -GACC_EXP_W=5 -GACC_MAN_W=10"
+  "fp8sa_quantizer -GACC_EXP_W=8 -GACC_MAN_W=7 -GSR_BITS=2"
+)
+
+fail=0
+step() { printf '%-10s %s\n' "$1" "$2"; }
+
+do_lint() {
+  local out
+  for t in $TOPS; do
+    out=$(verilator --lint-only -Wall -Irtl --top-module "$t" $RTL_FILES 2>&1)
+    if [ -n "$out" ]; then echo "$out"; step lint "$t: FAIL"; fail=1; else step lint "$t: clean"; fi
+  done
+  for ps in "${PARAM_SETS[@]}"; do
+    set -- $ps
+    local top=$1; shift
+    out=$(verilator --lint-only -Wall -Irtl --top-module "$top" "$@" $RTL_FILES 2>&1)
+    if [ -n "$out" ]; then echo "$out"; step lint "$ps: FAIL"; fail=1; else step lint "$ps: clean"; fi
+  done
+}
+
+do_iverilog() {
+  local out
+  for t in $TOPS; do
+    out=$(iverilog -g2005 -Wall -Irtl -s "$t" -o /dev/null $RTL_FILES 2>&1)
+    if [ -n "$out" ]; then echo "$out"; step iverilog "$t: FAIL"; fail=1; else step iverilog "$t: clean"; fi
+  done
+}
+
+do_yosys() {
+  local out
+  for t in fp8sa_mac_pe fp8sa_quantizer fp8sa_fadd fp8sa_lfsr; do
+    out=$(yosys -q -p "read_verilog -Irtl $RTL_FILES; hierarchy -check -top $t; synth -top $t; check -assert" 2>&1)
+    if [ $? -ne 0 ] || echo "$out" | grep -qiE 'warning|error'; then
+      echo "$out"; step yosys "$t: FAIL"; fail=1
+    else
+      step yosys "$t: synthesized"
+    fi
+  done
+}
+
+case "${1:-all}" in
+  lint) do_lint ;;
+  iverilog) do_iverilog ;;
+  yosys) do_yosys ;;
+  all) do_lint; do_iverilog; do_yosys ;;
+  *) echo "usage: $0 lint|iverilog|yosys|all" >&2; exit 2 ;;
+esac
+[ "$fail" -eq 0 ] && echo "rtl-check ${1:-all}: OK" || echo "rtl-check ${1:-all}: FAILED"
+exit "$fail"

@@ -1,0 +1,270 @@
+// Glue between the Verilated numerics units and the rtl_units.hpp classes.
+#include "rtl_units.hpp"
+
+#include <stdexcept>
+
+#include "verilated.h"
+
+#include "Vfadd_e8m23.h"
+#include "Vlfsr_w12_r5.h"
+#include "Vlfsr_w32_r16.h"
+#include "Vmac_e5m10.h"
+#include "Vmac_e6m9.h"
+#include "Vmac_e8m10.h"
+#include "Vmac_e8m15.h"
+#include "Vmac_e8m23.h"
+#include "Vmac_e8m23_sr4.h"
+#include "Vmac_e8m7.h"
+#include "Vpe_e8m15.h"
+#include "Vpe_e8m23.h"
+#include "Vquant_e5m10.h"
+#include "Vquant_e8m23.h"
+
+namespace fp8sa::rtl {
+namespace {
+
+// Owns a context and a model; finalizes the model on destruction.
+template <class V>
+struct Holder {
+  std::unique_ptr<VerilatedContext> ctx;
+  std::unique_ptr<V> top;
+  Holder() : ctx(std::make_unique<VerilatedContext>()) {
+    ctx->fatalOnError(false);  // a simulation-only check must not abort the test binary
+    top = std::make_unique<V>(ctx.get(), "top");
+  }
+  ~Holder() { top->final(); }
+};
+
+template <class V>
+class MacImpl final : public Mac {
+ public:
+  MacImpl(AccFormat fmt, int sr_bits) : fmt_(fmt), sr_bits_(sr_bits) {}
+  OpResult mac(uint32_t acc, uint8_t a, Fp8Format fa, uint8_t b, Fp8Format fb, Round rnd,
+               uint32_t rand) override {
+    return mac_code(acc, a, fa, b, fb, static_cast<unsigned>(rnd), rand);
+  }
+  OpResult mac_code(uint32_t acc, uint8_t a, Fp8Format fa, uint8_t b, Fp8Format fb,
+                    unsigned rnd_code, uint32_t rand) override {
+    V& t = *h_.top;
+    t.acc_i = acc;
+    t.a_i = a;
+    t.fmt_a_i = static_cast<uint8_t>(fa);
+    t.b_i = b;
+    t.fmt_b_i = static_cast<uint8_t>(fb);
+    t.rnd_i = static_cast<uint8_t>(rnd_code & 3u);
+    t.rand_i = rand & sr_mask();
+    t.eval();
+    return {static_cast<uint32_t>(t.acc_o), static_cast<uint8_t>(t.flags_o)};
+  }
+  AccFormat format() const override { return fmt_; }
+  int sr_bits() const override { return sr_bits_; }
+
+ private:
+  uint32_t sr_mask() const { return sr_bits_ >= 32 ? ~0u : ((1u << sr_bits_) - 1u); }
+  Holder<V> h_;
+  AccFormat fmt_;
+  int sr_bits_;
+};
+
+template <class V>
+class FaddImpl final : public Fadd {
+ public:
+  explicit FaddImpl(AccFormat fmt) : fmt_(fmt) {}
+  OpResult add(uint32_t x, uint32_t y, Round rnd, uint32_t rand) override {
+    V& t = *h_.top;
+    t.a_i = x;
+    t.b_i = y;
+    t.rnd_i = static_cast<uint8_t>(rnd);
+    t.rand_i = rand & 0xFFFFu;
+    t.eval();
+    return {static_cast<uint32_t>(t.sum_o), static_cast<uint8_t>(t.flags_o)};
+  }
+  AccFormat format() const override { return fmt_; }
+
+ private:
+  Holder<V> h_;
+  AccFormat fmt_;
+};
+
+template <class V>
+class QuantImpl final : public Quantizer {
+ public:
+  explicit QuantImpl(AccFormat fmt) : fmt_(fmt) {}
+  OpResult quantize(uint32_t acc, OutFormat out, Round rnd, bool sat, int scale,
+                    uint32_t rand) override {
+    return quantize_code(acc, static_cast<unsigned>(out), static_cast<unsigned>(rnd), sat, scale,
+                         rand);
+  }
+  OpResult quantize_code(uint32_t acc, unsigned out_code, unsigned rnd_code, bool sat, int scale,
+                         uint32_t rand) override {
+    if (scale < -64 || scale > 63) throw std::invalid_argument("rtl quantizer: scale out of [-64, 63]");
+    V& t = *h_.top;
+    t.acc_i = acc;
+    t.out_fmt_i = static_cast<uint8_t>(out_code & 7u);
+    t.rnd_i = static_cast<uint8_t>(rnd_code & 3u);
+    t.sat_i = sat ? 1 : 0;
+    t.scale_i = static_cast<uint8_t>(static_cast<unsigned>(scale) & 0x7Fu);
+    t.rand_i = rand & 0xFFFFu;
+    t.eval();
+    return {static_cast<uint32_t>(t.q_o), static_cast<uint8_t>(t.flags_o)};
+  }
+  AccFormat format() const override { return fmt_; }
+
+ private:
+  Holder<V> h_;
+  AccFormat fmt_;
+};
+
+template <class V>
+class LfsrImpl final : public Lfsr {
+ public:
+  LfsrImpl(int width, int draw_bits, uint32_t seed) : w_(width), r_(draw_bits), seed_(seed) {
+    reset();
+  }
+  void reset() override {
+    V& t = *h_.top;
+    t.clk_i = 0;
+    t.advance_i = 0;
+    t.seed_load_i = 0;
+    t.seed_i = 0;
+    t.rst_ni = 0;
+    t.eval();
+    t.rst_ni = 1;
+    t.eval();
+  }
+  uint32_t rand() override { h_.top->eval(); return static_cast<uint32_t>(h_.top->rand_o); }
+  uint32_t state() override { h_.top->eval(); return static_cast<uint32_t>(h_.top->state_o); }
+  void clock(bool advance, bool seed_load, uint32_t seed) override {
+    V& t = *h_.top;
+    t.advance_i = advance ? 1 : 0;
+    t.seed_load_i = seed_load ? 1 : 0;
+    t.seed_i = seed;
+    t.clk_i = 0;
+    t.eval();
+    t.clk_i = 1;
+    t.eval();
+    t.clk_i = 0;
+    t.advance_i = 0;
+    t.seed_load_i = 0;
+    t.eval();
+  }
+  int width() const override { return w_; }
+  int draw_bits() const override { return r_; }
+  uint32_t reset_seed() const override { return seed_; }
+
+ private:
+  Holder<V> h_;
+  int w_, r_;
+  uint32_t seed_;
+};
+
+template <class V>
+class MacPeImpl final : public MacPe {
+ public:
+  MacPeImpl(AccFormat fmt, int sr_bits, int lfsr_w, uint32_t seed)
+      : fmt_(fmt), sr_bits_(sr_bits), lfsr_w_(lfsr_w), seed_(seed) {
+    reset();
+  }
+  void reset() override {
+    V& t = *h_.top;
+    drive(PeInputs{});
+    t.clk_i = 0;
+    t.rst_ni = 0;
+    t.eval();
+    t.rst_ni = 1;
+    t.eval();
+  }
+  void clock(const PeInputs& in) override {
+    V& t = *h_.top;
+    t.clk_i = 0;
+    drive(in);
+    t.eval();
+    t.clk_i = 1;
+    t.eval();
+    t.clk_i = 0;
+    t.eval();
+  }
+  uint32_t acc() override { return static_cast<uint32_t>(h_.top->acc_o); }
+  uint8_t flags() override { return static_cast<uint8_t>(h_.top->flags_o); }
+  AccFormat format() const override { return fmt_; }
+  int sr_bits() const override { return sr_bits_; }
+  int lfsr_w() const override { return lfsr_w_; }
+  uint32_t reset_seed() const override { return seed_; }
+
+ private:
+  void drive(const PeInputs& in) {
+    V& t = *h_.top;
+    t.en_i = in.en;
+    t.clr_i = in.clr;
+    t.init_i = in.init;
+    t.a_i = in.a;
+    t.fmt_a_i = static_cast<uint8_t>(in.fmt_a);
+    t.b_i = in.b;
+    t.fmt_b_i = static_cast<uint8_t>(in.fmt_b);
+    t.rnd_i = static_cast<uint8_t>(in.rnd & 3u);
+    t.seed_load_i = in.seed_load;
+    t.seed_i = in.seed;
+  }
+  Holder<V> h_;
+  AccFormat fmt_;
+  int sr_bits_, lfsr_w_;
+  uint32_t seed_;
+};
+
+std::string cfg_name(AccFormat f, int sr) { return f.name() + "/sr" + std::to_string(sr); }
+
+[[noreturn]] void not_built(const std::string& unit, const std::string& want,
+                            const std::vector<std::string>& have) {
+  std::string list;
+  for (const auto& h : have) list += (list.empty() ? "" : ", ") + h;
+  throw std::invalid_argument("rtl " + unit + ": configuration " + want +
+                              " is not Verilated (built: " + list +
+                              "; add it in sim/CMakeLists.txt)");
+}
+
+}  // namespace
+
+std::vector<std::string> mac_configs() {
+  return {"e8m23/sr16", "e8m15/sr16", "e8m10/sr16", "e8m7/sr16",
+          "e6m9/sr16",  "e5m10/sr16", "e8m23/sr4"};
+}
+
+std::unique_ptr<Mac> make_mac(AccFormat f, int sr) {
+  const std::string n = cfg_name(f, sr);
+  if (n == "e8m23/sr16") return std::make_unique<MacImpl<Vmac_e8m23>>(f, sr);
+  if (n == "e8m15/sr16") return std::make_unique<MacImpl<Vmac_e8m15>>(f, sr);
+  if (n == "e8m10/sr16") return std::make_unique<MacImpl<Vmac_e8m10>>(f, sr);
+  if (n == "e8m7/sr16") return std::make_unique<MacImpl<Vmac_e8m7>>(f, sr);
+  if (n == "e6m9/sr16") return std::make_unique<MacImpl<Vmac_e6m9>>(f, sr);
+  if (n == "e5m10/sr16") return std::make_unique<MacImpl<Vmac_e5m10>>(f, sr);
+  if (n == "e8m23/sr4") return std::make_unique<MacImpl<Vmac_e8m23_sr4>>(f, sr);
+  not_built("mac", n, mac_configs());
+}
+
+std::vector<std::string> fadd_configs() { return {"e8m23"}; }
+
+std::unique_ptr<Fadd> make_fadd(AccFormat f) {
+  if (f == kFp32) return std::make_unique<FaddImpl<Vfadd_e8m23>>(f);
+  not_built("fadd", f.name(), fadd_configs());
+}
+
+std::unique_ptr<Quantizer> make_quantizer(AccFormat f) {
+  if (f == kFp32) return std::make_unique<QuantImpl<Vquant_e8m23>>(f);
+  if (f == AccFormat{5, 10}) return std::make_unique<QuantImpl<Vquant_e5m10>>(f);
+  not_built("quantizer", f.name(), {"e8m23", "e5m10"});
+}
+
+std::unique_ptr<Lfsr> make_lfsr(int width, int draw_bits) {
+  if (width == 32 && draw_bits == 16) return std::make_unique<LfsrImpl<Vlfsr_w32_r16>>(32, 16, 1u);
+  if (width == 12 && draw_bits == 5) return std::make_unique<LfsrImpl<Vlfsr_w12_r5>>(12, 5, 0xACEu);
+  not_built("lfsr", "w" + std::to_string(width) + "/r" + std::to_string(draw_bits),
+            {"w32/r16", "w12/r5"});
+}
+
+std::unique_ptr<MacPe> make_mac_pe(AccFormat f) {
+  if (f == kFp32) return std::make_unique<MacPeImpl<Vpe_e8m23>>(f, 16, 32, 0xC0FFEE01u);
+  if (f == AccFormat{8, 15}) return std::make_unique<MacPeImpl<Vpe_e8m15>>(f, 8, 16, 0xBEEFu);
+  not_built("mac_pe", f.name(), {"e8m23", "e8m15"});
+}
+
+}  // namespace fp8sa::rtl

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Bad parameters must stop elaboration in Verilator, Icarus and Yosys with a
+# message that names the problem (an instantiated module fp8sa_param_error_*).
+# usage: param_errors.sh RTL_DIR
+set -uo pipefail
+rtl=${1:?usage: param_errors.sh RTL_DIR}
+files=$(ls "$rtl"/*.v)
+cases=(
+  "fp8sa_mac_pe ACC_MAN_W 24"
+  "fp8sa_mac_pe ACC_MAN_W 1"
+  "fp8sa_mac_pe ACC_EXP_W 3"
+  "fp8sa_mac_pe ACC_EXP_W 9"
+  "fp8sa_mac_pe SR_BITS 1"
+  "fp8sa_mac_pe SR_BITS 25"
+  "fp8sa_mac_pe LFSR_W 33"
+  "fp8sa_mac_pe SEED 0"
+  "fp8sa_lfsr DRAW_W 33"
+  "fp8sa_lfsr LFSR_W 3"
+  "fp8sa_quantizer ACC_EXP_W 9"
+  "fp8sa_quantizer SR_BITS 1"
+  "fp8sa_fadd ACC_MAN_W 30"
+)
+pass=0; fail=0
+check() {  # tool case-text output rc
+  if [ "$4" -ne 0 ] && grep -q "fp8sa_param_error" <<<"$3"; then
+    pass=$((pass+1))
+  else
+    fail=$((fail+1)); echo "FAIL $1: $2 was accepted or failed without naming the problem:"; echo "$3" | head -5
+  fi
+}
+for c in "${cases[@]}"; do
+  set -- $c; top=$1; p=$2; v=$3
+  out=$(verilator --lint-only -Wall -I"$rtl" --top-module "$top" -G"$p=$v" $files 2>&1); rc=$?
+  check verilator "$top $p=$v" "$out" $rc
+  out=$(iverilog -g2005 -I"$rtl" -s "$top" -P"$top.$p=$v" -o /dev/null $files 2>&1); rc=$?
+  check iverilog "$top $p=$v" "$out" $rc
+  out=$(yosys -q -p "read_verilog -I$rtl $files; chparam -set $p $v $top; hierarchy -check -top $top" 2>&1); rc=$?
+  check yosys "$top $p=$v" "$out" $rc
+done
+echo "${pass} passed, ${fail} failed"
+[ "$fail" -eq 0 ]
