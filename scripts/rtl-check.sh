@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-RTL_FILES=$(ls rtl/*.v)
+RTL_FILES=$(echo rtl/*.v)
 TOPS=$(for f in $RTL_FILES; do basename "$f" .v; done)
 # Non-default parameter sets for the parameterised numerics units.
 PARAM_SETS=(

@@ -23,6 +23,25 @@
 namespace fp8sa::rtl {
 namespace {
 
+// Drives an input port (CData/SData/IData) from a wider integer; the caller
+// has already masked the value to the port's width.
+template <class Port, class Value>
+void set(Port& port, Value v) {
+  port = static_cast<Port>(v);
+}
+
+// An asynchronous active-low reset needs a falling edge that the simulator
+// sees: rst_ni may start at 0, so raise it first.
+template <class V>
+void pulse_reset(V& t) {
+  t.rst_ni = 1;
+  t.eval();
+  t.rst_ni = 0;
+  t.eval();
+  t.rst_ni = 1;
+  t.eval();
+}
+
 // Owns a context and a model; finalizes the model on destruction.
 template <class V>
 struct Holder {
@@ -32,7 +51,14 @@ struct Holder {
     ctx->fatalOnError(false);  // a simulation-only check must not abort the test binary
     top = std::make_unique<V>(ctx.get(), "top");
   }
-  ~Holder() { top->final(); }
+  ~Holder() {
+    // Verilator 5.006 erases the model's scopes through the *thread's* current
+    // context (Verilated::threadContextp()), which is whichever model ran
+    // last and may already be destroyed: point it at our own context first.
+    Verilated::threadContextp(ctx.get());
+    top->final();
+    top.reset();
+  }
 };
 
 template <class V>
@@ -46,13 +72,13 @@ class MacImpl final : public Mac {
   OpResult mac_code(uint32_t acc, uint8_t a, Fp8Format fa, uint8_t b, Fp8Format fb,
                     unsigned rnd_code, uint32_t rand) override {
     V& t = *h_.top;
-    t.acc_i = acc;
-    t.a_i = a;
-    t.fmt_a_i = static_cast<uint8_t>(fa);
-    t.b_i = b;
-    t.fmt_b_i = static_cast<uint8_t>(fb);
-    t.rnd_i = static_cast<uint8_t>(rnd_code & 3u);
-    t.rand_i = rand & sr_mask();
+    set(t.acc_i, acc);
+    set(t.a_i, a);
+    set(t.fmt_a_i, static_cast<uint8_t>(fa));
+    set(t.b_i, b);
+    set(t.fmt_b_i, static_cast<uint8_t>(fb));
+    set(t.rnd_i, static_cast<uint8_t>(rnd_code & 3u));
+    set(t.rand_i, rand & sr_mask());
     t.eval();
     return {static_cast<uint32_t>(t.acc_o), static_cast<uint8_t>(t.flags_o)};
   }
@@ -72,10 +98,10 @@ class FaddImpl final : public Fadd {
   explicit FaddImpl(AccFormat fmt) : fmt_(fmt) {}
   OpResult add(uint32_t x, uint32_t y, Round rnd, uint32_t rand) override {
     V& t = *h_.top;
-    t.a_i = x;
-    t.b_i = y;
-    t.rnd_i = static_cast<uint8_t>(rnd);
-    t.rand_i = rand & 0xFFFFu;
+    set(t.a_i, x);
+    set(t.b_i, y);
+    set(t.rnd_i, static_cast<uint8_t>(rnd));
+    set(t.rand_i, rand & 0xFFFFu);
     t.eval();
     return {static_cast<uint32_t>(t.sum_o), static_cast<uint8_t>(t.flags_o)};
   }
@@ -99,12 +125,12 @@ class QuantImpl final : public Quantizer {
                          uint32_t rand) override {
     if (scale < -64 || scale > 63) throw std::invalid_argument("rtl quantizer: scale out of [-64, 63]");
     V& t = *h_.top;
-    t.acc_i = acc;
-    t.out_fmt_i = static_cast<uint8_t>(out_code & 7u);
-    t.rnd_i = static_cast<uint8_t>(rnd_code & 3u);
-    t.sat_i = sat ? 1 : 0;
-    t.scale_i = static_cast<uint8_t>(static_cast<unsigned>(scale) & 0x7Fu);
-    t.rand_i = rand & 0xFFFFu;
+    set(t.acc_i, acc);
+    set(t.out_fmt_i, static_cast<uint8_t>(out_code & 7u));
+    set(t.rnd_i, static_cast<uint8_t>(rnd_code & 3u));
+    set(t.sat_i, sat ? 1 : 0);
+    set(t.scale_i, static_cast<uint8_t>(static_cast<unsigned>(scale) & 0x7Fu));
+    set(t.rand_i, rand & 0xFFFFu);
     t.eval();
     return {static_cast<uint32_t>(t.q_o), static_cast<uint8_t>(t.flags_o)};
   }
@@ -123,29 +149,26 @@ class LfsrImpl final : public Lfsr {
   }
   void reset() override {
     V& t = *h_.top;
-    t.clk_i = 0;
-    t.advance_i = 0;
-    t.seed_load_i = 0;
-    t.seed_i = 0;
-    t.rst_ni = 0;
-    t.eval();
-    t.rst_ni = 1;
-    t.eval();
+    set(t.clk_i, 0);
+    set(t.advance_i, 0);
+    set(t.seed_load_i, 0);
+    set(t.seed_i, 0);
+    pulse_reset(t);
   }
   uint32_t rand() override { h_.top->eval(); return static_cast<uint32_t>(h_.top->rand_o); }
   uint32_t state() override { h_.top->eval(); return static_cast<uint32_t>(h_.top->state_o); }
   void clock(bool advance, bool seed_load, uint32_t seed) override {
     V& t = *h_.top;
-    t.advance_i = advance ? 1 : 0;
-    t.seed_load_i = seed_load ? 1 : 0;
-    t.seed_i = seed;
-    t.clk_i = 0;
+    set(t.advance_i, advance ? 1 : 0);
+    set(t.seed_load_i, seed_load ? 1 : 0);
+    set(t.seed_i, seed);
+    set(t.clk_i, 0);
     t.eval();
-    t.clk_i = 1;
+    set(t.clk_i, 1);
     t.eval();
-    t.clk_i = 0;
-    t.advance_i = 0;
-    t.seed_load_i = 0;
+    set(t.clk_i, 0);
+    set(t.advance_i, 0);
+    set(t.seed_load_i, 0);
     t.eval();
   }
   int width() const override { return w_; }
@@ -168,20 +191,17 @@ class MacPeImpl final : public MacPe {
   void reset() override {
     V& t = *h_.top;
     drive(PeInputs{});
-    t.clk_i = 0;
-    t.rst_ni = 0;
-    t.eval();
-    t.rst_ni = 1;
-    t.eval();
+    set(t.clk_i, 0);
+    pulse_reset(t);
   }
   void clock(const PeInputs& in) override {
     V& t = *h_.top;
-    t.clk_i = 0;
+    set(t.clk_i, 0);
     drive(in);
     t.eval();
-    t.clk_i = 1;
+    set(t.clk_i, 1);
     t.eval();
-    t.clk_i = 0;
+    set(t.clk_i, 0);
     t.eval();
   }
   uint32_t acc() override { return static_cast<uint32_t>(h_.top->acc_o); }
@@ -194,16 +214,16 @@ class MacPeImpl final : public MacPe {
  private:
   void drive(const PeInputs& in) {
     V& t = *h_.top;
-    t.en_i = in.en;
-    t.clr_i = in.clr;
-    t.init_i = in.init;
-    t.a_i = in.a;
-    t.fmt_a_i = static_cast<uint8_t>(in.fmt_a);
-    t.b_i = in.b;
-    t.fmt_b_i = static_cast<uint8_t>(in.fmt_b);
-    t.rnd_i = static_cast<uint8_t>(in.rnd & 3u);
-    t.seed_load_i = in.seed_load;
-    t.seed_i = in.seed;
+    set(t.en_i, in.en);
+    set(t.clr_i, in.clr);
+    set(t.init_i, in.init);
+    set(t.a_i, in.a);
+    set(t.fmt_a_i, static_cast<uint8_t>(in.fmt_a));
+    set(t.b_i, in.b);
+    set(t.fmt_b_i, static_cast<uint8_t>(in.fmt_b));
+    set(t.rnd_i, static_cast<uint8_t>(in.rnd & 3u));
+    set(t.seed_load_i, in.seed_load);
+    set(t.seed_i, in.seed);
   }
   Holder<V> h_;
   AccFormat fmt_;

@@ -6,7 +6,7 @@
 # is no liberty file, no optimisation for delay and no wiring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RTL_FILES=$(ls rtl/*.v)
+RTL_FILES=$(echo rtl/*.v)
 CONFIGS=(
   "fp8sa_mac_pe|e8m23 sr16 lfsr32|"
   "fp8sa_mac_pe|e8m15 sr8 lfsr16|chparam -set ACC_MAN_W 15 -set SR_BITS 8 -set LFSR_W 16 fp8sa_mac_pe"

@@ -4,7 +4,7 @@
 # usage: param_errors.sh RTL_DIR
 set -uo pipefail
 rtl=${1:?usage: param_errors.sh RTL_DIR}
-files=$(ls "$rtl"/*.v)
+files=$(echo "$rtl"/*.v)
 cases=(
   "fp8sa_mac_pe ACC_MAN_W 24"
   "fp8sa_mac_pe ACC_MAN_W 1"

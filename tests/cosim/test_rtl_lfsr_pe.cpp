@@ -142,6 +142,11 @@ void run_pe(AccFormat af, uint64_t seed, int cycles) {
     mi.seed = in.seed;
     model.clock(mi);
     rep.add();
+    const std::string inputs = "en=" + std::to_string(in.en) + " clr=" + std::to_string(in.clr) +
+                               " init=" + hx(in.init) + " a=" + hx(in.a, 2) + "/" + test::name(in.fmt_a) +
+                               " b=" + hx(in.b, 2) + "/" + test::name(in.fmt_b) +
+                               " rnd=" + std::to_string(in.rnd) + " seed_load=" + std::to_string(in.seed_load);
+    SCOPED_TRACE(inputs);
     ASSERT_EQ(hw->acc(), rp.acc) << af.name() << " seed " << hx(static_cast<uint32_t>(seed)) << " cycle "
                                  << cyc << ": RTL acc vs reference PE";
     ASSERT_EQ(hw->flags(), rp.flags) << af.name() << " cycle " << cyc << ": RTL flags vs reference PE";

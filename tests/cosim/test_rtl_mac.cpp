@@ -15,7 +15,6 @@
 #include "rtl_units.hpp"
 #include "test_util.hpp"
 
-#pragma STDC FENV_ACCESS ON
 
 namespace fp8sa {
 namespace {
@@ -69,8 +68,8 @@ TEST(RtlMac, EveryFp8ProductAllFormatPairsMatchesHostFloat) {
           rep.add();
           if (!same_result(eb, got.bits, ref::kBinary32) || got.flags != ef) {
             if (++failures <= test::kMaxReported)
-              ADD_FAILURE() << test::name(fa) << " 0x" << hx(a, 2) << " x " << test::name(fb)
-                            << " 0x" << hx(b, 2) << ": " << exp_got(eb, ef, got.bits, got.flags);
+              ADD_FAILURE() << test::name(fa) << " " << hx(a, 2) << " x " << test::name(fb)
+                            << " " << hx(b, 2) << ": " << exp_got(eb, ef, got.bits, got.flags);
           }
         }
       }
@@ -133,8 +132,8 @@ TEST(RtlMac, TenMillionRandomMacsMatchFmafWithFlags) {
         if (!same_result(e.bits, g.bits, ref::kBinary32) || e.flags != g.flags) {
           if (fails[t]++ == 0)
             first[t] = "seed " + hx(static_cast<uint32_t>(seed + t)) + " case " + std::to_string(i) +
-                       ": acc " + hx(acc) + " + " + test::name(fa) + " 0x" + hx(a, 2) + " * " +
-                       test::name(fb) + " 0x" + hx(b, 2) + ": " + exp_got(e.bits, e.flags, g.bits, g.flags);
+                       ": acc " + hx(acc) + " + " + test::name(fa) + " " + hx(a, 2) + " * " +
+                       test::name(fb) + " " + hx(b, 2) + ": " + exp_got(e.bits, e.flags, g.bits, g.flags);
         }
       }
     });
@@ -197,8 +196,8 @@ TEST(RtlMac, GenericWidthsMatchMpfrAllModes) {
         if (e.bits != g.bits || e.flags != g.flags) {
           if (++failures <= test::kMaxReported)
             ADD_FAILURE() << af.name() << "/sr" << sr << " " << test::name(rnd) << " u=" << hx(u, 6)
-                          << ": acc " << hx(acc) << " + " << test::name(fa) << " 0x" << hx(a, 2)
-                          << " * " << test::name(fb) << " 0x" << hx(b, 2) << ": "
+                          << ": acc " << hx(acc) << " + " << test::name(fa) << " " << hx(a, 2)
+                          << " * " << test::name(fb) << " " << hx(b, 2) << ": "
                           << exp_got(e.bits, e.flags, g.bits, g.flags);
         }
       }

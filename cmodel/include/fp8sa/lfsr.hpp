@@ -16,7 +16,7 @@ class Lfsr {
   // Tap positions (1-based, XAPP052) for a width in [4, 32]; throws otherwise.
   static const std::vector<int>& taps(int width);
 
-  void seed(uint64_t s);              // throws on zero
+  void seed(uint64_t s);              // uses the low `width` bits; throws when they are zero
   void step();                        // one shift
   uint32_t peek() const;              // the next draw, without consuming it
   uint32_t draw();                    // advance draw_bits steps, return low draw_bits bits
@@ -26,10 +26,14 @@ class Lfsr {
 
  private:
   uint32_t advance(uint32_t s, int steps) const;
+  uint32_t advance_draw(uint32_t s) const;  // draw_bits steps via jump_
   int width_;
   int draw_bits_;
   uint32_t tap_mask_;  // bit (t-1) set for each tap t
   uint32_t state_;
+  // The draw_bits-step map is linear over GF(2): 4 x 256 byte-sliced table,
+  // shared by every Lfsr with the same (width, draw_bits).
+  const uint32_t* jump_;
 };
 
 }  // namespace fp8sa

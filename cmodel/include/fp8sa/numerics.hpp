@@ -3,7 +3,9 @@
 //
 // All values travel as raw bit patterns (uint32_t for accumulator words,
 // uint8_t for FP8, uint16_t for quantizer outputs). Nothing here allocates
-// or uses MPFR: the model must be fast.
+// or uses MPFR: the model must be fast. Accumulator-word inputs use their low
+// width() bits only (as the RTL ports, which are width() bits wide).
+// Invalid enum values (Round code 3, OutFormat 4..7) throw std::invalid_argument.
 #pragma once
 
 #include <cstddef>
@@ -60,7 +62,8 @@ Round round_from_code(unsigned code);
 
 // Exact value of an FP8 code as a double (NaN for NaN codes, +-Inf for E5M2 Inf).
 double fp8_to_double(uint8_t code, Fp8Format fmt);
-// Exact value of an FP8 code as binary32 bits (every FP8 value is exact in binary32).
+// Exact value of an FP8 code as binary32 bits (every FP8 value is exact in
+// binary32). NaN codes give a quiet NaN with the code's sign (0x7FC00000 / 0xFFC00000).
 uint32_t fp8_to_f32_bits(uint8_t code, Fp8Format fmt);
 
 // The accumulator adder (numerics.md sections 4 and 5) for one format.

@@ -1,0 +1,210 @@
+// Format descriptors, FP8 decode, parameter validation and parsers
+// (docs/numerics.md sections 1, 3, 4, 5, 6).
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "fp8sa/numerics.hpp"
+#include "internal.hpp"
+
+namespace fp8sa {
+
+namespace detail {
+
+std::string hex32(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llX", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string lower(const std::string& s) {
+  std::string r = s;
+  for (char& c : r) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return r;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// AccFormat
+// ---------------------------------------------------------------------------
+
+uint32_t AccFormat::canonical_nan() const {
+  return (((1u << exp_bits) - 1u) << man_bits) | (1u << (man_bits - 1));
+}
+
+void AccFormat::validate() const {
+  if (exp_bits < 4 || exp_bits > 8) {
+    throw std::invalid_argument("acc format " + name() + ": exp_bits " + std::to_string(exp_bits) +
+                                " out of range [4, 8]");
+  }
+  if (man_bits < 2 || man_bits > 23) {
+    throw std::invalid_argument("acc format " + name() + ": man_bits " + std::to_string(man_bits) +
+                                " out of range [2, 23]");
+  }
+}
+
+AccFormat AccFormat::parse(const std::string& s) {
+  const std::string t = lower(s);
+  // e<digits>m<digits>, at most 3 digits each (so nothing can overflow).
+  size_t i = 0;
+  auto digits = [&](int* out) {
+    const size_t start = i;
+    int v = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9' && i - start < 3) {
+      v = v * 10 + (t[i] - '0');
+      ++i;
+    }
+    *out = v;
+    return i > start && !(i < t.size() && t[i] >= '0' && t[i] <= '9');
+  };
+  AccFormat f{0, 0};
+  bool ok = i < t.size() && t[i] == 'e';
+  if (ok) {
+    ++i;
+    ok = digits(&f.exp_bits);
+  }
+  ok = ok && i < t.size() && t[i] == 'm';
+  if (ok) {
+    ++i;
+    ok = digits(&f.man_bits);
+  }
+  ok = ok && i == t.size();
+  if (!ok) {
+    throw std::invalid_argument("bad accumulator format '" + s +
+                                "': expected eXmY with X in [4, 8] and Y in [2, 23], e.g. e8m23");
+  }
+  f.validate();
+  return f;
+}
+
+std::string AccFormat::name() const { return "e" + std::to_string(exp_bits) + "m" + std::to_string(man_bits); }
+
+uint32_t AccFormat::to_f32_bits(uint32_t bits) const {
+  const detail::Unpacked u = detail::unpack_acc(bits & mask(), *this);
+  const uint32_t sign = static_cast<uint32_t>(u.sign) << 31;
+  switch (u.cls) {
+    case detail::kClsZero:
+      return sign;
+    case detail::kClsInf:
+      return sign | 0x7F800000u;
+    case detail::kClsNan:  // payload kept, mantissa MSB (quiet bit) in place
+      return sign | 0x7F800000u | ((bits & ((1u << man_bits) - 1u)) << (23 - man_bits));
+    default:
+      break;
+  }
+  const int lead = detail::bitlen64(u.sig) - 1;
+  const int e = u.exp + lead;  // unbiased exponent of the leading bit
+  if (e >= -126) {
+    return sign | (static_cast<uint32_t>(e + 127) << 23) | static_cast<uint32_t>((u.sig << (23 - lead)) & 0x7FFFFFu);
+  }
+  return sign | static_cast<uint32_t>(u.sig << (u.exp + 149));  // binary32 subnormal (exp >= -149)
+}
+
+// ---------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------
+
+void validate_sr_bits(int sr_bits) {
+  if (sr_bits < 2 || sr_bits > 24) {
+    throw std::invalid_argument("sr_bits " + std::to_string(sr_bits) + " out of range [2, 24]");
+  }
+}
+
+Round round_from_code(unsigned code) {
+  if (code > 2u) {
+    throw std::invalid_argument("rounding mode code " + std::to_string(code) +
+                                (code == 3u ? " is reserved" : " out of range") + " (legal: 0 RNE, 1 RZ, 2 SR)");
+  }
+  return static_cast<Round>(code);
+}
+
+// ---------------------------------------------------------------------------
+// FP8
+// ---------------------------------------------------------------------------
+
+double fp8_to_double(uint8_t code, Fp8Format fmt) {
+  const detail::Fp8Dec& d = detail::kFp8Dec.t[static_cast<int>(fmt) & 1][code];
+  const double sgn = d.sign ? -1.0 : 1.0;
+  switch (d.cls) {
+    case detail::kClsNan:
+      return std::numeric_limits<double>::quiet_NaN();
+    case detail::kClsInf:
+      return sgn * std::numeric_limits<double>::infinity();
+    case detail::kClsZero:
+      return sgn * 0.0;
+    default:
+      return sgn * std::ldexp(static_cast<double>(d.sig), d.exp);
+  }
+}
+
+uint32_t fp8_to_f32_bits(uint8_t code, Fp8Format fmt) {
+  const detail::Fp8Dec& d = detail::kFp8Dec.t[static_cast<int>(fmt) & 1][code];
+  const uint32_t sign = static_cast<uint32_t>(d.sign) << 31;
+  switch (d.cls) {
+    case detail::kClsNan:
+      return sign | 0x7FC00000u;  // quiet NaN, sign kept
+    case detail::kClsInf:
+      return sign | 0x7F800000u;
+    case detail::kClsZero:
+      return sign;
+    default: {
+      const int lead = detail::bitlen64(d.sig) - 1;
+      const uint32_t be = static_cast<uint32_t>(d.exp + lead + 127);
+      return sign | (be << 23) | ((static_cast<uint32_t>(d.sig) << (23 - lead)) & 0x7FFFFFu);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Output formats and parsers
+// ---------------------------------------------------------------------------
+
+const OutFormatInfo& out_format_info(OutFormat f) {
+  static const OutFormatInfo kInfo[4] = {
+      {4, 3, false, 0x7F, "e4m3"},
+      {5, 2, true, 0x7E, "e5m2"},
+      {5, 10, true, 0x7E00, "fp16"},
+      {8, 7, true, 0x7FC0, "bf16"},
+  };
+  const unsigned code = static_cast<unsigned>(f);
+  if (code > 3u) {
+    throw std::invalid_argument("output format code " + std::to_string(code) +
+                                " is reserved (legal: 0 e4m3, 1 e5m2, 2 fp16, 3 bf16)");
+  }
+  return kInfo[code];
+}
+
+OutFormat parse_out_format(const std::string& s) {
+  const std::string t = lower(s);
+  if (t == "e4m3") return OutFormat::E4M3;
+  if (t == "e5m2") return OutFormat::E5M2;
+  if (t == "fp16") return OutFormat::FP16;
+  if (t == "bf16") return OutFormat::BF16;
+  throw std::invalid_argument("bad output format '" + s + "': expected e4m3, e5m2, fp16 or bf16");
+}
+
+Fp8Format parse_fp8_format(const std::string& s) {
+  const std::string t = lower(s);
+  if (t == "e4m3") return Fp8Format::E4M3;
+  if (t == "e5m2") return Fp8Format::E5M2;
+  throw std::invalid_argument("bad FP8 format '" + s + "': expected e4m3 or e5m2");
+}
+
+Round parse_round(const std::string& s) {
+  const std::string t = lower(s);
+  if (t == "rne") return Round::RNE;
+  if (t == "rz" || t == "rtz") return Round::RZ;
+  if (t == "sr") return Round::SR;
+  throw std::invalid_argument("bad rounding mode '" + s + "': expected rne, rz (or rtz) or sr");
+}
+
+}  // namespace fp8sa

@@ -1,0 +1,65 @@
+`default_nettype none
+// fp8sa_fadd: plain two-operand adder in the accumulator format,
+// sum_o = round(a_i + b_i) (docs/numerics.md section 4): b_i is unpacked
+// by fp8sa_acc_unpack and added by fp8sa_acc_add. With the default e8m23
+// and RNE/RZ it is IEEE binary32 addition (canonical NaN results), which
+// is how TestFloat's binary32 addition vectors check the adder.
+//
+// Latency: combinational. Contract: as fp8sa_acc_add (rnd_i = 3 reserved,
+// behaves as RNE). A signalling NaN in either operand raises invalid.
+module fp8sa_fadd #(
+  parameter integer ACC_EXP_W = 8,   // [4, 8]
+  parameter integer ACC_MAN_W = 23,  // [2, 23]
+  parameter integer SR_BITS   = 16   // [2, 24]
+) (
+  input  wire [ACC_EXP_W+ACC_MAN_W:0] a_i,      // ACC_W bits
+  input  wire [ACC_EXP_W+ACC_MAN_W:0] b_i,      // ACC_W bits
+  input  wire [1:0]                   rnd_i,
+  input  wire [SR_BITS-1:0]           rand_i,
+  output wire [ACC_EXP_W+ACC_MAN_W:0] sum_o,
+  output wire [3:0]                   flags_o
+);
+
+  localparam integer SigW = (ACC_MAN_W + 1 > 8) ? ACC_MAN_W + 1 : 8;
+
+  // Parameter ranges are checked by the submodules.
+
+  wire            b_sign, b_zero, b_inf, b_nan, b_snan;
+  wire [9:0]      b_exp;
+  wire [SigW-1:0] b_sig;
+
+  fp8sa_acc_unpack #(
+    .ACC_EXP_W (ACC_EXP_W),
+    .ACC_MAN_W (ACC_MAN_W)
+  ) u_unpack_b (
+    .acc_i  (b_i),
+    .sign_o (b_sign),
+    .exp_o  (b_exp),
+    .sig_o  (b_sig),
+    .zero_o (b_zero),
+    .inf_o  (b_inf),
+    .nan_o  (b_nan),
+    .snan_o (b_snan)
+  );
+
+  fp8sa_acc_add #(
+    .ACC_EXP_W (ACC_EXP_W),
+    .ACC_MAN_W (ACC_MAN_W),
+    .SR_BITS   (SR_BITS)
+  ) u_add (
+    .acc_i         (a_i),
+    .add_sign_i    (b_sign),
+    .add_exp_i     (b_exp),
+    .add_sig_i     (b_sig),
+    .add_zero_i    (b_zero),
+    .add_inf_i     (b_inf),
+    .add_nan_i     (b_nan),
+    .add_invalid_i (b_snan),
+    .rnd_i         (rnd_i),
+    .rand_i        (rand_i),
+    .sum_o         (sum_o),
+    .flags_o       (flags_o)
+  );
+
+endmodule
+`default_nettype wire
