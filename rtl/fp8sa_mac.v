@@ -3,7 +3,7 @@
 // (docs/numerics.md section 4). The FP8 product (fp8sa_fp8_mul) is exact
 // and feeds the accumulator adder (fp8sa_acc_add) unpacked, so there is
 // exactly one rounding. With e8m23 and RNE, acc_o equals binary32
-// fmaf(a, b, acc_i) (canonical NaN) and flags_o its IEEE flags.
+// fmaf(a, b, acc_i) (canonical NaN) and flags_o the flags x86 fmaf raises.
 //
 // Latency: combinational (fp8sa_mac_pe registers it). Contract: as
 // fp8sa_acc_add (rnd_i = 3 reserved, behaves as RNE).
@@ -45,6 +45,11 @@ module fp8sa_mac #(
     .prod_invalid_o (p_invalid)
   );
 
+  // 0 * Inf raises invalid unless the accumulator is a quiet NaN
+  // (numerics.md section 4): IEEE 754-2008 7.2 leaves that case open and
+  // x86 fmaf does not raise it, so neither do we.
+  wire acc_qnan = (&acc_i[ACC_EXP_W+ACC_MAN_W-1:ACC_MAN_W]) & acc_i[ACC_MAN_W-1];
+
   fp8sa_acc_add #(
     .ACC_EXP_W (ACC_EXP_W),
     .ACC_MAN_W (ACC_MAN_W),
@@ -57,7 +62,7 @@ module fp8sa_mac #(
     .add_zero_i    (p_zero),
     .add_inf_i     (p_inf),
     .add_nan_i     (p_nan),
-    .add_invalid_i (p_invalid),
+    .add_invalid_i (p_invalid & ~acc_qnan),
     .rnd_i         (rnd_i),
     .rand_i        (rand_i),
     .sum_o         (acc_o),

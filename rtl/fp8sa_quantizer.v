@@ -8,7 +8,11 @@
 // (rand_i, SR_BITS bits; rnd_i = 3 is reserved and behaves as RNE),
 // subnormals kept. Overflow (|y| > max finite, y rounded with an unbounded
 // exponent) gives +-max with sat_i, else +-Inf, or the NaN 0x7F for E4M3
-// (which then also raises invalid). E4M3 max is 448 and 464 ties to it.
+// (which then also raises invalid), in every rounding mode: section 6
+// gives the overflow result by sat_i alone, so unlike the accumulator an
+// RZ overflow without sat_i is +-Inf (an RZ y exceeds max only when
+// |x| >= 2^(emax+1), or for E4M3 when |x| >= 480).
+// E4M3 max is 448 and 464 ties to it.
 // Inf input: +-Inf (E5M2/FP16/BF16), NaN + invalid (E4M3) without sat_i,
 // +-max + inexact with sat_i. NaN input: canonical NaN of the output
 // format, invalid iff signalling. Zeros keep their sign. Tininess: after
