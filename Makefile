@@ -4,14 +4,15 @@ JOBS  ?= $(shell nproc)
 CMAKE_BUILD_TYPE ?= Release
 FP8SA := $(BUILD)/bin/fp8sa
 
-.PHONY: all help deps configure build run test lint iverilog yosys-smoke ctest \
+.PHONY: all help deps configure build run demo test lint iverilog yosys-smoke ctest \
         synth fpga explore bench regress clean
 
 all: build
 
 help:
 	@echo "make            install dependencies (if missing) and build everything"
-	@echo "make run        the main job: a demo co-simulated on the model and the RTL, with a report"
+	@echo "make run        the main job: a GEMM on the functional model, cycle model and Verilated RTL, with a report"
+	@echo "make demo       unit-level demo: a dot product on the model PE and the RTL PE"
 	@echo "make test       lint + Icarus + Yosys smoke + all unit and co-simulation tests"
 	@echo "make lint       verilator --lint-only -Wall on every RTL top and parameter set"
 	@echo "make synth      Yosys synthesis of the numerics units with cell counts"
@@ -28,7 +29,20 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+RUN_DIR := $(BUILD)/run
+
+# The main job: a 64x256x64 GEMM (E4M3 x E5M2, FP32 accumulate, SR output to
+# E4M3) on an 8x8 array, through the functional model, the cycle-accurate
+# model and the Verilated RTL, which must agree bit for bit; then the report.
 run: build
+	@mkdir -p $(RUN_DIR)
+	@$(FP8SA) randn --rows 64 --cols 256 --seed 1 --out $(RUN_DIR)/A.npy
+	@$(FP8SA) randn --rows 256 --cols 64 --seed 2 --out $(RUN_DIR)/B.npy
+	$(FP8SA) gemm --rows 8 --cols 8 --a $(RUN_DIR)/A.npy --b $(RUN_DIR)/B.npy \
+	  --fmt-a e4m3 --fmt-b e5m2 --acc e8m23 --round rne --out-fmt e4m3 --out-round sr \
+	  --backend all --out $(RUN_DIR)/C.npy
+
+demo: build
 	$(FP8SA) demo --k 4096 --seed 1
 
 lint: deps

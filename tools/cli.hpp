@@ -31,5 +31,8 @@ class Args {
 
 int cmd_vectors(int argc, char** argv);
 int cmd_demo(int argc, char** argv);
+int cmd_gemm(int argc, char** argv);
+int cmd_randn(int argc, char** argv);
+int cmd_lockstep(int argc, char** argv);
 
 }  // namespace fp8sa::cli

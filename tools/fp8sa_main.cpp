@@ -90,6 +90,13 @@ void usage(FILE* f) {
       "           run a TestFloat 'a b result flags' file on the accumulator adder\n"
       "  demo     [--k N] [--seed N]\n"
       "           unit-level demo: an FP8 dot product on the model and the RTL PE\n"
+      "  gemm     --rows R --cols C --a A.npy --b B.npy [--c C.npy] --fmt-a e4m3|e5m2 --fmt-b e4m3|e5m2\n"
+      "           --acc eXmY --round rne|rtz|sr [--out-fmt fp32|e5m2|e4m3|fp16|bf16 --out-round rne|sr\n"
+      "           --sat --scale S --seed N] --backend functional|cycle|rtl|all [--out OUT.npy]\n"
+      "           a GEMM on the array's back-ends (all: must agree bit for bit), with a report\n"
+      "  randn    --rows R --cols C [--seed N --sigma S] --out X.npy   float32 normal samples\n"
+      "  lockstep [--config NAME --seed N --gemms G --vcd FILE --progress]\n"
+      "           cycle model vs Verilated array, every port every cycle, random GEMMs and stalls\n"
       "  help     this text\n",
       f);
 }
@@ -106,6 +113,9 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "vectors") return cmd_vectors(argc, argv);
     if (cmd == "demo") return cmd_demo(argc, argv);
+    if (cmd == "gemm") return cmd_gemm(argc, argv);
+    if (cmd == "randn") return cmd_randn(argc, argv);
+    if (cmd == "lockstep") return cmd_lockstep(argc, argv);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       usage(stdout);
       return 0;

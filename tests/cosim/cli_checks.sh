@@ -50,5 +50,26 @@ expect "rtl backend, unbuilt format" 2 'not Verilated' "$bin" vectors --round rn
 expect "value wider than format" 2 'bits above the 19-bit e8m10' "$bin" vectors --round rne --acc e8m10 "$tmp/good.tv"
 expect "unknown command" 2 "unknown command 'frob'" "$bin" frob
 expect "demo runs and matches" 0 '^PASS: 0 mismatching' "$bin" demo --k 300 --seed 3
+
+# gemm: three back-ends agree; bad .npy files and options give exit 2.
+"$bin" randn --rows 5 --cols 19 --seed 1 --out "$tmp/A.npy" >/dev/null
+"$bin" randn --rows 19 --cols 7 --seed 2 --out "$tmp/B.npy" >/dev/null
+"$bin" randn --rows 18 --cols 7 --seed 3 --out "$tmp/B18.npy" >/dev/null
+expect "gemm all back-ends agree (ragged 5x19x7 on 2x3)" 0 'PASS: all back-ends bit-identical' "$bin" gemm --rows 2 --cols 3 --a "$tmp/A.npy" --b "$tmp/B.npy" --fmt-a e4m3 --fmt-b e5m2 --round sr --out-fmt bf16 --out-round sr --backend all --out "$tmp/C.npy"
+expect "gemm shape mismatch" 2 'shape mismatch: B has 18 rows, expected 19' "$bin" gemm --rows 2 --cols 3 --a "$tmp/A.npy" --b "$tmp/B18.npy" --backend functional
+head -c 100 "$tmp/A.npy" > "$tmp/trunc.npy"
+expect "gemm truncated npy" 2 'truncated' "$bin" gemm --a "$tmp/trunc.npy" --b "$tmp/B.npy" --backend functional
+printf 'not a numpy file' > "$tmp/junk.npy"
+expect "gemm not npy" 2 'bad magic' "$bin" gemm --a "$tmp/junk.npy" --b "$tmp/B.npy" --backend functional
+python3 - "$tmp/i16.npy" <<'PY' 2>/dev/null || printf '\x93NUMPY\x01\x00\x46\x00{"descr": "<i2", "fortran_order": False, "shape": (2, 2), }' > "$tmp/i16.npy"
+import sys
+hdr = "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 2), }"
+hdr += " " * (64 - 11 - len(hdr)) + "\n"
+open(sys.argv[1], "wb").write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode() + bytes(8))
+PY
+expect "gemm wrong dtype" 2 "unsupported dtype '<i2'" "$bin" gemm --a "$tmp/i16.npy" --b "$tmp/B.npy" --backend functional
+expect "gemm rows out of range" 2 'rows: 0 is out of range' "$bin" gemm --rows 0 --a "$tmp/A.npy" --b "$tmp/B.npy"
+expect "gemm unbuilt rtl config" 2 'no Verilated array is 3x3' "$bin" gemm --rows 3 --cols 3 --a "$tmp/A.npy" --b "$tmp/B.npy" --backend rtl
+expect "lockstep unknown config" 2 "array configuration 'zz' is not built" "$bin" lockstep --config zz
 echo "${pass} passed, ${fail} failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,87 @@
+// GEMM on the fp8sa array: C = A * B (+ C_init), FP8 operands, accumulator
+// words out (raw or quantized), tiled onto an R x C array as docs/array.md
+// "GEMM tiling" defines:
+//
+//   * output tiles of R x C, in row-major tile order (tile t = ti * tiles_n
+//     + tj covers rows ti*R .. ti*R+R-1 and columns tj*C .. tj*C+C-1); each
+//     tile is one command with cmd_k_i = K (the whole problem K, so K is in
+//     [1, 65535]) and the problem's formats, rounding and output controls;
+//   * step k of tile t carries A[ti*R + r][k] in row r and B[k][tj*C + c] in
+//     column c; rows >= M and columns >= N (ragged edges) carry the FP8 +0
+//     code 0x00; with C_init every tile has use_init = 1 and its init rows
+//     carry C_init, +0 (word 0) outside the matrix;
+//   * padded rows and columns are computed like any other (they advance
+//     their PE's LFSR, their flags count in the tile's flags, their rows
+//     advance the column LFSRs) and their outputs are discarded.
+//
+// So PE (r, c) does K MACs per tile (K LFSR draws) and tile t starts from
+// its LFSR seed advanced t*K draws; column c's quantizer uses draw t*R + i
+// for row i of tile t.
+//
+// Three back-ends give the same bits: gemm_functional (fast, no cycles),
+// gemm_cycle (the cycle model, ArrayCycleModel, driven through its ports)
+// and the Verilated RTL (sim/).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "fp8sa/array.hpp"
+#include "fp8sa/numerics.hpp"
+
+namespace fp8sa {
+
+struct GemmProblem {
+  int M = 0, K = 0, N = 0;            // M, N >= 1; K in [1, 65535]
+  const uint8_t* A = nullptr;         // M x K FP8 codes, row-major
+  const uint8_t* B = nullptr;         // K x N FP8 codes, row-major
+  const uint32_t* C_init = nullptr;   // M x N accumulator words (low ACC_W bits used), or nullptr: start from +0
+  Fp8Format fmt_a = Fp8Format::E4M3;  // cmd_fmt_a_i
+  Fp8Format fmt_b = Fp8Format::E4M3;  // cmd_fmt_b_i
+  Round rnd = Round::RNE;             // accumulator rounding, cmd_rnd_i
+  uint8_t out_fmt = kOutFmtRaw;       // cmd_out_fmt_i: 0 E4M3, 1 E5M2, 2 FP16, 3 BF16, 4 raw accumulator word
+  Round out_rnd = Round::RNE;         // cmd_out_rnd_i (ignored for raw output)
+  bool sat = false;                   // cmd_sat_i
+  int scale = 0;                      // cmd_scale_i, [-64, 63]
+  void validate() const;              // throws std::invalid_argument naming the field
+};
+
+struct GemmOutput {
+  int M = 0, N = 0;
+  int tiles_m = 0, tiles_n = 0;    // ceil(M / R), ceil(N / C)
+  std::vector<uint32_t> out;       // M x N row-major: out_data_o words (quantized value in the low 8/16 bits, or the raw accumulator word)
+  std::vector<uint8_t> tile_flags; // tiles_m x tiles_n row-major (command order): out_flags_o of each tile's last row
+  uint8_t flags() const;           // OR of all tile flags
+};
+
+struct GemmOptions {
+  int threads = 0;          // worker threads; 0: std::thread::hardware_concurrency()
+  bool allow_fast = true;   // false: the generic (AccAdder) path everywhere, for differential tests
+};
+
+// Functional model: the bits the array produces for this problem (values and
+// per-tile flags), without cycles. e8m23 with RNE runs a vectorised kernel
+// (AVX2 + FMA, used when the CPU has them) whose every output is one fmaf
+// chain in k order, bit-identical to AccAdder::mac; other formats and modes
+// use AccAdder::dot per output, threaded across tiles.
+void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out, const GemmOptions& opt = {});
+
+// Cycle back-end: drives ArrayCycleModel through its ports with the tiling
+// above (commands, init rows and steps streamed as early as the ready
+// signals allow) and collects the result rows.
+struct GemmCycleOptions {
+  uint64_t stall_seed = 0;      // non-zero: random back-pressure and input gaps from this seed
+  int in_gap_pct = 0;           // % of cycles each of cmd/in/init valid is withheld (with stall_seed)
+  int out_stall_pct = 0;        // % of cycles out_ready_i is low (with stall_seed)
+  uint64_t max_idle_cycles = 100000;  // throw std::runtime_error after this many cycles with no handshake
+};
+struct GemmCycleStats {
+  uint64_t cycles = 0;    // clock edges from reset to the one that takes the last result row
+  uint64_t advances = 0;  // edges that advanced the array
+  uint64_t macs = 0;      // PE MACs (padded ones included)
+};
+GemmCycleStats gemm_cycle(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out,
+                          const GemmCycleOptions& opt = {});
+
+}  // namespace fp8sa

@@ -1,0 +1,176 @@
+// The GEMM stream driver: tiles a GemmProblem onto the array as
+// docs/array.md "GEMM tiling" defines and drives any object with the array's
+// ports, cycle by cycle:
+//
+//   const ArrayOutputs& outputs() const;   // Moore outputs of this cycle
+//   void clock(const ArrayInputs& in);     // the rising edge closing it
+//
+// (ArrayCycleModel, the Verilated RTL in sim/array_rtl.hpp, or the lockstep
+// pair in tb/). Commands, init rows and steps are offered as early as the
+// ready signals allow, with optional random gaps and output back-pressure.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "fp8sa/array.hpp"
+#include "fp8sa/gemm.hpp"
+
+namespace fp8sa {
+
+struct GemmStreamOptions {
+  uint64_t stall_seed = 0;            // non-zero: random gaps / back-pressure from this seed
+  int in_gap_pct = 0;                 // % of cycles each of cmd/in/init valid is withheld
+  int out_stall_pct = 0;              // % of cycles out_ready_i is low
+  uint64_t max_idle_cycles = 100000;  // std::runtime_error after this many cycles with no handshake
+  uint64_t stop_after_cycles = 0;     // non-zero: return after this many cycles (mid-GEMM reset tests)
+  // Called every 2^16 cycles with (cycles, tiles drained, tiles): progress lines.
+  std::function<void(uint64_t, long, long)> progress;
+};
+
+struct GemmStreamStats {
+  uint64_t cycles = 0;     // clock edges driven
+  uint64_t pe_macs = 0;    // MACs the PEs perform: tiles * K * ROWS * COLS (padding included)
+  uint64_t useful_macs = 0;  // M * N * K
+  bool finished = false;   // false when stopped by stop_after_cycles
+};
+
+namespace detail {
+struct StreamRng {
+  uint64_t s;
+  uint64_t next() {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+  }
+  bool pct(int p) { return p > 0 && static_cast<int>(next() % 100u) < p; }
+};
+}  // namespace detail
+
+template <class Ports>
+GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out,
+                            const GemmStreamOptions& opt = {}) {
+  p.validate();
+  cfg.validate();
+  if (out == nullptr) throw std::invalid_argument("gemm_stream: out is null");
+  if (opt.in_gap_pct < 0 || opt.in_gap_pct > 99 || opt.out_stall_pct < 0 || opt.out_stall_pct > 99)
+    throw std::invalid_argument("gemm_stream: in_gap_pct and out_stall_pct must be in [0, 99]");
+  const int R = cfg.rows, C = cfg.cols, M = p.M, N = p.N, K = p.K;
+  const int tm = (M + R - 1) / R, tn = (N + C - 1) / C;
+  const long T = static_cast<long>(tm) * tn;
+  out->M = M;
+  out->N = N;
+  out->tiles_m = tm;
+  out->tiles_n = tn;
+  out->out.assign(static_cast<size_t>(M) * static_cast<size_t>(N), 0u);
+  out->tile_flags.assign(static_cast<size_t>(T), 0u);
+  const bool use_init = p.C_init != nullptr;
+  const size_t nn = static_cast<size_t>(N), kk = static_cast<size_t>(K);
+
+  detail::StreamRng rng{opt.stall_seed != 0 ? opt.stall_seed : 1u};
+  const bool random = opt.stall_seed != 0;
+  ArrayInputs in;
+  in.cmd_k_i = static_cast<uint16_t>(K);
+  in.cmd_fmt_a_i = p.fmt_a == Fp8Format::E5M2;
+  in.cmd_fmt_b_i = p.fmt_b == Fp8Format::E5M2;
+  in.cmd_rnd_i = static_cast<uint8_t>(p.rnd);
+  in.cmd_use_init_i = use_init;
+  in.cmd_out_fmt_i = p.out_fmt;
+  in.cmd_out_rnd_i = static_cast<uint8_t>(p.out_rnd);
+  in.cmd_sat_i = p.sat;
+  in.cmd_scale_i = static_cast<int8_t>(p.scale);
+
+  long cmd_t = 0, step_t = 0, init_t = use_init ? 0 : T, out_t = 0;
+  int step_k = 0, init_r = 0, out_r = 0;
+  uint64_t idle = 0;
+  GemmStreamStats st;
+  st.pe_macs = static_cast<uint64_t>(T) * static_cast<uint64_t>(K) * static_cast<uint64_t>(R * C);
+  st.useful_macs = static_cast<uint64_t>(M) * static_cast<uint64_t>(N) * static_cast<uint64_t>(K);
+  while (out_t < T) {
+    if (opt.stop_after_cycles != 0 && st.cycles >= opt.stop_after_cycles) return st;
+    const ArrayOutputs& o = ports.outputs();
+    in.cmd_valid_i = cmd_t < T && !(random && rng.pct(opt.in_gap_pct));
+    in.in_valid_i = step_t < cmd_t && !(random && rng.pct(opt.in_gap_pct));
+    if (in.in_valid_i) {
+      const int ti = static_cast<int>(step_t / tn), tj = static_cast<int>(step_t % tn);
+      for (int r = 0; r < R; ++r) {
+        const int row = ti * R + r;
+        in.in_a_i[static_cast<size_t>(r)] =
+            row < M ? p.A[static_cast<size_t>(row) * kk + static_cast<size_t>(step_k)] : uint8_t{0};
+      }
+      for (int c = 0; c < C; ++c) {
+        const int col = tj * C + c;
+        in.in_b_i[static_cast<size_t>(c)] =
+            col < N ? p.B[static_cast<size_t>(step_k) * nn + static_cast<size_t>(col)] : uint8_t{0};
+      }
+    }
+    in.init_valid_i = init_t < T && !(random && rng.pct(opt.in_gap_pct));
+    if (in.init_valid_i) {
+      const int ti = static_cast<int>(init_t / tn), tj = static_cast<int>(init_t % tn);
+      const int row = ti * R + init_r;
+      for (int c = 0; c < C; ++c) {
+        const int col = tj * C + c;
+        in.init_data_i[static_cast<size_t>(c)] =
+            (row < M && col < N) ? p.C_init[static_cast<size_t>(row) * nn + static_cast<size_t>(col)] : 0u;
+      }
+    }
+    in.out_ready_i = !(random && rng.pct(opt.out_stall_pct));
+
+    bool progress = false;
+    if (o.out_valid_o && in.out_ready_i) {
+      const int ti = static_cast<int>(out_t / tn), tj = static_cast<int>(out_t % tn);
+      if (o.out_row_o != out_r || o.out_last_o != (out_r == R - 1)) {
+        throw std::logic_error("gemm_stream: result row " + std::to_string(o.out_row_o) + " (last " +
+                               std::to_string(o.out_last_o) + ") where row " + std::to_string(out_r) +
+                               " of tile " + std::to_string(out_t) + " was expected, cycle " +
+                               std::to_string(st.cycles));
+      }
+      const int row = ti * R + out_r;
+      if (row < M) {
+        for (int c = 0; c < C; ++c) {
+          const int col = tj * C + c;
+          if (col < N) out->out[static_cast<size_t>(row) * nn + static_cast<size_t>(col)] = o.out_data_o[static_cast<size_t>(c)];
+        }
+      }
+      if (o.out_last_o) out->tile_flags[static_cast<size_t>(out_t)] = o.out_flags_o;
+      if (++out_r == R) {
+        out_r = 0;
+        ++out_t;
+      }
+      progress = true;
+    }
+    if (in.cmd_valid_i && o.cmd_ready_o) {
+      ++cmd_t;
+      progress = true;
+    }
+    if (in.in_valid_i && o.in_ready_o) {
+      if (++step_k == K) {
+        step_k = 0;
+        ++step_t;
+      }
+      progress = true;
+    }
+    if (in.init_valid_i && o.init_ready_o) {
+      if (++init_r == R) {
+        init_r = 0;
+        ++init_t;
+      }
+      progress = true;
+    }
+    ports.clock(in);
+    ++st.cycles;
+    if (opt.progress && (st.cycles & 0xFFFFu) == 0) opt.progress(st.cycles, out_t, T);
+    idle = progress ? 0 : idle + 1;
+    if (idle > opt.max_idle_cycles)
+      throw std::runtime_error("gemm_stream: no handshake for " + std::to_string(idle) + " cycles at cycle " +
+                               std::to_string(st.cycles) + " (tile " + std::to_string(out_t) + " row " +
+                               std::to_string(out_r) + " awaited)");
+  }
+  st.finished = true;
+  return st;
+}
+
+}  // namespace fp8sa

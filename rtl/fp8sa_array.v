@@ -1,0 +1,571 @@
+`default_nettype none
+// fp8sa_array: ROWS x COLS output-stationary FP8-multiply / accumulate
+// systolic array with per-column quantizers (docs/array.md is the
+// cycle-level contract; this header is a summary).
+//
+// Dataflow: one step (column k of A, ROWS codes; row k of B, COLS codes)
+// per in_valid_i/in_ready_o handshake. Row r of A (with the tile's control:
+// valid, first, last, use_init, fmt_a, fmt_b, rnd) is delayed r advances by
+// an fp8sa_skew, column c of B c advances; A and its control then move right
+// one cell per advance, B down one cell per advance. PE (r, c) holds step k
+// injected at advance edge t after edge t + r + c and does its MAC at the
+// next advance edge. stall = some cell has done and shadow_valid; every
+// cycle without stall is an advance (all skew and operand registers move,
+// bubbles are injected when there is no step handshake).
+//
+// Drain: a cell's last MAC sets done; the next advance copies acc/flags to
+// the cell's shadow. Rows drain in order 0..ROWS-1 through one output
+// register: the row under the drain pointer loads when all its shadows are
+// valid and (!out_valid_o || out_ready_i); each column's shadow passes
+// through that column's fp8sa_quantizer (controls of the oldest queued
+// command; out_fmt 4 = raw accumulator, 5..7 = 0) and each column LFSR
+// advances one draw per load. out_flags_o on a tile's last row is the OR of
+// all its shadow and quantizer flags.
+//
+// Commands (fp8sa_cmd_queue, depth 4): pushed on cmd_valid_i/cmd_ready_o,
+// popped when the tile's last row loads. Init bank: one row per
+// init_valid_i/init_ready_o handshake; claimed by a use_init tile's first
+// step, released at PE (ROWS-1, COLS-1)'s first MAC of that tile.
+// Tile spacing (docs/array.md "Tile spacing", prevents a stall deadlock):
+// a tile's last step is injected TILE_GAP = max(COLS, ceil((ROWS + COLS -
+// 1) / 2)) or more advances after the previous tile's last step.
+//
+// Latency (no stall): a tile whose last step is injected at edge L has
+// row i loaded into the output register at edge L + COLS + 2 + i (PE
+// (i, COLS-1) does its last MAC at L + i + COLS, its shadow loads at the
+// next edge), so out_valid_o shows row 0 COLS + 3 cycles after the cycle of
+// the last step's handshake.
+// Handshakes: valid/ready on cmd, in, init and out. Every output (ready,
+// valid and data) is a function of registers only (Moore: no combinational
+// path from any input to any output); handshakes act at the closing edge.
+// Seeds: PE (r, c) uses seed(1 + r*COLS + c), column quantizer c uses
+// seed(1 + ROWS*COLS + c); seed(i) = (SEED ^ (i * 0x9E3779B9)) mod 2^LFSR_W,
+// 1 if that is zero.
+module fp8sa_array #(
+  parameter integer ROWS      = 4,      // [1, 16]
+  parameter integer COLS      = 4,      // [1, 16]
+  parameter integer ACC_EXP_W = 8,      // [4, 8]
+  parameter integer ACC_MAN_W = 23,     // [2, 23]
+  parameter integer SR_BITS   = 16,     // [2, 24]
+  parameter integer Q_SR_BITS = 16,     // [2, 24]
+  parameter integer LFSR_W    = 32,     // [max(4, SR_BITS, Q_SR_BITS), 32]
+  parameter [31:0]  SEED      = 32'h1   // non-zero
+) (
+  input  wire                                  clk_i,
+  input  wire                                  rst_ni,
+  // tile commands
+  input  wire                                  cmd_valid_i,
+  output wire                                  cmd_ready_o,
+  input  wire [15:0]                           cmd_k_i,        // steps, 0 treated as 1
+  input  wire                                  cmd_fmt_a_i,    // 0 E4M3, 1 E5M2
+  input  wire                                  cmd_fmt_b_i,
+  input  wire [1:0]                            cmd_rnd_i,      // 0 RNE, 1 RZ, 2 SR
+  input  wire                                  cmd_use_init_i,
+  input  wire [2:0]                            cmd_out_fmt_i,  // 0..3 quantize, 4 raw
+  input  wire [1:0]                            cmd_out_rnd_i,
+  input  wire                                  cmd_sat_i,
+  input  wire [6:0]                            cmd_scale_i,    // signed
+  // steps
+  input  wire                                  in_valid_i,
+  output wire                                  in_ready_o,
+  input  wire [ROWS*8-1:0]                     in_a_i,         // row r in [8r+7:8r]
+  input  wire [COLS*8-1:0]                     in_b_i,         // column c in [8c+7:8c]
+  // init bank rows
+  input  wire                                  init_valid_i,
+  output wire                                  init_ready_o,
+  input  wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [ACC_W*c +: ACC_W]
+  // result rows
+  output wire                                  out_valid_o,
+  input  wire                                  out_ready_i,
+  output wire [COLS*32-1:0]                    out_data_o,     // column c in [32c+31:32c]
+  output wire [7:0]                            out_row_o,
+  output wire                                  out_last_o,
+  output wire [3:0]                            out_flags_o
+);
+
+  // ---------------------------------------------------------------------
+  // Parameters
+  // ---------------------------------------------------------------------
+  localparam integer AccW  = 1 + ACC_EXP_W + ACC_MAN_W;
+  localparam integer NCell = ROWS * COLS;
+  localparam integer LaneW = 16;   // fp8sa_array_cell lane word
+  localparam integer CmdW  = 34;   // command queue entry, layout below
+
+  // Tile spacing: TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), <= 16.
+  localparam integer HalfI    = (ROWS + COLS) / 2;
+  localparam integer TileGapI = (COLS > HalfI) ? COLS : HalfI;
+  localparam [4:0]   TileGap  = TileGapI[4:0];
+  localparam integer RowsM1I = ROWS - 1;
+  localparam [3:0]   RowsM1 = RowsM1I[3:0];
+  localparam [4:0]   RowsV  = ROWS[4:0];
+
+  generate
+    if (ROWS < 1 || ROWS > 16) begin : g_err_rows
+      fp8sa_param_error_ROWS_out_of_range_1_to_16 u_param_error ();
+    end
+    if (COLS < 1 || COLS > 16) begin : g_err_cols
+      fp8sa_param_error_COLS_out_of_range_1_to_16 u_param_error ();
+    end
+    if (ACC_EXP_W < 4 || ACC_EXP_W > 8) begin : g_err_exp_w
+      fp8sa_param_error_ACC_EXP_W_out_of_range_4_to_8 u_param_error ();
+    end
+    if (ACC_MAN_W < 2 || ACC_MAN_W > 23) begin : g_err_man_w
+      fp8sa_param_error_ACC_MAN_W_out_of_range_2_to_23 u_param_error ();
+    end
+    if (SR_BITS < 2 || SR_BITS > 24) begin : g_err_sr_bits
+      fp8sa_param_error_SR_BITS_out_of_range_2_to_24 u_param_error ();
+    end
+    if (Q_SR_BITS < 2 || Q_SR_BITS > 24) begin : g_err_q_sr_bits
+      fp8sa_param_error_Q_SR_BITS_out_of_range_2_to_24 u_param_error ();
+    end
+    if (LFSR_W < 4 || LFSR_W > 32) begin : g_err_lfsr_w
+      fp8sa_param_error_LFSR_W_out_of_range_4_to_32 u_param_error ();
+    end
+    if (LFSR_W < SR_BITS || LFSR_W < Q_SR_BITS) begin : g_err_lfsr_w_sr
+      fp8sa_param_error_LFSR_W_below_SR_BITS_or_Q_SR_BITS u_param_error ();
+    end
+    if (SEED == 32'd0) begin : g_err_seed
+      fp8sa_param_error_SEED_is_zero u_param_error ();
+    end
+  endgenerate
+
+  // seed(i) = (SEED ^ (i * 0x9E3779B9)) mod 2^LFSR_W (32-bit wrapping
+  // multiply), replaced by 1 when zero.
+  function [31:0] seed_of;
+    input integer idx;
+    reg [31:0] prod;
+    reg [31:0] mask;
+    reg [31:0] s;
+    begin
+      prod = idx * 32'h9E3779B9;
+      mask = (LFSR_W >= 32) ? 32'hFFFF_FFFF : ((32'd1 << LFSR_W) - 32'd1);
+      s    = (SEED ^ prod) & mask;
+      seed_of = (s == 32'd0) ? 32'd1 : s;
+    end
+  endfunction
+
+  // ---------------------------------------------------------------------
+  // Command queue. Entry layout:
+  //   [15:0] K-1   [16] fmt_a   [17] fmt_b   [19:18] rnd   [20] use_init
+  //   [23:21] out_fmt   [25:24] out_rnd   [26] sat   [33:27] scale
+  // Reserved rounding codes 3 are stored as 0 (RNE): docs/numerics.md
+  // defines 3 to behave as RNE, and the sanitised code keeps the PEs' and
+  // quantizers' per-use reserved-code checks quiet (the array reports it
+  // once, at the command handshake).
+  // ---------------------------------------------------------------------
+  wire cmd_fire = cmd_valid_i & cmd_ready_o;
+
+  wire [15:0]     cmd_kmax    = (cmd_k_i == 16'd0) ? 16'd0 : (cmd_k_i - 16'd1);
+  wire [1:0]      cmd_rnd_s   = (cmd_rnd_i == 2'd3) ? 2'd0 : cmd_rnd_i;
+  wire [1:0]      cmd_ornd_s  = (cmd_out_rnd_i == 2'd3) ? 2'd0 : cmd_out_rnd_i;
+  wire [CmdW-1:0] cmd_entry   = {cmd_scale_i, cmd_sat_i, cmd_ornd_s, cmd_out_fmt_i,
+                                 cmd_use_init_i, cmd_rnd_s, cmd_fmt_b_i, cmd_fmt_a_i,
+                                 cmd_kmax};
+
+  wire            inj_pending;
+  wire [CmdW-1:0] inj_entry;
+  wire [CmdW-1:0] head_entry;
+  wire            inj_done;
+  wire            tile_pop;
+
+  fp8sa_cmd_queue #(
+    .W (CmdW)
+  ) u_cmdq (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .push_i      (cmd_fire),
+    .push_data_i (cmd_entry),
+    .ready_o     (cmd_ready_o),
+    .inj_valid_o (inj_pending),
+    .inj_data_o  (inj_entry),
+    .inj_done_i  (inj_done),
+    .head_data_o (head_entry),
+    .pop_i       (tile_pop)
+  );
+
+  wire [15:0] inj_kmax     = inj_entry[15:0];
+  wire        inj_fmt_a    = inj_entry[16];
+  wire        inj_fmt_b    = inj_entry[17];
+  wire [1:0]  inj_rnd      = inj_entry[19:18];
+  wire        inj_use_init = inj_entry[20];
+  // inj_entry[33:21] (output controls) are read from the head entry.
+  wire        inj_out_unused = ^inj_entry[CmdW-1:21];
+
+  wire [2:0]  head_out_fmt = head_entry[23:21];
+  wire [1:0]  head_out_rnd = head_entry[25:24];
+  wire        head_sat     = head_entry[26];
+  wire [6:0]  head_scale   = head_entry[33:27];
+  wire        head_in_unused = ^head_entry[20:0];
+
+  // ---------------------------------------------------------------------
+  // Global advance
+  // ---------------------------------------------------------------------
+  wire [NCell-1:0] done_all;
+  wire [NCell-1:0] sv_all;
+  wire             stall = |(done_all & sv_all);
+  wire             adv   = ~stall;
+
+  // ---------------------------------------------------------------------
+  // Init bank
+  // ---------------------------------------------------------------------
+  reg [NCell*AccW-1:0] bank_q, bank_d;
+  reg [4:0]            rows_q, rows_d;      // rows loaded, 0..ROWS
+  reg                  claimed_q, claimed_d;
+
+  wire bank_full  = (rows_q == RowsV);
+  wire init_fire  = init_valid_i & init_ready_o;
+  wire bank_rel;                              // PE (ROWS-1, COLS-1): first MAC of a use_init tile
+
+  assign init_ready_o = ~bank_full;
+
+  // ---------------------------------------------------------------------
+  // Injector
+  // ---------------------------------------------------------------------
+  reg  [15:0] kcnt_q, kcnt_d;                 // steps of the current entry injected
+  // Advances since the last step of the previous tile was injected,
+  // saturating at TILE_GAP (1 .. TILE_GAP; reset TILE_GAP).
+  reg  [4:0]  gap_q, gap_d;
+
+  wire step_first = (kcnt_q == 16'd0);
+  wire step_last  = (kcnt_q == inj_kmax);
+  wire bank_ok    = bank_full & ~claimed_q;
+  wire spacing_ok = (gap_q == TileGap);       // gap_q >= TILE_GAP
+
+  assign in_ready_o = ~stall & inj_pending
+                    & ~(step_first & inj_use_init & ~bank_ok)
+                    & ~(step_last & ~spacing_ok);
+
+  wire inj_fire = in_valid_i & in_ready_o;    // implies adv
+  assign inj_done = inj_fire & step_last;
+
+  always @* begin
+    kcnt_d = kcnt_q;
+    gap_d  = gap_q;
+    if (inj_fire) begin
+      kcnt_d = step_last ? 16'd0 : (kcnt_q + 16'd1);
+    end
+    if (inj_done) begin
+      gap_d = 5'd1;
+    end else if (adv && (gap_q != TileGap)) begin
+      gap_d = gap_q + 5'd1;
+    end
+  end
+
+  always @* begin
+    bank_d    = bank_q;
+    rows_d    = rows_q;
+    claimed_d = claimed_q;
+    if (bank_rel) begin
+      rows_d    = 5'd0;
+      claimed_d = 1'b0;
+    end else if (init_fire) begin
+      rows_d = rows_q + 5'd1;
+    end
+    if (init_fire) begin
+      bank_d[rows_q[3:0]*COLS*AccW +: COLS*AccW] = init_data_i;
+    end
+    if (inj_fire & step_first & inj_use_init) begin
+      claimed_d = 1'b1;
+    end
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      kcnt_q    <= 16'd0;
+      gap_q     <= TileGap;
+      bank_q    <= {(NCell*AccW){1'b0}};
+      rows_q    <= 5'd0;
+      claimed_q <= 1'b0;
+    end else begin
+      kcnt_q    <= kcnt_d;
+      gap_q     <= gap_d;
+      bank_q    <= bank_d;
+      rows_q    <= rows_d;
+      claimed_q <= claimed_d;
+    end
+  end
+
+  // Lane word injected into every row (fp8sa_array_cell layout); a bubble
+  // has valid = 0 and its other bits are don't-care.
+  wire [7:0] inj_ctrl = {inj_fire, step_first, step_last, inj_use_init,
+                         inj_fmt_b, inj_fmt_a, inj_rnd};
+
+  // ---------------------------------------------------------------------
+  // Skews and the cell grid
+  // lane_bus slot (r, c), c in 0..COLS: input lane of cell (r, c); slot
+  // (r, COLS) is the output of the row's last cell. b_bus slot (r, c),
+  // r in 0..ROWS: input B of cell (r, c); slot (ROWS, c) is the output of
+  // the column's last cell.
+  // ---------------------------------------------------------------------
+  wire [ROWS*(COLS+1)*LaneW-1:0] lane_bus;
+  wire [(ROWS+1)*COLS*8-1:0]     b_bus;
+  wire [NCell*AccW-1:0]          shadow_all;
+  wire [NCell*4-1:0]             sflags_all;
+  wire [ROWS-1:0]                drain_row;
+
+  genvar r, c;
+  generate
+    for (r = 0; r < ROWS; r = r + 1) begin : g_row_skew
+      wire [LaneW-1:0] lane_in = {inj_ctrl, in_a_i[8*r +: 8]};
+      if (r == 0) begin : g_direct
+        assign lane_bus[0 +: LaneW] = lane_in;
+      end else begin : g_delay
+        fp8sa_skew #(
+          .WIDTH (LaneW),
+          .DEPTH (r)
+        ) u_skew (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .en_i   (adv),
+          .d_i    (lane_in),
+          .q_o    (lane_bus[(r*(COLS+1))*LaneW +: LaneW])
+        );
+      end
+    end
+
+    for (c = 0; c < COLS; c = c + 1) begin : g_col_skew
+      if (c == 0) begin : g_direct
+        assign b_bus[0 +: 8] = in_b_i[0 +: 8];
+      end else begin : g_delay
+        fp8sa_skew #(
+          .WIDTH (8),
+          .DEPTH (c)
+        ) u_skew (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .en_i   (adv),
+          .d_i    (in_b_i[8*c +: 8]),
+          .q_o    (b_bus[8*c +: 8])
+        );
+      end
+    end
+
+    for (r = 0; r < ROWS; r = r + 1) begin : g_row
+      for (c = 0; c < COLS; c = c + 1) begin : g_col
+        localparam integer Idx = r * COLS + c;
+        fp8sa_array_cell #(
+          .ACC_EXP_W (ACC_EXP_W),
+          .ACC_MAN_W (ACC_MAN_W),
+          .SR_BITS   (SR_BITS),
+          .LFSR_W    (LFSR_W),
+          .SEED      (seed_of(1 + Idx))
+        ) u_cell (
+          .clk_i          (clk_i),
+          .rst_ni         (rst_ni),
+          .adv_i          (adv),
+          .lane_i         (lane_bus[(r*(COLS+1)+c)*LaneW +: LaneW]),
+          .b_i            (b_bus[(r*COLS+c)*8 +: 8]),
+          .bank_i         (bank_q[Idx*AccW +: AccW]),
+          .drain_i        (drain_row[r]),
+          .lane_o         (lane_bus[(r*(COLS+1)+c+1)*LaneW +: LaneW]),
+          .b_o            (b_bus[((r+1)*COLS+c)*8 +: 8]),
+          .done_o         (done_all[Idx]),
+          .shadow_valid_o (sv_all[Idx]),
+          .shadow_o       (shadow_all[Idx*AccW +: AccW]),
+          .shadow_flags_o (sflags_all[Idx*4 +: 4])
+        );
+      end
+      // The lane leaving the row's last cell is read only for the bank
+      // release (row ROWS-1).
+      if (r < ROWS - 1) begin : g_lane_end
+        wire lane_end_unused = ^lane_bus[(r*(COLS+1)+COLS)*LaneW +: LaneW];
+      end
+    end
+  endgenerate
+
+  wire b_end_unused = ^b_bus[ROWS*COLS*8 +: COLS*8];
+
+  // PE (ROWS-1, COLS-1) does the first MAC of a use_init tile at this edge.
+  wire [LaneW-1:0] lane_last = lane_bus[((ROWS-1)*(COLS+1)+COLS)*LaneW +: LaneW];
+  assign bank_rel = adv & lane_last[15] & lane_last[14] & lane_last[12];
+  wire lane_last_unused = ^{lane_last[13], lane_last[11:0]};
+
+  // ---------------------------------------------------------------------
+  // Drain
+  // ---------------------------------------------------------------------
+  reg  [3:0]           ptr_q, ptr_d;          // drain row pointer
+  reg  [COLS-1:0]      row_sv;
+  reg  [COLS*AccW-1:0] row_shadow;
+  reg  [COLS*4-1:0]    row_sflags;
+  integer i;
+
+  always @* begin
+    row_sv     = {COLS{1'b0}};
+    row_shadow = {(COLS*AccW){1'b0}};
+    row_sflags = {(COLS*4){1'b0}};
+    for (i = 0; i < ROWS; i = i + 1) begin
+      if (ptr_q == i[3:0]) begin
+        row_sv     = sv_all[i*COLS +: COLS];
+        row_shadow = shadow_all[i*COLS*AccW +: COLS*AccW];
+        row_sflags = sflags_all[i*COLS*4 +: COLS*4];
+      end
+    end
+  end
+
+  wire row_ready = &row_sv;
+  wire out_load  = row_ready & (~out_valid_o | out_ready_i);
+  wire row_last  = (ptr_q == RowsM1);
+  assign tile_pop = out_load & row_last;
+
+  generate
+    for (r = 0; r < ROWS; r = r + 1) begin : g_drain
+      assign drain_row[r] = out_load & (ptr_q == r);
+    end
+  endgenerate
+
+  // Per-column quantizer and LFSR. Reserved out_fmt codes (4 = raw, 5..7)
+  // are not presented to the quantizer (its reserved-code check would fire
+  // on every cycle); the output mux below handles them.
+  wire       fmt_quant = ~head_out_fmt[2];
+  wire       fmt_raw   = (head_out_fmt == 3'd4);
+  wire [2:0] q_fmt     = fmt_quant ? head_out_fmt : 3'd0;
+
+  wire [COLS*32-1:0] col_data;
+  wire [COLS*4-1:0]  col_qflags;
+
+  generate
+    for (c = 0; c < COLS; c = c + 1) begin : g_quant
+      wire [Q_SR_BITS-1:0] q_rand;
+      wire [LFSR_W-1:0]    q_state_unused;
+      wire [15:0]          q_val;
+      wire [3:0]           q_flags;
+      wire [AccW-1:0]      sh = row_shadow[c*AccW +: AccW];
+      reg  [31:0]          raw;
+
+      fp8sa_lfsr #(
+        .LFSR_W (LFSR_W),
+        .DRAW_W (Q_SR_BITS),
+        .SEED   (seed_of(1 + NCell + c))
+      ) u_lfsr (
+        .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
+        .seed_load_i (1'b0),
+        .seed_i      ({LFSR_W{1'b0}}),
+        .advance_i   (out_load),
+        .rand_o      (q_rand),
+        .state_o     (q_state_unused)
+      );
+
+      fp8sa_quantizer #(
+        .ACC_EXP_W (ACC_EXP_W),
+        .ACC_MAN_W (ACC_MAN_W),
+        .SR_BITS   (Q_SR_BITS)
+      ) u_quant (
+        .acc_i     (sh),
+        .out_fmt_i (q_fmt),
+        .rnd_i     (head_out_rnd),
+        .sat_i     (head_sat),
+        .scale_i   (head_scale),
+        .rand_i    (q_rand),
+        .q_o       (q_val),
+        .flags_o   (q_flags)
+      );
+
+      always @* begin
+        raw           = 32'd0;
+        raw[AccW-1:0] = sh;
+      end
+
+      assign col_data[32*c +: 32] = fmt_quant ? {16'd0, q_val} :
+                                    fmt_raw   ? raw : 32'd0;
+      assign col_qflags[4*c +: 4] = fmt_quant ? q_flags : 4'b0000;
+    end
+  endgenerate
+
+  reg [3:0] row_flags;
+  always @* begin
+    row_flags = 4'b0000;
+    for (i = 0; i < COLS; i = i + 1) begin
+      row_flags = row_flags | row_sflags[4*i +: 4] | col_qflags[4*i +: 4];
+    end
+  end
+
+  // ---------------------------------------------------------------------
+  // Output register
+  // ---------------------------------------------------------------------
+  reg               ov_q, ov_d;
+  reg [COLS*32-1:0] od_q, od_d;
+  reg [3:0]         orow_q, orow_d;
+  reg               olast_q, olast_d;
+  reg [3:0]         oflags_q, oflags_d;
+  reg [3:0]         tflags_q, tflags_d;   // flags of the tile's rows already loaded
+
+  always @* begin
+    ptr_d    = ptr_q;
+    ov_d     = ov_q;
+    od_d     = od_q;
+    orow_d   = orow_q;
+    olast_d  = olast_q;
+    oflags_d = oflags_q;
+    tflags_d = tflags_q;
+    if (out_load) begin
+      ov_d    = 1'b1;
+      od_d    = col_data;
+      orow_d  = ptr_q;
+      olast_d = row_last;
+      if (row_last) begin
+        oflags_d = tflags_q | row_flags;
+        tflags_d = 4'b0000;
+        ptr_d    = 4'd0;
+      end else begin
+        oflags_d = 4'b0000;
+        tflags_d = tflags_q | row_flags;
+        ptr_d    = ptr_q + 4'd1;
+      end
+    end else if (out_ready_i) begin
+      ov_d = 1'b0;
+    end
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ptr_q    <= 4'd0;
+      ov_q     <= 1'b0;
+      od_q     <= {(COLS*32){1'b0}};
+      orow_q   <= 4'd0;
+      olast_q  <= 1'b0;
+      oflags_q <= 4'b0000;
+      tflags_q <= 4'b0000;
+    end else begin
+      ptr_q    <= ptr_d;
+      ov_q     <= ov_d;
+      od_q     <= od_d;
+      orow_q   <= orow_d;
+      olast_q  <= olast_d;
+      oflags_q <= oflags_d;
+      tflags_q <= tflags_d;
+    end
+  end
+
+  assign out_valid_o = ov_q;
+  assign out_data_o  = od_q;
+  assign out_row_o   = {4'd0, orow_q};
+  assign out_last_o  = olast_q;
+  assign out_flags_o = oflags_q;
+
+`ifndef SYNTHESIS
+  // Command contract checks (docs/array.md "Ports"), at the handshake.
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      // reset: no command accepted
+    end else if (cmd_fire) begin
+      if (cmd_k_i == 16'd0) begin
+        $display("fp8sa ERROR: %m: command with cmd_k_i == 0 (treated as 1) at time %0t", $time);
+      end
+      if (cmd_out_fmt_i > 3'd4) begin
+        $display("fp8sa ERROR: %m: command with reserved out_fmt %0d (output 0) at time %0t",
+                 cmd_out_fmt_i, $time);
+      end
+      if (cmd_rnd_i == 2'd3) begin
+        $display("fp8sa ERROR: %m: command with reserved rnd 3 (treated as RNE) at time %0t", $time);
+      end
+      if (cmd_out_rnd_i == 2'd3) begin
+        $display("fp8sa ERROR: %m: command with reserved out_rnd 3 (treated as RNE) at time %0t",
+                 $time);
+      end
+    end
+  end
+`endif
+
+endmodule
+`default_nettype wire

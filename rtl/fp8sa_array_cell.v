@@ -1,0 +1,141 @@
+`default_nettype none
+// fp8sa_array_cell: one position (r, c) of fp8sa_array (docs/array.md):
+// the PE's operand registers, an fp8sa_mac_pe, and the drain state (done
+// bit, shadow accumulator, shadow flags, shadow_valid).
+//
+// Lane word (A operand plus the control of its tile, travelling right
+// along the row; the same layout in fp8sa_array):
+//   [7:0] a   [9:8] rnd   [10] fmt_a   [11] fmt_b   [12] use_init
+//   [13] last   [14] first   [15] valid
+// b_i is the B operand, travelling down the column.
+//
+// On an advance edge (adv_i high): lane_q <= lane_i, b_q <= b_i, and if
+// lane_q holds a valid step the PE performs its MAC on lane_q/b_q
+// (en = valid, clr = first, init = use_init ? bank_i : +0). Edges with
+// adv_i low hold everything except the shadow_valid clear (drain_i).
+// Drain state, per docs/array.md "Drain":
+//   advance edge:  done <= (this edge is a MAC of a last step)
+//                  (so a PE whose last MAC coincides with the transfer of
+//                  the previous tile keeps done = 1);
+//                  if done: shadow <= acc, shadow_flags <= flags,
+//                  shadow_valid <= 1.
+//   drain_i edge:  shadow_valid <= 0 (the row was loaded into the output
+//                  register). The array never drains a cell that transfers
+//                  on the same edge (that cell would have stalled the array).
+//
+// Latency: lane_o/b_o are the operand registers (one advance per cell);
+// every output is a register (no combinational path from any input).
+// No handshake: adv_i is the array's global advance (!stall).
+module fp8sa_array_cell #(
+  parameter integer ACC_EXP_W = 8,      // [4, 8]
+  parameter integer ACC_MAN_W = 23,     // [2, 23]
+  parameter integer SR_BITS   = 16,     // [2, 24], <= LFSR_W
+  parameter integer LFSR_W    = 32,     // [4, 32]
+  parameter [31:0]  SEED      = 32'h1   // PE LFSR seed, non-zero in the low LFSR_W bits
+) (
+  input  wire                         clk_i,
+  input  wire                         rst_ni,
+  input  wire                         adv_i,          // global advance
+  input  wire [15:0]                  lane_i,         // from the left neighbour / row skew
+  input  wire [7:0]                   b_i,            // from the upper neighbour / column skew
+  input  wire [ACC_EXP_W+ACC_MAN_W:0] bank_i,         // init_bank[r][c]
+  input  wire                         drain_i,        // this row loaded into the output register
+  output wire [15:0]                  lane_o,         // lane_q, to the right neighbour
+  output wire [7:0]                   b_o,            // b_q, to the lower neighbour
+  output wire                         done_o,
+  output wire                         shadow_valid_o,
+  output wire [ACC_EXP_W+ACC_MAN_W:0] shadow_o,
+  output wire [3:0]                   shadow_flags_o
+);
+
+  localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
+
+  // Parameter ranges are checked by fp8sa_mac_pe and its submodules.
+
+  reg  [15:0]     lane_q, lane_d;
+  reg  [7:0]      b_q, b_d;
+  reg             done_q, done_d;
+  reg             sv_q, sv_d;
+  reg  [AccW-1:0] shadow_q, shadow_d;
+  reg  [3:0]      sflags_q, sflags_d;
+
+  wire [AccW-1:0] acc;
+  wire [3:0]      acc_flags;
+
+  wire step_valid    = lane_q[15];
+  wire step_first    = lane_q[14];
+  wire step_last     = lane_q[13];
+  wire step_use_init = lane_q[12];
+
+  wire mac_en  = adv_i & step_valid;
+  wire mac_clr = mac_en & step_first;
+
+  fp8sa_mac_pe #(
+    .ACC_EXP_W (ACC_EXP_W),
+    .ACC_MAN_W (ACC_MAN_W),
+    .SR_BITS   (SR_BITS),
+    .LFSR_W    (LFSR_W),
+    .SEED      (SEED)
+  ) u_pe (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .en_i        (mac_en),
+    .clr_i       (mac_clr),
+    .init_i      (step_use_init ? bank_i : {AccW{1'b0}}),
+    .a_i         (lane_q[7:0]),
+    .fmt_a_i     (lane_q[10]),
+    .b_i         (b_q),
+    .fmt_b_i     (lane_q[11]),
+    .rnd_i       (lane_q[9:8]),
+    .seed_load_i (1'b0),
+    .seed_i      ({LFSR_W{1'b0}}),
+    .acc_o       (acc),
+    .flags_o     (acc_flags)
+  );
+
+  always @* begin
+    lane_d   = lane_q;
+    b_d      = b_q;
+    done_d   = done_q;
+    sv_d     = sv_q & ~drain_i;
+    shadow_d = shadow_q;
+    sflags_d = sflags_q;
+    if (adv_i) begin
+      lane_d = lane_i;
+      b_d    = b_i;
+      done_d = mac_en & step_last;
+      if (done_q) begin
+        shadow_d = acc;
+        sflags_d = acc_flags;
+        sv_d     = 1'b1;
+      end
+    end
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lane_q   <= 16'd0;
+      b_q      <= 8'd0;
+      done_q   <= 1'b0;
+      sv_q     <= 1'b0;
+      shadow_q <= {AccW{1'b0}};
+      sflags_q <= 4'b0000;
+    end else begin
+      lane_q   <= lane_d;
+      b_q      <= b_d;
+      done_q   <= done_d;
+      sv_q     <= sv_d;
+      shadow_q <= shadow_d;
+      sflags_q <= sflags_d;
+    end
+  end
+
+  assign lane_o         = lane_q;
+  assign b_o            = b_q;
+  assign done_o         = done_q;
+  assign shadow_valid_o = sv_q;
+  assign shadow_o       = shadow_q;
+  assign shadow_flags_o = sflags_q;
+
+endmodule
+`default_nettype wire

@@ -1,0 +1,90 @@
+`default_nettype none
+// fp8sa_cmd_queue: the tile command queue of fp8sa_array (docs/array.md
+// "Commands"): 4 entries of W bits, with two read positions.
+//
+//   push (push_i, ready_o = entries < 4): appends push_data_i.
+//   inject position: inj_valid_o = some entry is not yet fully injected;
+//     inj_data_o is the oldest such entry; inj_done_i (its last step was
+//     injected) moves the position to the next entry.
+//   head: head_data_o is the oldest entry (the oldest undrained tile);
+//     pop_i (its last row was loaded into the output register) removes it.
+//
+// Latency: every output is a function of registers only; an entry pushed
+// at edge e is visible on inj_data_o / head_data_o after e. Contract (kept
+// by fp8sa_array): push_i only when ready_o, inj_done_i only when
+// inj_valid_o, pop_i only for an entry already passed by inj_done_i.
+// Reset (asynchronous, active low): empty, entries 0.
+module fp8sa_cmd_queue #(
+  parameter integer W = 8   // [1, 256] entry width
+) (
+  input  wire         clk_i,
+  input  wire         rst_ni,
+  input  wire         push_i,
+  input  wire [W-1:0] push_data_i,
+  output wire         ready_o,
+  output wire         inj_valid_o,
+  output wire [W-1:0] inj_data_o,
+  input  wire         inj_done_i,
+  output wire [W-1:0] head_data_o,
+  input  wire         pop_i
+);
+
+  generate
+    if (W < 1 || W > 256) begin : g_err_w
+      fp8sa_param_error_W_out_of_range_1_to_256 u_param_error ();
+    end
+  endgenerate
+
+  reg [4*W-1:0] mem_q, mem_d;
+  reg [1:0]     wr_q, wr_d;      // next free slot
+  reg [1:0]     rd_q, rd_d;      // oldest entry (head)
+  reg [1:0]     inj_q, inj_d;    // oldest entry not fully injected
+  reg [2:0]     cnt_q, cnt_d;    // entries, 0..4
+  reg [2:0]     pend_q, pend_d;  // entries not fully injected, 0..4
+
+  always @* begin
+    mem_d  = mem_q;
+    wr_d   = wr_q;
+    rd_d   = rd_q;
+    inj_d  = inj_q;
+    cnt_d  = cnt_q;
+    pend_d = pend_q;
+    if (push_i) begin
+      mem_d[wr_q*W +: W] = push_data_i;
+      wr_d = wr_q + 2'd1;
+    end
+    if (inj_done_i) begin
+      inj_d = inj_q + 2'd1;
+    end
+    if (pop_i) begin
+      rd_d = rd_q + 2'd1;
+    end
+    cnt_d  = cnt_q + {2'b00, push_i} - {2'b00, pop_i};
+    pend_d = pend_q + {2'b00, push_i} - {2'b00, inj_done_i};
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      mem_q  <= {(4*W){1'b0}};
+      wr_q   <= 2'd0;
+      rd_q   <= 2'd0;
+      inj_q  <= 2'd0;
+      cnt_q  <= 3'd0;
+      pend_q <= 3'd0;
+    end else begin
+      mem_q  <= mem_d;
+      wr_q   <= wr_d;
+      rd_q   <= rd_d;
+      inj_q  <= inj_d;
+      cnt_q  <= cnt_d;
+      pend_q <= pend_d;
+    end
+  end
+
+  assign ready_o     = (cnt_q != 3'd4);
+  assign inj_valid_o = (pend_q != 3'd0);
+  assign inj_data_o  = mem_q[inj_q*W +: W];
+  assign head_data_o = mem_q[rd_q*W +: W];
+
+endmodule
+`default_nettype wire
