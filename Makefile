@@ -15,6 +15,7 @@ help:
 	@echo "make demo       unit-level demo: a dot product on the model PE and the RTL PE"
 	@echo "make test       lint + Icarus + Yosys smoke + all unit and co-simulation tests"
 	@echo "make lint       verilator --lint-only -Wall on every RTL top and parameter set"
+	@echo "make regress    SEEDS=N GEMMS=G: lockstep model vs RTL on every configuration, N seeds each, all cores"
 	@echo "make synth      Yosys synthesis of the numerics units with cell counts"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -62,7 +63,13 @@ test: lint iverilog yosys-smoke ctest
 synth: deps
 	@./synth/synth.sh
 
-fpga explore bench regress:
+SEEDS ?= 8
+GEMMS ?= 50
+# Longer lockstep regression over every named configuration, in parallel.
+regress: build
+	@./scripts/regress.sh $(FP8SA) $(SEEDS) $(GEMMS)
+
+fpga explore bench:
 	@echo "make $@: not implemented yet (tracked by an open issue); nothing was run" >&2; exit 2
 
 clean:

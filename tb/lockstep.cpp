@@ -69,7 +69,8 @@ void LockstepPorts::clock(const ArrayInputs& in) {
   rtl_.clock(in);
   ++cycle_;
   const ArrayOutputs& m = model_.outputs();
-  const ArrayOutputs& r = rtl_.outputs();
+  ArrayOutputs r = rtl_.outputs();
+  if (fault_cycle != 0 && cycle_ == fault_cycle) r.in_ready_o = !r.in_ready_o;
   std::ostringstream d;
   auto bit = [&](const char* port, bool a, bool b) {
     if (a != b && d.tellp() == 0) d << "port " << port << ": model " << a << ", rtl " << b;
@@ -170,6 +171,7 @@ LockstepResult run_once(const LockstepOptions& opt, uint64_t trace_from, const s
   ArrayCycleModel model(cfg);
   std::unique_ptr<rtl::ArrayRtl> hw = rtl::make_array(opt.config);
   LockstepPorts ports(model, *hw);
+  ports.fault_cycle = opt.fault_cycle;
   std::mt19937_64 rng(opt.seed);
   LockstepResult res;
   bool tracing = false;

@@ -28,6 +28,7 @@ class LockstepPorts {
   void reset();
   uint64_t cycle() const { return cycle_; }
   uint8_t out_fmt = 4;  // output format of the GEMM in flight, for decoding values
+  uint64_t fault_cycle = 0;  // tests of the checker: pretend the RTL's in_ready_o differs at this cycle
 
  private:
   ArrayCycleModel& model_;
@@ -46,6 +47,7 @@ struct LockstepOptions {
   std::string vcd_path;          // waveform of the last cycles on a mismatch ("" = none)
   int vcd_cycles = 300;
   bool progress = false;         // a line per GEMM on stderr
+  uint64_t fault_cycle = 0;      // checker self-test: inject a mismatch at this cycle (0 = none)
 };
 
 struct LockstepResult {

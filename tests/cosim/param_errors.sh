@@ -19,6 +19,12 @@ cases=(
   "fp8sa_quantizer ACC_EXP_W 9"
   "fp8sa_quantizer SR_BITS 1"
   "fp8sa_fadd ACC_MAN_W 30"
+  "fp8sa_array ROWS 0"
+  "fp8sa_array COLS 17"
+  "fp8sa_array ACC_EXP_W 9"
+  "fp8sa_array Q_SR_BITS 25"
+  "fp8sa_array LFSR_W 8"
+  "fp8sa_array SEED 0"
 )
 pass=0; fail=0
 check() {  # tool case-text output rc

@@ -21,13 +21,68 @@ TEST_P(ArrayLockstep, RandomGemmsWithStallsAndResetsMatchEveryCycle) {
   tb::LockstepOptions opt;
   opt.config = GetParam();
   opt.seed = test::test_seed(0x10C5u);
-  opt.gemms = 12;
+  opt.gemms = 60;
   opt.vcd_path = "lockstep_" + opt.config + ".vcd";
   const tb::LockstepResult r = tb::run_lockstep(opt);
   std::printf("[  CASES   ] lockstep %s: %llu GEMMs (+ interrupted), %llu cycles, %llu PE MACs compared\n",
               opt.config.c_str(), static_cast<unsigned long long>(r.gemms),
               static_cast<unsigned long long>(r.cycles), static_cast<unsigned long long>(r.pe_macs));
   EXPECT_TRUE(r.ok) << r.report;
+}
+
+// The checker itself: a mismatch (injected at cycle 500) must stop the run
+// there with the seed, configuration, cycle, port, values, a reproduce
+// command and a VCD of the cycles before it.
+TEST(ArrayLockstepChecker, ReportsFirstMismatchWithReproLineAndWaveform) {
+  tb::LockstepOptions opt;
+  opt.config = "a2x3";
+  opt.seed = 7;
+  opt.gemms = 40;
+  opt.fault_cycle = 500;
+  opt.vcd_path = "lockstep_checker_selftest.vcd";
+  std::remove(opt.vcd_path.c_str());
+  const tb::LockstepResult r = tb::run_lockstep(opt);
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.cycles, 500u);
+  EXPECT_NE(r.report.find("config a2x3, seed 7"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("cycle 500: port in_ready_o"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("reproduce: build/bin/fp8sa lockstep --config a2x3 --seed 7"), std::string::npos)
+      << r.report;
+  FILE* f = std::fopen(opt.vcd_path.c_str(), "r");
+  ASSERT_NE(f, nullptr) << "no waveform written";
+  std::fseek(f, 0, SEEK_END);
+  EXPECT_GT(std::ftell(f), 1000L);
+  std::fclose(f);
+  std::printf("%s\n", r.report.c_str());
+}
+
+// Bad parameters are rejected by the model with a message naming them (the
+// RTL's elaboration checks are RtlParams.BadParametersFailElaborationInAllTools).
+TEST(ArrayConfigCheck, BadParametersThrowNamingTheField) {
+  auto msg = [](ArrayConfig c) {
+    try {
+      c.validate();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  ArrayConfig c;
+  c.rows = 0;
+  EXPECT_NE(msg(c).find("rows 0"), std::string::npos) << msg(c);
+  c = ArrayConfig{};
+  c.cols = 17;
+  EXPECT_NE(msg(c).find("cols 17"), std::string::npos) << msg(c);
+  c = ArrayConfig{};
+  c.acc = AccFormat{9, 23};
+  EXPECT_NE(msg(c).find("9"), std::string::npos) << msg(c);
+  c = ArrayConfig{};
+  c.lfsr_w = 8;
+  EXPECT_NE(msg(c).find("lfsr"), std::string::npos) << msg(c);
+  c = ArrayConfig{};
+  c.seed = 0;
+  EXPECT_NE(msg(c).find("seed"), std::string::npos) << msg(c);
+  EXPECT_THROW(ArrayCycleModel{c}, std::invalid_argument);
 }
 
 std::vector<std::string> config_names() {
