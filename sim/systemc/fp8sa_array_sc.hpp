@@ -7,8 +7,14 @@
 //
 // Timing: inputs are sampled at the rising edge of clk_i, as the RTL's
 // registers do; every output is a function of state only (Moore) and is
-// written right after the edge (or reset) that changes it, and at time 0. rst_ni is asynchronous, active low: its falling edge resets at once, and
+// written right after the edge (or reset) that changes it, and at time 0.
+// rst_ni is asynchronous, active low: its falling edge resets at once, and
 // the model stays in reset while it is low.
+//
+// tests/systemc/sc_array_tb.cpp runs this module side by side with the
+// Verilated RTL's SystemC module (verilator --sc --pins-bv 2), binding both
+// to the same signals by these port names, and compares every output on
+// every clock edge.
 //
 // Errors: the model's std::invalid_argument (a command with a reserved code)
 // becomes SC_REPORT_ERROR; a config that does not match the template's port
