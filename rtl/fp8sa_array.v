@@ -208,6 +208,8 @@ module fp8sa_array #(
   // ---------------------------------------------------------------------
   // Init bank
   // ---------------------------------------------------------------------
+  integer i_bank, i_row, i_col;               // loop indices, one per combinational block
+
   reg [NCell*AccW-1:0] bank_q, bank_d;
   reg [4:0]            rows_q, rows_d;      // rows loaded, 0..ROWS
   reg                  claimed_q, claimed_d;
@@ -261,8 +263,10 @@ module fp8sa_array #(
     end else if (init_fire) begin
       rows_d = rows_q + 5'd1;
     end
-    if (init_fire) begin
-      bank_d[rows_q[3:0]*COLS*AccW +: COLS*AccW] = init_data_i;
+    for (i_bank = 0; i_bank < ROWS; i_bank = i_bank + 1) begin
+      if (init_fire && (rows_q == i_bank[4:0])) begin
+        bank_d[i_bank*COLS*AccW +: COLS*AccW] = init_data_i;
+      end
     end
     if (inj_fire & step_first & inj_use_init) begin
       claimed_d = 1'b1;
@@ -387,17 +391,16 @@ module fp8sa_array #(
   reg  [COLS-1:0]      row_sv;
   reg  [COLS*AccW-1:0] row_shadow;
   reg  [COLS*4-1:0]    row_sflags;
-  integer i;
 
   always @* begin
     row_sv     = {COLS{1'b0}};
     row_shadow = {(COLS*AccW){1'b0}};
     row_sflags = {(COLS*4){1'b0}};
-    for (i = 0; i < ROWS; i = i + 1) begin
-      if (ptr_q == i[3:0]) begin
-        row_sv     = sv_all[i*COLS +: COLS];
-        row_shadow = shadow_all[i*COLS*AccW +: COLS*AccW];
-        row_sflags = sflags_all[i*COLS*4 +: COLS*4];
+    for (i_row = 0; i_row < ROWS; i_row = i_row + 1) begin
+      if (ptr_q == i_row[3:0]) begin
+        row_sv     = sv_all[i_row*COLS +: COLS];
+        row_shadow = shadow_all[i_row*COLS*AccW +: COLS*AccW];
+        row_sflags = sflags_all[i_row*COLS*4 +: COLS*4];
       end
     end
   end
@@ -413,12 +416,13 @@ module fp8sa_array #(
     end
   endgenerate
 
-  // Per-column quantizer and LFSR. Reserved out_fmt codes (4 = raw, 5..7)
-  // are not presented to the quantizer (its reserved-code check would fire
-  // on every cycle); the output mux below handles them.
+  // Per-column quantizer and LFSR. Codes 4 (raw) and 5..7 (reserved) are
+  // never presented to the quantizer (its reserved-code check would fire on
+  // every cycle, or on a delta-cycle glitch): it gets out_fmt[1:0] only, and
+  // the output mux below ignores it for codes 4..7.
   wire       fmt_quant = ~head_out_fmt[2];
   wire       fmt_raw   = (head_out_fmt == 3'd4);
-  wire [2:0] q_fmt     = fmt_quant ? head_out_fmt : 3'd0;
+  wire [2:0] q_fmt     = {1'b0, head_out_fmt[1:0]};
 
   wire [COLS*32-1:0] col_data;
   wire [COLS*4-1:0]  col_qflags;
@@ -475,8 +479,8 @@ module fp8sa_array #(
   reg [3:0] row_flags;
   always @* begin
     row_flags = 4'b0000;
-    for (i = 0; i < COLS; i = i + 1) begin
-      row_flags = row_flags | row_sflags[4*i +: 4] | col_qflags[4*i +: 4];
+    for (i_col = 0; i_col < COLS; i_col = i_col + 1) begin
+      row_flags = row_flags | row_sflags[4*i_col +: 4] | col_qflags[4*i_col +: 4];
     end
   end
 

@@ -41,6 +41,8 @@ module fp8sa_cmd_queue #(
   reg [1:0]     inj_q, inj_d;    // oldest entry not fully injected
   reg [2:0]     cnt_q, cnt_d;    // entries, 0..4
   reg [2:0]     pend_q, pend_d;  // entries not fully injected, 0..4
+  reg [W-1:0]   inj_data, head_data;
+  integer       i_wr, i_rd;      // loop indices, one per combinational block
 
   always @* begin
     mem_d  = mem_q;
@@ -49,8 +51,12 @@ module fp8sa_cmd_queue #(
     inj_d  = inj_q;
     cnt_d  = cnt_q;
     pend_d = pend_q;
+    for (i_wr = 0; i_wr < 4; i_wr = i_wr + 1) begin
+      if (push_i && (wr_q == i_wr[1:0])) begin
+        mem_d[i_wr*W +: W] = push_data_i;
+      end
+    end
     if (push_i) begin
-      mem_d[wr_q*W +: W] = push_data_i;
       wr_d = wr_q + 2'd1;
     end
     if (inj_done_i) begin
@@ -83,8 +89,21 @@ module fp8sa_cmd_queue #(
 
   assign ready_o     = (cnt_q != 3'd4);
   assign inj_valid_o = (pend_q != 3'd0);
-  assign inj_data_o  = mem_q[inj_q*W +: W];
-  assign head_data_o = mem_q[rd_q*W +: W];
+  always @* begin
+    inj_data  = {W{1'b0}};
+    head_data = {W{1'b0}};
+    for (i_rd = 0; i_rd < 4; i_rd = i_rd + 1) begin
+      if (inj_q == i_rd[1:0]) begin
+        inj_data = mem_q[i_rd*W +: W];
+      end
+      if (rd_q == i_rd[1:0]) begin
+        head_data = mem_q[i_rd*W +: W];
+      end
+    end
+  end
+
+  assign inj_data_o  = inj_data;
+  assign head_data_o = head_data;
 
 endmodule
 `default_nettype wire

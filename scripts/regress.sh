@@ -6,6 +6,7 @@
 # usage: scripts/regress.sh FP8SA_BINARY [SEEDS] [GEMMS] [FIRST_SEED]
 set -uo pipefail
 bin=${1:?usage: regress.sh FP8SA_BINARY [SEEDS] [GEMMS] [FIRST_SEED]}
+bin=$(realpath "$bin")
 seeds=${2:-8}
 gemms=${3:-50}
 first=${4:-1000}
