@@ -69,7 +69,21 @@ GEMMS ?= 50
 regress: build
 	@./scripts/regress.sh $(FP8SA) $(SEEDS) $(GEMMS)
 
-fpga explore bench:
+# make bench (docs/bench.md): configure with the bench option, build only the
+# bench tool (its targets are not in the default build), run it; the table
+# goes to the terminal and to $(BENCH_DIR)/bench.txt. BENCH_ARGS: extra
+# fp8sa_bench options (e.g. --quick).
+BENCH_DIR := $(BUILD)/bench
+BENCH_ARGS ?=
+bench: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON > $(BUILD).bench-configure.log 2>&1 \
+	  || { cat $(BUILD).bench-configure.log; exit 1; }
+	@rm -f $(BUILD).bench-configure.log
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/bin/fp8sa_bench --workdir $(BENCH_DIR) --out $(BENCH_DIR)/bench.txt $(BENCH_ARGS)
+
+fpga explore:
 	@echo "make $@: not implemented yet (tracked by an open issue); nothing was run" >&2; exit 2
 
 clean:
