@@ -16,6 +16,7 @@ help:
 	@echo "make test       lint + Icarus + Yosys smoke + all unit and co-simulation tests"
 	@echo "make lint       verilator --lint-only -Wall on every RTL top and parameter set"
 	@echo "make regress    SEEDS=N GEMMS=G: lockstep model vs RTL on every configuration, N seeds each, all cores"
+	@echo "make bench      functional vs OpenBLAS sgemm, cycle model vs Verilated vs Icarus (docs/bench.md)"
 	@echo "make synth      Yosys synthesis of the numerics units with cell counts"
 	@echo "make clean      remove $(BUILD)/"
 
