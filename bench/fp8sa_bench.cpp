@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
+#include <cfenv>
 #include <cinttypes>
 #include <cmath>
 #include <cstdarg>
@@ -44,6 +45,7 @@
 #include <vector>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "array16_rtl.hpp"
 #include "array_rtl.hpp"
@@ -254,6 +256,7 @@ void check(bool ok, Report& rep, const std::string& what) {
 
 struct Sec1 {
   double ratio8_all = 0.0;  // functional 8x8 / sgemm with every core
+  double ratio_all[3] = {};  // 16x16, 8x8, 4x4 with every core
   int threads_all = 1;
 };
 
@@ -277,21 +280,26 @@ Sec1 bench_functional(const Options& opt, Report& rep) {
   p.fmt_b = Fp8Format::E5M2;
   p.rnd = fp8sa::Round::RNE;
   p.out_fmt = fp8sa::kOutFmtRaw;
-  ArrayConfig c8, c4;
-  c8.rows = c8.cols = 8;
-  c4.rows = c4.cols = 4;
-  GemmOutput o8, o4;
+  // The array shape changes only the flags' granularity (one set per R x C
+  // output tile), not a value; it picks the fast path's kernel (docs/bench.md).
+  const int sizes[] = {16, 8, 4};
+  constexpr int kConfigs = 3;
+  ArrayConfig cfg[kConfigs];
+  GemmOutput out[kConfigs];
+  for (int c = 0; c < kConfigs; ++c) cfg[c].rows = cfg[c].cols = sizes[c];
 
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<int> thread_counts = {hw};
   if (hw > 1) thread_counts.push_back(1);
 
   rep.line(strf("[1] GEMM %dx%dx%d: functional model (fp8sa::gemm_functional) vs OpenBLAS cblas_sgemm", n, n, n));
-  rep.line("    A E4M3, B E5M2 (N(0,1) quantized, RNE, saturating), e8m23 accumulator, RNE, raw output;");
-  rep.line("    sgemm on float copies of the same values (row-major, alpha 1, beta 0).");
+  rep.line("    A E4M3, B E5M2 (N(0,1) quantized, RNE, saturating), e8m23 accumulator, RNE, raw output and");
+  rep.line("    per-tile flags; sgemm on float copies of the same values (row-major, alpha 1, beta 0).");
   rep.line(strf("    median of %d repetitions per back-end, interleaved; GFLOP/s-eq = 2*M*N*K / time", opt.reps));
+  rep.line(strf("    (OPENBLAS_THREAD_TIMEOUT=%s: OpenBLAS's idle workers stop spinning at once, see docs/bench.md)",
+                std::getenv("OPENBLAS_THREAD_TIMEOUT") != nullptr ? std::getenv("OPENBLAS_THREAD_TIMEOUT") : "unset"));
   rep.line("");
-  rep.line("    back-end                       threads   median ms   GFLOP/s-eq   / sgemm");
+  rep.line("    back-end                         threads   median ms   GFLOP/s-eq   / sgemm");
 
   Sec1 res;
   res.threads_all = hw;
@@ -300,42 +308,42 @@ Sec1 bench_functional(const Options& opt, Report& rep) {
     openblas_set_num_threads(th);
     fp8sa::GemmOptions go;
     go.threads = th;
-    auto run_f8 = [&] { fp8sa::gemm_functional(p, c8, &o8, go); };
-    auto run_f4 = [&] { fp8sa::gemm_functional(p, c4, &o4, go); };
-    auto run_b = [&] {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, Af.data(), n, Bf.data(), n, 0.0f,
-                  Cf.data(), n);
+    auto run = [&](int which) {
+      if (which < kConfigs) {
+        fp8sa::gemm_functional(p, cfg[which], &out[which], go);
+      } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, Af.data(), n, Bf.data(), n, 0.0f,
+                    Cf.data(), n);
+      }
     };
     // warm-up (pages, thread pools), not timed
-    run_f8();
-    run_f4();
-    run_b();
-    std::vector<double> t8, t4, tb;
+    for (int w = 0; w <= kConfigs; ++w) run(w);
+    std::vector<double> t[kConfigs + 1];
     for (int r = 0; r < opt.reps; ++r) {
       // rotate the order so no back-end always runs right after another
-      for (int j = 0; j < 3; ++j) {
-        const int which = (j + r) % 3;
+      for (int j = 0; j <= kConfigs; ++j) {
+        const int which = (j + r) % (kConfigs + 1);
         const auto t0 = Clock::now();
-        if (which == 0) run_f8();
-        else if (which == 1) run_f4();
-        else run_b();
-        const double s = seconds_since(t0);
-        (which == 0 ? t8 : which == 1 ? t4 : tb).push_back(s);
+        run(which);
+        t[which].push_back(seconds_since(t0));
       }
     }
-    const double m8 = median(t8), m4 = median(t4), mb = median(tb);
-    rep.line(strf("    functional model, 8x8 array   %7d   %9.1f   %10.2f   %7.3f", th, m8 * 1e3, flop / m8 / 1e9,
-                  mb / m8));
-    rep.line(strf("    functional model, 4x4 array   %7d   %9.1f   %10.2f   %7.3f", th, m4 * 1e3, flop / m4 / 1e9,
-                  mb / m4));
-    rep.line(strf("    OpenBLAS cblas_sgemm          %7d   %9.1f   %10.2f   %7.3f", th, mb * 1e3, flop / mb / 1e9, 1.0));
-    if (th == hw) res.ratio8_all = mb / m8;
+    const double mb = median(t[kConfigs]);
+    for (int c = 0; c < kConfigs; ++c) {
+      const double m = median(t[c]);
+      rep.line(strf("    functional model, %2dx%-2d array   %7d   %9.1f   %10.2f   %7.3f", sizes[c], sizes[c], th, m * 1e3,
+                    flop / m / 1e9, mb / m));
+      if (th == hw && sizes[c] == 8) res.ratio8_all = mb / m;
+      if (th == hw) res.ratio_all[c] = mb / m;
+    }
+    rep.line(strf("    OpenBLAS cblas_sgemm            %7d   %9.1f   %10.2f   %7.3f", th, mb * 1e3, flop / mb / 1e9, 1.0));
 
     if (!checked) {
       checked = true;
       // The timed runs computed the GEMM: sampled outputs are one fmaf chain
-      // in k order (numerics.md: e8m23 RNE MAC == fmaf), 4x4 == 8x8 (the
-      // array shape does not change raw values), close to sgemm.
+      // in k order (numerics.md: e8m23 RNE MAC == fmaf), sampled tiles'
+      // flags are the host's over the tile's fmaf chains, every shape gives
+      // the same values, and they are close to sgemm.
       std::mt19937_64 rng(99);
       int bad = 0;
       const int samples = 256;
@@ -345,19 +353,50 @@ Sec1 bench_functional(const Options& opt, Report& rep) {
         for (size_t k = 0; k < nn; ++k) acc = std::fmaf(Af[i * nn + k], Bf[k * nn + j], acc);
         uint32_t want;
         std::memcpy(&want, &acc, 4);
-        if (o8.out[i * nn + j] != want) ++bad;
+        if (out[0].out[i * nn + j] != want) ++bad;
       }
       check(bad == 0, rep, strf("%d of %d sampled functional outputs differ from the fmaf chain", bad, samples));
-      check(o4.out == o8.out, rep, "functional outputs of the 4x4 and 8x8 configurations differ");
+      bool same = true;
+      for (int c = 1; c < kConfigs; ++c) same = same && out[c].out == out[0].out;
+      check(same, rep, "functional outputs of the array shapes differ");
+      int flag_bad = 0, flag_samples = 0;
+      std::string inexact_counts;
+      for (int c = 0; c < kConfigs; ++c) {
+        const int R = sizes[c];
+        size_t inexact = 0;
+        for (uint8_t f : out[c].tile_flags) inexact += (f & fp8sa::kFlagInexact) != 0 ? 1u : 0u;
+        inexact_counts += strf("%s%dx%d %zu of %zu", c ? ", " : "", R, R, inexact, out[c].tile_flags.size());
+        for (int s = 0; s < 4; ++s, ++flag_samples) {
+          const size_t tile = rng() % out[c].tile_flags.size();
+          const size_t ti = tile / static_cast<size_t>(out[c].tiles_n), tj = tile % static_cast<size_t>(out[c].tiles_n);
+          std::feclearexcept(FE_ALL_EXCEPT);
+          for (size_t i = ti * R; i < ti * R + R; ++i) {
+            for (size_t j = tj * R; j < tj * R + R; ++j) {
+              volatile float acc = 0.0f;
+              for (size_t k = 0; k < nn; ++k) acc = std::fmaf(Af[i * nn + k], Bf[k * nn + j], acc);
+            }
+          }
+          const int ex = std::fetestexcept(FE_ALL_EXCEPT);
+          const uint8_t want = static_cast<uint8_t>(((ex & FE_INEXACT) ? fp8sa::kFlagInexact : 0) |
+                                                    ((ex & FE_UNDERFLOW) ? fp8sa::kFlagUnderflow : 0) |
+                                                    ((ex & FE_OVERFLOW) ? fp8sa::kFlagOverflow : 0) |
+                                                    ((ex & FE_INVALID) ? fp8sa::kFlagInvalid : 0));
+          if (out[c].tile_flags[tile] != want) ++flag_bad;
+        }
+      }
+      check(flag_bad == 0, rep, strf("%d of %d sampled tiles' flags differ from the host's", flag_bad, flag_samples));
       double maxd = 0.0, maxc = 0.0;
       for (size_t i = 0; i < nn * nn; ++i) {
-        maxd = std::max(maxd, std::fabs(static_cast<double>(f32(o8.out[i])) - Cf[i]));
+        maxd = std::max(maxd, std::fabs(static_cast<double>(f32(out[0].out[i])) - Cf[i]));
         maxc = std::max(maxc, std::fabs(static_cast<double>(Cf[i])));
       }
       const double rel = maxc > 0 ? maxd / maxc : 0.0;
       check(rel < 1e-4, rep, strf("functional vs sgemm: max |diff| / max |C| = %.3g", rel));
-      rep.line(strf("    checks: %d sampled outputs = fmaf chain (bit-exact) %s; 4x4 = 8x8 %s;", samples,
-                    bad == 0 ? "ok" : "FAILED", o4.out == o8.out ? "ok" : "FAILED"));
+      rep.line(strf("    checks: %d sampled outputs = fmaf chain (bit-exact) %s; all shapes equal %s;", samples,
+                    bad == 0 ? "ok" : "FAILED", same ? "ok" : "FAILED"));
+      rep.line(strf("            %d sampled tiles' flags = host fenv over the tile's fmaf chains %s;", flag_samples,
+                    flag_bad == 0 ? "ok" : "FAILED"));
+      rep.line(strf("            tiles inexact: %s", inexact_counts.c_str()));
       rep.line(strf("            max |functional - sgemm| / max |sgemm| = %.2g (sgemm may sum in another order)", rel));
     }
   }
@@ -728,6 +767,15 @@ std::vector<IcarusResult> bench_icarus(const Options& opt, const std::vector<Arr
 }  // namespace
 
 int main(int argc, char** argv) {
+  // OpenBLAS's worker threads spin for a while after each call (2^28 cycles
+  // by default), holding cores the functional model's threads then wait
+  // for. The variable is read when OpenBLAS loads, so set it and start again.
+  if (std::getenv("OPENBLAS_THREAD_TIMEOUT") == nullptr) {
+    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+    execv("/proc/self/exe", argv);
+    std::fprintf(stderr, "fp8sa_bench: warning: re-exec with OPENBLAS_THREAD_TIMEOUT=4 failed (%s); going on\n",
+                 std::strerror(errno));
+  }
   Options opt;
   try {
     opt = parse_args(argc, argv);
@@ -753,6 +801,7 @@ int main(int argc, char** argv) {
     rep.line("summary (ratios of rates measured in this run)");
     rep.line(strf("    functional / sgemm, 8x8, %d threads:   %8.3f   (issue target >= 0.5: %s)", s1.threads_all,
                   s1.ratio8_all, s1.ratio8_all >= 0.5 ? "met" : "NOT met"));
+    rep.line(strf("    functional / sgemm, 16x16, 4x4:       %6.3f, %.3f", s1.ratio_all[0], s1.ratio_all[2]));
     for (const auto& a : arrays)
       rep.line(strf("    cycle model / Verilated, %-5s:       %8.1f", strf("%dx%d", a.size, a.size).c_str(), a.model_pcs / a.rtl_pcs));
     for (const auto& ic : icarus)

@@ -6,31 +6,47 @@
 // the quantizer per row with the column LFSRs jumped to t*R draws. Threads
 // take whole tiles.
 //
-// Fast path (e8m23 with RNE, x86 with AVX2 + FMA): numerics.md section 4
-// makes each MAC exactly binary32 fmaf(a, b, acc) (the FP8 product is exact
-// in binary32), so every output is one FMA chain in k order. The kernel
-// computes 6 rows x 16 columns of outputs at once (12 ymm accumulators, one
-// chain per lane, k in order), which is a plain SGEMM micro-kernel without
-// any re-association. NaN results are rewritten to the canonical NaN.
+// Fast path (e8m23 with RNE, x86 with AVX2, FMA and F16C): numerics.md
+// section 4 makes each MAC exactly binary32 fmaf(a, b, acc) (the FP8 product
+// is exact in binary32), so every output is one FMA chain in k order. That is
+// a plain SGEMM without any re-association: FP8 codes are unpacked to floats
+// once (A in MR-row groups, B in NR-column panels, k-major), and a BLIS-style
+// loop nest (k blocks of 256, A blocks of about 96 rows in L2, B micro-panels
+// in L1) runs an MR x NR kernel (8 to 12 ymm accumulators, one chain per
+// lane) that keeps each block of C in registers through a k block and in
+// binary32 memory between k blocks, which changes no bit.
 //
 // Flags on the fast path. Without NaN or Inf codes in a tile's A rows, B
 // columns and C_init words no MAC can be invalid or overflow (an FP8 product
 // is below 2^32, half an ulp of the largest binary32) or underflow (a tiny
 // sum of two binary32 numbers is exact), so the tile's flags are inexact
 // alone, and padded PEs (+0 products) raise nothing. Tiles with such codes
-// are recomputed on the generic path. Inexact per tile: the kernel runs k in
-// chunks with MXCSR's sticky flags cleared before and read after; a chunk
-// with no inexact MAC clears all its lanes. When a chunk was inexact and the
-// block still has tiles not known to be inexact, the chunk is re-run with a
-// per-lane test (s = c + p exact iff s - c == p and s - p == c, p = a*b
-// exact; for round-to-nearest one of the two differences is computed
-// exactly, Fast2Sum) until every tile of the block is known inexact. MXCSR is
-// set to its default (RNE, no FTZ/DAZ) in every worker.
+// are recomputed on the generic path. Inexact per tile comes from MXCSR's
+// sticky inexact flag, cleared before a run of the kernel and read after:
+//
+//   * tile-aligned blocks (the array's COLS a multiple of 8 and ROWS of a
+//     kernel height: 8x8, 16x16, 12x8, ...): every block lies in one tile, so
+//     the flag over a block's k block is the tile's, at the kernel's full
+//     speed. Once a tile is known inexact its blocks run unflagged.
+//   * otherwise (1x1, 4x4, 2x3, ...) 6 x 16 blocks that cover several tiles:
+//     a flagged chunk of k says some lane of the block was inexact. Lanes of
+//     tiles already known inexact may have raised it, so the chunk is re-run
+//     from its start on the lanes of the still-pending tiles alone (the
+//     other lanes multiply by +0, which is exact): all of them at once when
+//     they form a rows x columns product, then tile by tile. With more than
+//     kMaskedTiles pending tiles it is re-run with a per-lane test instead
+//     (s = c + p is exact iff s - c == p and s - p == c, p = a*b exact; for
+//     round-to-nearest one of the two differences is exact, Fast2Sum).
+//
+// This tracking is most of the cost on real data: sums of FP8 products stay
+// exact for hundreds of k (docs/bench.md). MXCSR is set to its default (RNE,
+// no FTZ/DAZ) in every worker.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -42,7 +58,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define FP8SA_HAVE_X86_FAST 1
-#define FP8SA_AVX2 __attribute__((target("avx2,fma")))
+#define FP8SA_AVX2 __attribute__((target("avx2,fma,f16c")))
 #else
 #define FP8SA_HAVE_X86_FAST 0
 #endif
@@ -199,12 +215,18 @@ void finish_tile(const Ctx& x, long t) {
   const size_t N = static_cast<size_t>(p.N);
   uint32_t* out = x.out->out.data();
   uint32_t vals[kArrayMaxDim * kArrayMaxDim];
+  const bool raw = p.out_fmt == kOutFmtRaw;
+  const bool generic = x.tile_generic[static_cast<size_t>(t)] != 0;
   uint8_t f;
-  if (x.tile_generic[static_cast<size_t>(t)] != 0) {
+  if (generic) {
     f = tile_compute_generic(x, t, vals);
   } else {
     // Fast path: padded PEs hold +0 (no flags there, see the file comment).
     f = x.tile_inexact[static_cast<size_t>(t)].load(std::memory_order_relaxed) != 0 ? kFlagInexact : 0;
+    if (raw) {  // the raw words are already in out
+      x.out->tile_flags[static_cast<size_t>(t)] = f;
+      return;
+    }
     for (int r = 0; r < x.R; ++r) {
       const int m = ti * x.R + r;
       for (int c = 0; c < x.C; ++c) {
@@ -213,31 +235,27 @@ void finish_tile(const Ctx& x, long t) {
       }
     }
   }
-  const bool raw = p.out_fmt == kOutFmtRaw;
-  const bool generic = x.tile_generic[static_cast<size_t>(t)] != 0;
-  if (!raw || generic) {
-    for (int c = 0; c < x.C; ++c) {
-      const int n = tj * x.C + c;
-      uint32_t ls = 0;  // column c's LFSR state, for SR only
-      if (!raw && x.col_jump) {
-        const uint32_t seed0 = derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + x.R * x.C + c), x.cfg.lfsr_w);
-        ls = x.col_jump->jump(seed0, static_cast<uint64_t>(t) * static_cast<uint64_t>(x.R));
-      }
-      for (int r = 0; r < x.R; ++r) {
-        const int m = ti * x.R + r;
-        uint32_t w = vals[r * x.C + c];
-        if (!raw) {
-          uint32_t u = 0;
-          if (x.col_jump) {
-            ls = x.col_jump->draw(ls);
-            u = ls & x.col_jump->draw_mask();
-          }
-          const OpResult q = x.quant.quantize(w, static_cast<OutFormat>(p.out_fmt), p.out_rnd, p.sat, p.scale, u);
-          w = q.bits;
-          f = static_cast<uint8_t>(f | q.flags);
+  for (int c = 0; c < x.C; ++c) {
+    const int n = tj * x.C + c;
+    uint32_t ls = 0;  // column c's LFSR state, for SR only
+    if (!raw && x.col_jump) {
+      const uint32_t seed0 = derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + x.R * x.C + c), x.cfg.lfsr_w);
+      ls = x.col_jump->jump(seed0, static_cast<uint64_t>(t) * static_cast<uint64_t>(x.R));
+    }
+    for (int r = 0; r < x.R; ++r) {
+      const int m = ti * x.R + r;
+      uint32_t w = vals[r * x.C + c];
+      if (!raw) {
+        uint32_t u = 0;
+        if (x.col_jump) {
+          ls = x.col_jump->draw(ls);
+          u = ls & x.col_jump->draw_mask();
         }
-        if (m < p.M && n < p.N) out[static_cast<size_t>(m) * N + static_cast<size_t>(n)] = w;
+        const OpResult q = x.quant.quantize(w, static_cast<OutFormat>(p.out_fmt), p.out_rnd, p.sat, p.scale, u);
+        w = q.bits;
+        f = static_cast<uint8_t>(f | q.flags);
       }
+      if (m < p.M && n < p.N) out[static_cast<size_t>(m) * N + static_cast<size_t>(n)] = w;
     }
   }
   x.out->tile_flags[static_cast<size_t>(t)] = f;
@@ -251,20 +269,169 @@ constexpr int kVec = 12;  // accumulator vectors: row i, half h at index 2*i + h
 constexpr int kChunk = 64;       // k per MXCSR-checked chunk (first size)
 constexpr int kMaxChunk = 1024;  // largest chunk
 constexpr int kFirstProbe = 8;  // k of per-lane testing tried first
+constexpr int kMaskedTiles = 3;  // pending tiles up to which an inexact chunk is resolved by masked re-runs
+constexpr int kKc = 256;        // k per block: B micro-panel 16 KiB (L1)
+constexpr int kMcRows = 96;     // rows per A block: 96 x kKc floats, 96 KiB (L2)
+constexpr int kNcCols = 256;    // columns of B per work item
 
 constexpr uint32_t kMxcsrDefault = 0x1F80u;  // all exceptions masked, RNE, no FTZ/DAZ, flags clear
 constexpr uint32_t kMxcsrInexact = 0x20u;
 
-struct AlignedFloats {
-  float* p = nullptr;
-  explicit AlignedFloats(size_t n) {
-    p = static_cast<float*>(std::aligned_alloc(64, ((n * sizeof(float) + 63) / 64) * 64));
+// 64-byte aligned float buffers for the packed operands and C. Freed
+// buffers are kept (up to kKeptBuffers) and handed out again: a 1024^3 GEMM
+// needs 12 MiB, and fresh pages cost about a tenth of its kernel time in
+// page faults. A buffer's contents are never assumed.
+class AlignedFloats {
+ public:
+  explicit AlignedFloats(size_t n) : bytes_(((n * sizeof(float) + 63) / 64) * 64) {
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex());
+      std::vector<Kept>& pool = kept();
+      for (size_t i = 0; i < pool.size(); ++i) {
+        if (pool[i].bytes >= bytes_) {
+          p = pool[i].p;
+          bytes_ = pool[i].bytes;
+          pool.erase(pool.begin() + static_cast<ptrdiff_t>(i));
+          return;
+        }
+      }
+    }
+    p = static_cast<float*>(std::aligned_alloc(64, bytes_));
     if (p == nullptr) throw std::bad_alloc();
   }
-  ~AlignedFloats() { std::free(p); }
+  ~AlignedFloats() {
+    std::lock_guard<std::mutex> lock(pool_mutex());
+    std::vector<Kept>& pool = kept();
+    if (pool.size() < kKeptBuffers) {
+      pool.push_back({p, bytes_});
+      return;
+    }
+    // Full: drop the smallest of the kept ones and this one.
+    auto smallest = std::min_element(pool.begin(), pool.end(),
+                                     [](const Kept& a, const Kept& b) { return a.bytes < b.bytes; });
+    if (smallest->bytes < bytes_) {
+      std::swap(smallest->p, p);
+      std::swap(smallest->bytes, bytes_);
+    }
+    std::free(p);
+  }
   AlignedFloats(const AlignedFloats&) = delete;
   AlignedFloats& operator=(const AlignedFloats&) = delete;
+  float* p = nullptr;
+
+ private:
+  struct Kept {
+    float* p;
+    size_t bytes;
+  };
+  static constexpr size_t kKeptBuffers = 3;
+  struct Pool {
+    std::vector<Kept> v;
+    ~Pool() {
+      for (Kept& k : v) std::free(k.p);
+    }
+  };
+  static std::mutex& pool_mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<Kept>& kept() {
+    static Pool pool;
+    return pool.v;
+  }
+  size_t bytes_;
 };
+
+// 8 FP8 codes to binary32, exactly (F16C): an E5M2 code is the top byte of
+// the binary16 with the same value; an E4M3 code shifted into binary16's
+// fields (exponent bias 15, not 7) is its value times 2^-8, which binary16
+// holds exactly (subnormals included), and the product by 2^8 is exact; the
+// E4M3 NaN codes become a binary16 NaN. Returns the codes that are NaN or
+// Inf as 0xFF bytes (low 8 bytes).
+FP8SA_AVX2 inline __m128i fp8x8_to_f32(const uint8_t* src, Fp8Format fmt, float* dst) {
+  const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
+  const __m128i w = _mm_cvtepu8_epi16(b);
+  __m128i h, special;
+  if (fmt == Fp8Format::E5M2) {
+    h = _mm_slli_epi16(w, 8);
+    const __m128i m = _mm_set1_epi8(0x7C);
+    special = _mm_cmpeq_epi8(_mm_and_si128(b, m), m);
+  } else {
+    const __m128i mag = _mm_and_si128(w, _mm_set1_epi16(0x7F));
+    const __m128i sign = _mm_slli_epi16(_mm_and_si128(w, _mm_set1_epi16(0x80)), 8);
+    const __m128i nan = _mm_cmpeq_epi16(mag, _mm_set1_epi16(0x7F));
+    h = _mm_blendv_epi8(_mm_or_si128(sign, _mm_slli_epi16(mag, 7)), _mm_set1_epi16(0x7E00), nan);
+    const __m128i m = _mm_set1_epi8(0x7F);
+    special = _mm_cmpeq_epi8(_mm_and_si128(b, m), m);
+  }
+  __m256 v = _mm256_cvtph_ps(h);
+  if (fmt == Fp8Format::E4M3) v = _mm256_mul_ps(v, _mm256_set1_ps(256.0f));
+  _mm256_store_ps(dst, v);
+  return special;
+}
+
+// B[k][0..NR) (row stride n) for every k into an NR-wide panel (NR a
+// multiple of 8); s[j] != 0 where column j holds a NaN or Inf code.
+template <int NR>
+FP8SA_AVX2 void pack_b_panel(const uint8_t* b, size_t n, size_t K, Fp8Format fmt, float* dst, uint8_t s[NR]) {
+  static_assert(NR % 8 == 0 && NR <= 16, "panel width");
+  __m128i sv[NR / 8] = {};
+  for (size_t k = 0; k < K; ++k) {
+    for (int h = 0; h < NR / 8; ++h) {
+      sv[h] = _mm_or_si128(sv[h], fp8x8_to_f32(b + k * n + 8 * h, fmt, dst + k * NR + 8 * h));
+    }
+  }
+  for (int h = 0; h < NR / 8; ++h) _mm_storel_epi64(reinterpret_cast<__m128i*>(s + 8 * h), sv[h]);
+}
+
+// The kernel of the tile-aligned path: an MR x (8*NV) block of C in place
+// (row stride ldc floats) through k in [k0, k1), one FMA chain per lane in k
+// order. kFlag: MXCSR's flags cleared before and read after, returning
+// whether any of the FMAs was inexact. The empty asm statements take every
+// accumulator as an operand and are ordered with the MXCSR accesses (all are
+// volatile), so no FMA can be moved across them.
+template <int MR, int NV, bool kFlag>
+FP8SA_AVX2 bool k_tile(const float* ap, const float* bp, int k0, int k1, float* cc, size_t ldc) {
+  constexpr int NR = 8 * NV;
+  __m256 c[MR * NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 2
+    for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm256_loadu_ps(cc + ldc * static_cast<size_t>(i) + 8 * h);
+  }
+  if (kFlag) {
+    uint32_t csr = kMxcsrDefault;
+    asm volatile("ldmxcsr %0" : : "m"(csr));
+#pragma GCC unroll 16
+    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+x"(c[v]));
+  }
+  const float* a = ap + MR * k0;
+  const float* b = bp + NR * k0;
+#pragma GCC unroll 2
+  for (int k = k0; k < k1; ++k, a += MR, b += NR) {
+    __m256 bv[NV];
+#pragma GCC unroll 2
+    for (int h = 0; h < NV; ++h) bv[h] = _mm256_load_ps(b + 8 * h);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m256 av = _mm256_broadcast_ss(a + i);
+#pragma GCC unroll 2
+      for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm256_fmadd_ps(av, bv[h], c[NV * i + h]);
+    }
+  }
+  uint32_t after = 0;
+  if (kFlag) {
+#pragma GCC unroll 16
+    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+x"(c[v]));
+    asm volatile("stmxcsr %0" : "=m"(after));
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 2
+    for (int h = 0; h < NV; ++h) _mm256_storeu_ps(cc + ldc * static_cast<size_t>(i) + 8 * h, c[NV * i + h]);
+  }
+  return (after & kMxcsrInexact) != 0;
+}
 
 // acc[96] += A panel (k x 6) * B panel (k x 16), k in [k0, k1), one FMA
 // chain per lane in k order.
@@ -286,6 +453,35 @@ FP8SA_AVX2 void k_plain(const float* ap, const float* bp, int k0, int k1, float*
   for (int v = 0; v < kVec; ++v) _mm256_store_ps(acc + 8 * v, c[v]);
 }
 
+// k_plain on a 6 x 16 block of C in place (row stride ldc floats): the
+// kernel of the blocked loop, where nearly all the time goes.
+FP8SA_AVX2 void k_plain_c(const float* ap, const float* bp, int k0, int k1, float* cc, size_t ldc) {
+  __m256 c[kVec];
+#pragma GCC unroll 6
+  for (int i = 0; i < kMr; ++i) {
+    c[2 * i] = _mm256_loadu_ps(cc + ldc * static_cast<size_t>(i));
+    c[2 * i + 1] = _mm256_loadu_ps(cc + ldc * static_cast<size_t>(i) + 8);
+  }
+  const float* a = ap + kMr * k0;
+  const float* b = bp + kNr * k0;
+#pragma GCC unroll 4
+  for (int k = k0; k < k1; ++k, a += kMr, b += kNr) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const __m256 b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < kMr; ++i) {
+      const __m256 av = _mm256_broadcast_ss(a + i);
+      c[2 * i] = _mm256_fmadd_ps(av, b0, c[2 * i]);
+      c[2 * i + 1] = _mm256_fmadd_ps(av, b1, c[2 * i + 1]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < kMr; ++i) {
+    _mm256_storeu_ps(cc + ldc * static_cast<size_t>(i), c[2 * i]);
+    _mm256_storeu_ps(cc + ldc * static_cast<size_t>(i) + 8, c[2 * i + 1]);
+  }
+}
+
 #define FP8SA_ACC_OPERANDS                                                                                       \
   "+x"(c[0]), "+x"(c[1]), "+x"(c[2]), "+x"(c[3]), "+x"(c[4]), "+x"(c[5]), "+x"(c[6]), "+x"(c[7]), "+x"(c[8]), \
       "+x"(c[9]), "+x"(c[10]), "+x"(c[11])
@@ -305,6 +501,42 @@ FP8SA_AVX2 bool k_plain_flagged(const float* ap, const float* bp, int k0, int k1
 #pragma GCC unroll 6
     for (int i = 0; i < kMr; ++i) {
       const __m256 a = _mm256_broadcast_ss(ap + kMr * k + i);
+      c[2 * i] = _mm256_fmadd_ps(a, b0, c[2 * i]);
+      c[2 * i + 1] = _mm256_fmadd_ps(a, b1, c[2 * i + 1]);
+    }
+  }
+  uint32_t after = 0;
+  asm volatile("stmxcsr %0" : "=m"(after), FP8SA_ACC_OPERANDS);
+#pragma GCC unroll 12
+  for (int v = 0; v < kVec; ++v) _mm256_store_ps(acc + 8 * v, c[v]);
+  return (after & kMxcsrInexact) != 0;
+}
+// Whether any MAC of the lanes in the block rows x columns given as bit
+// masks was inexact over [k0, k1), from accumulators acc (left changed,
+// values not wanted). The other lanes multiply by +0: c + 0 is exact and
+// raises nothing, so MXCSR's inexact flag speaks for those lanes alone.
+FP8SA_AVX2 bool k_masked_flagged(const float* ap, const float* bp, int k0, int k1, float* acc, unsigned rows,
+                                 unsigned cols) {
+  alignas(32) uint32_t colm[kNr];
+  alignas(32) uint32_t rowm[kMr][8];
+  for (int j = 0; j < kNr; ++j) colm[j] = ((cols >> j) & 1u) != 0 ? 0xFFFFFFFFu : 0u;
+  for (int i = 0; i < kMr; ++i) {
+    for (int l = 0; l < 8; ++l) rowm[i][l] = ((rows >> i) & 1u) != 0 ? 0xFFFFFFFFu : 0u;
+  }
+  const __m256 m0 = _mm256_load_ps(reinterpret_cast<const float*>(colm));
+  const __m256 m1 = _mm256_load_ps(reinterpret_cast<const float*>(colm + 8));
+  __m256 c[kVec];
+#pragma GCC unroll 12
+  for (int v = 0; v < kVec; ++v) c[v] = _mm256_load_ps(acc + 8 * v);
+  uint32_t csr = kMxcsrDefault;
+  asm volatile("ldmxcsr %12" : FP8SA_ACC_OPERANDS : "m"(csr));
+  for (int k = k0; k < k1; ++k) {
+    const __m256 b0 = _mm256_and_ps(_mm256_load_ps(bp + 16 * k), m0);
+    const __m256 b1 = _mm256_and_ps(_mm256_load_ps(bp + 16 * k + 8), m1);
+#pragma GCC unroll 6
+    for (int i = 0; i < kMr; ++i) {
+      const __m256 a = _mm256_and_ps(_mm256_broadcast_ss(ap + kMr * k + i),
+                                     _mm256_load_ps(reinterpret_cast<const float*>(rowm[i])));
       c[2 * i] = _mm256_fmadd_ps(a, b0, c[2 * i]);
       c[2 * i + 1] = _mm256_fmadd_ps(a, b1, c[2 * i + 1]);
     }
@@ -375,23 +607,41 @@ FP8SA_AVX2 int k_detect(const float* ap, const float* bp, int k0, int k1, float*
 struct BlockTiles {
   int n = 0;
   long t[kMr * kNr];
-  uint64_t lo[kMr * kNr], hi[kMr * kNr];
+  uint64_t lo[kMr * kNr], hi[kMr * kNr];       // the tile's lanes in the block (bit 16*i + j, rows 4 and 5 in hi)
+  int8_t i0[kMr * kNr], i1[kMr * kNr], j0[kMr * kNr], j1[kMr * kNr];  // the same as block rows / columns
 };
 
+// The fast path is a BLIS-style blocked SGEMM (Goto's loop order) whose only
+// freedom is where partial sums live between k blocks: an MR x NR block of C
+// is loaded, carried through k in [k0, k0 + kKc) in registers and stored as
+// binary32, so every output is still one fmaf chain in k order (storing and
+// reloading a binary32 value changes no bit). The k block keeps the kernel's
+// B micro-panel (kKc x NR floats, at most 16 KiB) in L1 while it sweeps the A
+// block (about kMcRows x kKc floats, 96 KiB, L2); a work item is one A block
+// by kNcCols columns of B, so threads share nothing but the tile_inexact
+// bytes. kTileAligned: MR divides ROWS and NR divides COLS (block_aligned);
+// otherwise MR x NR is 6 x 16 with the tracking of block().
+template <int MR, int NV, bool kTileAligned>
 class FastGemm {
  public:
+  static constexpr int NR = 8 * NV;
+  static_assert(kTileAligned || (MR == kMr && NR == kNr), "the flag-tracking path is written for 6 x 16 blocks");
   FastGemm(Ctx& x, int threads) : x_(x), threads_(threads) {}
 
   void run() {
     const GemmProblem& p = x_.p;
     const int M = p.M, N = p.N, K = p.K;
-    groups_ = (M + kMr - 1) / kMr;
-    panels_ = (N + kNr - 1) / kNr;
+    groups_ = (M + MR - 1) / MR;
+    panels_ = (N + NR - 1) / NR;
+    ldc_ = static_cast<size_t>(panels_) * NR;
     const size_t Ks = static_cast<size_t>(K);
-    AlignedFloats ap(static_cast<size_t>(groups_) * Ks * kMr);
-    AlignedFloats bp(static_cast<size_t>(panels_) * Ks * kNr);
+    AlignedFloats ap(static_cast<size_t>(groups_) * Ks * MR);
+    AlignedFloats bp(static_cast<size_t>(panels_) * Ks * NR);
+    AlignedFloats cb(static_cast<size_t>(groups_) * MR * ldc_);
     ap_ = ap.p;
     bp_ = bp.p;
+    cb_ = cb.p;
+    block_done_.assign(static_cast<size_t>(groups_) * static_cast<size_t>(panels_), 0u);
     float lut_a[256], lut_b[256];
     uint8_t sp_a[256], sp_b[256];
     for (int i = 0; i < 256; ++i) {
@@ -403,39 +653,49 @@ class FastGemm {
       sp_b[i] = fp8_special(static_cast<uint8_t>(i), p.fmt_b) ? 1 : 0;
     }
     std::vector<uint8_t> row_sp(static_cast<size_t>(M), 0), col_sp(static_cast<size_t>(N), 0);
-    // Pack A into 6-row panels (k-major) and B into 16-column panels.
+    // Pack A into 6-row panels (k-major), with the rows' C words (C_init or
+    // +0) in the C buffer, and B into 16-column panels.
     parallel_for(groups_, threads_, [&](long g) {
-      float* dst = ap_ + static_cast<size_t>(g) * Ks * kMr;
-      for (int i = 0; i < kMr; ++i) {
-        const int m = static_cast<int>(g) * kMr + i;
+      float* dst = ap_ + static_cast<size_t>(g) * Ks * MR;
+      for (int i = 0; i < MR; ++i) {
+        const int m = static_cast<int>(g) * MR + i;
+        float* crow = cb_ + static_cast<size_t>(g * MR + i) * ldc_;
+        std::memset(crow, 0, ldc_ * sizeof(float));
         if (m >= M) {
-          for (size_t k = 0; k < Ks; ++k) dst[k * kMr + static_cast<size_t>(i)] = 0.0f;
+          for (size_t k = 0; k < Ks; ++k) dst[k * MR + static_cast<size_t>(i)] = 0.0f;
           continue;
+        }
+        if (p.C_init != nullptr) {
+          std::memcpy(crow, p.C_init + static_cast<size_t>(m) * static_cast<size_t>(N), static_cast<size_t>(N) * 4u);
         }
         const uint8_t* a = p.A + static_cast<size_t>(m) * Ks;
         uint8_t s = 0;
         for (size_t k = 0; k < Ks; ++k) {
-          dst[k * kMr + static_cast<size_t>(i)] = lut_a[a[k]];
+          dst[k * MR + static_cast<size_t>(i)] = lut_a[a[k]];
           s |= sp_a[a[k]];
         }
         row_sp[static_cast<size_t>(m)] = s;
       }
     });
     parallel_for(panels_, threads_, [&](long j) {
-      float* dst = bp_ + static_cast<size_t>(j) * Ks * kNr;
-      const int n0 = static_cast<int>(j) * kNr;
-      const int w = std::min(kNr, N - n0);
-      uint8_t s[kNr] = {};
-      for (size_t k = 0; k < Ks; ++k) {
-        const uint8_t* b = p.B + k * static_cast<size_t>(N) + static_cast<size_t>(n0);
-        float* d = dst + k * kNr;
-        for (int jj = 0; jj < w; ++jj) {
-          d[jj] = lut_b[b[jj]];
-          s[jj] |= sp_b[b[jj]];
+      float* dst = bp_ + static_cast<size_t>(j) * Ks * NR;
+      const int n0 = static_cast<int>(j) * NR;
+      const int w = std::min(NR, N - n0);
+      uint8_t s[NR] = {};
+      if (w == NR) {
+        pack_b_panel<NR>(p.B + n0, static_cast<size_t>(N), Ks, p.fmt_b, dst, s);
+      } else {
+        for (size_t k = 0; k < Ks; ++k) {
+          const uint8_t* b = p.B + k * static_cast<size_t>(N) + static_cast<size_t>(n0);
+          float* d = dst + k * NR;
+          for (int jj = 0; jj < w; ++jj) {
+            d[jj] = lut_b[b[jj]];
+            s[jj] |= sp_b[b[jj]];
+          }
+          for (int jj = w; jj < NR; ++jj) d[jj] = 0.0f;
         }
-        for (int jj = w; jj < kNr; ++jj) d[jj] = 0.0f;
       }
-      for (int jj = 0; jj < w; ++jj) col_sp[static_cast<size_t>(n0 + jj)] = s[jj];
+      for (int jj = 0; jj < w; ++jj) col_sp[static_cast<size_t>(n0 + jj)] = s[jj] != 0 ? 1 : 0;
     });
     // Tiles with a NaN/Inf operand or init word go to the generic path.
     const uint32_t expmask = 0x7F800000u;
@@ -468,12 +728,36 @@ class FastGemm {
       x_.tile_generic[static_cast<size_t>(t)] = s;
       if (s != 0) x_.tile_inexact[static_cast<size_t>(t)].store(1, std::memory_order_relaxed);  // never pending
     });
-    // Kernel: one 16-column panel per work item (it stays in L2), all row groups.
-    parallel_for(panels_, threads_, [&](long j) {
+    // Kernel: work items are (A block, run of B panels); each runs k blocks
+    // in order, so each output's k order holds whatever the schedule.
+    const int mc = std::max(1, kMcRows / MR), nc = std::max(1, kNcCols / NR);  // groups, panels per item
+    const int mblocks = (groups_ + mc - 1) / mc;
+    const int nblocks = (panels_ + nc - 1) / nc;
+    parallel_for(static_cast<long>(mblocks) * nblocks, threads_, [&](long w) {
       const uint32_t saved = _mm_getcsr();
       _mm_setcsr(kMxcsrDefault);
-      for (int g = 0; g < groups_; ++g) block(g, static_cast<int>(j));
+      const int g0 = static_cast<int>(w / nblocks) * mc, g1 = std::min(groups_, g0 + mc);
+      const int j0 = static_cast<int>(w % nblocks) * nc, j1 = std::min(panels_, j0 + nc);
+      for (int k0 = 0; k0 < K; k0 += kKc) {
+        const int k1 = std::min(K, k0 + kKc);
+        for (int j = j0; j < j1; ++j) {
+          for (int g = g0; g < g1; ++g) {
+            if constexpr (kTileAligned) {
+              block_aligned(g, j, k0, k1);
+            } else {
+              block(g, j, k0, k1);
+            }
+          }
+        }
+      }
       _mm_setcsr(saved);
+    });
+    // Raw words out. No NaN to make canonical: a NaN needs a NaN or Inf
+    // operand or init word, or an overflow, and those tiles are the generic
+    // path's (finish_tile overwrites them).
+    parallel_for(M, threads_, [&](long m) {
+      std::memcpy(x_.out->out.data() + static_cast<size_t>(m) * static_cast<size_t>(N),
+                  cb_ + static_cast<size_t>(m) * ldc_, static_cast<size_t>(N) * sizeof(float));
     });
   }
 
@@ -501,6 +785,10 @@ class FastGemm {
         bt->t[bt->n] = t;
         bt->lo[bt->n] = lo;
         bt->hi[bt->n] = hi;
+        bt->i0[bt->n] = static_cast<int8_t>(i0);
+        bt->i1[bt->n] = static_cast<int8_t>(i1);
+        bt->j0[bt->n] = static_cast<int8_t>(j0);
+        bt->j1[bt->n] = static_cast<int8_t>(j1);
         ++bt->n;
       }
     }
@@ -521,6 +809,10 @@ class FastGemm {
       bt->t[w] = bt->t[i];
       bt->lo[w] = bt->lo[i];
       bt->hi[w] = bt->hi[i];
+      bt->i0[w] = bt->i0[i];
+      bt->i1[w] = bt->i1[i];
+      bt->j0[w] = bt->j0[i];
+      bt->j1[w] = bt->j1[i];
       stop[0] |= bt->lo[i];
       stop[1] |= bt->hi[i];
       ++w;
@@ -528,40 +820,48 @@ class FastGemm {
     bt->n = w;
   }
 
-  void block(int g, int j) {
-    const GemmProblem& p = x_.p;
-    const int K = p.K, M = p.M, N = p.N;
-    const int m0 = g * kMr, n0 = j * kNr;
-    const int rows = std::min(kMr, M - m0), cols = std::min(kNr, N - n0);
-    const float* ap = ap_ + static_cast<size_t>(g) * static_cast<size_t>(K) * kMr;
-    const float* bp = bp_ + static_cast<size_t>(j) * static_cast<size_t>(K) * kNr;
-    alignas(64) float acc[kMr * kNr];
-    const size_t Ns = static_cast<size_t>(N);
-    std::memset(acc, 0, sizeof acc);
-    if (p.C_init != nullptr) {
-      for (int i = 0; i < rows; ++i) {
-        std::memcpy(&acc[kNr * i], p.C_init + static_cast<size_t>(m0 + i) * Ns + static_cast<size_t>(n0),
-                    static_cast<size_t>(cols) * 4u);
-      }
+  // The 6 x 16 block (g, j) of C through k in [k0, k1). Once every tile the
+  // block touches is known inexact (block_done_), that is the plain kernel;
+  // until then, the flag-tracking scheme of the file comment.
+  void block(int g, int j, int k0, int k1) {
+    const size_t Ks = static_cast<size_t>(x_.p.K);
+    const float* ap = ap_ + static_cast<size_t>(g) * Ks * kMr;
+    const float* bp = bp_ + static_cast<size_t>(j) * Ks * kNr;
+    float* c = cb_ + static_cast<size_t>(g) * kMr * ldc_ + static_cast<size_t>(j) * kNr;
+    uint8_t& done = block_done_[static_cast<size_t>(g) * static_cast<size_t>(panels_) + static_cast<size_t>(j)];
+    if (done != 0) {
+      k_plain_c(ap, bp, k0, k1, c, ldc_);
+      return;
     }
+    const int m0 = g * kMr, n0 = j * kNr;
+    const int rows = std::min(kMr, x_.p.M - m0), cols = std::min(kNr, x_.p.N - n0);
     BlockTiles bt;
     tiles_of_block(m0, n0, rows, cols, &bt);
     uint64_t found[2] = {0, 0}, stop[2] = {0, 0};
     settle(&bt, found, stop);
-    int k = 0;
+    if (bt.n == 0) {
+      done = 1;
+      k_plain_c(ap, bp, k0, k1, c, ldc_);
+      return;
+    }
+    uint64_t valid[2] = {0, 0};  // the block's lanes inside the matrix (padded lanes multiply +0: never inexact)
+    for (int i = 0; i < rows; ++i) valid[i / 4] |= ((uint64_t{1} << cols) - 1u) << (16 * (i % 4));
+    alignas(64) float acc[kMr * kNr];
+    for (int i = 0; i < kMr; ++i) std::memcpy(&acc[kNr * i], c + static_cast<size_t>(i) * ldc_, kNr * sizeof(float));
+    int k = k0;
     // A short per-lane probe first: most data shows an inexact MAC in every
     // tile within a few k.
-    while (bt.n > 0 && k < std::min(K, kFirstProbe)) {
-      k = k_detect(ap, bp, k, std::min(K, kFirstProbe), acc, stop, found);
+    while (bt.n > 0 && k < std::min(k1, kFirstProbe)) {
+      k = k_detect(ap, bp, k, std::min(k1, kFirstProbe), acc, stop, found);
       settle(&bt, found, stop);
     }
     int chunk = kChunk;  // doubles while chunks are exact (MXCSR access is slow), back to kChunk after one is not
-    while (k < K) {
+    while (k < k1) {
       if (bt.n == 0) {
-        k_plain(ap, bp, k, K, acc);
+        k_plain(ap, bp, k, k1, acc);
         break;
       }
-      const int kend = std::min(K, k + chunk);
+      const int kend = std::min(k1, k + chunk);
       alignas(64) float save[kMr * kNr];
       std::memcpy(save, acc, sizeof acc);
       if (!k_plain_flagged(ap, bp, k, kend, acc)) {
@@ -570,6 +870,55 @@ class FastGemm {
         continue;
       }
       chunk = kChunk;
+      if (bt.n <= kMaskedTiles) {
+        // acc holds the chunk's values; find the pending tiles with an
+        // inexact MAC in it by re-running the chunk on each tile's lanes
+        // alone. With no lanes of known-inexact tiles in the block, when all
+        // but the last are clean the last is the one.
+        // When the pending lanes are a product of rows and columns and other
+        // lanes may have raised the flag, one re-run on all of them first:
+        // most flags come from the known-inexact tiles.
+        bool others = (valid[0] & ~stop[0]) != 0 || (valid[1] & ~stop[1]) != 0;
+        if (others && bt.n > 1) {
+          unsigned urows = 0, ucols = 0;
+          for (int i = 0; i < bt.n; ++i) {
+            urows |= ((1u << bt.i1[i]) - 1u) & ~((1u << bt.i0[i]) - 1u);
+            ucols |= ((1u << bt.j1[i]) - 1u) & ~((1u << bt.j0[i]) - 1u);
+          }
+          uint64_t prod[2] = {0, 0};
+          for (int i = 0; i < kMr; ++i) {
+            if (((urows >> i) & 1u) != 0) prod[i / 4] |= static_cast<uint64_t>(ucols) << (16 * (i % 4));
+          }
+          if (prod[0] == stop[0] && prod[1] == stop[1]) {
+            alignas(64) float scratch[kMr * kNr];
+            std::memcpy(scratch, save, sizeof scratch);
+            if (!k_masked_flagged(ap, bp, k, kend, scratch, urows, ucols)) {
+              k = kend;
+              continue;
+            }
+            others = false;  // the flag is theirs
+          }
+        }
+        bool any = false;
+        for (int i = 0; i < bt.n; ++i) {
+          bool hit = i == bt.n - 1 && !others && !any;
+          if (!hit) {
+            alignas(64) float scratch[kMr * kNr];
+            std::memcpy(scratch, save, sizeof scratch);
+            const unsigned trows = ((1u << bt.i1[i]) - 1u) & ~((1u << bt.i0[i]) - 1u);
+            const unsigned tcols = ((1u << bt.j1[i]) - 1u) & ~((1u << bt.j0[i]) - 1u);
+            hit = k_masked_flagged(ap, bp, k, kend, scratch, trows, tcols);
+          }
+          if (hit) {
+            found[0] |= bt.lo[i];
+            found[1] |= bt.hi[i];
+            any = true;
+          }
+        }
+        settle(&bt, found, stop);
+        k = kend;
+        continue;
+      }
       std::memcpy(acc, save, sizeof acc);
       while (k < kend && bt.n > 0) {
         k = k_detect(ap, bp, k, kend, acc, stop, found);
@@ -578,28 +927,39 @@ class FastGemm {
       if (k < kend) k_plain(ap, bp, k, kend, acc);
       k = kend;
     }
-    for (int i = 0; i < rows; ++i) {
-      uint32_t w[kNr];
-      std::memcpy(w, &acc[kNr * i], sizeof w);
-      for (int jj = 0; jj < kNr; ++jj) {
-        // canonical NaN (|w| > Inf as an integer is a NaN)
-        w[jj] = (w[jj] & 0x7FFFFFFFu) > 0x7F800000u ? 0x7FC00000u : w[jj];
-      }
-      std::memcpy(x_.out->out.data() + static_cast<size_t>(m0 + i) * Ns + static_cast<size_t>(n0), w,
-                  static_cast<size_t>(cols) * 4u);
+    if (bt.n == 0) done = 1;
+    for (int i = 0; i < kMr; ++i) std::memcpy(c + static_cast<size_t>(i) * ldc_, &acc[kNr * i], kNr * sizeof(float));
+  }
+
+  // Tile-aligned blocks (MR divides ROWS, NR divides COLS): the block lies in
+  // one tile, so MXCSR's inexact flag over the block is the tile's.
+  void block_aligned(int g, int j, int k0, int k1) {
+    const size_t Ks = static_cast<size_t>(x_.p.K);
+    const float* ap = ap_ + static_cast<size_t>(g) * Ks * MR;
+    const float* bp = bp_ + static_cast<size_t>(j) * Ks * NR;
+    float* c = cb_ + static_cast<size_t>(g) * MR * ldc_ + static_cast<size_t>(j) * NR;
+    const long t = static_cast<long>(g * MR / x_.R) * x_.tn + (j * NR / x_.C);
+    std::atomic<uint8_t>& inexact = x_.tile_inexact[static_cast<size_t>(t)];
+    if (inexact.load(std::memory_order_relaxed) != 0) {
+      k_tile<MR, NV, false>(ap, bp, k0, k1, c, ldc_);
+    } else if (k_tile<MR, NV, true>(ap, bp, k0, k1, c, ldc_)) {
+      inexact.store(1, std::memory_order_relaxed);
     }
   }
 
   Ctx& x_;
   int threads_;
   int groups_ = 0, panels_ = 0;
+  size_t ldc_ = 0;  // floats per row of the C buffer (panels_ * 16)
   float* ap_ = nullptr;
   float* bp_ = nullptr;
+  float* cb_ = nullptr;              // C: groups_ * 6 rows of ldc_ floats
+  std::vector<uint8_t> block_done_;  // (g, j): every tile of the block known inexact
 };
 
 bool cpu_has_fast() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
 
 #endif  // FP8SA_HAVE_X86_FAST
@@ -622,8 +982,20 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   out->tile_flags.assign(static_cast<size_t>(x.T), 0u);
 #if FP8SA_HAVE_X86_FAST
   if (opt.allow_fast && cfg.acc == kFp32 && p.rnd == Round::RNE && cpu_has_fast()) {
-    FastGemm f(x, threads);
-    f.run();
+    // Tile-aligned blocks where the array's shape allows a kernel with
+    // enough accumulators (8 or more ymm) to keep both FMA pipes busy.
+    const int R = cfg.rows, C = cfg.cols;
+    if (C % 16 == 0 && R % 6 == 0) {
+      FastGemm<6, 2, true>(x, threads).run();
+    } else if (C % 16 == 0 && R % 4 == 0) {
+      FastGemm<4, 2, true>(x, threads).run();
+    } else if (C % 8 == 0 && R % 12 == 0) {
+      FastGemm<12, 1, true>(x, threads).run();
+    } else if (C % 8 == 0 && R % 8 == 0) {
+      FastGemm<8, 1, true>(x, threads).run();
+    } else {
+      FastGemm<kMr, kNr / 8, false>(x, threads).run();
+    }
   }
 #endif
   parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });
