@@ -266,7 +266,7 @@ void finish_tile(const Ctx& x, long t) {
 constexpr int kMr = 6;    // kernel rows
 constexpr int kNr = 16;   // kernel columns (2 ymm)
 constexpr int kVec = 12;  // accumulator vectors: row i, half h at index 2*i + h
-constexpr int kChunk = 64;       // k per MXCSR-checked chunk (first size)
+constexpr int kChunk = 32;       // k per MXCSR-checked chunk (first size)
 constexpr int kMaxChunk = 1024;  // largest chunk
 constexpr int kFirstProbe = 8;  // k of per-lane testing tried first
 constexpr int kMaskedTiles = 3;  // pending tiles up to which an inexact chunk is resolved by masked re-runs
@@ -433,132 +433,57 @@ FP8SA_AVX2 bool k_tile(const float* ap, const float* bp, int k0, int k1, float* 
   return (after & kMxcsrInexact) != 0;
 }
 
-// acc[96] += A panel (k x 6) * B panel (k x 16), k in [k0, k1), one FMA
-// chain per lane in k order.
-FP8SA_AVX2 void k_plain(const float* ap, const float* bp, int k0, int k1, float* acc) {
-  __m256 c[kVec];
-#pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) c[v] = _mm256_load_ps(acc + 8 * v);
-  for (int k = k0; k < k1; ++k) {
-    const __m256 b0 = _mm256_load_ps(bp + 16 * k);
-    const __m256 b1 = _mm256_load_ps(bp + 16 * k + 8);
-#pragma GCC unroll 6
-    for (int i = 0; i < kMr; ++i) {
-      const __m256 a = _mm256_broadcast_ss(ap + kMr * k + i);
-      c[2 * i] = _mm256_fmadd_ps(a, b0, c[2 * i]);
-      c[2 * i + 1] = _mm256_fmadd_ps(a, b1, c[2 * i + 1]);
-    }
-  }
-#pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) _mm256_store_ps(acc + 8 * v, c[v]);
-}
-
-// k_plain on a 6 x 16 block of C in place (row stride ldc floats): the
-// kernel of the blocked loop, where nearly all the time goes.
-FP8SA_AVX2 void k_plain_c(const float* ap, const float* bp, int k0, int k1, float* cc, size_t ldc) {
-  __m256 c[kVec];
-#pragma GCC unroll 6
-  for (int i = 0; i < kMr; ++i) {
-    c[2 * i] = _mm256_loadu_ps(cc + ldc * static_cast<size_t>(i));
-    c[2 * i + 1] = _mm256_loadu_ps(cc + ldc * static_cast<size_t>(i) + 8);
-  }
-  const float* a = ap + kMr * k0;
-  const float* b = bp + kNr * k0;
-#pragma GCC unroll 4
-  for (int k = k0; k < k1; ++k, a += kMr, b += kNr) {
-    const __m256 b0 = _mm256_load_ps(b);
-    const __m256 b1 = _mm256_load_ps(b + 8);
-#pragma GCC unroll 6
-    for (int i = 0; i < kMr; ++i) {
-      const __m256 av = _mm256_broadcast_ss(a + i);
-      c[2 * i] = _mm256_fmadd_ps(av, b0, c[2 * i]);
-      c[2 * i + 1] = _mm256_fmadd_ps(av, b1, c[2 * i + 1]);
-    }
-  }
-#pragma GCC unroll 6
-  for (int i = 0; i < kMr; ++i) {
-    _mm256_storeu_ps(cc + ldc * static_cast<size_t>(i), c[2 * i]);
-    _mm256_storeu_ps(cc + ldc * static_cast<size_t>(i) + 8, c[2 * i + 1]);
-  }
-}
-
-#define FP8SA_ACC_OPERANDS                                                                                       \
-  "+x"(c[0]), "+x"(c[1]), "+x"(c[2]), "+x"(c[3]), "+x"(c[4]), "+x"(c[5]), "+x"(c[6]), "+x"(c[7]), "+x"(c[8]), \
-      "+x"(c[9]), "+x"(c[10]), "+x"(c[11])
-
-// k_plain between a clear and a read of MXCSR's flags; returns whether any
-// FMA of the chunk was inexact. The accumulators are operands of both asm
-// statements, so no FMA of the chunk can move across them.
-FP8SA_AVX2 bool k_plain_flagged(const float* ap, const float* bp, int k0, int k1, float* acc) {
-  __m256 c[kVec];
-#pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) c[v] = _mm256_load_ps(acc + 8 * v);
-  uint32_t csr = kMxcsrDefault;
-  asm volatile("ldmxcsr %12" : FP8SA_ACC_OPERANDS : "m"(csr));
-  for (int k = k0; k < k1; ++k) {
-    const __m256 b0 = _mm256_load_ps(bp + 16 * k);
-    const __m256 b1 = _mm256_load_ps(bp + 16 * k + 8);
-#pragma GCC unroll 6
-    for (int i = 0; i < kMr; ++i) {
-      const __m256 a = _mm256_broadcast_ss(ap + kMr * k + i);
-      c[2 * i] = _mm256_fmadd_ps(a, b0, c[2 * i]);
-      c[2 * i + 1] = _mm256_fmadd_ps(a, b1, c[2 * i + 1]);
-    }
-  }
-  uint32_t after = 0;
-  asm volatile("stmxcsr %0" : "=m"(after), FP8SA_ACC_OPERANDS);
-#pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) _mm256_store_ps(acc + 8 * v, c[v]);
-  return (after & kMxcsrInexact) != 0;
-}
 // Whether any MAC of the lanes in the block rows x columns given as bit
 // masks was inexact over [k0, k1), from accumulators acc (left changed,
 // values not wanted). The other lanes multiply by +0: c + 0 is exact and
 // raises nothing, so MXCSR's inexact flag speaks for those lanes alone.
+template <int MR>
 FP8SA_AVX2 bool k_masked_flagged(const float* ap, const float* bp, int k0, int k1, float* acc, unsigned rows,
                                  unsigned cols) {
   alignas(32) uint32_t colm[kNr];
-  alignas(32) uint32_t rowm[kMr][8];
+  alignas(32) uint32_t rowm[MR][8];
   for (int j = 0; j < kNr; ++j) colm[j] = ((cols >> j) & 1u) != 0 ? 0xFFFFFFFFu : 0u;
-  for (int i = 0; i < kMr; ++i) {
+  for (int i = 0; i < MR; ++i) {
     for (int l = 0; l < 8; ++l) rowm[i][l] = ((rows >> i) & 1u) != 0 ? 0xFFFFFFFFu : 0u;
   }
   const __m256 m0 = _mm256_load_ps(reinterpret_cast<const float*>(colm));
   const __m256 m1 = _mm256_load_ps(reinterpret_cast<const float*>(colm + 8));
-  __m256 c[kVec];
+  __m256 c[2 * MR];
 #pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) c[v] = _mm256_load_ps(acc + 8 * v);
+  for (int v = 0; v < 2 * MR; ++v) c[v] = _mm256_load_ps(acc + 8 * v);
   uint32_t csr = kMxcsrDefault;
-  asm volatile("ldmxcsr %12" : FP8SA_ACC_OPERANDS : "m"(csr));
+  asm volatile("ldmxcsr %0" : : "m"(csr));
+#pragma GCC unroll 12
+  for (int v = 0; v < 2 * MR; ++v) asm volatile("" : "+x"(c[v]));
   for (int k = k0; k < k1; ++k) {
     const __m256 b0 = _mm256_and_ps(_mm256_load_ps(bp + 16 * k), m0);
     const __m256 b1 = _mm256_and_ps(_mm256_load_ps(bp + 16 * k + 8), m1);
 #pragma GCC unroll 6
-    for (int i = 0; i < kMr; ++i) {
-      const __m256 a = _mm256_and_ps(_mm256_broadcast_ss(ap + kMr * k + i),
+    for (int i = 0; i < MR; ++i) {
+      const __m256 a = _mm256_and_ps(_mm256_broadcast_ss(ap + MR * k + i),
                                      _mm256_load_ps(reinterpret_cast<const float*>(rowm[i])));
       c[2 * i] = _mm256_fmadd_ps(a, b0, c[2 * i]);
       c[2 * i + 1] = _mm256_fmadd_ps(a, b1, c[2 * i + 1]);
     }
   }
-  uint32_t after = 0;
-  asm volatile("stmxcsr %0" : "=m"(after), FP8SA_ACC_OPERANDS);
 #pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) _mm256_store_ps(acc + 8 * v, c[v]);
+  for (int v = 0; v < 2 * MR; ++v) asm volatile("" : "+x"(c[v]));
+  uint32_t after = 0;
+  asm volatile("stmxcsr %0" : "=m"(after));
   return (after & kMxcsrInexact) != 0;
 }
-#undef FP8SA_ACC_OPERANDS
 
 // Same values with a per-lane exactness test: s = fl(c + p), p = a*b exact
 // (so fl(c + p) == fmaf(a, b, c)); the MAC is exact iff s - c == p and
 // s - p == c. Stops after the first group of 4 k in which a lane of `stop`
 // (a 96-bit lane mask, bit 16*i + j) was inexact; returns the k reached and
 // ORs the inexact lanes into found.
+template <int MR>
 FP8SA_AVX2 int k_detect(const float* ap, const float* bp, int k0, int k1, float* acc, const uint64_t stop[2],
                         uint64_t found[2]) {
-  __m256 c[kVec], st[kVec];
+  __m256 c[2 * MR], st[2 * MR];
 #pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) {
+  for (int v = 0; v < 2 * MR; ++v) {
     c[v] = _mm256_load_ps(acc + 8 * v);
     st[v] = _mm256_setzero_ps();
   }
@@ -569,8 +494,8 @@ FP8SA_AVX2 int k_detect(const float* ap, const float* bp, int k0, int k1, float*
       const __m256 b0 = _mm256_load_ps(bp + 16 * k);
       const __m256 b1 = _mm256_load_ps(bp + 16 * k + 8);
 #pragma GCC unroll 6
-      for (int i = 0; i < kMr; ++i) {
-        const __m256 a = _mm256_broadcast_ss(ap + kMr * k + i);
+      for (int i = 0; i < MR; ++i) {
+        const __m256 a = _mm256_broadcast_ss(ap + MR * k + i);
 #pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
           const int v = 2 * i + h;
@@ -585,7 +510,7 @@ FP8SA_AVX2 int k_detect(const float* ap, const float* bp, int k0, int k1, float*
     }
     uint64_t lo = 0, hi = 0;
 #pragma GCC unroll 12
-    for (int v = 0; v < kVec; ++v) {
+    for (int v = 0; v < 2 * MR; ++v) {
       const uint64_t mm = static_cast<uint32_t>(_mm256_movemask_ps(st[v]));
       if (v < 8) {
         lo |= mm << (8 * v);
@@ -600,7 +525,7 @@ FP8SA_AVX2 int k_detect(const float* ap, const float* bp, int k0, int k1, float*
     }
   }
 #pragma GCC unroll 12
-  for (int v = 0; v < kVec; ++v) _mm256_store_ps(acc + 8 * v, c[v]);
+  for (int v = 0; v < 2 * MR; ++v) _mm256_store_ps(acc + 8 * v, c[v]);
   return k;
 }
 
@@ -625,7 +550,7 @@ template <int MR, int NV, bool kTileAligned>
 class FastGemm {
  public:
   static constexpr int NR = 8 * NV;
-  static_assert(kTileAligned || (MR == kMr && NR == kNr), "the flag-tracking path is written for 6 x 16 blocks");
+  static_assert(kTileAligned || (MR <= kMr && NR == kNr), "the flag-tracking path is written for 16-wide blocks of <= 6 rows");
   FastGemm(Ctx& x, int threads) : x_(x), threads_(threads) {}
 
   void run() {
@@ -820,94 +745,134 @@ class FastGemm {
     bt->n = w;
   }
 
-  // The 6 x 16 block (g, j) of C through k in [k0, k1). Once every tile the
-  // block touches is known inexact (block_done_), that is the plain kernel;
-  // until then, the flag-tracking scheme of the file comment.
-  void block(int g, int j, int k0, int k1) {
-    const size_t Ks = static_cast<size_t>(x_.p.K);
-    const float* ap = ap_ + static_cast<size_t>(g) * Ks * kMr;
-    const float* bp = bp_ + static_cast<size_t>(j) * Ks * kNr;
-    float* c = cb_ + static_cast<size_t>(g) * kMr * ldc_ + static_cast<size_t>(j) * kNr;
-    uint8_t& done = block_done_[static_cast<size_t>(g) * static_cast<size_t>(panels_) + static_cast<size_t>(j)];
-    if (done != 0) {
-      k_plain_c(ap, bp, k0, k1, c, ldc_);
+  // Lane masks of bt's tiles [lo, hi): rows (bits of block rows) and columns.
+  static void lanes_of(const BlockTiles& bt, int lo, int hi, unsigned* rows, unsigned* cols) {
+    *rows = *cols = 0;
+    for (int i = lo; i < hi; ++i) {
+      *rows |= ((1u << bt.i1[i]) - 1u) & ~((1u << bt.i0[i]) - 1u);
+      *cols |= ((1u << bt.j1[i]) - 1u) & ~((1u << bt.j0[i]) - 1u);
+    }
+  }
+
+  // Group testing on a flagged chunk [k, kend) when every tile of the block
+  // has the block's rows (rows_aligned_), so any run of them is a product of
+  // rows and columns: which of tiles [lo, hi) had an inexact MAC, re-running
+  // the chunk from save on their lanes alone. known: at least one of them
+  // did. About log2(n) re-runs per inexact tile found.
+  void find_inexact(const BlockTiles& bt, int lo, int hi, bool known, const float* ap, const float* bp, int k,
+                    int kend, const float* save, uint64_t found[2]) const {
+    auto query = [&](int l, int h) {
+      unsigned qr, qc;
+      lanes_of(bt, l, h, &qr, &qc);
+      alignas(64) float scratch[MR * kNr];
+      std::memcpy(scratch, save, sizeof scratch);
+      return k_masked_flagged<MR>(ap, bp, k, kend, scratch, qr, qc);
+    };
+    if (!known && !query(lo, hi)) return;
+    if (hi - lo == 1) {
+      found[0] |= bt.lo[lo];
+      found[1] |= bt.hi[lo];
       return;
     }
-    const int m0 = g * kMr, n0 = j * kNr;
-    const int rows = std::min(kMr, x_.p.M - m0), cols = std::min(kNr, x_.p.N - n0);
+    const int mid = (lo + hi) / 2;
+    const bool first = query(lo, mid);
+    if (first) find_inexact(bt, lo, mid, true, ap, bp, k, kend, save, found);
+    find_inexact(bt, mid, hi, !first, ap, bp, k, kend, save, found);
+  }
+
+  // The MR x 16 block (g, j) of C through k in [k0, k1). Once every tile the
+  // block touches is known inexact (block_done_), that is the plain kernel;
+  // until then, the flag tracking of the file comment.
+  void block(int g, int j, int k0, int k1) {
+    const size_t Ks = static_cast<size_t>(x_.p.K);
+    const float* ap = ap_ + static_cast<size_t>(g) * Ks * MR;
+    const float* bp = bp_ + static_cast<size_t>(j) * Ks * kNr;
+    float* c = cb_ + static_cast<size_t>(g) * MR * ldc_ + static_cast<size_t>(j) * kNr;
+    uint8_t& done = block_done_[static_cast<size_t>(g) * static_cast<size_t>(panels_) + static_cast<size_t>(j)];
+    if (done != 0) {
+      k_tile<MR, 2, false>(ap, bp, k0, k1, c, ldc_);
+      return;
+    }
+    const int m0 = g * MR, n0 = j * kNr;
+    const int rows = std::min(MR, x_.p.M - m0), cols = std::min(kNr, x_.p.N - n0);
     BlockTiles bt;
     tiles_of_block(m0, n0, rows, cols, &bt);
     uint64_t found[2] = {0, 0}, stop[2] = {0, 0};
     settle(&bt, found, stop);
     if (bt.n == 0) {
       done = 1;
-      k_plain_c(ap, bp, k0, k1, c, ldc_);
+      k_tile<MR, 2, false>(ap, bp, k0, k1, c, ldc_);
       return;
     }
+    const bool rows_aligned = x_.R % MR == 0;  // every tile of the block has all its rows
     uint64_t valid[2] = {0, 0};  // the block's lanes inside the matrix (padded lanes multiply +0: never inexact)
     for (int i = 0; i < rows; ++i) valid[i / 4] |= ((uint64_t{1} << cols) - 1u) << (16 * (i % 4));
-    alignas(64) float acc[kMr * kNr];
-    for (int i = 0; i < kMr; ++i) std::memcpy(&acc[kNr * i], c + static_cast<size_t>(i) * ldc_, kNr * sizeof(float));
+    constexpr size_t kAccBytes = sizeof(float) * MR * kNr;
+    alignas(64) float acc[MR * kNr];
+    for (int i = 0; i < MR; ++i) std::memcpy(&acc[kNr * i], c + static_cast<size_t>(i) * ldc_, kNr * sizeof(float));
     int k = k0;
-    // A short per-lane probe first: most data shows an inexact MAC in every
-    // tile within a few k.
+    // A short per-lane probe first: with wide-range data every tile shows an
+    // inexact MAC within a few k.
     while (bt.n > 0 && k < std::min(k1, kFirstProbe)) {
-      k = k_detect(ap, bp, k, std::min(k1, kFirstProbe), acc, stop, found);
+      k = k_detect<MR>(ap, bp, k, std::min(k1, kFirstProbe), acc, stop, found);
       settle(&bt, found, stop);
     }
     int chunk = kChunk;  // doubles while chunks are exact (MXCSR access is slow), back to kChunk after one is not
     while (k < k1) {
       if (bt.n == 0) {
-        k_plain(ap, bp, k, k1, acc);
+        k_tile<MR, 2, false>(ap, bp, k, k1, acc, kNr);
         break;
       }
       const int kend = std::min(k1, k + chunk);
-      alignas(64) float save[kMr * kNr];
-      std::memcpy(save, acc, sizeof acc);
-      if (!k_plain_flagged(ap, bp, k, kend, acc)) {
+      alignas(64) float save[MR * kNr];
+      std::memcpy(save, acc, kAccBytes);
+      if (!k_tile<MR, 2, true>(ap, bp, k, kend, acc, kNr)) {
         k = kend;
         chunk = std::min(2 * chunk, kMaxChunk);
         continue;
       }
       chunk = kChunk;
+      // acc holds the chunk's values; which pending tiles had an inexact
+      // MAC in it? Lanes of tiles already known inexact may have raised the
+      // flag ("others"); re-runs on the pending lanes alone (the rest
+      // multiply by +0, exact) tell.
+      const bool others = (valid[0] & ~stop[0]) != 0 || (valid[1] & ~stop[1]) != 0;
+      if (rows_aligned) {
+        find_inexact(bt, 0, bt.n, !others, ap, bp, k, kend, save, found);
+        settle(&bt, found, stop);
+        k = kend;
+        continue;
+      }
       if (bt.n <= kMaskedTiles) {
-        // acc holds the chunk's values; find the pending tiles with an
-        // inexact MAC in it by re-running the chunk on each tile's lanes
-        // alone. With no lanes of known-inexact tiles in the block, when all
-        // but the last are clean the last is the one.
-        // When the pending lanes are a product of rows and columns and other
-        // lanes may have raised the flag, one re-run on all of them first:
-        // most flags come from the known-inexact tiles.
-        bool others = (valid[0] & ~stop[0]) != 0 || (valid[1] & ~stop[1]) != 0;
-        if (others && bt.n > 1) {
-          unsigned urows = 0, ucols = 0;
-          for (int i = 0; i < bt.n; ++i) {
-            urows |= ((1u << bt.i1[i]) - 1u) & ~((1u << bt.i0[i]) - 1u);
-            ucols |= ((1u << bt.j1[i]) - 1u) & ~((1u << bt.j0[i]) - 1u);
-          }
+        // Tiles on different rows: all pending lanes at once when they are a
+        // product of rows and columns, then tile by tile.
+        bool known = !others;
+        if (!known && bt.n > 1) {
+          unsigned urows, ucols;
+          lanes_of(bt, 0, bt.n, &urows, &ucols);
           uint64_t prod[2] = {0, 0};
-          for (int i = 0; i < kMr; ++i) {
+          for (int i = 0; i < MR; ++i) {
             if (((urows >> i) & 1u) != 0) prod[i / 4] |= static_cast<uint64_t>(ucols) << (16 * (i % 4));
           }
           if (prod[0] == stop[0] && prod[1] == stop[1]) {
-            alignas(64) float scratch[kMr * kNr];
-            std::memcpy(scratch, save, sizeof scratch);
-            if (!k_masked_flagged(ap, bp, k, kend, scratch, urows, ucols)) {
+            alignas(64) float scratch[MR * kNr];
+            std::memcpy(scratch, save, kAccBytes);
+            if (!k_masked_flagged<MR>(ap, bp, k, kend, scratch, urows, ucols)) {
               k = kend;
               continue;
             }
-            others = false;  // the flag is theirs
+            known = true;
           }
         }
         bool any = false;
         for (int i = 0; i < bt.n; ++i) {
-          bool hit = i == bt.n - 1 && !others && !any;
+          bool hit = i == bt.n - 1 && known && !any;  // the last one must be it
           if (!hit) {
-            alignas(64) float scratch[kMr * kNr];
-            std::memcpy(scratch, save, sizeof scratch);
-            const unsigned trows = ((1u << bt.i1[i]) - 1u) & ~((1u << bt.i0[i]) - 1u);
-            const unsigned tcols = ((1u << bt.j1[i]) - 1u) & ~((1u << bt.j0[i]) - 1u);
-            hit = k_masked_flagged(ap, bp, k, kend, scratch, trows, tcols);
+            unsigned trows, tcols;
+            lanes_of(bt, i, i + 1, &trows, &tcols);
+            alignas(64) float scratch[MR * kNr];
+            std::memcpy(scratch, save, kAccBytes);
+            hit = k_masked_flagged<MR>(ap, bp, k, kend, scratch, trows, tcols);
           }
           if (hit) {
             found[0] |= bt.lo[i];
@@ -919,16 +884,17 @@ class FastGemm {
         k = kend;
         continue;
       }
-      std::memcpy(acc, save, sizeof acc);
+      // Many small tiles: the per-lane test, from the chunk's start.
+      std::memcpy(acc, save, kAccBytes);
       while (k < kend && bt.n > 0) {
-        k = k_detect(ap, bp, k, kend, acc, stop, found);
+        k = k_detect<MR>(ap, bp, k, kend, acc, stop, found);
         settle(&bt, found, stop);
       }
-      if (k < kend) k_plain(ap, bp, k, kend, acc);
+      if (k < kend) k_tile<MR, 2, false>(ap, bp, k, kend, acc, kNr);
       k = kend;
     }
     if (bt.n == 0) done = 1;
-    for (int i = 0; i < kMr; ++i) std::memcpy(c + static_cast<size_t>(i) * ldc_, &acc[kNr * i], kNr * sizeof(float));
+    for (int i = 0; i < MR; ++i) std::memcpy(c + static_cast<size_t>(i) * ldc_, &acc[kNr * i], kNr * sizeof(float));
   }
 
   // Tile-aligned blocks (MR divides ROWS, NR divides COLS): the block lies in
@@ -993,8 +959,10 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
       FastGemm<12, 1, true>(x, threads).run();
     } else if (C % 8 == 0 && R % 8 == 0) {
       FastGemm<8, 1, true>(x, threads).run();
+    } else if (R % 4 == 0 && R % 6 != 0) {
+      FastGemm<4, 2, false>(x, threads).run();  // 4 x 16 blocks in one row of tiles
     } else {
-      FastGemm<kMr, kNr / 8, false>(x, threads).run();
+      FastGemm<6, 2, false>(x, threads).run();
     }
   }
 #endif
