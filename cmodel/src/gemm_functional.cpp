@@ -265,7 +265,6 @@ void finish_tile(const Ctx& x, long t) {
 
 constexpr int kMr = 6;    // kernel rows
 constexpr int kNr = 16;   // kernel columns (2 ymm)
-constexpr int kVec = 12;  // accumulator vectors: row i, half h at index 2*i + h
 constexpr int kChunk = 32;       // k per MXCSR-checked chunk (first size)
 constexpr int kMaxChunk = 1024;  // largest chunk
 constexpr int kFirstProbe = 8;  // k of per-lane testing tried first
