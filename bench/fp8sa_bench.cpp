@@ -296,8 +296,10 @@ Sec1 bench_functional(const Options& opt, Report& rep) {
   rep.line("    A E4M3, B E5M2 (N(0,1) quantized, RNE, saturating), e8m23 accumulator, RNE, raw output and");
   rep.line("    per-tile flags; sgemm on float copies of the same values (row-major, alpha 1, beta 0).");
   rep.line(strf("    median of %d repetitions per back-end, interleaved; GFLOP/s-eq = 2*M*N*K / time", opt.reps));
-  rep.line(strf("    (OPENBLAS_THREAD_TIMEOUT=%s: OpenBLAS's idle workers stop spinning at once, see docs/bench.md)",
-                std::getenv("OPENBLAS_THREAD_TIMEOUT") != nullptr ? std::getenv("OPENBLAS_THREAD_TIMEOUT") : "unset"));
+  const char* timeout = std::getenv("OPENBLAS_THREAD_TIMEOUT");
+  rep.line(strf("    OPENBLAS_THREAD_TIMEOUT=%s (the bench sets 4 unless given: idle OpenBLAS workers then sleep at once",
+                timeout != nullptr ? timeout : "unset"));
+  rep.line("    instead of spinning on the cores the functional model's threads need; docs/bench.md)");
   rep.line("");
   rep.line("    back-end                         threads   median ms   GFLOP/s-eq   / sgemm");
 

@@ -61,10 +61,12 @@ struct GemmOptions {
 };
 
 // Functional model: the bits the array produces for this problem (values and
-// per-tile flags), without cycles. e8m23 with RNE runs a vectorised kernel
-// (AVX2 + FMA, used when the CPU has them) whose every output is one fmaf
-// chain in k order, bit-identical to AccAdder::mac; other formats and modes
-// use AccAdder::dot per output, threaded across tiles.
+// per-tile flags), without cycles. e8m23 with RNE runs a blocked, vectorised
+// kernel (AVX2 + FMA + F16C, used when the CPU has them) whose every output
+// is one fmaf chain in k order, bit-identical to AccAdder::mac, with each
+// tile's inexact flag tracked through MXCSR; other formats and modes use
+// AccAdder::dot per output, threaded across tiles. Thread-safe: concurrent
+// calls share nothing but a small pool of reusable buffers.
 void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out, const GemmOptions& opt = {});
 
 // Cycle back-end: drives ArrayCycleModel through its ports with the tiling
