@@ -242,12 +242,14 @@ void run_suite(Data d, uint64_t default_seed) {
   TileCoverage cov;
   // Shapes cross the kernel's k blocks (256), A blocks (96 rows), B blocks
   // (256 columns) and are ragged against the kernel blocks and R x C; the
-  // array shapes take every kernel: 6 x 16 with flag tracking (1x1, 4x4, 3x5,
-  // 2x3), and the tile-aligned 8 x 8 (8x8), 4 x 16 (16x16), 6 x 16 (6x16,
-  // 12x16) and 12 x 8 (12x8).
+  // array shapes take every kernel and tracking: tile-aligned 8 x 8 (8x8),
+  // 4 x 16 (16x16), 6 x 16 (6x16, 12x16) and 12 x 8 (12x8); 4 x 16 and
+  // 6 x 16 blocks in one row of tiles with group testing (4x4, 8x4, 6x4);
+  // 6 x 16 blocks over several rows of tiles, with re-runs and the per-lane
+  // test (1x1, 3x5, 2x3).
   const Shape shapes[] = {{1, 1, 1, 1, 1},      {7, 300, 17, 1, 1},    {13, 513, 35, 4, 4},  {100, 600, 270, 8, 8},
                           {97, 257, 31, 3, 5},  {40, 1000, 40, 2, 3},  {25, 260, 300, 16, 16}, {6, 256, 16, 6, 16},
-                          {50, 520, 41, 12, 8}, {30, 300, 70, 12, 16}};
+                          {50, 520, 41, 12, 8}, {30, 300, 70, 12, 16}, {30, 300, 37, 6, 4}, {20, 280, 50, 8, 4}};
   for (const Shape& s : shapes) {
     // format pairs E4M3 x E5M2, E5M2 x E4M3 (each operand in each format), C_init or not
     for (int fp = 0; fp < 2; ++fp) {
