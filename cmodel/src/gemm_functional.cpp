@@ -28,13 +28,16 @@
 //     kernel height: 8x8, 16x16, 12x8, ...): every block lies in one tile, so
 //     the flag over a block's k block is the tile's, at the kernel's full
 //     speed. Once a tile is known inexact its blocks run unflagged.
-//   * otherwise (1x1, 4x4, 2x3, ...) 6 x 16 blocks that cover several tiles:
-//     a flagged chunk of k says some lane of the block was inexact. Lanes of
-//     tiles already known inexact may have raised it, so the chunk is re-run
-//     from its start on the lanes of the still-pending tiles alone (the
-//     other lanes multiply by +0, which is exact): all of them at once when
-//     they form a rows x columns product, then tile by tile. With more than
-//     kMaskedTiles pending tiles it is re-run with a per-lane test instead
+//   * otherwise (4x4, 8x4, 1x1, 2x3, ...) 4 x 16 or 6 x 16 blocks that
+//     cover several tiles: a flagged chunk of k says some lane of the block
+//     was inexact. Lanes of tiles already known inexact may have raised it,
+//     so the chunk is re-run from its start on the lanes of still-pending
+//     tiles alone (the other lanes multiply by +0, which is exact). When the
+//     block lies in one row of tiles (4 or 6 divides ROWS) any set of its
+//     tiles is a rows x columns product, and the re-runs halve the set
+//     (group testing: about log2(n) re-runs per tile found). Otherwise all
+//     pending tiles at once when they form a product, then tile by tile,
+//     and with more than kMaskedTiles pending tiles a per-lane test instead
 //     (s = c + p is exact iff s - c == p and s - p == c, p = a*b exact; for
 //     round-to-nearest one of the two differences is exact, Fast2Sum).
 //
