@@ -46,15 +46,6 @@ std::string strf(const char* fmt, T... v) {
   return buf;
 }
 
-uint8_t host_flags(int ex) {
-  uint8_t f = 0;
-  if (ex & FE_INEXACT) f |= kFlagInexact;
-  if (ex & FE_UNDERFLOW) f |= kFlagUnderflow;
-  if (ex & FE_OVERFLOW) f |= kFlagOverflow;
-  if (ex & FE_INVALID) f |= kFlagInvalid;
-  return f;
-}
-
 struct Problem {
   int M, K, N;
   Fp8Format fa, fb;

@@ -30,15 +30,6 @@
 namespace fp8sa::test {
 namespace {
 
-uint8_t host_flags(int ex) {
-  uint8_t f = 0;
-  if (ex & FE_INEXACT) f |= kFlagInexact;
-  if (ex & FE_UNDERFLOW) f |= kFlagUnderflow;
-  if (ex & FE_OVERFLOW) f |= kFlagOverflow;
-  if (ex & FE_INVALID) f |= kFlagInvalid;
-  return f;
-}
-
 struct HostResult {
   uint32_t bits;
   uint8_t flags;

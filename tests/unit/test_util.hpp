@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cfenv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +16,16 @@
 #include "ref.hpp"
 
 namespace fp8sa::test {
+
+// The kFlag* bits of <cfenv> exceptions (as fetestexcept returns them).
+inline uint8_t host_flags(int ex) {
+  uint8_t f = 0;
+  if (ex & FE_INEXACT) f |= kFlagInexact;
+  if (ex & FE_UNDERFLOW) f |= kFlagUnderflow;
+  if (ex & FE_OVERFLOW) f |= kFlagOverflow;
+  if (ex & FE_INVALID) f |= kFlagInvalid;
+  return f;
+}
 
 // The seed of a randomized test: $FP8SA_SEED (decimal or 0x-hex) if set,
 // else the test's fixed default. Printed so that a failure can be replayed.
