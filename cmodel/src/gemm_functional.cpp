@@ -568,7 +568,7 @@ class FastGemm {
     ap_ = ap.p;
     bp_ = bp.p;
     cb_ = cb.p;
-    block_done_.assign(static_cast<size_t>(groups_) * static_cast<size_t>(panels_), 0u);
+    if (!kTileAligned) block_done_.assign(static_cast<size_t>(groups_) * static_cast<size_t>(panels_), 0u);
     float lut_a[256], lut_b[256];
     uint8_t sp_a[256], sp_b[256];
     for (int i = 0; i < 256; ++i) {
@@ -922,7 +922,7 @@ class FastGemm {
   float* ap_ = nullptr;
   float* bp_ = nullptr;
   float* cb_ = nullptr;              // C: groups_ * 6 rows of ldc_ floats
-  std::vector<uint8_t> block_done_;  // (g, j): every tile of the block known inexact
+  std::vector<uint8_t> block_done_;  // (g, j): every tile of the block known inexact (block() only)
 };
 
 bool cpu_has_fast() {
