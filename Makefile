@@ -3,6 +3,8 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_BUILD_TYPE ?= Release
 FP8SA := $(BUILD)/bin/fp8sa
+# Progress and results only: no 'Entering directory' lines from the CMake sub-makes.
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all help deps configure build run demo test lint iverilog yosys-smoke ctest \
         synth fpga explore bench regress clean

@@ -1,38 +1,34 @@
-// Shared pieces of the fp8sa command-line tool.
+// The fp8sa command-line tool: one table (CmdSpec) and one function per
+// subcommand. fp8sa_main.cpp parses the options against the table (so
+// `fp8sa help CMD` and `fp8sa CMD --help` print exactly what is accepted)
+// and maps errors to exit statuses: 0 success, 1 a check failed (a
+// mismatch, a failing vector), 2 bad command line or bad input (one line).
 #pragma once
 
-#include <stdexcept>
 #include <string>
-#include <vector>
+
+#include "args.hpp"
+#include "fp8sa/numerics.hpp"
 
 namespace fp8sa::cli {
 
-// Bad command line or bad input file: printed as one line, exit status 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+extern const CmdSpec kVectorsSpec, kDemoSpec, kGemmSpec, kRandnSpec, kLockstepSpec;
 
-// Minimal "--name value" / "--flag" parser over argv[first..]. Unknown
-// options and missing values are UsageErrors naming the option.
-class Args {
- public:
-  Args(int argc, char** argv, int first, std::vector<std::string> valued,
-       std::vector<std::string> flags);
-  bool has(const std::string& name) const;
-  std::string get(const std::string& name, const std::string& def) const;
-  std::string require(const std::string& name) const;
-  long long get_int(const std::string& name, long long def, long long lo, long long hi) const;
-  const std::vector<std::string>& positional() const { return positional_; }
+int cmd_vectors(const Args& args);
+int cmd_demo(const Args& args);
+int cmd_gemm(const Args& args);
+int cmd_randn(const Args& args);
+int cmd_lockstep(const Args& args);
 
- private:
-  std::vector<std::pair<std::string, std::string>> values_;
-  std::vector<std::string> positional_;
-};
-
-int cmd_vectors(int argc, char** argv);
-int cmd_demo(int argc, char** argv);
-int cmd_gemm(int argc, char** argv);
-int cmd_randn(int argc, char** argv);
-int cmd_lockstep(int argc, char** argv);
+// An accumulator format name, parsed and range-checked (UsageError).
+inline AccFormat parse_acc_format(const std::string& s) {
+  try {
+    const AccFormat f = AccFormat::parse(s);
+    f.validate();
+    return f;
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
 
 }  // namespace fp8sa::cli

@@ -1,15 +1,21 @@
 // fp8sa gemm: one GEMM on the functional model, the cycle-accurate model,
 // the Verilated RTL, or all three (which must agree bit for bit), with a
 // report: cycles, utilisation, flags, error against a float64 reference.
-// fp8sa randn: a float32 .npy of normal random numbers (inputs for gemm).
-// fp8sa lockstep: the lockstep checker (tests and make regress use it).
+//
+// The command is five steps, each a function below: parse the options
+// (everything is checked and the output file is created before any work),
+// load the operands, run the back-ends and compare them, check the result
+// against float64, write the output.
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
+#include <thread>
 
 #include "array_rtl.hpp"
 #include "cli.hpp"
@@ -17,10 +23,44 @@
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/gemm_stream.hpp"
 #include "fp8sa/numerics.hpp"
-#include "lockstep.hpp"
 #include "npy.hpp"
 
 namespace fp8sa::cli {
+
+const CmdSpec kGemmSpec{
+    "gemm",
+    "A GEMM on the array's back-ends, bit-compared, with a report.\n"
+    "C = A x B (+ C) on the functional model, the cycle model and/or the Verilated RTL (which must\n"
+    "agree bit for bit); the report gives cycles, utilisation, tile flags and the error against float64.",
+    {
+        {"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true},
+        {"b", "B.npy", "", "K x N operand, same dtypes", true},
+        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 only) or uint32 accumulator words"},
+        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, seed"},
+        {"rows", "R", "8", "array rows, [1, 16]"},
+        {"cols", "C", "8", "array columns, [1, 16]"},
+        {"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"},
+        {"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"},
+        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
+        {"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"},
+        {"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"},
+        {"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"},
+        {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
+        {"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"},
+        {"seed", "N", "1", "array LFSR seed, [1, 0xFFFFFFFF] (a Verilated config has its own)"},
+        {"backend", "LIST", "all", "functional, cycle, rtl, a comma list of them, or all"},
+        {"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"},
+        {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, see below)"},
+        {"quiet", "", "", "no progress lines on stderr"},
+    },
+    "", 0, 0,
+    "Output dtypes: fp32 -> float32 (the accumulator value, exact for every eXmY); e4m3, e5m2 ->\n"
+    "uint8 FP8 codes; fp16 -> float16; bf16 -> uint16 (the BF16 bit patterns).\n"
+    "float32 operands are quantized with RNE, saturating (NaN kept); the report counts the values\n"
+    "changed and gives the error against the unquantized float32 values as well.\n"
+    "--backend rtl needs a Verilated configuration with these rows, cols and accumulator.\n"
+    "Exit status: 0 (all back-ends agree), 1 (they differ), 2 (bad options or input)."};
+
 namespace {
 
 float f32(uint32_t b) {
@@ -28,319 +68,602 @@ float f32(uint32_t b) {
   std::memcpy(&f, &b, 4);
   return f;
 }
-uint32_t bits32(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
+
+constexpr uint64_t kMaxOutputs = uint64_t{1} << 28;  // M x N: 1 GiB of accumulator words
+constexpr int kSampleGrid = 64;                      // --check sample: 64 rows x 64 columns
+
+enum class Check { Sample, Full, None };
+
+struct Request {
+  ArrayConfig cfg;
+  std::string rtl_name;  // the Verilated configuration with cfg's parameters, if any
+  bool functional = false, cycle = false, rtl = false;
+  Fp8Format fmt_a = Fp8Format::E4M3, fmt_b = Fp8Format::E4M3;
+  Round rnd = Round::RNE, out_rnd = Round::RNE;
+  std::string round_name, out_fmt_name, out_round_name;
+  uint8_t out_fmt = kOutFmtRaw;
+  bool sat = false;
+  int scale = 0;
+  Check check = Check::Sample;
+  bool quiet = false;
+  std::string a_path, b_path, c_path, out_path;
+};
+
+std::string config_names() {
+  std::string names;
+  for (const auto& nc : rtl::array_configs())
+    names += (names.empty() ? "" : ", ") + nc.name + " (" + std::to_string(nc.cfg.rows) + "x" +
+             std::to_string(nc.cfg.cols) + " " + nc.cfg.acc.name() + ")";
+  return names;
 }
 
-// FP8 operand matrix from a .npy: uint8 codes as they are, float32
-// quantized with RNE (saturating) to the operand format.
-std::vector<uint8_t> load_fp8(const std::string& path, const char* what, Fp8Format fmt, size_t rows_expect,
-                              bool check_rows, size_t* rows, size_t* cols, bool* quantized) {
+Request parse(const Args& args) {
+  Request r;
+  // The array: a named configuration, or rows/cols/acc (taking the named
+  // configuration's other parameters when one matches, so that every
+  // back-end computes the same bits).
+  const AccFormat acc = parse_acc_format(args.get("acc", "e8m23"));
+  const int rows = static_cast<int>(args.get_int("rows", 8, 1, kArrayMaxDim));
+  const int cols = static_cast<int>(args.get_int("cols", 8, 1, kArrayMaxDim));
+  if (args.has("config")) {
+    const std::string name = args.get("config", "");
+    const rtl::NamedArrayConfig* nc = nullptr;
+    for (const auto& c : rtl::array_configs())
+      if (c.name == name) nc = &c;
+    if (!nc) throw UsageError("--config: no configuration '" + name + "' (built: " + config_names() + ")");
+    if (args.has("rows") && rows != nc->cfg.rows)
+      throw UsageError("--rows " + std::to_string(rows) + " contradicts --config " + name + " (" +
+                       std::to_string(nc->cfg.rows) + " rows); give one of them");
+    if (args.has("cols") && cols != nc->cfg.cols)
+      throw UsageError("--cols " + std::to_string(cols) + " contradicts --config " + name + " (" +
+                       std::to_string(nc->cfg.cols) + " columns); give one of them");
+    if (args.has("acc") && !(acc == nc->cfg.acc))
+      throw UsageError("--acc " + acc.name() + " contradicts --config " + name + " (" + nc->cfg.acc.name() +
+                       "); give one of them");
+    r.cfg = nc->cfg;
+    r.rtl_name = nc->name;
+  } else {
+    r.cfg.rows = rows;
+    r.cfg.cols = cols;
+    r.cfg.acc = acc;
+    for (const auto& nc : rtl::array_configs())
+      if (nc.cfg.rows == rows && nc.cfg.cols == cols && nc.cfg.acc == acc) {
+        r.cfg = nc.cfg;
+        r.rtl_name = nc.name;
+        break;
+      }
+  }
+  if (args.has("seed")) r.cfg.seed = static_cast<uint32_t>(args.get_int("seed", 1, 1, 0xFFFFFFFFLL));
+  r.cfg.validate();
+
+  const std::string backends = to_lower(args.get("backend", "all"));
+  for (size_t pos = 0; pos <= backends.size();) {
+    const size_t comma = std::min(backends.find(',', pos), backends.size());
+    const std::string b = backends.substr(pos, comma - pos);
+    if (b == "functional") r.functional = true;
+    else if (b == "cycle") r.cycle = true;
+    else if (b == "rtl") r.rtl = true;
+    else if (b == "all") r.functional = r.cycle = r.rtl = true;
+    else
+      throw UsageError("--backend: '" + b.substr(0, 40) + "' is not one of: functional, cycle, rtl, all");
+    pos = comma + 1;
+  }
+  if (r.rtl) {
+    if (r.rtl_name.empty())
+      throw UsageError("no Verilated array is " + std::to_string(r.cfg.rows) + "x" + std::to_string(r.cfg.cols) +
+                       " " + r.cfg.acc.name() + " (built: " + config_names() +
+                       "); use --backend functional,cycle or add it to sim/array_configs.txt");
+    const uint32_t built = rtl::array_config(r.rtl_name).cfg.seed;
+    if (r.cfg.seed != built)
+      throw UsageError("--seed: the Verilated " + r.rtl_name + " is built with SEED " + std::to_string(built) +
+                       "; drop --seed or use --backend functional,cycle");
+  }
+
+  r.fmt_a = parse_fp8_format(args.get_choice("fmt-a", "e4m3", {"e4m3", "e5m2"}));
+  r.fmt_b = parse_fp8_format(args.get_choice("fmt-b", "e4m3", {"e4m3", "e5m2"}));
+  r.round_name = args.get_choice("round", "rne", {"rne", "rz", "rtz", "sr"});
+  r.rnd = parse_round(r.round_name);
+  r.out_fmt_name = args.get_choice("out-fmt", "fp32", {"fp32", "e4m3", "e5m2", "fp16", "bf16"});
+  r.out_fmt = r.out_fmt_name == "fp32" ? kOutFmtRaw : static_cast<uint8_t>(parse_out_format(r.out_fmt_name));
+  if (r.out_fmt == kOutFmtRaw) {
+    // The raw accumulator word bypasses the quantizer: these would be ignored.
+    for (const char* o : {"out-round", "sat", "scale"})
+      if (args.has(o))
+        throw UsageError(std::string("--") + o +
+                         " applies to quantized outputs only (--out-fmt e4m3|e5m2|fp16|bf16); "
+                         "--out-fmt fp32 is the raw accumulator word");
+  }
+  r.out_round_name = args.get_choice("out-round", "rne", {"rne", "rz", "rtz", "sr"});
+  r.out_rnd = parse_round(r.out_round_name);
+  r.sat = args.has("sat");
+  r.scale = static_cast<int>(args.get_int("scale", 0, -64, 63));
+  const std::string check = args.get_choice("check", "sample", {"sample", "full", "none"});
+  r.check = check == "full" ? Check::Full : check == "none" ? Check::None : Check::Sample;
+  r.quiet = args.has("quiet");
+  r.a_path = args.get("a", "");
+  r.b_path = args.get("b", "");
+  r.c_path = args.get("c", "");
+  r.out_path = args.get("out", "");
+  return r;
+}
+
+// An FP8 operand and what the way in did to it.
+struct Operand {
+  std::vector<uint8_t> codes;  // rows x cols FP8 codes
+  std::vector<float> f32;      // the float32 values when the file held float32, else empty
+  uint64_t rows = 0, cols = 0;
+  uint64_t rounded = 0, saturated = 0, inf_mapped = 0, nan_kept = 0;  // float32 input only
+};
+
+Operand load_operand(const std::string& path, const char* what, Fp8Format fmt) {
   NpyArray a = read_npy(path);
   if (a.shape.size() != 2)
     throw UsageError(path + ": " + what + " must be 2-D, has " + std::to_string(a.shape.size()) + " dimensions");
-  *rows = a.shape[0];
-  *cols = a.shape[1];
-  if (check_rows && *rows != rows_expect)
-    throw UsageError(path + ": shape mismatch: " + what + " has " + std::to_string(*rows) + " rows, expected " +
-                     std::to_string(rows_expect) + " (the K of A)");
-  std::vector<uint8_t> out(a.count());
-  *quantized = false;
-  if (a.descr == "|u1" || a.descr == "<u1") {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = a.data[i];
-  } else if (a.descr == "<f4") {
-    const Quantizer q(kFp32);
-    const OutFormat of = fmt == Fp8Format::E4M3 ? OutFormat::E4M3 : OutFormat::E5M2;
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(q.quantize(a.bits(i), of, Round::RNE, true).bits);
-    *quantized = true;
-  } else {
-    throw UsageError(path + ": " + what + " dtype '" + a.descr + "' not supported: use uint8 FP8 codes or float32");
+  Operand op;
+  op.rows = a.shape[0];
+  op.cols = a.shape[1];
+  if (a.descr == "|u1" || a.descr == "<u1" || a.descr == "u1") {
+    op.codes = std::move(a.data);
+    return op;
   }
-  return out;
+  if (a.descr != "<f4")
+    throw UsageError(path + ": " + what + " dtype '" + a.descr + "' not supported: use uint8 FP8 codes or float32");
+  const size_t n = a.count();
+  op.codes.resize(n);
+  op.f32.resize(n);
+  std::memcpy(op.f32.data(), a.data.data(), n * 4);
+  const Quantizer q(kFp32);
+  const OutFormat of = fmt == Fp8Format::E4M3 ? OutFormat::E4M3 : OutFormat::E5M2;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t bits = a.bits(i);
+    const OpResult res = q.quantize(bits, of, Round::RNE, true);
+    op.codes[i] = static_cast<uint8_t>(res.bits);
+    const float x = op.f32[i];
+    if (std::isnan(x)) ++op.nan_kept;
+    else if (std::isinf(x)) ++op.inf_mapped;
+    else if (res.flags & kFlagOverflow) ++op.saturated;
+    else if (res.flags & kFlagInexact) ++op.rounded;
+  }
+  return op;
 }
 
-struct Backends {
-  bool functional = false, cycle = false, rtl = false;
+std::vector<uint32_t> load_c(const std::string& path, uint64_t m, uint64_t n, AccFormat acc) {
+  NpyArray c = read_npy(path);
+  if (c.shape.size() != 2 || c.shape[0] != m || c.shape[1] != n)
+    throw UsageError(path + ": shape mismatch: C must be " + std::to_string(m) + " x " + std::to_string(n));
+  std::vector<uint32_t> w(c.count());
+  if (c.descr == "<u4") {
+    for (size_t i = 0; i < w.size(); ++i) {
+      w[i] = c.bits(i);
+      if (w[i] & ~acc.mask())
+        throw UsageError(path + ": element " + std::to_string(i) + " has bits above the " + acc.name() + " word");
+    }
+  } else if (c.descr == "<f4") {
+    if (!(acc == kFp32))
+      throw UsageError(path + ": float32 C needs the e8m23 accumulator; for " + acc.name() +
+                       " give uint32 accumulator words");
+    std::memcpy(w.data(), c.data.data(), w.size() * 4);
+  } else {
+    throw UsageError(path + ": C dtype '" + c.descr + "' not supported: use float32 or uint32 accumulator words");
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------
+// Running the back-ends
+
+struct Run {
+  const char* name;
+  GemmOutput out;
+  double seconds = 0;
+  GemmStreamStats stats;  // cycle back-ends
+  bool cycles = false;
 };
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::vector<Run> run_backends(const Request& r, const GemmProblem& p) {
+  std::vector<Run> runs;
+  GemmStreamOptions so;
+  so.progress = [&](uint64_t cyc, long done, long tiles) {
+    if (!r.quiet) std::fprintf(stderr, "  ... %" PRIu64 " cycles, %ld/%ld tiles drained\n", cyc, done, tiles);
+  };
+  if (r.functional) {
+    Run run{"functional", {}, 0, {}, false};
+    const auto t0 = std::chrono::steady_clock::now();
+    gemm_functional(p, r.cfg, &run.out);
+    run.seconds = seconds_since(t0);
+    runs.push_back(std::move(run));
+  }
+  if (r.cycle) {
+    Run run{"cycle", {}, 0, {}, true};
+    ArrayCycleModel model(r.cfg);
+    const auto t0 = std::chrono::steady_clock::now();
+    run.stats = gemm_stream(model, p, r.cfg, &run.out, so);
+    run.seconds = seconds_since(t0);
+    runs.push_back(std::move(run));
+  }
+  if (r.rtl) {
+    Run run{"rtl", {}, 0, {}, true};
+    auto hw = rtl::make_array(r.rtl_name);
+    const auto t0 = std::chrono::steady_clock::now();
+    run.stats = gemm_stream(*hw, p, r.cfg, &run.out, so);
+    run.seconds = seconds_since(t0);
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+// Prints the back-end table; returns how many back-ends differ from the first.
+int compare_and_print(const std::vector<Run>& runs, const Request& r, uint64_t n) {
+  std::printf("%-10s %12s %12s %10s %10s\n", "backend", "cycles", "utilisation", "seconds", "bits");
+  int differ = 0;
+  const GemmOutput& ref = runs.front().out;
+  for (const Run& run : runs) {
+    size_t diff = 0, first = 0;
+    for (size_t i = 0; i < run.out.out.size(); ++i)
+      if (run.out.out[i] != ref.out[i] && diff++ == 0) first = i;
+    size_t flag_diff = 0;
+    for (size_t t = 0; t < run.out.tile_flags.size(); ++t) flag_diff += run.out.tile_flags[t] != ref.tile_flags[t];
+    const char* verdict = &run == &runs.front() ? "reference" : (diff || flag_diff) ? "DIFFER" : "same";
+    if (run.cycles) {
+      const double util = 100.0 * static_cast<double>(run.stats.pe_macs) /
+                          (static_cast<double>(run.stats.cycles) * r.cfg.rows * r.cfg.cols);
+      std::printf("%-10s %12" PRIu64 " %11.1f%% %10.3f %10s\n", run.name, run.stats.cycles, util, run.seconds,
+                  verdict);
+    } else {
+      std::printf("%-10s %12s %12s %10.3f %10s\n", run.name, "-", "-", run.seconds, verdict);
+    }
+    if (diff || flag_diff) {
+      ++differ;
+      if (diff)
+        std::printf("MISMATCH %s vs %s: %zu outputs differ; first at (%" PRIu64 ", %" PRIu64 "): %08X vs %08X\n",
+                    run.name, runs.front().name, diff, first / n, first % n, run.out.out[first], ref.out[first]);
+      if (flag_diff) std::printf("MISMATCH %s vs %s: %zu tile flags differ\n", run.name, runs.front().name, flag_diff);
+    }
+  }
+  return differ;
+}
+
+// ---------------------------------------------------------------------------
+// The error check
+
+// The value of an output word (what --out writes, as a double).
+double output_value(uint32_t w, uint8_t out_fmt, AccFormat acc) {
+  switch (out_fmt) {
+    case kOutFmtRaw: return static_cast<double>(f32(acc.to_f32_bits(w)));
+    case 0: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E4M3);
+    case 1: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E5M2);
+    case 3: return static_cast<double>(f32(w << 16));
+    default: {  // FP16
+      const int e = static_cast<int>((w >> 10) & 31u);
+      const double m = static_cast<double>(w & 1023u), s = (w & 0x8000u) ? -1.0 : 1.0;
+      if (e == 31) return m != 0 ? NAN : s * INFINITY;
+      return e == 0 ? s * std::ldexp(m, -24) : s * std::ldexp(1024.0 + m, e - 25);
+    }
+  }
+}
+
+struct ErrorStats {
+  uint64_t counted = 0, nonfinite = 0;
+  double max_rel = 0, sum_sq = 0;      // elementwise relative error
+  double diff_sq = 0, ref_sq = 0;      // normwise: ||got - ref||_F / ||ref||_F
+  void add(double got, double ref) {
+    if (!std::isfinite(got) || !std::isfinite(ref)) {
+      ++nonfinite;
+      return;
+    }
+    const double rel = ref != 0.0 ? std::fabs(got - ref) / std::fabs(ref) : std::fabs(got);
+    max_rel = std::max(max_rel, rel);
+    sum_sq += rel * rel;
+    diff_sq += (got - ref) * (got - ref);
+    ref_sq += ref * ref;
+    ++counted;
+  }
+};
+
+// Reference values of the operands as doubles (every FP8 value and every
+// float32 is exact in binary64, and so is every product of two of them).
+struct RefOperand {
+  const Operand* op;
+  bool use_f32;
+  double lut[256];
+  RefOperand(const Operand& o, Fp8Format fmt, bool f32_inputs) : op(&o), use_f32(f32_inputs && !o.f32.empty()) {
+    for (int c = 0; c < 256; ++c) lut[c] = fp8_to_double(static_cast<uint8_t>(c), fmt);
+  }
+  double operator[](size_t i) const { return use_f32 ? static_cast<double>(op->f32[i]) : lut[op->codes[i]]; }
+};
+
+// ref = C + A*B in binary64, every output summed in k order (as the sampled
+// check does), rows split over the cores. Blocked over columns so that a
+// block of B stays in cache; the inner loop runs over columns, so it
+// vectorises without reordering any sum (a contracted multiply-add changes
+// nothing: every product here is exact in binary64).
+template <class CValue>
+void reference_gemm(const double* a, const double* b, uint64_t m, uint64_t k, uint64_t n, const CValue& c_value,
+                    double* ref) {
+  constexpr uint64_t kColBlock = 256;
+  auto rows = [&](uint64_t i0, uint64_t i1) {
+    for (uint64_t j0 = 0; j0 < n; j0 += kColBlock) {
+      const uint64_t j1 = std::min(n, j0 + kColBlock);
+      // Four rows at a time share each load of B.
+      for (uint64_t i = i0; i < i1; i += 4) {
+        const uint64_t h = std::min<uint64_t>(4, i1 - i);
+        double* out[4];
+        const double* arow[4];
+        for (uint64_t q = 0; q < 4; ++q) {
+          const uint64_t r = i + std::min(q, h - 1);  // a short block repeats its last row
+          out[q] = ref + r * n;
+          arow[q] = a + r * k;
+        }
+        for (uint64_t q = 0; q < h; ++q)
+          for (uint64_t j = j0; j < j1; ++j) out[q][j] = c_value(i + q, j);
+        if (h < 4) {
+          for (uint64_t q = 0; q < h; ++q)
+            for (uint64_t kk = 0; kk < k; ++kk)
+              for (uint64_t j = j0; j < j1; ++j) out[q][j] += arow[q][kk] * b[kk * n + j];
+          continue;
+        }
+        for (uint64_t kk = 0; kk < k; ++kk) {
+          const double x0 = arow[0][kk], x1 = arow[1][kk], x2 = arow[2][kk], x3 = arow[3][kk];
+          const double* brow = b + kk * n;
+          double *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3];
+          for (uint64_t j = j0; j < j1; ++j) {
+            const double y = brow[j];
+            o0[j] += x0 * y;
+            o1[j] += x1 * y;
+            o2[j] += x2 * y;
+            o3[j] += x3 * y;
+          }
+        }
+      }
+    }
+  };
+  const uint64_t threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 64u));
+  std::vector<std::thread> pool;
+  for (uint64_t t = 1; t < threads; ++t) pool.emplace_back(rows, m * t / threads, m * (t + 1) / threads);
+  rows(0, m / threads);
+  for (auto& th : pool) th.join();
+}
+
+// Error of the result against C + A*B in float64 (A, B as FP8 values, or as
+// the original float32 values when use_f32), scaled by 2^scale for quantized
+// outputs, over all outputs (reference_gemm) or a grid of sampled rows and columns
+// (each dot product in k order).
+ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, const std::vector<uint32_t>& Cw,
+                       const GemmOutput& res, bool use_f32, uint64_t* checked_rows, uint64_t* checked_cols) {
+  const uint64_t m = A.rows, k = A.cols, n = B.cols;
+  const RefOperand a(A, r.fmt_a, use_f32), b(B, r.fmt_b, use_f32);
+  const double scale = r.out_fmt == kOutFmtRaw ? 1.0 : std::ldexp(1.0, r.scale);
+  auto c_value = [&](uint64_t i, uint64_t j) {
+    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.acc.to_f32_bits(Cw[i * n + j])));
+  };
+  ErrorStats st;
+  if (r.check == Check::Full) {
+    *checked_rows = m;
+    *checked_cols = n;
+    std::vector<double> ad(m * k), bd(k * n), ref(m * n);
+    for (size_t i = 0; i < ad.size(); ++i) ad[i] = a[i];
+    for (size_t i = 0; i < bd.size(); ++i) bd[i] = b[i];
+    reference_gemm(ad.data(), bd.data(), m, k, n, c_value, ref.data());
+    for (uint64_t i = 0; i < m * n; ++i) st.add(output_value(res.out[i], r.out_fmt, r.cfg.acc), ref[i] * scale);
+    return st;
+  }
+  // A fixed-seed grid of distinct rows and columns (all of them when there
+  // are at most 64): the same outputs on every run.
+  std::mt19937_64 rng(0x5EED);
+  auto pick = [&](uint64_t total) {
+    std::vector<uint64_t> v;
+    if (total <= kSampleGrid) {
+      for (uint64_t i = 0; i < total; ++i) v.push_back(i);
+      return v;
+    }
+    while (v.size() < kSampleGrid) {
+      const uint64_t x = rng() % total;
+      if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+    }
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<uint64_t> rows_i = pick(m), cols_j = pick(n);
+  *checked_rows = rows_i.size();
+  *checked_cols = cols_j.size();
+  // Sampled rows and columns, gathered once; four columns at a time so that
+  // four independent k-order sums run in parallel (each output's order is
+  // still k = 0, 1, ...).
+  const size_t nr = rows_i.size(), nc = cols_j.size();
+  std::vector<double> rows(nr * k), cols(nc * k);
+  for (size_t ri = 0; ri < nr; ++ri)
+    for (uint64_t kk = 0; kk < k; ++kk) rows[ri * k + kk] = a[rows_i[ri] * k + kk];
+  for (uint64_t kk = 0; kk < k; ++kk)
+    for (size_t ci = 0; ci < nc; ++ci) cols[ci * k + kk] = b[kk * n + cols_j[ci]];
+  for (size_t ri = 0; ri < nr; ++ri) {
+    const uint64_t i = rows_i[ri];
+    const double* row = &rows[ri * k];
+    for (size_t c0 = 0; c0 < nc; c0 += 4) {
+      const size_t w = std::min<size_t>(4, nc - c0);
+      double s[4] = {0, 0, 0, 0};
+      for (size_t q = 0; q < w; ++q) s[q] = c_value(i, cols_j[c0 + q]);
+      const double* col[4];
+      for (size_t q = 0; q < 4; ++q) col[q] = &cols[(c0 + std::min(q, w - 1)) * k];
+      for (uint64_t kk = 0; kk < k; ++kk) {
+        const double x = row[kk];
+        s[0] += x * col[0][kk];
+        s[1] += x * col[1][kk];
+        s[2] += x * col[2][kk];
+        s[3] += x * col[3][kk];
+      }
+      for (size_t q = 0; q < w; ++q) {
+        const uint64_t j = cols_j[c0 + q];
+        st.add(output_value(res.out[i * n + j], r.out_fmt, r.cfg.acc), s[q] * scale);
+      }
+    }
+  }
+  return st;
+}
+
+void print_error(const char* against, const ErrorStats& st, uint64_t rows, uint64_t cols, uint64_t total) {
+  const uint64_t checked = rows * cols;
+  std::string over;
+  if (checked == total) over = "all " + std::to_string(total) + " outputs";
+  else
+    over = std::to_string(checked) + " of " + std::to_string(total) + " outputs (" + std::to_string(rows) + " rows x " +
+           std::to_string(cols) + " columns sampled; --check full for all)";
+  if (st.counted == 0) {
+    std::printf("error vs %s over %s: no finite output to compare (%" PRIu64 " non-finite)\n", against,
+                over.c_str(), st.nonfinite);
+    return;
+  }
+  std::printf("error vs %s over %s: max relative %.3e, RMS relative %.3e, normwise %.3e", against, over.c_str(),
+              st.max_rel, std::sqrt(st.sum_sq / static_cast<double>(st.counted)),
+              st.ref_sq > 0 ? std::sqrt(st.diff_sq / st.ref_sq) : std::sqrt(st.diff_sq));
+  if (st.nonfinite) std::printf(" (%" PRIu64 " non-finite skipped)", st.nonfinite);
+  std::printf("\n");
+}
+
+void print_quantization(const char* what, const Operand& op, Fp8Format fmt) {
+  if (op.f32.empty()) return;
+  std::printf("%s: %" PRIu64 " float32 values quantized to %s (RNE, saturating): %" PRIu64 " rounded, %" PRIu64
+              " saturated to +-max, %" PRIu64 " Inf mapped to +-max, %" PRIu64 " NaN kept\n",
+              what, static_cast<uint64_t>(op.f32.size()), fmt == Fp8Format::E4M3 ? "e4m3" : "e5m2", op.rounded,
+              op.saturated, op.inf_mapped, op.nan_kept);
+}
+
+// ---------------------------------------------------------------------------
+// The output file
+
+void write_output(NpyWriter& w, const GemmOutput& res, uint8_t out_fmt, AccFormat acc, uint64_t m, uint64_t n) {
+  std::vector<uint8_t> bytes;
+  std::string descr;
+  const size_t count = res.out.size();
+  const uint8_t* data = bytes.data();
+  size_t size = 0;
+  if (out_fmt <= 1) {
+    descr = "|u1";
+    bytes.resize(count);
+    for (size_t i = 0; i < count; ++i) bytes[i] = static_cast<uint8_t>(res.out[i]);
+  } else if (out_fmt <= 3) {
+    descr = out_fmt == 2 ? "<f2" : "<u2";
+    bytes.resize(count * 2);
+    for (size_t i = 0; i < count; ++i) {
+      bytes[2 * i] = static_cast<uint8_t>(res.out[i]);
+      bytes[2 * i + 1] = static_cast<uint8_t>(res.out[i] >> 8);
+    }
+  } else if (acc == kFp32) {
+    // The words are the float32 bits already (x86-64 is little-endian).
+    descr = "<f4";
+    data = reinterpret_cast<const uint8_t*>(res.out.data());
+    size = count * 4;
+  } else {
+    descr = "<f4";
+    bytes.resize(count * 4);
+    for (size_t i = 0; i < count; ++i) {
+      const uint32_t b = acc.to_f32_bits(res.out[i]);
+      std::memcpy(&bytes[4 * i], &b, 4);
+    }
+  }
+  if (!bytes.empty()) {
+    data = bytes.data();
+    size = bytes.size();
+  }
+  w.write(descr, m, n, data, size);
+  std::printf("wrote %s (%s, %" PRIu64 " x %" PRIu64 ")\n", w.path().c_str(), descr.c_str(), m, n);
+}
 
 }  // namespace
 
-int cmd_gemm(int argc, char** argv) {
-  Args args(argc, argv, 2,
-            {"rows", "cols", "a", "b", "c", "fmt-a", "fmt-b", "acc", "round", "out-fmt", "out-round", "seed",
-             "backend", "out", "scale", "config"},
-            {"sat", "quiet"});
-  if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
-  const int rows = static_cast<int>(args.get_int("rows", 8, 1, 16));
-  const int cols = static_cast<int>(args.get_int("cols", 8, 1, 16));
-  const Fp8Format fa = parse_fp8_format(args.get("fmt-a", "e4m3"));
-  const Fp8Format fb = parse_fp8_format(args.get("fmt-b", "e4m3"));
-  const AccFormat acc = AccFormat::parse(args.get("acc", "e8m23"));
-  acc.validate();
-  const Round rnd = parse_round(args.get("round", "rne"));
-  const std::string out_fmt_s = args.get("out-fmt", "fp32");
-  uint8_t out_fmt;
-  if (out_fmt_s == "fp32") out_fmt = kOutFmtRaw;
-  else out_fmt = static_cast<uint8_t>(parse_out_format(out_fmt_s));
-  const Round out_rnd = parse_round(args.get("out-round", "rne"));
-  if (out_rnd == Round::RZ) throw UsageError("--out-round: the quantizer takes rne or sr");
-  const std::string backend = args.get("backend", "all");
-  Backends be;
-  if (backend == "functional") be.functional = true;
-  else if (backend == "cycle") be.cycle = true;
-  else if (backend == "rtl") be.rtl = true;
-  else if (backend == "all") be = {true, true, true};
-  else throw UsageError("--backend " + backend + " is not one of: functional, cycle, rtl, all");
-  const bool quiet = args.has("quiet");
+int cmd_gemm(const Args& args) {
+  const auto t_start = std::chrono::steady_clock::now();
+  Request r = parse(args);
 
-  // Array parameters: those of the named RTL configuration with these
-  // rows/cols/acc (so every back-end computes the same bits), else defaults.
-  ArrayConfig cfg;
-  cfg.rows = rows;
-  cfg.cols = cols;
-  cfg.acc = acc;
-  std::string rtl_name;
-  for (const auto& nc : rtl::array_configs()) {
-    if (nc.cfg.rows == rows && nc.cfg.cols == cols && nc.cfg.acc == acc) {
-      cfg = nc.cfg;
-      rtl_name = nc.name;
-      break;
-    }
-  }
-  if (args.has("seed")) cfg.seed = static_cast<uint32_t>(args.get_int("seed", 1, 1, 0xFFFFFFFFLL));
-  cfg.validate();
-  if (be.rtl) {
-    if (rtl_name.empty()) {
-      std::string names;
-      for (const auto& nc : rtl::array_configs())
-        names += (names.empty() ? "" : ", ") + nc.name + " (" + std::to_string(nc.cfg.rows) + "x" +
-                 std::to_string(nc.cfg.cols) + " " + nc.cfg.acc.name() + ")";
-      throw UsageError("no Verilated array is " + std::to_string(rows) + "x" + std::to_string(cols) + " " +
-                       acc.name() + " (built: " + names + "); use --backend functional|cycle or add it to sim/array_configs.txt");
-    }
-    if (cfg.seed != rtl::array_config(rtl_name).cfg.seed)
-      throw UsageError("--seed: the Verilated " + rtl_name + " is built with SEED " +
-                       std::to_string(rtl::array_config(rtl_name).cfg.seed) + "; drop --seed or use another back-end");
-  }
-
-  size_t m = 0, k = 0, k2 = 0, n = 0;
-  bool qa = false, qb = false;
-  const std::vector<uint8_t> A = load_fp8(args.require("a"), "A", fa, 0, false, &m, &k, &qa);
-  const std::vector<uint8_t> B = load_fp8(args.require("b"), "B", fb, k, true, &k2, &n, &qb);
+  const Operand A = load_operand(r.a_path, "A", r.fmt_a);
+  const Operand B = load_operand(r.b_path, "B", r.fmt_b);
+  const uint64_t m = A.rows, k = A.cols, n = B.cols;
+  if (B.rows != k)
+    throw UsageError(r.b_path + ": shape mismatch: B has " + std::to_string(B.rows) + " rows, expected " +
+                     std::to_string(k) + " (the K of A)");
   if (k < 1 || k > 65535) throw UsageError("K = " + std::to_string(k) + " is out of range [1, 65535]");
   if (m < 1 || n < 1) throw UsageError("empty matrix: M = " + std::to_string(m) + ", N = " + std::to_string(n));
-  std::vector<uint32_t> Cw;
-  if (args.has("c")) {
-    const std::string cp = args.get("c", "");
-    NpyArray c = read_npy(cp);
-    if (c.shape.size() != 2 || c.shape[0] != m || c.shape[1] != n)
-      throw UsageError(cp + ": shape mismatch: C must be " + std::to_string(m) + " x " + std::to_string(n));
-    Cw.resize(c.count());
-    if (c.descr == "<u4") {
-      for (size_t i = 0; i < Cw.size(); ++i) {
-        Cw[i] = c.bits(i);
-        if (Cw[i] & ~acc.mask())
-          throw UsageError(cp + ": element " + std::to_string(i) + " has bits above the " + acc.name() + " word");
-      }
-    } else if (c.descr == "<f4") {
-      if (!(acc == kFp32))
-        throw UsageError(cp + ": float32 C needs the e8m23 accumulator; for " + acc.name() +
-                         " give uint32 accumulator words");
-      for (size_t i = 0; i < Cw.size(); ++i) Cw[i] = c.bits(i);
-    } else {
-      throw UsageError(cp + ": C dtype '" + c.descr + "' not supported: use float32 or uint32 accumulator words");
-    }
-  }
+  if (m > INT32_MAX || n > INT32_MAX || m * n > kMaxOutputs)
+    throw UsageError("M x N = " + std::to_string(m) + " x " + std::to_string(n) + " outputs is over the limit of " +
+                     std::to_string(kMaxOutputs) + " (1 GiB of accumulator words); split the problem");
+  const std::vector<uint32_t> Cw = r.c_path.empty() ? std::vector<uint32_t>{} : load_c(r.c_path, m, n, r.cfg.acc);
+  // The output file is created now, before the long part: a bad path fails
+  // at once (after the inputs were read, so --out may name an input).
+  std::unique_ptr<NpyWriter> out;
+  if (!r.out_path.empty()) out = std::make_unique<NpyWriter>(r.out_path);
+  const double t_load = seconds_since(t_start);
 
   GemmProblem p;
   p.M = static_cast<int>(m);
   p.K = static_cast<int>(k);
   p.N = static_cast<int>(n);
-  p.A = A.data();
-  p.B = B.data();
+  p.A = A.codes.data();
+  p.B = B.codes.data();
   p.C_init = Cw.empty() ? nullptr : Cw.data();
-  p.fmt_a = fa;
-  p.fmt_b = fb;
-  p.rnd = rnd;
-  p.out_fmt = out_fmt;
-  p.out_rnd = out_rnd;
-  p.sat = args.has("sat");
-  p.scale = static_cast<int>(args.get_int("scale", 0, -64, 63));
+  p.fmt_a = r.fmt_a;
+  p.fmt_b = r.fmt_b;
+  p.rnd = r.rnd;
+  p.out_fmt = r.out_fmt;
+  p.out_rnd = r.out_rnd;
+  p.sat = r.sat;
+  p.scale = r.scale;
   p.validate();
 
-  std::printf("fp8sa gemm: %zux%zux%zu on a %dx%d array (%s%s), A %s%s, B %s%s, acc %s %s, out %s%s%s\n", m, k, n,
-              rows, cols, rtl_name.empty() ? "no RTL config" : "config ", rtl_name.c_str(),
-              fa == Fp8Format::E4M3 ? "e4m3" : "e5m2", qa ? " (float32 quantized RNE, saturating)" : "",
-              fb == Fp8Format::E4M3 ? "e4m3" : "e5m2", qb ? " (float32 quantized RNE, saturating)" : "",
-              acc.name().c_str(), args.get("round", "rne").c_str(), out_fmt_s.c_str(),
-              out_fmt == kOutFmtRaw ? "" : (out_rnd == Round::SR ? "/sr" : "/rne"), p.sat ? " sat" : "");
+  const char* fa = r.fmt_a == Fp8Format::E4M3 ? "e4m3" : "e5m2";
+  const char* fb = r.fmt_b == Fp8Format::E4M3 ? "e4m3" : "e5m2";
+  std::printf("fp8sa gemm: %" PRIu64 "x%" PRIu64 "x%" PRIu64 " on a %dx%d array (%s%s), A %s%s, B %s%s, acc %s %s, out %s",
+              m, k, n, r.cfg.rows, r.cfg.cols, r.rtl_name.empty() ? "no RTL config" : "config ", r.rtl_name.c_str(),
+              fa, A.f32.empty() ? "" : " (from float32)", fb, B.f32.empty() ? "" : " (from float32)",
+              r.cfg.acc.name().c_str(), r.round_name.c_str(), r.out_fmt_name.c_str());
+  if (r.out_fmt != kOutFmtRaw)
+    std::printf("/%s%s%s", r.out_round_name.c_str(), r.sat ? " sat" : "",
+                r.scale ? (" scale 2^" + std::to_string(r.scale)).c_str() : "");
+  std::printf("%s\n", Cw.empty() ? "" : ", C given");
+  print_quantization("A", A, r.fmt_a);
+  print_quantization("B", B, r.fmt_b);
 
-  GemmOutput result;
-  bool have = false;
-  int mismatches = 0;
-  auto compare = [&](const GemmOutput& o, const char* name) {
-    if (!have) {
-      result = o;
-      have = true;
-      return;
-    }
-    size_t diff = 0, first = 0;
-    for (size_t i = 0; i < o.out.size(); ++i)
-      if (o.out[i] != result.out[i] && diff++ == 0) first = i;
-    for (size_t t = 0; t < o.tile_flags.size(); ++t)
-      if (o.tile_flags[t] != result.tile_flags[t]) ++diff;
-    if (diff) {
-      ++mismatches;
-      std::printf("MISMATCH %s: %zu outputs/flags differ; first at (%zu, %zu): %08X vs %08X\n", name, diff,
-                  first / n, first % n, o.out[first], result.out[first]);
-    }
-  };
-  auto clock_now = [] { return std::chrono::steady_clock::now(); };
-  auto secs = [](auto t0, auto t1) { return std::chrono::duration<double>(t1 - t0).count(); };
-  GemmStreamOptions so;
-  so.progress = [&](uint64_t cyc, long done, long tiles) {
-    if (!quiet) std::fprintf(stderr, "  ... %" PRIu64 " cycles, %ld/%ld tiles drained\n", cyc, done, tiles);
-  };
-  std::printf("%-10s %12s %12s %10s %10s\n", "backend", "cycles", "utilisation", "seconds", "bits");
-  if (be.functional) {
-    GemmOutput o;
-    const auto t0 = clock_now();
-    gemm_functional(p, cfg, &o);
-    const double s = secs(t0, clock_now());
-    compare(o, "functional");
-    std::printf("%-10s %12s %12s %10.3f %10s\n", "functional", "-", "-", s, "reference");
-  }
-  if (be.cycle) {
-    GemmOutput o;
-    ArrayCycleModel model(cfg);
-    const auto t0 = clock_now();
-    const GemmStreamStats st = gemm_stream(model, p, cfg, &o, so);
-    const double s = secs(t0, clock_now());
-    const int before = mismatches;
-    compare(o, "cycle");
-    std::printf("%-10s %12" PRIu64 " %11.1f%% %10.3f %10s\n", "cycle", st.cycles,
-                100.0 * static_cast<double>(st.pe_macs) / (static_cast<double>(st.cycles) * rows * cols), s,
-                mismatches == before ? (be.functional ? "same" : "reference") : "DIFFER");
-  }
-  if (be.rtl) {
-    GemmOutput o;
-    auto hw = rtl::make_array(rtl_name);
-    const auto t0 = clock_now();
-    const GemmStreamStats st = gemm_stream(*hw, p, cfg, &o, so);
-    const double s = secs(t0, clock_now());
-    const int before = mismatches;
-    compare(o, "rtl");
-    std::printf("%-10s %12" PRIu64 " %11.1f%% %10.3f %10s\n", "rtl", st.cycles,
-                100.0 * static_cast<double>(st.pe_macs) / (static_cast<double>(st.cycles) * rows * cols), s,
-                mismatches == before ? (have ? "same" : "reference") : "DIFFER");
-  }
+  const std::vector<Run> runs = run_backends(r, p);
+  const int differ = compare_and_print(runs, r, n);
+  const GemmOutput& res = runs.front().out;
 
-  // Error against float64: sum of the decoded FP8 products (+ C) in k order.
-  double max_rel = 0, sum_sq = 0;
-  size_t counted = 0, nonfinite = 0;
-  for (size_t i = 0; i < m; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      double ref = Cw.empty() ? 0.0 : static_cast<double>(f32(acc.to_f32_bits(Cw[i * n + j])));
-      for (size_t kk = 0; kk < k; ++kk) ref += fp8_to_double(A[i * k + kk], fa) * fp8_to_double(B[kk * n + j], fb);
-      const uint32_t w = result.out[i * n + j];
-      double got;
-      if (out_fmt == kOutFmtRaw) got = f32(acc.to_f32_bits(w));
-      else if (out_fmt <= 1) got = fp8_to_double(static_cast<uint8_t>(w), out_fmt == 0 ? Fp8Format::E4M3 : Fp8Format::E5M2);
-      else if (out_fmt == 3) got = f32(w << 16);
-      else {
-        const int e = static_cast<int>((w >> 10) & 31u);
-        const double mm = static_cast<double>(w & 1023u), sg = (w & 0x8000u) ? -1.0 : 1.0;
-        got = e == 31 ? (mm != 0 ? NAN : sg * INFINITY) : e == 0 ? sg * std::ldexp(mm, -24) : sg * std::ldexp(1024.0 + mm, e - 25);
-      }
-      p.scale != 0 ? (void)(ref = std::ldexp(ref, p.scale)) : (void)0;
-      if (!std::isfinite(got) || !std::isfinite(ref)) {
-        ++nonfinite;
-        continue;
-      }
-      const double rel = ref != 0.0 ? std::fabs(got - ref) / std::fabs(ref) : std::fabs(got);
-      max_rel = std::max(max_rel, rel);
-      sum_sq += rel * rel;
-      ++counted;
-    }
-  }
-  uint8_t flags = result.flags();
+  const uint8_t flags = res.flags();
   std::printf("flags (OR of all tiles): %s%s%s%s%s\n", flags == 0 ? "none" : "", (flags & kFlagInvalid) ? "invalid " : "",
               (flags & kFlagOverflow) ? "overflow " : "", (flags & kFlagUnderflow) ? "underflow " : "",
               (flags & kFlagInexact) ? "inexact" : "");
-  std::printf("error vs float64 reference over %zu outputs: max relative %.3e, RMS relative %.3e%s\n", counted, max_rel,
-              counted ? std::sqrt(sum_sq / static_cast<double>(counted)) : 0.0,
-              nonfinite ? (" (" + std::to_string(nonfinite) + " non-finite skipped)").c_str() : "");
 
-  if (args.has("out")) {
-    const std::string op = args.get("out", "");
-    std::vector<uint8_t> bytes;
-    std::string descr;
-    if (out_fmt <= 1) {
-      descr = "|u1";
-      for (uint32_t w : result.out) bytes.push_back(static_cast<uint8_t>(w));
-    } else if (out_fmt <= 3) {
-      descr = out_fmt == 2 ? "<f2" : "<u2";
-      for (uint32_t w : result.out) {
-        bytes.push_back(static_cast<uint8_t>(w));
-        bytes.push_back(static_cast<uint8_t>(w >> 8));
-      }
-    } else {
-      descr = "<f4";
-      for (uint32_t w : result.out) {
-        const uint32_t b = acc.to_f32_bits(w);
-        for (int s = 0; s < 32; s += 8) bytes.push_back(static_cast<uint8_t>(b >> s));
-      }
+  double t_check = 0;
+  if (r.check != Check::None) {
+    const auto t0 = std::chrono::steady_clock::now();
+    uint64_t rows = 0, cols = 0;
+    const ErrorStats fp8 = check_error(r, A, B, Cw, res, false, &rows, &cols);
+    print_error("float64 of the FP8 operands", fp8, rows, cols, m * n);
+    if (!A.f32.empty() || !B.f32.empty()) {
+      const ErrorStats in = check_error(r, A, B, Cw, res, true, &rows, &cols);
+      print_error("float64 of the float32 inputs (quantization included)", in, rows, cols, m * n);
     }
-    write_npy(op, descr, m, n, bytes);
-    std::printf("wrote %s (%s, %zu x %zu)\n", op.c_str(), descr.c_str(), m, n);
+    t_check = seconds_since(t0);
+  } else {
+    std::printf("error check: none (--check none)\n");
   }
-  if (mismatches) {
+
+  double t_write = 0;
+  if (out) {
+    const auto t0 = std::chrono::steady_clock::now();
+    write_output(*out, res, r.out_fmt, r.cfg.acc, m, n);
+    t_write = seconds_since(t0);
+  }
+  double t_run = 0;
+  for (const Run& run : runs) t_run += run.seconds;
+  std::printf("time: %.3f s (load %.3f, back-ends %.3f, check %.3f, write %.3f)\n", seconds_since(t_start), t_load,
+              t_run, t_check, t_write);
+  if (differ) {
     std::printf("FAIL: back-ends differ\n");
     return 1;
   }
-  if (be.functional + be.cycle + be.rtl > 1) std::printf("PASS: all back-ends bit-identical\n");
-  return 0;
-}
-
-int cmd_randn(int argc, char** argv) {
-  Args args(argc, argv, 2, {"rows", "cols", "seed", "sigma", "out"}, {});
-  const size_t r = static_cast<size_t>(args.get_int("rows", 0, 1, 1 << 16));
-  const size_t c = static_cast<size_t>(args.get_int("cols", 0, 1, 1 << 16));
-  if (!args.has("rows") || !args.has("cols")) throw UsageError("--rows and --cols are required");
-  const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, INT64_MAX));
-  const double sigma = std::stod(args.get("sigma", "1"));
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd(0.0f, static_cast<float>(sigma));
-  std::vector<uint8_t> bytes;
-  bytes.reserve(r * c * 4);
-  for (size_t i = 0; i < r * c; ++i) {
-    const uint32_t b = bits32(nd(rng));
-    for (int s = 0; s < 32; s += 8) bytes.push_back(static_cast<uint8_t>(b >> s));
-  }
-  write_npy(args.require("out"), "<f4", r, c, bytes);
-  return 0;
-}
-
-int cmd_lockstep(int argc, char** argv) {
-  Args args(argc, argv, 2, {"config", "seed", "gemms", "vcd", "max-k"}, {"progress"});
-  tb::LockstepOptions opt;
-  opt.config = args.get("config", "a4x4");
-  rtl::array_config(opt.config);  // validates the name
-  opt.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, INT64_MAX));
-  opt.gemms = static_cast<int>(args.get_int("gemms", 20, 1, 1 << 20));
-  opt.max_k = static_cast<int>(args.get_int("max-k", 40, 1, 65535));
-  opt.vcd_path = args.get("vcd", "lockstep_" + opt.config + "_" + std::to_string(opt.seed) + ".vcd");
-  opt.progress = args.has("progress");
-  const tb::LockstepResult r = tb::run_lockstep(opt);
-  if (!r.ok) {
-    std::printf("FAIL %s\n", r.report.c_str());
-    return 1;
-  }
-  std::printf("lockstep %s seed %" PRIu64 ": %" PRIu64 " GEMMs, %" PRIu64 " cycles, %" PRIu64
-              " PE MACs, 0 mismatches\n",
-              opt.config.c_str(), opt.seed, r.gemms, r.cycles, r.pe_macs);
+  if (runs.size() > 1) std::printf("PASS: all back-ends bit-identical\n");
   return 0;
 }
 

@@ -45,39 +45,50 @@ bool is_nan(AccFormat f, uint32_t bits) {
 
 }  // namespace
 
-int cmd_vectors(int argc, char** argv) {
-  Args args(argc, argv, 2, {"op", "acc", "round", "backend", "max-print"}, {"quiet"});
-  const std::string op = args.get("op", "add");
-  if (op != "add") throw UsageError("--op " + op + " is not supported (only: add)");
-  const AccFormat fmt = AccFormat::parse(args.get("acc", "e8m23"));
-  fmt.validate();
-  const std::string round_name = args.require("round");
+const CmdSpec kVectorsSpec{
+    "vectors",
+    "A TestFloat vector file on the accumulator adder (model or RTL).\n"
+    "Applies a Berkeley TestFloat file ('a b result flags', hex, one case per line) to the\n"
+    "accumulator adder of the model or of the Verilated RTL, used as a plain two-operand adder.",
+    {
+        {"round", "MODE", "", "rounding the file was made with: rne, or rz (rtz)", true},
+        {"op", "OP", "add", "operation of the file (only add)"},
+        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
+        {"backend", "NAME", "model", "model, or rtl (the Verilated adder; e8m23 and e8m15 are built)"},
+        {"max-print", "N", "50", "print at most N failing cases"},
+        {"quiet", "", "", "print no failing case, only the summary line"},
+    },
+    "FILE", 1, 1,
+    "Prints each failure and ends with 'N passed, N failed'. Exit status 0 (all passed),\n"
+    "1 (a case failed), 2 (bad command line or malformed file: one line naming the line).\n"
+    "NaN results compare as 'is a NaN' (fp8sa returns one canonical NaN); flags always compare.\n"
+    "The shipped files: tests/vectors/f32_add_rne_l1.tv, tests/vectors/f32_add_rtz_l1.tv."};
+
+int cmd_vectors(const Args& args) {
+  const std::string op = args.get_choice("op", "add", {"add"});
+  (void)op;
+  const AccFormat fmt = parse_acc_format(args.get("acc", "e8m23"));
+  const std::string round_name = args.get_choice("round", "", {"rne", "rz", "rtz", "sr"});
   const Round rnd = parse_round(round_name);
   if (rnd == Round::SR)
-    throw UsageError("--round sr: TestFloat files hold deterministic results; use rne or rtz");
-  const std::string backend = args.get("backend", "model");
-  if (args.positional().size() != 1)
-    throw UsageError("expected exactly one vector FILE, got " +
-                     std::to_string(args.positional().size()));
+    throw UsageError("--round sr: TestFloat files hold deterministic results; use rne or rz");
+  const std::string backend = args.get_choice("backend", "model", {"model", "rtl"});
   const long long max_print = args.get_int("max-print", 50, 0, 1LL << 40);
   const bool quiet = args.has("quiet");
 
   std::unique_ptr<AddBackend> be;
   if (backend == "model") be = std::make_unique<ModelAdd>(fmt);
-  else if (backend == "rtl") be = std::make_unique<RtlAdd>(fmt);
-  else throw UsageError("--backend " + backend + " is not one of: model, rtl");
+  else be = std::make_unique<RtlAdd>(fmt);
 
   const std::string path = args.positional()[0];
-  const auto cases = read_testfloat_file(path);
+  TestFloatReader reader(path);
   const uint32_t mask = fmt.mask();
-  for (const auto& c : cases) {
+  long long passed = 0, failed = 0;
+  TestFloatCase c;
+  while (reader.next(&c)) {
     if ((c.a & ~mask) || (c.b & ~mask) || (c.result & ~mask))
       throw UsageError(path + ":" + std::to_string(c.line) + ": a value has bits above the " +
                        std::to_string(fmt.width()) + "-bit " + fmt.name() + " format");
-  }
-
-  long long passed = 0, failed = 0;
-  for (const auto& c : cases) {
     const OpResult r = be->add(c.a, c.b, rnd);
     const uint8_t got_flags = to_testfloat_flags(r.flags);
     const bool result_ok = is_nan(fmt, c.result) ? is_nan(fmt, r.bits) : r.bits == c.result;
@@ -87,7 +98,7 @@ int cmd_vectors(int argc, char** argv) {
     }
     ++failed;
     if (!quiet && failed <= max_print)
-      std::printf("FAIL %s:%d: %08X + %08X (%s, %s): expected %08X flags %02X, got %08X flags %02X\n",
+      std::printf("FAIL %s:%ld: %08X + %08X (%s, %s): expected %08X flags %02X, got %08X flags %02X\n",
                   path.c_str(), c.line, c.a, c.b, round_name.c_str(), backend.c_str(), c.result,
                   c.flags, r.bits, got_flags);
   }

@@ -1,17 +1,18 @@
 #include "testfloat_file.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
 
-#include "cli.hpp"
+#include "args.hpp"
 
 namespace fp8sa::cli {
 namespace {
 
-bool parse_hex(const std::string& tok, size_t max_digits, uint32_t& out) {
-  if (tok.empty() || tok.size() > max_digits) return false;
+bool parse_hex(const char* p, size_t n, size_t max_digits, uint32_t* out) {
+  if (n == 0 || n > max_digits) return false;
   uint32_t v = 0;
-  for (char c : tok) {
+  for (size_t i = 0; i < n; ++i) {
+    const char c = p[i];
     uint32_t d;
     if (c >= '0' && c <= '9') d = static_cast<uint32_t>(c - '0');
     else if (c >= 'a' && c <= 'f') d = static_cast<uint32_t>(c - 'a' + 10);
@@ -19,44 +20,94 @@ bool parse_hex(const std::string& tok, size_t max_digits, uint32_t& out) {
     else return false;
     v = (v << 4) | d;
   }
-  out = v;
+  *out = v;
   return true;
 }
 
+// A token as shown in a message: printable, at most 16 characters.
+std::string shown(const char* p, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n && i < 16; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    s.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+  }
+  if (n > 16) s += "...";
+  return s;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
 }  // namespace
 
-std::vector<TestFloatCase> read_testfloat_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(path + ": cannot open file");
-  std::vector<TestFloatCase> cases;
-  std::string line;
-  int n = 0;
+bool parse_testfloat_line(const char* text, size_t len, const std::string& where, TestFloatCase* out) {
   static const char* const kField[] = {"operand a", "operand b", "result", "flags"};
-  while (std::getline(in, line)) {
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
-    std::istringstream ss(line);
-    std::string tok[5];
-    int count = 0;
-    while (count < 5 && ss >> tok[count]) ++count;
-    const std::string where = path + ":" + std::to_string(n) + ": ";
-    if (count != 4)
-      throw UsageError(where + "expected 4 fields 'a b result flags', found " +
-                       (count == 5 ? std::string("more") : std::to_string(count)));
-    uint32_t v[4];
-    for (int i = 0; i < 4; ++i) {
-      const size_t max_digits = i == 3 ? 2 : 8;
-      if (!parse_hex(tok[i], max_digits, v[i]))
-        throw UsageError(where + kField[i] + " '" + tok[i] + "' is not a hex number of at most " +
-                         std::to_string(max_digits) + " digits");
-    }
-    if (v[3] & ~0x1Fu)
-      throw UsageError(where + "flags '" + tok[3] + "' has bits outside the five IEEE flags (0x1F)");
-    cases.push_back({v[0], v[1], v[2], static_cast<uint8_t>(v[3]), n});
+  const char* tok[5];
+  size_t tlen[5];
+  int count = 0;
+  size_t i = 0;
+  while (i < len) {
+    while (i < len && is_space(text[i])) ++i;
+    if (i >= len) break;
+    const size_t start = i;
+    while (i < len && !is_space(text[i])) ++i;
+    if (count == 5) break;
+    tok[count] = text + start;
+    tlen[count] = i - start;
+    ++count;
   }
-  if (in.bad()) throw UsageError(path + ": read error");
-  return cases;
+  if (count == 0) return false;
+  if (count != 4)
+    throw UsageError(where + "expected 4 fields 'a b result flags', found " +
+                     (count == 5 ? std::string("more") : std::to_string(count)));
+  uint32_t v[4];
+  for (int f = 0; f < 4; ++f) {
+    const size_t max_digits = f == 3 ? 2 : 8;
+    if (!parse_hex(tok[f], tlen[f], max_digits, &v[f]))
+      throw UsageError(where + kField[f] + " '" + shown(tok[f], tlen[f]) + "' is not a hex number of at most " +
+                       std::to_string(max_digits) + " digits");
+  }
+  if (v[3] & ~0x1Fu)
+    throw UsageError(where + "flags '" + shown(tok[3], tlen[3]) + "' has bits outside the five IEEE flags (0x1F)");
+  *out = {v[0], v[1], v[2], static_cast<uint8_t>(v[3]), 0};
+  return true;
+}
+
+TestFloatReader::TestFloatReader(const std::string& path) : path_(path) {
+  f_ = std::fopen(path.c_str(), "rb");
+  if (!f_) throw UsageError(path + ": cannot open file: " + std::strerror(errno));
+}
+
+TestFloatReader::~TestFloatReader() {
+  if (f_) std::fclose(f_);
+}
+
+bool TestFloatReader::next(TestFloatCase* c) {
+  char buf[kTestFloatMaxLine + 1];
+  for (;;) {
+    size_t n = 0;
+    int ch;
+    bool any = false;
+    while ((ch = std::getc(f_)) != EOF) {
+      any = true;
+      if (ch == '\n') break;
+      if (n == kTestFloatMaxLine)
+        throw UsageError(path_ + ":" + std::to_string(line_ + 1) + ": line longer than " +
+                         std::to_string(kTestFloatMaxLine) + " characters (not a TestFloat file?)");
+      buf[n++] = static_cast<char>(ch);
+    }
+    if (std::ferror(f_)) throw UsageError(path_ + ": read error after line " + std::to_string(line_));
+    if (!any) {
+      if (cases_ == 0)
+        throw UsageError(path_ + ": no test cases (the file is empty or blank; expected lines 'a b result flags')");
+      return false;
+    }
+    ++line_;
+    if (parse_testfloat_line(buf, n, path_ + ":" + std::to_string(line_) + ": ", c)) {
+      c->line = line_;
+      ++cases_;
+      return true;
+    }
+  }
 }
 
 }  // namespace fp8sa::cli

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The fp8sa CLI as a hostile user would drive it: every case here once
+# crashed, wrapped, over-allocated, reported success on failure or silently
+# ignored an option (issue "Harden the core"), or is of the same class. Each
+# must end with one line naming the problem and exit status 2, under a memory
+# limit far below what the file claims; options must work as documented.
+# usage: cli_hostile.sh FP8SA_BINARY
+set -uo pipefail
+bin=${1:?usage: cli_hostile.sh FP8SA}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+# Address-space limit for every run (KiB): the binary needs about 60 MiB; a
+# reader that allocates what a header claims (480 MB and up) fails here.
+MEM_KB=200000
+expect() {  # name want_rc want_regex cmd...
+  local name=$1 want_rc=$2 want=$3; shift 3
+  local out rc
+  out=$(ulimit -v $MEM_KB; "$@" 2>&1); rc=$?
+  if [ "$rc" -eq "$want_rc" ] && grep -qE -- "$want" <<<"$out"; then
+    pass=$((pass+1)); echo "ok   $name"
+  else
+    fail=$((fail+1)); echo "FAIL $name: rc $rc (want $want_rc, /$want/), output:"; echo "$out" | tail -5
+  fi
+}
+# An error is exactly one line on stderr and nothing after it.
+one_line_error() {  # name regex cmd...
+  local name=$1 want=$2; shift 2
+  local err rc
+  err=$(ulimit -v $MEM_KB; "$@" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" -eq 2 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -qE -- "$want" <<<"$err"; then
+    pass=$((pass+1)); echo "ok   $name"
+  else
+    fail=$((fail+1)); echo "FAIL $name: rc $rc (want 2 and one line /$want/), stderr:"; echo "$err" | head -5
+  fi
+}
+# mknpy FILE DICT DATA: a version 1.0 .npy with this header dict and the
+# bytes of printf format DATA.
+mknpy() {
+  local len=${#2}
+  { printf '\x93NUMPY\x01\x00'
+    printf "\\x$(printf %02x $((len & 255)))\\x$(printf %02x $((len >> 8)))"
+    printf '%s' "$2"; printf "$3"; } > "$1"
+}
+hdr() { echo "{'descr': '${2:-|u1}', 'fortran_order': False, 'shape': $1, }"; }
+
+mknpy "$tmp/g.npy" "$(hdr '(2, 2)')" '\x38\x38\x38\x38'
+G="$tmp/g.npy"
+
+# 1. The .npy reader.
+mknpy "$tmp/wrap.npy" "$(hdr '(9223372036854775809, 2)')" '\x01\x02'
+one_line_error "A whose element count wraps 2^64 (was SIGSEGV)" 'wrap.npy: .*2\^63' "$bin" gemm --a "$tmp/wrap.npy" --b "$G" --backend functional
+one_line_error "B whose element count wraps 2^64 (was SIGSEGV)" 'wrap.npy: .*2\^63' "$bin" gemm --a "$G" --b "$tmp/wrap.npy" --backend functional
+mknpy "$tmp/wrap2.npy" "$(hdr '(4611686018427387905, 4)')" '\x01\x02\x03\x04'
+one_line_error "product of shape entries wraps 2^64" '2\^64 or more elements' "$bin" gemm --a "$tmp/wrap2.npy" --b "$G" --backend functional
+mknpy "$tmp/big.npy" "$(hdr '(500000000,)')" "$(printf '\\x00%.0s' {1..60})"
+one_line_error "500 M elements claimed by a small file: no allocation" 'big.npy: truncated: .*needs 500000000 data bytes, the file has 60' "$bin" gemm --a "$tmp/big.npy" --b "$G" --backend functional
+mknpy "$tmp/huge.npy" "$(hdr '(10000000000000000,)')" '\x00'
+one_line_error "10^16 elements claimed (was bad_alloc, exit 3)" 'huge.npy: truncated' "$bin" gemm --a "$tmp/huge.npy" --b "$G" --backend functional
+one_line_error "10^16 elements through a pipe" 'truncated' bash -c "cat '$tmp/huge.npy' | '$bin' gemm --a /dev/stdin --b '$G' --backend functional"
+for s in '(2, -3)' '' '(2.9, 2)' '(2 2, 2)' '(3)' '(02, 2)'; do
+  mknpy "$tmp/s.npy" "$(hdr "$s")" '\x00\x00\x00\x00\x00\x00'
+  one_line_error "shape '$s' rejected (negative/empty were exit 3, others accepted)" 's.npy: bad .npy header' "$bin" gemm --a "$tmp/s.npy" --b "$G" --backend functional
+done
+{ printf '\x93NUMPY\x01\x07\x46\x00'; printf '%-70s' "$(hdr '(2, 2)')"; printf '\x38\x38\x38\x38'; } > "$tmp/v17.npy"
+one_line_error "version 1.7 rejected (was accepted)" 'version 1.7' "$bin" gemm --a "$tmp/v17.npy" --b "$G" --backend functional
+mknpy "$tmp/dup.npy" "{'descr': '|u1', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }" '\x38\x38\x38\x38'
+one_line_error "repeated descr rejected (first was kept)" "key 'descr' appears more than once" "$bin" gemm --a "$tmp/dup.npy" --b "$G" --backend functional
+one_line_error "a directory as input" 'is a directory' "$bin" gemm --a "$tmp" --b "$G" --backend functional
+
+# 2. Output files and options.
+"$bin" randn --rows 16 --cols 16 --seed 1 --out "$tmp/A.npy" >/dev/null
+A="$tmp/A.npy"
+one_line_error "gemm --out /dev/full fails (was exit 0)" '/dev/full: write error' "$bin" gemm --a "$A" --b "$A" --backend functional --out /dev/full
+one_line_error "randn --out /dev/full fails (was exit 0)" '/dev/full: write error' "$bin" randn --rows 4 --cols 4 --out /dev/full
+out=$(ulimit -v $MEM_KB; "$bin" gemm --a "$A" --b "$A" --backend all --out "$tmp/no/such/dir.npy" 2>&1); rc=$?
+if [ $rc -eq 2 ] && ! grep -q '^rtl ' <<<"$out" && grep -q 'cannot create output file' <<<"$out"; then
+  pass=$((pass+1)); echo "ok   a bad --out path fails before any back-end runs"
+else fail=$((fail+1)); echo "FAIL bad --out path: rc $rc"; echo "$out" | tail -3; fi
+[ -e "$tmp/no" ] && { fail=$((fail+1)); echo "FAIL bad --out left something behind"; }
+expect "--config NAME is used (a4x4 on all back-ends)" 0 'on a 4x4 array \(config a4x4\).*' "$bin" gemm --config a4x4 --a "$A" --b "$A" --backend all
+expect "--config a4x4_e8m15 brings its accumulator" 0 'acc e8m15' "$bin" gemm --config a4x4_e8m15 --a "$A" --b "$A" --backend all
+one_line_error "--config contradicted by --rows" 'contradicts --config a4x4' "$bin" gemm --config a4x4 --rows 8 --a "$A" --b "$A"
+one_line_error "--config unknown" "no configuration 'zz'" "$bin" gemm --config zz --a "$A" --b "$A"
+for o in "--scale 3" "--sat" "--out-round sr"; do
+  one_line_error "$o with fp32 output is an error (was ignored)" 'applies to quantized outputs only' "$bin" gemm --a "$A" --b "$A" $o
+done
+expect "--rows 010 is decimal 10 (was octal 8)" 0 'on a 10x8 array' "$bin" gemm --rows 010 --a "$A" --b "$A" --backend functional
+expect "--rows 08 is 8 (was 'not an integer')" 0 'on a 8x8 array' "$bin" gemm --rows 08 --a "$A" --b "$A" --backend functional
+expect "--out-fmt FP32 (was rejected)" 0 'out fp32' "$bin" gemm --out-fmt FP32 --a "$A" --b "$A" --backend functional
+expect "--out-round rz on every back-end" 0 'PASS: all back-ends bit-identical' "$bin" gemm --config a4x4 --out-fmt e5m2 --out-round rz --a "$A" --b "$A" --backend all
+expect "--backend list" 0 'PASS: all back-ends bit-identical' "$bin" gemm --rows 3 --cols 5 --a "$A" --b "$A" --backend functional,cycle
+one_line_error "--out-fmt fp64 lists fp32 among the choices" 'not one of: fp32, e4m3' "$bin" gemm --out-fmt fp64 --a "$A" --b "$A"
+one_line_error "randn --sigma 1e999 (was internal error)" 'sigma: 1e999 overflows' "$bin" randn --rows 2 --cols 2 --sigma 1e999 --out "$tmp/x.npy"
+one_line_error "randn --sigma abc (was 'error: stod')" "sigma: 'abc' is not a finite number" "$bin" randn --rows 2 --cols 2 --sigma abc --out "$tmp/x.npy"
+one_line_error "randn stray argument (was ignored)" "unexpected argument 'stray'" "$bin" randn --rows 2 --cols 2 --out "$tmp/x.npy" stray
+one_line_error "lockstep stray argument (was ignored)" "unexpected argument 'stray'" "$bin" lockstep stray
+one_line_error "an option given twice" 'given more than once' "$bin" gemm --rows 4 --rows 5 --a "$A" --b "$A"
+
+# 1b. The TestFloat reader.
+: > "$tmp/empty.tv"; printf '\n  \n\t\n' > "$tmp/blank.tv"
+one_line_error "empty vector file is an error (was '0 passed, 0 failed')" 'no test cases' "$bin" vectors --round rne "$tmp/empty.tv"
+one_line_error "blank-only vector file is an error" 'no test cases' "$bin" vectors --round rne "$tmp/blank.tv"
+head -c 5000000 /dev/zero | tr '\0' 'A' > "$tmp/long.tv"
+err=$("$bin" vectors --round rne "$tmp/long.tv" 2>&1 >/dev/null)
+if [ ${#err} -lt 200 ] && grep -q 'line longer than 256' <<<"$err"; then pass=$((pass+1)); echo "ok   a 5 MB token is not echoed (message ${#err} bytes)"
+else fail=$((fail+1)); echo "FAIL 5 MB token: message ${#err} bytes"; fi
+one_line_error "endless input (/dev/zero) ends at the line cap" 'line longer than 256' "$bin" vectors --round rne /dev/zero
+
+# 5. Help and the report.
+for c in gemm randn lockstep vectors demo; do
+  expect "fp8sa help $c" 0 "usage: fp8sa $c" "$bin" help $c
+  expect "fp8sa $c --help" 0 "usage: fp8sa $c" "$bin" $c --help
+done
+expect "gemm help documents --quiet and its defaults" 0 '--quiet' "$bin" gemm --help
+expect "vectors help documents --max-print" 0 '--max-print N .*\[default: 50\]' "$bin" vectors --help
+expect "lockstep help documents --max-k" 0 '--max-k K .*\[default: 40\]' "$bin" lockstep --help
+"$bin" randn --rows 4 --cols 4 --sigma 1e5 --out "$tmp/Abig.npy" >/dev/null
+expect "saturated float32 inputs are counted" 0 'A: 16 float32 values quantized to e4m3 \(RNE, saturating\): [0-9]+ rounded, [1-9][0-9]* saturated' "$bin" gemm --a "$tmp/Abig.npy" --b "$tmp/Abig.npy" --backend functional
+expect "error against the unquantized float32 inputs" 0 'error vs float64 of the float32 inputs' "$bin" gemm --a "$A" --b "$A" --backend functional
+# float32 with +Inf, NaN and 1e6 in a 2x2 A.
+mknpy "$tmp/special.npy" "$(hdr '(2, 2)' '<f4')" '\x00\x00\x80\x7f\x00\x00\xc0\x7f\x00\x24\x74\x49\x00\x00\x80\x3f'
+expect "Inf mapped and NaN kept are counted" 0 '1 saturated to \+-max, 1 Inf mapped to \+-max, 1 NaN kept' "$bin" gemm --a "$tmp/special.npy" --b "$G" --backend functional
+mknpy "$tmp/nan.npy" "$(hdr '(2, 2)')" '\x7f\x7f\x7f\x7f'
+expect "no finite output: said so, not 0" 0 'no finite output to compare \(4 non-finite\)' "$bin" gemm --a "$tmp/nan.npy" --b "$G" --backend functional
+expect "--check full" 0 'over all 256 outputs' "$bin" gemm --a "$A" --b "$A" --backend functional --check full
+expect "--check none" 0 'error check: none' "$bin" gemm --a "$A" --b "$A" --backend functional --check none
+
+echo "${pass} passed, ${fail} failed"
+[ "$fail" -eq 0 ]
