@@ -7,7 +7,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all help deps configure build run demo test lint iverilog yosys-smoke ctest \
-        synth fpga explore bench regress clean
+        synth fpga explore bench regress sanitize fuzz clean
 
 all: build
 
@@ -19,6 +19,8 @@ help:
 	@echo "make lint       verilator --lint-only -Wall on every RTL top and parameter set"
 	@echo "make regress    SEEDS=N GEMMS=G: lockstep model vs RTL on every configuration, N seeds each, all cores"
 	@echo "make bench      functional vs OpenBLAS sgemm, cycle model vs Verilated vs Icarus (docs/bench.md)"
+	@echo "make sanitize   ASan + UBSan build of the model, CLI and tests ($(BUILD)/sanitize), every test run"
+	@echo "make fuzz       FUZZ_SECONDS=N: each libFuzzer target (clang) for N seconds from its seed corpus"
 	@echo "make synth      Yosys synthesis of the numerics units with cell counts"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -68,9 +70,39 @@ synth: deps
 
 SEEDS ?= 8
 GEMMS ?= 50
-# Longer lockstep regression over every named configuration, in parallel.
+# Longer lockstep regression over every named configuration, in parallel,
+# then the sanitizer build's tests.
 regress: build
 	@./scripts/regress.sh $(FP8SA) $(SEEDS) $(GEMMS)
+	@$(MAKE) sanitize
+
+# make sanitize: the model, the CLI, the lockstep checker and every test
+# built with -fsanitize=address,undefined (the Verilated models without: see
+# CMakeLists.txt) in $(SAN_DIR), and all tests run; any report fails.
+SAN_DIR := $(BUILD)/sanitize
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+sanitize: deps
+	@mkdir -p $(SAN_DIR)
+	@cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFP8SA_SANITIZE=ON > $(SAN_DIR).configure.log 2>&1 \
+	  || { cat $(SAN_DIR).configure.log; exit 1; }
+	@rm -f $(SAN_DIR).configure.log
+	@cmake --build $(SAN_DIR) -j $(JOBS)
+	@cd $(SAN_DIR) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+# make fuzz: libFuzzer targets of the .npy reader, the TestFloat reader and
+# the option parser (tests/fuzz), built with clang in $(FUZZ_DIR), each run
+# FUZZ_SECONDS from its committed seed corpus (make test replays the corpora).
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_TARGETS ?=
+fuzz: deps
+	@mkdir -p $(FUZZ_DIR)
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFP8SA_FUZZ=ON \
+	  > $(FUZZ_DIR).configure.log 2>&1 || { cat $(FUZZ_DIR).configure.log; exit 1; }
+	@rm -f $(FUZZ_DIR).configure.log
+	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@./scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # make bench (docs/bench.md): configure with the bench option, build only the
 # bench tool (its targets are not in the default build), run it; the table

@@ -16,7 +16,13 @@
 //       (a 0-cycle run), and the ratio Verilated / Icarus;
 //   [4] the array's utilisation (counted on the cycle model, not timed) for
 //       40 tiles of K = max(COLS + 1, ROWS) and of K = COLS (docs/array.md
-//       "Utilisation").
+//       "Utilisation");
+//   [5] whole processes, as a user runs them: `fp8sa gemm --backend
+//       functional --out C.npy` on a 2048^3 E4M3 x E5M2 GEMM read from uint8
+//       .npy files (its report and error check included) against
+//       bench/sgemm_npy.c, a small C program that reads the same files,
+//       decodes the codes to float, runs cblas_sgemm and writes float32 .npy;
+//       runs interleaved, wall time from spawn to exit, the ratio of medians.
 //
 // Every measured run is also checked (bit-exact results), so no number comes
 // from a run that computed something else. Prints one table, optionally
@@ -44,6 +50,8 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,6 +168,8 @@ struct Options {
   double array_min_s = 0.4;     // [2] at least this long per measurement
   std::vector<int> sizes = {4, 8, 16};
   std::vector<std::pair<int, long>> icarus = {{4, 8192}, {8, 640}};  // size, cycles
+  int process_n = 2048;         // [5] M = K = N of the whole-process GEMM
+  int process_reps = 7;         // [5] runs of each process
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -185,7 +195,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: fp8sa_bench [--out FILE] [--workdir DIR] [--quick] [--gemm-n N] [--reps N]\n"
                "                   [--array-reps N] [--array-min-s S] [--sizes 4,8,16]\n"
-               "                   [--icarus SIZE:CYCLES,...|none]\n");
+               "                   [--icarus SIZE:CYCLES,...|none] [--process-n N]\n");
 }
 
 Options parse_args(int argc, char** argv) {
@@ -232,6 +242,10 @@ Options parse_args(int argc, char** argv) {
       o.array_reps = 1;
       o.array_min_s = 0.0;
       o.icarus = {{4, 600}};
+      o.process_n = 512;
+      o.process_reps = 3;
+    } else if (a == "--process-n") {
+      o.process_n = static_cast<int>(parse_long(val(), "--process-n", 16, 8192));
     } else if (a == "-h" || a == "--help") {
       usage();
       std::exit(0);
@@ -768,6 +782,113 @@ std::vector<IcarusResult> bench_icarus(const Options& opt, const std::vector<Arr
 
 }  // namespace
 
+// ---------------------------------------------------------------------------
+// [5] whole processes: fp8sa gemm against a C program with cblas_sgemm
+// ---------------------------------------------------------------------------
+
+extern "C" char** environ;
+
+// Runs argv[0] with argv (no shell), stdout and stderr to log; returns the
+// wall seconds from spawn to exit, or throws when it cannot run or fails.
+double run_process(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  // The child sees the user's environment: not the bench's own
+  // OPENBLAS_THREAD_TIMEOUT (see main).
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "OPENBLAS_THREAD_TIMEOUT=", 24) != 0) envp.push_back(*e);
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid;
+  const auto t0 = Clock::now();
+  const int err = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (err != 0) throw std::runtime_error("cannot run " + args[0] + ": " + std::strerror(err));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const double s = seconds_since(t0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error(args[0] + " failed (status " + std::to_string(status) + "); see " + log);
+  return s;
+}
+
+// A 2-D uint8 .npy as numpy.save writes it (version 1.0).
+void save_u8(const std::string& path, const std::vector<uint8_t>& v, int rows, int cols) {
+  std::string h = strf("{'descr': '|u1', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols);
+  h.append((64 - (10 + h.size() + 1) % 64) % 64, ' ');
+  h.push_back('\n');
+  std::ofstream f(path, std::ios::binary);
+  const char pre[10] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<char>(h.size() & 0xFF),
+                        static_cast<char>(h.size() >> 8)};
+  f.write(pre, 10);
+  f.write(h.data(), static_cast<std::streamsize>(h.size()));
+  f.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size()));
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+// The float32 data of a 2-D .npy written by either program (header skipped).
+std::vector<float> load_f32(const std::string& path, size_t count) {
+  const std::string b = slurp(path);
+  if (b.size() < 10 + count * 4) throw std::runtime_error(path + ": too short");
+  const size_t hlen = static_cast<unsigned char>(b[8]) | (static_cast<size_t>(static_cast<unsigned char>(b[9])) << 8);
+  if (b.size() != 10 + hlen + count * 4) throw std::runtime_error(path + ": unexpected size");
+  std::vector<float> v(count);
+  std::memcpy(v.data(), b.data() + 10 + hlen, count * 4);
+  return v;
+}
+
+double bench_process(const Options& opt, Report& rep) {
+  const int n = opt.process_n;
+  rep.line(strf("[5] whole process: fp8sa gemm --backend functional vs a C program with cblas_sgemm, %dx%dx%d", n, n, n));
+  rep.line("    (both read uint8 E4M3 A and E5M2 B .npy files and write float32 C.npy; wall time spawn to exit,");
+  rep.line(strf("    %d runs each, interleaved; fp8sa on its default 8x8 array with its default sampled error check)",
+                opt.process_reps));
+  const std::string a = opt.workdir + "/proc_A.npy", b = opt.workdir + "/proc_B.npy";
+  save_u8(a, randn_fp8(static_cast<size_t>(n) * n, Fp8Format::E4M3, 51), n, n);
+  save_u8(b, randn_fp8(static_cast<size_t>(n) * n, Fp8Format::E5M2, 52), n, n);
+  const std::string c_fp8sa = opt.workdir + "/proc_C_fp8sa.npy", c_sgemm = opt.workdir + "/proc_C_sgemm.npy";
+  const std::vector<std::string> fp8sa_cmd = {FP8SA_CLI, "gemm", "--a", a, "--b", b, "--fmt-a", "e4m3", "--fmt-b",
+                                              "e5m2", "--backend", "functional", "--out", c_fp8sa, "--quiet"};
+  const std::vector<std::string> sgemm_cmd = {FP8SA_SGEMM_NPY, a, "e4m3", b, "e5m2", c_sgemm};
+  const std::string log_f = opt.workdir + "/proc_fp8sa.log", log_s = opt.workdir + "/proc_sgemm.log";
+  run_process(fp8sa_cmd, log_f);  // warm-up: page cache, CPU frequency
+  run_process(sgemm_cmd, log_s);
+  std::vector<double> tf, ts;
+  for (int r = 0; r < opt.process_reps; ++r) {
+    tf.push_back(run_process(fp8sa_cmd, log_f));
+    ts.push_back(run_process(sgemm_cmd, log_s));
+  }
+  const double mf = median(tf), ms = median(ts), ratio = ms / mf;
+  rep.line(strf("    %-44s %10s %10s %10s %10s", "process", "min s", "median s", "max s", "sgemm/this"));
+  rep.line(strf("    %-44s %10.3f %10.3f %10.3f %10.3f", "fp8sa gemm --backend functional --out C.npy",
+                *std::min_element(tf.begin(), tf.end()), mf, *std::max_element(tf.begin(), tf.end()), ratio));
+  rep.line(strf("    %-44s %10.3f %10.3f %10.3f %10.3f", "sgemm_npy (read, decode, cblas_sgemm, write)",
+                *std::min_element(ts.begin(), ts.end()), ms, *std::max_element(ts.begin(), ts.end()), 1.0));
+  // Checks: fp8sa's own report passed, and both wrote the same GEMM (not the
+  // same bits: sgemm sums in another order; normwise difference tiny).
+  const std::string report = slurp(log_f);
+  check(report.find("error vs float64 of the FP8 operands") != std::string::npos, rep, "fp8sa gemm report");
+  const size_t count = static_cast<size_t>(n) * n;
+  const std::vector<float> cf = load_f32(c_fp8sa, count), cs = load_f32(c_sgemm, count);
+  double d2 = 0, r2 = 0;
+  for (size_t i = 0; i < count; ++i) {
+    d2 += (static_cast<double>(cf[i]) - cs[i]) * (static_cast<double>(cf[i]) - cs[i]);
+    r2 += static_cast<double>(cs[i]) * cs[i];
+  }
+  const double nd = std::sqrt(d2 / r2);
+  rep.line(strf("    checks: both exit 0; ||C_fp8sa - C_sgemm|| / ||C_sgemm|| = %.2e (< 1e-5: %s)", nd,
+                nd < 1e-5 ? "ok" : "FAILED"));
+  check(nd < 1e-5, rep, "fp8sa and sgemm results agree normwise");
+  for (const auto& p : {a, b, c_fp8sa, c_sgemm}) std::remove(p.c_str());
+  rep.line("");
+  return ratio;
+}
+
 int main(int argc, char** argv) {
   // OpenBLAS's worker threads spin for a while after each call (2^28 cycles
   // by default), holding cores the functional model's threads then wait
@@ -799,11 +920,14 @@ int main(int argc, char** argv) {
     const std::vector<ArrayResult> arrays = bench_arrays(opt, rep);
     const std::vector<IcarusResult> icarus = bench_icarus(opt, arrays, rep);
     bench_utilisation(opt, rep);
+    const double proc_ratio = bench_process(opt, rep);
 
     rep.line("summary (ratios of rates measured in this run)");
     rep.line(strf("    functional / sgemm, 8x8, %d threads:   %8.3f   (issue target >= 0.5: %s)", s1.threads_all,
                   s1.ratio8_all, s1.ratio8_all >= 0.5 ? "met" : "NOT met"));
     rep.line(strf("    functional / sgemm, 16x16, 4x4:       %6.3f, %.3f", s1.ratio_all[0], s1.ratio_all[2]));
+    rep.line(strf("    whole process sgemm_npy / fp8sa gemm: %8.3f   (%d^3; issue target >= 0.5: %s)", proc_ratio,
+                  opt.process_n, proc_ratio >= 0.5 ? "met" : "NOT met"));
     for (const auto& a : arrays)
       rep.line(strf("    cycle model / Verilated, %-5s:       %8.1f", strf("%dx%d", a.size, a.size).c_str(), a.model_pcs / a.rtl_pcs));
     for (const auto& ic : icarus)

@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev   # make bench
   libmpfr-dev libgmp-dev   # independent exact reference (tests only)
   libopenblas-dev    # sgemm baseline for make bench
+  clang libclang-rt-14-dev   # make fuzz (libFuzzer) and make sanitize (ASan + UBSan runtimes)
 )
 
 missing=()

@@ -9,11 +9,6 @@
 namespace fp8sa::cli {
 namespace {
 
-// Values echoed in messages are cut, so a hostile argument cannot flood them.
-std::string shown(const std::string& s) {
-  constexpr size_t kMax = 40;
-  return s.size() <= kMax ? s : s.substr(0, kMax) + "...";
-}
 
 std::string num(double v) {
   std::ostringstream o;
@@ -22,6 +17,16 @@ std::string num(double v) {
 }
 
 }  // namespace
+
+std::string shown(const std::string& s) {
+  constexpr size_t kMax = 40;
+  std::string t;
+  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    t.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+  }
+  return s.size() <= kMax ? t : t + "...";
+}
 
 std::string to_lower(std::string s) {
   for (char& c : s)

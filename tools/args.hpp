@@ -75,5 +75,8 @@ class Args {
 long long parse_int(const std::string& text, long long lo, long long hi, const std::string& what);
 double parse_double(const std::string& text, double lo, double hi, const std::string& what);
 std::string to_lower(std::string s);
+// A user-given word as echoed in a message: printable ASCII only (others
+// become '?'), at most 40 characters, so that an error stays one short line.
+std::string shown(const std::string& s);
 
 }  // namespace fp8sa::cli

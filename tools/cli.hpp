@@ -8,11 +8,10 @@
 #include <string>
 
 #include "args.hpp"
+#include "commands.hpp"
 #include "fp8sa/numerics.hpp"
 
 namespace fp8sa::cli {
-
-extern const CmdSpec kVectorsSpec, kDemoSpec, kGemmSpec, kRandnSpec, kLockstepSpec;
 
 int cmd_vectors(const Args& args);
 int cmd_demo(const Args& args);
@@ -22,6 +21,8 @@ int cmd_lockstep(const Args& args);
 
 // An accumulator format name, parsed and range-checked (UsageError).
 inline AccFormat parse_acc_format(const std::string& s) {
+  if (s.size() > 16 || shown(s) != s)
+    throw UsageError("bad accumulator format '" + shown(s) + "': expected eXmY, e.g. e8m23");
   try {
     const AccFormat f = AccFormat::parse(s);
     f.validate();

@@ -40,18 +40,6 @@ const char* round_name(Round r) {
 
 }  // namespace
 
-const CmdSpec kDemoSpec{
-    "demo",
-    "Unit-level demo: an FP8 dot product on the model PE and the RTL PE.\n"
-    "E4M3 x E5M2 on the model MAC PE and the Verilated RTL PE for several accumulators and\n"
-    "roundings, every cycle compared, then quantized to E4M3.",
-    {
-        {"k", "N", "4096", "dot-product length, [1, 16777216]"},
-        {"seed", "N", "1", "random seed of the operands"},
-    },
-    "", 0, 0,
-    "Ends with 'PASS: 0 mismatching ...' (exit 0) or the first difference (exit 1)."};
-
 int cmd_demo(const Args& args) {
   const int k = static_cast<int>(args.get_int("k", 4096, 1, 1 << 24));
   const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, INT64_MAX));

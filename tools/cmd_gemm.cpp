@@ -27,40 +27,6 @@
 
 namespace fp8sa::cli {
 
-const CmdSpec kGemmSpec{
-    "gemm",
-    "A GEMM on the array's back-ends, bit-compared, with a report.\n"
-    "C = A x B (+ C) on the functional model, the cycle model and/or the Verilated RTL (which must\n"
-    "agree bit for bit); the report gives cycles, utilisation, tile flags and the error against float64.",
-    {
-        {"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true},
-        {"b", "B.npy", "", "K x N operand, same dtypes", true},
-        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 only) or uint32 accumulator words"},
-        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, seed"},
-        {"rows", "R", "8", "array rows, [1, 16]"},
-        {"cols", "C", "8", "array columns, [1, 16]"},
-        {"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"},
-        {"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"},
-        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
-        {"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"},
-        {"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"},
-        {"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"},
-        {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
-        {"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"},
-        {"seed", "N", "1", "array LFSR seed, [1, 0xFFFFFFFF] (a Verilated config has its own)"},
-        {"backend", "LIST", "all", "functional, cycle, rtl, a comma list of them, or all"},
-        {"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"},
-        {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, see below)"},
-        {"quiet", "", "", "no progress lines on stderr"},
-    },
-    "", 0, 0,
-    "Output dtypes: fp32 -> float32 (the accumulator value, exact for every eXmY); e4m3, e5m2 ->\n"
-    "uint8 FP8 codes; fp16 -> float16; bf16 -> uint16 (the BF16 bit patterns).\n"
-    "float32 operands are quantized with RNE, saturating (NaN kept); the report counts the values\n"
-    "changed and gives the error against the unquantized float32 values as well.\n"
-    "--backend rtl needs a Verilated configuration with these rows, cols and accumulator.\n"
-    "Exit status: 0 (all back-ends agree), 1 (they differ), 2 (bad options or input)."};
-
 namespace {
 
 float f32(uint32_t b) {
@@ -110,7 +76,7 @@ Request parse(const Args& args) {
     const rtl::NamedArrayConfig* nc = nullptr;
     for (const auto& c : rtl::array_configs())
       if (c.name == name) nc = &c;
-    if (!nc) throw UsageError("--config: no configuration '" + name + "' (built: " + config_names() + ")");
+    if (!nc) throw UsageError("--config: no configuration '" + shown(name) + "' (built: " + config_names() + ")");
     if (args.has("rows") && rows != nc->cfg.rows)
       throw UsageError("--rows " + std::to_string(rows) + " contradicts --config " + name + " (" +
                        std::to_string(nc->cfg.rows) + " rows); give one of them");
@@ -145,7 +111,7 @@ Request parse(const Args& args) {
     else if (b == "rtl") r.rtl = true;
     else if (b == "all") r.functional = r.cycle = r.rtl = true;
     else
-      throw UsageError("--backend: '" + b.substr(0, 40) + "' is not one of: functional, cycle, rtl, all");
+      throw UsageError("--backend: '" + shown(b) + "' is not one of: functional, cycle, rtl, all");
     pos = comma + 1;
   }
   if (r.rtl) {

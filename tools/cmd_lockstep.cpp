@@ -8,27 +8,16 @@
 
 namespace fp8sa::cli {
 
-const CmdSpec kLockstepSpec{
-    "lockstep",
-    "Cycle model vs Verilated array in lockstep, every port every cycle.\n"
-    "Random GEMMs (shapes, formats, rounding, output formats, special values, C input), random\n"
-    "stalls on every handshake and resets in mid-stream.",
-    {
-        {"config", "NAME", "a4x4", "Verilated array configuration (sim/array_configs.txt)"},
-        {"seed", "N", "1", "random seed, [0, 2^63 - 1]"},
-        {"gemms", "G", "20", "random GEMMs to run, [1, 1048576]"},
-        {"max-k", "K", "40", "largest K of a random GEMM, [1, 65535]"},
-        {"vcd", "FILE", "lockstep_CONFIG_SEED.vcd", "waveform of the RTL's last 300 cycles, written on a mismatch"},
-        {"progress", "", "", "print a progress line per GEMM on stderr"},
-    },
-    "", 0, 0,
-    "On the first difference: the configuration, seed, cycle, port, both values, a reproduce\n"
-    "command and the VCD; exit status 1."};
-
 int cmd_lockstep(const Args& args) {
   tb::LockstepOptions opt;
   opt.config = args.get("config", "a4x4");
-  rtl::array_config(opt.config);  // validates the name
+  bool built = false;
+  std::string names;
+  for (const auto& nc : rtl::array_configs()) {
+    built = built || nc.name == opt.config;
+    names += (names.empty() ? "" : ", ") + nc.name;
+  }
+  if (!built) throw UsageError("array configuration '" + shown(opt.config) + "' is not built (built: " + names + ")");
   opt.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, INT64_MAX));
   opt.gemms = static_cast<int>(args.get_int("gemms", 20, 1, 1 << 20));
   opt.max_k = static_cast<int>(args.get_int("max-k", 40, 1, 65535));

@@ -7,20 +7,6 @@
 
 namespace fp8sa::cli {
 
-const CmdSpec kRandnSpec{
-    "randn",
-    "A float32 .npy of normal random numbers (operands for gemm).\n"
-    "Writes a rows x cols array of samples of N(0, sigma^2).",
-    {
-        {"rows", "R", "", "rows, [1, 65536]", true},
-        {"cols", "C", "", "columns, [1, 65536]", true},
-        {"out", "X.npy", "", "output file", true},
-        {"seed", "N", "1", "random seed (std::mt19937_64), [0, 2^63 - 1]"},
-        {"sigma", "S", "1", "standard deviation, (0, 3.4e38]"},
-    },
-    "", 0, 0,
-    "The same seed gives the same file on every machine with the same C++ standard library."};
-
 int cmd_randn(const Args& args) {
   const uint64_t r = static_cast<uint64_t>(args.get_int("rows", 0, 1, 1 << 16));
   const uint64_t c = static_cast<uint64_t>(args.get_int("cols", 0, 1, 1 << 16));

@@ -45,25 +45,6 @@ bool is_nan(AccFormat f, uint32_t bits) {
 
 }  // namespace
 
-const CmdSpec kVectorsSpec{
-    "vectors",
-    "A TestFloat vector file on the accumulator adder (model or RTL).\n"
-    "Applies a Berkeley TestFloat file ('a b result flags', hex, one case per line) to the\n"
-    "accumulator adder of the model or of the Verilated RTL, used as a plain two-operand adder.",
-    {
-        {"round", "MODE", "", "rounding the file was made with: rne, or rz (rtz)", true},
-        {"op", "OP", "add", "operation of the file (only add)"},
-        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
-        {"backend", "NAME", "model", "model, or rtl (the Verilated adder; e8m23 and e8m15 are built)"},
-        {"max-print", "N", "50", "print at most N failing cases"},
-        {"quiet", "", "", "print no failing case, only the summary line"},
-    },
-    "FILE", 1, 1,
-    "Prints each failure and ends with 'N passed, N failed'. Exit status 0 (all passed),\n"
-    "1 (a case failed), 2 (bad command line or malformed file: one line naming the line).\n"
-    "NaN results compare as 'is a NaN' (fp8sa returns one canonical NaN); flags always compare.\n"
-    "The shipped files: tests/vectors/f32_add_rne_l1.tv, tests/vectors/f32_add_rtz_l1.tv."};
-
 int cmd_vectors(const Args& args) {
   const std::string op = args.get_choice("op", "add", {"add"});
   (void)op;

@@ -77,6 +77,8 @@ TestFloatReader::TestFloatReader(const std::string& path) : path_(path) {
   if (!f_) throw UsageError(path + ": cannot open file: " + std::strerror(errno));
 }
 
+TestFloatReader::TestFloatReader(std::FILE* f, const std::string& name) : path_(name), f_(f) {}
+
 TestFloatReader::~TestFloatReader() {
   if (f_) std::fclose(f_);
 }

@@ -28,6 +28,7 @@ bool parse_testfloat_line(const char* text, size_t len, const std::string& where
 class TestFloatReader {
  public:
   explicit TestFloatReader(const std::string& path);  // throws UsageError: cannot open
+  TestFloatReader(std::FILE* f, const std::string& name);  // takes ownership of f (the fuzz target)
   ~TestFloatReader();
   TestFloatReader(const TestFloatReader&) = delete;
   TestFloatReader& operator=(const TestFloatReader&) = delete;

@@ -183,8 +183,10 @@ TEST(RtlMac, GenericWidthsMatchMpfrAllModes) {
       } else if (kind == 1) {  // near -(a*b) in this format: cancellation, tiny results
         const double p = ref::fp8_decode(a, fa) * ref::fp8_decode(b, fb);
         const ref::RefResult r = ref::round_to_acc(-p, rf, Round::RZ, 0, 16);
-        const int32_t d = static_cast<int32_t>(rng() % 7) - 3;
-        acc = static_cast<uint32_t>(static_cast<int32_t>(r.bits) + d) & rf.mask();
+        // r.bits + d in [-3, 3], wrapping within the word (unsigned: no
+        // signed overflow when r.bits is 0x80000000, found by make sanitize).
+        const uint32_t d = static_cast<uint32_t>(rng() % 7) - 3u;
+        acc = (r.bits + d) & rf.mask();
       } else {
         acc = static_cast<uint32_t>(rng()) & rf.mask();
       }

@@ -1,0 +1,107 @@
+// The option table of every fp8sa command: the parser (args.cpp) accepts
+// exactly these options, and `fp8sa help CMD` / `fp8sa CMD --help` print
+// them with their defaults. The command code (cmd_*.cpp) reads them by name
+// (an option read there but missing here is a logic_error, exit 3).
+// Kept apart from the commands so that the option fuzzer (tests/fuzz) links
+// the real tables without the model or the Verilated RTL.
+#include "commands.hpp"
+
+namespace fp8sa::cli {
+
+const CmdSpec kGemmSpec{
+    "gemm",
+    "A GEMM on the array's back-ends, bit-compared, with a report.\n"
+    "C = A x B (+ C) on the functional model, the cycle model and/or the Verilated RTL (which must\n"
+    "agree bit for bit); the report gives cycles, utilisation, tile flags and the error against float64.",
+    {
+        {"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true},
+        {"b", "B.npy", "", "K x N operand, same dtypes", true},
+        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 only) or uint32 accumulator words"},
+        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, seed"},
+        {"rows", "R", "8", "array rows, [1, 16]"},
+        {"cols", "C", "8", "array columns, [1, 16]"},
+        {"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"},
+        {"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"},
+        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
+        {"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"},
+        {"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"},
+        {"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"},
+        {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
+        {"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"},
+        {"seed", "N", "1", "array LFSR seed, [1, 0xFFFFFFFF] (a Verilated config has its own)"},
+        {"backend", "LIST", "all", "functional, cycle, rtl, a comma list of them, or all"},
+        {"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"},
+        {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, see below)"},
+        {"quiet", "", "", "no progress lines on stderr"},
+    },
+    "", 0, 0,
+    "Output dtypes: fp32 -> float32 (the accumulator value, exact for every eXmY); e4m3, e5m2 ->\n"
+    "uint8 FP8 codes; fp16 -> float16; bf16 -> uint16 (the BF16 bit patterns).\n"
+    "float32 operands are quantized with RNE, saturating (NaN kept); the report counts the values\n"
+    "changed and gives the error against the unquantized float32 values as well.\n"
+    "--backend rtl needs a Verilated configuration with these rows, cols and accumulator.\n"
+    "Exit status: 0 (all back-ends agree), 1 (they differ), 2 (bad options or input)."};
+
+const CmdSpec kRandnSpec{
+    "randn",
+    "A float32 .npy of normal random numbers (operands for gemm).\n"
+    "Writes a rows x cols array of samples of N(0, sigma^2).",
+    {
+        {"rows", "R", "", "rows, [1, 65536]", true},
+        {"cols", "C", "", "columns, [1, 65536]", true},
+        {"out", "X.npy", "", "output file", true},
+        {"seed", "N", "1", "random seed (std::mt19937_64), [0, 2^63 - 1]"},
+        {"sigma", "S", "1", "standard deviation, (0, 3.4e38]"},
+    },
+    "", 0, 0,
+    "The same seed gives the same file on every machine with the same C++ standard library."};
+
+const CmdSpec kLockstepSpec{
+    "lockstep",
+    "Cycle model vs Verilated array in lockstep, every port every cycle.\n"
+    "Random GEMMs (shapes, formats, rounding, output formats, special values, C input), random\n"
+    "stalls on every handshake and resets in mid-stream.",
+    {
+        {"config", "NAME", "a4x4", "Verilated array configuration (sim/array_configs.txt)"},
+        {"seed", "N", "1", "random seed, [0, 2^63 - 1]"},
+        {"gemms", "G", "20", "random GEMMs to run, [1, 1048576]"},
+        {"max-k", "K", "40", "largest K of a random GEMM, [1, 65535]"},
+        {"vcd", "FILE", "lockstep_CONFIG_SEED.vcd", "waveform of the RTL's last 300 cycles, written on a mismatch"},
+        {"progress", "", "", "print a progress line per GEMM on stderr"},
+    },
+    "", 0, 0,
+    "On the first difference: the configuration, seed, cycle, port, both values, a reproduce\n"
+    "command and the VCD; exit status 1."};
+
+const CmdSpec kVectorsSpec{
+    "vectors",
+    "A TestFloat vector file on the accumulator adder (model or RTL).\n"
+    "Applies a Berkeley TestFloat file ('a b result flags', hex, one case per line) to the\n"
+    "accumulator adder of the model or of the Verilated RTL, used as a plain two-operand adder.",
+    {
+        {"round", "MODE", "", "rounding the file was made with: rne, or rz (rtz)", true},
+        {"op", "OP", "add", "operation of the file (only add)"},
+        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
+        {"backend", "NAME", "model", "model, or rtl (the Verilated adder; e8m23 and e8m15 are built)"},
+        {"max-print", "N", "50", "print at most N failing cases"},
+        {"quiet", "", "", "print no failing case, only the summary line"},
+    },
+    "FILE", 1, 1,
+    "Prints each failure and ends with 'N passed, N failed'. Exit status 0 (all passed),\n"
+    "1 (a case failed), 2 (bad command line or malformed file: one line naming the line).\n"
+    "NaN results compare as 'is a NaN' (fp8sa returns one canonical NaN); flags always compare.\n"
+    "The shipped files: tests/vectors/f32_add_rne_l1.tv, tests/vectors/f32_add_rtz_l1.tv."};
+
+const CmdSpec kDemoSpec{
+    "demo",
+    "Unit-level demo: an FP8 dot product on the model PE and the RTL PE.\n"
+    "E4M3 x E5M2 on the model MAC PE and the Verilated RTL PE for several accumulators and\n"
+    "roundings, every cycle compared, then quantized to E4M3.",
+    {
+        {"k", "N", "4096", "dot-product length, [1, 16777216]"},
+        {"seed", "N", "1", "random seed of the operands"},
+    },
+    "", 0, 0,
+    "Ends with 'PASS: 0 mismatching ...' (exit 0) or the first difference (exit 1)."};
+
+}  // namespace fp8sa::cli

@@ -1,0 +1,13 @@
+// The option tables of the fp8sa commands (defined in commands.cpp).
+#pragma once
+
+#include "args.hpp"
+
+namespace fp8sa::cli {
+
+extern const CmdSpec kGemmSpec, kRandnSpec, kLockstepSpec, kVectorsSpec, kDemoSpec;
+
+// Every command's table, in the order `fp8sa help` lists them.
+inline const CmdSpec* const kAllSpecs[] = {&kGemmSpec, &kRandnSpec, &kLockstepSpec, &kVectorsSpec, &kDemoSpec};
+
+}  // namespace fp8sa::cli
