@@ -516,7 +516,10 @@ class Testbench : public sc_core::sc_module {
     drive_idle();
     wait_fall();  // rst_n low since time 0; the rising edge at 0 reset both
     reset_for(2);
-    RandomGemm g;
+    // g and got are members, not locals: when the monitor stops the
+    // simulation on a mismatch this thread never resumes, and locals on its
+    // coroutine stack would never be destroyed (make sanitize's leak check).
+    RandomGemm& g = gemm_;
     for (int gi = 0; gi < gemms_ && !mismatch_; ++gi) {
       random_gemm(rng, cfg_, &g);
       // GEMM 1 is always interrupted by a reset, the others 1 in 6.
@@ -527,7 +530,7 @@ class Testbench : public sc_core::sc_module {
       const int out_stall = busy ? static_cast<int>(rng() % 60) : 0;
       current_ = "GEMM " + std::to_string(gi) + " (" + describe(g.p) + ", in gaps " + std::to_string(in_gap) +
                  "%, out stalls " + std::to_string(out_stall) + "%)";
-      fp8sa::GemmOutput got;
+      fp8sa::GemmOutput& got = got_;
       Run run = Run::kStopped;
       if (interrupt) {
         const uint64_t stop = 2 + rng() % 60;
@@ -565,6 +568,8 @@ class Testbench : public sc_core::sc_module {
   }
 
   fp8sa::ArrayConfig cfg_;
+  RandomGemm gemm_;       // the GEMM in flight (see stimulus())
+  fp8sa::GemmOutput got_;
   uint64_t seed_;
   int gemms_;
   uint64_t fault_cycle_;  // 0: none
