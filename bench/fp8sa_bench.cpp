@@ -293,7 +293,7 @@ Sec1 bench_functional(const Options& opt, Report& rep) {
   p.fmt_a = Fp8Format::E4M3;
   p.fmt_b = Fp8Format::E5M2;
   p.rnd = fp8sa::Round::RNE;
-  p.out_fmt = fp8sa::kOutFmtRaw;
+  p.out_fmt = fp8sa::OutKind::Raw;
   // The array shape changes only the flags' granularity (one set per R x C
   // output tile), not a value; it picks the fast path's kernel (docs/bench.md).
   const int sizes[] = {16, 8, 4};
@@ -455,7 +455,7 @@ ArrayGemm make_array_gemm(const ArrayConfig& cfg) {
   g.p.fmt_a = Fp8Format::E4M3;
   g.p.fmt_b = Fp8Format::E5M2;
   g.p.rnd = fp8sa::Round::RNE;
-  g.p.out_fmt = fp8sa::kOutFmtRaw;
+  g.p.out_fmt = fp8sa::OutKind::Raw;
   fp8sa::gemm_functional(g.p, cfg, &g.ref);
   return g;
 }
@@ -478,13 +478,15 @@ struct ArrayResult {
   double model_pcs = 0.0, rtl_pcs = 0.0;  // PE-cycles per second (medians)
 };
 
+// The Verilated SIZE x SIZE e8m23 array of the registry (sim/array_configs.txt,
+// plus the bench's own 16x16, registered in main).
 std::unique_ptr<fp8sa::rtl::ArrayRtl> make_rtl(int size, std::string* name) {
-  if (size == 16) {
-    *name = fp8sa::bench::array16_config().name;
-    return fp8sa::bench::make_array16();
-  }
-  *name = strf("a%dx%d", size, size);
-  return fp8sa::rtl::make_array(*name);
+  for (const auto& nc : fp8sa::rtl::array_configs())
+    if (nc.cfg.rows == size && nc.cfg.cols == size && nc.cfg.acc == fp8sa::kFp32) {
+      *name = nc.name;
+      return fp8sa::rtl::make_array(nc.name);
+    }
+  throw std::runtime_error(strf("no Verilated %dx%d e8m23 array is built", size, size));
 }
 
 std::vector<ArrayResult> bench_arrays(const Options& opt, Report& rep) {
@@ -907,6 +909,9 @@ int main(int argc, char** argv) {
     usage();
     return 2;
   }
+  // One registry of Verilated arrays: the bench's 16x16 joins those of sim/.
+  fp8sa::rtl::register_array(fp8sa::bench::array16_config(),
+                             [](const fp8sa::rtl::NamedArrayConfig&) { return fp8sa::bench::make_array16(); });
   Report rep;
   try {
     char when[64];

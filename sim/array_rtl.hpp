@@ -3,6 +3,7 @@
 // serve both. Configurations are the named ones of sim/array_configs.txt.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,8 +29,14 @@ struct NamedArrayConfig {
   std::string name;
   ArrayConfig cfg;
 };
-// The configurations Verilated by this build (sim/array_configs.txt).
+using ArrayFactory = std::function<std::unique_ptr<ArrayRtl>(const NamedArrayConfig&)>;
+// The configurations Verilated by this build (sim/array_configs.txt), then
+// any registered at run time (the bench's 16x16).
 const std::vector<NamedArrayConfig>& array_configs();
+// Adds a Verilated array built elsewhere (e.g. bench/) to the registry, so
+// that make_array() and make_backend("rtl:NAME") know it. Call at start-up,
+// before any other thread uses the registry; a name registered twice throws.
+void register_array(const NamedArrayConfig& nc, ArrayFactory make);
 // Throws std::invalid_argument listing the built names for an unknown name.
 const NamedArrayConfig& array_config(const std::string& name);
 std::unique_ptr<ArrayRtl> make_array(const std::string& name);

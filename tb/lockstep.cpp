@@ -123,7 +123,7 @@ RandomGemm random_gemm(std::mt19937_64& rng, const ArrayConfig& cfg, const Locks
   p.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
   p.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
   p.rnd = static_cast<Round>(rng() % 3);
-  p.out_fmt = static_cast<uint8_t>(rng() % 5);
+  p.out_fmt = static_cast<OutKind>(rng() % 5);
   p.out_rnd = static_cast<Round>(rng() % 3);
   p.sat = rng() & 1;
   p.scale = (rng() % 3 == 0) ? static_cast<int>(rng() % 17) - 8 : 0;
@@ -154,12 +154,10 @@ RandomGemm random_gemm(std::mt19937_64& rng, const ArrayConfig& cfg, const Locks
 }
 
 std::string describe(const GemmProblem& p) {
-  static const char* kOut[] = {"e4m3", "e5m2", "fp16", "bf16", "raw"};
-  static const char* kRnd[] = {"rne", "rtz", "sr"};
   std::ostringstream s;
   s << p.M << "x" << p.K << "x" << p.N << " " << (p.fmt_a == Fp8Format::E5M2 ? "e5m2" : "e4m3") << "*"
-    << (p.fmt_b == Fp8Format::E5M2 ? "e5m2" : "e4m3") << " acc-" << kRnd[static_cast<int>(p.rnd)] << " out "
-    << kOut[p.out_fmt] << "/" << kRnd[static_cast<int>(p.out_rnd)] << (p.sat ? " sat" : "") << " scale "
+    << (p.fmt_b == Fp8Format::E5M2 ? "e5m2" : "e4m3") << " acc-" << round_name(p.rnd) << " out "
+    << (is_quantized(p.out_fmt) ? out_kind_name(p.out_fmt) : "raw") << "/" << round_name(p.out_rnd) << (p.sat ? " sat" : "") << " scale "
     << p.scale << (p.C_init ? " +C" : "");
   return s.str();
 }
@@ -195,7 +193,7 @@ LockstepResult run_once(const LockstepOptions& opt, uint64_t trace_from, const s
   std::string what;
   for (int g = 0; g < opt.gemms; ++g) {
     RandomGemm rg = random_gemm(rng, cfg, opt);
-    ports.out_fmt = rg.p.out_fmt;
+    ports.out_fmt = static_cast<uint8_t>(rg.p.out_fmt);
     GemmStreamOptions so;
     so.stall_seed = rng() | 1u;
     so.in_gap_pct = opt.in_gap_pct;

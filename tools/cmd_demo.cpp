@@ -34,10 +34,6 @@ uint8_t random_finite(std::mt19937_64& rng, Fp8Format fmt) {
   }
 }
 
-const char* round_name(Round r) {
-  return r == Round::RNE ? "rne" : r == Round::RZ ? "rtz" : "sr";
-}
-
 }  // namespace
 
 int cmd_demo(const Args& args) {

@@ -13,15 +13,15 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <random>
 #include <thread>
 
 #include "array_rtl.hpp"
+#include "backends.hpp"
 #include "cli.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
-#include "fp8sa/gemm_stream.hpp"
+#include "fp8sa/backend.hpp"
 #include "fp8sa/numerics.hpp"
 #include "npy.hpp"
 
@@ -43,11 +43,11 @@ enum class Check { Sample, Full, None };
 struct Request {
   ArrayConfig cfg;
   std::string rtl_name;  // the Verilated configuration with cfg's parameters, if any
-  bool functional = false, cycle = false, rtl = false;
+  std::vector<std::string> backends;  // make_backend names, in the order given (the first is the reference)
   Fp8Format fmt_a = Fp8Format::E4M3, fmt_b = Fp8Format::E4M3;
   Round rnd = Round::RNE, out_rnd = Round::RNE;
   std::string round_name, out_fmt_name, out_round_name;
-  uint8_t out_fmt = kOutFmtRaw;
+  OutKind out_fmt = OutKind::Raw;
   bool sat = false;
   int scale = 0;
   Check check = Check::Sample;
@@ -63,31 +63,67 @@ std::string config_names() {
   return names;
 }
 
+// The --backend list: names as make_backend takes them ("all" =
+// functional, cycle, rtl), duplicates dropped, order kept.
+std::vector<std::string> parse_backends(const std::string& list) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& b) {
+    if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(b);
+  };
+  for (size_t pos = 0; pos <= list.size();) {
+    const size_t comma = std::min(list.find(',', pos), list.size());
+    const std::string b = list.substr(pos, comma - pos);
+    if (b == "all") {
+      for (const char* x : {"functional", "cycle", "rtl"}) add(x);
+    } else if (b == "functional" || b == "cycle" || b == "rtl" || (b.rfind("rtl:", 0) == 0 && b.size() > 4)) {
+      add(b);
+    } else {
+      throw UsageError("--backend: '" + shown(b) + "' is not one of: functional, cycle, rtl, rtl:NAME, all");
+    }
+    pos = comma + 1;
+  }
+  return out;
+}
+
+const rtl::NamedArrayConfig& named_config(const std::string& name, const char* option) {
+  for (const auto& c : rtl::array_configs())
+    if (c.name == name) return c;
+  throw UsageError(std::string(option) + ": no configuration '" + shown(name) + "' (built: " + config_names() + ")");
+}
+
 Request parse(const Args& args) {
   Request r;
-  // The array: a named configuration, or rows/cols/acc (taking the named
-  // configuration's other parameters when one matches, so that every
-  // back-end computes the same bits).
+  r.backends = parse_backends(to_lower(args.get("backend", "all")));
+  // The array: a named configuration (--config, or the NAME of rtl:NAME), or
+  // rows/cols/acc (taking the named configuration's other parameters when one
+  // matches, so that every back-end computes the same bits).
+  std::string config = args.get("config", "");
+  for (const std::string& b : r.backends) {
+    if (b.rfind("rtl:", 0) != 0) continue;
+    const std::string n = b.substr(4);
+    named_config(n, "--backend");
+    if (!config.empty() && config != n)
+      throw UsageError("--backend " + b + " contradicts " +
+                       (args.has("config") ? "--config " + config : "--backend rtl:" + config) +
+                       "; one array configuration per run");
+    config = n;
+  }
   const AccFormat acc = parse_acc_format(args.get("acc", "e8m23"));
   const int rows = static_cast<int>(args.get_int("rows", 8, 1, kArrayMaxDim));
   const int cols = static_cast<int>(args.get_int("cols", 8, 1, kArrayMaxDim));
-  if (args.has("config")) {
-    const std::string name = args.get("config", "");
-    const rtl::NamedArrayConfig* nc = nullptr;
-    for (const auto& c : rtl::array_configs())
-      if (c.name == name) nc = &c;
-    if (!nc) throw UsageError("--config: no configuration '" + shown(name) + "' (built: " + config_names() + ")");
-    if (args.has("rows") && rows != nc->cfg.rows)
-      throw UsageError("--rows " + std::to_string(rows) + " contradicts --config " + name + " (" +
-                       std::to_string(nc->cfg.rows) + " rows); give one of them");
-    if (args.has("cols") && cols != nc->cfg.cols)
-      throw UsageError("--cols " + std::to_string(cols) + " contradicts --config " + name + " (" +
-                       std::to_string(nc->cfg.cols) + " columns); give one of them");
-    if (args.has("acc") && !(acc == nc->cfg.acc))
-      throw UsageError("--acc " + acc.name() + " contradicts --config " + name + " (" + nc->cfg.acc.name() +
+  if (!config.empty()) {
+    const rtl::NamedArrayConfig& nc = named_config(config, "--config");
+    if (args.has("rows") && rows != nc.cfg.rows)
+      throw UsageError("--rows " + std::to_string(rows) + " contradicts --config " + config + " (" +
+                       std::to_string(nc.cfg.rows) + " rows); give one of them");
+    if (args.has("cols") && cols != nc.cfg.cols)
+      throw UsageError("--cols " + std::to_string(cols) + " contradicts --config " + config + " (" +
+                       std::to_string(nc.cfg.cols) + " columns); give one of them");
+    if (args.has("acc") && !(acc == nc.cfg.acc))
+      throw UsageError("--acc " + acc.name() + " contradicts --config " + config + " (" + nc.cfg.acc.name() +
                        "); give one of them");
-    r.cfg = nc->cfg;
-    r.rtl_name = nc->name;
+    r.cfg = nc.cfg;
+    r.rtl_name = nc.name;
   } else {
     r.cfg.rows = rows;
     r.cfg.cols = cols;
@@ -101,37 +137,41 @@ Request parse(const Args& args) {
   }
   if (args.has("seed")) r.cfg.seed = static_cast<uint32_t>(args.get_int("seed", 1, 1, 0xFFFFFFFFLL));
   r.cfg.validate();
-
-  const std::string backends = to_lower(args.get("backend", "all"));
-  for (size_t pos = 0; pos <= backends.size();) {
-    const size_t comma = std::min(backends.find(',', pos), backends.size());
-    const std::string b = backends.substr(pos, comma - pos);
-    if (b == "functional") r.functional = true;
-    else if (b == "cycle") r.cycle = true;
-    else if (b == "rtl") r.rtl = true;
-    else if (b == "all") r.functional = r.cycle = r.rtl = true;
-    else
-      throw UsageError("--backend: '" + shown(b) + "' is not one of: functional, cycle, rtl, all");
-    pos = comma + 1;
+  // "rtl" is the Verilated array of this configuration; every RTL back-end
+  // must have exactly its parameters (the seed is built in).
+  bool any_rtl = false;
+  std::vector<std::string> names;
+  for (const std::string& b : r.backends) {
+    std::string n = b;
+    if (b == "rtl" || b.rfind("rtl:", 0) == 0) {
+      any_rtl = true;
+      if (r.rtl_name.empty())
+        throw UsageError("no Verilated array is " + std::to_string(r.cfg.rows) + "x" + std::to_string(r.cfg.cols) +
+                         " " + r.cfg.acc.name() + " (built: " + config_names() +
+                         "); use --backend functional,cycle or add it to sim/array_configs.txt");
+      n = "rtl:" + r.rtl_name;
+    }
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
   }
-  if (r.rtl) {
-    if (r.rtl_name.empty())
-      throw UsageError("no Verilated array is " + std::to_string(r.cfg.rows) + "x" + std::to_string(r.cfg.cols) +
-                       " " + r.cfg.acc.name() + " (built: " + config_names() +
-                       "); use --backend functional,cycle or add it to sim/array_configs.txt");
+  r.backends = names;
+  if (any_rtl) {
     const uint32_t built = rtl::array_config(r.rtl_name).cfg.seed;
     if (r.cfg.seed != built)
       throw UsageError("--seed: the Verilated " + r.rtl_name + " is built with SEED " + std::to_string(built) +
                        "; drop --seed or use --backend functional,cycle");
   }
 
-  r.fmt_a = parse_fp8_format(args.get_choice("fmt-a", "e4m3", {"e4m3", "e5m2"}));
-  r.fmt_b = parse_fp8_format(args.get_choice("fmt-b", "e4m3", {"e4m3", "e5m2"}));
+  // Names from the format table (numerics.hpp).
+  const std::vector<std::string> operand_names = {format_name(Fp8Format::E4M3), format_name(Fp8Format::E5M2)};
+  std::vector<std::string> out_names = {out_kind_name(OutKind::Raw)};
+  for (OutKind k : {OutKind::E4M3, OutKind::E5M2, OutKind::FP16, OutKind::BF16}) out_names.push_back(out_kind_name(k));
+  r.fmt_a = parse_fp8_format(args.get_choice("fmt-a", "e4m3", operand_names));
+  r.fmt_b = parse_fp8_format(args.get_choice("fmt-b", "e4m3", operand_names));
   r.round_name = args.get_choice("round", "rne", {"rne", "rz", "rtz", "sr"});
   r.rnd = parse_round(r.round_name);
-  r.out_fmt_name = args.get_choice("out-fmt", "fp32", {"fp32", "e4m3", "e5m2", "fp16", "bf16"});
-  r.out_fmt = r.out_fmt_name == "fp32" ? kOutFmtRaw : static_cast<uint8_t>(parse_out_format(r.out_fmt_name));
-  if (r.out_fmt == kOutFmtRaw) {
+  r.out_fmt_name = args.get_choice("out-fmt", "fp32", out_names);
+  r.out_fmt = parse_out_kind(r.out_fmt_name);
+  if (!is_quantized(r.out_fmt)) {
     // The raw accumulator word bypasses the quantizer: these would be ignored.
     for (const char* o : {"out-round", "sat", "scale"})
       if (args.has(o))
@@ -219,11 +259,9 @@ std::vector<uint32_t> load_c(const std::string& path, uint64_t m, uint64_t n, Ac
 // Running the back-ends
 
 struct Run {
-  const char* name;
-  GemmOutput out;
+  std::string name;
+  GemmRun run;
   double seconds = 0;
-  GemmStreamStats stats;  // cycle back-ends
-  bool cycles = false;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -231,31 +269,22 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 std::vector<Run> run_backends(const Request& r, const GemmProblem& p) {
-  std::vector<Run> runs;
-  GemmStreamOptions so;
-  so.progress = [&](uint64_t cyc, long done, long tiles) {
+  GemmRunOptions opt;
+  opt.stream.progress = [&](uint64_t cyc, long done, long tiles) {
     if (!r.quiet) std::fprintf(stderr, "  ... %" PRIu64 " cycles, %ld/%ld tiles drained\n", cyc, done, tiles);
   };
-  if (r.functional) {
-    Run run{"functional", {}, 0, {}, false};
+  std::vector<Run> runs;
+  for (const std::string& name : r.backends) {
+    std::unique_ptr<GemmBackend> be;
+    try {
+      be = make_backend(name, r.cfg);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--backend: ") + e.what());
+    }
+    Run run;
+    run.name = be->name();
     const auto t0 = std::chrono::steady_clock::now();
-    gemm_functional(p, r.cfg, &run.out);
-    run.seconds = seconds_since(t0);
-    runs.push_back(std::move(run));
-  }
-  if (r.cycle) {
-    Run run{"cycle", {}, 0, {}, true};
-    ArrayCycleModel model(r.cfg);
-    const auto t0 = std::chrono::steady_clock::now();
-    run.stats = gemm_stream(model, p, r.cfg, &run.out, so);
-    run.seconds = seconds_since(t0);
-    runs.push_back(std::move(run));
-  }
-  if (r.rtl) {
-    Run run{"rtl", {}, 0, {}, true};
-    auto hw = rtl::make_array(r.rtl_name);
-    const auto t0 = std::chrono::steady_clock::now();
-    run.stats = gemm_stream(*hw, p, r.cfg, &run.out, so);
+    run.run = be->run(p, opt);
     run.seconds = seconds_since(t0);
     runs.push_back(std::move(run));
   }
@@ -263,31 +292,32 @@ std::vector<Run> run_backends(const Request& r, const GemmProblem& p) {
 }
 
 // Prints the back-end table; returns how many back-ends differ from the first.
-int compare_and_print(const std::vector<Run>& runs, const Request& r, uint64_t n) {
-  std::printf("%-10s %12s %12s %10s %10s\n", "backend", "cycles", "utilisation", "seconds", "bits");
+int compare_and_print(const std::vector<Run>& runs, uint64_t n) {
+  std::printf("%-14s %12s %12s %10s %10s\n", "backend", "cycles", "utilisation", "seconds", "bits");
   int differ = 0;
-  const GemmOutput& ref = runs.front().out;
+  const GemmOutput& ref = runs.front().run.out;
   for (const Run& run : runs) {
+    const GemmOutput& o = run.run.out;
     size_t diff = 0, first = 0;
-    for (size_t i = 0; i < run.out.out.size(); ++i)
-      if (run.out.out[i] != ref.out[i] && diff++ == 0) first = i;
+    for (size_t i = 0; i < o.out.size(); ++i)
+      if (o.out[i] != ref.out[i] && diff++ == 0) first = i;
     size_t flag_diff = 0;
-    for (size_t t = 0; t < run.out.tile_flags.size(); ++t) flag_diff += run.out.tile_flags[t] != ref.tile_flags[t];
+    for (size_t t = 0; t < o.tile_flags.size(); ++t) flag_diff += o.tile_flags[t] != ref.tile_flags[t];
     const char* verdict = &run == &runs.front() ? "reference" : (diff || flag_diff) ? "DIFFER" : "same";
-    if (run.cycles) {
-      const double util = 100.0 * static_cast<double>(run.stats.pe_macs) /
-                          (static_cast<double>(run.stats.cycles) * r.cfg.rows * r.cfg.cols);
-      std::printf("%-10s %12" PRIu64 " %11.1f%% %10.3f %10s\n", run.name, run.stats.cycles, util, run.seconds,
-                  verdict);
-    } else {
-      std::printf("%-10s %12s %12s %10.3f %10s\n", run.name, "-", "-", run.seconds, verdict);
-    }
+    if (run.run.has_cycles)
+      std::printf("%-14s %12" PRIu64 " %11.1f%% %10.3f %10s\n", run.name.c_str(), run.run.cycles,
+                  100.0 * run.run.utilisation(), run.seconds, verdict);
+    else
+      std::printf("%-14s %12s %12s %10.3f %10s\n", run.name.c_str(), "-", "-", run.seconds, verdict);
     if (diff || flag_diff) {
       ++differ;
       if (diff)
         std::printf("MISMATCH %s vs %s: %zu outputs differ; first at (%" PRIu64 ", %" PRIu64 "): %08X vs %08X\n",
-                    run.name, runs.front().name, diff, first / n, first % n, run.out.out[first], ref.out[first]);
-      if (flag_diff) std::printf("MISMATCH %s vs %s: %zu tile flags differ\n", run.name, runs.front().name, flag_diff);
+                    run.name.c_str(), runs.front().name.c_str(), diff, first / n, first % n, o.out[first],
+                    ref.out[first]);
+      if (flag_diff)
+        std::printf("MISMATCH %s vs %s: %zu tile flags differ\n", run.name.c_str(), runs.front().name.c_str(),
+                    flag_diff);
     }
   }
   return differ;
@@ -297,19 +327,20 @@ int compare_and_print(const std::vector<Run>& runs, const Request& r, uint64_t n
 // The error check
 
 // The value of an output word (what --out writes, as a double).
-double output_value(uint32_t w, uint8_t out_fmt, AccFormat acc) {
+double output_value(uint32_t w, OutKind out_fmt, AccFormat acc) {
   switch (out_fmt) {
-    case kOutFmtRaw: return static_cast<double>(f32(acc.to_f32_bits(w)));
-    case 0: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E4M3);
-    case 1: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E5M2);
-    case 3: return static_cast<double>(f32(w << 16));
-    default: {  // FP16
+    case OutKind::Raw: return static_cast<double>(f32(acc.to_f32_bits(w)));
+    case OutKind::E4M3: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E4M3);
+    case OutKind::E5M2: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E5M2);
+    case OutKind::BF16: return static_cast<double>(f32(w << 16));
+    case OutKind::FP16: {
       const int e = static_cast<int>((w >> 10) & 31u);
       const double m = static_cast<double>(w & 1023u), s = (w & 0x8000u) ? -1.0 : 1.0;
       if (e == 31) return m != 0 ? NAN : s * INFINITY;
       return e == 0 ? s * std::ldexp(m, -24) : s * std::ldexp(1024.0 + m, e - 25);
     }
   }
+  return NAN;
 }
 
 struct ErrorStats {
@@ -402,7 +433,7 @@ ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, con
                        const GemmOutput& res, bool use_f32, uint64_t* checked_rows, uint64_t* checked_cols) {
   const uint64_t m = A.rows, k = A.cols, n = B.cols;
   const RefOperand a(A, r.fmt_a, use_f32), b(B, r.fmt_b, use_f32);
-  const double scale = r.out_fmt == kOutFmtRaw ? 1.0 : std::ldexp(1.0, r.scale);
+  const double scale = is_quantized(r.out_fmt) ? std::ldexp(1.0, r.scale) : 1.0;
   auto c_value = [&](uint64_t i, uint64_t j) {
     return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.acc.to_f32_bits(Cw[i * n + j])));
   };
@@ -500,18 +531,19 @@ void print_quantization(const char* what, const Operand& op, Fp8Format fmt) {
 // ---------------------------------------------------------------------------
 // The output file
 
-void write_output(NpyWriter& w, const GemmOutput& res, uint8_t out_fmt, AccFormat acc, uint64_t m, uint64_t n) {
+void write_output(NpyWriter& w, const GemmOutput& res, OutKind out_fmt, AccFormat acc, uint64_t m, uint64_t n) {
   std::vector<uint8_t> bytes;
   std::string descr;
   const size_t count = res.out.size();
   const uint8_t* data = bytes.data();
   size_t size = 0;
-  if (out_fmt <= 1) {
+  const int width = out_kind_bytes(out_fmt);
+  if (width == 1) {  // FP8 codes
     descr = "|u1";
     bytes.resize(count);
     for (size_t i = 0; i < count; ++i) bytes[i] = static_cast<uint8_t>(res.out[i]);
-  } else if (out_fmt <= 3) {
-    descr = out_fmt == 2 ? "<f2" : "<u2";
+  } else if (width == 2) {  // FP16 as float16, BF16 as its bits (numpy has no bfloat16)
+    descr = out_fmt == OutKind::FP16 ? "<f2" : "<u2";
     bytes.resize(count * 2);
     for (size_t i = 0; i < count; ++i) {
       bytes[2 * i] = static_cast<uint8_t>(res.out[i]);
@@ -584,7 +616,7 @@ int cmd_gemm(const Args& args) {
               m, k, n, r.cfg.rows, r.cfg.cols, r.rtl_name.empty() ? "no RTL config" : "config ", r.rtl_name.c_str(),
               fa, A.f32.empty() ? "" : " (from float32)", fb, B.f32.empty() ? "" : " (from float32)",
               r.cfg.acc.name().c_str(), r.round_name.c_str(), r.out_fmt_name.c_str());
-  if (r.out_fmt != kOutFmtRaw)
+  if (is_quantized(r.out_fmt))
     std::printf("/%s%s%s", r.out_round_name.c_str(), r.sat ? " sat" : "",
                 r.scale ? (" scale 2^" + std::to_string(r.scale)).c_str() : "");
   std::printf("%s\n", Cw.empty() ? "" : ", C given");
@@ -592,8 +624,8 @@ int cmd_gemm(const Args& args) {
   print_quantization("B", B, r.fmt_b);
 
   const std::vector<Run> runs = run_backends(r, p);
-  const int differ = compare_and_print(runs, r, n);
-  const GemmOutput& res = runs.front().out;
+  const int differ = compare_and_print(runs, n);
+  const GemmOutput& res = runs.front().run.out;
 
   const uint8_t flags = res.flags();
   std::printf("flags (OR of all tiles): %s%s%s%s%s\n", flags == 0 ? "none" : "", (flags & kFlagInvalid) ? "invalid " : "",

@@ -29,7 +29,7 @@ const CmdSpec kGemmSpec{
         {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
         {"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"},
         {"seed", "N", "1", "array LFSR seed, [1, 0xFFFFFFFF] (a Verilated config has its own)"},
-        {"backend", "LIST", "all", "functional, cycle, rtl, a comma list of them, or all"},
+        {"backend", "LIST", "all", "functional, cycle, rtl, rtl:NAME (a Verilated config), a comma list, or all"},
         {"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"},
         {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, see below)"},
         {"quiet", "", "", "no progress lines on stderr"},

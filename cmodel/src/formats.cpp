@@ -168,34 +168,61 @@ uint32_t fp8_to_f32_bits(uint8_t code, Fp8Format fmt) {
 // Output formats and parsers
 // ---------------------------------------------------------------------------
 
-const OutFormatInfo& out_format_info(OutFormat f) {
-  static const OutFormatInfo kInfo[4] = {
-      {4, 3, false, 0x7F, "e4m3"},
-      {5, 2, true, 0x7E, "e5m2"},
-      {5, 10, true, 0x7E00, "fp16"},
-      {8, 7, true, 0x7FC0, "bf16"},
-  };
+double FormatInfo::max_finite() const {
+  const double sig = static_cast<double>((1u << man_bits) | (max_finite_bits() & man_mask()));
+  return std::ldexp(sig, emax() - man_bits);
+}
+
+const FormatInfo& format_info(OutFormat f) {
   const unsigned code = static_cast<unsigned>(f);
   if (code > 3u) {
     throw std::invalid_argument("output format code " + std::to_string(code) +
                                 " is reserved (legal: 0 e4m3, 1 e5m2, 2 fp16, 3 bf16)");
   }
-  return kInfo[code];
+  return kFormatTable[code];
+}
+
+OutFormat out_format(OutKind k) {
+  if (k == OutKind::Raw) throw std::invalid_argument("the raw accumulator word is not a quantizer format");
+  return static_cast<OutFormat>(k);
+}
+
+int out_kind_bytes(OutKind k) {
+  if (k == OutKind::Raw) return 4;
+  return (format_info(out_format(k)).width() + 7) / 8;
+}
+
+const char* out_kind_name(OutKind k) { return k == OutKind::Raw ? "fp32" : format_info(out_format(k)).name; }
+const char* format_name(Fp8Format f) { return format_info(f).name; }
+const char* round_name(Round r) {
+  switch (r) {
+    case Round::RNE: return "rne";
+    case Round::RZ: return "rz";
+    case Round::SR: return "sr";
+  }
+  throw std::invalid_argument("rounding mode code " + std::to_string(static_cast<unsigned>(r)) + " is reserved");
 }
 
 OutFormat parse_out_format(const std::string& s) {
   const std::string t = lower(s);
-  if (t == "e4m3") return OutFormat::E4M3;
-  if (t == "e5m2") return OutFormat::E5M2;
-  if (t == "fp16") return OutFormat::FP16;
-  if (t == "bf16") return OutFormat::BF16;
+  for (unsigned c = 0; c < 4; ++c)
+    if (t == kFormatTable[c].name) return static_cast<OutFormat>(c);
   throw std::invalid_argument("bad output format '" + s + "': expected e4m3, e5m2, fp16 or bf16");
+}
+
+OutKind parse_out_kind(const std::string& s) {
+  if (lower(s) == "fp32") return OutKind::Raw;
+  try {
+    return static_cast<OutKind>(parse_out_format(s));
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument("bad output format '" + s + "': expected fp32 (the raw word), e4m3, e5m2, fp16 or bf16");
+  }
 }
 
 Fp8Format parse_fp8_format(const std::string& s) {
   const std::string t = lower(s);
-  if (t == "e4m3") return Fp8Format::E4M3;
-  if (t == "e5m2") return Fp8Format::E5M2;
+  for (Fp8Format f : {Fp8Format::E4M3, Fp8Format::E5M2})
+    if (t == format_info(f).name) return f;
   throw std::invalid_argument("bad FP8 format '" + s + "': expected e4m3 or e5m2");
 }
 

@@ -78,8 +78,9 @@ void GemmProblem::validate() const {
   if (A == nullptr) bad("A is null");
   if (B == nullptr) bad("B is null");
   if (static_cast<unsigned>(rnd) > 2u) round_from_code(static_cast<unsigned>(rnd));
-  if (out_fmt > kOutFmtRaw) {
-    bad("out_fmt " + std::to_string(out_fmt) + " out of range (0 E4M3, 1 E5M2, 2 FP16, 3 BF16, 4 raw)");
+  if (static_cast<unsigned>(out_fmt) > static_cast<unsigned>(OutKind::Raw)) {
+    bad("out_fmt " + std::to_string(static_cast<unsigned>(out_fmt)) +
+        " out of range (0 E4M3, 1 E5M2, 2 FP16, 3 BF16, 4 raw)");
   }
   if (static_cast<unsigned>(out_rnd) > 2u) round_from_code(static_cast<unsigned>(out_rnd));
   if (scale < -64 || scale > 63) bad("scale " + std::to_string(scale) + " out of range [-64, 63]");
@@ -172,7 +173,7 @@ struct Ctx {
         adder(cc.acc, cc.sr_bits), quant(cc.acc, cc.q_sr_bits), zeros(static_cast<size_t>(pp.K), 0u),
         tile_generic(static_cast<size_t>(T), 1u), tile_inexact(new std::atomic<uint8_t>[static_cast<size_t>(T)]) {
     if (p.rnd == Round::SR) pe_jump.reset(new LfsrJump(cfg.lfsr_w, cfg.sr_bits));
-    if (p.out_fmt != kOutFmtRaw && p.out_rnd == Round::SR) col_jump.reset(new LfsrJump(cfg.lfsr_w, cfg.q_sr_bits));
+    if (is_quantized(p.out_fmt) && p.out_rnd == Round::SR) col_jump.reset(new LfsrJump(cfg.lfsr_w, cfg.q_sr_bits));
     for (long t = 0; t < T; ++t) tile_inexact[static_cast<size_t>(t)].store(0, std::memory_order_relaxed);
   }
 };
@@ -218,7 +219,7 @@ void finish_tile(const Ctx& x, long t) {
   const size_t N = static_cast<size_t>(p.N);
   uint32_t* out = x.out->out.data();
   uint32_t vals[kArrayMaxDim * kArrayMaxDim];
-  const bool raw = p.out_fmt == kOutFmtRaw;
+  const bool raw = !is_quantized(p.out_fmt);
   const bool generic = x.tile_generic[static_cast<size_t>(t)] != 0;
   uint8_t f;
   if (generic) {
@@ -254,7 +255,7 @@ void finish_tile(const Ctx& x, long t) {
           ls = x.col_jump->draw(ls);
           u = ls & x.col_jump->draw_mask();
         }
-        const OpResult q = x.quant.quantize(w, static_cast<OutFormat>(p.out_fmt), p.out_rnd, p.sat, p.scale, u);
+        const OpResult q = x.quant.quantize(w, out_format(p.out_fmt), p.out_rnd, p.sat, p.scale, u);
         w = q.bits;
         f = static_cast<uint8_t>(f | q.flags);
       }

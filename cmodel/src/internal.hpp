@@ -49,14 +49,16 @@ constexpr Fp8DecTable make_fp8_dec_table() {
   for (int f = 0; f < 2; ++f) {
     for (int c = 0; c < 256; ++c) {
       Fp8Dec d{0, 0, kClsZero, static_cast<uint8_t>(c >> 7)};
-      const int mbits = f == 0 ? 3 : 2;
-      const int ebits = f == 0 ? 4 : 5;
-      const int bias = f == 0 ? 7 : 15;
+      const FormatInfo& fi = kFormatTable[f];  // Fp8Format code f
+      const int mbits = fi.man_bits;
+      const int ebits = fi.exp_bits;
+      const int bias = fi.bias;
       const int e = (c >> mbits) & ((1 << ebits) - 1);
       const int m = c & ((1 << mbits) - 1);
-      if (f == 0 && e == 15 && m == 7) {
-        d.cls = kClsNan;  // E4M3: S.1111.111 is the only NaN, no Inf
-      } else if (f == 1 && e == 31) {
+      const int all_e = (1 << ebits) - 1, all_m = (1 << mbits) - 1;
+      if (!fi.has_inf && e == all_e && m == all_m) {
+        d.cls = kClsNan;  // OCP E4M3 rule: S.1..1.1..1 is the only NaN, no Inf
+      } else if (fi.has_inf && e == all_e) {
         d.cls = m == 0 ? kClsInf : kClsNan;
       } else if (e == 0) {
         if (m != 0) {

@@ -16,14 +16,21 @@ struct OutParams {
   detail::RoundFmt rf;
 };
 
-// Indexed by OutFormat code.
-const OutParams kOut[4] = {
-    // E4M3: emax 8 with max significand 1.110 (S.1111.111 is NaN), no Inf.
-    {4, 3, 7, false, 0x7Fu, 0u, 0x7Eu, {3, -6, 8, 0xEu}},
-    {5, 2, 15, true, 0x7Eu, 0x7Cu, 0x7Bu, {2, -14, 15, 0x7u}},
-    {5, 10, 15, true, 0x7E00u, 0x7C00u, 0x7BFFu, {10, -14, 15, 0x7FFu}},
-    {8, 7, 127, true, 0x7FC0u, 0x7F80u, 0x7F7Fu, {7, -126, 127, 0xFFu}},
-};
+// The quantizer's view of a row of the format table.
+constexpr OutParams out_params(const FormatInfo& f) {
+  const uint32_t max = f.max_finite_bits();
+  return OutParams{f.exp_bits, f.man_bits, f.bias, f.has_inf, f.canonical_nan, f.inf_bits(), max,
+                   detail::RoundFmt{f.man_bits, f.emin(), f.emax(), (1u << f.man_bits) | (max & f.man_mask())}};
+}
+
+// Indexed by OutFormat code (E4M3: emax 8 with max significand 1.110, as
+// S.1111.111 is NaN; no Inf).
+constexpr OutParams kOut[4] = {out_params(kFormatTable[0]), out_params(kFormatTable[1]),
+                               out_params(kFormatTable[2]), out_params(kFormatTable[3])};
+static_assert(kOut[0].max == 0x7Eu && kOut[0].rf.max_sig == 0xEu && kOut[0].rf.emax == 8, "E4M3 row");
+static_assert(kOut[1].max == 0x7Bu && kOut[1].inf == 0x7Cu && kOut[1].rf.emin == -14, "E5M2 row");
+static_assert(kOut[2].max == 0x7BFFu && kOut[2].rf.max_sig == 0x7FFu, "FP16 row");
+static_assert(kOut[3].max == 0x7F7Fu && kOut[3].rf.emin == -126 && kOut[3].rf.emax == 127, "BF16 row");
 
 }  // namespace
 
@@ -34,7 +41,7 @@ Quantizer::Quantizer(AccFormat in_fmt, int sr_bits) : fmt_(in_fmt), sr_bits_(sr_
 
 OpResult Quantizer::quantize(uint32_t acc, OutFormat out, Round rnd, bool sat, int scale, uint32_t rand) const {
   const unsigned oc = static_cast<unsigned>(out);
-  if (oc > 3u) out_format_info(out);  // throws with the message
+  if (oc > 3u) format_info(out);  // throws with the message
   if (static_cast<unsigned>(rnd) > 2u) round_from_code(static_cast<unsigned>(rnd));  // throws
   if (scale < -64 || scale > 63) {
     throw std::invalid_argument("quantizer scale " + std::to_string(scale) + " out of range [-64, 63]");

@@ -130,7 +130,7 @@ void random_gemm(std::mt19937_64& rng, const fp8sa::ArrayConfig& cfg, RandomGemm
   p.fmt_a = (rng() & 1) ? fp8sa::Fp8Format::E5M2 : fp8sa::Fp8Format::E4M3;
   p.fmt_b = (rng() & 1) ? fp8sa::Fp8Format::E5M2 : fp8sa::Fp8Format::E4M3;
   p.rnd = static_cast<fp8sa::Round>(rng() % 3);
-  p.out_fmt = static_cast<uint8_t>(rng() % 5);
+  p.out_fmt = static_cast<fp8sa::OutKind>(rng() % 5);
   p.out_rnd = static_cast<fp8sa::Round>(rng() % 3);
   p.sat = (rng() & 1) != 0;
   const uint64_t sc = rng() % 4;
@@ -165,7 +165,7 @@ std::string describe(const fp8sa::GemmProblem& p) {
   return std::to_string(p.M) + "x" + std::to_string(p.K) + "x" + std::to_string(p.N) + " " +
          (p.fmt_a == fp8sa::Fp8Format::E5M2 ? "e5m2" : "e4m3") + "*" +
          (p.fmt_b == fp8sa::Fp8Format::E5M2 ? "e5m2" : "e4m3") + " acc-" + kRnd[static_cast<int>(p.rnd)] +
-         " out " + kOut[p.out_fmt] + "/" + kRnd[static_cast<int>(p.out_rnd)] + (p.sat ? " sat" : "") +
+         " out " + kOut[static_cast<int>(p.out_fmt)] + "/" + kRnd[static_cast<int>(p.out_rnd)] + (p.sat ? " sat" : "") +
          " scale " + std::to_string(p.scale) + (p.C_init != nullptr ? " +C" : "");
 }
 

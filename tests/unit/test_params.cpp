@@ -93,7 +93,7 @@ TEST(Params, QuantizerScaleAndOutFormatOutOfRangeThrow) {
     EXPECT_THROW(q.quantize(0x3F800000u, static_cast<OutFormat>(c), Round::RNE, false, 0, 0),
                  std::invalid_argument)
         << "out_fmt " << c;
-  EXPECT_THROW(out_format_info(static_cast<OutFormat>(4)), std::invalid_argument);
+  EXPECT_THROW(format_info(static_cast<OutFormat>(4)), std::invalid_argument);
   EXPECT_THROW(parse_out_format("fp8"), std::invalid_argument);
   EXPECT_THROW(parse_out_format(""), std::invalid_argument);
   EXPECT_EQ(parse_out_format("bf16"), OutFormat::BF16);
@@ -111,7 +111,7 @@ TEST(Params, OutFormatTableMatchesSpec) {
   };
   for (Row r : {Row{OutFormat::E4M3, 4, 3, false, 0x7F}, Row{OutFormat::E5M2, 5, 2, true, 0x7E},
                 Row{OutFormat::FP16, 5, 10, true, 0x7E00}, Row{OutFormat::BF16, 8, 7, true, 0x7FC0}}) {
-    const OutFormatInfo& i = out_format_info(r.f);
+    const FormatInfo& i = format_info(r.f);
     EXPECT_EQ(i.exp_bits, r.e);
     EXPECT_EQ(i.man_bits, r.m);
     EXPECT_EQ(i.has_inf, r.inf);

@@ -29,7 +29,7 @@ namespace fp8sa {
 
 constexpr int kArrayMaxDim = 16;  // ROWS, COLS <= 16
 constexpr int kCmdQueueDepth = 4;
-constexpr uint8_t kOutFmtRaw = 4;  // cmd_out_fmt_i code for the raw accumulator word
+constexpr uint8_t kOutFmtRaw = static_cast<uint8_t>(OutKind::Raw);  // cmd_out_fmt_i code for the raw accumulator word
 
 // The array's parameters (docs/array.md "Parameters"); names as the RTL's
 // ROWS, COLS, ACC_EXP_W/ACC_MAN_W, SR_BITS, Q_SR_BITS, LFSR_W, SEED.

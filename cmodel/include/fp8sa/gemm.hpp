@@ -18,9 +18,9 @@
 // its LFSR seed advanced t*K draws; column c's quantizer uses draw t*R + i
 // for row i of tile t.
 //
-// Three back-ends give the same bits: gemm_functional (fast, no cycles),
-// gemm_cycle (the cycle model, ArrayCycleModel, driven through its ports)
-// and the Verilated RTL (sim/).
+// Three back-ends give the same bits (backend.hpp): gemm_functional (fast,
+// no cycles), the cycle model (ArrayCycleModel driven through its ports by
+// gemm_stream) and the Verilated RTL (sim/).
 #pragma once
 
 #include <cstddef>
@@ -40,7 +40,7 @@ struct GemmProblem {
   Fp8Format fmt_a = Fp8Format::E4M3;  // cmd_fmt_a_i
   Fp8Format fmt_b = Fp8Format::E4M3;  // cmd_fmt_b_i
   Round rnd = Round::RNE;             // accumulator rounding, cmd_rnd_i
-  uint8_t out_fmt = kOutFmtRaw;       // cmd_out_fmt_i: 0 E4M3, 1 E5M2, 2 FP16, 3 BF16, 4 raw accumulator word
+  OutKind out_fmt = OutKind::Raw;     // cmd_out_fmt_i: a quantized format, or the raw accumulator word
   Round out_rnd = Round::RNE;         // cmd_out_rnd_i (ignored for raw output)
   bool sat = false;                   // cmd_sat_i
   int scale = 0;                      // cmd_scale_i, [-64, 63]
@@ -69,21 +69,8 @@ struct GemmOptions {
 // calls share nothing but a small pool of reusable buffers.
 void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out, const GemmOptions& opt = {});
 
-// Cycle back-end: drives ArrayCycleModel through its ports with the tiling
-// above (commands, init rows and steps streamed as early as the ready
-// signals allow) and collects the result rows.
-struct GemmCycleOptions {
-  uint64_t stall_seed = 0;      // non-zero: random back-pressure and input gaps from this seed
-  int in_gap_pct = 0;           // % of cycles each of cmd/in/init valid is withheld (with stall_seed)
-  int out_stall_pct = 0;        // % of cycles out_ready_i is low (with stall_seed)
-  uint64_t max_idle_cycles = 100000;  // throw std::runtime_error after this many cycles with no handshake
-};
-struct GemmCycleStats {
-  uint64_t cycles = 0;    // clock edges from reset to the one that takes the last result row
-  uint64_t advances = 0;  // edges that advanced the array
-  uint64_t macs = 0;      // PE MACs (padded ones included)
-};
-GemmCycleStats gemm_cycle(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out,
-                          const GemmCycleOptions& opt = {});
+// The cycle-accurate back-end and the Verilated RTL run the same tiling
+// through gemm_stream (gemm_stream.hpp); backend.hpp puts all three behind
+// one interface (GemmBackend).
 
 }  // namespace fp8sa

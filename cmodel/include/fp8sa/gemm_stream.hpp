@@ -78,7 +78,7 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
   in.cmd_fmt_b_i = p.fmt_b == Fp8Format::E5M2;
   in.cmd_rnd_i = static_cast<uint8_t>(p.rnd);
   in.cmd_use_init_i = use_init;
-  in.cmd_out_fmt_i = p.out_fmt;
+  in.cmd_out_fmt_i = static_cast<uint8_t>(p.out_fmt);
   in.cmd_out_rnd_i = static_cast<uint8_t>(p.out_rnd);
   in.cmd_sat_i = p.sat;
   in.cmd_scale_i = static_cast<int8_t>(p.scale);

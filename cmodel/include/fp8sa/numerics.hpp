@@ -16,9 +16,65 @@ namespace fp8sa {
 
 class Lfsr;
 
+// ---------------------------------------------------------------------------
+// The format table: one descriptor per number format the array reads or
+// writes (FP8 operands, quantizer outputs), in the order of their codes.
+// Decoding, the quantizer's parameters, names and the parsers are derived
+// from it. To add a format, add a row here and see docs/formats.md for the
+// (few) other places a format touches.
+// ---------------------------------------------------------------------------
+
+struct FormatInfo {
+  const char* name;        // lower case, as the CLI and the Python API spell it
+  int exp_bits;
+  int man_bits;
+  int bias;
+  bool has_inf;            // true: IEEE rule (exponent all ones: Inf if mantissa 0, else NaN);
+                           // false: OCP E4M3 rule (no Inf; only S.1..1.1..1 is NaN)
+  uint16_t canonical_nan;  // the NaN the quantizer produces (sign 0)
+
+  constexpr int width() const { return 1 + exp_bits + man_bits; }
+  constexpr uint32_t man_mask() const { return (1u << man_bits) - 1u; }
+  // Largest biased exponent of a finite value, and the largest finite magnitude.
+  constexpr int max_biased_exp() const { return has_inf ? (1 << exp_bits) - 2 : (1 << exp_bits) - 1; }
+  constexpr uint32_t max_finite_bits() const {
+    return (static_cast<uint32_t>(max_biased_exp()) << man_bits) | (has_inf ? man_mask() : man_mask() - 1u);
+  }
+  constexpr uint32_t inf_bits() const { return has_inf ? ((1u << exp_bits) - 1u) << man_bits : 0u; }
+  constexpr int emin() const { return 1 - bias; }                   // exponent of the smallest normal
+  constexpr int emax() const { return max_biased_exp() - bias; }    // exponent of the largest finite
+  double max_finite() const;
+};
+
+inline constexpr FormatInfo kFormatTable[] = {
+    // name   exp man bias  has_inf  canonical NaN
+    {"e4m3", 4, 3, 7, false, 0x7F},     // OCP E4M3 ("fn": no Inf, S.1111.111 NaN), max 448
+    {"e5m2", 5, 2, 15, true, 0x7E},     // OCP E5M2, max 57344
+    {"fp16", 5, 10, 15, true, 0x7E00},  // IEEE binary16
+    {"bf16", 8, 7, 127, true, 0x7FC0},  // bfloat16
+};
+
+// Operand formats: codes 0 and 1 of the table (cmd_fmt_a_i / cmd_fmt_b_i).
 enum class Fp8Format : uint8_t { E4M3 = 0, E5M2 = 1 };
-enum class Round : uint8_t { RNE = 0, RZ = 1, SR = 2 };
+// Quantizer output formats: codes 0..3 of the table.
 enum class OutFormat : uint8_t { E4M3 = 0, E5M2 = 1, FP16 = 2, BF16 = 3 };
+// What a GEMM's outputs are (cmd_out_fmt_i): a quantized format, or the raw
+// accumulator word (named "fp32", the CLI's name: binary32 for e8m23).
+enum class OutKind : uint8_t { E4M3 = 0, E5M2 = 1, FP16 = 2, BF16 = 3, Raw = 4 };
+enum class Round : uint8_t { RNE = 0, RZ = 1, SR = 2 };
+
+constexpr const FormatInfo& format_info(Fp8Format f) { return kFormatTable[static_cast<int>(f)]; }
+// Throws std::invalid_argument for a code outside the table.
+const FormatInfo& format_info(OutFormat f);
+constexpr bool is_quantized(OutKind k) { return k != OutKind::Raw; }
+// The quantizer format of a quantized output kind (throws for Raw).
+OutFormat out_format(OutKind k);
+// Bytes of one output element as fp8sa writes it: 1 (FP8 codes), 2 (FP16,
+// BF16 bits), 4 (the raw word as float32).
+int out_kind_bytes(OutKind k);
+const char* out_kind_name(OutKind k);  // "e4m3", ..., "fp32" for Raw
+const char* format_name(Fp8Format f);  // "e4m3", "e5m2"
+const char* round_name(Round r);       // "rne", "rz", "sr"
 
 // Flag bits (numerics.md section 4).
 enum : uint8_t {
@@ -107,17 +163,10 @@ class Quantizer {
   int sr_bits_;
 };
 
-// Output-format descriptors (one table, numerics.md section 6).
-struct OutFormatInfo {
-  int exp_bits;
-  int man_bits;
-  bool has_inf;
-  uint16_t canonical_nan;
-  const char* name;
-};
-const OutFormatInfo& out_format_info(OutFormat f);
-// Parses "e4m3", "e5m2", "fp16", "bf16"; throws std::invalid_argument.
-OutFormat parse_out_format(const std::string& s);
+// Parsers (case-insensitive, names from the table); throw
+// std::invalid_argument listing the accepted names.
+OutFormat parse_out_format(const std::string& s);  // "e4m3" | "e5m2" | "fp16" | "bf16"
+OutKind parse_out_kind(const std::string& s);      // those, or "fp32" (the raw word)
 Fp8Format parse_fp8_format(const std::string& s);  // "e4m3" | "e5m2"
 Round parse_round(const std::string& s);            // "rne" | "rtz" | "rz" | "sr"
 
