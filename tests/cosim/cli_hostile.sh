@@ -80,7 +80,9 @@ one_line_error "a directory as input" 'is a directory' "$bin" gemm --a "$tmp" --
 # 2. Output files and options.
 "$bin" randn --rows 16 --cols 16 --seed 1 --out "$tmp/A.npy" >/dev/null
 A="$tmp/A.npy"
-one_line_error "gemm --out /dev/full fails (was exit 0)" '/dev/full: write error' "$bin" gemm --a "$A" --b "$A" --backend functional --out /dev/full
+"$bin" randn --rows 4 --cols 16 --seed 3 --out "$tmp/A4.npy" >/dev/null
+"$bin" randn --rows 16 --cols 4 --seed 4 --out "$tmp/B4.npy" >/dev/null
+one_line_error "gemm --out /dev/full with a 4x4 result fails (was exit 0)" '/dev/full: write error' "$bin" gemm --a "$tmp/A4.npy" --b "$tmp/B4.npy" --backend functional --out /dev/full
 one_line_error "randn --out /dev/full fails (was exit 0)" '/dev/full: write error' "$bin" randn --rows 4 --cols 4 --out /dev/full
 out=$(limited "$bin" gemm --a "$A" --b "$A" --backend all --out "$tmp/no/such/dir.npy" 2>&1); rc=$?
 if [ $rc -eq 2 ] && ! grep -q '^rtl ' <<<"$out" && grep -q 'cannot create output file' <<<"$out"; then
