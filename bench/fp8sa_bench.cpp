@@ -8,15 +8,17 @@
 //       (2*M*N*K / time) and the ratio;
 //   [2] the cycle-accurate model (ArrayCycleModel) against the Verilated RTL
 //       (rtl::ArrayRtl), both driven by gemm_stream on M = 4*ROWS, N =
-//       4*COLS, K = 256, for 4x4, 8x8 and 16x16 arrays: PE-cycles per second
+//       4*COLS, K = 256, for 4x4, 8x8 and 16x16 arrays (--sizes: any size with a
+//       Verilated square configuration): PE-cycles per second
 //       (clock edges * ROWS * COLS / time) and the ratio;
 //   [3] the same RTL under Icarus Verilog (bench/fp8sa_array_bench_tb.v,
 //       iverilog -g2005 + vvp) streaming that GEMM for a fixed number of
 //       cycles: PE-cycles per second from the vvp wall time less its startup
 //       (a 0-cycle run), and the ratio Verilated / Icarus;
 //   [4] the array's utilisation (counted on the cycle model, not timed) for
-//       40 tiles of K = max(COLS + 1, ROWS) and of K = COLS (docs/array.md
-//       "Utilisation");
+//       40 tiles of K = max(COLS + 1, ROWS), COLS, 4*COLS and COLS/4 at
+//       sizes up to 256x256 (--util-sizes; docs/array.md "Utilisation"),
+//       with a rough one-run cycle-model rate;
 //   [5] whole processes, as a user runs them: `fp8sa gemm --backend
 //       functional --out C.npy` on a 2048^3 E4M3 x E5M2 GEMM read from uint8
 //       .npy files (its report and error check included) against
@@ -573,7 +575,7 @@ std::vector<ArrayResult> bench_arrays(const Options& opt, Report& rep) {
 }
 
 // docs/array.md "Utilisation": 40 tiles (8 x 5) of K = max(COLS + 1, ROWS),
-// of K = COLS and of K = 4 * COLS, streamed with no gaps on the cycle model
+// of K = COLS, of K = 4 * COLS and of K = max(1, COLS / 4), streamed with no gaps on the cycle model
 // (counted, deterministic), fill and drain included; at sizes up to 256, with
 // the cycle model's time for the first (PE-cycles/s, not interleaved with
 // anything: a rough figure).
@@ -583,13 +585,13 @@ void bench_utilisation(const Options& opt, Report& rep) {
   rep.line("    TILE_GAP = max(COLS, ceil((ROWS+COLS-1)/2)); PE-cyc/s: cycle model, first column's GEMM, one run");
   rep.line("");
   rep.line("    array    gap        K = max(COLS+1, ROWS)    edges    util   K = COLS    edges    util   K=4*COLS"
-           "    edges    util   PE-cyc/s");
+           "    edges    util   K=COLS/4    edges    util   PE-cyc/s");
   for (int size : opt.util_sizes) {
     ArrayConfig cfg;
     cfg.rows = cfg.cols = size;
     std::string cells = strf("    %-7s %4d", strf("%dx%d", size, size).c_str(), cfg.tile_gap());
     double pcs = 0.0;
-    for (int k : {size + 1, size, 4 * size}) {
+    for (int k : {size + 1, size, 4 * size, std::max(1, size / 4)}) {
       GemmProblem p;
       p.M = 8 * size;
       p.N = 5 * size;
