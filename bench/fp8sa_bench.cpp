@@ -663,7 +663,7 @@ TbResult parse_tb_log(const std::string& log) {
 // result rows of `cycles` edges, each row COLS words.
 std::vector<std::vector<uint32_t>> model_tb_rows(const ArrayGemm& g, long cycles) {
   ArrayCycleModel m(g.cfg);
-  fp8sa::ArrayInputs in;
+  fp8sa::ArrayInputs in(g.cfg);
   in.cmd_valid_i = true;
   in.cmd_k_i = static_cast<uint16_t>(g.K);
   in.cmd_fmt_a_i = false;

@@ -165,7 +165,10 @@ void PortLanes<T>::resize(int n) {
     heap_.reset(new T[un]);
     cap_ = un;
   }
-  if (un <= kInline) heap_.reset(), cap_ = 0;
+  if (un <= kInline) {
+    heap_.reset();
+    cap_ = 0;
+  }
   n_ = un;
   std::fill(data(), data() + n_, T{});
 }
