@@ -2,7 +2,10 @@
 # Longer lockstep regression: every named array configuration
 # (sim/array_configs.txt) x SEEDS seeds, GEMMS random GEMMs each, in
 # parallel over the cores. Prints one line per run, every failure with the
-# one-line command that reproduces it, and the total checked.
+# one-line command that reproduces it, and the total checked. Then the
+# arrays beyond the RTL's sizes: the cycle model's fast-kernel and large-array
+# tests over SEEDS seeds, and `fp8sa gemm --backend functional,cycle` GEMMs
+# on 64x64, 128x32 and 256x256 arrays (both back-ends must agree bit for bit).
 # usage: scripts/regress.sh FP8SA_BINARY [SEEDS] [GEMMS] [FIRST_SEED]
 set -uo pipefail
 bin=${1:?usage: regress.sh FP8SA_BINARY [SEEDS] [GEMMS] [FIRST_SEED]}
@@ -43,4 +46,29 @@ for f in "$out"/*.log; do
 done
 echo "regress: $done_gemms GEMMs, $cycles lockstep cycles, $macs PE MACs checked (model = RTL every cycle, = functional model per GEMM) in ${SECONDS} s"
 echo "$((n - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+
+# Large arrays (models only: no Verilated configuration is that large).
+bindir=$(dirname "$bin")
+large_fails=0
+for ((s = first; s < first + seeds; ++s)); do
+  for t in test_array_fast test_gemm_large; do
+    if ! FP8SA_SEED=$s "$bindir/$t" > "$out/$t.$s.log" 2>&1; then
+      large_fails=$((large_fails + 1)); echo "FAIL FP8SA_SEED=$s $bindir/$t"; grep -m 5 -i 'failure\|model' "$out/$t.$s.log"
+    fi
+  done
+done
+"$bin" randn --rows 512 --cols 512 --seed 21 --out "$out/A.npy" > /dev/null
+"$bin" randn --rows 512 --cols 512 --seed 22 --out "$out/B.npy" > /dev/null
+for shape in "64 64" "128 32" "256 256"; do
+  set -- $shape
+  for opts in "--round rne" "--round sr --out-fmt e4m3 --out-round sr" "--acc e5m10 --round rz --out-fmt bf16"; do
+    if "$bin" gemm --rows "$1" --cols "$2" --a "$out/A.npy" --b "$out/B.npy" --fmt-a e4m3 --fmt-b e5m2 $opts \
+         --backend functional,cycle --quiet --out "$out/C.npy" > "$out/gemm.log" 2>&1; then
+      echo "ok   gemm 512x512x512 on $1x$2 $opts: functional = cycle"
+    else
+      large_fails=$((large_fails + 1)); echo "FAIL gemm on $1x$2 $opts:"; cat "$out/gemm.log"
+    fi
+  done
+done
+echo "regress, large arrays: $large_fails failed"
+[ "$fails" -eq 0 ] && [ "$large_fails" -eq 0 ]

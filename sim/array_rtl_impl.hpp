@@ -45,7 +45,7 @@ template <class V>
 class ArrayRtlImpl final : public ArrayRtl {
  public:
   explicit ArrayRtlImpl(const NamedArrayConfig& nc)
-      : nc_(nc), ctx_(std::make_unique<VerilatedContext>()) {
+      : nc_(nc), ctx_(std::make_unique<VerilatedContext>()), out_(nc.cfg) {
     ctx_->fatalOnError(false);
     ctx_->traceEverOn(true);
     top_ = std::make_unique<V>(ctx_.get(), "fp8sa_array");
@@ -151,7 +151,7 @@ class ArrayRtlImpl final : public ArrayRtl {
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<V> top_;
   std::unique_ptr<VerilatedVcdC> tfp_;
-  ArrayOutputs out_{};
+  ArrayOutputs out_;  // out_data_o sized to COLS
   uint64_t cycle_ = 0;
   uint64_t tick_ = 0;
 };

@@ -69,14 +69,14 @@ void LockstepPorts::clock(const ArrayInputs& in) {
   rtl_.clock(in);
   ++cycle_;
   const ArrayOutputs& m = model_.outputs();
-  ArrayOutputs r = rtl_.outputs();
-  if (fault_cycle != 0 && cycle_ == fault_cycle) r.in_ready_o = !r.in_ready_o;
+  const ArrayOutputs& r = rtl_.outputs();  // compared in place: no per-cycle copy of the lanes
+  const bool r_in_ready = (fault_cycle != 0 && cycle_ == fault_cycle) ? !r.in_ready_o : r.in_ready_o;
   std::ostringstream d;
   auto bit = [&](const char* port, bool a, bool b) {
     if (a != b && d.tellp() == 0) d << "port " << port << ": model " << a << ", rtl " << b;
   };
   bit("cmd_ready_o", m.cmd_ready_o, r.cmd_ready_o);
-  bit("in_ready_o", m.in_ready_o, r.in_ready_o);
+  bit("in_ready_o", m.in_ready_o, r_in_ready);
   bit("init_ready_o", m.init_ready_o, r.init_ready_o);
   bit("out_valid_o", m.out_valid_o, r.out_valid_o);
   bit("out_last_o", m.out_last_o, r.out_last_o);

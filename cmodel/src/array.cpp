@@ -1,16 +1,57 @@
 // Cycle-accurate model of the systolic array (docs/array.md).
 //
-// Every register of the page is a member; clock() computes each register's
-// next value from the current ones and the inputs, in an order that reads
-// every register before it is written (the pairs that could conflict are
-// shown exclusive in the comments). The skew and operand registers are kept
-// as one ring of steps: all of them move on the same advance, so PE (r, c)'s
-// operand registers hold the step injected r + c advances ago.
+// Every register of the page has a representation here, and clock()
+// computes each one's next value from the current ones and the inputs, in an
+// order that reads every register before it is written. Two things make it
+// cheaper than one object per PE clocked on every edge:
+//
+// * Control per diagonal and per row. All skew and operand registers move on
+//   the same advance, so they are one ring of steps: PE (r, c)'s operand
+//   registers hold the entry injected r + c advances ago. `done` of PE (r, c)
+//   is "the entry one stage past it (distance r + c + 1) is a valid last
+//   step", so it is a property of the diagonal r + c; the advances at which
+//   last steps were injected (a handful within the ring's reach, by the tile
+//   spacing) give the done diagonals. A shadow loads a whole done diagonal at
+//   an advance and a drain clears a whole row, so shadow_valid(r, c) is
+//   "diagonal r + c was loaded after row r was last drained": two edge
+//   stamps. (The same edge never does both to one PE: a row drains only when
+//   all its shadows are valid, and an advance loads only shadows that are
+//   not, or the edge would be a stall.)
+//
+// * Lazy values. The PE accumulators, flags and LFSRs only reach a port
+//   through a shadow when its row drains. So the model keeps a history of
+//   the injected steps (operands and tile) and applies them to a row's PEs
+//   in batches: when the row drains (through the end of the tile being
+//   drained) and, for every row, when the history would otherwise overflow
+//   (through the steps the row's last PE has already used). A batch is split
+//   at tile ends; the value after a tile's last step is that PE's shadow for
+//   the tile, kept per command-queue slot (a PE's shadow is drained before
+//   its next tile's last MAC can be applied, so a slot is never reused
+//   early). A MAC's result depends only on the steps before it, never on the
+//   edge at which it is computed, so every output equals the eager model's.
+//
+// Batches run AccAdder (the reference path, every format and mode) or, for
+// e8m23 RNE segments whose steps and starting values hold no NaN or Inf, a
+// vector kernel: an FP8 product is exact in binary32 and the binary32 sum
+// of it and the accumulator is one rounding, i.e. fmaf (numerics.md section
+// 4). With finite inputs only inexact can be raised (|product| < 2^32 is
+// below half an ulp of any binary32 above 2^56, so the sum never overflows;
+// a tiny sum of binary32 numbers is exact), and a sum s = acc + p is exact
+// iff s - acc == p and s - p == acc (for round-to-nearest one of the two
+// differences is exact, Fast2Sum), a per-lane test with no MXCSR.
 #include "fp8sa/array.hpp"
 
 #include <algorithm>
+#include <cfenv>
 #include <stdexcept>
 #include <string>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define FP8SA_ARRAY_AVX2 1
+#else
+#define FP8SA_ARRAY_AVX2 0
+#endif
 
 namespace fp8sa {
 
@@ -28,7 +69,119 @@ const ArrayConfig& validated(const ArrayConfig& c) {
   return c;
 }
 
+int pow2_at_least(int n) {
+  int p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+bool fp8_special(uint8_t code, bool e5m2) { return e5m2 ? (code & 0x7Cu) == 0x7Cu : (code & 0x7Fu) == 0x7Fu; }
+bool f32_special(uint32_t bits) { return (bits & 0x7F800000u) == 0x7F800000u; }
+
+// The FP8 codes of both formats as binary32 values (exact; NaN codes give a
+// NaN, never used by the fast kernel).
+struct Fp8Floats {
+  float v[2][256];
+  Fp8Floats() {
+    for (int f = 0; f < 2; ++f) {
+      for (int c = 0; c < 256; ++c) {
+        const uint32_t b = fp8_to_f32_bits(static_cast<uint8_t>(c), static_cast<Fp8Format>(f));
+        std::memcpy(&v[f][c], &b, 4);
+      }
+    }
+  }
+};
+const Fp8Floats& fp8_floats() {
+  static const Fp8Floats t;
+  return t;
+}
+
+constexpr int kCatchUpBatch = 256;  // steps of history beyond ROWS + COLS: the least a forced catch-up applies
+constexpr int kLaneGroup = 8;       // the fast kernel's vector width (binary32 lanes)
+
+// Fast kernel: for steps s = 0..n-1, lane c < lanes (a multiple of
+// kLaneGroup): acc[c] = acc[c] + a[s] * b[s][c] in binary32 RNE, inex[c] |=
+// (that sum was inexact). a[s] = a_col[s * a_stride], b[s] = b_rows + s *
+// b_stride, s taken modulo the ring through `wrap` (index mask).
+void fast_kernel_scalar(float* acc, uint32_t* inex, int lanes, const float* a_col, int a_stride,
+                        const float* b_rows, int b_stride, uint64_t s0, uint64_t n, uint64_t wrap) {
+  for (uint64_t s = s0; s < s0 + n; ++s) {
+    const uint64_t h = s & wrap;
+    const float a = a_col[h * static_cast<uint64_t>(a_stride)];
+    const float* b = b_rows + h * static_cast<uint64_t>(b_stride);
+    for (int c = 0; c < lanes; ++c) {
+      const float p = a * b[c];
+      const float x = acc[c];
+      const float sum = x + p;
+      inex[c] |= static_cast<uint32_t>((sum - x != p) | (sum - p != x));
+      acc[c] = sum;
+    }
+  }
+}
+
+#if FP8SA_ARRAY_AVX2
+__attribute__((target("avx2"))) void fast_kernel_avx2(float* acc, uint32_t* inex, int lanes, const float* a_col,
+                                                      int a_stride, const float* b_rows, int b_stride, uint64_t s0,
+                                                      uint64_t n, uint64_t wrap) {
+  // Lanes in groups of 4 vectors at a time, so that up to four independent
+  // add chains hide the add latency.
+  for (int c0 = 0; c0 < lanes; c0 += 4 * kLaneGroup) {
+    const int groups = std::min(4, (lanes - c0) / kLaneGroup);
+    __m256 x[4], f[4];
+    for (int g = 0; g < groups; ++g) {
+      x[g] = _mm256_loadu_ps(acc + c0 + g * kLaneGroup);
+      f[g] = _mm256_castsi256_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(inex + c0 + g * kLaneGroup)));
+    }
+    for (uint64_t s = s0; s < s0 + n; ++s) {
+      const uint64_t h = s & wrap;
+      const __m256 a = _mm256_broadcast_ss(a_col + h * static_cast<uint64_t>(a_stride));
+      const float* b = b_rows + h * static_cast<uint64_t>(b_stride) + c0;
+      for (int g = 0; g < groups; ++g) {
+        const __m256 p = _mm256_mul_ps(a, _mm256_loadu_ps(b + g * kLaneGroup));
+        const __m256 sum = _mm256_add_ps(x[g], p);
+        const __m256 e1 = _mm256_cmp_ps(_mm256_sub_ps(sum, x[g]), p, _CMP_NEQ_UQ);
+        const __m256 e2 = _mm256_cmp_ps(_mm256_sub_ps(sum, p), x[g], _CMP_NEQ_UQ);
+        f[g] = _mm256_or_ps(f[g], _mm256_or_ps(e1, e2));
+        x[g] = sum;
+      }
+    }
+    for (int g = 0; g < groups; ++g) {
+      _mm256_storeu_ps(acc + c0 + g * kLaneGroup, x[g]);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(inex + c0 + g * kLaneGroup), _mm256_castps_si256(f[g]));
+    }
+  }
+}
+
+bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
+#endif
+
 }  // namespace
+
+template <class T>
+void PortLanes<T>::resize(int n) {
+  if (n < 1 || n > kArrayMaxDim) throw std::invalid_argument(range_msg("port lanes", n, 1, kArrayMaxDim));
+  const size_t un = static_cast<size_t>(n);
+  if (un > kInline && cap_ < un) {
+    heap_.reset(new T[un]);
+    cap_ = un;
+  }
+  if (un <= kInline) {
+    heap_.reset();
+    cap_ = 0;
+  }
+  n_ = un;
+  std::fill(data(), data() + n_, T{});
+}
+template class PortLanes<uint8_t>;
+template class PortLanes<uint32_t>;
+
+ArrayInputs::ArrayInputs(const ArrayConfig& cfg) {
+  in_a_i.resize(cfg.rows);
+  in_b_i.resize(cfg.cols);
+  init_data_i.resize(cfg.cols);
+}
+
+ArrayOutputs::ArrayOutputs(const ArrayConfig& cfg) { out_data_o.resize(cfg.cols); }
 
 void ArrayConfig::validate() const {
   if (rows < 1 || rows > kArrayMaxDim) throw std::invalid_argument(range_msg("rows", rows, 1, kArrayMaxDim));
@@ -56,53 +209,104 @@ uint32_t derive_seed(uint32_t seed, uint32_t index, int lfsr_w) {
   return v == 0 ? 1u : v;
 }
 
-ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg)
-    : cfg_(validated(cfg)), gap_max_(cfg.tile_gap()), acc_mask_(cfg.acc.mask()), quant_(cfg.acc, cfg.q_sr_bits) {
-  const int n = cfg_.rows * cfg_.cols;
-  pes_.reserve(static_cast<size_t>(n));
-  for (int r = 0; r < cfg_.rows; ++r) {
-    for (int c = 0; c < cfg_.cols; ++c) {
-      MacPeConfig pc;
-      pc.acc = cfg_.acc;
-      pc.sr_bits = cfg_.sr_bits;
-      pc.lfsr_w = cfg_.lfsr_w;
-      pc.seed = derive_seed(cfg_.seed, static_cast<uint32_t>(1 + r * cfg_.cols + c), cfg_.lfsr_w);
-      pes_.emplace_back(pc);
-    }
-  }
-  col_lfsr_.reserve(static_cast<size_t>(cfg_.cols));
-  for (int c = 0; c < cfg_.cols; ++c) {
+ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions& opt)
+    : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.acc.mask()),
+      adder_(cfg.acc, cfg.sr_bits), quant_(cfg.acc, cfg.q_sr_bits), fast_ok_(cfg.acc == kFp32 && opt.allow_fast),
+      out_(cfg) {
+  const int R = cfg_.rows, C = cfg_.cols, n = R * C;
+  const size_t un = static_cast<size_t>(n);
+  col_lfsr_.reserve(static_cast<size_t>(C));
+  for (int c = 0; c < C; ++c) {
     col_lfsr_.emplace_back(cfg_.lfsr_w, cfg_.q_sr_bits,
                            derive_seed(cfg_.seed, static_cast<uint32_t>(1 + n + c), cfg_.lfsr_w));
   }
+  pe_seed_.resize(un);
+  pe_lfsr_.reserve(un);
+  for (int i = 0; i < n; ++i) {
+    pe_seed_[static_cast<size_t>(i)] = derive_seed(cfg_.seed, static_cast<uint32_t>(1 + i), cfg_.lfsr_w);
+    pe_lfsr_.emplace_back(cfg_.lfsr_w, cfg_.sr_bits, pe_seed_[static_cast<size_t>(i)]);
+  }
+  ring_.resize(static_cast<size_t>(pow2_at_least(R + C)));
+  ring_mask_ = static_cast<int>(ring_.size()) - 1;
+  // prefix_pes_[x] = PEs on diagonals d < x = those that used a step x advances after its injection
+  prefix_pes_.assign(static_cast<size_t>(R + C), 0);
+  for (int x = 1; x < R + C; ++x) {
+    const int d = x - 1;
+    const int diag = std::min(R - 1, d) - std::max(0, d - C + 1) + 1;
+    prefix_pes_[static_cast<size_t>(x)] = prefix_pes_[static_cast<size_t>(x - 1)] + static_cast<uint64_t>(diag);
+  }
+  shadow_set_.resize(static_cast<size_t>(R + C - 1));
+  row_clear_.resize(static_cast<size_t>(R));
+  hist_cap_ = pow2_at_least(R + C + kCatchUpBatch);
+  const size_t hc = static_cast<size_t>(hist_cap_);
+  lanes_ = (C + kLaneGroup - 1) / kLaneGroup * kLaneGroup;
+  hist_meta_.resize(hc);
+  hist_a_.resize(hc * static_cast<size_t>(R));
+  hist_b_.resize(hc * static_cast<size_t>(C));
+  if (fast_ok_) {
+    hist_af_.resize(hc * static_cast<size_t>(R));
+    hist_bf_.assign(hc * static_cast<size_t>(lanes_), 0.0f);  // lanes >= C stay +0
+    fast_acc_.resize(static_cast<size_t>(lanes_));
+    fast_inex_.resize(static_cast<size_t>(lanes_));
+  }
+#if FP8SA_ARRAY_AVX2
+  avx2_ = cpu_has_avx2();
+#endif
+  row_next_.resize(static_cast<size_t>(R));
+  row_draws_.resize(static_cast<size_t>(R));
+  acc_.resize(un);
+  flags_.resize(un);
+  for (int q = 0; q < kCmdQueueDepth; ++q) {
+    res_[q].resize(un);
+    res_flags_[q].resize(un);
+    tile_init_[q].resize(un);
+  }
+  bank_.resize(un);
   reset();
 }
 
 void ArrayCycleModel::reset() {
-  for (MacPe& pe : pes_) pe.reset();
-  for (int c = 0; c < cfg_.cols; ++c) {
-    col_lfsr_[static_cast<size_t>(c)].seed(
-        derive_seed(cfg_.seed, static_cast<uint32_t>(1 + cfg_.rows * cfg_.cols + c), cfg_.lfsr_w));
+  const int R = cfg_.rows, C = cfg_.cols;
+  for (size_t i = 0; i < pe_lfsr_.size(); ++i) pe_lfsr_[i].seed(pe_seed_[i]);
+  for (int c = 0; c < C; ++c) {
+    col_lfsr_[static_cast<size_t>(c)].seed(derive_seed(cfg_.seed, static_cast<uint32_t>(1 + R * C + c), cfg_.lfsr_w));
   }
-  ring_.fill(Step{});
+  std::fill(ring_.begin(), ring_.end(), Slot{});
   head_ = 0;
-  done_.fill(false);
-  shadow_valid_.fill(false);
-  shadow_.fill(0);
-  shadow_flags_.fill(0);
+  last_n_ = 0;
+  std::fill(shadow_set_.begin(), shadow_set_.end(), 0);
+  std::fill(row_clear_.begin(), row_clear_.end(), 0);
+  ready_cursor_ = 0;
+  seq_next_ = 0;
+  std::fill(row_next_.begin(), row_next_.end(), 0);
+  row_next_min_ = 0;
+  std::fill(row_draws_.begin(), row_draws_.end(), 0);
+  std::fill(acc_.begin(), acc_.end(), 0);
+  std::fill(flags_.begin(), flags_.end(), 0);
   q_.fill(Cmd{});
   q_head_ = q_count_ = q_injected_ = 0;
   q_step_ = 0;
-  bank_.fill(0);
+  std::fill(bank_.begin(), bank_.end(), 0);
   bank_rows_ = 0;
   bank_claimed_ = false;
   drain_row_ = 0;
   tile_flags_ = 0;
   gap_ = gap_max_;
   stall_ = false;
-  out_ = ArrayOutputs{};
-  cycle_ = advances_ = macs_ = 0;
+  out_.cmd_ready_o = out_.in_ready_o = out_.init_ready_o = out_.out_valid_o = out_.out_last_o = false;
+  std::fill(out_.out_data_o.begin(), out_.out_data_o.end(), 0u);
+  out_.out_row_o = out_.out_flags_o = 0;
+  cycle_ = advances_ = macs_retired_ = 0;
   update_outputs();
+}
+
+uint64_t ArrayCycleModel::macs() const {
+  uint64_t m = macs_retired_;
+  const int reach = cfg_.rows + cfg_.cols;
+  for (int x = 0; x < reach; ++x) {
+    if (slot(x).valid) m += prefix_pes_[static_cast<size_t>(x)];
+  }
+  return m;
 }
 
 void ArrayCycleModel::check_cmd(const ArrayInputs& in) const {
@@ -126,6 +330,21 @@ void ArrayCycleModel::check_cmd(const ArrayInputs& in) const {
   }
 }
 
+void ArrayCycleModel::check_lanes(const ArrayInputs& in) const {
+  const size_t R = static_cast<size_t>(cfg_.rows), C = static_cast<size_t>(cfg_.cols);
+  if (in.in_a_i.size() < R || in.in_b_i.size() < C || in.init_data_i.size() < C) {
+    throw std::invalid_argument("array: ArrayInputs lanes (in_a_i " + std::to_string(in.in_a_i.size()) + ", in_b_i " +
+                                std::to_string(in.in_b_i.size()) + ", init_data_i " +
+                                std::to_string(in.init_data_i.size()) + ") too few for a " + std::to_string(R) + "x" +
+                                std::to_string(C) + " array: construct them as ArrayInputs(config)");
+  }
+}
+
+bool ArrayCycleModel::row_ready(int r) {
+  while (ready_cursor_ < cfg_.cols && shadow_valid(r, ready_cursor_)) ++ready_cursor_;
+  return ready_cursor_ == cfg_.cols;
+}
+
 void ArrayCycleModel::clock(const ArrayInputs& in) {
   if (!in.rst_ni) {
     reset();
@@ -136,34 +355,38 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
   const bool in_fire = in.in_valid_i && out_.in_ready_o;  // implies an advance
   const bool init_fire = in.init_valid_i && out_.init_ready_o;
   if (cmd_fire) check_cmd(in);  // before any state changes
+  if (in_fire || init_fire) check_lanes(in);
   const bool advance = !stall_;
   const int rows = cfg_.rows, cols = cfg_.cols;
+  const uint64_t edge = cycle_ + 1;  // stamp of this edge
 
-  // Drain: reads shadow_valid/shadow of drain_row_. An advance only writes
-  // the shadows of PEs with done = 1, which have shadow_valid = 0 (or the
-  // cycle would be a stall), so never the drain row when it is ready.
-  bool row_ready = true;
-  for (int c = 0; c < cols; ++c) row_ready = row_ready && shadow_valid_[idx(drain_row_, c)];
-  const bool load = row_ready && (!out_.out_valid_o || in.out_ready_i);
+  // Drain: reads the shadows of drain_row_, which an advance does not write
+  // when the row is ready (see the file comment).
+  const bool load = row_ready(drain_row_) && (!out_.out_valid_o || in.out_ready_i);
   bool pop = false;
   if (load) {
-    const Cmd& oc = q_[static_cast<size_t>(q_head_)];  // oldest undrained tile
+    const int q = q_head_;
+    const Cmd& oc = q_[static_cast<size_t>(q)];  // oldest undrained tile
+    catch_up(drain_row_, oc.seq0 + oc.k);
     uint8_t row_flags = 0;
+    const size_t base = idx(drain_row_, 0);
+    const uint32_t* shadow = res_[q].data() + base;
+    const uint8_t* shadow_flags = res_flags_[q].data() + base;
     for (int c = 0; c < cols; ++c) {
-      const size_t i = idx(drain_row_, c);
       Lfsr& l = col_lfsr_[static_cast<size_t>(c)];
-      uint32_t word = shadow_[i];
-      row_flags = static_cast<uint8_t>(row_flags | shadow_flags_[i]);
+      uint32_t word = shadow[c];
+      row_flags = static_cast<uint8_t>(row_flags | shadow_flags[c]);
       if (oc.out_fmt != kOutFmtRaw) {
-        const OpResult q = quant_.quantize(word, static_cast<OutFormat>(oc.out_fmt), static_cast<Round>(oc.out_rnd),
-                                           oc.sat, oc.scale, l.peek());
-        word = q.bits;
-        row_flags = static_cast<uint8_t>(row_flags | q.flags);
+        const OpResult qr = quant_.quantize(word, static_cast<OutFormat>(oc.out_fmt), static_cast<Round>(oc.out_rnd),
+                                            oc.sat, oc.scale, l.peek());
+        word = qr.bits;
+        row_flags = static_cast<uint8_t>(row_flags | qr.flags);
       }
       l.draw();  // every load, every column, raw included
       out_.out_data_o[static_cast<size_t>(c)] = word;
-      shadow_valid_[i] = false;
     }
+    row_clear_[static_cast<size_t>(drain_row_)] = edge;
+    ready_cursor_ = 0;
     const bool last = drain_row_ == rows - 1;
     out_.out_row_o = static_cast<uint8_t>(drain_row_);
     out_.out_last_o = last;
@@ -176,66 +399,27 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
 
   if (advance) {
     ++advances_;
-    // PEs: shadow copy of the previous tile (reads acc_o before this edge's
-    // MAC), then the MAC of the step in the operand registers.
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < cols; ++c) {
-        const size_t i = idx(r, c);
-        MacPe& pe = pes_[i];
-        if (done_[i]) {
-          shadow_[i] = pe.acc();
-          shadow_flags_[i] = pe.flags();
-          shadow_valid_[i] = true;
-        }
-        const Step& s = slot(r + c);
-        done_[i] = s.valid && s.last;
-        if (s.valid) {
-          MacPeInputs pi;
-          pi.en = true;
-          pi.clr = s.first;
-          pi.init = s.use_init ? bank_[i] : 0u;
-          pi.a = s.a[static_cast<size_t>(r)];
-          pi.b = s.b[static_cast<size_t>(c)];
-          pi.fmt_a = static_cast<Fp8Format>(s.fmt_a);
-          pi.fmt_b = static_cast<Fp8Format>(s.fmt_b);
-          pi.rnd = static_cast<Round>(s.rnd);
-          pe.clock(pi);
-          ++macs_;
-        }
-      }
+    const uint64_t A = advances_ - 1;  // advances before this edge
+    // Shadow copies: every done diagonal (a last step one stage past it).
+    for (int j = 0; j < last_n_; ++j) {
+      const uint64_t x = A - last_adv_[static_cast<size_t>(j)];
+      if (x >= 1 && x <= static_cast<uint64_t>(rows + cols - 1)) shadow_set_[static_cast<size_t>(x - 1)] = edge;
     }
     // Init bank release: PE (ROWS-1, COLS-1) does a use_init tile's first
     // MAC. Exclusive with a claim (needs !claimed) and with an init row
     // (init_ready_o is 0 while the bank is full).
-    const Step& corner = slot(rows + cols - 2);
+    const Slot& corner = slot(rows + cols - 2);
     if (corner.valid && corner.first && corner.use_init) {
       bank_rows_ = 0;
       bank_claimed_ = false;
     }
-    // Shift the skew/operand registers and inject the step or a bubble.
-    head_ = (head_ + 1) & (kRing - 1);
-    Step& ns = ring_[static_cast<size_t>(head_)];
+    // The entry leaving the array's reach has been used by every PE.
+    if (slot(rows + cols - 1).valid) macs_retired_ += static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
     if (in_fire) {
-      const Cmd& ic = q_[static_cast<size_t>((q_head_ + q_injected_) % kCmdQueueDepth)];
-      ns.valid = true;
-      ns.first = q_step_ == 0;
-      ns.last = q_step_ + 1 == ic.k;
-      ns.fmt_a = ic.fmt_a;
-      ns.fmt_b = ic.fmt_b;
-      ns.use_init = ic.use_init;
-      ns.rnd = ic.rnd;
-      for (int r = 0; r < rows; ++r) ns.a[static_cast<size_t>(r)] = in.in_a_i[static_cast<size_t>(r)];
-      for (int c = 0; c < cols; ++c) ns.b[static_cast<size_t>(c)] = in.in_b_i[static_cast<size_t>(c)];
-      if (ns.first && ns.use_init) bank_claimed_ = true;
-      gap_ = ns.last ? 1 : std::min(gap_ + 1, gap_max_);
-      if (ns.last) {
-        q_step_ = 0;
-        ++q_injected_;
-      } else {
-        ++q_step_;
-      }
+      inject(in);
     } else {
-      ns.valid = false;
+      head_ = (head_ + 1) & ring_mask_;
+      ring_[static_cast<size_t>(head_)] = Slot{};
       gap_ = std::min(gap_ + 1, gap_max_);
     }
   }
@@ -268,22 +452,209 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
   update_outputs();
 }
 
+// The step handshake of an advance: history, skew ring, queue counters.
+void ArrayCycleModel::inject(const ArrayInputs& in) {
+  const int R = cfg_.rows, C = cfg_.cols;
+  // The history slot about to be written must have been applied by every row.
+  if (seq_next_ - row_next_min_ >= static_cast<uint64_t>(hist_cap_)) {
+    row_next_min_ = *std::min_element(row_next_.begin(), row_next_.end());
+    if (seq_next_ - row_next_min_ >= static_cast<uint64_t>(hist_cap_)) {
+      catch_up_all();
+      row_next_min_ = *std::min_element(row_next_.begin(), row_next_.end());
+    }
+  }
+  const int qs = (q_head_ + q_injected_) % kCmdQueueDepth;
+  Cmd& ic = q_[static_cast<size_t>(qs)];
+  const bool first = q_step_ == 0, last = q_step_ + 1 == ic.k;
+  if (first) {
+    ic.seq0 = seq_next_;
+    if (ic.use_init) {
+      bank_claimed_ = true;
+      std::copy(bank_.begin(), bank_.end(), tile_init_[qs].begin());
+    }
+  }
+  const size_t h = static_cast<size_t>(seq_next_ & static_cast<uint64_t>(hist_cap_ - 1));
+  uint8_t* a = hist_a_.data() + h * static_cast<size_t>(R);
+  uint8_t* b = hist_b_.data() + h * static_cast<size_t>(C);
+  bool special = false;
+  for (int r = 0; r < R; ++r) {
+    a[r] = in.in_a_i[static_cast<size_t>(r)];
+    special |= fp8_special(a[r], ic.fmt_a);
+  }
+  for (int c = 0; c < C; ++c) {
+    b[c] = in.in_b_i[static_cast<size_t>(c)];
+    special |= fp8_special(b[c], ic.fmt_b);
+  }
+  if (fast_ok_ && !special) {
+    const float* ta = fp8_floats().v[ic.fmt_a];
+    const float* tb = fp8_floats().v[ic.fmt_b];
+    float* af = hist_af_.data() + h * static_cast<size_t>(R);
+    float* bf = hist_bf_.data() + h * static_cast<size_t>(lanes_);
+    for (int r = 0; r < R; ++r) af[r] = ta[a[r]];
+    for (int c = 0; c < C; ++c) bf[c] = tb[b[c]];
+  }
+  StepMeta& m = hist_meta_[h];
+  m.qslot = static_cast<uint8_t>(qs);
+  m.first = first;
+  m.last = last;
+  m.special = special;
+  ++seq_next_;
+
+  head_ = (head_ + 1) & ring_mask_;
+  Slot& ns = ring_[static_cast<size_t>(head_)];
+  ns.valid = true;
+  ns.first = first;
+  ns.last = last;
+  ns.use_init = ic.use_init;
+  gap_ = last ? 1 : std::min(gap_ + 1, gap_max_);
+  if (last) {
+    // Forget last steps beyond the array's reach; at most 3 remain in it
+    // (tile spacing >= (ROWS + COLS - 1) / 2), so 8 entries never fill.
+    int keep = 0;
+    for (int j = 0; j < last_n_; ++j) {
+      if (advances_ - last_adv_[static_cast<size_t>(j)] <= static_cast<uint64_t>(R + C))
+        last_adv_[static_cast<size_t>(keep++)] = last_adv_[static_cast<size_t>(j)];
+    }
+    if (keep == static_cast<int>(last_adv_.size())) throw std::logic_error("array: last-step list overflow");
+    last_adv_[static_cast<size_t>(keep++)] = advances_;
+    last_n_ = keep;
+    q_step_ = 0;
+    ++q_injected_;
+  } else {
+    ++q_step_;
+  }
+}
+
 void ArrayCycleModel::update_outputs() {
+  const int R = cfg_.rows, C = cfg_.cols;
+  // stall = some done PE (a last step one stage past its diagonal) still has
+  // a valid shadow.
   bool stall = false;
-  const int n = cfg_.rows * cfg_.cols;
-  for (int i = 0; i < n; ++i) stall = stall || (done_[static_cast<size_t>(i)] && shadow_valid_[static_cast<size_t>(i)]);
+  for (int j = 0; j < last_n_ && !stall; ++j) {
+    const uint64_t x = advances_ - last_adv_[static_cast<size_t>(j)];
+    if (x < 1 || x > static_cast<uint64_t>(R + C - 1)) continue;
+    const int d = static_cast<int>(x - 1);
+    const uint64_t set = shadow_set_[static_cast<size_t>(d)];
+    for (int r = std::max(0, d - C + 1); r <= std::min(R - 1, d) && !stall; ++r)
+      stall = set > row_clear_[static_cast<size_t>(r)];
+  }
   stall_ = stall;
   out_.cmd_ready_o = q_count_ < kCmdQueueDepth;
-  out_.init_ready_o = bank_rows_ < cfg_.rows;
+  out_.init_ready_o = bank_rows_ < R;
   bool in_ready = false;
   if (!stall && q_injected_ < q_count_) {
     const Cmd& ic = q_[static_cast<size_t>((q_head_ + q_injected_) % kCmdQueueDepth)];
     const bool first = q_step_ == 0;
     const bool last = q_step_ + 1 == ic.k;
-    const bool bank_free = bank_rows_ == cfg_.rows && !bank_claimed_;
+    const bool bank_free = bank_rows_ == R && !bank_claimed_;
     in_ready = !(first && ic.use_init && !bank_free) && !(last && gap_ < gap_max_);
   }
   out_.in_ready_o = in_ready;
+}
+
+void ArrayCycleModel::catch_up_all() {
+  // Row r's PEs have all used the steps at distance >= r + COLS in the ring
+  // (PE (r, COLS-1) uses a step at distance r + COLS - 1, then it moves on).
+  const int R = cfg_.rows, C = cfg_.cols;
+  uint64_t newer = 0;  // valid entries at distance < r + C
+  for (int x = 0; x < C - 1; ++x) newer += slot(x).valid;
+  for (int r = 0; r < R; ++r) {
+    newer += slot(r + C - 1).valid;
+    catch_up(r, seq_next_ - newer);
+  }
+}
+
+void ArrayCycleModel::catch_up(int r, uint64_t end) {
+  const uint64_t wrap = static_cast<uint64_t>(hist_cap_ - 1);
+  uint64_t s = row_next_[static_cast<size_t>(r)];
+  if (s >= end) return;
+  const bool fast_round = fast_ok_ && std::fegetround() == FE_TONEAREST;
+  while (s < end) {
+    const StepMeta& m = hist_meta_[static_cast<size_t>(s & wrap)];
+    const int qs = m.qslot;
+    const Cmd& t = q_[static_cast<size_t>(qs)];
+    const uint64_t tile_end = t.seq0 + t.k;
+    const uint64_t seg_end = std::min(end, tile_end);
+    // The fast kernel needs RNE, e8m23, no NaN/Inf operand code in the
+    // segment and finite starting values.
+    bool fast = fast_round && static_cast<Round>(t.rnd) == Round::RNE;
+    for (uint64_t u = s; u < seg_end && fast; ++u) fast = !hist_meta_[static_cast<size_t>(u & wrap)].special;
+    if (fast) {
+      const size_t base = idx(r, 0);
+      const uint32_t* start = m.first ? (t.use_init ? tile_init_[qs].data() + base : nullptr) : acc_.data() + base;
+      for (int c = 0; c < cfg_.cols && fast && start != nullptr; ++c) fast = !f32_special(start[c]);
+    }
+    if (fast) run_fast(r, s, seg_end, t, qs);
+    else run_generic(r, s, seg_end, t, qs);
+    if (seg_end == tile_end) {
+      const size_t base = idx(r, 0);
+      std::copy(acc_.begin() + static_cast<ptrdiff_t>(base), acc_.begin() + static_cast<ptrdiff_t>(base) + cfg_.cols,
+                res_[qs].begin() + static_cast<ptrdiff_t>(base));
+      std::copy(flags_.begin() + static_cast<ptrdiff_t>(base),
+                flags_.begin() + static_cast<ptrdiff_t>(base) + cfg_.cols,
+                res_flags_[qs].begin() + static_cast<ptrdiff_t>(base));
+    }
+    s = seg_end;
+  }
+  row_next_[static_cast<size_t>(r)] = end;
+}
+
+void ArrayCycleModel::run_generic(int r, uint64_t s0, uint64_t s1, const Cmd& t, int qs) {
+  const int R = cfg_.rows, C = cfg_.cols;
+  const uint64_t wrap = static_cast<uint64_t>(hist_cap_ - 1);
+  const bool first = hist_meta_[static_cast<size_t>(s0 & wrap)].first;
+  const Fp8Format fa = static_cast<Fp8Format>(t.fmt_a), fb = static_cast<Fp8Format>(t.fmt_b);
+  const Round rnd = static_cast<Round>(t.rnd);
+  const bool sr = rnd == Round::SR;
+  uint64_t& owed = row_draws_[static_cast<size_t>(r)];
+  for (int c = 0; c < C; ++c) {
+    const size_t i = idx(r, c);
+    Lfsr& l = pe_lfsr_[i];
+    if (sr && owed != 0) l.skip(owed);
+    uint32_t acc = first ? (t.use_init ? tile_init_[qs][i] : 0u) : acc_[i];
+    uint8_t f = first ? uint8_t{0} : flags_[i];
+    for (uint64_t s = s0; s < s1; ++s) {
+      const size_t h = static_cast<size_t>(s & wrap);
+      const OpResult res = adder_.mac(acc, hist_a_[h * static_cast<size_t>(R) + static_cast<size_t>(r)], fa,
+                                      hist_b_[h * static_cast<size_t>(C) + static_cast<size_t>(c)], fb, rnd,
+                                      sr ? l.draw() : 0u);
+      acc = res.bits;
+      f = static_cast<uint8_t>(f | res.flags);
+    }
+    acc_[i] = acc;
+    flags_[i] = f;
+  }
+  // Every MAC advances the PE's LFSR one draw; SR took them above.
+  if (sr) owed = 0;
+  else owed += s1 - s0;
+  generic_macs_ += (s1 - s0) * static_cast<uint64_t>(C);
+}
+
+void ArrayCycleModel::run_fast(int r, uint64_t s0, uint64_t s1, const Cmd& t, int qs) {
+  const int R = cfg_.rows, C = cfg_.cols;
+  const uint64_t wrap = static_cast<uint64_t>(hist_cap_ - 1);
+  const bool first = hist_meta_[static_cast<size_t>(s0 & wrap)].first;
+  const size_t base = idx(r, 0);
+  float* acc = fast_acc_.data();
+  uint32_t* inex = fast_inex_.data();
+  std::fill(fast_acc_.begin(), fast_acc_.end(), 0.0f);
+  std::fill(fast_inex_.begin(), fast_inex_.end(), 0u);
+  if (!first) std::memcpy(acc, acc_.data() + base, static_cast<size_t>(C) * 4);
+  else if (t.use_init) std::memcpy(acc, tile_init_[qs].data() + base, static_cast<size_t>(C) * 4);
+  const float* a_col = hist_af_.data() + r;
+#if FP8SA_ARRAY_AVX2
+  if (avx2_) fast_kernel_avx2(acc, inex, lanes_, a_col, R, hist_bf_.data(), lanes_, s0, s1 - s0, wrap);
+  else fast_kernel_scalar(acc, inex, lanes_, a_col, R, hist_bf_.data(), lanes_, s0, s1 - s0, wrap);
+#else
+  fast_kernel_scalar(acc, inex, lanes_, a_col, R, hist_bf_.data(), lanes_, s0, s1 - s0, wrap);
+#endif
+  std::memcpy(acc_.data() + base, acc, static_cast<size_t>(C) * 4);
+  for (int c = 0; c < C; ++c) {
+    const uint8_t f = inex[c] != 0 ? static_cast<uint8_t>(kFlagInexact) : uint8_t{0};
+    flags_[base + static_cast<size_t>(c)] = first ? f : static_cast<uint8_t>(flags_[base + static_cast<size_t>(c)] | f);
+  }
+  row_draws_[static_cast<size_t>(r)] += s1 - s0;
+  fast_macs_ += (s1 - s0) * static_cast<uint64_t>(C);
 }
 
 }  // namespace fp8sa

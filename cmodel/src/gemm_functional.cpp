@@ -50,6 +50,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -112,43 +113,6 @@ void parallel_for(long n, int threads, const F& f) {
   for (std::thread& t : ts) t.join();
 }
 
-// Jump-ahead for an LFSR's draws: a draw is linear over GF(2), so n draws are
-// the matrix D^n, applied from precomputed D^(2^j).
-class LfsrJump {
- public:
-  LfsrJump(int width, int draw_bits) : w_(width), draw_mask_((1u << draw_bits) - 1u) {
-    for (int i = 0; i < w_; ++i) {
-      Lfsr l(width, draw_bits, uint64_t{1} << i);
-      l.draw();
-      pow_[0][i] = l.state();
-    }
-    for (int j = 1; j < 64; ++j) {
-      for (int i = 0; i < w_; ++i) pow_[j][i] = apply(pow_[j - 1], pow_[j - 1][i]);
-    }
-  }
-  uint32_t draw(uint32_t s) const { return apply(pow_[0], s); }  // the state after one draw
-  uint32_t draw_mask() const { return draw_mask_; }               // u = state & draw_mask()
-  uint32_t jump(uint32_t s, uint64_t draws) const {
-    for (int j = 0; draws != 0; ++j, draws >>= 1) {
-      if (draws & 1u) s = apply(pow_[j], s);
-    }
-    return s;
-  }
-
- private:
-  static uint32_t apply(const uint32_t* m, uint32_t x) {
-    uint32_t r = 0;
-    while (x != 0) {
-      r ^= m[__builtin_ctz(x)];
-      x &= x - 1;
-    }
-    return r;
-  }
-  int w_;
-  uint32_t draw_mask_;
-  uint32_t pow_[64][32] = {};
-};
-
 bool fp8_special(uint8_t code, Fp8Format f) {
   return f == Fp8Format::E4M3 ? (code & 0x7Fu) == 0x7Fu : (code & 0x7Cu) == 0x7Cu;
 }
@@ -162,7 +126,7 @@ struct Ctx {
   uint32_t mask;
   AccAdder adder;
   Quantizer quant;
-  std::unique_ptr<LfsrJump> pe_jump, col_jump;  // only when SR needs them
+  bool col_sr;                                  // the quantizer uses SR draws
   std::vector<uint8_t> zeros;                   // K zero codes for padded rows / columns
   std::vector<uint8_t> tile_generic;            // 1: compute the tile on the generic path
   std::unique_ptr<std::atomic<uint8_t>[]> tile_inexact;  // fast path: a MAC of the tile was inexact
@@ -170,10 +134,9 @@ struct Ctx {
   Ctx(const GemmProblem& pp, const ArrayConfig& cc, GemmOutput* o)
       : p(pp), cfg(cc), out(o), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
         tn((pp.N + cc.cols - 1) / cc.cols), T(static_cast<long>(tm) * tn), mask(cc.acc.mask()),
-        adder(cc.acc, cc.sr_bits), quant(cc.acc, cc.q_sr_bits), zeros(static_cast<size_t>(pp.K), 0u),
+        adder(cc.acc, cc.sr_bits), quant(cc.acc, cc.q_sr_bits),
+        col_sr(is_quantized(pp.out_fmt) && pp.out_rnd == Round::SR), zeros(static_cast<size_t>(pp.K), 0u),
         tile_generic(static_cast<size_t>(T), 1u), tile_inexact(new std::atomic<uint8_t>[static_cast<size_t>(T)]) {
-    if (p.rnd == Round::SR) pe_jump.reset(new LfsrJump(cfg.lfsr_w, cfg.sr_bits));
-    if (is_quantized(p.out_fmt) && p.out_rnd == Round::SR) col_jump.reset(new LfsrJump(cfg.lfsr_w, cfg.q_sr_bits));
     for (long t = 0; t < T; ++t) tile_inexact[static_cast<size_t>(t)].store(0, std::memory_order_relaxed);
   }
 };
@@ -199,7 +162,8 @@ uint8_t tile_compute_generic(const Ctx& x, long t, uint32_t* vals) {
       OpResult res;
       if (p.rnd == Round::SR) {
         const uint32_t seed0 = derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + r * x.C + c), x.cfg.lfsr_w);
-        Lfsr l(x.cfg.lfsr_w, x.cfg.sr_bits, x.pe_jump->jump(seed0, static_cast<uint64_t>(t) * K));
+        Lfsr l(x.cfg.lfsr_w, x.cfg.sr_bits, seed0);
+        l.skip(static_cast<uint64_t>(t) * K);
         res = x.adder.dot(init, a, p.fmt_a, b, p.fmt_b, K, p.rnd, &l, 1, sb);
       } else {
         res = x.adder.dot(init, a, p.fmt_a, b, p.fmt_b, K, p.rnd, nullptr, 1, sb);
@@ -218,7 +182,9 @@ void finish_tile(const Ctx& x, long t) {
   const int ti = static_cast<int>(t / x.tn), tj = static_cast<int>(t % x.tn);
   const size_t N = static_cast<size_t>(p.N);
   uint32_t* out = x.out->out.data();
-  uint32_t vals[kArrayMaxDim * kArrayMaxDim];
+  thread_local std::vector<uint32_t> vals_buf;  // R x C words, grown once per thread
+  vals_buf.resize(static_cast<size_t>(x.R) * static_cast<size_t>(x.C));
+  uint32_t* vals = vals_buf.data();
   const bool raw = !is_quantized(p.out_fmt);
   const bool generic = x.tile_generic[static_cast<size_t>(t)] != 0;
   uint8_t f;
@@ -241,20 +207,18 @@ void finish_tile(const Ctx& x, long t) {
   }
   for (int c = 0; c < x.C; ++c) {
     const int n = tj * x.C + c;
-    uint32_t ls = 0;  // column c's LFSR state, for SR only
-    if (!raw && x.col_jump) {
-      const uint32_t seed0 = derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + x.R * x.C + c), x.cfg.lfsr_w);
-      ls = x.col_jump->jump(seed0, static_cast<uint64_t>(t) * static_cast<uint64_t>(x.R));
+    // column c's LFSR, t*R draws past its seed (SR only: built only then)
+    std::optional<Lfsr> col;
+    if (!raw && x.col_sr) {
+      col.emplace(x.cfg.lfsr_w, x.cfg.q_sr_bits,
+                  derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + x.R * x.C + c), x.cfg.lfsr_w));
+      col->skip(static_cast<uint64_t>(t) * static_cast<uint64_t>(x.R));
     }
     for (int r = 0; r < x.R; ++r) {
       const int m = ti * x.R + r;
       uint32_t w = vals[r * x.C + c];
       if (!raw) {
-        uint32_t u = 0;
-        if (x.col_jump) {
-          ls = x.col_jump->draw(ls);
-          u = ls & x.col_jump->draw_mask();
-        }
+        const uint32_t u = col ? col->draw() : 0u;
         const OpResult q = x.quant.quantize(w, out_format(p.out_fmt), p.out_rnd, p.sat, p.scale, u);
         w = q.bits;
         f = static_cast<uint8_t>(f | q.flags);

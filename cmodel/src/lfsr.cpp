@@ -53,6 +53,30 @@ const uint32_t* jump_table(int width, int steps, uint32_t tap_mask) {
   return t.get();
 }
 
+// Jump-ahead powers for (width, draw_bits): entry [j][i] is the state 2^j
+// draws after the unit state 1 << i, built once from the byte-sliced draw map.
+const uint32_t (*draw_powers(int width, int draw_bits, const uint32_t* jump))[32] {
+  static std::mutex mu;
+  static std::unique_ptr<uint32_t[][32]> tables[33][33];
+  std::lock_guard<std::mutex> lock(mu);
+  std::unique_ptr<uint32_t[][32]>& t = tables[width][draw_bits];
+  if (!t) {
+    auto draw = [jump](uint32_t s) {
+      return jump[s & 0xFFu] ^ jump[256 + ((s >> 8) & 0xFFu)] ^ jump[512 + ((s >> 16) & 0xFFu)] ^ jump[768 + (s >> 24)];
+    };
+    t.reset(new uint32_t[64][32]());
+    for (int i = 0; i < width; ++i) t[0][i] = draw(1u << i);
+    for (int j = 1; j < 64; ++j) {
+      for (int i = 0; i < width; ++i) {
+        uint32_t x = t[j - 1][i], r = 0;
+        for (; x != 0; x &= x - 1) r ^= t[j - 1][__builtin_ctz(x)];
+        t[j][i] = r;
+      }
+    }
+  }
+  return t.get();
+}
+
 }  // namespace
 
 const std::vector<int>& Lfsr::taps(int width) {
@@ -73,7 +97,7 @@ const std::vector<int>& Lfsr::taps(int width) {
 }
 
 Lfsr::Lfsr(int width, int draw_bits, uint64_t seed)
-    : width_(width), draw_bits_(draw_bits), tap_mask_(0), state_(0), jump_(nullptr) {
+    : width_(width), draw_bits_(draw_bits), tap_mask_(0), state_(0), jump_(nullptr), pow_(nullptr) {
   check_width(width);
   if (draw_bits < 2 || draw_bits > width) {
     throw std::invalid_argument("lfsr draw_bits " + std::to_string(draw_bits) + " out of range [2, " +
@@ -81,6 +105,7 @@ Lfsr::Lfsr(int width, int draw_bits, uint64_t seed)
   }
   for (int t : taps(width)) tap_mask_ |= 1u << (t - 1);
   jump_ = jump_table(width, draw_bits, tap_mask_);
+  pow_ = draw_powers(width, draw_bits, jump_);
   this->seed(seed);
 }
 
@@ -106,6 +131,17 @@ uint32_t Lfsr::peek() const { return advance_draw(state_) & width_mask(draw_bits
 uint32_t Lfsr::draw() {
   state_ = advance_draw(state_);
   return state_ & width_mask(draw_bits_);
+}
+
+void Lfsr::skip(uint64_t draws) {
+  uint32_t s = state_;
+  for (int j = 0; draws != 0; ++j, draws >>= 1) {
+    if ((draws & 1u) == 0) continue;
+    uint32_t r = 0;
+    for (uint32_t x = s; x != 0; x &= x - 1) r ^= pow_[j][__builtin_ctz(x)];
+    s = r;
+  }
+  state_ = s;
 }
 
 }  // namespace fp8sa

@@ -32,8 +32,8 @@ namespace fp8sa {
 
 template <int ROWS = 4, int COLS = 4, int ACC_W = 32>
 class Fp8saArraySc : public sc_core::sc_module {
-  static_assert(ROWS >= 1 && ROWS <= kArrayMaxDim, "ROWS out of range [1, 16]");
-  static_assert(COLS >= 1 && COLS <= kArrayMaxDim, "COLS out of range [1, 16]");
+  static_assert(ROWS >= 1 && ROWS <= kArrayMaxDim, "ROWS out of range [1, kArrayMaxDim = 256]");
+  static_assert(COLS >= 1 && COLS <= kArrayMaxDim, "COLS out of range [1, kArrayMaxDim = 256]");
   static_assert(ACC_W >= 7 && ACC_W <= 32, "ACC_W = 1 + ACC_EXP_W + ACC_MAN_W out of range [7, 32]");
 
  public:
@@ -115,7 +115,7 @@ class Fp8saArraySc : public sc_core::sc_module {
       return;
     }
     // A rising clock edge with rst_ni high: sample every input.
-    ArrayInputs in;
+    ArrayInputs in(model_.config());
     in.rst_ni = true;
     in.cmd_valid_i = cmd_valid_i.read();
     in.cmd_k_i = static_cast<uint16_t>(cmd_k_i.read().to_uint());

@@ -71,8 +71,8 @@ TEST(ArrayConfigCheck, BadParametersThrowNamingTheField) {
   c.rows = 0;
   EXPECT_NE(msg(c).find("rows 0"), std::string::npos) << msg(c);
   c = ArrayConfig{};
-  c.cols = 17;
-  EXPECT_NE(msg(c).find("cols 17"), std::string::npos) << msg(c);
+  c.cols = kArrayMaxDim + 1;
+  EXPECT_NE(msg(c).find("cols 257 out of range [1, 256]"), std::string::npos) << msg(c);
   c = ArrayConfig{};
   c.acc = AccFormat{9, 23};
   EXPECT_NE(msg(c).find("9"), std::string::npos) << msg(c);

@@ -15,33 +15,46 @@
 // Use: fill an ArrayInputs with the values the inputs hold during a cycle,
 // read outputs() (the ready signals for that cycle), then clock(inputs) for
 // the rising edge that ends it. Nothing allocates after construction.
+//
+// How it is fast (docs/array.md "The cycle model"): the control (skew ring,
+// done, shadow_valid, stall, queue, bank, drain) is per diagonal and per row,
+// O(ROWS + COLS) per edge, not per PE; the accumulator values are computed
+// lazily, a row at a time, from a history of the injected steps: when a row
+// drains (the shadows it loads into the output register) and whenever the
+// history would otherwise overflow. No value that reaches a port depends on
+// when it is computed, so the ports are those of an eager model on every
+// cycle. e8m23 RNE segments without NaN/Inf operands run a vector kernel
+// (binary32 add of the exact product = fmaf, inexact from an exact per-lane
+// test); everything else runs AccAdder, the reference path
+// (ArrayModelOptions::allow_fast = false runs it everywhere).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "fp8sa/lfsr.hpp"
-#include "fp8sa/mac_pe.hpp"
 #include "fp8sa/numerics.hpp"
 
 namespace fp8sa {
 
-constexpr int kArrayMaxDim = 16;  // ROWS, COLS <= 16
+constexpr int kArrayMaxDim = 256;  // ROWS, COLS <= 256 in the models (the RTL configurations are smaller)
 constexpr int kCmdQueueDepth = 4;
 constexpr uint8_t kOutFmtRaw = static_cast<uint8_t>(OutKind::Raw);  // cmd_out_fmt_i code for the raw accumulator word
 
 // The array's parameters (docs/array.md "Parameters"); names as the RTL's
 // ROWS, COLS, ACC_EXP_W/ACC_MAN_W, SR_BITS, Q_SR_BITS, LFSR_W, SEED.
 struct ArrayConfig {
-  int rows = 4;         // [1, 16]
-  int cols = 4;         // [1, 16]
+  int rows = 4;         // [1, 256]
+  int cols = 4;         // [1, 256]
   AccFormat acc = kFp32;
   int sr_bits = 16;     // [2, 24]
   int q_sr_bits = 16;   // [2, 24]
   int lfsr_w = 32;      // [max(4, sr_bits, q_sr_bits), 32]
   uint32_t seed = 1;    // non-zero
-  // Throws std::invalid_argument naming the field, e.g. "array: rows 0 out of range [1, 16]".
+  // Throws std::invalid_argument naming the field, e.g. "array: rows 0 out of range [1, 256]".
   void validate() const;
   // TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), docs/array.md "Tile spacing".
   int tile_gap() const;
@@ -52,10 +65,54 @@ struct ArrayConfig {
 // index 1 + r*cols + c, column quantizer c uses 1 + rows*cols + c.
 uint32_t derive_seed(uint32_t seed, uint32_t index, int lfsr_w);
 
+// One value per row or column of a bus port (in_a_i, in_b_i, init_data_i,
+// out_data_o), indexed like the std::array it replaces. Up to kInline lanes
+// live inside the object (no heap, so a copy of the port structs costs what
+// it did with 16-wide arrays); wider arrays put their lanes on the heap once
+// (resize()), and a copy or assignment copies size() lanes only, reusing the
+// destination's heap block when it is large enough. A 256-wide std::array
+// would make every ArrayOutputs copy 1 KiB and every ArrayInputs 1.5 KiB,
+// whatever the array's size; a std::vector would allocate on every copy.
+template <class T>
+class PortLanes {
+ public:
+  static constexpr int kInline = 16;
+  PortLanes() = default;  // kInline lanes, all 0
+  explicit PortLanes(int n) { resize(n); }
+  PortLanes(const PortLanes& o) { *this = o; }
+  PortLanes& operator=(const PortLanes& o) {
+    if (this != &o) {
+      resize(static_cast<int>(o.n_));
+      std::memcpy(data(), o.data(), o.n_ * sizeof(T));
+    }
+    return *this;
+  }
+  // n lanes in [1, kArrayMaxDim] (throws std::invalid_argument otherwise); all 0.
+  void resize(int n);
+  size_t size() const { return n_; }
+  T* data() { return heap_ ? heap_.get() : inline_.data(); }
+  const T* data() const { return heap_ ? heap_.get() : inline_.data(); }
+  T& operator[](size_t i) { return data()[i]; }
+  const T& operator[](size_t i) const { return data()[i]; }
+  T* begin() { return data(); }
+  T* end() { return data() + n_; }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + n_; }
+
+ private:
+  std::array<T, kInline> inline_{};
+  std::unique_ptr<T[]> heap_;  // used when n_ > kInline
+  size_t n_ = kInline, cap_ = 0;
+};
+
 // The value every *_i port holds during one cycle (clk_i is the clock() call).
 // Only the first `rows` entries of in_a_i and the first `cols` of in_b_i and
 // init_data_i are used. Multi-bit control fields are the RTL port codes.
+// Default-constructed, the lanes fit arrays up to 16 x 16; ArrayInputs(cfg)
+// fits any (the model throws std::invalid_argument for lanes too few).
 struct ArrayInputs {
+  ArrayInputs() = default;
+  explicit ArrayInputs(const ArrayConfig& cfg);
   bool rst_ni = true;  // 0: asynchronous reset held over this edge (see clock())
   // tile command
   bool cmd_valid_i = false;
@@ -70,30 +127,37 @@ struct ArrayInputs {
   int8_t cmd_scale_i = 0;       // [-64, 63] (the 7-bit two's-complement port's value)
   // step
   bool in_valid_i = false;
-  std::array<uint8_t, kArrayMaxDim> in_a_i{};  // column k of A: row r in [r]
-  std::array<uint8_t, kArrayMaxDim> in_b_i{};  // row k of B: column c in [c]
+  PortLanes<uint8_t> in_a_i;  // column k of A: row r in [r]
+  PortLanes<uint8_t> in_b_i;  // row k of B: column c in [c]
   // init-bank row (the low ACC_W bits of each word are used, as the port is ACC_W bits)
   bool init_valid_i = false;
-  std::array<uint32_t, kArrayMaxDim> init_data_i{};
+  PortLanes<uint32_t> init_data_i;
   // result
   bool out_ready_i = false;
 };
 
 // Every *_o port (out_data_o column c in [c], zero-extended to 32 bits).
 struct ArrayOutputs {
+  ArrayOutputs() = default;
+  explicit ArrayOutputs(const ArrayConfig& cfg);  // out_data_o with cfg.cols lanes
   bool cmd_ready_o = false;
   bool in_ready_o = false;
   bool init_ready_o = false;
   bool out_valid_o = false;
-  std::array<uint32_t, kArrayMaxDim> out_data_o{};
+  PortLanes<uint32_t> out_data_o;
   uint8_t out_row_o = 0;
   bool out_last_o = false;
   uint8_t out_flags_o = 0;
 };
 
+// Model-only switches (not RTL parameters).
+struct ArrayModelOptions {
+  bool allow_fast = true;  // false: every MAC through AccAdder (the reference path), for differential tests
+};
+
 class ArrayCycleModel {
  public:
-  explicit ArrayCycleModel(const ArrayConfig& cfg);  // validates; starts in reset state
+  explicit ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions& opt = {});  // validates; starts in reset state
 
   const ArrayConfig& config() const { return cfg_; }
   void reset();  // rst_ni asserted: everything empty, LFSRs at their seeds, cycle() = 0
@@ -101,60 +165,109 @@ class ArrayCycleModel {
   // One rising edge closing a cycle in which the inputs held `in`. With
   // in.rst_ni == 0 this is reset(). Throws std::invalid_argument (before
   // changing any state) for a command handshake with a reserved code or a
-  // scale out of [-64, 63].
+  // scale out of [-64, 63], and for input lanes fewer than ROWS / COLS.
   void clock(const ArrayInputs& in);
   uint64_t cycle() const { return cycle_; }  // clock() calls since the last reset
 
   // Observability for tests and traces (not ports).
-  bool stall() const { return stall_; }                      // this cycle is not an advance
-  uint64_t advances() const { return advances_; }             // advance edges since reset
-  uint64_t macs() const { return macs_; }                     // PE MACs since reset
-  uint32_t pe_acc(int r, int c) const { return pes_[idx(r, c)].acc(); }
-  uint8_t pe_flags(int r, int c) const { return pes_[idx(r, c)].flags(); }
-  const Lfsr& pe_lfsr(int r, int c) const { return pes_[idx(r, c)].lfsr(); }
+  bool stall() const { return stall_; }           // this cycle is not an advance
+  uint64_t advances() const { return advances_; }  // advance edges since reset
+  uint64_t macs() const;                          // PE MACs since reset
   const Lfsr& col_lfsr(int c) const { return col_lfsr_[static_cast<size_t>(c)]; }
   int cmd_entries() const { return q_count_; }
+  // MACs computed on the fast kernel / on AccAdder since construction.
+  uint64_t fast_macs() const { return fast_macs_; }
+  uint64_t generic_macs() const { return generic_macs_; }
 
  private:
-  struct Step {  // one step as it travels through the skew / operand registers
-    bool valid = false, first = false, last = false, fmt_a = false, fmt_b = false, use_init = false;
-    uint8_t rnd = 0;
-    std::array<uint8_t, kArrayMaxDim> a{}, b{};
+  // One skew / operand register stage (all PEs on diagonal r + c = d read
+  // the entry injected d advances ago); the operands are in the history.
+  struct Slot {
+    bool valid = false, first = false, last = false, use_init = false;
   };
+  // A command queue entry = one tile: its controls, and once injected the
+  // sequence number of its first step and (use_init) the bank it claimed.
   struct Cmd {
     uint32_t k = 1;
     bool fmt_a = false, fmt_b = false, use_init = false, sat = false;
     uint8_t rnd = 0, out_fmt = kOutFmtRaw, out_rnd = 0;
     int scale = 0;
+    uint64_t seq0 = 0;  // sequence number of step 0
   };
-  static constexpr int kRing = 32;  // > ROWS + COLS - 2, a power of two
+  // Step history: operands and tile of every injected step, by sequence
+  // number modulo hist_cap_.
+  struct StepMeta {
+    uint8_t qslot = 0;      // command queue slot of its tile
+    bool first = false, last = false;
+    bool special = false;   // a NaN or Inf operand code in the step
+  };
 
   size_t idx(int r, int c) const { return static_cast<size_t>(r * cfg_.cols + c); }
-  const Step& slot(int d) const { return ring_[static_cast<size_t>((head_ - d) & (kRing - 1))]; }
+  const Slot& slot(int d) const { return ring_[static_cast<size_t>((head_ - d) & ring_mask_)]; }
   void check_cmd(const ArrayInputs& in) const;
+  void check_lanes(const ArrayInputs& in) const;
   void update_outputs();
+  bool shadow_valid(int r, int c) const { return shadow_set_[static_cast<size_t>(r + c)] > row_clear_[static_cast<size_t>(r)]; }
+  bool row_ready(int r);
+  void inject(const ArrayInputs& in);
+  // Lazy values: apply steps [row_next_[r], end) to row r's PEs.
+  void catch_up(int r, uint64_t end);
+  void catch_up_all();  // every row through the steps its PEs have consumed
+  // Steps [s0, s1) of the tile in queue slot qs (t = q_[qs]) on row r's PEs.
+  void run_generic(int r, uint64_t s0, uint64_t s1, const Cmd& t, int qs);
+  void run_fast(int r, uint64_t s0, uint64_t s1, const Cmd& t, int qs);
 
   ArrayConfig cfg_;
+  ArrayModelOptions opt_;
   int gap_max_;
   uint32_t acc_mask_;
+  AccAdder adder_;
   Quantizer quant_;
-  std::vector<MacPe> pes_;
   std::vector<Lfsr> col_lfsr_;
+  std::vector<uint32_t> pe_seed_;
+  bool fast_ok_;  // e8m23: the fast kernel may run RNE segments
 
-  // skew + operand registers: ring_[head_ - d] is the step injected d advances ago
-  std::array<Step, kRing> ring_{};
-  int head_ = 0;
-  // per PE
-  std::array<bool, kArrayMaxDim * kArrayMaxDim> done_{}, shadow_valid_{};
-  std::array<uint32_t, kArrayMaxDim * kArrayMaxDim> shadow_{};
-  std::array<uint8_t, kArrayMaxDim * kArrayMaxDim> shadow_flags_{};
+  // skew + operand registers: ring_[head_ - d] is the entry injected d advances ago
+  std::vector<Slot> ring_;
+  int ring_mask_ = 0, head_ = 0;
+  std::vector<uint64_t> prefix_pes_;  // [x]: PEs that have used a step x advances after its injection
+  // advances at which last steps were injected, newest last (at most 8 in
+  // the ring's reach by the tile spacing): their diagonals are `done`
+  std::array<uint64_t, 8> last_adv_{};
+  int last_n_ = 0;
+  // shadow_valid(r, c) = shadow_set_[r + c] > row_clear_[r]: edge stamps of
+  // the last shadow load on each diagonal and the last drain of each row
+  std::vector<uint64_t> shadow_set_, row_clear_;
+  int ready_cursor_ = 0;  // columns of drain_row_ known to have valid shadows
+
+  // step history
+  uint64_t seq_next_ = 0;  // steps injected since reset
+  int hist_cap_ = 0;       // power of two >= ROWS + COLS + a catch-up batch
+  std::vector<StepMeta> hist_meta_;
+  std::vector<uint8_t> hist_a_, hist_b_;  // [s][r], [s][c] codes
+  std::vector<float> hist_af_, hist_bf_;  // the same as binary32 values (fast path; B rows padded to lanes_)
+  int lanes_ = 0;                         // COLS rounded up to the fast kernel's vector width
+  std::vector<float> fast_acc_;           // fast kernel scratch, lanes_ each
+  std::vector<uint32_t> fast_inex_;
+  bool avx2_ = false;                     // the CPU runs the AVX2 kernel
+  std::vector<uint64_t> row_next_;        // next step to apply, per row
+  uint64_t row_next_min_ = 0;             // a lower bound of min(row_next_)
+  // per PE (lazy state, valid through row_next_[r]) and per tile slot result
+  std::vector<uint32_t> acc_;
+  std::vector<uint8_t> flags_;
+  std::vector<Lfsr> pe_lfsr_;
+  std::vector<uint64_t> row_draws_;  // draws owed to each PE LFSR of the row (applied before an SR MAC)
+  std::vector<uint32_t> res_[4];     // [queue slot][pe]: value after the tile's last MAC (the shadow)
+  std::vector<uint8_t> res_flags_[4];
+  std::vector<uint32_t> tile_init_[4];  // [queue slot][pe]: the init bank the tile claimed
+
   // command queue: q_[(q_head_ + i) % 4], i < q_count_; the first q_injected_
   // entries are fully injected; q_step_ steps of the next one are injected
   std::array<Cmd, kCmdQueueDepth> q_{};
   int q_head_ = 0, q_count_ = 0, q_injected_ = 0;
   uint32_t q_step_ = 0;
   // init bank
-  std::array<uint32_t, kArrayMaxDim * kArrayMaxDim> bank_{};
+  std::vector<uint32_t> bank_;
   int bank_rows_ = 0;
   bool bank_claimed_ = false;
   // drain
@@ -163,7 +276,8 @@ class ArrayCycleModel {
   int gap_ = 0;
   bool stall_ = false;
   ArrayOutputs out_{};
-  uint64_t cycle_ = 0, advances_ = 0, macs_ = 0;
+  uint64_t cycle_ = 0, advances_ = 0, macs_retired_ = 0;
+  uint64_t fast_macs_ = 0, generic_macs_ = 0;
 };
 
 }  // namespace fp8sa

@@ -72,7 +72,7 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
 
   detail::StreamRng rng{opt.stall_seed != 0 ? opt.stall_seed : 1u};
   const bool random = opt.stall_seed != 0;
-  ArrayInputs in;
+  ArrayInputs in(cfg);
   in.cmd_k_i = static_cast<uint16_t>(K);
   in.cmd_fmt_a_i = p.fmt_a == Fp8Format::E5M2;
   in.cmd_fmt_b_i = p.fmt_b == Fp8Format::E5M2;

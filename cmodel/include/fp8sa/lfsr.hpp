@@ -20,6 +20,7 @@ class Lfsr {
   void step();                        // one shift
   uint32_t peek() const;              // the next draw, without consuming it
   uint32_t draw();                    // advance draw_bits steps, return low draw_bits bits
+  void skip(uint64_t draws);          // advance `draws` draws at once (O(log draws) jump-ahead)
   uint32_t state() const { return state_; }
   int width() const { return width_; }
   int draw_bits() const { return draw_bits_; }
@@ -34,6 +35,9 @@ class Lfsr {
   // The draw_bits-step map is linear over GF(2): 4 x 256 byte-sliced table,
   // shared by every Lfsr with the same (width, draw_bits).
   const uint32_t* jump_;
+  // skip(): pow_[j][i] is the state 2^j draws after the state with only bit i
+  // set (a draw is linear over GF(2)); 64 x 32 words, shared like jump_.
+  const uint32_t (*pow_)[32];
 };
 
 }  // namespace fp8sa
