@@ -164,7 +164,7 @@ Request parse(const Args& args) {
   // Names from the format table (numerics.hpp).
   const std::vector<std::string> operand_names = {format_name(Fp8Format::E4M3), format_name(Fp8Format::E5M2)};
   std::vector<std::string> out_names = {out_kind_name(OutKind::Raw)};
-  for (OutKind k : {OutKind::E4M3, OutKind::E5M2, OutKind::FP16, OutKind::BF16}) out_names.push_back(out_kind_name(k));
+  for (unsigned c = 0; c < sizeof kFormatTable / sizeof kFormatTable[0]; ++c) out_names.push_back(kFormatTable[c].name);
   r.fmt_a = parse_fp8_format(args.get_choice("fmt-a", "e4m3", operand_names));
   r.fmt_b = parse_fp8_format(args.get_choice("fmt-b", "e4m3", operand_names));
   r.round_name = args.get_choice("round", "rne", {"rne", "rz", "rtz", "sr"});
