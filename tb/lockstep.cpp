@@ -1,4 +1,5 @@
 #include "lockstep.hpp"
+#include "random_gemm.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -20,36 +21,9 @@ std::string hex(uint32_t v, int digits = 8) {
   return b;
 }
 
-double half_to_double(uint32_t h) {
-  const int e = static_cast<int>((h >> 10) & 31u);
-  const double m = static_cast<double>(h & 1023u);
-  const double s = (h & 0x8000u) ? -1.0 : 1.0;
-  if (e == 31) return m != 0 ? NAN : s * INFINITY;
-  if (e == 0) return s * std::ldexp(m, -24);
-  return s * std::ldexp(1024.0 + m, e - 25);
-}
-
 // An out_data_o word as a number, for the report.
 std::string decode(uint32_t w, uint8_t out_fmt, const AccFormat& acc) {
-  double v;
-  switch (out_fmt) {
-    case 0: v = fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E4M3); break;
-    case 1: v = fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E5M2); break;
-    case 2: v = half_to_double(w); break;
-    case 3: {
-      const uint32_t b = w << 16;
-      float f;
-      std::memcpy(&f, &b, 4);
-      v = f;
-      break;
-    }
-    default: {
-      const uint32_t b = acc.to_f32_bits(w & acc.mask());
-      float f;
-      std::memcpy(&f, &b, 4);
-      v = f;
-    }
-  }
+  const double v = output_word_value(w, static_cast<OutKind>(out_fmt), acc);
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
@@ -101,67 +75,6 @@ void LockstepPorts::clock(const ArrayInputs& in) {
 
 namespace {
 
-struct RandomGemm {
-  GemmProblem p;
-  std::vector<uint8_t> A, B;
-  std::vector<uint32_t> C;
-};
-
-uint8_t random_code(std::mt19937_64& rng) {
-  const uint8_t c = static_cast<uint8_t>(rng());
-  if (rng() % 10 == 0) return c;  // anything: NaN, Inf, zeros, max, subnormals
-  // otherwise keep clear of the all-ones exponent so most dot products stay finite
-  return static_cast<uint8_t>(c & 0xBF);
-}
-
-RandomGemm random_gemm(std::mt19937_64& rng, const ArrayConfig& cfg, const LockstepOptions& opt) {
-  RandomGemm g;
-  GemmProblem& p = g.p;
-  p.M = 1 + static_cast<int>(rng() % static_cast<uint64_t>(opt.max_dim_tiles * cfg.rows));
-  p.N = 1 + static_cast<int>(rng() % static_cast<uint64_t>(opt.max_dim_tiles * cfg.cols));
-  p.K = 1 + static_cast<int>(rng() % static_cast<uint64_t>(opt.max_k));
-  p.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-  p.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-  p.rnd = static_cast<Round>(rng() % 3);
-  p.out_fmt = static_cast<OutKind>(rng() % 5);
-  p.out_rnd = static_cast<Round>(rng() % 3);
-  p.sat = rng() & 1;
-  p.scale = (rng() % 3 == 0) ? static_cast<int>(rng() % 17) - 8 : 0;
-  g.A.resize(static_cast<size_t>(p.M) * static_cast<size_t>(p.K));
-  g.B.resize(static_cast<size_t>(p.K) * static_cast<size_t>(p.N));
-  for (auto& a : g.A) a = random_code(rng);
-  for (auto& b : g.B) b = random_code(rng);
-  if (rng() & 1) {
-    static const uint32_t kSpecial[] = {0x00000000u, 0x80000000u, 0x7F800000u, 0xFF800000u,
-                                        0x7FC00000u, 0x7F7FFFFFu, 0x00000001u, 0x80800000u};
-    g.C.resize(static_cast<size_t>(p.M) * static_cast<size_t>(p.N));
-    const uint32_t mask = cfg.acc.mask();
-    for (auto& c : g.C) {
-      if (rng() % 8 == 0) {
-        // a binary32 special, re-encoded into the accumulator format where it differs
-        c = cfg.acc == kFp32 ? kSpecial[rng() % 8] : static_cast<uint32_t>(rng()) & mask;
-      } else {
-        c = static_cast<uint32_t>(rng()) & mask;
-        // moderate exponents: clear the top exponent bit half of the time
-        if (rng() & 1) c &= ~(1u << (cfg.acc.width() - 2));
-      }
-    }
-    p.C_init = g.C.data();
-  }
-  p.A = g.A.data();
-  p.B = g.B.data();
-  return g;
-}
-
-std::string describe(const GemmProblem& p) {
-  std::ostringstream s;
-  s << p.M << "x" << p.K << "x" << p.N << " " << (p.fmt_a == Fp8Format::E5M2 ? "e5m2" : "e4m3") << "*"
-    << (p.fmt_b == Fp8Format::E5M2 ? "e5m2" : "e4m3") << " acc-" << round_name(p.rnd) << " out "
-    << (is_quantized(p.out_fmt) ? out_kind_name(p.out_fmt) : "raw") << "/" << round_name(p.out_rnd) << (p.sat ? " sat" : "") << " scale "
-    << p.scale << (p.C_init ? " +C" : "");
-  return s.str();
-}
-
 // One deterministic run; trace_from: start the RTL's VCD at this lockstep cycle (0: none).
 LockstepResult run_once(const LockstepOptions& opt, uint64_t trace_from, const std::string& vcd) {
   const rtl::NamedArrayConfig& nc = rtl::array_config(opt.config);
@@ -192,7 +105,8 @@ LockstepResult run_once(const LockstepOptions& opt, uint64_t trace_from, const s
 
   std::string what;
   for (int g = 0; g < opt.gemms; ++g) {
-    RandomGemm rg = random_gemm(rng, cfg, opt);
+    RandomGemm rg;
+    random_gemm(rng, cfg, RandomGemmShape{opt.max_dim_tiles, opt.max_k}, &rg);
     ports.out_fmt = static_cast<uint8_t>(rg.p.out_fmt);
     GemmStreamOptions so;
     so.stall_seed = rng() | 1u;

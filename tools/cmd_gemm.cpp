@@ -326,23 +326,6 @@ int compare_and_print(const std::vector<Run>& runs, uint64_t n) {
 // ---------------------------------------------------------------------------
 // The error check
 
-// The value of an output word (what --out writes, as a double).
-double output_value(uint32_t w, OutKind out_fmt, AccFormat acc) {
-  switch (out_fmt) {
-    case OutKind::Raw: return static_cast<double>(f32(acc.to_f32_bits(w)));
-    case OutKind::E4M3: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E4M3);
-    case OutKind::E5M2: return fp8_to_double(static_cast<uint8_t>(w), Fp8Format::E5M2);
-    case OutKind::BF16: return static_cast<double>(f32(w << 16));
-    case OutKind::FP16: {
-      const int e = static_cast<int>((w >> 10) & 31u);
-      const double m = static_cast<double>(w & 1023u), s = (w & 0x8000u) ? -1.0 : 1.0;
-      if (e == 31) return m != 0 ? NAN : s * INFINITY;
-      return e == 0 ? s * std::ldexp(m, -24) : s * std::ldexp(1024.0 + m, e - 25);
-    }
-  }
-  return NAN;
-}
-
 struct ErrorStats {
   uint64_t counted = 0, nonfinite = 0;
   double max_rel = 0, sum_sq = 0;      // elementwise relative error
@@ -445,7 +428,7 @@ ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, con
     for (size_t i = 0; i < ad.size(); ++i) ad[i] = a[i];
     for (size_t i = 0; i < bd.size(); ++i) bd[i] = b[i];
     reference_gemm(ad.data(), bd.data(), m, k, n, c_value, ref.data());
-    for (uint64_t i = 0; i < m * n; ++i) st.add(output_value(res.out[i], r.out_fmt, r.cfg.acc), ref[i] * scale);
+    for (uint64_t i = 0; i < m * n; ++i) st.add(output_word_value(res.out[i], r.out_fmt, r.cfg.acc), ref[i] * scale);
     return st;
   }
   // A fixed-seed grid of distinct rows and columns (all of them when there
@@ -494,7 +477,7 @@ ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, con
       }
       for (size_t q = 0; q < w; ++q) {
         const uint64_t j = cols_j[c0 + q];
-        st.add(output_value(res.out[i * n + j], r.out_fmt, r.cfg.acc), s[q] * scale);
+        st.add(output_word_value(res.out[i * n + j], r.out_fmt, r.cfg.acc), s[q] * scale);
       }
     }
   }

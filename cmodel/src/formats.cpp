@@ -2,6 +2,7 @@
 // (docs/numerics.md sections 1, 3, 4, 5, 6).
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -190,6 +191,24 @@ OutFormat out_format(OutKind k) {
 int out_kind_bytes(OutKind k) {
   if (k == OutKind::Raw) return 4;
   return (format_info(out_format(k)).width() + 7) / 8;
+}
+
+double output_word_value(uint32_t word, OutKind k, const AccFormat& acc) {
+  if (k == OutKind::Raw) {
+    const uint32_t b = acc.to_f32_bits(word & acc.mask());
+    float f;
+    std::memcpy(&f, &b, 4);
+    return static_cast<double>(f);
+  }
+  const FormatInfo& fi = format_info(out_format(k));
+  const uint32_t w = word & ((1u << fi.width()) - 1u);
+  const uint32_t e = (w >> fi.man_bits) & ((1u << fi.exp_bits) - 1u), m = w & fi.man_mask();
+  const double s = (w >> (fi.width() - 1)) ? -1.0 : 1.0;
+  const uint32_t all_e = (1u << fi.exp_bits) - 1u;
+  if (fi.has_inf && e == all_e) return m ? std::numeric_limits<double>::quiet_NaN() : s * HUGE_VAL;
+  if (!fi.has_inf && e == all_e && m == fi.man_mask()) return std::numeric_limits<double>::quiet_NaN();
+  if (e == 0) return s * std::ldexp(static_cast<double>(m), fi.emin() - fi.man_bits);
+  return s * std::ldexp(static_cast<double>((1u << fi.man_bits) | m), static_cast<int>(e) - fi.bias - fi.man_bits);
 }
 
 const char* out_kind_name(OutKind k) { return k == OutKind::Raw ? "fp32" : format_info(out_format(k)).name; }

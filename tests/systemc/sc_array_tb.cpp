@@ -42,6 +42,7 @@
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa_array_sc.hpp"
+#include "random_gemm.hpp"
 
 namespace {
 
@@ -109,65 +110,9 @@ struct OutSignals {
   sc_core::sc_signal<sc_bv<4>> out_flags_o;
 };
 
-struct RandomGemm {
-  fp8sa::GemmProblem p;
-  std::vector<uint8_t> A, B;
-  std::vector<uint32_t> C;
-};
+using fp8sa::tb::describe;
+using fp8sa::tb::RandomGemm;
 
-uint8_t random_code(std::mt19937_64& rng) {
-  const uint8_t c = static_cast<uint8_t>(rng());
-  if (rng() % 10 == 0) return c;  // anything: NaN, Inf, zeros, max, subnormals
-  return static_cast<uint8_t>(c & 0xBF);  // mostly clear of the top exponent: finite dot products
-}
-
-void random_gemm(std::mt19937_64& rng, const fp8sa::ArrayConfig& cfg, RandomGemm* g) {
-  fp8sa::GemmProblem& p = g->p;
-  p = fp8sa::GemmProblem{};
-  p.M = 1 + static_cast<int>(rng() % static_cast<uint64_t>(3 * cfg.rows));
-  p.N = 1 + static_cast<int>(rng() % static_cast<uint64_t>(3 * cfg.cols));
-  p.K = 1 + static_cast<int>(rng() % 24u);
-  p.fmt_a = (rng() & 1) ? fp8sa::Fp8Format::E5M2 : fp8sa::Fp8Format::E4M3;
-  p.fmt_b = (rng() & 1) ? fp8sa::Fp8Format::E5M2 : fp8sa::Fp8Format::E4M3;
-  p.rnd = static_cast<fp8sa::Round>(rng() % 3);
-  p.out_fmt = static_cast<fp8sa::OutKind>(rng() % 5);
-  p.out_rnd = static_cast<fp8sa::Round>(rng() % 3);
-  p.sat = (rng() & 1) != 0;
-  const uint64_t sc = rng() % 4;
-  p.scale = sc == 0 ? static_cast<int>(rng() % 128) - 64 : sc == 1 ? static_cast<int>(rng() % 17) - 8 : 0;
-  g->A.resize(static_cast<size_t>(p.M) * static_cast<size_t>(p.K));
-  g->B.resize(static_cast<size_t>(p.K) * static_cast<size_t>(p.N));
-  for (auto& a : g->A) a = random_code(rng);
-  for (auto& b : g->B) b = random_code(rng);
-  g->C.clear();
-  if (rng() & 1) {
-    static const uint32_t kSpecial[] = {0x00000000u, 0x80000000u, 0x7F800000u, 0xFF800000u,
-                                        0x7FC00000u, 0x7F7FFFFFu, 0x00000001u, 0x80800000u};
-    const uint32_t mask = cfg.acc.mask();
-    g->C.resize(static_cast<size_t>(p.M) * static_cast<size_t>(p.N));
-    for (auto& c : g->C) {
-      if (rng() % 8 == 0) {
-        c = cfg.acc == fp8sa::kFp32 ? kSpecial[rng() % 8] : static_cast<uint32_t>(rng()) & mask;
-      } else {
-        c = static_cast<uint32_t>(rng()) & mask;
-        if (rng() & 1) c &= ~(1u << (cfg.acc.width() - 2));  // moderate exponents half of the time
-      }
-    }
-    p.C_init = g->C.data();
-  }
-  p.A = g->A.data();
-  p.B = g->B.data();
-}
-
-std::string describe(const fp8sa::GemmProblem& p) {
-  static const char* kOut[] = {"e4m3", "e5m2", "fp16", "bf16", "raw"};
-  static const char* kRnd[] = {"rne", "rz", "sr"};
-  return std::to_string(p.M) + "x" + std::to_string(p.K) + "x" + std::to_string(p.N) + " " +
-         (p.fmt_a == fp8sa::Fp8Format::E5M2 ? "e5m2" : "e4m3") + "*" +
-         (p.fmt_b == fp8sa::Fp8Format::E5M2 ? "e5m2" : "e4m3") + " acc-" + kRnd[static_cast<int>(p.rnd)] +
-         " out " + kOut[static_cast<int>(p.out_fmt)] + "/" + kRnd[static_cast<int>(p.out_rnd)] + (p.sat ? " sat" : "") +
-         " scale " + std::to_string(p.scale) + (p.C_init != nullptr ? " +C" : "");
-}
 
 class Testbench : public sc_core::sc_module {
  public:
@@ -521,7 +466,7 @@ class Testbench : public sc_core::sc_module {
     // coroutine stack would never be destroyed (make sanitize's leak check).
     RandomGemm& g = gemm_;
     for (int gi = 0; gi < gemms_ && !mismatch_; ++gi) {
-      random_gemm(rng, cfg_, &g);
+      fp8sa::tb::random_gemm(rng, cfg_, fp8sa::tb::RandomGemmShape{3, 24}, &g);
       // GEMM 1 is always interrupted by a reset, the others 1 in 6.
       const bool interrupt = gi == 1 || rng() % 6 == 0;
       // Half of the GEMMs run with no gaps nor back-pressure at all.

@@ -3,6 +3,7 @@
 // quantizer scale and output codes, LFSR / PE configuration.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -144,6 +145,43 @@ TEST(Params, MacPeConfigOutOfRangeThrows) {
   EXPECT_THROW(MacPe{bad_acc}, std::invalid_argument);
   EXPECT_NO_THROW(MacPe(cfg(16, 8, 0xBEEF)));
   EXPECT_NO_THROW(MacPe(cfg(32, 24, 0xC0FFEE01u)));
+}
+
+}  // namespace
+}  // namespace fp8sa::test
+
+namespace fp8sa::test {
+namespace {
+
+// The format table's derived decoder (reports) against the reference's own
+// format definitions: every word of every output format, and raw words.
+TEST(FormatTable, OutputWordValueMatchesReferenceDecodeForEveryWord) {
+  for (OutFormat f : {OutFormat::E4M3, OutFormat::E5M2, OutFormat::FP16, OutFormat::BF16}) {
+    const ref::FloatFormat rf = ref::out_format(f);
+    const uint32_t n = 1u << format_info(f).width();
+    for (uint32_t w = 0; w < n; ++w) {
+      const double got = output_word_value(w, static_cast<OutKind>(f), kFp32), want = ref::decode(w, rf);
+      if (std::isnan(want)) {
+        ASSERT_TRUE(std::isnan(got)) << format_info(f).name << " " << hx(w, 4);
+      } else {
+        ASSERT_EQ(got, want) << format_info(f).name << " " << hx(w, 4);
+        ASSERT_EQ(std::signbit(got), std::signbit(want)) << format_info(f).name << " " << hx(w, 4);
+      }
+    }
+    EXPECT_EQ(format_info(f).max_finite(), ref::decode(format_info(f).max_finite_bits(), rf)) << format_info(f).name;
+  }
+  const ref::FloatFormat e5m10 = ref::acc_format(5, 10);
+  for (uint32_t w = 0; w < (1u << 16); ++w) {
+    const double want = ref::decode(w, e5m10), got = output_word_value(w, OutKind::Raw, AccFormat{5, 10});
+    if (std::isnan(want)) ASSERT_TRUE(std::isnan(got)) << hx(w, 4);
+    else ASSERT_EQ(got, want) << hx(w, 4);
+  }
+  EXPECT_EQ(parse_out_kind("FP32"), OutKind::Raw);
+  EXPECT_EQ(parse_out_kind("bf16"), OutKind::BF16);
+  EXPECT_THROW(parse_out_kind("fp64"), std::invalid_argument);
+  EXPECT_EQ(out_kind_bytes(OutKind::E4M3), 1);
+  EXPECT_EQ(out_kind_bytes(OutKind::BF16), 2);
+  EXPECT_EQ(out_kind_bytes(OutKind::Raw), 4);
 }
 
 }  // namespace

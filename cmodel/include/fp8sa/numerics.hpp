@@ -15,6 +15,7 @@
 namespace fp8sa {
 
 class Lfsr;
+struct AccFormat;
 
 // ---------------------------------------------------------------------------
 // The format table: one descriptor per number format the array reads or
@@ -72,6 +73,10 @@ OutFormat out_format(OutKind k);
 // Bytes of one output element as fp8sa writes it: 1 (FP8 codes), 2 (FP16,
 // BF16 bits), 4 (the raw word as float32).
 int out_kind_bytes(OutKind k);
+// The value of an output word (out_data_o, or what fp8sa gemm --out holds):
+// a table format's word decoded exactly, or the raw accumulator word in acc.
+// For reports and plots; the tests' references decode independently.
+double output_word_value(uint32_t word, OutKind k, const AccFormat& acc);
 const char* out_kind_name(OutKind k);  // "e4m3", ..., "fp32" for Raw
 const char* format_name(Fp8Format f);  // "e4m3", "e5m2"
 const char* round_name(Round r);       // "rne", "rz", "sr"
