@@ -13,7 +13,7 @@
 // advance. Reset (asynchronous, active low): every stage 0.
 module fp8sa_skew #(
   parameter integer WIDTH = 8,   // [1, 1024]
-  parameter integer DEPTH = 1    // [1, 64]; a zero-delay lane is a wire, not a skew
+  parameter integer DEPTH = 1    // [1, 256]; a zero-delay lane is a wire, not a skew
 ) (
   input  wire             clk_i,
   input  wire             rst_ni,
@@ -26,8 +26,8 @@ module fp8sa_skew #(
     if (WIDTH < 1 || WIDTH > 1024) begin : g_err_width
       fp8sa_param_error_WIDTH_out_of_range_1_to_1024 u_param_error ();
     end
-    if (DEPTH < 1 || DEPTH > 64) begin : g_err_depth
-      fp8sa_param_error_DEPTH_out_of_range_1_to_64 u_param_error ();
+    if (DEPTH < 1 || DEPTH > 256) begin : g_err_depth
+      fp8sa_param_error_DEPTH_out_of_range_1_to_256 u_param_error ();
     end
   endgenerate
 
