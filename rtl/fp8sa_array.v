@@ -603,5 +603,51 @@ module fp8sa_array #(
   end
 `endif
 
+`ifdef FORMAL
+  // ---------------------------------------------------------------------
+  // Properties of the output path (formal/run.sh): out_valid_o is held
+  // until out_ready_i, and the row, its data, last and flags stay stable
+  // meanwhile; rows come in order 0 .. ROWS-1, out_last_o exactly on
+  // ROWS-1; a tile is only drained for a command taken (no tile made up).
+  // Environment: reset in the first cycle, free inputs otherwise.
+  // ---------------------------------------------------------------------
+  reg       f_past_valid;
+  reg [3:0] f_tiles;        // commands taken minus tiles drained
+  initial f_past_valid = 1'b0;
+  always @(posedge clk_i) f_past_valid <= 1'b1;
+
+  always @* begin
+    if (!f_past_valid) assume (!rst_ni);
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) f_tiles <= 4'd0;
+    else f_tiles <= f_tiles + {3'd0, cmd_fire} - {3'd0, out_valid_o & out_ready_i & out_last_o};
+  end
+
+  always @(posedge clk_i) begin
+    if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && !$past(out_ready_i)) begin
+      assert (out_valid_o);
+      assert (out_data_o == $past(out_data_o));
+      assert (out_row_o == $past(out_row_o));
+      assert (out_last_o == $past(out_last_o));
+      assert (out_flags_o == $past(out_flags_o));
+    end
+    // Order: after a row's handshake the next row shown is the next one.
+    if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && $past(out_ready_i)
+        && out_valid_o)
+      assert (out_row_o == ($past(out_last_o) ? {PtrW{1'b0}} : $past(out_row_o) + 1'b1));
+  end
+
+  always @* begin
+    if (rst_ni && out_valid_o) assert (out_last_o == (out_row_o == RowsM1));
+    // 4 queued commands plus a last row waiting in the output register.
+    if (rst_ni) assert (f_tiles <= 4'd5);
+    if (rst_ni && out_valid_o && out_last_o) assert (f_tiles != 4'd0);
+    // Back-pressure: a row held while out_ready_i is low, and a step refused.
+    if (rst_ni) cover (out_valid_o && !out_ready_i && f_past_valid);
+  end
+`endif
+
 endmodule
 `default_nettype wire
