@@ -7,7 +7,6 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config python3
   verilator          # lint + Verilated RTL models (co-simulation)
-  z3                 # SMT solver for yosys-smtbmc (formal/)
   yosys              # synthesis / area
   iverilog           # Verilog-2005 portability check, event-driven sim
   libsystemc-dev     # SystemC face of the model
