@@ -7,7 +7,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all help deps configure build run demo test lint iverilog yosys-smoke ctest \
-        synth fpga explore bench regress sanitize fuzz clean
+        synth fpga explore bench regress sanitize fuzz formal clean
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make bench      functional vs OpenBLAS sgemm, cycle model vs Verilated vs Icarus (docs/bench.md)"
 	@echo "make sanitize   ASan + UBSan build of the model, CLI and tests ($(BUILD)/sanitize), every test run"
 	@echo "make fuzz       FUZZ_SECONDS=N: each libFuzzer target (clang) for N seconds from its seed corpus"
+	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
 	@echo "make synth      Yosys synthesis of the numerics units with cell counts"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -64,6 +65,9 @@ ctest: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test: lint iverilog yosys-smoke ctest
+
+formal: deps
+	@./formal/run.sh
 
 synth: deps
 	@./synth/synth.sh

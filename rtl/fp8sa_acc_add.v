@@ -47,9 +47,10 @@
 //     ends at bit 2 or lower, and WinW >= Y + SR_BITS + 3 keeps the Y + 1
 //     kept bits and the SR_BITS - 1 bits below them (RNE: the first is
 //     the round bit) above it.
-//  5. Rounding adds the increment to the packed {exponent, mantissa}, so a
-//     carry out of the mantissa moves to the next binade, subnormals become
-//     normal, and max finite becomes the Inf encoding (overflow).
+//  5. Rounding (the shared cell fp8sa_round) adds the increment to the
+//     packed {exponent, mantissa}, so a carry out of the mantissa moves to
+//     the next binade, subnormals become normal, and max finite becomes the
+//     Inf encoding (overflow).
 module fp8sa_acc_add #(
   parameter integer ACC_EXP_W = 8,   // [4, 8]
   parameter integer ACC_MAN_W = 23,  // [2, 23]
@@ -86,9 +87,12 @@ module fp8sa_acc_add #(
   localparam integer WinLzW = $clog2(WinW + 1);          // lzc and shift amounts
   localparam integer PadW   = WinW - 1 - SigW;           // zero bits below X in the window
 
-  // rnd_i codes: 0 RNE (the default branch), 1 RZ, 2 SR, 3 reserved (RNE).
-  localparam integer RndRz  = 1;
-  localparam integer RndSr  = 2;
+  `include "fp8sa_pkg.vh"
+
+  // Results: the canonical NaN, and the Inf and max finite magnitudes.
+  localparam [AccW-1:0] CanonNan = {1'b0, {ExpW{1'b1}}, 1'b1, {(ManW - 1){1'b0}}};
+  localparam [ExpW+ManW-1:0] InfMag = {{ExpW{1'b1}}, {ManW{1'b0}}};
+  localparam [ExpW+ManW-1:0] MaxMag = {{(ExpW - 1){1'b1}}, 1'b0, {ManW{1'b1}}};
 
   // Constants as EW-bit vectors (two's complement).
   localparam integer TopOff    = SigW - 1;     // pB = exp + TopOff - lzc
@@ -220,45 +224,48 @@ module fp8sa_acc_add #(
                                : {EW{1'b0}};
 
   // ---------------------------------------------------------------------
-  // 5. Round
+  // 5. Round (fp8sa_round): the packed {exponent, mantissa} plus the
+  // increment, so a carry out of the mantissa moves to the next binade,
+  // subnormals become normal, and max finite becomes "above max" (overflow).
   // ---------------------------------------------------------------------
-  wire [ManW-1:0]  man    = n[WinW-2:WinW-1-ManW];
-  wire             lsb    = n[WinW-1-ManW];
+  wire [ManW-1:0]  man    = n[WinW-2:WinW-1-ManW];         // LSB n[WinW-1-ManW]
   wire             g      = n[WinW-2-ManW];                // round bit
   wire             st     = |n[WinW-3-ManW:0];             // sticky below it
   wire [SrW-1:0]   sr_k   = {n[WinW-2-ManW:WinW-ManW-SrW], |n[WinW-ManW-SrW-1:0]};
-  wire             inexact_r = g | st;
 
   // Full-precision rounding of a result in [2^(emin-1), 2^emin) (RNE):
   // all Y+1 bits below the hidden position ones and the next bit one
   // rounds up to 2^emin, which is then not tiny.
   wire             rne_to_emin = (&n[WinW-2:WinW-2-ManW]) & n[WinW-3-ManW];
 
-  reg               up;
-  reg               tiny;
-  reg               is_rz;
-
-  always @* begin
-    is_rz = (rnd_i == RndRz[1:0]);
-    case (rnd_i)
-      RndRz[1:0]: begin
-        up   = 1'b0;
-        tiny = ~n[WinW-1];
-      end
-      RndSr[1:0]: begin
-        up   = (rand_i < sr_k);
-        tiny = ~n[WinW-1];                         // before rounding
-      end
-      default: begin                               // RNE (and reserved 3)
-        up   = g & (st | lsb);
-        tiny = ~n[WinW-1] & ~rne_to_emin;          // after rounding
-      end
-    endcase
-  end
-
   wire                 ovf_pre = ~($signed(eb) < $signed(ExpMaxV));
-  wire [ExpW+ManW-1:0] rounded = {eb[ExpW-1:0], man} + {{(ExpW + ManW - 1){1'b0}}, up};
-  wire                 ovf     = ovf_pre | (&rounded[ExpW+ManW-1:ManW]);
+  wire [ExpW+ManW-1:0] rounded;
+  wire                 r_up_unused;
+  wire                 ovf, r_inexact, r_tiny_unused, r_uf;
+
+  fp8sa_round #(
+    .SR_BITS (SrW),
+    .MAG_W   (ExpW + ManW)
+  ) u_round (
+    .rnd_i      (rnd_i),
+    .abs_i      ({eb[ExpW-1:0], man}),
+    .guard_i    (g),
+    .sticky_i   (st),
+    .sr_k_i     (sr_k),
+    .rand_i     (rand_i),
+    .max_i      (MaxMag),
+    .ovf_pre_i  (ovf_pre),
+    .tiny_pre_i (~n[WinW-1]),
+    .rne_emin_i (rne_to_emin),
+    .up_o       (r_up_unused),
+    .abs_o      (rounded),
+    .ovf_o      (ovf),
+    .inexact_o  (r_inexact),
+    .tiny_o     (r_tiny_unused),
+    .uf_o       (r_uf)
+  );
+
+  wire is_rz = (rnd_i == RndRz);
 
   // ---------------------------------------------------------------------
   // Special cases and result selection
@@ -266,10 +273,6 @@ module fp8sa_acc_add #(
   wire inf_minus_inf = a_inf & add_inf_i & eff_sub;
   wire res_invalid   = a_snan | add_invalid_i | inf_minus_inf;
   wire res_nan       = a_nan | add_nan_i | res_invalid;
-
-  localparam [AccW-1:0] CanonNan = {1'b0, {ExpW{1'b1}}, 1'b1, {(ManW - 1){1'b0}}};
-  localparam [ExpW+ManW-1:0] InfMag = {{ExpW{1'b1}}, {ManW{1'b0}}};
-  localparam [ExpW+ManW-1:0] MaxMag = {{(ExpW - 1){1'b1}}, 1'b0, {ManW{1'b1}}};
 
   always @* begin
     if (res_nan) begin
@@ -288,12 +291,10 @@ module fp8sa_acc_add #(
       // x + (-x), x non-zero: +0 in every mode.
       sum_o   = {AccW{1'b0}};
       flags_o = 4'b0000;
-    end else if (ovf) begin
-      sum_o   = {res_sign, is_rz ? MaxMag : InfMag};
-      flags_o = 4'b0101;
     end else begin
-      sum_o   = {res_sign, rounded};
-      flags_o = {2'b00, tiny & inexact_r, inexact_r};
+      // Overflow: +-Inf, or +-max for RZ (flags overflow and inexact).
+      sum_o   = {res_sign, ovf ? (is_rz ? MaxMag : InfMag) : rounded};
+      flags_o = {1'b0, ovf, r_uf, r_inexact};
     end
   end
 

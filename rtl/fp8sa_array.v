@@ -42,8 +42,8 @@
 // seed(1 + ROWS*COLS + c); seed(i) = (SEED ^ (i * 0x9E3779B9)) mod 2^LFSR_W,
 // 1 if that is zero.
 module fp8sa_array #(
-  parameter integer ROWS      = 4,      // [1, 16]
-  parameter integer COLS      = 4,      // [1, 16]
+  parameter integer ROWS      = 4,      // [1, 256]
+  parameter integer COLS      = 4,      // [1, 256]
   parameter integer ACC_EXP_W = 8,      // [4, 8]
   parameter integer ACC_MAN_W = 23,     // [2, 23]
   parameter integer SR_BITS   = 16,     // [2, 24]
@@ -86,25 +86,32 @@ module fp8sa_array #(
   // ---------------------------------------------------------------------
   // Parameters
   // ---------------------------------------------------------------------
+  `include "fp8sa_pkg.vh"
+
   localparam integer AccW  = 1 + ACC_EXP_W + ACC_MAN_W;
   localparam integer NCell = ROWS * COLS;
-  localparam integer LaneW = 16;   // fp8sa_array_cell lane word
-  localparam integer CmdW  = 34;   // command queue entry, layout below
+  // LaneW (fp8sa_array_cell lane word) and CmdW (command queue entry, layout
+  // below) come from fp8sa_pkg.vh.
 
-  // Tile spacing: TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), <= 16.
+  // Counter widths, sized for the largest legal array (256 x 256):
+  localparam integer PtrW = 8;     // drain row pointer and out_row_o, 0 .. ROWS-1
+  localparam integer RowW = 9;     // init rows loaded, 0 .. ROWS
+  localparam integer GapW = 9;     // tile spacing counter, 1 .. TILE_GAP (<= 256)
+
+  // Tile spacing: TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), <= 256.
   localparam integer HalfI    = (ROWS + COLS) / 2;
   localparam integer TileGapI = (COLS > HalfI) ? COLS : HalfI;
-  localparam [4:0]   TileGap  = TileGapI[4:0];
-  localparam integer RowsM1I = ROWS - 1;
-  localparam [3:0]   RowsM1 = RowsM1I[3:0];
-  localparam [4:0]   RowsV  = ROWS[4:0];
+  localparam [GapW-1:0] TileGap = TileGapI[GapW-1:0];
+  localparam integer RowsM1I  = ROWS - 1;
+  localparam [PtrW-1:0] RowsM1  = RowsM1I[PtrW-1:0];
+  localparam [RowW-1:0] RowsV   = ROWS[RowW-1:0];
 
   generate
-    if (ROWS < 1 || ROWS > 16) begin : g_err_rows
-      fp8sa_param_error_ROWS_out_of_range_1_to_16 u_param_error ();
+    if (ROWS < 1 || ROWS > 256) begin : g_err_rows
+      fp8sa_param_error_ROWS_out_of_range_1_to_256 u_param_error ();
     end
-    if (COLS < 1 || COLS > 16) begin : g_err_cols
-      fp8sa_param_error_COLS_out_of_range_1_to_16 u_param_error ();
+    if (COLS < 1 || COLS > 256) begin : g_err_cols
+      fp8sa_param_error_COLS_out_of_range_1_to_256 u_param_error ();
     end
     if (ACC_EXP_W < 4 || ACC_EXP_W > 8) begin : g_err_exp_w
       fp8sa_param_error_ACC_EXP_W_out_of_range_4_to_8 u_param_error ();
@@ -156,11 +163,22 @@ module fp8sa_array #(
   wire cmd_fire = cmd_valid_i & cmd_ready_o;
 
   wire [15:0]     cmd_kmax    = (cmd_k_i == 16'd0) ? 16'd0 : (cmd_k_i - 16'd1);
-  wire [1:0]      cmd_rnd_s   = (cmd_rnd_i == 2'd3) ? 2'd0 : cmd_rnd_i;
-  wire [1:0]      cmd_ornd_s  = (cmd_out_rnd_i == 2'd3) ? 2'd0 : cmd_out_rnd_i;
-  wire [CmdW-1:0] cmd_entry   = {cmd_scale_i, cmd_sat_i, cmd_ornd_s, cmd_out_fmt_i,
-                                 cmd_use_init_i, cmd_rnd_s, cmd_fmt_b_i, cmd_fmt_a_i,
-                                 cmd_kmax};
+  wire [1:0]      cmd_rnd_s   = (cmd_rnd_i == RndReserved) ? RndRne : cmd_rnd_i;
+  wire [1:0]      cmd_ornd_s  = (cmd_out_rnd_i == RndReserved) ? RndRne : cmd_out_rnd_i;
+  reg  [CmdW-1:0] cmd_entry;
+
+  always @* begin
+    cmd_entry                                = {CmdW{1'b0}};
+    cmd_entry[CmdKLsb +: CmdKW]              = cmd_kmax;
+    cmd_entry[CmdFmtA]                       = cmd_fmt_a_i;
+    cmd_entry[CmdFmtB]                       = cmd_fmt_b_i;
+    cmd_entry[CmdRndLsb +: RndW]             = cmd_rnd_s;
+    cmd_entry[CmdUseInit]                    = cmd_use_init_i;
+    cmd_entry[CmdOutFmtLsb +: OutFmtW]       = cmd_out_fmt_i;
+    cmd_entry[CmdOutRndLsb +: RndW]          = cmd_ornd_s;
+    cmd_entry[CmdSat]                        = cmd_sat_i;
+    cmd_entry[CmdScaleLsb +: CmdScaleW]      = cmd_scale_i;
+  end
 
   wire            inj_pending;
   wire [CmdW-1:0] inj_entry;
@@ -183,19 +201,19 @@ module fp8sa_array #(
     .pop_i       (tile_pop)
   );
 
-  wire [15:0] inj_kmax     = inj_entry[15:0];
-  wire        inj_fmt_a    = inj_entry[16];
-  wire        inj_fmt_b    = inj_entry[17];
-  wire [1:0]  inj_rnd      = inj_entry[19:18];
-  wire        inj_use_init = inj_entry[20];
-  // inj_entry[33:21] (output controls) are read from the head entry.
-  wire        inj_out_unused = ^inj_entry[CmdW-1:21];
+  wire [15:0] inj_kmax     = inj_entry[CmdKLsb +: CmdKW];
+  wire        inj_fmt_a    = inj_entry[CmdFmtA];
+  wire        inj_fmt_b    = inj_entry[CmdFmtB];
+  wire [1:0]  inj_rnd      = inj_entry[CmdRndLsb +: RndW];
+  wire        inj_use_init = inj_entry[CmdUseInit];
+  // The output controls of inj_entry are read from the head entry.
+  wire        inj_out_unused = ^inj_entry[CmdW-1:CmdOutLsb];
 
-  wire [2:0]  head_out_fmt = head_entry[23:21];
-  wire [1:0]  head_out_rnd = head_entry[25:24];
-  wire        head_sat     = head_entry[26];
-  wire [6:0]  head_scale   = head_entry[33:27];
-  wire        head_in_unused = ^head_entry[20:0];
+  wire [2:0]  head_out_fmt = head_entry[CmdOutFmtLsb +: OutFmtW];
+  wire [1:0]  head_out_rnd = head_entry[CmdOutRndLsb +: RndW];
+  wire        head_sat     = head_entry[CmdSat];
+  wire [6:0]  head_scale   = head_entry[CmdScaleLsb +: CmdScaleW];
+  wire        head_in_unused = ^head_entry[CmdOutLsb-1:0];
 
   // ---------------------------------------------------------------------
   // Global advance
@@ -211,7 +229,7 @@ module fp8sa_array #(
   integer i_bank, i_row, i_col;               // loop indices, one per combinational block
 
   reg [NCell*AccW-1:0] bank_q, bank_d;
-  reg [4:0]            rows_q, rows_d;      // rows loaded, 0..ROWS
+  reg [RowW-1:0]       rows_q, rows_d;      // rows loaded, 0..ROWS
   reg                  claimed_q, claimed_d;
 
   wire bank_full  = (rows_q == RowsV);
@@ -226,7 +244,7 @@ module fp8sa_array #(
   reg  [15:0] kcnt_q, kcnt_d;                 // steps of the current entry injected
   // Advances since the last step of the previous tile was injected,
   // saturating at TILE_GAP (1 .. TILE_GAP; reset TILE_GAP).
-  reg  [4:0]  gap_q, gap_d;
+  reg  [GapW-1:0] gap_q, gap_d;
 
   wire step_first = (kcnt_q == 16'd0);
   wire step_last  = (kcnt_q == inj_kmax);
@@ -247,9 +265,9 @@ module fp8sa_array #(
       kcnt_d = step_last ? 16'd0 : (kcnt_q + 16'd1);
     end
     if (inj_done) begin
-      gap_d = 5'd1;
+      gap_d = {{(GapW - 1){1'b0}}, 1'b1};
     end else if (adv && (gap_q != TileGap)) begin
-      gap_d = gap_q + 5'd1;
+      gap_d = gap_q + {{(GapW - 1){1'b0}}, 1'b1};
     end
   end
 
@@ -258,13 +276,13 @@ module fp8sa_array #(
     rows_d    = rows_q;
     claimed_d = claimed_q;
     if (bank_rel) begin
-      rows_d    = 5'd0;
+      rows_d    = {RowW{1'b0}};
       claimed_d = 1'b0;
     end else if (init_fire) begin
-      rows_d = rows_q + 5'd1;
+      rows_d = rows_q + {{(RowW - 1){1'b0}}, 1'b1};
     end
     for (i_bank = 0; i_bank < ROWS; i_bank = i_bank + 1) begin
-      if (init_fire && (rows_q == i_bank[4:0])) begin
+      if (init_fire && (rows_q == i_bank[RowW-1:0])) begin
         bank_d[i_bank*COLS*AccW +: COLS*AccW] = init_data_i;
       end
     end
@@ -277,8 +295,8 @@ module fp8sa_array #(
     if (!rst_ni) begin
       kcnt_q    <= 16'd0;
       gap_q     <= TileGap;
-      bank_q    <= {(NCell*AccW){1'b0}};
-      rows_q    <= 5'd0;
+      bank_q    <= {NCell{{AccW{1'b0}}}};
+      rows_q    <= {RowW{1'b0}};
       claimed_q <= 1'b0;
     end else begin
       kcnt_q    <= kcnt_d;
@@ -291,8 +309,18 @@ module fp8sa_array #(
 
   // Lane word injected into every row (fp8sa_array_cell layout); a bubble
   // has valid = 0 and its other bits are don't-care.
-  wire [7:0] inj_ctrl = {inj_fire, step_first, step_last, inj_use_init,
-                         inj_fmt_b, inj_fmt_a, inj_rnd};
+  reg [LaneW-1:0] inj_lane;   // the control fields; the A field is 0 here
+
+  always @* begin
+    inj_lane                        = {LaneW{1'b0}};
+    inj_lane[LaneValid]             = inj_fire;
+    inj_lane[LaneFirst]             = step_first;
+    inj_lane[LaneLast]              = step_last;
+    inj_lane[LaneUseInit]           = inj_use_init;
+    inj_lane[LaneFmtB]              = inj_fmt_b;
+    inj_lane[LaneFmtA]              = inj_fmt_a;
+    inj_lane[LaneRndLsb +: RndW]    = inj_rnd;
+  end
 
   // ---------------------------------------------------------------------
   // Skews and the cell grid
@@ -310,7 +338,11 @@ module fp8sa_array #(
   genvar r, c;
   generate
     for (r = 0; r < ROWS; r = r + 1) begin : g_row_skew
-      wire [LaneW-1:0] lane_in = {inj_ctrl, in_a_i[8*r +: 8]};
+      reg  [LaneW-1:0] lane_in;
+      always @* begin
+        lane_in                       = inj_lane;
+        lane_in[LaneALsb +: LaneAW]   = in_a_i[8*r +: 8];
+      end
       if (r == 0) begin : g_direct
         assign lane_bus[0 +: LaneW] = lane_in;
       end else begin : g_delay
@@ -381,13 +413,13 @@ module fp8sa_array #(
 
   // PE (ROWS-1, COLS-1) does the first MAC of a use_init tile at this edge.
   wire [LaneW-1:0] lane_last = lane_bus[((ROWS-1)*(COLS+1)+COLS)*LaneW +: LaneW];
-  assign bank_rel = adv & lane_last[15] & lane_last[14] & lane_last[12];
-  wire lane_last_unused = ^{lane_last[13], lane_last[11:0]};
+  assign bank_rel = adv & lane_last[LaneValid] & lane_last[LaneFirst] & lane_last[LaneUseInit];
+  wire lane_last_unused = ^{lane_last[LaneLast], lane_last[LaneUseInit-1:0]};
 
   // ---------------------------------------------------------------------
   // Drain
   // ---------------------------------------------------------------------
-  reg  [3:0]           ptr_q, ptr_d;          // drain row pointer
+  reg  [PtrW-1:0]      ptr_q, ptr_d;          // drain row pointer
   reg  [COLS-1:0]      row_sv;
   reg  [COLS*AccW-1:0] row_shadow;
   reg  [COLS*4-1:0]    row_sflags;
@@ -397,7 +429,7 @@ module fp8sa_array #(
     row_shadow = {(COLS*AccW){1'b0}};
     row_sflags = {(COLS*4){1'b0}};
     for (i_row = 0; i_row < ROWS; i_row = i_row + 1) begin
-      if (ptr_q == i_row[3:0]) begin
+      if (ptr_q == i_row[PtrW-1:0]) begin
         row_sv     = sv_all[i_row*COLS +: COLS];
         row_shadow = shadow_all[i_row*COLS*AccW +: COLS*AccW];
         row_sflags = sflags_all[i_row*COLS*4 +: COLS*4];
@@ -420,9 +452,9 @@ module fp8sa_array #(
   // never presented to the quantizer (its reserved-code check would fire on
   // every cycle, or on a delta-cycle glitch): it gets out_fmt[1:0] only, and
   // the output mux below ignores it for codes 4..7.
-  wire       fmt_quant = ~head_out_fmt[2];
-  wire       fmt_raw   = (head_out_fmt == 3'd4);
-  wire [2:0] q_fmt     = {1'b0, head_out_fmt[1:0]};
+  wire       fmt_quant = ~head_out_fmt[OutFmtResBit];
+  wire       fmt_raw   = (head_out_fmt == OutFmtRaw);
+  wire [2:0] q_fmt     = {1'b0, head_out_fmt[OutFmtResBit-1:0]};
 
   wire [COLS*32-1:0] col_data;
   wire [COLS*4-1:0]  col_qflags;
@@ -489,7 +521,7 @@ module fp8sa_array #(
   // ---------------------------------------------------------------------
   reg               ov_q, ov_d;
   reg [COLS*32-1:0] od_q, od_d;
-  reg [3:0]         orow_q, orow_d;
+  reg [PtrW-1:0]    orow_q, orow_d;
   reg               olast_q, olast_d;
   reg [3:0]         oflags_q, oflags_d;
   reg [3:0]         tflags_q, tflags_d;   // flags of the tile's rows already loaded
@@ -510,11 +542,11 @@ module fp8sa_array #(
       if (row_last) begin
         oflags_d = tflags_q | row_flags;
         tflags_d = 4'b0000;
-        ptr_d    = 4'd0;
+        ptr_d    = {PtrW{1'b0}};
       end else begin
         oflags_d = 4'b0000;
         tflags_d = tflags_q | row_flags;
-        ptr_d    = ptr_q + 4'd1;
+        ptr_d    = ptr_q + {{(PtrW - 1){1'b0}}, 1'b1};
       end
     end else if (out_ready_i) begin
       ov_d = 1'b0;
@@ -523,10 +555,10 @@ module fp8sa_array #(
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      ptr_q    <= 4'd0;
+      ptr_q    <= {PtrW{1'b0}};
       ov_q     <= 1'b0;
       od_q     <= {(COLS*32){1'b0}};
-      orow_q   <= 4'd0;
+      orow_q   <= {PtrW{1'b0}};
       olast_q  <= 1'b0;
       oflags_q <= 4'b0000;
       tflags_q <= 4'b0000;
@@ -543,7 +575,7 @@ module fp8sa_array #(
 
   assign out_valid_o = ov_q;
   assign out_data_o  = od_q;
-  assign out_row_o   = {4'd0, orow_q};
+  assign out_row_o   = orow_q;
   assign out_last_o  = olast_q;
   assign out_flags_o = oflags_q;
 
@@ -556,18 +588,64 @@ module fp8sa_array #(
       if (cmd_k_i == 16'd0) begin
         $display("fp8sa ERROR: %m: command with cmd_k_i == 0 (treated as 1) at time %0t", $time);
       end
-      if (cmd_out_fmt_i > 3'd4) begin
+      if (cmd_out_fmt_i > OutFmtRaw) begin
         $display("fp8sa ERROR: %m: command with reserved out_fmt %0d (output 0) at time %0t",
                  cmd_out_fmt_i, $time);
       end
-      if (cmd_rnd_i == 2'd3) begin
+      if (cmd_rnd_i == RndReserved) begin
         $display("fp8sa ERROR: %m: command with reserved rnd 3 (treated as RNE) at time %0t", $time);
       end
-      if (cmd_out_rnd_i == 2'd3) begin
+      if (cmd_out_rnd_i == RndReserved) begin
         $display("fp8sa ERROR: %m: command with reserved out_rnd 3 (treated as RNE) at time %0t",
                  $time);
       end
     end
+  end
+`endif
+
+`ifdef FORMAL
+  // ---------------------------------------------------------------------
+  // Properties of the output path (formal/run.sh): out_valid_o is held
+  // until out_ready_i, and the row, its data, last and flags stay stable
+  // meanwhile; rows come in order 0 .. ROWS-1, out_last_o exactly on
+  // ROWS-1; a tile is only drained for a command taken (no tile made up).
+  // Environment: reset in the first cycle, free inputs otherwise.
+  // ---------------------------------------------------------------------
+  reg       f_past_valid;
+  reg [3:0] f_tiles;        // commands taken minus tiles drained
+  initial f_past_valid = 1'b0;
+  always @(posedge clk_i) f_past_valid <= 1'b1;
+
+  always @* begin
+    if (!f_past_valid) assume (!rst_ni);
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) f_tiles <= 4'd0;
+    else f_tiles <= f_tiles + {3'd0, cmd_fire} - {3'd0, out_valid_o & out_ready_i & out_last_o};
+  end
+
+  always @(posedge clk_i) begin
+    if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && !$past(out_ready_i)) begin
+      assert (out_valid_o);
+      assert (out_data_o == $past(out_data_o));
+      assert (out_row_o == $past(out_row_o));
+      assert (out_last_o == $past(out_last_o));
+      assert (out_flags_o == $past(out_flags_o));
+    end
+    // Order: after a row's handshake the next row shown is the next one.
+    if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && $past(out_ready_i)
+        && out_valid_o)
+      assert (out_row_o == ($past(out_last_o) ? {PtrW{1'b0}} : $past(out_row_o) + 1'b1));
+  end
+
+  always @* begin
+    if (rst_ni && out_valid_o) assert (out_last_o == (out_row_o == RowsM1));
+    // 4 queued commands plus a last row waiting in the output register.
+    if (rst_ni) assert (f_tiles <= 4'd5);
+    if (rst_ni && out_valid_o && out_last_o) assert (f_tiles != 4'd0);
+    // Back-pressure: a row held while out_ready_i is low, and a step refused.
+    if (rst_ni) cover (out_valid_o && !out_ready_i && f_past_valid);
   end
 `endif
 

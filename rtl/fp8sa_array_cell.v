@@ -4,7 +4,7 @@
 // bit, shadow accumulator, shadow flags, shadow_valid).
 //
 // Lane word (A operand plus the control of its tile, travelling right
-// along the row; the same layout in fp8sa_array):
+// along the row; positions in fp8sa_pkg.vh, shared with fp8sa_array):
 //   [7:0] a   [9:8] rnd   [10] fmt_a   [11] fmt_b   [12] use_init
 //   [13] last   [14] first   [15] valid
 // b_i is the B operand, travelling down the column.
@@ -36,11 +36,11 @@ module fp8sa_array_cell #(
   input  wire                         clk_i,
   input  wire                         rst_ni,
   input  wire                         adv_i,          // global advance
-  input  wire [15:0]                  lane_i,         // from the left neighbour / row skew
+  input  wire [15:0]                  lane_i,         // LaneW bits, from the left neighbour / row skew
   input  wire [7:0]                   b_i,            // from the upper neighbour / column skew
   input  wire [ACC_EXP_W+ACC_MAN_W:0] bank_i,         // init_bank[r][c]
   input  wire                         drain_i,        // this row loaded into the output register
-  output wire [15:0]                  lane_o,         // lane_q, to the right neighbour
+  output wire [15:0]                  lane_o,         // LaneW bits: lane_q, to the right neighbour
   output wire [7:0]                   b_o,            // b_q, to the lower neighbour
   output wire                         done_o,
   output wire                         shadow_valid_o,
@@ -48,11 +48,13 @@ module fp8sa_array_cell #(
   output wire [3:0]                   shadow_flags_o
 );
 
+  `include "fp8sa_pkg.vh"
+
   localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
 
   // Parameter ranges are checked by fp8sa_mac_pe and its submodules.
 
-  reg  [15:0]     lane_q, lane_d;
+  reg  [LaneW-1:0] lane_q, lane_d;
   reg  [7:0]      b_q, b_d;
   reg             done_q, done_d;
   reg             sv_q, sv_d;
@@ -62,10 +64,10 @@ module fp8sa_array_cell #(
   wire [AccW-1:0] acc;
   wire [3:0]      acc_flags;
 
-  wire step_valid    = lane_q[15];
-  wire step_first    = lane_q[14];
-  wire step_last     = lane_q[13];
-  wire step_use_init = lane_q[12];
+  wire step_valid    = lane_q[LaneValid];
+  wire step_first    = lane_q[LaneFirst];
+  wire step_last     = lane_q[LaneLast];
+  wire step_use_init = lane_q[LaneUseInit];
 
   wire mac_en  = adv_i & step_valid;
   wire mac_clr = mac_en & step_first;
@@ -82,11 +84,11 @@ module fp8sa_array_cell #(
     .en_i        (mac_en),
     .clr_i       (mac_clr),
     .init_i      (step_use_init ? bank_i : {AccW{1'b0}}),
-    .a_i         (lane_q[7:0]),
-    .fmt_a_i     (lane_q[10]),
+    .a_i         (lane_q[LaneALsb +: LaneAW]),
+    .fmt_a_i     (lane_q[LaneFmtA]),
     .b_i         (b_q),
-    .fmt_b_i     (lane_q[11]),
-    .rnd_i       (lane_q[9:8]),
+    .fmt_b_i     (lane_q[LaneFmtB]),
+    .rnd_i       (lane_q[LaneRndLsb +: RndW]),
     .seed_load_i (1'b0),
     .seed_i      ({LFSR_W{1'b0}}),
     .acc_o       (acc),
@@ -114,7 +116,7 @@ module fp8sa_array_cell #(
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      lane_q   <= 16'd0;
+      lane_q   <= {LaneW{1'b0}};
       b_q      <= 8'd0;
       done_q   <= 1'b0;
       sv_q     <= 1'b0;

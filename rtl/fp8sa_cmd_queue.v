@@ -105,5 +105,93 @@ module fp8sa_cmd_queue #(
   assign inj_data_o  = inj_data;
   assign head_data_o = head_data;
 
+`ifdef FORMAL
+  // ---------------------------------------------------------------------
+  // Properties (formal/run.sh). The environment (fp8sa_array) keeps the
+  // contract of the header: assumed here. A reference queue that shifts
+  // towards slot 0 on a pop (another structure than the ring above) gives
+  // the expected head and inject entries: order kept, nothing lost or
+  // duplicated. The internal invariants make the proof inductive.
+  // ---------------------------------------------------------------------
+  reg         f_past_valid;
+  reg [4*W-1:0] f_q;        // f_q[0] is the oldest entry
+  reg [2:0]   f_cnt;        // entries
+  reg [2:0]   f_pend;       // entries not fully injected
+  reg [4*W-1:0] f_q_d;
+  reg [2:0]   f_cnt_d;
+  integer     f_i;
+
+  initial f_past_valid = 1'b0;
+  always @(posedge clk_i) f_past_valid <= 1'b1;
+
+  always @* begin
+    if (!f_past_valid) assume (!rst_ni);
+    assume (!push_i || ready_o);
+    assume (!inj_done_i || inj_valid_o);
+    assume (!pop_i || (cnt_q > pend_q));          // the head was injected
+  end
+
+  always @* begin
+    f_q_d   = f_q;
+    f_cnt_d = f_cnt;
+    if (pop_i) begin
+      for (f_i = 0; f_i < 3; f_i = f_i + 1) f_q_d[f_i*W +: W] = f_q[(f_i+1)*W +: W];
+      f_q_d[3*W +: W] = {W{1'b0}};
+      f_cnt_d = f_cnt - 3'd1;
+    end
+    if (push_i) begin
+      for (f_i = 0; f_i < 4; f_i = f_i + 1)
+        if (f_i == f_cnt_d) f_q_d[f_i*W +: W] = push_data_i;
+      f_cnt_d = f_cnt_d + 3'd1;
+    end
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_q    <= {(4*W){1'b0}};
+      f_cnt  <= 3'd0;
+      f_pend <= 3'd0;
+    end else begin
+      f_q    <= f_q_d;
+      f_cnt  <= f_cnt_d;
+      f_pend <= f_pend + {2'b00, push_i} - {2'b00, inj_done_i};
+    end
+  end
+
+  reg [W-1:0] f_head, f_inj;
+  always @* begin
+    f_head = f_q[0 +: W];
+    f_inj  = {W{1'b0}};
+    for (f_i = 0; f_i < 4; f_i = f_i + 1)
+      if (f_i == f_cnt - f_pend) f_inj = f_q[f_i*W +: W];
+  end
+
+  always @* begin
+    if (rst_ni) begin
+      assert (f_cnt <= 3'd4);
+      assert (f_pend <= f_cnt);
+      assert (ready_o == (f_cnt != 3'd4));
+      assert (inj_valid_o == (f_pend != 3'd0));
+      if (f_cnt != 3'd0) assert (head_data_o == f_head);
+      if (f_pend != 3'd0) assert (inj_data_o == f_inj);
+      // Internal invariants (inductive strengthening).
+      assert (cnt_q == f_cnt);
+      assert (pend_q == f_pend);
+      assert (wr_q == rd_q + cnt_q[1:0]);
+      assert (inj_q == rd_q + cnt_q[1:0] - pend_q[1:0]);
+    end
+  end
+
+  // Back-pressure: the queue fills (ready_o low) and drains again.
+  reg f_was_full;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) f_was_full <= 1'b0;
+    else if (!ready_o) f_was_full <= 1'b1;
+  end
+  always @* begin
+    if (rst_ni) cover (f_was_full && (f_cnt == 3'd0));
+  end
+`endif
+
 endmodule
 `default_nettype wire

@@ -19,9 +19,11 @@ module fp8sa_fp8_decode (
   output reg        nan_o
 );
 
+  `include "fp8sa_pkg.vh"
+
   always @* begin
     zero_o = (mag_i[6:0] == 7'd0);
-    if (!fmt_i) begin
+    if (fmt_i == FmtE4m3) begin
       // E4M3: exp field x[6:3], mantissa x[2:0]; exp = max(e,1) - 7 - 3.
       sig_o  = {|mag_i[6:3], mag_i[2:0]};
       exp_o  = {2'b00, mag_i[6:4], mag_i[3] | ~|mag_i[6:3]} - 6'd10;

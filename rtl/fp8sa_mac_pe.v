@@ -40,6 +40,8 @@ module fp8sa_mac_pe #(
   output wire [3:0]                   flags_o
 );
 
+  `include "fp8sa_pkg.vh"
+
   localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
 
   // ACC_*, SR_BITS, LFSR_W and SEED ranges are checked by the submodules;
@@ -116,7 +118,7 @@ module fp8sa_mac_pe #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       // reset: no MAC issued
-    end else if (en_i && (rnd_i == 2'd3)) begin
+    end else if (en_i && (rnd_i == RndReserved)) begin
       $display("fp8sa ERROR: %m: MAC issued with reserved rounding mode 3 (treated as RNE) at time %0t",
                $time);
     end

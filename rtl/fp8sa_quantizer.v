@@ -62,8 +62,7 @@ module fp8sa_quantizer #(
   localparam integer TopOff  = SigW - 1;
   localparam [EW-1:0] TopOffV = TopOff[EW-1:0];
 
-  localparam integer RndRz = 1;
-  localparam integer RndSr = 2;
+  `include "fp8sa_pkg.vh"
 
   generate
     if (ACC_EXP_W < 4 || ACC_EXP_W > 8) begin : g_err_exp_w
@@ -94,7 +93,7 @@ module fp8sa_quantizer #(
     o_is_e4m3 = 1'b0;
     o_wide    = 1'b0;
     case (out_fmt_i[1:0])
-      2'd0: begin  // E4M3
+      OutFmtE4m3[1:0]: begin
         o_man_w   = 4'd3;
         o_bias    = 12'd7;
         o_emin    = -12'sd6;
@@ -103,7 +102,7 @@ module fp8sa_quantizer #(
         o_nan     = 16'h007F;
         o_is_e4m3 = 1'b1;
       end
-      2'd1: begin  // E5M2
+      OutFmtE5m2[1:0]: begin
         o_man_w   = 4'd2;
         o_bias    = 12'd15;
         o_emin    = -12'sd14;
@@ -111,7 +110,7 @@ module fp8sa_quantizer #(
         o_inf     = 15'h007C;
         o_nan     = 16'h007E;
       end
-      2'd2: begin  // FP16
+      OutFmtFp16[1:0]: begin
         o_man_w   = 4'd10;
         o_bias    = 12'd15;
         o_emin    = -12'sd14;
@@ -120,7 +119,7 @@ module fp8sa_quantizer #(
         o_nan     = 16'h7E00;
         o_wide    = 1'b1;
       end
-      default: begin  // BF16
+      default: begin  // OutFmtBf16
         o_man_w   = 4'd7;
         o_bias    = 12'd127;
         o_emin    = -12'sd126;
@@ -198,7 +197,6 @@ module fp8sa_quantizer #(
   wire            g       = field[KeepLsb-1];              // RNE round bit
   wire            st      = (|field[KeepLsb-2:0]) | below;
   wire [SrW-1:0]  sr_k    = {field[KeepLsb-1:2], (|field[1:0]) | below};
-  wire            inexact_r = g | st;
 
   // Per-format mantissa of the kept bits, hidden bit, and "all mantissa
   // bits one" (for tininess after rounding).
@@ -208,48 +206,52 @@ module fp8sa_quantizer #(
 
   always @* begin
     case (out_fmt_i[1:0])
-      2'd0:    begin man = {7'd0, kept[2:0]}; hidden = kept[3];  man_ones = &kept[2:0]; end
-      2'd1:    begin man = {8'd0, kept[1:0]}; hidden = kept[2];  man_ones = &kept[1:0]; end
-      2'd2:    begin man = kept[9:0];         hidden = kept[10]; man_ones = &kept[9:0]; end
-      default: begin man = {3'd0, kept[6:0]}; hidden = kept[7];  man_ones = &kept[6:0]; end
+      OutFmtE4m3[1:0]: begin man = {7'd0, kept[2:0]}; hidden = kept[3];  man_ones = &kept[2:0]; end
+      OutFmtE5m2[1:0]: begin man = {8'd0, kept[1:0]}; hidden = kept[2];  man_ones = &kept[1:0]; end
+      OutFmtFp16[1:0]: begin man = kept[9:0];         hidden = kept[10]; man_ones = &kept[9:0]; end
+      default:         begin man = {3'd0, kept[6:0]}; hidden = kept[7];  man_ones = &kept[6:0]; end
     endcase
   end
 
   // ---------------------------------------------------------------------
-  // Round
+  // Round (fp8sa_round)
   // ---------------------------------------------------------------------
-  reg up;
-  reg tiny;
-
   // A result in [2^(emin-1), 2^emin) (subnormal shift of exactly 1) rounds
   // up to 2^emin at full precision in RNE when its Mo+1 significant bits
   // (man and field[KeepLsb-1]) are ones and the next bit is one.
   wire sub_by_one   = (sub_amt == 12'd1);
   wire rne_to_emin  = sub_by_one & man_ones & field[KeepLsb-1] & field[KeepLsb-2];
 
-  always @* begin
-    case (rnd_i)
-      RndRz[1:0]: begin
-        up   = 1'b0;
-        tiny = sub;
-      end
-      RndSr[1:0]: begin
-        up   = (rand_i < sr_k);
-        tiny = sub;                      // before rounding
-      end
-      default: begin                     // RNE (and reserved 3)
-        up   = g & (st | kept[0]);
-        tiny = sub & ~rne_to_emin;       // after rounding
-      end
-    endcase
-  end
-
   // Packed magnitude {biased exponent, mantissa} as an integer: adding the
   // increment carries into the exponent, and overflow is "above max".
   wire [EW-1:0] eb       = hidden ? (top + o_bias) : {EW{1'b0}};
   wire [21:0]   pk_pre   = ({{10{1'b0}}, eb} << o_man_w) | {12'd0, man};
-  wire [21:0]   pk       = pk_pre + {21'd0, up};
-  wire          ovf      = (pk > {7'd0, o_max});
+  wire [21:0]   pk;
+  wire          r_up_unused, r_tiny_unused;
+  wire          ovf, r_inexact, r_uf;
+  wire          pk_top_unused = ^pk[21:15];    // above max of every format: ovf
+
+  fp8sa_round #(
+    .SR_BITS (SrW),
+    .MAG_W   (22)
+  ) u_round (
+    .rnd_i      (rnd_i),
+    .abs_i      (pk_pre),
+    .guard_i    (g),
+    .sticky_i   (st),
+    .sr_k_i     (sr_k),
+    .rand_i     (rand_i),
+    .max_i      ({7'd0, o_max}),
+    .ovf_pre_i  (1'b0),
+    .tiny_pre_i (sub),
+    .rne_emin_i (rne_to_emin),
+    .up_o       (r_up_unused),
+    .abs_o      (pk),
+    .ovf_o      (ovf),
+    .inexact_o  (r_inexact),
+    .tiny_o     (r_tiny_unused),
+    .uf_o       (r_uf)
+  );
 
   // ---------------------------------------------------------------------
   // Result selection
@@ -278,22 +280,22 @@ module fp8sa_quantizer #(
       end
     end else if (in_zero) begin
       mag      = 15'd0;
-    end else if (ovf) begin
-      flags_o  = 4'b0101;
-      if (sat_i) begin
+    end else begin
+      // Overflow: flags overflow and inexact (and invalid for the E4M3 NaN).
+      flags_o  = {1'b0, ovf, r_uf, r_inexact};
+      if (!ovf) begin
+        mag     = pk[14:0];
+      end else if (sat_i) begin
         mag     = o_max;
       end else if (o_is_e4m3) begin
         res_nan = 1'b1;
-        flags_o = 4'b1101;
+        flags_o[FlagInvalid] = 1'b1;
       end else begin
         mag     = o_inf;
       end
-    end else begin
-      mag      = pk[14:0];
-      flags_o  = {2'b00, tiny & inexact_r, inexact_r};
     end
 
-    if (out_fmt_i[2]) begin
+    if (out_fmt_i[OutFmtResBit]) begin
       q_o     = 16'd0;
       flags_o = 4'b0000;
     end else if (res_nan) begin
@@ -309,10 +311,10 @@ module fp8sa_quantizer #(
   // Combinational unit: report a reserved code whenever the inputs carry
   // one (there is no valid strobe to qualify it with).
   always @* begin
-    if (out_fmt_i[2] === 1'b1) begin
+    if (out_fmt_i[OutFmtResBit] === 1'b1) begin
       $display("fp8sa ERROR: %m: reserved out_fmt %0d (output forced to 0)", out_fmt_i);
     end
-    if (rnd_i === 2'd3) begin
+    if (rnd_i === RndReserved) begin
       $display("fp8sa ERROR: %m: reserved rounding mode 3 (treated as RNE)");
     end
   end

@@ -13,7 +13,7 @@
 // advance. Reset (asynchronous, active low): every stage 0.
 module fp8sa_skew #(
   parameter integer WIDTH = 8,   // [1, 1024]
-  parameter integer DEPTH = 1    // [1, 64]; a zero-delay lane is a wire, not a skew
+  parameter integer DEPTH = 1    // [1, 256]; a zero-delay lane is a wire, not a skew
 ) (
   input  wire             clk_i,
   input  wire             rst_ni,
@@ -26,8 +26,8 @@ module fp8sa_skew #(
     if (WIDTH < 1 || WIDTH > 1024) begin : g_err_width
       fp8sa_param_error_WIDTH_out_of_range_1_to_1024 u_param_error ();
     end
-    if (DEPTH < 1 || DEPTH > 64) begin : g_err_depth
-      fp8sa_param_error_DEPTH_out_of_range_1_to_64 u_param_error ();
+    if (DEPTH < 1 || DEPTH > 256) begin : g_err_depth
+      fp8sa_param_error_DEPTH_out_of_range_1_to_256 u_param_error ();
     end
   endgenerate
 
@@ -53,6 +53,52 @@ module fp8sa_skew #(
   end
 
   assign q_o = pipe_q[(DEPTH-1)*WIDTH +: WIDTH];
+
+`ifdef FORMAL
+  // ---------------------------------------------------------------------
+  // Properties (formal/run.sh): a word taken at an enabled edge comes out
+  // after exactly DEPTH enabled edges (nothing lost, duplicated or
+  // reordered: every word is tracked, one at a time, by the free choice of
+  // f_start); q_o holds on edges with en_i low; reset empties the line.
+  // ---------------------------------------------------------------------
+  reg             f_past_valid;
+  reg             f_track;
+  reg [WIDTH-1:0] f_word;
+  reg [8:0]       f_n;          // enabled edges since the word was taken
+  (* anyseq *) wire f_start;    // free: which word to track
+
+  initial f_past_valid = 1'b0;
+  always @(posedge clk_i) f_past_valid <= 1'b1;
+
+  always @* begin
+    if (!f_past_valid) assume (!rst_ni);
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_track <= 1'b0;
+      f_word  <= {WIDTH{1'b0}};
+      f_n     <= 9'd0;
+    end else if (!f_track && en_i && f_start) begin
+      f_track <= 1'b1;
+      f_word  <= d_i;
+      f_n     <= 9'd1;
+    end else if (f_track && en_i) begin
+      if (f_n == DEPTH[8:0]) f_track <= 1'b0;
+      f_n <= f_n + 9'd1;
+    end
+  end
+
+  always @(posedge clk_i) begin
+    if (f_past_valid && rst_ni && $past(rst_ni)) begin
+      if (!$past(en_i)) assert (q_o == $past(q_o));
+    end
+    if (f_past_valid && !$past(rst_ni) && rst_ni) assert (q_o == {WIDTH{1'b0}});
+  end
+  always @* begin
+    if (rst_ni && f_track && (f_n == DEPTH[8:0])) assert (q_o == f_word);
+  end
+`endif
 
 endmodule
 `default_nettype wire

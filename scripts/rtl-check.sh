@@ -33,6 +33,15 @@ do_lint() {
     out=$(verilator --lint-only -Wall -Irtl --top-module "$top" "$@" $RTL_FILES 2>&1)
     if [ -n "$out" ]; then echo "$out"; step lint "$ps: FAIL"; fail=1; else step lint "$ps: clean"; fi
   done
+  # Beyond the Verilated configurations: a 32x32 array, linted and elaborated by Yosys.
+  out=$(verilator --lint-only -Wall -Irtl --top-module fp8sa_array -GROWS=32 -GCOLS=32 $RTL_FILES 2>&1)
+  if [ -n "$out" ]; then echo "$out"; step lint "fp8sa_array 32x32: FAIL"; fail=1; else step lint "fp8sa_array 32x32: clean"; fi
+  out=$(yosys -q -p "read_verilog -Irtl $RTL_FILES; chparam -set ROWS 32 -set COLS 32 fp8sa_array; hierarchy -check -top fp8sa_array; proc" 2>&1)
+  if [ $? -ne 0 ] || echo "$out" | grep -qiE 'warning|error'; then
+    echo "$out"; step lint "yosys fp8sa_array 32x32 elaboration: FAIL"; fail=1
+  else
+    step lint "yosys fp8sa_array 32x32 elaboration: ok"
+  fi
 }
 
 do_iverilog() {
