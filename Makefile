@@ -6,7 +6,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 # Progress and results only: no 'Entering directory' lines from the CMake sub-makes.
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all help deps configure build run demo test lint iverilog yosys-smoke ctest \
+.PHONY: all help deps configure build run demo test bench-tool lint iverilog yosys-smoke ctest \
         synth fpga explore bench regress sanitize fuzz formal clean
 
 all: build
@@ -22,7 +22,7 @@ help:
 	@echo "make sanitize   ASan + UBSan build of the model, CLI and tests ($(BUILD)/sanitize), every test run"
 	@echo "make fuzz       FUZZ_SECONDS=N: each libFuzzer target (clang) for N seconds from its seed corpus"
 	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
-	@echo "make synth      Yosys synthesis of the numerics units with cell counts"
+	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -69,8 +69,13 @@ test: lint iverilog yosys-smoke ctest
 formal: deps
 	@./formal/run.sh
 
-synth: deps
-	@./synth/synth.sh
+# make synth (docs/area.md): the Yosys area sweep over four targets, cached
+# in $(BUILD)/synth; writes docs/area.csv, docs/area.md and docs/area/*.png.
+# SYNTH_ARGS: extra synth/area.sh options (e.g. --only 'ice40 pe ').
+SYNTH_ARGS ?=
+synth:
+	@./scripts/install-deps.sh synth
+	@./synth/area.sh -j $(JOBS) $(SYNTH_ARGS)
 
 SEEDS ?= 8
 GEMMS ?= 50
@@ -78,6 +83,8 @@ GEMMS ?= 50
 # then the sanitizer build's tests.
 regress: build
 	@./scripts/regress.sh $(FP8SA) $(SEEDS) $(GEMMS)
+	@$(MAKE) bench-tool BENCH32=1
+	@./scripts/regress_big.sh $(BUILD)/bin/fp8sa_bench $(SEEDS) $(GEMMS)
 	@$(MAKE) sanitize
 
 # make sanitize: the model, the CLI, the lockstep checker and every test
@@ -114,16 +121,21 @@ fuzz: deps
 # make bench (docs/bench.md): configure with the bench option, build only the
 # bench tool (its targets are not in the default build), run it; the table
 # goes to the terminal and to $(BENCH_DIR)/bench.txt. BENCH_ARGS: extra
-# fp8sa_bench options (e.g. --quick).
+# fp8sa_bench options (e.g. --quick). BENCH32=1 adds the Verilated 32x32
+# array (its first compile takes long: docs/bench.md); make regress sets it.
 BENCH_DIR := $(BUILD)/bench
 BENCH_ARGS ?=
-bench: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON > $(BUILD).bench-configure.log 2>&1 \
+BENCH32 ?= 0
+bench: bench-tool
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/bin/fp8sa_bench --workdir $(BENCH_DIR) --out $(BENCH_DIR)/bench.txt $(BENCH_ARGS)
+
+bench-tool: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON \
+	  -DFP8SA_BENCH32=$(if $(filter 1,$(BENCH32)),ON,OFF) > $(BUILD).bench-configure.log 2>&1 \
 	  || { cat $(BUILD).bench-configure.log; exit 1; }
 	@rm -f $(BUILD).bench-configure.log
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench
-	@mkdir -p $(BENCH_DIR)
-	$(BUILD)/bin/fp8sa_bench --workdir $(BENCH_DIR) --out $(BENCH_DIR)/bench.txt $(BENCH_ARGS)
 
 fpga explore:
 	@echo "make $@: not implemented yet (tracked by an open issue); nothing was run" >&2; exit 2

@@ -57,7 +57,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "array16_rtl.hpp"
+#include "bench_arrays.hpp"
+#include "lockstep.hpp"
 #include "array_rtl.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
@@ -173,6 +174,16 @@ struct Options {
   std::vector<std::pair<int, long>> icarus = {{4, 8192}, {8, 640}};  // size, cycles
   int process_n = 2048;         // [5] M = K = N of the whole-process GEMM
   int process_reps = 7;         // [5] runs of each process
+  bool sizes_given = false;
+  // --lockstep CONFIG:SEED:GEMMS (repeatable): only these lockstep runs of
+  // the cycle model against a Verilated array (make regress uses it for
+  // bench32x32, which the fp8sa CLI does not link).
+  struct Lockstep {
+    std::string config;
+    uint64_t seed = 1;
+    int gemms = 1;
+  };
+  std::vector<Lockstep> lockstep;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -185,11 +196,12 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-// The Verilated square array of a size: bench16x16 (bench/CMakeLists.txt)
-// for 16, else the aNxN line of sim/array_configs.txt when one is built
-// (add e.g. "a32x32 32 32 8 23 16 16 32 0x00000001" there and --sizes 32 works).
+// The Verilated square array of a size: bench16x16 / bench32x32
+// (bench/CMakeLists.txt) when built, else the aNxN line of
+// sim/array_configs.txt when one is built.
 std::string rtl_name(int size) {
-  if (size == 16) return fp8sa::bench::array16_config().name;
+  const std::string bench = fp8sa::bench::bench_array_name(size);
+  if (!bench.empty()) return bench;
   const std::string name = "a" + std::to_string(size) + "x" + std::to_string(size);
   for (const auto& nc : fp8sa::rtl::array_configs())
     if (nc.name == name && nc.cfg.rows == size && nc.cfg.cols == size) return name;
@@ -217,7 +229,8 @@ void usage() {
                "usage: fp8sa_bench [--out FILE] [--workdir DIR] [--quick] [--gemm-n N] [--reps N]\n"
                "                   [--array-reps N] [--array-min-s S] [--sizes 4,8,16]\n"
                "                   [--util-sizes 4,8,16,32,64,128,256]\n"
-               "                   [--icarus SIZE:CYCLES,...|none] [--process-n N]\n");
+               "                   [--icarus SIZE:CYCLES,...|none] [--process-n N]\n"
+               "       fp8sa_bench --lockstep CONFIG:SEED:GEMMS [--lockstep ...]   (lockstep runs only)\n");
 }
 
 Options parse_args(int argc, char** argv) {
@@ -241,6 +254,7 @@ Options parse_args(int argc, char** argv) {
         throw UsageError("--array-min-s: '" + v + "' is not a number of seconds in [0, 60]");
     } else if (a == "--sizes") {
       o.sizes.clear();
+      o.sizes_given = true;
       for (const auto& s : split(val(), ',')) {
         const int n = static_cast<int>(parse_long(s, "--sizes", 1, fp8sa::kArrayMaxDim));
         if (rtl_name(n).empty())
@@ -273,6 +287,14 @@ Options parse_args(int argc, char** argv) {
       o.util_sizes = {4, 8, 16, 32};
       o.process_n = 512;
       o.process_reps = 3;
+    } else if (a == "--lockstep") {
+      const auto f = split(val(), ':');
+      if (f.size() != 3) throw UsageError("--lockstep: expected CONFIG:SEED:GEMMS");
+      Options::Lockstep l;
+      l.config = f[0];
+      l.seed = static_cast<uint64_t>(parse_long(f[1], "--lockstep seed", 0, 2147483647L));
+      l.gemms = static_cast<int>(parse_long(f[2], "--lockstep gemms", 1, 1000000));
+      o.lockstep.push_back(l);
     } else if (a == "--process-n") {
       o.process_n = static_cast<int>(parse_long(val(), "--process-n", 16, 8192));
     } else if (a == "-h" || a == "--help") {
@@ -282,6 +304,8 @@ Options parse_args(int argc, char** argv) {
       throw UsageError("unknown argument '" + a + "'");
     }
   }
+  // The 32x32 joins section [2] by default when it is built.
+  if (!o.sizes_given && !fp8sa::bench::bench_array_name(32).empty()) o.sizes.push_back(32);
   return o;
 }
 
@@ -926,6 +950,35 @@ double bench_process(const Options& opt, Report& rep) {
   return ratio;
 }
 
+// --lockstep: each run prints the lockstep checker's summary line (the
+// format scripts/regress.sh reads) or its mismatch report.
+int run_lockstep_only(const Options& opt) {
+  int fails = 0;
+  for (const auto& l : opt.lockstep) {
+    fp8sa::tb::LockstepOptions lo;
+    lo.config = l.config;
+    lo.seed = l.seed;
+    lo.gemms = l.gemms;
+    lo.progress = true;
+    try {
+      const auto t0 = Clock::now();
+      const fp8sa::tb::LockstepResult r = fp8sa::tb::run_lockstep(lo);
+      if (r.ok) {
+        std::printf("lockstep %s seed %" PRIu64 ": %" PRIu64 " GEMMs, %" PRIu64 " cycles, %" PRIu64
+                    " PE MACs, 0 mismatches (%.1f s)\n",
+                    l.config.c_str(), l.seed, r.gemms, r.cycles, r.pe_macs, seconds_since(t0));
+      } else {
+        ++fails;
+        std::printf("FAIL %s\n", r.report.c_str());
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fp8sa_bench: --lockstep %s: %s\n", l.config.c_str(), e.what());
+      return 2;
+    }
+  }
+  return fails == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   // OpenBLAS's worker threads spin for a while after each call (2^28 cycles
   // by default), holding cores the functional model's threads then wait
@@ -945,8 +998,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   // One registry of Verilated arrays: the bench's 16x16 joins those of sim/.
-  fp8sa::rtl::register_array(fp8sa::bench::array16_config(),
-                             [](const fp8sa::rtl::NamedArrayConfig&) { return fp8sa::bench::make_array16(); });
+  fp8sa::bench::register_bench_arrays();
+  if (!opt.lockstep.empty()) return run_lockstep_only(opt);
   Report rep;
   try {
     char when[64];

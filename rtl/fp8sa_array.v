@@ -31,10 +31,13 @@
 // 1) / 2)) or more advances after the previous tile's last step.
 //
 // Latency (no stall): a tile whose last step is injected at edge L has
-// row i loaded into the output register at edge L + COLS + 2 + i (PE
-// (i, COLS-1) does its last MAC at L + i + COLS, its shadow loads at the
-// next edge), so out_valid_o shows row 0 COLS + 3 cycles after the cycle of
-// the last step's handshake.
+// row i loaded into the output register at edge L + COLS + 2 + i + S (PE
+// (i, COLS-1) does its last MAC at L + i + COLS + S, its shadow loads at
+// the next edge), so out_valid_o shows row 0 COLS + 3 + S cycles after the
+// cycle of the last step's handshake. S = MUL_STAGES, the PEs' product
+// pipeline: a PE performs a step's MAC S advances after its operand
+// registers hold the step (docs/array.md "Pipelined PE"); the init bank is
+// released when PE (ROWS-1, COLS-1) performs a use_init tile's first MAC.
 // Handshakes: valid/ready on cmd, in, init and out. Every output (ready,
 // valid and data) is a function of registers only (Moore: no combinational
 // path from any input to any output); handshakes act at the closing edge.
@@ -49,7 +52,8 @@ module fp8sa_array #(
   parameter integer SR_BITS   = 16,     // [2, 24]
   parameter integer Q_SR_BITS = 16,     // [2, 24]
   parameter integer LFSR_W    = 32,     // [max(4, SR_BITS, Q_SR_BITS), 32]
-  parameter [31:0]  SEED      = 32'h1   // non-zero
+  parameter [31:0]  SEED      = 32'h1,  // non-zero
+  parameter integer MUL_STAGES = 0      // [0, 2]: PE product pipeline (docs/array.md)
 ) (
   input  wire                                  clk_i,
   input  wire                                  rst_ni,
@@ -127,6 +131,9 @@ module fp8sa_array #(
     end
     if (LFSR_W < 4 || LFSR_W > 32) begin : g_err_lfsr_w
       fp8sa_param_error_LFSR_W_out_of_range_4_to_32 u_param_error ();
+    end
+    if (MUL_STAGES < 0 || MUL_STAGES > 2) begin : g_err_mul_stages
+      fp8sa_param_error_MUL_STAGES_out_of_range_0_to_2 u_param_error ();
     end
     if (LFSR_W < SR_BITS || LFSR_W < Q_SR_BITS) begin : g_err_lfsr_w_sr
       fp8sa_param_error_LFSR_W_below_SR_BITS_or_Q_SR_BITS u_param_error ();
@@ -334,6 +341,7 @@ module fp8sa_array #(
   wire [NCell*AccW-1:0]          shadow_all;
   wire [NCell*4-1:0]             sflags_all;
   wire [ROWS-1:0]                drain_row;
+  wire [NCell-1:0]               init_taken_all;
 
   genvar r, c;
   generate
@@ -384,7 +392,8 @@ module fp8sa_array #(
           .ACC_MAN_W (ACC_MAN_W),
           .SR_BITS   (SR_BITS),
           .LFSR_W    (LFSR_W),
-          .SEED      (seed_of(1 + Idx))
+          .SEED      (seed_of(1 + Idx)),
+          .MUL_STAGES (MUL_STAGES)
         ) u_cell (
           .clk_i          (clk_i),
           .rst_ni         (rst_ni),
@@ -398,7 +407,8 @@ module fp8sa_array #(
           .done_o         (done_all[Idx]),
           .shadow_valid_o (sv_all[Idx]),
           .shadow_o       (shadow_all[Idx*AccW +: AccW]),
-          .shadow_flags_o (sflags_all[Idx*4 +: 4])
+          .shadow_flags_o (sflags_all[Idx*4 +: 4]),
+          .init_taken_o   (init_taken_all[Idx])
         );
       end
       // The lane leaving the row's last cell is read only for the bank
@@ -411,10 +421,16 @@ module fp8sa_array #(
 
   wire b_end_unused = ^b_bus[ROWS*COLS*8 +: COLS*8];
 
-  // PE (ROWS-1, COLS-1) does the first MAC of a use_init tile at this edge.
+  // PE (ROWS-1, COLS-1) performs the first MAC of a use_init tile at this
+  // edge (the last PE to read the bank for that tile).
+  assign bank_rel = init_taken_all[NCell-1];
+  generate
+    if (NCell > 1) begin : g_taken_unused
+      wire init_taken_unused = ^init_taken_all[NCell-2:0];
+    end
+  endgenerate
   wire [LaneW-1:0] lane_last = lane_bus[((ROWS-1)*(COLS+1)+COLS)*LaneW +: LaneW];
-  assign bank_rel = adv & lane_last[LaneValid] & lane_last[LaneFirst] & lane_last[LaneUseInit];
-  wire lane_last_unused = ^{lane_last[LaneLast], lane_last[LaneUseInit-1:0]};
+  wire lane_last_unused = ^lane_last;
 
   // ---------------------------------------------------------------------
   // Drain
@@ -644,8 +660,20 @@ module fp8sa_array #(
     // 4 queued commands plus a last row waiting in the output register.
     if (rst_ni) assert (f_tiles <= 4'd5);
     if (rst_ni && out_valid_o && out_last_o) assert (f_tiles != 4'd0);
-    // Back-pressure: a row held while out_ready_i is low, and a step refused.
-    if (rst_ni) cover (out_valid_o && !out_ready_i && f_past_valid);
+  end
+
+  // Back-pressure: a row held while out_ready_i is low for two cycles, then
+  // taken (f_cover_* wires: see fp8sa_cmd_queue.v).
+  reg [1:0] f_held;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) f_held <= 2'd0;
+    else if (out_valid_o && !out_ready_i) f_held <= (f_held == 2'd3) ? 2'd3 : f_held + 2'd1;
+    else f_held <= 2'd0;
+  end
+  (* keep *) wire f_cover_backpressure = rst_ni && f_past_valid && out_valid_o && out_ready_i
+                                         && (f_held >= 2'd2);
+  always @* begin
+    cover (f_cover_backpressure);
   end
 `endif
 

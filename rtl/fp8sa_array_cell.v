@@ -10,11 +10,16 @@
 // b_i is the B operand, travelling down the column.
 //
 // On an advance edge (adv_i high): lane_q <= lane_i, b_q <= b_i, and if
-// lane_q holds a valid step the PE performs its MAC on lane_q/b_q
-// (en = valid, clr = first, init = use_init ? bank_i : +0). Edges with
+// lane_q holds a valid step the PE issues its MAC on lane_q/b_q (en =
+// valid, clr = first); the PE performs it MUL_STAGES advances later (at
+// once for 0), reading init = use_init ? bank_i : +0 then. Edges with
 // adv_i low hold everything except the shadow_valid clear (drain_i).
+// The step's first/last/use_init travel with it through the PE's pipeline
+// (its tag), so done and the init select below belong to the MAC being
+// performed, and init_taken_o (the PE performs the first MAC of a use_init
+// tile at this edge) tells the array when the init bank may be released.
 // Drain state, per docs/array.md "Drain":
-//   advance edge:  done <= (this edge is a MAC of a last step)
+//   advance edge:  done <= (this edge performs the MAC of a last step)
 //                  (so a PE whose last MAC coincides with the transfer of
 //                  the previous tile keeps done = 1);
 //                  if done: shadow <= acc, shadow_flags <= flags,
@@ -31,7 +36,8 @@ module fp8sa_array_cell #(
   parameter integer ACC_MAN_W = 23,     // [2, 23]
   parameter integer SR_BITS   = 16,     // [2, 24], <= LFSR_W
   parameter integer LFSR_W    = 32,     // [4, 32]
-  parameter [31:0]  SEED      = 32'h1   // PE LFSR seed, non-zero in the low LFSR_W bits
+  parameter [31:0]  SEED      = 32'h1,  // PE LFSR seed, non-zero in the low LFSR_W bits
+  parameter integer MUL_STAGES = 0      // [0, 2]: the PE's product pipeline
 ) (
   input  wire                         clk_i,
   input  wire                         rst_ni,
@@ -45,7 +51,8 @@ module fp8sa_array_cell #(
   output wire                         done_o,
   output wire                         shadow_valid_o,
   output wire [ACC_EXP_W+ACC_MAN_W:0] shadow_o,
-  output wire [3:0]                   shadow_flags_o
+  output wire [3:0]                   shadow_flags_o,
+  output wire                         init_taken_o    // the next edge performs a use_init tile's first MAC
 );
 
   `include "fp8sa_pkg.vh"
@@ -72,18 +79,28 @@ module fp8sa_array_cell #(
   wire mac_en  = adv_i & step_valid;
   wire mac_clr = mac_en & step_first;
 
+  // The PE's tag: the step's control, read back at its accumulate stage.
+  localparam integer TagLast = 0, TagUseInit = 1, TagFirst = 2;
+  wire [2:0] acc_tag;
+  wire       acc_fire;   // the next edge performs a MAC (implies adv_i)
+
   fp8sa_mac_pe #(
     .ACC_EXP_W (ACC_EXP_W),
     .ACC_MAN_W (ACC_MAN_W),
     .SR_BITS   (SR_BITS),
     .LFSR_W    (LFSR_W),
-    .SEED      (SEED)
+    .SEED      (SEED),
+    .RND_MODES (3),
+    .MUL_STAGES (MUL_STAGES),
+    .TAG_W     (3)
   ) u_pe (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
+    .adv_i       (adv_i),
+    .tag_i       ({step_first, step_use_init, step_last}),
     .en_i        (mac_en),
     .clr_i       (mac_clr),
-    .init_i      (step_use_init ? bank_i : {AccW{1'b0}}),
+    .init_i      (acc_tag[TagUseInit] ? bank_i : {AccW{1'b0}}),
     .a_i         (lane_q[LaneALsb +: LaneAW]),
     .fmt_a_i     (lane_q[LaneFmtA]),
     .b_i         (b_q),
@@ -92,7 +109,9 @@ module fp8sa_array_cell #(
     .seed_load_i (1'b0),
     .seed_i      ({LFSR_W{1'b0}}),
     .acc_o       (acc),
-    .flags_o     (acc_flags)
+    .flags_o     (acc_flags),
+    .acc_fire_o  (acc_fire),
+    .acc_tag_o   (acc_tag)
   );
 
   always @* begin
@@ -105,7 +124,7 @@ module fp8sa_array_cell #(
     if (adv_i) begin
       lane_d = lane_i;
       b_d    = b_i;
-      done_d = mac_en & step_last;
+      done_d = acc_fire & acc_tag[TagLast];
       if (done_q) begin
         shadow_d = acc;
         sflags_d = acc_flags;
@@ -138,6 +157,7 @@ module fp8sa_array_cell #(
   assign shadow_valid_o = sv_q;
   assign shadow_o       = shadow_q;
   assign shadow_flags_o = sflags_q;
+  assign init_taken_o   = acc_fire & acc_tag[TagFirst] & acc_tag[TagUseInit];
 
 endmodule
 `default_nettype wire

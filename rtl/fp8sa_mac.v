@@ -1,8 +1,8 @@
 `default_nettype none
 // fp8sa_mac: one multiply-accumulate, acc_o = round(acc_i + a * b)
 // (docs/numerics.md section 4). The FP8 product (fp8sa_fp8_mul) is exact
-// and feeds the accumulator adder (fp8sa_acc_add) unpacked, so there is
-// exactly one rounding. With e8m23 and RNE, acc_o equals binary32
+// and feeds the accumulate half (fp8sa_mac_acc: the accumulator adder)
+// unpacked, so there is exactly one rounding. With e8m23 and RNE, acc_o equals binary32
 // fmaf(a, b, acc_i) (canonical NaN) and flags_o the flags x86 fmaf raises.
 //
 // Latency: combinational (fp8sa_mac_pe registers it). Contract: as
@@ -23,9 +23,7 @@ module fp8sa_mac #(
   output wire [3:0]                   flags_o
 );
 
-  localparam integer SigW = (ACC_MAN_W + 1 > 8) ? ACC_MAN_W + 1 : 8;
-
-  // Parameter ranges are checked by fp8sa_acc_add.
+  // Parameter ranges are checked by fp8sa_acc_add (in fp8sa_mac_acc).
 
   wire       p_sign, p_zero, p_inf, p_nan, p_invalid;
   wire [9:0] p_exp;
@@ -45,28 +43,23 @@ module fp8sa_mac #(
     .prod_invalid_o (p_invalid)
   );
 
-  // 0 * Inf raises invalid unless the accumulator is a quiet NaN
-  // (numerics.md section 4): IEEE 754-2008 7.2 leaves that case open and
-  // x86 fmaf does not raise it, so neither do we.
-  wire acc_qnan = (&acc_i[ACC_EXP_W+ACC_MAN_W-1:ACC_MAN_W]) & acc_i[ACC_MAN_W-1];
-
-  fp8sa_acc_add #(
+  fp8sa_mac_acc #(
     .ACC_EXP_W (ACC_EXP_W),
     .ACC_MAN_W (ACC_MAN_W),
     .SR_BITS   (SR_BITS)
-  ) u_add (
-    .acc_i         (acc_i),
-    .add_sign_i    (p_sign),
-    .add_exp_i     (p_exp),
-    .add_sig_i     ({{(SigW - 8){1'b0}}, p_sig}),
-    .add_zero_i    (p_zero),
-    .add_inf_i     (p_inf),
-    .add_nan_i     (p_nan),
-    .add_invalid_i (p_invalid & ~acc_qnan),
-    .rnd_i         (rnd_i),
-    .rand_i        (rand_i),
-    .sum_o         (acc_o),
-    .flags_o       (flags_o)
+  ) u_acc (
+    .acc_i          (acc_i),
+    .prod_sign_i    (p_sign),
+    .prod_exp_i     (p_exp),
+    .prod_sig_i     (p_sig),
+    .prod_zero_i    (p_zero),
+    .prod_inf_i     (p_inf),
+    .prod_nan_i     (p_nan),
+    .prod_invalid_i (p_invalid),
+    .rnd_i          (rnd_i),
+    .rand_i         (rand_i),
+    .acc_o          (acc_o),
+    .flags_o        (flags_o)
   );
 
 endmodule

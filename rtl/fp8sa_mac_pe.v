@@ -11,21 +11,47 @@
 // f = flags of that MAC. The LFSR advances one draw on every cycle with
 // en_i high, whatever rnd_i is, and that cycle's MAC uses the draw.
 //
-// Latency: one cycle. A MAC issued with en_i at edge n is visible on acc_o
-// after edge n; a MAC may be issued every cycle. The multiply, align, add
-// and round are one combinational path (fp8sa_mac).
+// Latency: one cycle with MUL_STAGES = 0: a MAC issued with en_i at edge n
+// is visible on acc_o after edge n; a MAC may be issued every cycle. The
+// multiply, align, add and round are then one combinational path.
+// Pipelined (MUL_STAGES = S > 0, docs/array.md "Pipelined PE"): S
+// registers between the FP8 product (fp8sa_fp8_mul) and the accumulate
+// loop (fp8sa_mac_acc, which still takes one cycle per MAC). They move on
+// every edge with adv_i high and hold otherwise. An operation (en_i, clr_i,
+// a, b, formats, rnd_i, tag_i) issued at an edge n with adv_i high is
+// performed by the table above at the S-th edge with adv_i high after n;
+// init_i is read at that edge, and the LFSR draw is taken there, so the
+// sequence of results and draws is that of S = 0, S advances later. No
+// hazard: the accumulator is read only by the accumulate stage itself.
+// acc_fire_o is high in the cycle before an edge that performs a MAC (en
+// at the accumulate stage, and adv_i for S > 0) and acc_tag_o is that
+// operation's tag_i, for the caller's bookkeeping (fp8sa_array_cell: done,
+// init select); with S = 0 they are en_i and tag_i.
 // Reset (asynchronous, active low): acc_q = +0, flags_q = 0, LFSR = SEED.
 // Contract: rnd_i = 3 is reserved (behaves as RNE; a simulation-only check
-// reports it on an issued MAC); seed_i non-zero when seed_load_i.
+// reports it on an issued MAC); seed_i non-zero when seed_load_i; with
+// S > 0, en_i and clr_i only with adv_i high (adv_i is unused for S = 0).
+// RND_MODES (area exploration, docs/area.md; the array uses 3): the
+// rounding modes built in hardware. 1 = RNE only, 2 = RNE and RZ, 3 = RNE,
+// RZ and SR. A mode that is not built behaves as RNE (rnd_i is mapped
+// before the adder, so the unbuilt rounding logic folds away); without SR
+// there is no LFSR (seed_load_i and seed_i are ignored) and the adder is
+// built with the narrowest SR datapath (2 bits): RNE and RZ read only the
+// guard and sticky bits, which do not depend on SR_BITS (numerics.md).
 module fp8sa_mac_pe #(
   parameter integer ACC_EXP_W = 8,      // [4, 8]
   parameter integer ACC_MAN_W = 23,     // [2, 23]
   parameter integer SR_BITS   = 16,     // [2, 24], and <= LFSR_W
   parameter integer LFSR_W    = 32,     // [4, 32]
-  parameter [31:0]  SEED      = 32'h1   // non-zero in the low LFSR_W bits
+  parameter [31:0]  SEED      = 32'h1,  // non-zero in the low LFSR_W bits
+  parameter integer RND_MODES = 3,      // [1, 3]: 1 RNE, 2 RNE+RZ, 3 RNE+RZ+SR
+  parameter integer MUL_STAGES = 0,     // [0, 2]: product pipeline registers
+  parameter integer TAG_W     = 1       // [1, 8]: bits of tag_i carried along
 ) (
   input  wire                         clk_i,
   input  wire                         rst_ni,
+  input  wire                         adv_i,        // pipeline advance (MUL_STAGES > 0)
+  input  wire [TAG_W-1:0]             tag_i,
   input  wire                         en_i,
   input  wire                         clr_i,
   input  wire [ACC_EXP_W+ACC_MAN_W:0] init_i,       // ACC_W bits
@@ -37,7 +63,9 @@ module fp8sa_mac_pe #(
   input  wire                         seed_load_i,
   input  wire [LFSR_W-1:0]            seed_i,
   output wire [ACC_EXP_W+ACC_MAN_W:0] acc_o,        // ACC_W bits
-  output wire [3:0]                   flags_o
+  output wire [3:0]                   flags_o,
+  output wire                         acc_fire_o,   // the next edge performs a MAC
+  output wire [TAG_W-1:0]             acc_tag_o     // its tag_i
 );
 
   `include "fp8sa_pkg.vh"
@@ -50,52 +78,140 @@ module fp8sa_mac_pe #(
     if (SR_BITS > LFSR_W) begin : g_err_sr_lfsr
       fp8sa_param_error_SR_BITS_exceeds_LFSR_W u_param_error ();
     end
+    if (SR_BITS < 2 || SR_BITS > 24) begin : g_err_sr_bits
+      fp8sa_param_error_SR_BITS_out_of_range_2_to_24 u_param_error ();
+    end
+    if (RND_MODES < 1 || RND_MODES > 3) begin : g_err_rnd_modes
+      fp8sa_param_error_RND_MODES_out_of_range_1_to_3 u_param_error ();
+    end
+    if (MUL_STAGES < 0 || MUL_STAGES > 2) begin : g_err_mul_stages
+      fp8sa_param_error_MUL_STAGES_out_of_range_0_to_2 u_param_error ();
+    end
+    if (TAG_W < 1 || TAG_W > 8) begin : g_err_tag_w
+      fp8sa_param_error_TAG_W_out_of_range_1_to_8 u_param_error ();
+    end
   endgenerate
 
   reg  [AccW-1:0]    acc_q, acc_d;
   reg  [3:0]         flags_q, flags_d;
-  wire [SR_BITS-1:0] rand_w;
+  // SR bits of the adder: SR_BITS with SR built, else the minimum.
+  localparam integer AddSrBits = (RND_MODES == 3) ? SR_BITS : 2;
+
+  wire [AddSrBits-1:0] rand_w;
   wire [AccW-1:0]    mac_acc;
   wire [3:0]         mac_flags;
   wire [LFSR_W-1:0]  lfsr_state_unused;
 
-  fp8sa_lfsr #(
-    .LFSR_W (LFSR_W),
-    .DRAW_W (SR_BITS),
-    .SEED   (SEED)
-  ) u_lfsr (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .seed_load_i (seed_load_i),
-    .seed_i      (seed_i),
-    .advance_i   (en_i),
-    .rand_o      (rand_w),
-    .state_o     (lfsr_state_unused)
+  // The rounding mode the adder sees: modes not built map to RNE.
+  wire [1:0] rnd_built = (RND_MODES == 1)                       ? RndRne :
+                         ((RND_MODES == 2) && (rnd_i == RndSr)) ? RndRne : rnd_i;
+
+  // ---------------------------------------------------------------------
+  // Product, then MUL_STAGES pipeline registers (an operation word: the
+  // unpacked product and what the accumulate stage needs with it).
+  // ---------------------------------------------------------------------
+  wire       p_sign, p_zero, p_inf, p_nan, p_invalid;
+  wire [9:0] p_exp;
+  wire [7:0] p_sig;
+
+  fp8sa_fp8_mul u_mul (
+    .a_i            (a_i),
+    .fmt_a_i        (fmt_a_i),
+    .b_i            (b_i),
+    .fmt_b_i        (fmt_b_i),
+    .prod_sign_o    (p_sign),
+    .prod_exp_o     (p_exp),
+    .prod_sig_o     (p_sig),
+    .prod_zero_o    (p_zero),
+    .prod_inf_o     (p_inf),
+    .prod_nan_o     (p_nan),
+    .prod_invalid_o (p_invalid)
   );
 
-  fp8sa_mac #(
+  // Operation word: {tag, en, clr, rnd, sign, exp, sig, zero, inf, nan, invalid}
+  localparam integer OpW = TAG_W + 2 + 2 + 1 + 10 + 8 + 4;
+  wire [OpW-1:0] op_issue = {tag_i, en_i, clr_i, rnd_built, p_sign, p_exp, p_sig,
+                             p_zero, p_inf, p_nan, p_invalid};
+  wire [OpW-1:0] op_acc;  // the operation at the accumulate stage
+
+  generate
+    if (MUL_STAGES == 0) begin : g_comb
+      assign op_acc = op_issue;
+      wire adv_unused = adv_i;
+    end else begin : g_pipe
+      fp8sa_skew #(
+        .WIDTH (OpW),
+        .DEPTH (MUL_STAGES)
+      ) u_stages (
+        .clk_i  (clk_i),
+        .rst_ni (rst_ni),
+        .en_i   (adv_i),
+        .d_i    (op_issue),
+        .q_o    (op_acc)
+      );
+    end
+  endgenerate
+
+  wire [TAG_W-1:0] s_tag;
+  wire             s_en, s_clr, s_sign, s_zero, s_inf, s_nan, s_invalid;
+  wire [1:0]       s_rnd;
+  wire [9:0]       s_exp;
+  wire [7:0]       s_sig;
+  assign {s_tag, s_en, s_clr, s_rnd, s_sign, s_exp, s_sig, s_zero, s_inf, s_nan, s_invalid} = op_acc;
+
+  // The accumulate stage acts on this edge (S > 0: only on an advance).
+  wire acc_go   = (MUL_STAGES == 0) | adv_i;
+  wire mac_fire = s_en & acc_go;
+  wire clr_fire = s_clr & acc_go;
+
+  generate
+    if (RND_MODES == 3) begin : g_lfsr
+      fp8sa_lfsr #(
+        .LFSR_W (LFSR_W),
+        .DRAW_W (SR_BITS),
+        .SEED   (SEED)
+      ) u_lfsr (
+        .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
+        .seed_load_i (seed_load_i),
+        .seed_i      (seed_i),
+        .advance_i   (mac_fire),
+        .rand_o      (rand_w),
+        .state_o     (lfsr_state_unused)
+      );
+    end else begin : g_no_lfsr
+      assign rand_w            = {AddSrBits{1'b0}};
+      assign lfsr_state_unused = {LFSR_W{1'b0}};
+      wire   seed_unused       = ^{seed_load_i, seed_i};
+    end
+  endgenerate
+
+  fp8sa_mac_acc #(
     .ACC_EXP_W (ACC_EXP_W),
     .ACC_MAN_W (ACC_MAN_W),
-    .SR_BITS   (SR_BITS)
-  ) u_mac (
-    .acc_i   (clr_i ? init_i : acc_q),
-    .a_i     (a_i),
-    .fmt_a_i (fmt_a_i),
-    .b_i     (b_i),
-    .fmt_b_i (fmt_b_i),
-    .rnd_i   (rnd_i),
-    .rand_i  (rand_w),
-    .acc_o   (mac_acc),
-    .flags_o (mac_flags)
+    .SR_BITS   (AddSrBits)
+  ) u_acc (
+    .acc_i          (s_clr ? init_i : acc_q),
+    .prod_sign_i    (s_sign),
+    .prod_exp_i     (s_exp),
+    .prod_sig_i     (s_sig),
+    .prod_zero_i    (s_zero),
+    .prod_inf_i     (s_inf),
+    .prod_nan_i     (s_nan),
+    .prod_invalid_i (s_invalid),
+    .rnd_i          (s_rnd),
+    .rand_i         (rand_w),
+    .acc_o          (mac_acc),
+    .flags_o        (mac_flags)
   );
 
   always @* begin
     acc_d   = acc_q;
     flags_d = flags_q;
-    if (en_i) begin
+    if (mac_fire) begin
       acc_d   = mac_acc;
-      flags_d = clr_i ? mac_flags : (flags_q | mac_flags);
-    end else if (clr_i) begin
+      flags_d = s_clr ? mac_flags : (flags_q | mac_flags);
+    end else if (clr_fire) begin
       acc_d   = init_i;
       flags_d = 4'b0000;
     end
@@ -111,14 +227,16 @@ module fp8sa_mac_pe #(
     end
   end
 
-  assign acc_o   = acc_q;
-  assign flags_o = flags_q;
+  assign acc_o      = acc_q;
+  assign flags_o    = flags_q;
+  assign acc_fire_o = mac_fire;
+  assign acc_tag_o  = s_tag;
 
 `ifndef SYNTHESIS
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       // reset: no MAC issued
-    end else if (en_i && (rnd_i == RndReserved)) begin
+    end else if (en_i && (MUL_STAGES == 0 || adv_i) && (rnd_i == RndReserved)) begin
       $display("fp8sa ERROR: %m: MAC issued with reserved rounding mode 3 (treated as RNE) at time %0t",
                $time);
     end

@@ -17,6 +17,10 @@
 #include "Vmac_e8m7.h"
 #include "Vpe_e8m15.h"
 #include "Vpe_e8m23.h"
+#include "Vpe_e8m23_rne.h"
+#include "Vpe_e8m23_rnerz.h"
+#include "Vpe_e8m23_m1.h"
+#include "Vpe_e8m23_m2.h"
 #include "Vquant_e5m10.h"
 #include "Vquant_e8m23.h"
 
@@ -224,6 +228,8 @@ class MacPeImpl final : public MacPe {
     set(t.rnd_i, static_cast<uint8_t>(in.rnd & 3u));
     set(t.seed_load_i, in.seed_load);
     set(t.seed_i, in.seed);
+    set(t.adv_i, in.adv);
+    set(t.tag_i, 0);
   }
   Holder<V> h_;
   AccFormat fmt_;
@@ -281,10 +287,19 @@ std::unique_ptr<Lfsr> make_lfsr(int width, int draw_bits) {
             {"w32/r16", "w12/r5"});
 }
 
-std::unique_ptr<MacPe> make_mac_pe(AccFormat f) {
-  if (f == kFp32) return std::make_unique<MacPeImpl<Vpe_e8m23>>(f, 16, 32, 0xC0FFEE01u);
-  if (f == AccFormat{8, 15}) return std::make_unique<MacPeImpl<Vpe_e8m15>>(f, 8, 16, 0xBEEFu);
-  not_built("mac_pe", f.name(), {"e8m23", "e8m15"});
+std::unique_ptr<MacPe> make_mac_pe(AccFormat f, int rnd_modes, int mul_stages) {
+  if (f == kFp32 && rnd_modes == 3 && mul_stages == 1)
+    return std::make_unique<MacPeImpl<Vpe_e8m23_m1>>(f, 16, 32, 0xC0FFEE01u);
+  if (f == kFp32 && rnd_modes == 3 && mul_stages == 2)
+    return std::make_unique<MacPeImpl<Vpe_e8m23_m2>>(f, 16, 32, 0xC0FFEE01u);
+  if (mul_stages != 0)
+    not_built("mac_pe", f.name() + " mul_stages " + std::to_string(mul_stages), {"e8m23 mul_stages 1/2"});
+  if (f == kFp32 && rnd_modes == 3) return std::make_unique<MacPeImpl<Vpe_e8m23>>(f, 16, 32, 0xC0FFEE01u);
+  if (f == kFp32 && rnd_modes == 1) return std::make_unique<MacPeImpl<Vpe_e8m23_rne>>(f, 16, 32, 0xC0FFEE01u);
+  if (f == kFp32 && rnd_modes == 2) return std::make_unique<MacPeImpl<Vpe_e8m23_rnerz>>(f, 16, 32, 0xC0FFEE01u);
+  if (f == AccFormat{8, 15} && rnd_modes == 3) return std::make_unique<MacPeImpl<Vpe_e8m15>>(f, 8, 16, 0xBEEFu);
+  not_built("mac_pe", f.name() + " rnd_modes " + std::to_string(rnd_modes),
+            {"e8m23 rnd_modes 1/2/3", "e8m15 rnd_modes 3"});
 }
 
 }  // namespace fp8sa::rtl

@@ -80,6 +80,7 @@ struct PeInputs {
   unsigned rnd = 0;  // raw code
   bool seed_load = false;
   uint32_t seed = 1;
+  bool adv = true;   // pipeline advance (PEs built with MUL_STAGES > 0)
 };
 class MacPe {
  public:
@@ -95,6 +96,8 @@ class MacPe {
 };
 // Built configurations: e8m23 (SR 16, LFSR 32, seed 0xC0FFEE01) and
 // e8m15 (SR 8, LFSR 16, seed 0xBEEF).
-std::unique_ptr<MacPe> make_mac_pe(AccFormat fmt);
+// rnd_modes: fp8sa_mac_pe's RND_MODES (1 RNE, 2 RNE+RZ, 3 RNE+RZ+SR);
+// mul_stages: its MUL_STAGES.
+std::unique_ptr<MacPe> make_mac_pe(AccFormat fmt, int rnd_modes = 3, int mul_stages = 0);
 
 }  // namespace fp8sa::rtl

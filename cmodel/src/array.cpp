@@ -7,9 +7,11 @@
 //
 // * Control per diagonal and per row. All skew and operand registers move on
 //   the same advance, so they are one ring of steps: PE (r, c)'s operand
-//   registers hold the entry injected r + c advances ago. `done` of PE (r, c)
-//   is "the entry one stage past it (distance r + c + 1) is a valid last
-//   step", so it is a property of the diagonal r + c; the advances at which
+//   registers hold the entry injected r + c advances ago. With S =
+//   mul_stages product pipeline stages a PE performs the MAC of the entry at
+//   distance r + c + S (its accumulate stage) at the next advance, so
+//   `done` of PE (r, c) is "the entry at distance r + c + S + 1 is a valid
+//   last step", a property of the diagonal r + c; the advances at which
 //   last steps were injected (a handful within the ring's reach, by the tile
 //   spacing) give the done diagonals. A shadow loads a whole done diagonal at
 //   an advance and a drain clears a whole row, so shadow_valid(r, c) is
@@ -199,6 +201,7 @@ void ArrayConfig::validate() const {
                                 " (max(4, sr_bits, q_sr_bits): a draw takes that many bits of the state)");
   }
   if (seed == 0) throw std::invalid_argument("array: seed 0 is not allowed (SEED must be non-zero)");
+  if (mul_stages < 0 || mul_stages > 2) throw std::invalid_argument(range_msg("mul_stages", mul_stages, 0, 2));
 }
 
 int ArrayConfig::tile_gap() const { return std::max(cols, (rows + cols) / 2); }  // ceil((R + C - 1) / 2)
@@ -226,18 +229,19 @@ ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions
     pe_seed_[static_cast<size_t>(i)] = derive_seed(cfg_.seed, static_cast<uint32_t>(1 + i), cfg_.lfsr_w);
     pe_lfsr_.emplace_back(cfg_.lfsr_w, cfg_.sr_bits, pe_seed_[static_cast<size_t>(i)]);
   }
-  ring_.resize(static_cast<size_t>(pow2_at_least(R + C)));
+  const int S = cfg_.mul_stages;
+  ring_.resize(static_cast<size_t>(pow2_at_least(R + C + S)));
   ring_mask_ = static_cast<int>(ring_.size()) - 1;
-  // prefix_pes_[x] = PEs on diagonals d < x = those that used a step x advances after its injection
-  prefix_pes_.assign(static_cast<size_t>(R + C), 0);
-  for (int x = 1; x < R + C; ++x) {
-    const int d = x - 1;
-    const int diag = std::min(R - 1, d) - std::max(0, d - C + 1) + 1;
+  // prefix_pes_[x] = PEs on diagonals d < x - S = those that performed the MAC of a step x advances after its injection
+  prefix_pes_.assign(static_cast<size_t>(R + C + S), 0);
+  for (int x = 1; x < R + C + S; ++x) {
+    const int d = x - 1 - S;
+    const int diag = d < 0 ? 0 : std::min(R - 1, d) - std::max(0, d - C + 1) + 1;
     prefix_pes_[static_cast<size_t>(x)] = prefix_pes_[static_cast<size_t>(x - 1)] + static_cast<uint64_t>(diag);
   }
   shadow_set_.resize(static_cast<size_t>(R + C - 1));
   row_clear_.resize(static_cast<size_t>(R));
-  hist_cap_ = pow2_at_least(R + C + kCatchUpBatch);
+  hist_cap_ = pow2_at_least(R + C + S + kCatchUpBatch);
   const size_t hc = static_cast<size_t>(hist_cap_);
   lanes_ = (C + kLaneGroup - 1) / kLaneGroup * kLaneGroup;
   hist_meta_.resize(hc);
@@ -302,7 +306,7 @@ void ArrayCycleModel::reset() {
 
 uint64_t ArrayCycleModel::macs() const {
   uint64_t m = macs_retired_;
-  const int reach = cfg_.rows + cfg_.cols;
+  const int reach = cfg_.rows + cfg_.cols + cfg_.mul_stages;
   for (int x = 0; x < reach; ++x) {
     if (slot(x).valid) m += prefix_pes_[static_cast<size_t>(x)];
   }
@@ -357,7 +361,7 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
   if (cmd_fire) check_cmd(in);  // before any state changes
   if (in_fire || init_fire) check_lanes(in);
   const bool advance = !stall_;
-  const int rows = cfg_.rows, cols = cfg_.cols;
+  const int rows = cfg_.rows, cols = cfg_.cols, S = cfg_.mul_stages;
   const uint64_t edge = cycle_ + 1;  // stamp of this edge
 
   // Drain: reads the shadows of drain_row_, which an advance does not write
@@ -400,21 +404,23 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
   if (advance) {
     ++advances_;
     const uint64_t A = advances_ - 1;  // advances before this edge
-    // Shadow copies: every done diagonal (a last step one stage past it).
+    // Shadow copies: every done diagonal (a last step one stage past its
+    // accumulate stage).
     for (int j = 0; j < last_n_; ++j) {
       const uint64_t x = A - last_adv_[static_cast<size_t>(j)];
-      if (x >= 1 && x <= static_cast<uint64_t>(rows + cols - 1)) shadow_set_[static_cast<size_t>(x - 1)] = edge;
+      if (x >= static_cast<uint64_t>(S + 1) && x <= static_cast<uint64_t>(rows + cols - 1 + S))
+        shadow_set_[static_cast<size_t>(x - 1 - static_cast<uint64_t>(S))] = edge;
     }
-    // Init bank release: PE (ROWS-1, COLS-1) does a use_init tile's first
-    // MAC. Exclusive with a claim (needs !claimed) and with an init row
-    // (init_ready_o is 0 while the bank is full).
-    const Slot& corner = slot(rows + cols - 2);
+    // Init bank release: PE (ROWS-1, COLS-1) performs a use_init tile's
+    // first MAC. Exclusive with a claim (needs !claimed) and with an init
+    // row (init_ready_o is 0 while the bank is full).
+    const Slot& corner = slot(rows + cols - 2 + S);
     if (corner.valid && corner.first && corner.use_init) {
       bank_rows_ = 0;
       bank_claimed_ = false;
     }
     // The entry leaving the array's reach has been used by every PE.
-    if (slot(rows + cols - 1).valid) macs_retired_ += static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
+    if (slot(rows + cols - 1 + S).valid) macs_retired_ += static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
     if (in_fire) {
       inject(in);
     } else {
@@ -509,10 +515,11 @@ void ArrayCycleModel::inject(const ArrayInputs& in) {
   gap_ = last ? 1 : std::min(gap_ + 1, gap_max_);
   if (last) {
     // Forget last steps beyond the array's reach; at most 3 remain in it
-    // (tile spacing >= (ROWS + COLS - 1) / 2), so 8 entries never fill.
+    // (tile spacing >= (ROWS + COLS - 1) / 2) without a PE pipeline, 5 on a
+    // 1 x 1 array with 2 stages, so 8 entries never fill.
     int keep = 0;
     for (int j = 0; j < last_n_; ++j) {
-      if (advances_ - last_adv_[static_cast<size_t>(j)] <= static_cast<uint64_t>(R + C))
+      if (advances_ - last_adv_[static_cast<size_t>(j)] <= static_cast<uint64_t>(R + C + cfg_.mul_stages))
         last_adv_[static_cast<size_t>(keep++)] = last_adv_[static_cast<size_t>(j)];
     }
     if (keep == static_cast<int>(last_adv_.size())) throw std::logic_error("array: last-step list overflow");
@@ -526,14 +533,14 @@ void ArrayCycleModel::inject(const ArrayInputs& in) {
 }
 
 void ArrayCycleModel::update_outputs() {
-  const int R = cfg_.rows, C = cfg_.cols;
-  // stall = some done PE (a last step one stage past its diagonal) still has
-  // a valid shadow.
+  const int R = cfg_.rows, C = cfg_.cols, S = cfg_.mul_stages;
+  // stall = some done PE (a last step one stage past its accumulate stage)
+  // still has a valid shadow.
   bool stall = false;
   for (int j = 0; j < last_n_ && !stall; ++j) {
     const uint64_t x = advances_ - last_adv_[static_cast<size_t>(j)];
-    if (x < 1 || x > static_cast<uint64_t>(R + C - 1)) continue;
-    const int d = static_cast<int>(x - 1);
+    if (x < static_cast<uint64_t>(S + 1) || x > static_cast<uint64_t>(R + C - 1 + S)) continue;
+    const int d = static_cast<int>(x - 1) - S;
     const uint64_t set = shadow_set_[static_cast<size_t>(d)];
     for (int r = std::max(0, d - C + 1); r <= std::min(R - 1, d) && !stall; ++r)
       stall = set > row_clear_[static_cast<size_t>(r)];
@@ -553,13 +560,14 @@ void ArrayCycleModel::update_outputs() {
 }
 
 void ArrayCycleModel::catch_up_all() {
-  // Row r's PEs have all used the steps at distance >= r + COLS in the ring
-  // (PE (r, COLS-1) uses a step at distance r + COLS - 1, then it moves on).
-  const int R = cfg_.rows, C = cfg_.cols;
-  uint64_t newer = 0;  // valid entries at distance < r + C
-  for (int x = 0; x < C - 1; ++x) newer += slot(x).valid;
+  // Row r's PEs have all performed the MACs of the steps at distance >=
+  // r + COLS + S in the ring (PE (r, COLS-1) performs a step's MAC when it
+  // is at distance r + COLS - 1 + S, then it moves on).
+  const int R = cfg_.rows, C = cfg_.cols, S = cfg_.mul_stages;
+  uint64_t newer = 0;  // valid entries at distance < r + C + S
+  for (int x = 0; x < C - 1 + S; ++x) newer += slot(x).valid;
   for (int r = 0; r < R; ++r) {
-    newer += slot(r + C - 1).valid;
+    newer += slot(r + C - 1 + S).valid;
     catch_up(r, seq_next_ - newer);
   }
 }

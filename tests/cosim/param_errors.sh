@@ -14,6 +14,8 @@ cases=(
   "fp8sa_mac_pe SR_BITS 25"
   "fp8sa_mac_pe LFSR_W 33"
   "fp8sa_mac_pe SEED 0"
+  "fp8sa_mac_pe RND_MODES 0"
+  "fp8sa_mac_pe RND_MODES 4"
   "fp8sa_lfsr DRAW_W 33"
   "fp8sa_lfsr LFSR_W 3"
   "fp8sa_quantizer ACC_EXP_W 9"
@@ -28,6 +30,9 @@ cases=(
   "fp8sa_array Q_SR_BITS 25"
   "fp8sa_array LFSR_W 8"
   "fp8sa_array SEED 0"
+  "fp8sa_array MUL_STAGES 3"
+  "fp8sa_mac_pe MUL_STAGES 3"
+  "fp8sa_mac_pe TAG_W 0"
 )
 pass=0; fail=0
 check() {  # tool case-text output rc

@@ -1,6 +1,7 @@
 // The Verilated fp8sa_lfsr and fp8sa_mac_pe, cycle by cycle, against a
 // reference built from fp8sa::ref pieces (bit-serial LFSR, MPFR MAC) and in
 // lockstep with the C++ model of the same units.
+#include <deque>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -96,8 +97,16 @@ struct RefPe {
   }
 };
 
-void run_pe(AccFormat af, uint64_t seed, int cycles) {
-  auto hw = rtl::make_mac_pe(af);
+// The mode a PE built with RND_MODES = rnd_modes performs for a requested
+// mode (fp8sa_mac_pe's header): modes not built round to nearest even.
+Round built_mode(unsigned rnd, int rnd_modes) {
+  if (rnd_modes == 1) return Round::RNE;
+  if (rnd_modes == 2 && rnd == static_cast<unsigned>(Round::SR)) return Round::RNE;
+  return static_cast<Round>(rnd);
+}
+
+void run_pe(AccFormat af, uint64_t seed, int cycles, int rnd_modes = 3) {
+  auto hw = rtl::make_mac_pe(af, rnd_modes);
   const ref::FloatFormat rf = ref::acc_format(af);
   RefPe rp(rf, hw->sr_bits(), hw->lfsr_w(), hw->reset_seed());
   MacPeConfig cfg;
@@ -128,7 +137,10 @@ void run_pe(AccFormat af, uint64_t seed, int cycles) {
     in.seed = static_cast<uint32_t>(rng()) & wmask;
     if (in.seed == 0) in.seed = 1;
     hw->clock(in);
-    rp.clock(in);
+    rtl::PeInputs ref_in = in;
+    ref_in.rnd = static_cast<unsigned>(built_mode(in.rnd, rnd_modes));
+    if (rnd_modes < 3) ref_in.seed_load = false;  // no LFSR in the PE
+    rp.clock(ref_in);
     MacPeInputs mi;
     mi.en = in.en;
     mi.clr = in.clr;
@@ -137,8 +149,8 @@ void run_pe(AccFormat af, uint64_t seed, int cycles) {
     mi.fmt_a = in.fmt_a;
     mi.b = in.b;
     mi.fmt_b = in.fmt_b;
-    mi.rnd = static_cast<Round>(in.rnd);
-    mi.seed_load = in.seed_load;
+    mi.rnd = static_cast<Round>(ref_in.rnd);
+    mi.seed_load = ref_in.seed_load;
     mi.seed = in.seed;
     model.clock(mi);
     rep.add();
@@ -155,7 +167,89 @@ void run_pe(AccFormat af, uint64_t seed, int cycles) {
   }
 }
 
+// MUL_STAGES = S: random advances (adv_i), operations issued only on
+// advances (the contract). The references perform each operation at the
+// S-th advance after its issue, with that edge's init_i and seed inputs
+// (fp8sa_mac_pe's header), and do nothing on other edges.
+void run_pe_pipelined(int stages, uint64_t seed, int cycles) {
+  auto hw = rtl::make_mac_pe(kFp32, 3, stages);
+  const ref::FloatFormat rf = ref::acc_format(kFp32);
+  RefPe rp(rf, hw->sr_bits(), hw->lfsr_w(), hw->reset_seed());
+  MacPeConfig cfg;
+  cfg.acc = kFp32;
+  cfg.sr_bits = hw->sr_bits();
+  cfg.lfsr_w = hw->lfsr_w();
+  cfg.seed = hw->reset_seed();
+  MacPe model(cfg);
+  std::mt19937_64 rng(seed);
+  std::deque<rtl::PeInputs> pipe(static_cast<size_t>(stages));  // bubbles: en = clr = 0
+  for (int cyc = 0; cyc < cycles; ++cyc) {
+    if (rng() % 3000 == 0) {
+      hw->reset();
+      rp.reset();
+      model.reset();
+      pipe.assign(static_cast<size_t>(stages), rtl::PeInputs{});
+    }
+    rtl::PeInputs in;
+    in.adv = (rng() % 5) != 0;
+    in.en = in.adv && (rng() % 8) != 0;
+    in.clr = in.adv && (rng() % 40) == 0;
+    in.init = (rng() % 4 == 0) ? 0u : static_cast<uint32_t>(rng());
+    in.a = static_cast<uint8_t>(rng());
+    in.b = static_cast<uint8_t>(rng());
+    in.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+    in.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+    in.rnd = static_cast<unsigned>(rng() % 3);
+    in.seed_load = (rng() % 2000) == 0;
+    in.seed = static_cast<uint32_t>(rng());
+    if (in.seed == 0) in.seed = 1;
+    hw->clock(in);
+    rtl::PeInputs done;  // what the references perform at this edge
+    if (in.adv) {
+      done = pipe.front();
+      pipe.pop_front();
+      pipe.push_back(in);
+    }
+    done.init = in.init;
+    done.seed_load = in.seed_load;
+    done.seed = in.seed;
+    rp.clock(done);
+    MacPeInputs mi;
+    mi.en = done.en;
+    mi.clr = done.clr;
+    mi.init = done.init;
+    mi.a = done.a;
+    mi.fmt_a = done.fmt_a;
+    mi.b = done.b;
+    mi.fmt_b = done.fmt_b;
+    mi.rnd = static_cast<Round>(done.rnd);
+    mi.seed_load = done.seed_load;
+    mi.seed = done.seed;
+    model.clock(mi);
+    ASSERT_EQ(hw->acc(), rp.acc) << "MUL_STAGES " << stages << " seed " << hx(static_cast<uint32_t>(seed))
+                                 << " cycle " << cyc << ": RTL acc vs reference PE";
+    ASSERT_EQ(hw->flags(), rp.flags) << "MUL_STAGES " << stages << " cycle " << cyc << ": RTL flags vs reference PE";
+    ASSERT_EQ(model.acc(), hw->acc()) << "MUL_STAGES " << stages << " cycle " << cyc << ": model acc vs RTL";
+    ASSERT_EQ(model.flags(), hw->flags()) << "MUL_STAGES " << stages << " cycle " << cyc << ": model flags vs RTL";
+  }
+}
+
+TEST(RtlPe, PipelinedOneStageMatchesReferenceAndModel) {
+  run_pe_pipelined(1, test::test_seed(0x5EED0206u), 100000);
+}
+TEST(RtlPe, PipelinedTwoStagesMatchesReferenceAndModel) {
+  run_pe_pipelined(2, test::test_seed(0x5EED0207u), 100000);
+}
+
 TEST(RtlPe, E8m23CyclesMatchReferenceAndModel) { run_pe(kFp32, test::test_seed(0x5EED0202u), 200000); }
+// RND_MODES 1 and 2: the PE's rnd_i is driven with every mode (0..2); the
+// references perform the mode the PE is specified to build.
+TEST(RtlPe, E8m23RneOnlyCyclesMatchReferenceAndModel) {
+  run_pe(kFp32, test::test_seed(0x5EED0204u), 100000, 1);
+}
+TEST(RtlPe, E8m23RneRzCyclesMatchReferenceAndModel) {
+  run_pe(kFp32, test::test_seed(0x5EED0205u), 100000, 2);
+}
 TEST(RtlPe, E8m15Sr8CyclesMatchReferenceAndModel) {
   run_pe(AccFormat{8, 15}, test::test_seed(0x5EED0203u), 200000);
 }

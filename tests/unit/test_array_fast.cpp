@@ -11,6 +11,7 @@
 // GEMM is also compared with gemm_functional.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 #include <string>
@@ -130,6 +131,74 @@ TEST(ArrayFastPath, EqualsReferencePathOnEveryPortEveryCycle) {
               static_cast<unsigned long long>(fast_macs), static_cast<unsigned long long>(generic_in_fast));
   EXPECT_GT(fast_macs, 0u);
   EXPECT_GT(generic_in_fast, 0u);
+}
+
+// Pipelined PEs (mul_stages 0..2) on the cycle model: random shapes, short
+// tiles (K from 1, which exercises the tile spacing and the global stall),
+// random gaps and back-pressure; every GEMM must drain (gemm_stream throws
+// after 20,000 idle cycles: a deadlock) and equal gemm_functional. Without
+// gaps and with K >= COLS + 1 and K >= ROWS a GEMM of T tiles takes exactly
+// T*K + ROWS + COLS + 3 + mul_stages edges (docs/array.md, "Pipelined PE").
+TEST(ArrayPipeline, DrainsWithoutDeadlockMatchesFunctionalAndAddsStagesToLatency) {
+  const uint64_t seed = test_seed(0x919Eu);
+  std::mt19937_64 rng(seed);
+  CaseReport rep("pipelined-PE cycle model GEMMs");
+  int exact_checked = 0;
+  for (int g = 0; g < 600; ++g) {
+    ArrayConfig cfg;
+    cfg.rows = 1 + static_cast<int>(rng() % 12);
+    cfg.cols = 1 + static_cast<int>(rng() % 12);
+    cfg.mul_stages = static_cast<int>(rng() % 3);
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    const bool smooth = (rng() % 3) == 0;  // no gaps, long tiles: the latency formula
+    GemmProblem p;
+    p.M = cfg.rows * (1 + static_cast<int>(rng() % 4));
+    p.N = cfg.cols * (1 + static_cast<int>(rng() % 3));
+    p.K = smooth ? std::max(cfg.cols + 1, cfg.rows) + static_cast<int>(rng() % 5)
+                 : 1 + static_cast<int>(rng() % static_cast<uint64_t>(2 * cfg.cols + 1));
+    p.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+    p.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+    p.rnd = static_cast<Round>(rng() % 3);
+    p.out_fmt = static_cast<OutKind>(rng() % 5);
+    std::vector<uint8_t> A(static_cast<size_t>(p.M) * p.K), B(static_cast<size_t>(p.K) * p.N);
+    for (auto& a : A) a = sparse_special_code(rng, 1u << 14);
+    for (auto& b : B) b = sparse_special_code(rng, 1u << 14);
+    std::vector<uint32_t> Ci;
+    if (rng() & 1) {
+      Ci.resize(static_cast<size_t>(p.M) * p.N);
+      for (auto& c : Ci) c = static_cast<uint32_t>(rng()) & 0x3FFFFFFFu;
+      p.C_init = Ci.data();
+    }
+    p.A = A.data();
+    p.B = B.data();
+    ArrayCycleModel model(cfg);
+    GemmStreamOptions so;
+    so.max_idle_cycles = 20000;
+    if (!smooth) {
+      so.stall_seed = rng() | 1u;
+      so.in_gap_pct = static_cast<int>(rng() % 30);
+      so.out_stall_pct = static_cast<int>(rng() % 60);
+    }
+    std::ostringstream what;
+    what << "GEMM " << g << ": " << p.M << "x" << p.K << "x" << p.N << " on " << cfg.rows << "x" << cfg.cols
+         << " mul_stages " << cfg.mul_stages << (smooth ? " (no gaps)" : "") << ", FP8SA_SEED=0x" << std::hex << seed;
+    GemmOutput o;
+    GemmStreamStats st;
+    ASSERT_NO_THROW(st = gemm_stream(model, p, cfg, &o, so)) << what.str();
+    GemmOutput fo;
+    gemm_functional(p, cfg, &fo);
+    ASSERT_EQ(fo.out, o.out) << what.str() << ": differs from gemm_functional";
+    ASSERT_EQ(fo.tile_flags, o.tile_flags) << what.str() << ": tile flags differ from gemm_functional";
+    if (smooth && !p.C_init) {
+      const uint64_t tiles = static_cast<uint64_t>(p.M / cfg.rows) * static_cast<uint64_t>(p.N / cfg.cols);
+      EXPECT_EQ(st.cycles, tiles * static_cast<uint64_t>(p.K) + static_cast<uint64_t>(cfg.rows + cfg.cols + 3 +
+                                                                                   cfg.mul_stages))
+          << what.str();
+      ++exact_checked;
+    }
+    rep.add();
+  }
+  EXPECT_GT(exact_checked, 50);
 }
 
 }  // namespace

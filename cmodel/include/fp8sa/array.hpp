@@ -54,6 +54,7 @@ struct ArrayConfig {
   int q_sr_bits = 16;   // [2, 24]
   int lfsr_w = 32;      // [max(4, sr_bits, q_sr_bits), 32]
   uint32_t seed = 1;    // non-zero
+  int mul_stages = 0;   // [0, 2]: PE product pipeline registers (docs/array.md "Pipelined PE")
   // Throws std::invalid_argument naming the field, e.g. "array: rows 0 out of range [1, 256]".
   void validate() const;
   // TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), docs/array.md "Tile spacing".

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# make synth: the area sweep. Synthesizes every configuration below for four
+# targets with Yosys (synth/synth_one.sh), in parallel over the cores, each
+# result cached under build/synth/cache (the key hashes the RTL, the synth
+# scripts, the Yosys version and the job, so an unchanged job is reused),
+# then writes docs/area.csv, docs/area.md (synth/area_report.sh) and the
+# plots (synth/plot_area.py).
+# usage: synth/area.sh [-j JOBS] [--rtl DIR] [--csv FILE] [--only REGEX] [--no-report]
+#   --rtl DIR     synthesize another RTL tree (e.g. an older commit's rtl/)
+#   --csv FILE    write the table there instead of docs/area.csv
+#   --only REGEX  only jobs whose "target unit config" matches (e.g. 'pe e8m23 ')
+#   --no-report   the CSV only (no report FILE.md beside it, no plots)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+rtl=rtl
+csv=docs/area.csv
+only=""
+report=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    -j) jobs=$2; shift 2 ;;
+    --rtl) rtl=$2; shift 2 ;;
+    --csv) csv=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --no-report) report=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "area.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -d "$rtl" ] || { echo "area.sh: no RTL folder '$rtl'" >&2; exit 2; }
+command -v yosys > /dev/null || { echo "area.sh: yosys not found (scripts/install-deps.sh)" >&2; exit 2; }
+
+TARGETS="ice40 ecp5 xilinx cmos"
+ACCS="e8m23 e8m15 e8m10 e6m9 e5m10 e8m7 e6m5"
+# Rounding variants of the PE: name RND_MODES SR_BITS (RND_MODES < 3 builds
+# no SR: SR_BITS is then not used by the PE, and the table shows "-")
+ROUNDINGS=("rne 1 16" "rne_rz 2 16" "sr4 3 4" "sr8 3 8" "sr13 3 13" "sr16 3 16")
+
+# Job lines: unit|config|acc|rounding|sr_bits|stages|top|chparam|mode
+#   stages: MUL_STAGES/Q_STAGES of the PE ("-" where it does not apply)
+job_list() {
+  local a e m r
+  for a in $ACCS; do
+    e=${a#e}; e=${e%m*}; m=${a#*m}
+    for r in "${ROUNDINGS[@]}"; do
+      read -r rn modes sr <<<"$r"
+      local srcol=$sr
+      [ "$modes" = 3 ] || srcol=-
+      echo "pe|$a $rn|$a|$rn|$srcol|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS $sr -set LFSR_W 32 -set RND_MODES $modes|flat"
+    done
+  done
+  for a in $ACCS; do
+    e=${a#e}; e=${e%m*}; m=${a#*m}
+    echo "quantizer|$a in sr16|$a|rne_rz_sr|16|-|fp8sa_quantizer|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16|flat"
+  done
+  echo "lfsr|w32 r16|-|-|16|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 16|flat"
+  echo "lfsr|w32 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 8|flat"
+  echo "lfsr|w16 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 16 -set DRAW_W 8|flat"
+  # Arrays: every named configuration (sim/array_configs.txt) and the
+  # bench's 16x16 and 32x32: the array with its cells as black boxes (glue)
+  # plus one cell of that configuration; area_report.sh adds glue + R*C cells.
+  local name rows cols ew mw sr qsr lw seed ms
+  while read -r name rows cols ew mw sr qsr lw seed ms; do
+    seed=${seed/0x/32\'h}
+    local p="-set ACC_EXP_W $ew -set ACC_MAN_W $mw -set SR_BITS $sr -set LFSR_W $lw -set MUL_STAGES $ms"
+    echo "array_glue|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array|-set ROWS $rows -set COLS $cols $p -set Q_SR_BITS $qsr -set SEED $seed|glue"
+    echo "array_cell|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array_cell|$p|flat"
+  done < <(awk '!/^#/ && NF == 10' sim/array_configs.txt; echo "bench16x16 16 16 8 23 16 16 32 1 0"; echo "bench32x32 32 32 8 23 16 16 32 1 0")
+  # Check of the composition: one small array flattened whole.
+  echo "array_flat|a2x3|e8m23|-|16|-|fp8sa_array|-set ROWS 2 -set COLS 3 -set SEED 32'h2B7E1516|flat"
+}
+
+yver=$(yosys -V)
+rtl_hash=$(cat "$rtl"/*.v "$rtl"/*.vh 2>/dev/null | sha256sum | cut -c1-16)
+script_hash=$(cat synth/synth_one.sh | sha256sum | cut -c1-16)
+cache=build/synth/cache
+mkdir -p "$cache" build/synth/logs
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+n=0
+while IFS= read -r j; do
+  for t in $TARGETS; do
+    IFS='|' read -r unit config _ <<<"$j"
+    if [ -n "$only" ] && ! grep -Eq -- "$only" <<<"$t $unit $config "; then continue; fi
+    # The flattened-array check runs on iCE40 only.
+    if [ "$unit" = array_flat ] && [ "$t" != ice40 ]; then continue; fi
+    echo "$t|$j"
+    n=$((n + 1))
+  done
+done < <(job_list) > "$work/jobs"
+[ "$n" -gt 0 ] || { echo "area.sh: no job matches --only '$only'" >&2; exit 2; }
+echo "synth: $n Yosys runs ($yver), $jobs in parallel; cache $cache"
+
+run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
+  local line=$1 t unit config acc rnd sr stages top chp mode key res t0 dt k
+  IFS='|' read -r t unit config acc rnd sr stages top chp mode <<<"$line"
+  key=$(printf '%s\n' "$rtl_hash" "$script_hash" "$yver" "$t" "$top" "$chp" "$mode" | sha256sum | cut -c1-24)
+  res=$cache/$key.res
+  t0=$(date +%s%N)
+  local how=cached
+  if [ ! -s "$res" ]; then
+    local log=build/synth/logs/${t}_${unit}_${config// /_}
+    log=${log//,/}
+    if synth/synth_one.sh "$t" "$rtl" "$top" "$chp" "$mode" "$log.log" > "$res.tmp"; then
+      mv "$res.tmp" "$res"; how=done
+    else
+      rm -f "$res.tmp"; how=FAILED
+    fi
+  fi
+  dt=$((($(date +%s%N) - t0) / 1000000))
+  if [ "$how" != FAILED ]; then
+    local lut carry ff dsp ram mux tr cells
+    eval "$(sed 's/ /; /g' "$res")"
+    lut=${lut:-0}
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$t" "$unit" "$config" "$acc" "$rnd" "$sr" \
+      "$stages" "$lut" "$carry" "$ff" "$dsp" "$ram" "$mux" "$transistors" "$cells" "$mode" > "$work/row.$key.$t"
+  fi
+  k=$(flock "$work/jobs" sh -c 'echo x >> "$1/progress"; wc -l < "$1/progress"' sh "$work")
+  printf '[%3d/%d] %-6s %-10s %-22s %-7s %3d.%d s\n' "$k" "$n" "$t" "$unit" "$config" "$how" $((dt / 1000)) $((dt % 1000 / 100))
+  [ "$how" != FAILED ]
+}
+export -f run_job
+export rtl_hash script_hash yver cache work rtl n
+
+SECONDS=0
+rc=0
+xargs -P "$jobs" -d '\n' -n 1 bash -c 'run_job "$1"' _ < "$work/jobs" || rc=1
+mkdir -p "$(dirname "$csv")"
+{
+  echo "target,unit,config,acc,rounding,sr_bits,stages,lut,carry,ff,dsp,ram,mux,transistors,cells,mode"
+  cat "$work"/row.* 2>/dev/null | sort -t, -k2,2 -k3,3 -k1,1
+} > "$csv"
+echo "synth: $(($(wc -l < "$csv") - 1)) rows in $csv (${SECONDS} s)"
+[ $rc -eq 0 ] || { echo "synth: some runs FAILED (logs in build/synth/logs)" >&2; exit 1; }
+if [ $report -eq 1 ]; then
+  # docs/area.csv -> docs/area.md and docs/area/*.png
+  synth/area_report.sh "$csv" "${csv%.csv}.md"
+  /usr/bin/python3 synth/plot_area.py "$csv" "$(dirname "$csv")/area"
+fi
