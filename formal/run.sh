@@ -15,6 +15,7 @@ SETS=(
   "cmd_queue_w2|rtl/fp8sa_cmd_queue.v|fp8sa_cmd_queue|-set W 2|20|"
   "skew_w2_d3|rtl/fp8sa_skew.v|fp8sa_skew|-set WIDTH 2 -set DEPTH 3|24|"
   "array_2x1_e4m2_out|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4|12|"
+  "array_2x1_q1m1_out|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4 -set Q_STAGES 1 -set MUL_STAGES 1|12|"
 )
 fail=0
 for s in "${SETS[@]}"; do
@@ -43,6 +44,7 @@ COVERS=(
   # name | files | top | chparam | depth | wire
   "cmd_queue_fill_drain|rtl/fp8sa_cmd_queue.v|fp8sa_cmd_queue|-set W 2|12|f_cover_backpressure"
   "array_out_backpressure|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4|16|f_cover_backpressure"
+  "array_q1_out_backpressure|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4 -set Q_STAGES 1 -set MUL_STAGES 1|18|f_cover_backpressure"
 )
 mkdir -p build/formal
 for c in "${COVERS[@]}"; do

@@ -53,7 +53,8 @@ module fp8sa_array #(
   parameter integer Q_SR_BITS = 16,     // [2, 24]
   parameter integer LFSR_W    = 32,     // [max(4, SR_BITS, Q_SR_BITS), 32]
   parameter [31:0]  SEED      = 32'h1,  // non-zero
-  parameter integer MUL_STAGES = 0      // [0, 2]: PE product pipeline (docs/array.md)
+  parameter integer MUL_STAGES = 0,     // [0, 2]: PE product pipeline (docs/array.md)
+  parameter integer Q_STAGES  = 0       // [0, 1]: register after the quantizers (docs/array.md)
 ) (
   input  wire                                  clk_i,
   input  wire                                  rst_ni,
@@ -134,6 +135,9 @@ module fp8sa_array #(
     end
     if (MUL_STAGES < 0 || MUL_STAGES > 2) begin : g_err_mul_stages
       fp8sa_param_error_MUL_STAGES_out_of_range_0_to_2 u_param_error ();
+    end
+    if (Q_STAGES < 0 || Q_STAGES > 1) begin : g_err_q_stages
+      fp8sa_param_error_Q_STAGES_out_of_range_0_to_1 u_param_error ();
     end
     if (LFSR_W < SR_BITS || LFSR_W < Q_SR_BITS) begin : g_err_lfsr_w_sr
       fp8sa_param_error_LFSR_W_below_SR_BITS_or_Q_SR_BITS u_param_error ();
@@ -453,8 +457,12 @@ module fp8sa_array #(
     end
   end
 
+  // The drain row loads (through the quantizers) into the first output-path
+  // register: the output register itself (Q_STAGES = 0) or the quantizer
+  // stage (Q_STAGES = 1), when that register is free or moving on.
   wire row_ready = &row_sv;
-  wire out_load  = row_ready & (~out_valid_o | out_ready_i);
+  wire path_free;                             // the first output-path register can load
+  wire out_load  = row_ready & path_free;
   wire row_last  = (ptr_q == RowsM1);
   assign tile_pop = out_load & row_last;
 
@@ -533,59 +541,116 @@ module fp8sa_array #(
   end
 
   // ---------------------------------------------------------------------
-  // Output register
+  // Output path: an optional quantizer stage (Q_STAGES = 1), then the
+  // output register. A loaded row: data, row index, last, flags (the tile's
+  // OR on its last row, else 0).
   // ---------------------------------------------------------------------
-  reg               ov_q, ov_d;
-  reg [COLS*32-1:0] od_q, od_d;
-  reg [PtrW-1:0]    orow_q, orow_d;
-  reg               olast_q, olast_d;
-  reg [3:0]         oflags_q, oflags_d;
   reg [3:0]         tflags_q, tflags_d;   // flags of the tile's rows already loaded
+  reg [COLS*32-1:0] row_data;             // the row entering the output path
+  reg [3:0]         row_oflags;
 
   always @* begin
-    ptr_d    = ptr_q;
-    ov_d     = ov_q;
-    od_d     = od_q;
-    orow_d   = orow_q;
-    olast_d  = olast_q;
-    oflags_d = oflags_q;
-    tflags_d = tflags_q;
+    ptr_d      = ptr_q;
+    tflags_d   = tflags_q;
+    row_data   = col_data;
+    row_oflags = 4'b0000;
     if (out_load) begin
-      ov_d    = 1'b1;
-      od_d    = col_data;
-      orow_d  = ptr_q;
-      olast_d = row_last;
       if (row_last) begin
-        oflags_d = tflags_q | row_flags;
-        tflags_d = 4'b0000;
-        ptr_d    = {PtrW{1'b0}};
+        row_oflags = tflags_q | row_flags;
+        tflags_d   = 4'b0000;
+        ptr_d      = {PtrW{1'b0}};
       end else begin
-        oflags_d = 4'b0000;
-        tflags_d = tflags_q | row_flags;
-        ptr_d    = ptr_q + {{(PtrW - 1){1'b0}}, 1'b1};
+        tflags_d   = tflags_q | row_flags;
+        ptr_d      = ptr_q + {{(PtrW - 1){1'b0}}, 1'b1};
       end
-    end else if (out_ready_i) begin
-      ov_d = 1'b0;
     end
   end
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       ptr_q    <= {PtrW{1'b0}};
+      tflags_q <= 4'b0000;
+    end else begin
+      ptr_q    <= ptr_d;
+      tflags_q <= tflags_d;
+    end
+  end
+
+  // What the output register loads from, and when.
+  wire              out_fill;             // the output register loads this edge
+  wire [COLS*32-1:0] fill_data;
+  wire [PtrW-1:0]   fill_row;
+  wire              fill_last;
+  wire [3:0]        fill_flags;
+
+  reg               ov_q;
+  wire              out_free = ~ov_q | out_ready_i;
+
+  generate
+    if (Q_STAGES == 0) begin : g_q0
+      assign path_free  = out_free;
+      assign out_fill   = out_load;
+      assign fill_data  = row_data;
+      assign fill_row   = ptr_q;
+      assign fill_last  = row_last;
+      assign fill_flags = row_oflags;
+    end else begin : g_q1
+      // Quantizer stage: loads a row when empty or moving on; moves on into
+      // the output register when that is free.
+      reg               qv_q;
+      reg [COLS*32-1:0] qd_q;
+      reg [PtrW-1:0]    qrow_q;
+      reg               qlast_q;
+      reg [3:0]         qflags_q;
+      wire              q_move = qv_q & out_free;
+
+      assign path_free  = ~qv_q | q_move;
+      assign out_fill   = q_move;
+      assign fill_data  = qd_q;
+      assign fill_row   = qrow_q;
+      assign fill_last  = qlast_q;
+      assign fill_flags = qflags_q;
+
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          qv_q     <= 1'b0;
+          qd_q     <= {(COLS*32){1'b0}};
+          qrow_q   <= {PtrW{1'b0}};
+          qlast_q  <= 1'b0;
+          qflags_q <= 4'b0000;
+        end else begin
+          qv_q <= out_load | (qv_q & ~q_move);
+          if (out_load) begin
+            qd_q     <= row_data;
+            qrow_q   <= ptr_q;
+            qlast_q  <= row_last;
+            qflags_q <= row_oflags;
+          end
+        end
+      end
+    end
+  endgenerate
+
+  reg [COLS*32-1:0] od_q;
+  reg [PtrW-1:0]    orow_q;
+  reg               olast_q;
+  reg [3:0]         oflags_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
       ov_q     <= 1'b0;
       od_q     <= {(COLS*32){1'b0}};
       orow_q   <= {PtrW{1'b0}};
       olast_q  <= 1'b0;
       oflags_q <= 4'b0000;
-      tflags_q <= 4'b0000;
     end else begin
-      ptr_q    <= ptr_d;
-      ov_q     <= ov_d;
-      od_q     <= od_d;
-      orow_q   <= orow_d;
-      olast_q  <= olast_d;
-      oflags_q <= oflags_d;
-      tflags_q <= tflags_d;
+      ov_q <= out_fill | (ov_q & ~out_ready_i);
+      if (out_fill) begin
+        od_q     <= fill_data;
+        orow_q   <= fill_row;
+        olast_q  <= fill_last;
+        oflags_q <= fill_flags;
+      end
     end
   end
 
@@ -657,8 +722,9 @@ module fp8sa_array #(
 
   always @* begin
     if (rst_ni && out_valid_o) assert (out_last_o == (out_row_o == RowsM1));
-    // 4 queued commands plus a last row waiting in the output register.
-    if (rst_ni) assert (f_tiles <= 4'd5);
+    // 4 queued commands plus a last row waiting in the output register
+    // (and one in the quantizer stage).
+    if (rst_ni) assert (f_tiles <= 4'd5 + Q_STAGES[3:0]);
     if (rst_ni && out_valid_o && out_last_o) assert (f_tiles != 4'd0);
   end
 

@@ -22,7 +22,7 @@ function c(n,   s, neg) {           # 12345 -> 12,345
 }
 function sd(n) { return (n > 0 ? "+" : "") c(n) }
 function v(t, u, cfg, f) { return val[t SUBSEP u SUBSEP cfg SUBSEP f] }
-function has(t, u, cfg) { return ((t SUBSEP u SUBSEP cfg SUBSEP "lut") in val) }
+function has(t, u, cfg) { return ((t SUBSEP u SUBSEP cfg SUBSEP "mode") in val) }
 function cellstr(t, u, cfg) {
   if (!has(t, u, cfg)) return "-"
   if (t == "cmos") return c(v(t, u, cfg, "transistors"))
@@ -43,7 +43,7 @@ BEGIN {
   nr = split("rne rne_rz sr4 sr8 sr13 sr16", RND, " ")
   rname["rne"] = "RNE"; rname["rne_rz"] = "RNE+RZ"; rname["sr4"] = "+SR, R=4"; rname["sr8"] = "R=8"
   rname["sr13"] = "R=13"; rname["sr16"] = "R=16"
-  nf = split("lut carry ff dsp ram mux transistors cells", F, " ")
+  nf = split("lut carry ff dsp ram mux transistors cells mode fmax_mhz lc", F, " ")
   while ((getline line < beforefile) > 0) {
     split(line, b, ",")
     if (b[1] == "target") continue
@@ -54,7 +54,7 @@ NR == 1 { next }
 {
   for (i = 1; i <= nf; ++i) val[$1 SUBSEP $2 SUBSEP $3 SUBSEP F[i]] = $(7 + i)
   if ($2 == "array_glue") { arr[++na] = $3; ; seen_arr[$3] = 1 }
-  if ($2 == "pe_pipe") pipe[$3] = 1
+  if ($2 == "pe_pipe" || $2 == "pe_fmax") pipe[$3] = 1
 }
 END {
   print "# Area"
@@ -80,7 +80,7 @@ END {
   print "- **Quantizer** (`fp8sa_quantizer`, every output format, RNE/RZ/SR with 16 bits) and"
   print "  **LFSR** (`fp8sa_lfsr`) alone."
   print "- **Arrays**: the whole `fp8sa_array` of every named configuration (sim/array_configs.txt)"
-  print "  and of the bench 16x16 and 32x32, counted as *glue* (the array synthesized with every"
+  print "  and of the bench 16x16, counted as *glue* (the array synthesized with every"
   print "  `fp8sa_array_cell` a black box: skews, command queue, init bank, drain, quantizers) plus"
   print "  ROWS x COLS times one `fp8sa_array_cell` (PE, operand registers, shadow). Cells differ only"
   print "  in their LFSR reset seed. The composition is checked against one array flattened whole"
@@ -131,16 +131,21 @@ END {
   if (length(pipe) > 0) {
     print "## Pipelined PE"
     print ""
-    print "`fp8sa_mac_pe` e8m23, RNE+RZ+SR R=16, with `MUL_STAGES` register stages between the FP8"
-    print "product and the accumulate loop. Fmax: see the Fmax table below (nextpnr-ice40)."
+    print "`fp8sa_mac_pe` e8m23, RNE+RZ+SR with R = 16, with `MUL_STAGES` registers between the FP8"
+    print "product and the accumulate loop (docs/array.md \"Pipelined PE\"). Fmax: the PE wrapped in"
+    print "registers (synth/fmax/fp8sa_pe_fmax_top.v: a serial-in shift register feeds every input, the"
+    print "XOR of every output is registered; four pins) through `synth_ice40` and `nextpnr-ice40 --up5k"
+    print "--package sg48`, median of placer seeds 1, 2, 3; ICESTORM_LC is nextpnr'"'"'s count with the wrapper."
     print ""
-    print "| MUL_STAGES | " short["ice40"] " / carry / flops | ECP5 LUT4 / CCU2C / flops | Xilinx LUT / CARRY4 / flops | CMOS transistors |"
-    print "|---:|---:|---:|---:|---:|"
+    print "| MUL_STAGES | iCE40 LUT4 / carry / flops | ECP5 LUT4 / CCU2C / flops | Xilinx LUT / CARRY4 / flops | CMOS transistors | iCE40UP5K Fmax | ICESTORM_LC |"
+    print "|---:|---:|---:|---:|---:|---:|---:|"
     for (s = 0; s <= 2; ++s) {
       k = "e8m23 sr16 mul" s
       if (!has("ice40", "pe_pipe", k)) continue
+      fm = v("ice40", "pe_fmax", k, "fmax_mhz")
       print "| " s " | " cellstr("ice40", "pe_pipe", k) " | " cellstr("ecp5", "pe_pipe", k) " | " \
-            cellstr("xilinx", "pe_pipe", k) " | " cellstr("cmos", "pe_pipe", k) " |"
+            cellstr("xilinx", "pe_pipe", k) " | " cellstr("cmos", "pe_pipe", k) " | " \
+            (fm == "" ? "-" : fm " MHz") " | " c(v("ice40", "pe_fmax", k, "lc")) " |"
     }
     print ""
   }

@@ -202,6 +202,7 @@ void ArrayConfig::validate() const {
   }
   if (seed == 0) throw std::invalid_argument("array: seed 0 is not allowed (SEED must be non-zero)");
   if (mul_stages < 0 || mul_stages > 2) throw std::invalid_argument(range_msg("mul_stages", mul_stages, 0, 2));
+  if (q_stages < 0 || q_stages > 1) throw std::invalid_argument(range_msg("q_stages", q_stages, 0, 1));
 }
 
 int ArrayConfig::tile_gap() const { return std::max(cols, (rows + cols) / 2); }  // ceil((R + C - 1) / 2)
@@ -215,7 +216,7 @@ uint32_t derive_seed(uint32_t seed, uint32_t index, int lfsr_w) {
 ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions& opt)
     : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.acc.mask()),
       adder_(cfg.acc, cfg.sr_bits), quant_(cfg.acc, cfg.q_sr_bits), fast_ok_(cfg.acc == kFp32 && opt.allow_fast),
-      out_(cfg) {
+      out_(cfg), q_data_(cfg.cols) {
   const int R = cfg_.rows, C = cfg_.cols, n = R * C;
   const size_t un = static_cast<size_t>(n);
   col_lfsr_.reserve(static_cast<size_t>(C));
@@ -300,6 +301,9 @@ void ArrayCycleModel::reset() {
   out_.cmd_ready_o = out_.in_ready_o = out_.init_ready_o = out_.out_valid_o = out_.out_last_o = false;
   std::fill(out_.out_data_o.begin(), out_.out_data_o.end(), 0u);
   out_.out_row_o = out_.out_flags_o = 0;
+  q_valid_ = q_last_ = false;
+  q_row_ = q_flags_ = 0;
+  std::fill(q_data_.begin(), q_data_.end(), 0u);
   cycle_ = advances_ = macs_retired_ = 0;
   update_outputs();
 }
@@ -364,9 +368,22 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
   const int rows = cfg_.rows, cols = cfg_.cols, S = cfg_.mul_stages;
   const uint64_t edge = cycle_ + 1;  // stamp of this edge
 
+  // Output path: the quantizer stage (q_stages = 1) moves on into the
+  // output register when that is free; the drain row loads into the first
+  // register of the path (the output register, or the quantizer stage) when
+  // that is free or moving on.
+  const bool out_free = !out_.out_valid_o || in.out_ready_i;
+  const bool q_move = cfg_.q_stages == 1 && q_valid_ && out_free;
+  if (q_move) {
+    out_.out_data_o = q_data_;
+    out_.out_row_o = q_row_;
+    out_.out_last_o = q_last_;
+    out_.out_flags_o = q_flags_;
+  }
+  const bool path_free = cfg_.q_stages == 0 ? out_free : (!q_valid_ || q_move);
   // Drain: reads the shadows of drain_row_, which an advance does not write
   // when the row is ready (see the file comment).
-  const bool load = row_ready(drain_row_) && (!out_.out_valid_o || in.out_ready_i);
+  const bool load = row_ready(drain_row_) && path_free;
   bool pop = false;
   if (load) {
     const int q = q_head_;
@@ -376,6 +393,7 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
     const size_t base = idx(drain_row_, 0);
     const uint32_t* shadow = res_[q].data() + base;
     const uint8_t* shadow_flags = res_flags_[q].data() + base;
+    PortLanes<uint32_t>& dst = cfg_.q_stages == 0 ? out_.out_data_o : q_data_;
     for (int c = 0; c < cols; ++c) {
       Lfsr& l = col_lfsr_[static_cast<size_t>(c)];
       uint32_t word = shadow[c];
@@ -387,19 +405,31 @@ void ArrayCycleModel::clock(const ArrayInputs& in) {
         row_flags = static_cast<uint8_t>(row_flags | qr.flags);
       }
       l.draw();  // every load, every column, raw included
-      out_.out_data_o[static_cast<size_t>(c)] = word;
+      dst[static_cast<size_t>(c)] = word;
     }
     row_clear_[static_cast<size_t>(drain_row_)] = edge;
     ready_cursor_ = 0;
     const bool last = drain_row_ == rows - 1;
-    out_.out_row_o = static_cast<uint8_t>(drain_row_);
-    out_.out_last_o = last;
-    out_.out_flags_o = last ? static_cast<uint8_t>(tile_flags_ | row_flags) : uint8_t{0};
+    const uint8_t oflags = last ? static_cast<uint8_t>(tile_flags_ | row_flags) : uint8_t{0};
+    if (cfg_.q_stages == 0) {
+      out_.out_row_o = static_cast<uint8_t>(drain_row_);
+      out_.out_last_o = last;
+      out_.out_flags_o = oflags;
+    } else {
+      q_row_ = static_cast<uint8_t>(drain_row_);
+      q_last_ = last;
+      q_flags_ = oflags;
+    }
     tile_flags_ = last ? uint8_t{0} : static_cast<uint8_t>(tile_flags_ | row_flags);
     drain_row_ = last ? 0 : drain_row_ + 1;
     pop = last;
   }
-  out_.out_valid_o = load || (out_.out_valid_o && !in.out_ready_i);
+  if (cfg_.q_stages == 0) {
+    out_.out_valid_o = load || (out_.out_valid_o && !in.out_ready_i);
+  } else {
+    out_.out_valid_o = q_move || (out_.out_valid_o && !in.out_ready_i);
+    q_valid_ = load || (q_valid_ && !q_move);
+  }
 
   if (advance) {
     ++advances_;

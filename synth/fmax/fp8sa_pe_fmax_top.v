@@ -19,13 +19,15 @@ module fp8sa_pe_fmax_top #(
   output wire xor_o
 );
   localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
-  // adv en clr init a fmt_a b fmt_b rnd seed_load seed
-  localparam integer InW  = 3 + AccW + 8 + 1 + 8 + 1 + 2 + 1 + LFSR_W;
+  // [0] adv, [1] en, [2] clr, init, a, fmt_a, b, fmt_b, rnd, seed_load, seed, tag
+  localparam integer InW  = 3 + AccW + 8 + 1 + 8 + 1 + 2 + 1 + LFSR_W + 1;
 
   reg  [InW-1:0]  in_q;
   reg             xor_q;
   wire [AccW-1:0] acc;
   wire [3:0]      flags;
+  wire            fire;
+  wire            tag;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -33,7 +35,7 @@ module fp8sa_pe_fmax_top #(
       xor_q <= 1'b0;
     end else begin
       in_q  <= {in_q[InW-2:0], sin_i};
-      xor_q <= ^{acc, flags};
+      xor_q <= ^{acc, flags, fire, tag};
     end
   end
 
@@ -42,10 +44,14 @@ module fp8sa_pe_fmax_top #(
     .ACC_MAN_W  (ACC_MAN_W),
     .SR_BITS    (SR_BITS),
     .LFSR_W     (LFSR_W),
-    .RND_MODES  (RND_MODES)
+    .RND_MODES  (RND_MODES),
+    .MUL_STAGES (MUL_STAGES),
+    .TAG_W      (1)
   ) u_pe (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
+    .adv_i       (in_q[0]),
+    .tag_i       (in_q[24 + AccW + LFSR_W]),
     .en_i        (in_q[1]),
     .clr_i       (in_q[2]),
     .init_i      (in_q[3 +: AccW]),
@@ -57,10 +63,11 @@ module fp8sa_pe_fmax_top #(
     .seed_load_i (in_q[23 + AccW]),
     .seed_i      (in_q[24 + AccW +: LFSR_W]),
     .acc_o       (acc),
-    .flags_o     (flags)
+    .flags_o     (flags),
+    .acc_fire_o  (fire),
+    .acc_tag_o   (tag)
   );
 
   assign xor_o = xor_q;
-  wire unused = in_q[0];
 endmodule
 `default_nettype wire

@@ -31,6 +31,7 @@ cases=(
   "fp8sa_array LFSR_W 8"
   "fp8sa_array SEED 0"
   "fp8sa_array MUL_STAGES 3"
+  "fp8sa_array Q_STAGES 2"
   "fp8sa_mac_pe MUL_STAGES 3"
   "fp8sa_mac_pe TAG_W 0"
 )

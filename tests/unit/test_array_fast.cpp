@@ -133,12 +133,14 @@ TEST(ArrayFastPath, EqualsReferencePathOnEveryPortEveryCycle) {
   EXPECT_GT(generic_in_fast, 0u);
 }
 
-// Pipelined PEs (mul_stages 0..2) on the cycle model: random shapes, short
+// Pipelined PEs (mul_stages 0..2) and the quantizer stage (q_stages 0..1)
+// on the cycle model: random shapes, short
 // tiles (K from 1, which exercises the tile spacing and the global stall),
 // random gaps and back-pressure; every GEMM must drain (gemm_stream throws
 // after 20,000 idle cycles: a deadlock) and equal gemm_functional. Without
 // gaps and with K >= COLS + 1 and K >= ROWS a GEMM of T tiles takes exactly
-// T*K + ROWS + COLS + 3 + mul_stages edges (docs/array.md, "Pipelined PE").
+// T*K + ROWS + COLS + 3 + mul_stages + q_stages edges (docs/array.md,
+// "Pipelined PE" and "Output path").
 TEST(ArrayPipeline, DrainsWithoutDeadlockMatchesFunctionalAndAddsStagesToLatency) {
   const uint64_t seed = test_seed(0x919Eu);
   std::mt19937_64 rng(seed);
@@ -149,6 +151,7 @@ TEST(ArrayPipeline, DrainsWithoutDeadlockMatchesFunctionalAndAddsStagesToLatency
     cfg.rows = 1 + static_cast<int>(rng() % 12);
     cfg.cols = 1 + static_cast<int>(rng() % 12);
     cfg.mul_stages = static_cast<int>(rng() % 3);
+    cfg.q_stages = static_cast<int>(rng() % 2);
     cfg.seed = static_cast<uint32_t>(rng()) | 1u;
     const bool smooth = (rng() % 3) == 0;  // no gaps, long tiles: the latency formula
     GemmProblem p;
@@ -181,7 +184,7 @@ TEST(ArrayPipeline, DrainsWithoutDeadlockMatchesFunctionalAndAddsStagesToLatency
     }
     std::ostringstream what;
     what << "GEMM " << g << ": " << p.M << "x" << p.K << "x" << p.N << " on " << cfg.rows << "x" << cfg.cols
-         << " mul_stages " << cfg.mul_stages << (smooth ? " (no gaps)" : "") << ", FP8SA_SEED=0x" << std::hex << seed;
+         << " mul_stages " << cfg.mul_stages << " q_stages " << cfg.q_stages << (smooth ? " (no gaps)" : "") << ", FP8SA_SEED=0x" << std::hex << seed;
     GemmOutput o;
     GemmStreamStats st;
     ASSERT_NO_THROW(st = gemm_stream(model, p, cfg, &o, so)) << what.str();
@@ -192,7 +195,7 @@ TEST(ArrayPipeline, DrainsWithoutDeadlockMatchesFunctionalAndAddsStagesToLatency
     if (smooth && !p.C_init) {
       const uint64_t tiles = static_cast<uint64_t>(p.M / cfg.rows) * static_cast<uint64_t>(p.N / cfg.cols);
       EXPECT_EQ(st.cycles, tiles * static_cast<uint64_t>(p.K) + static_cast<uint64_t>(cfg.rows + cfg.cols + 3 +
-                                                                                   cfg.mul_stages))
+                                                                                   cfg.mul_stages + cfg.q_stages))
           << what.str();
       ++exact_checked;
     }

@@ -55,6 +55,7 @@ struct ArrayConfig {
   int lfsr_w = 32;      // [max(4, sr_bits, q_sr_bits), 32]
   uint32_t seed = 1;    // non-zero
   int mul_stages = 0;   // [0, 2]: PE product pipeline registers (docs/array.md "Pipelined PE")
+  int q_stages = 0;     // [0, 1]: register after the quantizers (docs/array.md "Output path")
   // Throws std::invalid_argument naming the field, e.g. "array: rows 0 out of range [1, 256]".
   void validate() const;
   // TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), docs/array.md "Tile spacing".
@@ -277,6 +278,10 @@ class ArrayCycleModel {
   int gap_ = 0;
   bool stall_ = false;
   ArrayOutputs out_{};
+  // quantizer stage (q_stages = 1): a loaded row waiting for the output register
+  bool q_valid_ = false, q_last_ = false;
+  uint8_t q_row_ = 0, q_flags_ = 0;
+  PortLanes<uint32_t> q_data_;
   uint64_t cycle_ = 0, advances_ = 0, macs_retired_ = 0;
   uint64_t fast_macs_ = 0, generic_macs_ = 0;
 };
