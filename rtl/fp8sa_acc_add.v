@@ -17,10 +17,13 @@
 // Latency: combinational. Contract: rnd_i = 3 is reserved (behaves as RNE;
 // the sequential users report it in simulation). rand_i only matters in SR.
 // The addend has at most ADD_SIG_W significant bits (the port width) and,
-// when finite and non-zero, add_exp_i >= ADD_EXP_MIN. The defaults describe
-// an accumulator-format addend (fp8sa_fadd); fp8sa_mac gives the FP8
-// product's 8 bits and -32, which is what makes this adder small: the
-// hardware that only a wide or a tiny addend needs is not built.
+// when finite and non-zero, ADD_EXP_MIN <= add_exp_i <= ADD_EXP_MAX. The
+// defaults describe an accumulator-format addend (fp8sa_fadd);
+// fp8sa_mac_acc gives the FP8 product's 8 bits and [-32, 26], which is
+// what makes this adder small: an 8-bit normalization and order compare
+// for the addend,
+// exponent arithmetic only as wide as the ranges need, and none of the
+// hardware that only a tiny addend needs (step 2).
 //
 // Datapath (all widths derive from the parameters; SigW = max(8, Y + 1),
 // B = the addend, A = the accumulator operand):
@@ -37,10 +40,12 @@
 //     A normalized X with pX > pY is larger than Y, so X - Y >= 0 except
 //     when X is a subnormal A and Y an addend below 2^(emin-1), which needs
 //     ADD_EXP_MIN < emin (TinyAdd): only then is a negation built.
+//     A zero addend is forced to 0 as Y (beside the swap, where it costs
+//     nothing), so its position and significand do not matter.
 //  3. Y is shifted right by d = pX - pY (no sticky logic in the shifter)
-//     into the WinW-bit window: carry bit, X's container, two more bits, and
-//     bit 0, a sticky bit that ORs everything of Y shifted below bit 1 (a
-//     trailing-zero count of Y against d). X has no bits below bit 1, so
+//     into the WinW-bit window: carry bit, X's container, PadW >= 2 bits
+//     below it, the lowest (bit 0) a sticky bit that ORs everything of Y
+//     shifted below bit 1 (a trailing-zero count of Y against d). X has no bits below bit 1, so
 //     X +- (Y with that sticky bit) has the same bits >= 1 as the exact sum
 //     and a non-zero bit 0 iff the exact sum has non-zero bits below bit 1
 //     (the exact remainder and the stand-in 1/2 lie in the same open unit
@@ -55,7 +60,8 @@
 //     bits. For d >= 2 with X normalized the result exceeds 2^(pX-1), so
 //     the shift is at most 2; with X not normalized (A below 2^emin)
 //     pX = 1 limits the shift to 1. So the sticky stand-in ends at bit 2 or
-//     lower, below the Y + 1 kept bits and the round bit (Y + 5).
+//     lower, and with Y + 5 bits the Y + 1 kept bits and the round bit lie
+//     above bit 2 (bits WinW-1 .. 3 for Y + 5 = WinW).
 //  5. SR needs R - 1 bits below the kept LSB, more than the window holds.
 //     They come from Y alone: X is zero below its container, so below
 //     bit 1 the exact sum is Y's bits (addition) or their two's complement
@@ -121,8 +127,9 @@ module fp8sa_acc_add #(
   localparam integer TinyAdd = (ADD_EXP_MIN < EMin) ? 1 : 0;
   // Internal signed exponent width: positions of a finite addend lie in
   // [PbMin, PbMax], of A in [1, ExpMax - 1]; EW holds their differences,
-  // pX + 1, the add_exp_i range and ExpMax (Inf/NaN operands give values
-  // that may wrap, but their results are selected below, not computed).
+  // pX + 1, the add_exp_i range and ExpMax (Inf/NaN operands and a zero
+  // addend give values that may wrap, but then the result is selected
+  // below, or Y is 0, so those values do not matter).
   localparam integer PbMin  = ADD_EXP_MIN + Bias;
   localparam integer PbMax  = ADD_EXP_MAX + BW - 1 + Bias;
   localparam integer VA     = (PbMax + 1 > ExpMax - 1 - PbMin) ? PbMax + 1 : ExpMax - 1 - PbMin;
@@ -146,7 +153,7 @@ module fp8sa_acc_add #(
   localparam integer BPosOff   = BW - 1 + Bias;  // pB = exp + BPosOff - lzc
   localparam [EW-1:0] BPosOffV = BPosOff[EW-1:0];
   localparam [EW-1:0] ExpMaxV  = ExpMax[EW-1:0];
-  localparam integer CmpW      = ShW + 1;       // holds tz + offset <= 2 * FldW - 1
+  localparam integer CmpW      = ShW + 1;       // holds d_c - tz and the offsets (< 2 * FldW)
   localparam integer StDeepOffI = PadW + ExtW;
   localparam [CmpW-1:0] StRneOff  = PadW[CmpW-1:0];        // Y bit j lands at bit PadW + j - d
   localparam [CmpW-1:0] StDeepOff = StDeepOffI[CmpW-1:0];
@@ -199,14 +206,14 @@ module fp8sa_acc_add #(
   wire [SigW-1:0] a_cont = a_sig << (SigW - 1 - ManW);
   wire [EW-1:0]   a_pos  = {{(EW - ExpW){1'b0}}, a_e[ExpW-1:1], a_e[0] | ~|a_e};
 
-  // Addend: normalized. Its significand is don't-care when it is zero:
-  // force 0 so that it contributes nothing.
-  wire [BW-1:0]   b_sig = add_zero_i ? {BW{1'b0}} : add_sig_i;
+  // Addend: normalized. Its significand is don't-care when it is zero; a
+  // zero addend is never X, and as Y it is forced to 0 below (where that
+  // costs nothing beside the swap), so its position does not matter.
   wire [BLzW-1:0] b_lz;
 
-  fp8sa_lzc #(.WIDTH(BW)) u_lzc_b (.in_i(b_sig), .cnt_o(b_lz));
+  fp8sa_lzc #(.WIDTH(BW)) u_lzc_b (.in_i(add_sig_i), .cnt_o(b_lz));
 
-  wire [BW-1:0]   b_norm = b_sig << b_lz;
+  wire [BW-1:0]   b_norm = add_sig_i << b_lz;
   wire [SigW-1:0] b_cont;
 
   generate
@@ -216,6 +223,7 @@ module fp8sa_acc_add #(
       assign b_cont = b_norm;
     end
   endgenerate
+
   // add_exp_i in EW bits (its range fits; the bits above are its sign).
   wire [EW-1:0]   b_exp;
 
@@ -243,11 +251,12 @@ module fp8sa_acc_add #(
   wire            x_sign  = b_first ? add_sign_i : a_sign;
   wire [EW-1:0]   x_pos   = b_first ? b_pos      : a_pos;
   wire [SigW-1:0] x_cont  = b_first ? b_cont     : a_cont;
-  wire [SigW-1:0] y_cont  = b_first ? a_cont     : b_cont;
+  wire [SigW-1:0] y_cont  = b_first ? a_cont     : (add_zero_i ? {SigW{1'b0}} : b_cont);
   wire [EW-1:0]   d       = b_first ? d_ba       : d_ab;
   wire            eff_sub = a_sign ^ add_sign_i;
 
-  // d < 0 only when the addend is zero (Y = 0 then). A shift by
+  // d < 0 only when the addend is zero (Y = 0 then) or not finite (the
+  // result is selected, not computed). A shift by
   // 2^ShW - 1 (>= FldW - 1) already drops all of Y, so saturate to it.
   wire           d_big = d[EW-1] | (|d[EW-2:ShW]);
   wire [ShW-1:0] d_c   = d_big ? {ShW{1'b1}} : d[ShW-1:0];
@@ -274,7 +283,8 @@ module fp8sa_acc_add #(
   fp8sa_lzc #(.WIDTH(SigW)) u_tz_y (.in_i(y_rev), .cnt_o(y_tz));
 
   wire y_nz    = |y_cont;
-  // One subtraction d - tz for both thresholds (no borrow: d >= tz).
+  // One subtraction d - tz for both thresholds (a borrow, d < tz, means
+  // nothing of Y is lost).
   wire [CmpW-1:0] y_tz_x = {{(CmpW - TzW){1'b0}}, y_tz};
   wire [CmpW:0]   d_m_tz = {2'b00, d_c} - {1'b0, y_tz_x};
   wire            tz_ok  = y_nz & ~d_m_tz[CmpW];
@@ -315,8 +325,9 @@ module fp8sa_acc_add #(
 
   fp8sa_lzc #(.WIDTH(WinW)) u_lzc_sum (.in_i(mag), .cnt_o(m_lz));
 
-  // The shift that reaches emin is pX itself (pX >= 1).
-  wire [WinLzW-1:0] ls = ($signed(x_pos) < $signed({{(EW - WinLzW){1'b0}}, m_lz}))
+  // The shift that reaches emin is pX itself (pX >= 1, so an unsigned
+  // compare of its low bits when the high ones are zero).
+  wire [WinLzW-1:0] ls = ((~|x_pos[EW-1:WinLzW]) & (x_pos[WinLzW-1:0] < m_lz))
                          ? x_pos[WinLzW-1:0] : m_lz;
   wire [WinW-1:0]   n  = mag << ls;
 
