@@ -21,9 +21,8 @@
 // defaults describe an accumulator-format addend (fp8sa_fadd);
 // fp8sa_mac_acc gives the FP8 product's 8 bits and [-32, 26], which is
 // what makes this adder small: an 8-bit normalization and order compare
-// for the addend,
-// exponent arithmetic only as wide as the ranges need, and none of the
-// hardware that only a tiny addend needs (step 2).
+// for the addend, exponent arithmetic only as wide as the ranges need, and
+// none of the hardware that only a tiny addend needs (step 2).
 //
 // Datapath (all widths derive from the parameters; SigW = max(8, Y + 1),
 // B = the addend, A = the accumulator operand):
