@@ -27,8 +27,6 @@ module fp8sa_mac_acc #(
   output wire [3:0]                   flags_o
 );
 
-  localparam integer SigW = (ACC_MAN_W + 1 > 8) ? ACC_MAN_W + 1 : 8;
-
   // Parameter ranges are checked by fp8sa_acc_add.
 
   // 0 * Inf raises invalid unless the accumulator is a quiet NaN
@@ -36,15 +34,23 @@ module fp8sa_mac_acc #(
   // x86 fmaf does not raise it, so neither do we.
   wire acc_qnan = (&acc_i[ACC_EXP_W+ACC_MAN_W-1:ACC_MAN_W]) & acc_i[ACC_MAN_W-1];
 
+  // The product has 8 significant bits and an exponent in [-32, 26]
+  // (docs/numerics.md section 2): the adder then builds only an 8-bit
+  // normalization and order compare for it, exponent arithmetic as wide as
+  // that range needs, and no negation unless a product can lie below the
+  // accumulator's 2^(emin-1).
   fp8sa_acc_add #(
-    .ACC_EXP_W (ACC_EXP_W),
-    .ACC_MAN_W (ACC_MAN_W),
-    .SR_BITS   (SR_BITS)
+    .ACC_EXP_W   (ACC_EXP_W),
+    .ACC_MAN_W   (ACC_MAN_W),
+    .SR_BITS     (SR_BITS),
+    .ADD_SIG_W   (8),
+    .ADD_EXP_MIN (-32),
+    .ADD_EXP_MAX (26)
   ) u_add (
     .acc_i         (acc_i),
     .add_sign_i    (prod_sign_i),
     .add_exp_i     (prod_exp_i),
-    .add_sig_i     ({{(SigW - 8){1'b0}}, prod_sig_i}),
+    .add_sig_i     (prod_sig_i),
     .add_zero_i    (prod_zero_i),
     .add_inf_i     (prod_inf_i),
     .add_nan_i     (prod_nan_i),
