@@ -129,7 +129,7 @@ run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
     eval "$(sed 's/ /; /g' "$res")"
     printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$t" "$unit" "$config" "$acc" "$rnd" "$sr" \
       "$stages" "$lut" "$carry" "$ff" "$dsp" "$ram" "$mux" "$transistors" "$cells" "$mode" "$fmax_mhz" "$lc" \
-      > "$work/row.$key.$t"
+      > "$work/row.$(printf '%s' "$line" | sha256sum | cut -c1-24)"
   fi
   k=$(flock "$work/jobs" sh -c 'echo x >> "$1/progress"; wc -l < "$1/progress"' sh "$work")
   printf '[%3d/%d] %-6s %-10s %-22s %-7s %3d.%d s\n' "$k" "$n" "$t" "$unit" "$config" "$how" $((dt / 1000)) $((dt % 1000 / 100))
