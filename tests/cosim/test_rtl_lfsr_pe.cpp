@@ -97,6 +97,22 @@ struct RefPe {
   }
 };
 
+// The same inputs for the model PE.
+MacPeInputs model_inputs(const rtl::PeInputs& in) {
+  MacPeInputs mi;
+  mi.en = in.en;
+  mi.clr = in.clr;
+  mi.init = in.init;
+  mi.a = in.a;
+  mi.fmt_a = in.fmt_a;
+  mi.b = in.b;
+  mi.fmt_b = in.fmt_b;
+  mi.rnd = static_cast<Round>(in.rnd);
+  mi.seed_load = in.seed_load;
+  mi.seed = in.seed;
+  return mi;
+}
+
 // The mode a PE built with RND_MODES = rnd_modes performs for a requested
 // mode (fp8sa_mac_pe's header): modes not built round to nearest even.
 Round built_mode(unsigned rnd, int rnd_modes) {
@@ -141,18 +157,7 @@ void run_pe(AccFormat af, uint64_t seed, int cycles, int rnd_modes = 3) {
     ref_in.rnd = static_cast<unsigned>(built_mode(in.rnd, rnd_modes));
     if (rnd_modes < 3) ref_in.seed_load = false;  // no LFSR in the PE
     rp.clock(ref_in);
-    MacPeInputs mi;
-    mi.en = in.en;
-    mi.clr = in.clr;
-    mi.init = in.init;
-    mi.a = in.a;
-    mi.fmt_a = in.fmt_a;
-    mi.b = in.b;
-    mi.fmt_b = in.fmt_b;
-    mi.rnd = static_cast<Round>(ref_in.rnd);
-    mi.seed_load = ref_in.seed_load;
-    mi.seed = in.seed;
-    model.clock(mi);
+    model.clock(model_inputs(ref_in));
     rep.add();
     const std::string inputs = "en=" + std::to_string(in.en) + " clr=" + std::to_string(in.clr) +
                                " init=" + hx(in.init) + " a=" + hx(in.a, 2) + "/" + test::name(in.fmt_a) +
@@ -214,18 +219,7 @@ void run_pe_pipelined(int stages, uint64_t seed, int cycles) {
     done.seed_load = in.seed_load;
     done.seed = in.seed;
     rp.clock(done);
-    MacPeInputs mi;
-    mi.en = done.en;
-    mi.clr = done.clr;
-    mi.init = done.init;
-    mi.a = done.a;
-    mi.fmt_a = done.fmt_a;
-    mi.b = done.b;
-    mi.fmt_b = done.fmt_b;
-    mi.rnd = static_cast<Round>(done.rnd);
-    mi.seed_load = done.seed_load;
-    mi.seed = done.seed;
-    model.clock(mi);
+    model.clock(model_inputs(done));
     ASSERT_EQ(hw->acc(), rp.acc) << "MUL_STAGES " << stages << " seed " << hx(static_cast<uint32_t>(seed))
                                  << " cycle " << cyc << ": RTL acc vs reference PE";
     ASSERT_EQ(hw->flags(), rp.flags) << "MUL_STAGES " << stages << " cycle " << cyc << ": RTL flags vs reference PE";
