@@ -97,6 +97,16 @@ struct RefPe {
   }
 };
 
+// The model PE built like the Verilated one.
+MacPeConfig model_config(const rtl::MacPe& hw, AccFormat af) {
+  MacPeConfig cfg;
+  cfg.acc = af;
+  cfg.sr_bits = hw.sr_bits();
+  cfg.lfsr_w = hw.lfsr_w();
+  cfg.seed = hw.reset_seed();
+  return cfg;
+}
+
 // The same inputs for the model PE.
 MacPeInputs model_inputs(const rtl::PeInputs& in) {
   MacPeInputs mi;
@@ -125,12 +135,7 @@ void run_pe(AccFormat af, uint64_t seed, int cycles, int rnd_modes = 3) {
   auto hw = rtl::make_mac_pe(af, rnd_modes);
   const ref::FloatFormat rf = ref::acc_format(af);
   RefPe rp(rf, hw->sr_bits(), hw->lfsr_w(), hw->reset_seed());
-  MacPeConfig cfg;
-  cfg.acc = af;
-  cfg.sr_bits = hw->sr_bits();
-  cfg.lfsr_w = hw->lfsr_w();
-  cfg.seed = hw->reset_seed();
-  MacPe model(cfg);
+  MacPe model(model_config(*hw, af));
   std::mt19937_64 rng(seed);
   test::CaseReport rep("PE " + af.name() + " cycles vs reference PE and model PE");
   const uint32_t wmask = hw->lfsr_w() == 32 ? ~0u : ((1u << hw->lfsr_w()) - 1u);
@@ -180,12 +185,7 @@ void run_pe_pipelined(int stages, uint64_t seed, int cycles) {
   auto hw = rtl::make_mac_pe(kFp32, 3, stages);
   const ref::FloatFormat rf = ref::acc_format(kFp32);
   RefPe rp(rf, hw->sr_bits(), hw->lfsr_w(), hw->reset_seed());
-  MacPeConfig cfg;
-  cfg.acc = kFp32;
-  cfg.sr_bits = hw->sr_bits();
-  cfg.lfsr_w = hw->lfsr_w();
-  cfg.seed = hw->reset_seed();
-  MacPe model(cfg);
+  MacPe model(model_config(*hw, kFp32));
   std::mt19937_64 rng(seed);
   std::deque<rtl::PeInputs> pipe(static_cast<size_t>(stages));  // bubbles: en = clr = 0
   for (int cyc = 0; cyc < cycles; ++cyc) {
