@@ -23,6 +23,7 @@ help:
 	@echo "make fuzz       FUZZ_SECONDS=N: each libFuzzer target (clang) for N seconds from its seed corpus"
 	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
+	@echo "make fpga       bitstreams and timing for the iCEBreaker and ULX3S boards (docs/fpga.md)"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -137,7 +138,15 @@ bench-tool: deps
 	@rm -f $(BUILD).bench-configure.log
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench
 
-fpga explore:
+# make fpga (docs/fpga.md): every board of fpga/boards.txt through synthesis,
+# place and route, bitstream and timing reports ($(BUILD)/fpga/BOARD/);
+# fails if a board does not route or misses its clock. FPGA_BOARDS: a subset.
+FPGA_BOARDS ?=
+fpga:
+	@./scripts/install-deps.sh fpga
+	@./fpga/build.sh -o $(BUILD)/fpga $(FPGA_BOARDS)
+
+explore:
 	@echo "make $@: not implemented yet (tracked by an open issue); nothing was run" >&2; exit 2
 
 clean:

@@ -54,7 +54,11 @@ module fp8sa_array #(
   parameter integer LFSR_W    = 32,     // [max(4, SR_BITS, Q_SR_BITS), 32]
   parameter [31:0]  SEED      = 32'h1,  // non-zero
   parameter integer MUL_STAGES = 0,     // [0, 2]: PE product pipeline (docs/array.md)
-  parameter integer Q_STAGES  = 0       // [0, 1]: register after the quantizers (docs/array.md)
+  parameter integer Q_STAGES  = 0,      // [0, 1]: register after the quantizers (docs/array.md)
+  // Slimmed arrays for small FPGAs (docs/array.md "Slimmed arrays"); the
+  // model and the named configurations are the full array (3, 1):
+  parameter integer RND_MODES = 3,      // [1, 3]: PE rounding hardware: 1 RNE, 2 +RZ, 3 +SR
+  parameter integer OUT_QUANT = 1       // [0, 1]: 0 = no quantizer bank (raw output only)
 ) (
   input  wire                                  clk_i,
   input  wire                                  rst_ni,
@@ -138,6 +142,12 @@ module fp8sa_array #(
     end
     if (Q_STAGES < 0 || Q_STAGES > 1) begin : g_err_q_stages
       fp8sa_param_error_Q_STAGES_out_of_range_0_to_1 u_param_error ();
+    end
+    if (RND_MODES < 1 || RND_MODES > 3) begin : g_err_rnd_modes
+      fp8sa_param_error_RND_MODES_out_of_range_1_to_3 u_param_error ();
+    end
+    if (OUT_QUANT < 0 || OUT_QUANT > 1) begin : g_err_out_quant
+      fp8sa_param_error_OUT_QUANT_out_of_range_0_to_1 u_param_error ();
     end
     if (LFSR_W < SR_BITS || LFSR_W < Q_SR_BITS) begin : g_err_lfsr_w_sr
       fp8sa_param_error_LFSR_W_below_SR_BITS_or_Q_SR_BITS u_param_error ();
@@ -397,7 +407,8 @@ module fp8sa_array #(
           .SR_BITS   (SR_BITS),
           .LFSR_W    (LFSR_W),
           .SEED      (seed_of(1 + Idx)),
-          .MUL_STAGES (MUL_STAGES)
+          .MUL_STAGES (MUL_STAGES),
+          .RND_MODES (RND_MODES)
         ) u_cell (
           .clk_i          (clk_i),
           .rst_ni         (rst_ni),
@@ -485,41 +496,50 @@ module fp8sa_array #(
 
   generate
     for (c = 0; c < COLS; c = c + 1) begin : g_quant
-      wire [Q_SR_BITS-1:0] q_rand;
-      wire [LFSR_W-1:0]    q_state_unused;
       wire [15:0]          q_val;
       wire [3:0]           q_flags;
       wire [AccW-1:0]      sh = row_shadow[c*AccW +: AccW];
       reg  [31:0]          raw;
 
-      fp8sa_lfsr #(
-        .LFSR_W (LFSR_W),
-        .DRAW_W (Q_SR_BITS),
-        .SEED   (seed_of(1 + NCell + c))
-      ) u_lfsr (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .seed_load_i (1'b0),
-        .seed_i      ({LFSR_W{1'b0}}),
-        .advance_i   (out_load),
-        .rand_o      (q_rand),
-        .state_o     (q_state_unused)
-      );
+      if (OUT_QUANT == 1) begin : g_bank
+        wire [Q_SR_BITS-1:0] q_rand;
+        wire [LFSR_W-1:0]    q_state_unused;
 
-      fp8sa_quantizer #(
-        .ACC_EXP_W (ACC_EXP_W),
-        .ACC_MAN_W (ACC_MAN_W),
-        .SR_BITS   (Q_SR_BITS)
-      ) u_quant (
-        .acc_i     (sh),
-        .out_fmt_i (q_fmt),
-        .rnd_i     (head_out_rnd),
-        .sat_i     (head_sat),
-        .scale_i   (head_scale),
-        .rand_i    (q_rand),
-        .q_o       (q_val),
-        .flags_o   (q_flags)
-      );
+        fp8sa_lfsr #(
+          .LFSR_W (LFSR_W),
+          .DRAW_W (Q_SR_BITS),
+          .SEED   (seed_of(1 + NCell + c))
+        ) u_lfsr (
+          .clk_i       (clk_i),
+          .rst_ni      (rst_ni),
+          .seed_load_i (1'b0),
+          .seed_i      ({LFSR_W{1'b0}}),
+          .advance_i   (out_load),
+          .rand_o      (q_rand),
+          .state_o     (q_state_unused)
+        );
+
+        fp8sa_quantizer #(
+          .ACC_EXP_W (ACC_EXP_W),
+          .ACC_MAN_W (ACC_MAN_W),
+          .SR_BITS   (Q_SR_BITS)
+        ) u_quant (
+          .acc_i     (sh),
+          .out_fmt_i (q_fmt),
+          .rnd_i     (head_out_rnd),
+          .sat_i     (head_sat),
+          .scale_i   (head_scale),
+          .rand_i    (q_rand),
+          .q_o       (q_val),
+          .flags_o   (q_flags)
+        );
+      end else begin : g_no_bank
+        // No quantizer: a quantized format reads as 0 with no flags, like
+        // the reserved output codes (the board link refuses such commands).
+        wire   ctl_unused = ^{q_fmt, head_out_rnd, head_sat, head_scale};
+        assign q_val   = 16'd0;
+        assign q_flags = 4'b0000;
+      end
 
       always @* begin
         raw           = 32'd0;

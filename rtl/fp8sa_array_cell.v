@@ -37,7 +37,8 @@ module fp8sa_array_cell #(
   parameter integer SR_BITS   = 16,     // [2, 24], <= LFSR_W
   parameter integer LFSR_W    = 32,     // [4, 32]
   parameter [31:0]  SEED      = 32'h1,  // PE LFSR seed, non-zero in the low LFSR_W bits
-  parameter integer MUL_STAGES = 0      // [0, 2]: the PE's product pipeline
+  parameter integer MUL_STAGES = 0,     // [0, 2]: the PE's product pipeline
+  parameter integer RND_MODES = 3       // [1, 3]: the PE's rounding hardware (fp8sa_mac_pe)
 ) (
   input  wire                         clk_i,
   input  wire                         rst_ni,
@@ -90,7 +91,7 @@ module fp8sa_array_cell #(
     .SR_BITS   (SR_BITS),
     .LFSR_W    (LFSR_W),
     .SEED      (SEED),
-    .RND_MODES (3),
+    .RND_MODES (RND_MODES),
     .MUL_STAGES (MUL_STAGES),
     .TAG_W     (3)
   ) u_pe (

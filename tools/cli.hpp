@@ -16,6 +16,7 @@ namespace fp8sa::cli {
 int cmd_vectors(const Args& args);
 int cmd_demo(const Args& args);
 int cmd_gemm(const Args& args);
+int cmd_board(const Args& args);
 int cmd_randn(const Args& args);
 int cmd_lockstep(const Args& args);
 

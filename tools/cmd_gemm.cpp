@@ -18,6 +18,8 @@
 
 #include "array_rtl.hpp"
 #include "backends.hpp"
+#include "board_link.hpp"
+#include "board_sim.hpp"
 #include "cli.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
@@ -53,6 +55,7 @@ struct Request {
   Check check = Check::Sample;
   bool quiet = false;
   std::string a_path, b_path, c_path, out_path;
+  std::shared_ptr<board::BoardBackend> board;  // fp8sa board: the "board" back-end
 };
 
 std::string config_names() {
@@ -90,6 +93,10 @@ const rtl::NamedArrayConfig& named_config(const std::string& name, const char* o
     if (c.name == name) return c;
   throw UsageError(std::string(option) + ": no configuration '" + shown(name) + "' (built: " + config_names() + ")");
 }
+
+// The GEMM itself (formats, rounding, output, check, files): the options
+// `fp8sa gemm` and `fp8sa board` share.
+void parse_problem(const Args& args, Request& r);
 
 Request parse(const Args& args) {
   Request r;
@@ -160,7 +167,11 @@ Request parse(const Args& args) {
       throw UsageError("--seed: the Verilated " + r.rtl_name + " is built with SEED " + std::to_string(built) +
                        "; drop --seed or use --backend functional,cycle");
   }
+  parse_problem(args, r);
+  return r;
+}
 
+void parse_problem(const Args& args, Request& r) {
   // Names from the format table (numerics.hpp).
   const std::vector<std::string> operand_names = {format_name(Fp8Format::E4M3), format_name(Fp8Format::E5M2)};
   std::vector<std::string> out_names = {out_kind_name(OutKind::Raw)};
@@ -190,7 +201,6 @@ Request parse(const Args& args) {
   r.b_path = args.get("b", "");
   r.c_path = args.get("c", "");
   r.out_path = args.get("out", "");
-  return r;
 }
 
 // An FP8 operand and what the way in did to it.
@@ -275,11 +285,15 @@ std::vector<Run> run_backends(const Request& r, const GemmProblem& p) {
   };
   std::vector<Run> runs;
   for (const std::string& name : r.backends) {
-    std::unique_ptr<GemmBackend> be;
-    try {
-      be = make_backend(name, r.cfg);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--backend: ") + e.what());
+    std::shared_ptr<GemmBackend> be;
+    if (name == "board") {
+      be = r.board;
+    } else {
+      try {
+        be = make_backend(name, r.cfg);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--backend: ") + e.what());
+      }
     }
     Run run;
     run.name = be->name();
@@ -553,12 +567,22 @@ void write_output(NpyWriter& w, const GemmOutput& res, OutKind out_fmt, AccForma
   std::printf("wrote %s (%s, %" PRIu64 " x %" PRIu64 ")\n", w.path().c_str(), descr.c_str(), m, n);
 }
 
-}  // namespace
+// The link's share of a board run: bytes each way and MAC/s including the
+// link, in wall time and (simulated board) in the board's own time.
+void print_board_throughput(board::BoardBackend& b, double wall_s, uint64_t macs) {
+  board::BoardLink& l = b.link();
+  std::printf("board link: %" PRIu64 " bytes sent, %" PRIu64 " received; %.3g MAC/s including the link (%.3f s wall)\n",
+              l.bytes_sent(), l.bytes_received(), wall_s > 0 ? static_cast<double>(macs) / wall_s : 0.0, wall_s);
+  // The UART bound of a real board: 10 bits per byte at its rate.
+  const int baud = l.channel().board_baud();
+  const double uart_s = static_cast<double>(l.bytes_sent() + l.bytes_received()) * 10.0 / baud;
+  std::printf("board link at %d baud (8N1): %.3f s of line time for these bytes, at most %.3g MAC/s on a real board\n",
+              baud, uart_s, static_cast<double>(macs) / uart_s);
+}
 
-int cmd_gemm(const Args& args) {
-  const auto t_start = std::chrono::steady_clock::now();
-  Request r = parse(args);
-
+// The GEMM of `fp8sa gemm` and `fp8sa board`: load, run the back-ends and
+// compare them, check, write, report. Returns the exit status.
+int run_gemm(const Request& r, const char* cmd, std::chrono::steady_clock::time_point t_start) {
   const Operand A = load_operand(r.a_path, "A", r.fmt_a);
   const Operand B = load_operand(r.b_path, "B", r.fmt_b);
   const uint64_t m = A.rows, k = A.cols, n = B.cols;
@@ -595,8 +619,10 @@ int cmd_gemm(const Args& args) {
 
   const char* fa = r.fmt_a == Fp8Format::E4M3 ? "e4m3" : "e5m2";
   const char* fb = r.fmt_b == Fp8Format::E4M3 ? "e4m3" : "e5m2";
-  std::printf("fp8sa gemm: %" PRIu64 "x%" PRIu64 "x%" PRIu64 " on a %dx%d array (%s%s), A %s%s, B %s%s, acc %s %s, out %s",
-              m, k, n, r.cfg.rows, r.cfg.cols, r.rtl_name.empty() ? "no RTL config" : "config ", r.rtl_name.c_str(),
+  std::printf("fp8sa %s: %" PRIu64 "x%" PRIu64 "x%" PRIu64 " on a %dx%d array (%s%s), A %s%s, B %s%s, acc %s %s, out %s",
+              cmd, m, k, n, r.cfg.rows, r.cfg.cols,
+              r.board ? "board " : r.rtl_name.empty() ? "no RTL config" : "config ",
+              r.board ? r.board->link().channel().describe().c_str() : r.rtl_name.c_str(),
               fa, A.f32.empty() ? "" : " (from float32)", fb, B.f32.empty() ? "" : " (from float32)",
               r.cfg.acc.name().c_str(), r.round_name.c_str(), r.out_fmt_name.c_str());
   if (is_quantized(r.out_fmt))
@@ -608,6 +634,7 @@ int cmd_gemm(const Args& args) {
 
   const std::vector<Run> runs = run_backends(r, p);
   const int differ = compare_and_print(runs, n);
+  if (r.board) print_board_throughput(*r.board, runs.front().seconds, m * k * n);
   const GemmOutput& res = runs.front().run.out;
 
   const uint8_t flags = res.flags();
@@ -646,6 +673,59 @@ int cmd_gemm(const Args& args) {
   }
   if (runs.size() > 1) std::printf("PASS: all back-ends bit-identical\n");
   return 0;
+}
+
+}  // namespace
+
+int cmd_gemm(const Args& args) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const Request r = parse(args);
+  return run_gemm(r, "gemm", t_start);
+}
+
+int cmd_board(const Args& args) {
+  const auto t_start = std::chrono::steady_clock::now();
+  Request r;
+  const bool sim = args.has("sim");
+  const std::string port = args.get("port", "");
+  if (sim && !port.empty()) throw UsageError("give --port DEVICE (a real board) or --sim (the simulated board), not both");
+  if (!sim && port.empty()) throw UsageError("give --port DEVICE (a real board) or --sim (the simulated board)");
+  if (!sim && (args.has("board") || args.has("vcd"))) throw UsageError("--board and --vcd apply to --sim only");
+  if (sim && args.has("baud")) throw UsageError("--baud applies to --port only (the simulated board's rate is built in)");
+  const double timeout = args.get_double("timeout", 2.0, 0.001, 3600.0);
+  // Parse the whole command line before the board is opened.
+  parse_problem(args, r);
+  std::unique_ptr<board::ByteChannel> ch;
+  try {
+    if (sim) {
+      ch = board::open_sim_board(to_lower(args.get("board", "icebreaker")), args.get("vcd", ""));
+    } else {
+      ch = board::open_serial(port, static_cast<int>(args.get_int("baud", 115200, 1, 4000000)));
+    }
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  try {
+    r.board = std::make_shared<board::BoardBackend>(std::move(ch), timeout);
+  } catch (const board::BoardError& e) {
+    std::fprintf(stderr, "fp8sa board: %s\n", e.what());
+    return 2;
+  }
+  r.cfg = r.board->config();
+  r.backends = {"board", "functional"};
+  // What the board's array was built without (INFO), before any work.
+  const board::BoardInfo& bi = r.board->info();
+  if (static_cast<int>(r.rnd) >= bi.rnd_modes)
+    throw UsageError("--round " + r.round_name + ": the board's PEs were built without it (RND_MODES " +
+                     std::to_string(bi.rnd_modes) + ")");
+  if (is_quantized(r.out_fmt) && !bi.out_quant)
+    throw UsageError("--out-fmt " + r.out_fmt_name + ": the board's array has no quantizer bank (use --out-fmt fp32)");
+  try {
+    return run_gemm(r, "board", t_start);
+  } catch (const board::BoardError& e) {
+    std::fprintf(stderr, "fp8sa board: %s\n", e.what());
+    return 1;
+  }
 }
 
 }  // namespace fp8sa::cli

@@ -42,6 +42,38 @@ const CmdSpec kGemmSpec{
     "--backend rtl needs a Verilated configuration with these rows, cols and accumulator.\n"
     "Exit status: 0 (all back-ends agree), 1 (they differ), 2 (bad options or input)."};
 
+const CmdSpec kBoardSpec{
+    "board",
+    "A GEMM on an fp8sa FPGA board (or the simulated one), bit-compared with the model.\n"
+    "Tiles C = A x B (+ C) onto the board's array over its UART link (docs/fpga.md), compares every\n"
+    "output and tile flag with the functional model of the same array, and reports MAC/s with the link.",
+    {
+        {"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true},
+        {"b", "B.npy", "", "K x N operand, same dtypes", true},
+        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 only) or uint32 accumulator words"},
+        {"port", "DEVICE", "", "the board's serial port, e.g. /dev/ttyUSB1 (a real board)"},
+        {"baud", "N", "115200", "serial rate (--port only; the board's rate is built into its bitstream)"},
+        {"sim", "", "", "use the simulated board: the Verilated board core behind a bit-level UART"},
+        {"board", "NAME", "icebreaker", "which simulated board (fpga/boards.txt): icebreaker or ulx3s"},
+        {"vcd", "FILE", "", "waveform of the whole simulated board (--sim only; large)"},
+        {"timeout", "S", "2", "seconds to wait for each reply (board time), (0, 3600]"},
+        {"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"},
+        {"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"},
+        {"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"},
+        {"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"},
+        {"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"},
+        {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
+        {"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"},
+        {"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"},
+        {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, as fp8sa gemm)"},
+        {"quiet", "", "", "no progress lines on stderr"},
+    },
+    "", 0, 0,
+    "The array (rows, columns, accumulator, seed) is the board's: fp8sa board asks it (INFO).\n"
+    "K is at most the board's K_MAX (1024 on the shipped boards).\n"
+    "Exit status: 0 (board and model agree), 1 (they differ, or the link failed), 2 (bad options\n"
+    "or input, or no board answers)."};
+
 const CmdSpec kRandnSpec{
     "randn",
     "A float32 .npy of normal random numbers (operands for gemm).\n"

@@ -22,6 +22,7 @@ struct Command {
 
 const Command kCommands[] = {
     {&fp8sa::cli::kGemmSpec, fp8sa::cli::cmd_gemm},
+    {&fp8sa::cli::kBoardSpec, fp8sa::cli::cmd_board},
     {&fp8sa::cli::kRandnSpec, fp8sa::cli::cmd_randn},
     {&fp8sa::cli::kLockstepSpec, fp8sa::cli::cmd_lockstep},
     {&fp8sa::cli::kVectorsSpec, fp8sa::cli::cmd_vectors},

@@ -34,6 +34,14 @@ cases=(
   "fp8sa_array Q_STAGES 2"
   "fp8sa_mac_pe MUL_STAGES 3"
   "fp8sa_mac_pe TAG_W 0"
+  "fp8sa_array RND_MODES 0"
+  "fp8sa_array OUT_QUANT 2"
+  "fp8sa_uart_rx CLKS_PER_BIT 3"
+  "fp8sa_uart_tx CLKS_PER_BIT 65536"
+  "fp8sa_host_link K_MAX 40000"
+  "fp8sa_host_link ROWS 65"
+  "fp8sa_host_link TIMEOUT_CYCLES 8"
+  "fp8sa_board_core OUT_QUANT 2"
 )
 pass=0; fail=0
 check() {  # tool case-text output rc

