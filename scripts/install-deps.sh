@@ -35,6 +35,7 @@ core_packages=(
   libmpfr-dev libgmp-dev   # independent exact reference (tests only)
   libopenblas-dev    # sgemm baseline for make bench
   clang libclang-rt-14-dev   # make fuzz (libFuzzer) and make sanitize (ASan + UBSan runtimes)
+  nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb   # make test builds the iCEBreaker bitstream (docs/fpga.md)
 )
 synth_packages=(
   yosys python3
