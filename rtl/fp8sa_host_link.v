@@ -297,10 +297,21 @@ module fp8sa_host_link #(
       end
       assign in_b_o[gc*8 +: 8] = q;
     end
-    for (gc = 0; gc < COLS; gc = gc + 1) begin : g_init
-      assign init_data_o[gc*AccW +: AccW] = c_q[({24'd0, init_row_q} * COLS + gc) * 32 +: AccW];
-    end
   endgenerate
+
+  // The init row under init_row_q: a ROWS:1 multiplexer of whole rows
+  // (an indexed part-select of c_q would be a full barrel shifter).
+  reg [COLS*AccW-1:0] init_row;
+  integer ir, ic;
+  always @* begin
+    init_row = {COLS*AccW{1'b0}};
+    for (ir = 0; ir < ROWS; ir = ir + 1) begin
+      for (ic = 0; ic < COLS; ic = ic + 1) begin
+        if (init_row_q == ir[7:0]) init_row[ic*AccW +: AccW] = c_q[(ir*COLS + ic)*32 +: AccW];
+      end
+    end
+  end
+  assign init_data_o = init_row;
 
   // ---------------------------------------------------------------------
   // Reply bytes
@@ -348,7 +359,16 @@ module fp8sa_host_link #(
                          (res_w_q == 3'd2) ? {1'b0, pidx[15:1]} : pidx;
   wire [1:0]  res_byte = (res_w_q == 3'd4) ? pidx[1:0] : (res_w_q == 3'd2) ? {1'b0, pidx[0]} : 2'd0;
   wire        res_in   = (res_word < NOutW);
-  wire [7:0]  res_sel  = res_q[{16'd0, res_word} * 32 + {30'd0, res_byte} * 8 +: 8];
+  // NOut:1 multiplexer of words, then 4:1 of bytes (not a barrel shifter).
+  reg  [31:0] res_wsel;
+  integer iw;
+  always @* begin
+    res_wsel = 32'd0;
+    for (iw = 0; iw < NOut; iw = iw + 1) begin
+      if (res_word == iw[15:0]) res_wsel = res_q[iw*32 +: 32];
+    end
+  end
+  wire [7:0]  res_sel  = res_wsel[{3'd0, res_byte} * 8 +: 8];
   wire [7:0]  read_byte = res_in ? res_sel : {4'd0, res_flags_q};
   wire [7:0]  pay_byte = (rep_st_q != StOk)      ? 8'd0 :
                          (rep_cmd_q == CmdInfo)  ? info_byte :
@@ -450,7 +470,9 @@ module fp8sa_host_link #(
           end
           if (wr_c) begin
             for (wi = 0; wi < NOut; wi = wi + 1) begin
-              if (wr_k_q == wi[15:0]) c_q[wi*32 + wr_lane_q[1:0]*8 +: 8] <= rx_data_i;
+              for (wb = 0; wb < 4; wb = wb + 1) begin
+                if ((wr_k_q == wi[15:0]) && (wr_lane_q[1:0] == wb[1:0])) c_q[(wi*4 + wb)*8 +: 8] <= rx_data_i;
+              end
             end
           end
           // lane / step counters for the tile buffers
