@@ -14,9 +14,11 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "fp8sa/array.hpp"
 #include "fp8sa/backend.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/mac_pe.hpp"
@@ -309,6 +311,36 @@ TEST(Promote, OffIsTheUnpromotedArray) {
   gemm_functional(p, on, &b);
   for (size_t i = 0; i < a.out.size(); ++i) ASSERT_EQ(off.acc.to_f32_bits(a.out[i]), b.out[i]) << i;
   EXPECT_EQ(a.tile_flags, b.tile_flags);
+}
+
+TEST(Promote, BadPromoteNThrowsNamingTheField) {
+  for (const int bad : {1, -1, 65536, 1 << 30}) {
+    ArrayConfig c;
+    c.promote_n = bad;
+    try {
+      c.validate();
+      ADD_FAILURE() << "array promote_n " << bad << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("array: promote_n " + std::to_string(bad) + " out of range"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_THROW(ArrayCycleModel{c}, std::invalid_argument);
+    MacPeConfig m;
+    m.promote_n = bad;
+    EXPECT_THROW(m.validate(), std::invalid_argument);
+  }
+  for (const int good : {0, 2, 128, 65535}) {
+    ArrayConfig c;
+    c.promote_n = good;
+    EXPECT_NO_THROW(c.validate());
+    EXPECT_EQ(c.result_format() == kFp32, true);  // e8m23 by default, and binary32 with promotion
+  }
+  ArrayConfig c;
+  c.acc = AccFormat{5, 10};
+  EXPECT_EQ(c.result_format().name(), "e5m10");
+  c.promote_n = 2;
+  EXPECT_EQ(c.result_format().name(), "e8m23");
 }
 
 }  // namespace
