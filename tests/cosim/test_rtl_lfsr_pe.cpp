@@ -97,6 +97,19 @@ struct RefPe {
   }
 };
 
+// Random operands, formats, rounding code (0..2) and a rare seed load
+// (a non-zero seed within wmask) of one PE cycle.
+void random_operation(std::mt19937_64& rng, uint32_t wmask, rtl::PeInputs* in) {
+  in->a = static_cast<uint8_t>(rng());
+  in->b = static_cast<uint8_t>(rng());
+  in->fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+  in->fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+  in->rnd = static_cast<unsigned>(rng() % 3);
+  in->seed_load = (rng() % 2000) == 0;
+  in->seed = static_cast<uint32_t>(rng()) & wmask;
+  if (in->seed == 0) in->seed = 1;
+}
+
 // The model PE built like the Verilated one.
 MacPeConfig model_config(const rtl::MacPe& hw, AccFormat af) {
   MacPeConfig cfg;
@@ -149,14 +162,7 @@ void run_pe(AccFormat af, uint64_t seed, int cycles, int rnd_modes = 3) {
     in.en = (rng() % 8) != 0;
     in.clr = (rng() % 40) == 0;
     in.init = (rng() % 4 == 0) ? 0u : static_cast<uint32_t>(rng()) & rf.mask();
-    in.a = static_cast<uint8_t>(rng());
-    in.b = static_cast<uint8_t>(rng());
-    in.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.rnd = static_cast<unsigned>(rng() % 3);
-    in.seed_load = (rng() % 2000) == 0;
-    in.seed = static_cast<uint32_t>(rng()) & wmask;
-    if (in.seed == 0) in.seed = 1;
+    random_operation(rng, wmask, &in);
     hw->clock(in);
     rtl::PeInputs ref_in = in;
     ref_in.rnd = static_cast<unsigned>(built_mode(in.rnd, rnd_modes));
@@ -200,14 +206,7 @@ void run_pe_pipelined(int stages, uint64_t seed, int cycles) {
     in.en = in.adv && (rng() % 8) != 0;
     in.clr = in.adv && (rng() % 40) == 0;
     in.init = (rng() % 4 == 0) ? 0u : static_cast<uint32_t>(rng());
-    in.a = static_cast<uint8_t>(rng());
-    in.b = static_cast<uint8_t>(rng());
-    in.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.rnd = static_cast<unsigned>(rng() % 3);
-    in.seed_load = (rng() % 2000) == 0;
-    in.seed = static_cast<uint32_t>(rng());
-    if (in.seed == 0) in.seed = 1;
+    random_operation(rng, ~0u, &in);
     hw->clock(in);
     rtl::PeInputs done;  // what the references perform at this edge
     if (in.adv) {
@@ -335,14 +334,7 @@ void run_pe_promoted(AccFormat af, int promote_n, int stages, uint64_t seed, int
     in.last = in.en && (rng() % 9) == 0;
     const uint64_t ik = rng() % 8;
     in.init = ik == 0 ? kInit[rng() % 8] : ik < 3 ? 0u : static_cast<uint32_t>(rng()) & 0xBFFFFFFFu;
-    in.a = static_cast<uint8_t>(rng());
-    in.b = static_cast<uint8_t>(rng());
-    in.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.rnd = static_cast<unsigned>(rng() % 3);
-    in.seed_load = (rng() % 2000) == 0;
-    in.seed = static_cast<uint32_t>(rng()) & wmask;
-    if (in.seed == 0) in.seed = 1;
+    random_operation(rng, wmask, &in);
     hw->clock(in);
     rtl::PeInputs done;  // what the references perform at this edge
     if (stages == 0) {
