@@ -178,6 +178,12 @@ END {
             (has(t, "pe", ke) ? sprintf("%+.0f %%", 100 * (qv - ev) / ev) : "-") " |"
     }
     print ""
+    print "The promoted narrow PE is larger than the plain e8m23 PE: its second adder is a full binary32"
+    print "adder (an accumulator operand of 24 significant bits that can cancel, where the MAC adder"
+    print "adds an 8-bit product), and `acc_o` muxes the pending sum. On ECP5 Yosys maps one"
+    print "MULT18X18D into the promoted PE (the `dsp` column of area.csv). A PE promotes once every N"
+    print "MACs, so one binary32 adder could serve several PEs; that is not built (docs/array.md)."
+    print ""
   }
 
   print "## Quantizer and LFSR"
