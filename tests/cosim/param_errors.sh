@@ -42,6 +42,11 @@ cases=(
   "fp8sa_host_link ROWS 65"
   "fp8sa_host_link TIMEOUT_CYCLES 8"
   "fp8sa_board_core OUT_QUANT 2"
+  "fp8sa_mac_pe PROMOTE_N 1"
+  "fp8sa_mac_pe PROMOTE_N 65536"
+  "fp8sa_array PROMOTE_N 65536"
+  "fp8sa_array PROMOTE_N 1"
+  "fp8sa_array_cell PROMOTE_N 70000"
 )
 pass=0; fail=0
 check() {  # tool case-text output rc
