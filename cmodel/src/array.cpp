@@ -203,6 +203,9 @@ void ArrayConfig::validate() const {
   if (seed == 0) throw std::invalid_argument("array: seed 0 is not allowed (SEED must be non-zero)");
   if (mul_stages < 0 || mul_stages > 2) throw std::invalid_argument(range_msg("mul_stages", mul_stages, 0, 2));
   if (q_stages < 0 || q_stages > 1) throw std::invalid_argument(range_msg("q_stages", q_stages, 0, 1));
+  if (promote_n != 0 && (promote_n < 2 || promote_n > 65535)) {
+    throw std::invalid_argument("array: promote_n " + std::to_string(promote_n) + " out of range (0 off, or [2, 65535])");
+  }
 }
 
 int ArrayConfig::tile_gap() const { return std::max(cols, (rows + cols) / 2); }  // ceil((R + C - 1) / 2)

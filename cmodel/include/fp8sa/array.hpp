@@ -56,6 +56,7 @@ struct ArrayConfig {
   uint32_t seed = 1;    // non-zero
   int mul_stages = 0;   // [0, 2]: PE product pipeline registers (docs/array.md "Pipelined PE")
   int q_stages = 0;     // [0, 1]: register after the quantizers (docs/array.md "Output path")
+  int promote_n = 0;   // 0 (off) or [2, 65535]: add the narrow accumulator into an FP32 one every promote_n MACs (docs/numerics.md "Promotion")
   // Throws std::invalid_argument naming the field, e.g. "array: rows 0 out of range [1, 256]".
   void validate() const;
   // TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), docs/array.md "Tile spacing".
