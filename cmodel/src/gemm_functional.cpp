@@ -58,6 +58,7 @@
 
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/lfsr.hpp"
+#include "gemm_narrow.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -130,6 +131,7 @@ struct Ctx {
   std::vector<uint8_t> zeros;                   // K zero codes for padded rows / columns
   std::vector<uint8_t> tile_generic;            // 1: compute the tile on the generic path
   std::unique_ptr<std::atomic<uint8_t>[]> tile_inexact;  // fast path: a MAC of the tile was inexact
+  bool narrow = false;                          // tiles on the generic path try the narrow fast path first (gemm_narrow.cpp)
 
   Ctx(const GemmProblem& pp, const ArrayConfig& cc, GemmOutput* o)
       : p(pp), cfg(cc), out(o), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
@@ -189,7 +191,7 @@ void finish_tile(const Ctx& x, long t) {
   const bool generic = x.tile_generic[static_cast<size_t>(t)] != 0;
   uint8_t f;
   if (generic) {
-    f = tile_compute_generic(x, t, vals);
+    if (!x.narrow || !detail::narrow_tile(p, x.cfg, t, x.tn, vals, &f)) f = tile_compute_generic(x, t, vals);
   } else {
     // Fast path: padded PEs hold +0 (no flags there, see the file comment).
     f = x.tile_inexact[static_cast<size_t>(t)].load(std::memory_order_relaxed) != 0 ? kFlagInexact : 0;
@@ -913,8 +915,18 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   out->tiles_n = x.tn;
   out->out.assign(static_cast<size_t>(p.M) * static_cast<size_t>(p.N), 0u);
   out->tile_flags.assign(static_cast<size_t>(x.T), 0u);
+  if (cfg.promote_n != 0 && !opt.allow_fast) {
+    // The generic path (AccAdder per MAC) has no promotion yet: issue 11
+    // section 1 adds it; until then promotion runs on the fast path alone.
+    throw std::invalid_argument("gemm_functional: promote_n " + std::to_string(cfg.promote_n) +
+                                " with allow_fast = false: the generic path with promotion is not implemented yet");
+  }
+  // Every format, rounding and promotion but e8m23 RNE without promotion:
+  // the narrow fast path per tile (gemm_narrow.cpp), bit-identical to the
+  // generic one.
+  x.narrow = opt.allow_fast && !(cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0);
 #if FP8SA_HAVE_X86_FAST
-  if (opt.allow_fast && cfg.acc == kFp32 && p.rnd == Round::RNE && cpu_has_fast()) {
+  if (opt.allow_fast && cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0 && cpu_has_fast()) {
     // Tile-aligned blocks where the array's shape allows a kernel with
     // enough accumulators (8 or more ymm) to keep both FMA pipes busy.
     const int R = cfg.rows, C = cfg.cols;

@@ -2,6 +2,7 @@
 // taps, R steps per draw. Independent of the RTL.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +22,11 @@ class Lfsr {
   uint32_t peek() const;              // the next draw, without consuming it
   uint32_t draw();                    // advance draw_bits steps, return low draw_bits bits
   void skip(uint64_t draws);          // advance `draws` draws at once (O(log draws) jump-ahead)
+  // n draws from each of lfsrs[0..count), which share one width and
+  // draw_bits (throws std::invalid_argument otherwise): out[i * count + j]
+  // is draw i of lfsrs[j], as n draw() calls on each would give. The
+  // LFSRs are stepped in turn, so their table look-ups overlap.
+  static void draw_interleaved(Lfsr* lfsrs, int count, size_t n, uint32_t* out);
   uint32_t state() const { return state_; }
   int width() const { return width_; }
   int draw_bits() const { return draw_bits_; }
