@@ -23,6 +23,7 @@ help:
 	@echo "make fuzz       FUZZ_SECONDS=N: each libFuzzer target (clang) for N seconds from its seed corpus"
 	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
+	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -129,16 +130,28 @@ BENCH32 ?= 0
 bench: bench-tool
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/bin/fp8sa_bench --workdir $(BENCH_DIR) --out $(BENCH_DIR)/bench.txt $(BENCH_ARGS)
+	$(BUILD)/bin/fp8sa_bench_acc --generic --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 
 bench-tool: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON \
 	  -DFP8SA_BENCH32=$(if $(filter 1,$(BENCH32)),ON,OFF) > $(BUILD).bench-configure.log 2>&1 \
 	  || { cat $(BUILD).bench-configure.log; exit 1; }
 	@rm -f $(BUILD).bench-configure.log
-	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench fp8sa_bench_acc
 
-fpga explore:
+fpga:
 	@echo "make $@: not implemented yet (tracked by an open issue); nothing was run" >&2; exit 2
+
+# make explore (docs/exploration.md): the accumulator-width sweep of
+# docs/explore/sweep.conf on all cores, cached per point in
+# $(BUILD)/explore-cache; writes docs/explore/explore.csv, the plots
+# (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md.
+EXPLORE_CONF ?= docs/explore/sweep.conf
+explore: build
+	@mkdir -p docs/explore
+	$(FP8SA) explore --config $(EXPLORE_CONF) --cache $(BUILD)/explore-cache \
+	  --csv docs/explore/explore.csv --report docs/exploration.md --area docs/area.csv
+	/usr/bin/python3 tools/plot_explore.py docs/explore/explore.csv docs/area.csv docs/explore
 
 clean:
 	rm -rf $(BUILD)

@@ -5,9 +5,10 @@
 
 namespace fp8sa::cli {
 
-extern const CmdSpec kGemmSpec, kRandnSpec, kLockstepSpec, kVectorsSpec, kDemoSpec;
+extern const CmdSpec kGemmSpec, kRandnSpec, kLockstepSpec, kVectorsSpec, kDemoSpec, kExploreSpec;
 
 // Every command's table, in the order `fp8sa help` lists them.
-inline const CmdSpec* const kAllSpecs[] = {&kGemmSpec, &kRandnSpec, &kLockstepSpec, &kVectorsSpec, &kDemoSpec};
+inline const CmdSpec* const kAllSpecs[] = {&kGemmSpec, &kRandnSpec, &kLockstepSpec, &kVectorsSpec, &kDemoSpec,
+                                              &kExploreSpec};
 
 }  // namespace fp8sa::cli
