@@ -6,6 +6,12 @@
 // the quantizer per row with the column LFSRs jumped to t*R draws. Threads
 // take whole tiles.
 //
+// Narrow fast path (every format, rounding and promote_n but e8m23 RNE
+// without promotion, x86 with AVX2 and FMA): detail::narrow_tile
+// (gemm_narrow.cpp) computes a tile's words and flags, bit-identical to the
+// generic path, in place of tile_compute_generic; tiles it declines (NaN/Inf
+// codes) take the generic path.
+//
 // Fast path (e8m23 with RNE, x86 with AVX2, FMA and F16C): numerics.md
 // section 4 makes each MAC exactly binary32 fmaf(a, b, acc) (the FP8 product
 // is exact in binary32), so every output is one FMA chain in k order. That is

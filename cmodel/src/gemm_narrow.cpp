@@ -47,8 +47,8 @@
 // time), until the generic path has promotion too.
 //
 // SR's draws: PE (r, c) of tile t draws from its LFSR jumped t*K draws from
-// its seed (gemm.hpp), one draw per MAC, made in k chunks for all the
-// tile's PEs at once (Lfsr::draw_interleaved).
+// its seed (gemm.hpp), one draw per MAC, each made (Lfsr::draw_table, the
+// draw map's byte-sliced table) next to the MAC that uses it.
 #include "gemm_narrow.hpp"
 
 #include <algorithm>
@@ -327,12 +327,9 @@ FP8SA_AVX2 inline void promote4(double* wv, double* nv, const AccFormat& af, con
   _mm256_storeu_pd(nv, _mm256_setzero_pd());
 }
 
-constexpr int kKc = 256;  // k per chunk of SR draws
-
 struct Scratch {
   std::vector<double> ad, bd, acc, w;
-  std::vector<uint32_t> u, uraw;
-  std::vector<Lfsr> lfsrs;
+  std::vector<uint32_t> u;  // SR: the PEs' LFSR states
 };
 
 template <int RND, bool PROMOTE>
@@ -379,49 +376,52 @@ FP8SA_AVX2 void tile_kernel(const TileView& v, const double* lut_a, const double
   uint8_t pflags = 0;
   const AccAdder wide(kFp32, v.cfg.sr_bits);
   const int PN = v.cfg.promote_n;
+  // SR: every PE's LFSR state, lanes as acc (padded lanes stay at the zero
+  // state, whose draws are 0); the draws are made next to the MACs that use
+  // them, so the scalar table look-ups overlap the vector work.
+  const uint32_t* dt = nullptr;
+  uint32_t dmask = 0;
   if constexpr (RND == 2) {
-    sc.lfsrs.clear();
+    sc.u.assign(static_cast<size_t>(R) * static_cast<size_t>(Cp), 0u);
     for (int r = 0; r < R; ++r)
-      for (int c = 0; c < C; ++c) sc.lfsrs.push_back(v.pe_lfsr(r, c));
-    sc.uraw.resize(static_cast<size_t>(kKc) * static_cast<size_t>(R * C));
-    sc.u.assign(static_cast<size_t>(kKc) * static_cast<size_t>(R * Cp), 0u);
+      for (int c = 0; c < C; ++c) {
+        const Lfsr l = v.pe_lfsr(r, c);
+        sc.u[static_cast<size_t>(r * Cp + c)] = l.state();
+        dt = l.draw_table();
+      }
+    dmask = (1u << v.cfg.sr_bits) - 1u;
   }
+  uint32_t* st = sc.u.data();
   double* acc = sc.acc.data();
   const double* ad = sc.ad.data();
-  for (int k0 = 0; k0 < K; k0 += kKc) {
-    const int k1 = std::min(K, k0 + kKc);
-    if constexpr (RND == 2) {
-      const size_t n = static_cast<size_t>(k1 - k0);
-      Lfsr::draw_interleaved(sc.lfsrs.data(), R * C, n, sc.uraw.data());
-      if (Cp == C) {
-        std::memcpy(sc.u.data(), sc.uraw.data(), n * static_cast<size_t>(R * C) * sizeof(uint32_t));
-      } else {
-        for (size_t i = 0; i < n; ++i)
-          for (int r = 0; r < R; ++r)
-            for (int c = 0; c < C; ++c)
-              sc.u[i * static_cast<size_t>(R * Cp) + static_cast<size_t>(r * Cp + c)] =
-                  sc.uraw[i * static_cast<size_t>(R * C) + static_cast<size_t>(r * C + c)];
+  int until_promote = PN;
+  for (int k = 0; k < K; ++k) {
+    const double* brow = sc.bd.data() + static_cast<size_t>(k) * static_cast<size_t>(Cp);
+    for (int r = 0; r < R; ++r) {
+      const __m256d a = _mm256_broadcast_sd(ad + static_cast<size_t>(r) * static_cast<size_t>(K) + k);
+      for (int j = 0; j < CV; ++j) {
+        double* pa = acc + r * Cp + 4 * j;
+        __m256i u = _mm256_setzero_si256();
+        if constexpr (RND == 2) {
+          alignas(16) uint32_t uw[4];
+          uint32_t* s4 = st + r * Cp + 4 * j;
+          for (int l = 0; l < 4; ++l) {
+            const uint32_t s0 = s4[l];
+            const uint32_t s1 = dt[s0 & 0xFFu] ^ dt[256 + ((s0 >> 8) & 0xFFu)] ^ dt[512 + ((s0 >> 16) & 0xFFu)] ^
+                                dt[768 + (s0 >> 24)];
+            s4[l] = s1;
+            uw[l] = s1 & dmask;
+          }
+          u = _mm256_cvtepu32_epi64(_mm_load_si128(reinterpret_cast<const __m128i*>(uw)));
+        }
+        const __m256d pr = _mm256_mul_pd(a, _mm256_loadu_pd(brow + 4 * j));
+        _mm256_storeu_pd(pa, mac4<RND>(_mm256_loadu_pd(pa), pr, u, kc, &fl));
       }
     }
-    for (int k = k0; k < k1; ++k) {
-      const double* brow = sc.bd.data() + static_cast<size_t>(k) * static_cast<size_t>(Cp);
-      const uint32_t* urow = RND == 2 ? sc.u.data() + static_cast<size_t>(k - k0) * static_cast<size_t>(R * Cp) : nullptr;
-      for (int r = 0; r < R; ++r) {
-        const __m256d a = _mm256_broadcast_sd(ad + static_cast<size_t>(r) * static_cast<size_t>(K) + k);
-        for (int j = 0; j < CV; ++j) {
-          double* pa = acc + r * Cp + 4 * j;
-          __m256i u = _mm256_setzero_si256();
-          if constexpr (RND == 2) {
-            u = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(urow + r * Cp + 4 * j)));
-          }
-          const __m256d pr = _mm256_mul_pd(a, _mm256_loadu_pd(brow + 4 * j));
-          _mm256_storeu_pd(pa, mac4<RND>(_mm256_loadu_pd(pa), pr, u, kc, &fl));
-        }
-      }
-      if constexpr (PROMOTE) {
-        if ((k + 1) % PN == 0 || k == K - 1) {
-          for (int i = 0; i < R * Cp; i += 4) promote4(sc.w.data() + i, acc + i, af, wide, &pflags);
-        }
+    if constexpr (PROMOTE) {
+      if (--until_promote == 0 || k == K - 1) {
+        until_promote = PN;
+        for (int i = 0; i < R * Cp; i += 4) promote4(sc.w.data() + i, acc + i, af, wide, &pflags);
       }
     }
   }

@@ -144,27 +144,4 @@ void Lfsr::skip(uint64_t draws) {
   state_ = s;
 }
 
-void Lfsr::draw_interleaved(Lfsr* lfsrs, int count, size_t n, uint32_t* out) {
-  if (count <= 0) return;
-  const Lfsr& l0 = lfsrs[0];
-  for (int j = 1; j < count; ++j) {
-    if (lfsrs[j].width_ != l0.width_ || lfsrs[j].draw_bits_ != l0.draw_bits_) {
-      throw std::invalid_argument("Lfsr::draw_interleaved: lfsr " + std::to_string(j) + " has width/draw_bits " +
-                                  std::to_string(lfsrs[j].width_) + "/" + std::to_string(lfsrs[j].draw_bits_) +
-                                  ", lfsr 0 has " + std::to_string(l0.width_) + "/" + std::to_string(l0.draw_bits_));
-    }
-  }
-  const uint32_t* t = l0.jump_;
-  const uint32_t m = width_mask(l0.draw_bits_);
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t* o = out + i * static_cast<size_t>(count);
-    for (int j = 0; j < count; ++j) {
-      const uint32_t s0 = lfsrs[j].state_;
-      const uint32_t s = t[s0 & 0xFFu] ^ t[256 + ((s0 >> 8) & 0xFFu)] ^ t[512 + ((s0 >> 16) & 0xFFu)] ^ t[768 + (s0 >> 24)];
-      lfsrs[j].state_ = s;
-      o[j] = s & m;
-    }
-  }
-}
-
 }  // namespace fp8sa
