@@ -220,6 +220,12 @@ ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions
     : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.acc.mask()),
       adder_(cfg.acc, cfg.sr_bits), quant_(cfg.acc, cfg.q_sr_bits), fast_ok_(cfg.acc == kFp32 && opt.allow_fast),
       out_(cfg), q_data_(cfg.cols) {
+  if (cfg_.promote_n != 0) {
+    // Issue 11 section 1 (another branch) adds promotion to the cycle model;
+    // until it is merged, refuse rather than compute without it.
+    throw std::invalid_argument("array: promote_n " + std::to_string(cfg_.promote_n) +
+                                " is not implemented in the cycle model yet (the functional model has it)");
+  }
   const int R = cfg_.rows, C = cfg_.cols, n = R * C;
   const size_t un = static_cast<size_t>(n);
   col_lfsr_.reserve(static_cast<size_t>(C));

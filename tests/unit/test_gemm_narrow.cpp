@@ -325,5 +325,20 @@ TEST(GemmNarrow, PromotionMatchesReference) {
   EXPECT_THROW(gemm_functional(problem(pr, Round::RNE), cfg, &out, go), std::invalid_argument);
 }
 
+TEST(GemmNarrow, PromoteNRangeAndBackEndsWithoutIt) {
+  ArrayConfig cfg;
+  for (int bad : {1, -1, 65536}) {
+    cfg.promote_n = bad;
+    EXPECT_THROW(cfg.validate(), std::invalid_argument) << bad;
+  }
+  for (int ok : {0, 2, 128, 65535}) {
+    cfg.promote_n = ok;
+    EXPECT_NO_THROW(cfg.validate()) << ok;
+  }
+  // The cycle model has no promotion in this branch: it refuses.
+  cfg.promote_n = 32;
+  EXPECT_THROW(ArrayCycleModel m(cfg), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace fp8sa::test
