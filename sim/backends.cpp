@@ -9,7 +9,7 @@ namespace {
 bool same(const ArrayConfig& a, const ArrayConfig& b) {
   return a.rows == b.rows && a.cols == b.cols && a.acc == b.acc && a.sr_bits == b.sr_bits &&
          a.q_sr_bits == b.q_sr_bits && a.lfsr_w == b.lfsr_w && a.seed == b.seed && a.mul_stages == b.mul_stages &&
-         a.q_stages == b.q_stages;
+         a.q_stages == b.q_stages && a.promote_n == b.promote_n;
 }
 
 std::string describe(const ArrayConfig& c) {
