@@ -41,6 +41,11 @@
 // Handshakes: valid/ready on cmd, in, init and out. Every output (ready,
 // valid and data) is a function of registers only (Moore: no combinational
 // path from any input to any output); handshakes act at the closing edge.
+// Promotion (PROMOTE_N > 0, docs/numerics.md "Promotion"): every PE adds
+// its narrow accumulator into a binary32 one every PROMOTE_N MACs and after
+// the tile's last; the init bank, shadows, quantizer input and raw output
+// are then binary32 words (RES_W = 32 bits per init_data_i column); the
+// timing is unchanged.
 // Seeds: PE (r, c) uses seed(1 + r*COLS + c), column quantizer c uses
 // seed(1 + ROWS*COLS + c); seed(i) = (SEED ^ (i * 0x9E3779B9)) mod 2^LFSR_W,
 // 1 if that is zero.
@@ -54,7 +59,8 @@ module fp8sa_array #(
   parameter integer LFSR_W    = 32,     // [max(4, SR_BITS, Q_SR_BITS), 32]
   parameter [31:0]  SEED      = 32'h1,  // non-zero
   parameter integer MUL_STAGES = 0,     // [0, 2]: PE product pipeline (docs/array.md)
-  parameter integer Q_STAGES  = 0       // [0, 1]: register after the quantizers (docs/array.md)
+  parameter integer Q_STAGES  = 0,      // [0, 1]: register after the quantizers (docs/array.md)
+  parameter integer PROMOTE_N = 0       // 0 (off) or [2, 65535]: promotion interval (docs/numerics.md "Promotion")
 ) (
   input  wire                                  clk_i,
   input  wire                                  rst_ni,
@@ -78,7 +84,7 @@ module fp8sa_array #(
   // init bank rows
   input  wire                                  init_valid_i,
   output wire                                  init_ready_o,
-  input  wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [ACC_W*c +: ACC_W]
+  input  wire [COLS*((PROMOTE_N > 0) ? 32 : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [RES_W*c +: RES_W]
   // result rows
   output wire                                  out_valid_o,
   input  wire                                  out_ready_i,
@@ -93,7 +99,11 @@ module fp8sa_array #(
   // ---------------------------------------------------------------------
   `include "fp8sa_pkg.vh"
 
-  localparam integer AccW  = 1 + ACC_EXP_W + ACC_MAN_W;
+  // The result word (init bank, shadows, quantizer input, raw output): the
+  // accumulator format, or binary32 with promotion (RES_W in docs/array.md).
+  localparam integer ResExpW = (PROMOTE_N > 0) ? 8 : ACC_EXP_W;
+  localparam integer ResManW = (PROMOTE_N > 0) ? 23 : ACC_MAN_W;
+  localparam integer AccW  = 1 + ResExpW + ResManW;
   localparam integer NCell = ROWS * COLS;
   // LaneW (fp8sa_array_cell lane word) and CmdW (command queue entry, layout
   // below) come from fp8sa_pkg.vh.
@@ -144,6 +154,9 @@ module fp8sa_array #(
     end
     if (SEED == 32'd0) begin : g_err_seed
       fp8sa_param_error_SEED_is_zero u_param_error ();
+    end
+    if (PROMOTE_N < 0 || PROMOTE_N == 1 || PROMOTE_N > 65535) begin : g_err_promote_n
+      fp8sa_param_error_PROMOTE_N_not_0_or_2_to_65535 u_param_error ();
     end
   endgenerate
 
@@ -397,7 +410,8 @@ module fp8sa_array #(
           .SR_BITS   (SR_BITS),
           .LFSR_W    (LFSR_W),
           .SEED      (seed_of(1 + Idx)),
-          .MUL_STAGES (MUL_STAGES)
+          .MUL_STAGES (MUL_STAGES),
+          .PROMOTE_N (PROMOTE_N)
         ) u_cell (
           .clk_i          (clk_i),
           .rst_ni         (rst_ni),
@@ -507,8 +521,8 @@ module fp8sa_array #(
       );
 
       fp8sa_quantizer #(
-        .ACC_EXP_W (ACC_EXP_W),
-        .ACC_MAN_W (ACC_MAN_W),
+        .ACC_EXP_W (ResExpW),
+        .ACC_MAN_W (ResManW),
         .SR_BITS   (Q_SR_BITS)
       ) u_quant (
         .acc_i     (sh),

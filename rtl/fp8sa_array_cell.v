@@ -28,6 +28,11 @@
 //                  register). The array never drains a cell that transfers
 //                  on the same edge (that cell would have stalled the array).
 //
+// PROMOTE_N > 0 (docs/numerics.md "Promotion"): the PE promotes its narrow
+// accumulator into a binary32 one; bank_i, the PE's acc and the shadow are
+// binary32 words (AccW = 32 here), and the step's last bit tells the PE the
+// tile's last product. Same timing as without promotion.
+//
 // Latency: lane_o/b_o are the operand registers (one advance per cell);
 // every output is a register (no combinational path from any input).
 // No handshake: adv_i is the array's global advance (!stall).
@@ -37,27 +42,29 @@ module fp8sa_array_cell #(
   parameter integer SR_BITS   = 16,     // [2, 24], <= LFSR_W
   parameter integer LFSR_W    = 32,     // [4, 32]
   parameter [31:0]  SEED      = 32'h1,  // PE LFSR seed, non-zero in the low LFSR_W bits
-  parameter integer MUL_STAGES = 0      // [0, 2]: the PE's product pipeline
+  parameter integer MUL_STAGES = 0,     // [0, 2]: the PE's product pipeline
+  parameter integer PROMOTE_N = 0       // 0 or [2, 65535]: the PE's promotion (bank and shadow binary32 then)
 ) (
   input  wire                         clk_i,
   input  wire                         rst_ni,
   input  wire                         adv_i,          // global advance
   input  wire [15:0]                  lane_i,         // LaneW bits, from the left neighbour / row skew
   input  wire [7:0]                   b_i,            // from the upper neighbour / column skew
-  input  wire [ACC_EXP_W+ACC_MAN_W:0] bank_i,         // init_bank[r][c]
+  input  wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] bank_i,    // init_bank[r][c], ResW bits
   input  wire                         drain_i,        // this row loaded into the output register
   output wire [15:0]                  lane_o,         // LaneW bits: lane_q, to the right neighbour
   output wire [7:0]                   b_o,            // b_q, to the lower neighbour
   output wire                         done_o,
   output wire                         shadow_valid_o,
-  output wire [ACC_EXP_W+ACC_MAN_W:0] shadow_o,
+  output wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] shadow_o,  // ResW bits
   output wire [3:0]                   shadow_flags_o,
   output wire                         init_taken_o    // the next edge performs a use_init tile's first MAC
 );
 
   `include "fp8sa_pkg.vh"
 
-  localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
+  // The PE's result word: the accumulator, or binary32 with promotion.
+  localparam integer AccW = (PROMOTE_N > 0) ? 32 : 1 + ACC_EXP_W + ACC_MAN_W;
 
   // Parameter ranges are checked by fp8sa_mac_pe and its submodules.
 
@@ -92,7 +99,8 @@ module fp8sa_array_cell #(
     .SEED      (SEED),
     .RND_MODES (3),
     .MUL_STAGES (MUL_STAGES),
-    .TAG_W     (3)
+    .TAG_W     (3),
+    .PROMOTE_N (PROMOTE_N)
   ) u_pe (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -100,6 +108,7 @@ module fp8sa_array_cell #(
     .tag_i       ({step_first, step_use_init, step_last}),
     .en_i        (mac_en),
     .clr_i       (mac_clr),
+    .last_i      (step_last),
     .init_i      (acc_tag[TagUseInit] ? bank_i : {AccW{1'b0}}),
     .a_i         (lane_q[LaneALsb +: LaneAW]),
     .fmt_a_i     (lane_q[LaneFmtA]),

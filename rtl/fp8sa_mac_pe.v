@@ -38,6 +38,18 @@
 // there is no LFSR (seed_load_i and seed_i are ignored) and the adder is
 // built with the narrowest SR datapath (2 bits): RNE and RZ read only the
 // guard and sticky bits, which do not depend on SR_BITS (numerics.md).
+// PROMOTE_N (docs/numerics.md "Promotion"; 0 = off, the hardware above,
+// bit for bit): N in [2, 65535] adds a binary32 accumulator w (RNE, no
+// random bits) to the narrow one n. Each MAC updates n as the table above
+// with +0 for init (clr starts a tile: n = +0, w = init_i, a binary32
+// word); the N-th MAC since the last promotion, and a MAC with last_i
+// (the tile's last product, carried with the operation), promote: at the
+// next edge w = RNE32(w + widen(n)) and the MAC of that edge reads n = +0.
+// acc_o is w with that pending add applied (combinational from w and n,
+// one adder deep), so it shows the tile's binary32 result right after the
+// edge of its last MAC, as acc_o does without promotion, and a next
+// tile's first MAC may follow at once; flags_o likewise includes the
+// pending add's flags. init_i and acc_o are then 32 bits wide (ResW; ACC_W without promotion).
 module fp8sa_mac_pe #(
   parameter integer ACC_EXP_W = 8,      // [4, 8]
   parameter integer ACC_MAN_W = 23,     // [2, 23]
@@ -46,7 +58,8 @@ module fp8sa_mac_pe #(
   parameter [31:0]  SEED      = 32'h1,  // non-zero in the low LFSR_W bits
   parameter integer RND_MODES = 3,      // [1, 3]: 1 RNE, 2 RNE+RZ, 3 RNE+RZ+SR
   parameter integer MUL_STAGES = 0,     // [0, 2]: product pipeline registers
-  parameter integer TAG_W     = 1       // [1, 8]: bits of tag_i carried along
+  parameter integer TAG_W     = 1,      // [1, 8]: bits of tag_i carried along
+  parameter integer PROMOTE_N = 0       // 0 (off) or [2, 65535]: promotion interval
 ) (
   input  wire                         clk_i,
   input  wire                         rst_ni,
@@ -54,7 +67,8 @@ module fp8sa_mac_pe #(
   input  wire [TAG_W-1:0]             tag_i,
   input  wire                         en_i,
   input  wire                         clr_i,
-  input  wire [ACC_EXP_W+ACC_MAN_W:0] init_i,       // ACC_W bits
+  input  wire                         last_i,       // the tile's last MAC (PROMOTE_N > 0)
+  input  wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] init_i,  // ResW bits
   input  wire [7:0]                   a_i,
   input  wire                         fmt_a_i,      // 0 E4M3, 1 E5M2
   input  wire [7:0]                   b_i,
@@ -62,7 +76,7 @@ module fp8sa_mac_pe #(
   input  wire [1:0]                   rnd_i,
   input  wire                         seed_load_i,
   input  wire [LFSR_W-1:0]            seed_i,
-  output wire [ACC_EXP_W+ACC_MAN_W:0] acc_o,        // ACC_W bits
+  output wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] acc_o,   // ResW bits
   output wire [3:0]                   flags_o,
   output wire                         acc_fire_o,   // the next edge performs a MAC
   output wire [TAG_W-1:0]             acc_tag_o     // its tag_i
@@ -71,6 +85,8 @@ module fp8sa_mac_pe #(
   `include "fp8sa_pkg.vh"
 
   localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
+  // The pipeline carries last_i only when it is used (PROMOTE_N = 0 adds no flop).
+  localparam integer XTagW = TAG_W + ((PROMOTE_N > 0) ? 1 : 0);
 
   // ACC_*, SR_BITS, LFSR_W and SEED ranges are checked by the submodules;
   // this is the one cross-parameter rule, named for the PE's parameters.
@@ -90,15 +106,21 @@ module fp8sa_mac_pe #(
     if (TAG_W < 1 || TAG_W > 8) begin : g_err_tag_w
       fp8sa_param_error_TAG_W_out_of_range_1_to_8 u_param_error ();
     end
+    if (PROMOTE_N < 0 || PROMOTE_N == 1 || PROMOTE_N > 65535) begin : g_err_promote_n
+      fp8sa_param_error_PROMOTE_N_not_0_or_2_to_65535 u_param_error ();
+    end
+    // widen(n) is exact only for a narrow format within binary32.
+    if (PROMOTE_N > 0 && (ACC_EXP_W > 8 || ACC_MAN_W > 23)) begin : g_err_promote_acc
+      fp8sa_param_error_PROMOTE_N_needs_ACC_within_e8m23 u_param_error ();
+    end
   endgenerate
 
-  reg  [AccW-1:0]    acc_q, acc_d;
-  reg  [3:0]         flags_q, flags_d;
   // SR bits of the adder: SR_BITS with SR built, else the minimum.
   localparam integer AddSrBits = (RND_MODES == 3) ? SR_BITS : 2;
 
   wire [AddSrBits-1:0] rand_w;
   wire [AccW-1:0]    mac_acc;
+  wire [AccW-1:0]    mac_base;   // the accumulator operand of this edge's MAC
   wire [3:0]         mac_flags;
   wire [LFSR_W-1:0]  lfsr_state_unused;
 
@@ -128,9 +150,19 @@ module fp8sa_mac_pe #(
     .prod_invalid_o (p_invalid)
   );
 
-  // Operation word: {tag, en, clr, rnd, sign, exp, sig, zero, inf, nan, invalid}
-  localparam integer OpW = TAG_W + 2 + 2 + 1 + 10 + 8 + 4;
-  wire [OpW-1:0] op_issue = {tag_i, en_i, clr_i, rnd_built, p_sign, p_exp, p_sig,
+  // Operation word: {xtag, en, clr, rnd, sign, exp, sig, zero, inf, nan, invalid},
+  // xtag = {last_i, tag_i} with promotion, else tag_i.
+  wire [XTagW-1:0] xtag_i;
+  generate
+    if (PROMOTE_N > 0) begin : g_xtag_last
+      assign xtag_i = {last_i, tag_i};
+    end else begin : g_xtag
+      assign xtag_i = tag_i;
+      wire last_unused = last_i;
+    end
+  endgenerate
+  localparam integer OpW = XTagW + 2 + 2 + 1 + 10 + 8 + 4;
+  wire [OpW-1:0] op_issue = {xtag_i, en_i, clr_i, rnd_built, p_sign, p_exp, p_sig,
                              p_zero, p_inf, p_nan, p_invalid};
   wire [OpW-1:0] op_acc;  // the operation at the accumulate stage
 
@@ -152,12 +184,13 @@ module fp8sa_mac_pe #(
     end
   endgenerate
 
-  wire [TAG_W-1:0] s_tag;
+  wire [XTagW-1:0] s_xtag;
+  wire [TAG_W-1:0] s_tag = s_xtag[TAG_W-1:0];
   wire             s_en, s_clr, s_sign, s_zero, s_inf, s_nan, s_invalid;
   wire [1:0]       s_rnd;
   wire [9:0]       s_exp;
   wire [7:0]       s_sig;
-  assign {s_tag, s_en, s_clr, s_rnd, s_sign, s_exp, s_sig, s_zero, s_inf, s_nan, s_invalid} = op_acc;
+  assign {s_xtag, s_en, s_clr, s_rnd, s_sign, s_exp, s_sig, s_zero, s_inf, s_nan, s_invalid} = op_acc;
 
   // The accumulate stage acts on this edge (S > 0: only on an advance).
   wire acc_go   = (MUL_STAGES == 0) | adv_i;
@@ -191,7 +224,7 @@ module fp8sa_mac_pe #(
     .ACC_MAN_W (ACC_MAN_W),
     .SR_BITS   (AddSrBits)
   ) u_acc (
-    .acc_i          (s_clr ? init_i : acc_q),
+    .acc_i          (mac_base),
     .prod_sign_i    (s_sign),
     .prod_exp_i     (s_exp),
     .prod_sig_i     (s_sig),
@@ -205,30 +238,158 @@ module fp8sa_mac_pe #(
     .flags_o        (mac_flags)
   );
 
-  always @* begin
-    acc_d   = acc_q;
-    flags_d = flags_q;
-    if (mac_fire) begin
-      acc_d   = mac_acc;
-      flags_d = s_clr ? mac_flags : (flags_q | mac_flags);
-    end else if (clr_fire) begin
-      acc_d   = init_i;
-      flags_d = 4'b0000;
-    end
-  end
+  generate
+    if (PROMOTE_N == 0) begin : g_plain
+      // The accumulator is the result (numerics.md section 8).
+      reg [AccW-1:0] acc_q, acc_d;
+      reg [3:0]      flags_q, flags_d;
 
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      acc_q   <= {AccW{1'b0}};
-      flags_q <= 4'b0000;
-    end else begin
-      acc_q   <= acc_d;
-      flags_q <= flags_d;
-    end
-  end
+      assign mac_base = s_clr ? init_i : acc_q;
 
-  assign acc_o      = acc_q;
-  assign flags_o    = flags_q;
+      always @* begin
+        acc_d   = acc_q;
+        flags_d = flags_q;
+        if (mac_fire) begin
+          acc_d   = mac_acc;
+          flags_d = s_clr ? mac_flags : (flags_q | mac_flags);
+        end else if (clr_fire) begin
+          acc_d   = init_i;
+          flags_d = 4'b0000;
+        end
+      end
+
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          acc_q   <= {AccW{1'b0}};
+          flags_q <= 4'b0000;
+        end else begin
+          acc_q   <= acc_d;
+          flags_q <= flags_d;
+        end
+      end
+
+      assign acc_o   = acc_q;
+      assign flags_o = flags_q;
+    end else begin : g_promote
+      // Narrow n_q, binary32 w_q, pend_q (n_q is to be added into w_q at
+      // the next edge), cnt_q (MACs since the last promotion, < N).
+      localparam integer CntW = (PROMOTE_N > 2) ? $clog2(PROMOTE_N) : 1;
+      localparam integer NM1I = PROMOTE_N - 1;
+      localparam [CntW-1:0] NM1 = NM1I[CntW-1:0];
+      localparam [CntW-1:0] CntOne = 1;
+      // The promotion adder's addend range: the narrow format's own
+      // (emin - Y .. emax - Y, as fp8sa_acc_unpack gives it), Y + 1 bits.
+      localparam integer NExpMin = 2 - (1 << (ACC_EXP_W - 1)) - ACC_MAN_W;
+      localparam integer NExpMax = (1 << (ACC_EXP_W - 1)) - 1 - ACC_MAN_W;
+      localparam integer NSigW   = (ACC_MAN_W > 7) ? ACC_MAN_W + 1 : 8;
+
+      reg  [AccW-1:0] n_q, n_d;
+      reg  [31:0]     w_q, w_d;
+      reg  [3:0]      flags_q, flags_d;
+      reg             pend_q;
+      reg  [CntW-1:0] cnt_q, cnt_d;
+
+      wire s_last = s_xtag[XTagW-1];
+
+      // widen(n_q) and the binary32 RNE add (numerics.md "Promotion"):
+      // n_q is a MAC result, never a signalling NaN.
+      wire             n_sign, n_zero, n_inf, n_nan, n_snan_unused;
+      wire [9:0]       n_exp;
+      wire [NSigW-1:0] n_sig;
+      wire [31:0]      w_sum;
+      wire [3:0]       w_flags;
+
+      fp8sa_acc_unpack #(
+        .ACC_EXP_W (ACC_EXP_W),
+        .ACC_MAN_W (ACC_MAN_W)
+      ) u_unpack_n (
+        .acc_i  (n_q),
+        .sign_o (n_sign),
+        .exp_o  (n_exp),
+        .sig_o  (n_sig),
+        .zero_o (n_zero),
+        .inf_o  (n_inf),
+        .nan_o  (n_nan),
+        .snan_o (n_snan_unused)
+      );
+      if (NSigW > ACC_MAN_W + 1) begin : g_sig_pad
+        wire sig_pad_unused = ^n_sig[NSigW-1:ACC_MAN_W+1];
+      end
+
+      fp8sa_acc_add #(
+        .ACC_EXP_W   (8),
+        .ACC_MAN_W   (23),
+        .SR_BITS     (2),
+        .ADD_SIG_W   (ACC_MAN_W + 1),
+        .ADD_EXP_MIN (NExpMin),
+        .ADD_EXP_MAX (NExpMax)
+      ) u_promote (
+        .acc_i         (w_q),
+        .add_sign_i    (n_sign),
+        .add_exp_i     (n_exp),
+        .add_sig_i     (n_sig[ACC_MAN_W:0]),
+        .add_zero_i    (n_zero),
+        .add_inf_i     (n_inf),
+        .add_nan_i     (n_nan),
+        .add_invalid_i (1'b0),
+        .rnd_i         (RndRne),
+        .rand_i        (2'b00),
+        .sum_o         (w_sum),
+        .flags_o       (w_flags)
+      );
+
+      wire [3:0]      pend_flags = pend_q ? w_flags : 4'b0000;
+      wire [CntW-1:0] cnt_base   = s_clr ? {CntW{1'b0}} : cnt_q;
+      wire            promote    = mac_fire & (s_last | (cnt_base == NM1));
+
+      assign mac_base = (s_clr | pend_q) ? {AccW{1'b0}} : n_q;
+
+      always @* begin
+        n_d     = n_q;
+        w_d     = pend_q ? w_sum : w_q;
+        flags_d = flags_q | pend_flags;
+        cnt_d   = cnt_q;
+        if (mac_fire) begin
+          n_d     = mac_acc;
+          cnt_d   = promote ? {CntW{1'b0}} : (cnt_base + CntOne);
+          if (s_clr) begin
+            w_d     = init_i;
+            flags_d = mac_flags;
+          end else begin
+            flags_d = flags_q | pend_flags | mac_flags;
+          end
+        end else begin
+          if (pend_q) n_d = {AccW{1'b0}};
+          if (clr_fire) begin
+            n_d     = {AccW{1'b0}};
+            w_d     = init_i;
+            flags_d = 4'b0000;
+            cnt_d   = {CntW{1'b0}};
+          end
+        end
+      end
+
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          n_q     <= {AccW{1'b0}};
+          w_q     <= 32'd0;
+          flags_q <= 4'b0000;
+          pend_q  <= 1'b0;
+          cnt_q   <= {CntW{1'b0}};
+        end else begin
+          n_q     <= n_d;
+          w_q     <= w_d;
+          flags_q <= flags_d;
+          pend_q  <= promote;
+          cnt_q   <= cnt_d;
+        end
+      end
+
+      assign acc_o   = pend_q ? w_sum : w_q;
+      assign flags_o = flags_q | pend_flags;
+    end
+  endgenerate
+
   assign acc_fire_o = mac_fire;
   assign acc_tag_o  = s_tag;
 

@@ -114,7 +114,7 @@ class ArrayRtlImpl final : public ArrayRtl {
   void drive(const ArrayInputs& in) {
     V& t = *top_;
     const ArrayConfig& c = nc_.cfg;
-    const int acc_w = c.acc.width();
+    const int acc_w = c.result_format().width();  // RES_W: init_data_i lanes
     t.cmd_valid_i = in.cmd_valid_i;
     t.cmd_k_i = in.cmd_k_i;
     t.cmd_fmt_a_i = in.cmd_fmt_a_i;
@@ -130,7 +130,7 @@ class ArrayRtlImpl final : public ArrayRtl {
     for (int k = 0; k < c.cols; ++k) put_bits(t.in_b_i, 8 * k, 8, in.in_b_i[static_cast<size_t>(k)]);
     t.init_valid_i = in.init_valid_i;
     for (int k = 0; k < c.cols; ++k)
-      put_bits(t.init_data_i, acc_w * k, acc_w, in.init_data_i[static_cast<size_t>(k)] & c.acc.mask());
+      put_bits(t.init_data_i, acc_w * k, acc_w, in.init_data_i[static_cast<size_t>(k)] & c.result_format().mask());
     t.out_ready_i = in.out_ready_i;
   }
 

@@ -18,7 +18,8 @@ std::string describe(const ArrayConfig& c) {
   return std::to_string(c.rows) + "x" + std::to_string(c.cols) + " " + c.acc.name() + " sr" +
          std::to_string(c.sr_bits) + "/" + std::to_string(c.q_sr_bits) + " lfsr" + std::to_string(c.lfsr_w) +
          " seed " + seed + (c.mul_stages != 0 ? " mul_stages " + std::to_string(c.mul_stages) : "") +
-         (c.q_stages != 0 ? " q_stages " + std::to_string(c.q_stages) : "");
+         (c.q_stages != 0 ? " q_stages " + std::to_string(c.q_stages) : "") +
+         (c.promote_n != 0 ? " promote_n " + std::to_string(c.promote_n) : "");
 }
 
 class RtlBackend final : public GemmBackend {

@@ -21,6 +21,8 @@
 #include "Vpe_e8m23_rnerz.h"
 #include "Vpe_e8m23_m1.h"
 #include "Vpe_e8m23_m2.h"
+#include "Vpe_e6m5_p4.h"
+#include "Vpe_e8m10_p3_m2.h"
 #include "Vquant_e5m10.h"
 #include "Vquant_e8m23.h"
 
@@ -188,8 +190,8 @@ class LfsrImpl final : public Lfsr {
 template <class V>
 class MacPeImpl final : public MacPe {
  public:
-  MacPeImpl(AccFormat fmt, int sr_bits, int lfsr_w, uint32_t seed)
-      : fmt_(fmt), sr_bits_(sr_bits), lfsr_w_(lfsr_w), seed_(seed) {
+  MacPeImpl(AccFormat fmt, int sr_bits, int lfsr_w, uint32_t seed, int promote_n = 0)
+      : fmt_(fmt), sr_bits_(sr_bits), lfsr_w_(lfsr_w), seed_(seed), promote_n_(promote_n) {
     reset();
   }
   void reset() override {
@@ -214,11 +216,13 @@ class MacPeImpl final : public MacPe {
   int sr_bits() const override { return sr_bits_; }
   int lfsr_w() const override { return lfsr_w_; }
   uint32_t reset_seed() const override { return seed_; }
+  int promote_n() const override { return promote_n_; }
 
  private:
   void drive(const PeInputs& in) {
     V& t = *h_.top;
     set(t.en_i, in.en);
+    set(t.last_i, in.last);
     set(t.clr_i, in.clr);
     set(t.init_i, in.init);
     set(t.a_i, in.a);
@@ -235,6 +239,7 @@ class MacPeImpl final : public MacPe {
   AccFormat fmt_;
   int sr_bits_, lfsr_w_;
   uint32_t seed_;
+  int promote_n_;
 };
 
 std::string cfg_name(AccFormat f, int sr) { return f.name() + "/sr" + std::to_string(sr); }
@@ -287,7 +292,16 @@ std::unique_ptr<Lfsr> make_lfsr(int width, int draw_bits) {
             {"w32/r16", "w12/r5"});
 }
 
-std::unique_ptr<MacPe> make_mac_pe(AccFormat f, int rnd_modes, int mul_stages) {
+std::unique_ptr<MacPe> make_mac_pe(AccFormat f, int rnd_modes, int mul_stages, int promote_n) {
+  if (promote_n != 0) {
+    if (f == AccFormat{6, 5} && rnd_modes == 3 && mul_stages == 0 && promote_n == 4)
+      return std::make_unique<MacPeImpl<Vpe_e6m5_p4>>(f, 8, 16, 0xBEEFu, 4);
+    if (f == AccFormat{8, 10} && rnd_modes == 3 && mul_stages == 2 && promote_n == 3)
+      return std::make_unique<MacPeImpl<Vpe_e8m10_p3_m2>>(f, 16, 32, 0xC0FFEE01u, 3);
+    not_built("mac_pe", f.name() + " promote_n " + std::to_string(promote_n) + " mul_stages " +
+                            std::to_string(mul_stages),
+              {"e6m5 promote_n 4", "e8m10 promote_n 3 mul_stages 2"});
+  }
   if (f == kFp32 && rnd_modes == 3 && mul_stages == 1)
     return std::make_unique<MacPeImpl<Vpe_e8m23_m1>>(f, 16, 32, 0xC0FFEE01u);
   if (f == kFp32 && rnd_modes == 3 && mul_stages == 2)

@@ -81,6 +81,7 @@ struct PeInputs {
   bool seed_load = false;
   uint32_t seed = 1;
   bool adv = true;   // pipeline advance (PEs built with MUL_STAGES > 0)
+  bool last = false; // last_i: the tile's last MAC (PEs built with PROMOTE_N > 0)
 };
 class MacPe {
  public:
@@ -93,11 +94,14 @@ class MacPe {
   virtual int sr_bits() const = 0;
   virtual int lfsr_w() const = 0;
   virtual uint32_t reset_seed() const = 0;
+  virtual int promote_n() const { return 0; }  // PROMOTE_N (acc/init are binary32 when > 0)
 };
 // Built configurations: e8m23 (SR 16, LFSR 32, seed 0xC0FFEE01) and
-// e8m15 (SR 8, LFSR 16, seed 0xBEEF).
+// e8m15 (SR 8, LFSR 16, seed 0xBEEF); with promotion e6m5 PROMOTE_N 4 (SR 8,
+// LFSR 16, seed 0xBEEF) and e8m10 PROMOTE_N 3 MUL_STAGES 2 (SR 16, LFSR 32,
+// seed 0xC0FFEE01).
 // rnd_modes: fp8sa_mac_pe's RND_MODES (1 RNE, 2 RNE+RZ, 3 RNE+RZ+SR);
-// mul_stages: its MUL_STAGES.
-std::unique_ptr<MacPe> make_mac_pe(AccFormat fmt, int rnd_modes = 3, int mul_stages = 0);
+// mul_stages: its MUL_STAGES; promote_n: its PROMOTE_N.
+std::unique_ptr<MacPe> make_mac_pe(AccFormat fmt, int rnd_modes = 3, int mul_stages = 0, int promote_n = 0);
 
 }  // namespace fp8sa::rtl

@@ -64,6 +64,13 @@ job_list() {
     e=${a#e}; e=${e%m*}; m=${a#*m}
     echo "quantizer|$a in sr16|$a|rne_rz_sr|16|-|fp8sa_quantizer|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16|flat"
   done
+  # Promotion (docs/numerics.md section 9): the PE with a narrow accumulator
+  # promoted into binary32 every 128 MACs, beside its "pe" row without.
+  for a in e6m5 e8m10 e5m10; do
+    e=${a#e}; e=${e%m*}; m=${a#*m}
+    echo "pe_promote|$a rne p128|$a|rne|-|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 1 -set PROMOTE_N 128|flat"
+    echo "pe_promote|$a rne_rz p128|$a|rne_rz|-|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 2 -set PROMOTE_N 128|flat"
+  done
   echo "lfsr|w32 r16|-|-|16|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 16|flat"
   echo "lfsr|w32 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 8|flat"
   echo "lfsr|w16 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 16 -set DRAW_W 8|flat"
@@ -72,13 +79,15 @@ job_list() {
   # cell of that configuration; area_report.sh adds glue + R*C cells. (The
   # bench's 32x32 is left out: its glue, mostly the 1,024-word init bank and
   # its row muxes, ran over 25 minutes per target in Yosys 0.23 here.)
-  local name rows cols ew mw sr qsr lw seed ms qs
-  while read -r name rows cols ew mw sr qsr lw seed ms qs; do
+  local name rows cols ew mw sr qsr lw seed ms qs pn
+  while read -r name rows cols ew mw sr qsr lw seed ms qs pn; do
     seed=${seed/0x/32\'h}
     local p="-set ACC_EXP_W $ew -set ACC_MAN_W $mw -set SR_BITS $sr -set LFSR_W $lw -set MUL_STAGES $ms"
+    # (PROMOTE_N 0 is the default: not set, as RND_MODES above)
+    [ "$pn" = 0 ] || p="$p -set PROMOTE_N $pn"
     echo "array_glue|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array|-set ROWS $rows -set COLS $cols $p -set Q_SR_BITS $qsr -set SEED $seed -set Q_STAGES $qs|glue"
     echo "array_cell|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array_cell|$p|flat"
-  done < <(awk '!/^#/ && NF == 11' sim/array_configs.txt; echo "bench16x16 16 16 8 23 16 16 32 1 0 0")
+  done < <(awk '!/^#/ && NF == 12' sim/array_configs.txt; echo "bench16x16 16 16 8 23 16 16 32 1 0 0 0")
   # Check of the composition: one small array flattened whole.
   echo "array_flat|a2x3|e8m23|-|16|-|fp8sa_array|-set ROWS 2 -set COLS 3 -set SEED 32'h2B7E1516|flat"
 }

@@ -153,6 +153,39 @@ END {
     print ""
   }
 
+  if (has("ice40", "pe_promote", "e6m5 rne p128")) {
+    print "## Promotion"
+    print ""
+    print "`fp8sa_mac_pe` with `PROMOTE_N` = 128 (docs/numerics.md section 9: a narrow accumulator, a"
+    print "binary32 accumulator, a second adder in e8m23 with RNE only, a 7-bit MAC counter) against the"
+    print "same PE without promotion and against the e8m23 PE with the same rounding hardware. Main"
+    print "metric per target (" short["ice40"] ", " short["ecp5"] ", " short["xilinx"] ", " short["cmos"] "); flops in brackets."
+    print ""
+    print "| PE | target | plain | promoted | promotion costs | e8m23 plain | promoted vs e8m23 |"
+    print "|---|---|---:|---:|---:|---:|---:|"
+    split("e6m5,e8m10,e5m10", PA, ",")
+    split("rne,rne_rz", PR, ",")
+    for (ai = 1; ai <= 3; ++ai) for (ri = 1; ri <= 2; ++ri) for (ti = 1; ti <= nt; ++ti) {
+      t = T[ti]; m = metric[t]; a = PA[ai]; r = PR[ri]
+      kp = a " " r; kq = a " " r " p128"; ke = "e8m23 " r
+      if (!has(t, "pe_promote", kq) || !has(t, "pe", kp)) continue
+      pv = v(t, "pe", kp, m); qv = v(t, "pe_promote", kq, m); ev = v(t, "pe", ke, m)
+      fl = (t == "cmos") ? "" : " (" c(v(t, "pe", kp, "ff")) ")"
+      fq = (t == "cmos") ? "" : " (" c(v(t, "pe_promote", kq, "ff")) ")"
+      fe = (t == "cmos") ? "" : " (" c(v(t, "pe", ke, "ff")) ")"
+      print "| " a " " rname[r] ", N = 128 | " short[t] " | " c(pv) fl " | " c(qv) fq " | " \
+            sprintf("%+.0f %%", 100 * (qv - pv) / pv) " | " (has(t, "pe", ke) ? c(ev) fe : "-") " | " \
+            (has(t, "pe", ke) ? sprintf("%+.0f %%", 100 * (qv - ev) / ev) : "-") " |"
+    }
+    print ""
+    print "The promoted narrow PE is larger than the plain e8m23 PE: its second adder is a full binary32"
+    print "adder (an accumulator operand of 24 significant bits that can cancel, where the MAC adder"
+    print "adds an 8-bit product), and `acc_o` muxes the pending sum. On ECP5 Yosys maps one"
+    print "MULT18X18D into the promoted PE (the `dsp` column of area.csv). A PE promotes once every N"
+    print "MACs, so one binary32 adder could serve several PEs; that is not built (docs/array.md)."
+    print ""
+  }
+
   print "## Quantizer and LFSR"
   print ""
   print "| unit | " tname["ice40"] " | ECP5 LUT4 / CCU2C / flops | Xilinx LUT / CARRY4 / flops | CMOS transistors |"

@@ -63,8 +63,8 @@ void LockstepPorts::clock(const ArrayInputs& in) {
     const uint32_t a = m.out_data_o[static_cast<size_t>(c)], b = r.out_data_o[static_cast<size_t>(c)];
     if (a != b)
       d << "port out_data_o column " << c << " (PE row " << int{m.out_row_o} << ", col " << c << "): model "
-        << hex(a) << " = " << decode(a, out_fmt, cfg.acc) << ", rtl " << hex(b) << " = "
-        << decode(b, out_fmt, cfg.acc);
+        << hex(a) << " = " << decode(a, out_fmt, cfg.result_format()) << ", rtl " << hex(b) << " = "
+        << decode(b, out_fmt, cfg.result_format());
   }
   if (d.tellp() != 0) {
     LockstepMismatch e("cycle " + std::to_string(cycle_) + ": " + d.str());

@@ -57,15 +57,17 @@ inline void random_gemm(std::mt19937_64& rng, const ArrayConfig& cfg, const Rand
   if (rng() & 1) {
     static const uint32_t kSpecial[] = {0x00000000u, 0x80000000u, 0x7F800000u, 0xFF800000u,
                                         0x7FC00000u, 0x7F7FFFFFu, 0x00000001u, 0x80800000u};
-    const uint32_t mask = cfg.acc.mask();
+    // C_init words are in the result format (binary32 with promotion)
+    const AccFormat rf = cfg.result_format();
+    const uint32_t mask = rf.mask();
     g->C.resize(static_cast<size_t>(p.M) * static_cast<size_t>(p.N));
     for (auto& c : g->C) {
       if (rng() % 8 == 0) {
-        // a binary32 special; a random word where the accumulator is not binary32
-        c = cfg.acc == kFp32 ? kSpecial[rng() % 8] : static_cast<uint32_t>(rng()) & mask;
+        // a binary32 special; a random word where the result word is not binary32
+        c = rf == kFp32 ? kSpecial[rng() % 8] : static_cast<uint32_t>(rng()) & mask;
       } else {
         c = static_cast<uint32_t>(rng()) & mask;
-        if (rng() & 1) c &= ~(1u << (cfg.acc.width() - 2));  // moderate exponents half of the time
+        if (rng() & 1) c &= ~(1u << (rf.width() - 2));  // moderate exponents half of the time
       }
     }
     p.C_init = g->C.data();

@@ -397,7 +397,9 @@ std::string pct(double v) {
   return b;
 }
 
-// PE areas (docs/area.csv, target cmos, unit pe): transistors by "eXmY rounding".
+// PE areas (docs/area.csv, target cmos, unit pe, and pe_promote for the
+// promoted PEs): transistors by "eXmY rounding" ("eXmY rounding pN" with
+// PROMOTE_N = N).
 std::map<std::string, double> read_area(const std::string& path) {
   std::map<std::string, double> a;
   std::ifstream f(path);
@@ -415,7 +417,8 @@ std::map<std::string, double> read_area(const std::string& path) {
     while (std::getline(is, cur, ',')) v.push_back(cur);
     const int n = static_cast<int>(v.size());
     if (std::max({ct, cu, cc, cx}) >= n) continue;
-    if (v[static_cast<size_t>(ct)] == "cmos" && v[static_cast<size_t>(cu)] == "pe")
+    const std::string& unit = v[static_cast<size_t>(cu)];
+    if (v[static_cast<size_t>(ct)] == "cmos" && (unit == "pe" || unit == "pe_promote"))
       a[v[static_cast<size_t>(cc)]] = std::atof(v[static_cast<size_t>(cx)].c_str());
   }
   return a;
@@ -423,7 +426,7 @@ std::map<std::string, double> read_area(const std::string& path) {
 
 std::string area_key(const Point& p) {
   const std::string r = p.rnd == Round::RNE ? "rne" : p.rnd == Round::RZ ? "rne_rz" : "sr" + std::to_string(p.sr_bits);
-  return p.acc.name() + " " + r;
+  return p.acc.name() + " " + r + (p.promote != 0 ? " p" + std::to_string(p.promote) : "");
 }
 
 std::string cfg_name(const Point& p) {
@@ -878,7 +881,7 @@ void write_report(const std::vector<Result>& rs, const std::string& path, const 
           << g3(best->s.rms_norm) << " on normal data).\n";
         const Cand* with_area = nullptr;
         for (const Cand& c : ok)
-          if (area.count(area_key(c.r->p)) && c.r->p.promote == 0) {
+          if (area.count(area_key(c.r->p))) {
             with_area = &c;
             break;
           }
@@ -887,7 +890,7 @@ void write_report(const std::vector<Result>& rs, const std::string& path, const 
           char b[256];
           std::snprintf(b, sizeof b, "%.0f CMOS transistors against %.0f for e8m23 RNE (docs/area.csv): %.0f%% less",
                         a, base, 100.0 * (1.0 - a / base));
-          o << "* Smallest with a synthesized PE in docs/area.csv (no promotion): **" << cfg_name(with_area->r->p)
+          o << "* Smallest with a synthesized PE in docs/area.csv: **" << cfg_name(with_area->r->p)
             << "**, " << b << ".\n";
         }
         o << "* Configurations meeting it, by size (first 12):";
@@ -900,7 +903,7 @@ void write_report(const std::vector<Result>& rs, const std::string& path, const 
           for (size_t i = 0; i < ok_u.size() && i < 8; ++i) o << (i ? "; " : " ") << cfg_name(ok_u[i].r->p);
           o << ".\n";
           for (const Cand& c : ok_u)
-            if (area.count(area_key(c.r->p)) && c.r->p.promote == 0 && base > 0) {
+            if (area.count(area_key(c.r->p)) && base > 0) {
               const double a = area.at(area_key(c.r->p));
               char b[200];
               std::snprintf(b, sizeof b, "%.0f transistors, %.0f%% less than e8m23 RNE", a, 100.0 * (1.0 - a / base));
@@ -908,8 +911,43 @@ void write_report(const std::vector<Result>& rs, const std::string& path, const 
               break;
             }
         }
-        o << "* Promotion's own adder (a binary32 adder and register per PE) is not in docs/area.csv in this "
-             "branch (issue 11 section 1 synthesizes it), so promoted configurations carry no area here.\n\n";
+        // The promoted PEs make synth built (the narrow accumulator plus a
+        // binary32 adder and register): their area and error, met or not.
+        std::ostringstream pe;
+        int npe = 0;
+        std::set<std::string> done;
+        for (const Result& r : rs) {
+          if (r.p.model != Model::Hw || r.p.k != 4096 || r.p.data != "normal" || r.p.promote == 0 ||
+              explore::operands_name(r.p.fa, r.p.fb) != "e4m3" || !area.count(area_key(r.p)) || base <= 0 ||
+              !done.insert(area_key(r.p)).second)
+            continue;
+          Query q;
+          q.acc = r.p.acc.name();
+          q.rnd = r.p.rnd;
+          q.sr_bits = r.p.sr_bits;
+          q.promote = r.p.promote;
+          q.data = "uniform";
+          const Result* u = find(rs, q);
+          q.data = "normal";
+          const Result* n = find(rs, q);  // the most trials of this point
+          char b[320];
+          std::snprintf(b, sizeof b, "%s%s (%.0f transistors, %+.0f%% against e8m23 RNE): RMS normwise %s on normal "
+                        "(%sx FP32), %s on uniform data (%sx FP32)",
+                        npe ? "; " : " ", cfg_name(n->p).c_str(), area.at(area_key(n->p)),
+                        100.0 * (area.at(area_key(n->p)) / base - 1.0), g3(n->s.rms_norm).c_str(),
+                        g3(n->s.rms_norm / fn->s.rms_norm).c_str(), u ? g3(u->s.rms_norm).c_str() : "-",
+                        u ? g3(u->s.rms_norm / fu->s.rms_norm).c_str() : "-");
+          pe << b;
+          ++npe;
+        }
+        if (npe != 0) {
+          o << "* Synthesized promoted PEs (docs/area.csv unit `pe_promote`: the narrow accumulator plus a binary32 "
+               "adder and register):"
+            << pe.str() << ".\n\n";
+        } else {
+          o << "* No promoted configuration of this sweep has a synthesized PE in docs/area.csv (unit "
+               "`pe_promote`).\n\n";
+        }
       }
       o << "Error against PE area (CMOS transistors, docs/area.csv), K = 4096, uniform data: explore/pareto.png.\n\n";
     }

@@ -59,7 +59,8 @@ std::string config_names() {
   std::string names;
   for (const auto& nc : rtl::array_configs())
     names += (names.empty() ? "" : ", ") + nc.name + " (" + std::to_string(nc.cfg.rows) + "x" +
-             std::to_string(nc.cfg.cols) + " " + nc.cfg.acc.name() + ")";
+             std::to_string(nc.cfg.cols) + " " + nc.cfg.acc.name() +
+             (nc.cfg.promote_n ? " promote " + std::to_string(nc.cfg.promote_n) : "") + ")";
   return names;
 }
 
@@ -111,6 +112,8 @@ Request parse(const Args& args) {
   const AccFormat acc = parse_acc_format(args.get("acc", "e8m23"));
   const int rows = static_cast<int>(args.get_int("rows", 8, 1, kArrayMaxDim));
   const int cols = static_cast<int>(args.get_int("cols", 8, 1, kArrayMaxDim));
+  const int promote = static_cast<int>(args.get_int("promote", 0, 0, 65535));
+  if (promote == 1) throw UsageError("--promote 1: the promotion interval is 0 (off) or in [2, 65535]");
   if (!config.empty()) {
     const rtl::NamedArrayConfig& nc = named_config(config, "--config");
     if (args.has("rows") && rows != nc.cfg.rows)
@@ -122,14 +125,18 @@ Request parse(const Args& args) {
     if (args.has("acc") && !(acc == nc.cfg.acc))
       throw UsageError("--acc " + acc.name() + " contradicts --config " + config + " (" + nc.cfg.acc.name() +
                        "); give one of them");
+    if (args.has("promote") && promote != nc.cfg.promote_n)
+      throw UsageError("--promote " + std::to_string(promote) + " contradicts --config " + config + " (promote " +
+                       std::to_string(nc.cfg.promote_n) + "); give one of them");
     r.cfg = nc.cfg;
     r.rtl_name = nc.name;
   } else {
     r.cfg.rows = rows;
     r.cfg.cols = cols;
     r.cfg.acc = acc;
+    r.cfg.promote_n = promote;
     for (const auto& nc : rtl::array_configs())
-      if (nc.cfg.rows == rows && nc.cfg.cols == cols && nc.cfg.acc == acc) {
+      if (nc.cfg.rows == rows && nc.cfg.cols == cols && nc.cfg.acc == acc && nc.cfg.promote_n == promote) {
         r.cfg = nc.cfg;
         r.rtl_name = nc.name;
         break;
@@ -147,7 +154,8 @@ Request parse(const Args& args) {
       any_rtl = true;
       if (r.rtl_name.empty())
         throw UsageError("no Verilated array is " + std::to_string(r.cfg.rows) + "x" + std::to_string(r.cfg.cols) +
-                         " " + r.cfg.acc.name() + " (built: " + config_names() +
+                         " " + r.cfg.acc.name() + (r.cfg.promote_n ? " promote " + std::to_string(r.cfg.promote_n) : "") +
+                         " (built: " + config_names() +
                          "); use --backend functional,cycle or add it to sim/array_configs.txt");
       n = "rtl:" + r.rtl_name;
     }
@@ -418,7 +426,7 @@ ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, con
   const RefOperand a(A, r.fmt_a, use_f32), b(B, r.fmt_b, use_f32);
   const double scale = is_quantized(r.out_fmt) ? std::ldexp(1.0, r.scale) : 1.0;
   auto c_value = [&](uint64_t i, uint64_t j) {
-    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.acc.to_f32_bits(Cw[i * n + j])));
+    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.result_format().to_f32_bits(Cw[i * n + j])));
   };
   ErrorStats st;
   if (r.check == Check::Full) {
@@ -428,7 +436,7 @@ ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, con
     for (size_t i = 0; i < ad.size(); ++i) ad[i] = a[i];
     for (size_t i = 0; i < bd.size(); ++i) bd[i] = b[i];
     reference_gemm(ad.data(), bd.data(), m, k, n, c_value, ref.data());
-    for (uint64_t i = 0; i < m * n; ++i) st.add(output_word_value(res.out[i], r.out_fmt, r.cfg.acc), ref[i] * scale);
+    for (uint64_t i = 0; i < m * n; ++i) st.add(output_word_value(res.out[i], r.out_fmt, r.cfg.result_format()), ref[i] * scale);
     return st;
   }
   // A fixed-seed grid of distinct rows and columns (all of them when there
@@ -477,7 +485,7 @@ ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, con
       }
       for (size_t q = 0; q < w; ++q) {
         const uint64_t j = cols_j[c0 + q];
-        st.add(output_word_value(res.out[i * n + j], r.out_fmt, r.cfg.acc), s[q] * scale);
+        st.add(output_word_value(res.out[i * n + j], r.out_fmt, r.cfg.result_format()), s[q] * scale);
       }
     }
   }
@@ -570,7 +578,7 @@ int cmd_gemm(const Args& args) {
   if (m > INT32_MAX || n > INT32_MAX || m * n > kMaxOutputs)
     throw UsageError("M x N = " + std::to_string(m) + " x " + std::to_string(n) + " outputs is over the limit of " +
                      std::to_string(kMaxOutputs) + " (1 GiB of accumulator words); split the problem");
-  const std::vector<uint32_t> Cw = r.c_path.empty() ? std::vector<uint32_t>{} : load_c(r.c_path, m, n, r.cfg.acc);
+  const std::vector<uint32_t> Cw = r.c_path.empty() ? std::vector<uint32_t>{} : load_c(r.c_path, m, n, r.cfg.result_format());
   // The output file is created now, before the long part: a bad path fails
   // at once (after the inputs were read, so --out may name an input).
   std::unique_ptr<NpyWriter> out;
@@ -598,7 +606,8 @@ int cmd_gemm(const Args& args) {
   std::printf("fp8sa gemm: %" PRIu64 "x%" PRIu64 "x%" PRIu64 " on a %dx%d array (%s%s), A %s%s, B %s%s, acc %s %s, out %s",
               m, k, n, r.cfg.rows, r.cfg.cols, r.rtl_name.empty() ? "no RTL config" : "config ", r.rtl_name.c_str(),
               fa, A.f32.empty() ? "" : " (from float32)", fb, B.f32.empty() ? "" : " (from float32)",
-              r.cfg.acc.name().c_str(), r.round_name.c_str(), r.out_fmt_name.c_str());
+              (r.cfg.acc.name() + (r.cfg.promote_n ? " promote " + std::to_string(r.cfg.promote_n) : "")).c_str(),
+              r.round_name.c_str(), r.out_fmt_name.c_str());
   if (is_quantized(r.out_fmt))
     std::printf("/%s%s%s", r.out_round_name.c_str(), r.sat ? " sat" : "",
                 r.scale ? (" scale 2^" + std::to_string(r.scale)).c_str() : "");
@@ -633,7 +642,7 @@ int cmd_gemm(const Args& args) {
   double t_write = 0;
   if (out) {
     const auto t0 = std::chrono::steady_clock::now();
-    write_output(*out, res, r.out_fmt, r.cfg.acc, m, n);
+    write_output(*out, res, r.out_fmt, r.cfg.result_format(), m, n);
     t_write = seconds_since(t0);
   }
   double t_run = 0;

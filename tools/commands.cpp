@@ -16,14 +16,15 @@ const CmdSpec kGemmSpec{
     {
         {"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true},
         {"b", "B.npy", "", "K x N operand, same dtypes", true},
-        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 only) or uint32 accumulator words"},
-        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, seed"},
+        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 or --promote) or uint32 accumulator words"},
+        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, promote, seed"},
         {"rows", "R", "8", "array rows, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
         {"cols", "C", "8", "array columns, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
         {"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"},
         {"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"},
         {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
         {"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"},
+        {"promote", "N", "0", "add the accumulator into an FP32 one every N MACs: 0 (off) or [2, 65535]"},
         {"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"},
         {"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"},
         {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
@@ -39,7 +40,9 @@ const CmdSpec kGemmSpec{
     "uint8 FP8 codes; fp16 -> float16; bf16 -> uint16 (the BF16 bit patterns).\n"
     "float32 operands are quantized with RNE, saturating (NaN kept); the report counts the values\n"
     "changed and gives the error against the unquantized float32 values as well.\n"
-    "--backend rtl needs a Verilated configuration with these rows, cols and accumulator.\n"
+    "--backend rtl needs a Verilated configuration with these rows, cols, accumulator and --promote.\n"
+    "With --promote N the result word (fp32 output, C, the quantizer input) is binary32 whatever\n"
+    "--acc (docs/numerics.md section 9).\n"
     "Exit status: 0 (all back-ends agree), 1 (they differ), 2 (bad options or input)."};
 
 const CmdSpec kRandnSpec{

@@ -148,18 +148,25 @@ def hopper(rows, out):
 
 
 def pareto(rows, area_rows, out):
-    area = {r["config"]: float(r["transistors"]) for r in area_rows if r["target"] == "cmos" and r["unit"] == "pe"}
+    # Plain PEs (unit pe, "eXmY rounding") and promoted ones (unit
+    # pe_promote, "eXmY rounding pN").
+    area = {r["config"]: float(r["transistors"]) for r in area_rows
+            if r["target"] == "cmos" and r["unit"] in ("pe", "pe_promote")}
     pts = []
-    for r in pick(rows, model="fp8sa", k=4096, data="uniform", promote=0, operands="e4m3"):
+    for r in pick(rows, model="fp8sa", k=4096, data="uniform", operands="e4m3"):
         rnd = {"rne": "rne", "rz": "rne_rz"}.get(r["round"], "sr" + r["sr_bits"])
-        key = f"{r['acc']} {rnd}"
+        key = f"{r['acc']} {rnd}" + ("" if r["promote"] == "0" else f" p{r['promote']}")
         e = finite_abs(r["rms_norm"])
-        if key in area and e is not None:
+        if key in area and e is not None and key not in {p[2] for p in pts}:
             pts.append((area[key], e, key))
     if not pts:
         return
     fig, ax = plt.subplots(figsize=(7.5, 5))
-    ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14)
+    plain = [p for p in pts if " p" not in p[2]]
+    prom = [p for p in pts if " p" in p[2]]
+    ax.scatter([p[0] for p in plain], [p[1] for p in plain], s=14, label="PE")
+    if prom:
+        ax.scatter([p[0] for p in prom], [p[1] for p in prom], s=22, marker="^", label="promoted PE (pe_promote)")
     for a, e, k in pts:
         ax.annotate(k, (a, e), fontsize=5, alpha=0.8)
     front, best = [], float("inf")
@@ -174,7 +181,7 @@ def pareto(rows, area_rows, out):
     ax.set_yscale("log")
     ax.set_xlabel("PE area, CMOS transistors (docs/area.csv)")
     ax.set_ylabel("RMS normwise error, K=4096, U(0,1) E4M3")
-    ax.set_title("Error against area (no promotion; areas synthesized by make synth)")
+    ax.set_title("Error against area (areas synthesized by make synth)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()

@@ -204,7 +204,8 @@ void ArrayConfig::validate() const {
   if (mul_stages < 0 || mul_stages > 2) throw std::invalid_argument(range_msg("mul_stages", mul_stages, 0, 2));
   if (q_stages < 0 || q_stages > 1) throw std::invalid_argument(range_msg("q_stages", q_stages, 0, 1));
   if (promote_n != 0 && (promote_n < 2 || promote_n > 65535)) {
-    throw std::invalid_argument("array: promote_n " + std::to_string(promote_n) + " out of range (0 off, or [2, 65535])");
+    throw std::invalid_argument("array: promote_n " + std::to_string(promote_n) +
+                                " out of range (0 = off, or [2, 65535])");
   }
 }
 
@@ -217,15 +218,10 @@ uint32_t derive_seed(uint32_t seed, uint32_t index, int lfsr_w) {
 }
 
 ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions& opt)
-    : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.acc.mask()),
-      adder_(cfg.acc, cfg.sr_bits), quant_(cfg.acc, cfg.q_sr_bits), fast_ok_(cfg.acc == kFp32 && opt.allow_fast),
+    : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.result_format().mask()),
+      adder_(cfg.acc, cfg.sr_bits), wide_adder_(kFp32, 2), quant_(cfg.result_format(), cfg.q_sr_bits),
+      fast_ok_(cfg.acc == kFp32 && cfg.promote_n == 0 && opt.allow_fast),
       out_(cfg), q_data_(cfg.cols) {
-  if (cfg_.promote_n != 0) {
-    // Issue 11 section 1 (another branch) adds promotion to the cycle model;
-    // until it is merged, refuse rather than compute without it.
-    throw std::invalid_argument("array: promote_n " + std::to_string(cfg_.promote_n) +
-                                " is not implemented in the cycle model yet (the functional model has it)");
-  }
   const int R = cfg_.rows, C = cfg_.cols, n = R * C;
   const size_t un = static_cast<size_t>(n);
   col_lfsr_.reserve(static_cast<size_t>(C));
@@ -269,6 +265,7 @@ ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions
   row_next_.resize(static_cast<size_t>(R));
   row_draws_.resize(static_cast<size_t>(R));
   acc_.resize(un);
+  wide_.resize(un);
   flags_.resize(un);
   for (int q = 0; q < kCmdQueueDepth; ++q) {
     res_[q].resize(un);
@@ -296,6 +293,7 @@ void ArrayCycleModel::reset() {
   row_next_min_ = 0;
   std::fill(row_draws_.begin(), row_draws_.end(), 0);
   std::fill(acc_.begin(), acc_.end(), 0);
+  std::fill(wide_.begin(), wide_.end(), 0);
   std::fill(flags_.begin(), flags_.end(), 0);
   q_.fill(Cmd{});
   q_head_ = q_count_ = q_injected_ = 0;
@@ -635,7 +633,8 @@ void ArrayCycleModel::catch_up(int r, uint64_t end) {
     else run_generic(r, s, seg_end, t, qs);
     if (seg_end == tile_end) {
       const size_t base = idx(r, 0);
-      std::copy(acc_.begin() + static_cast<ptrdiff_t>(base), acc_.begin() + static_cast<ptrdiff_t>(base) + cfg_.cols,
+      const std::vector<uint32_t>& result = cfg_.promote_n > 0 ? wide_ : acc_;
+      std::copy(result.begin() + static_cast<ptrdiff_t>(base), result.begin() + static_cast<ptrdiff_t>(base) + cfg_.cols,
                 res_[qs].begin() + static_cast<ptrdiff_t>(base));
       std::copy(flags_.begin() + static_cast<ptrdiff_t>(base),
                 flags_.begin() + static_cast<ptrdiff_t>(base) + cfg_.cols,
@@ -654,11 +653,18 @@ void ArrayCycleModel::run_generic(int r, uint64_t s0, uint64_t s1, const Cmd& t,
   const Round rnd = static_cast<Round>(t.rnd);
   const bool sr = rnd == Round::SR;
   uint64_t& owed = row_draws_[static_cast<size_t>(r)];
+  // Promotion (numerics.md "Promotion"): the narrow accumulator starts each
+  // tile at +0 and the binary32 one at the init word; after product k of
+  // the tile with (k + 1) % N == 0 or k == K - 1 the narrow one is added
+  // into the binary32 one (RNE) and cleared.
+  const uint64_t pn = static_cast<uint64_t>(cfg_.promote_n);
   for (int c = 0; c < C; ++c) {
     const size_t i = idx(r, c);
     Lfsr& l = pe_lfsr_[i];
     if (sr && owed != 0) l.skip(owed);
-    uint32_t acc = first ? (t.use_init ? tile_init_[qs][i] : 0u) : acc_[i];
+    const uint32_t init = t.use_init ? tile_init_[qs][i] : 0u;
+    uint32_t acc = first ? (pn != 0 ? 0u : init) : acc_[i];
+    uint32_t wide = first ? init : wide_[i];
     uint8_t f = first ? uint8_t{0} : flags_[i];
     for (uint64_t s = s0; s < s1; ++s) {
       const size_t h = static_cast<size_t>(s & wrap);
@@ -667,8 +673,18 @@ void ArrayCycleModel::run_generic(int r, uint64_t s0, uint64_t s1, const Cmd& t,
                                       sr ? l.draw() : 0u);
       acc = res.bits;
       f = static_cast<uint8_t>(f | res.flags);
+      if (pn != 0) {
+        const uint64_t k1 = s - t.seq0 + 1;  // products of the tile so far
+        if (k1 % pn == 0 || k1 == t.k) {
+          const OpResult w = wide_adder_.add(wide, cfg_.acc.to_f32_bits(acc), Round::RNE);
+          wide = w.bits;
+          f = static_cast<uint8_t>(f | w.flags);
+          acc = 0;
+        }
+      }
     }
     acc_[i] = acc;
+    wide_[i] = wide;
     flags_[i] = f;
   }
   // Every MAC advances the PE's LFSR one draw; SR took them above.

@@ -1,8 +1,9 @@
 // Functional GEMM model (docs/array.md "GEMM tiling"): the bits the array
 // produces, without cycles.
 //
-// Generic path (any accumulator format and rounding): per tile, every PE's
-// K MACs with AccAdder::dot, its LFSR jumped to t*K draws from its seed; then
+// Generic path (any accumulator format, rounding and promotion): per tile,
+// every PE's K MACs with AccAdder::dot (per promotion group, each added into
+// binary32), its LFSR jumped to t*K draws from its seed; then
 // the quantizer per row with the column LFSRs jumped to t*R draws. Threads
 // take whole tiles.
 //
@@ -10,7 +11,7 @@
 // without promotion, x86 with AVX2 and FMA): detail::narrow_tile
 // (gemm_narrow.cpp) computes a tile's words and flags, bit-identical to the
 // generic path, in place of tile_compute_generic; tiles it declines (NaN/Inf
-// codes) take the generic path.
+// codes or init words, CPUs without AVX2) take the generic path.
 //
 // Fast path (e8m23 with RNE, x86 with AVX2, FMA and F16C): numerics.md
 // section 4 makes each MAC exactly binary32 fmaf(a, b, acc) (the FP8 product
@@ -132,6 +133,7 @@ struct Ctx {
   long T;
   uint32_t mask;
   AccAdder adder;
+  AccAdder wide_adder;  // promotion: binary32 RNE (numerics.md "Promotion")
   Quantizer quant;
   bool col_sr;                                  // the quantizer uses SR draws
   std::vector<uint8_t> zeros;                   // K zero codes for padded rows / columns
@@ -141,8 +143,8 @@ struct Ctx {
 
   Ctx(const GemmProblem& pp, const ArrayConfig& cc, GemmOutput* o)
       : p(pp), cfg(cc), out(o), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
-        tn((pp.N + cc.cols - 1) / cc.cols), T(static_cast<long>(tm) * tn), mask(cc.acc.mask()),
-        adder(cc.acc, cc.sr_bits), quant(cc.acc, cc.q_sr_bits),
+        tn((pp.N + cc.cols - 1) / cc.cols), T(static_cast<long>(tm) * tn), mask(cc.result_format().mask()),
+        adder(cc.acc, cc.sr_bits), wide_adder(kFp32, 2), quant(cc.result_format(), cc.q_sr_bits),
         col_sr(is_quantized(pp.out_fmt) && pp.out_rnd == Round::SR), zeros(static_cast<size_t>(pp.K), 0u),
         tile_generic(static_cast<size_t>(T), 1u), tile_inexact(new std::atomic<uint8_t>[static_cast<size_t>(T)]) {
     for (long t = 0; t < T; ++t) tile_inexact[static_cast<size_t>(t)].store(0, std::memory_order_relaxed);
@@ -167,14 +169,29 @@ uint8_t tile_compute_generic(const Ctx& x, long t, uint32_t* vals) {
       const uint32_t init =
           (p.C_init != nullptr && m < p.M && col) ? (p.C_init[static_cast<size_t>(m) * N + static_cast<size_t>(n)] & x.mask)
                                                   : 0u;
-      OpResult res;
+      std::optional<Lfsr> l;
       if (p.rnd == Round::SR) {
         const uint32_t seed0 = derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + r * x.C + c), x.cfg.lfsr_w);
-        Lfsr l(x.cfg.lfsr_w, x.cfg.sr_bits, seed0);
-        l.skip(static_cast<uint64_t>(t) * K);
-        res = x.adder.dot(init, a, p.fmt_a, b, p.fmt_b, K, p.rnd, &l, 1, sb);
+        l.emplace(x.cfg.lfsr_w, x.cfg.sr_bits, seed0);
+        l->skip(static_cast<uint64_t>(t) * K);
+      }
+      Lfsr* lp = l ? &*l : nullptr;
+      OpResult res;
+      if (x.cfg.promote_n > 0) {
+        // Promotion: a narrow dot product from +0 over each group of
+        // promote_n products (the last one shorter), added into the
+        // binary32 accumulator, which starts at the init word.
+        const size_t pn = static_cast<size_t>(x.cfg.promote_n);
+        res = OpResult{init, 0};
+        for (size_t k0 = 0; k0 < K; k0 += pn) {
+          const size_t len = std::min(pn, K - k0);
+          const OpResult nr = x.adder.dot(0u, a + k0, p.fmt_a, b + static_cast<ptrdiff_t>(k0) * sb, p.fmt_b, len,
+                                          p.rnd, lp, 1, sb);
+          const OpResult wr = x.wide_adder.add(res.bits, x.cfg.acc.to_f32_bits(nr.bits), Round::RNE);
+          res = OpResult{wr.bits, static_cast<uint8_t>(res.flags | nr.flags | wr.flags)};
+        }
       } else {
-        res = x.adder.dot(init, a, p.fmt_a, b, p.fmt_b, K, p.rnd, nullptr, 1, sb);
+        res = x.adder.dot(init, a, p.fmt_a, b, p.fmt_b, K, p.rnd, lp, 1, sb);
       }
       vals[r * x.C + c] = res.bits;
       f = static_cast<uint8_t>(f | res.flags);
@@ -921,18 +938,12 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   out->tiles_n = x.tn;
   out->out.assign(static_cast<size_t>(p.M) * static_cast<size_t>(p.N), 0u);
   out->tile_flags.assign(static_cast<size_t>(x.T), 0u);
-  if (cfg.promote_n != 0 && !opt.allow_fast) {
-    // The generic path (AccAdder per MAC) has no promotion yet: issue 11
-    // section 1 adds it; until then promotion runs on the fast path alone.
-    throw std::invalid_argument("gemm_functional: promote_n " + std::to_string(cfg.promote_n) +
-                                " with allow_fast = false: the generic path with promotion is not implemented yet");
-  }
   // Every format, rounding and promotion but e8m23 RNE without promotion:
   // the narrow fast path per tile (gemm_narrow.cpp), bit-identical to the
   // generic one.
   x.narrow = opt.allow_fast && !(cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0);
 #if FP8SA_HAVE_X86_FAST
-  if (opt.allow_fast && cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0 && cpu_has_fast()) {
+  if (opt.allow_fast && cfg.acc == kFp32 && cfg.promote_n == 0 && p.rnd == Round::RNE && cpu_has_fast()) {
     // Tile-aligned blocks where the array's shape allows a kernel with
     // enough accumulators (8 or more ymm) to keep both FMA pipes busy.
     const int R = cfg.rows, C = cfg.cols;

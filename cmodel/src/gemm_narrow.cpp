@@ -34,29 +34,25 @@
 //      numerics.md's) and an Inf accumulator (after an overflow; products
 //      are finite here) keep s and raise nothing.
 //
-// Tiles with an FP8 NaN/Inf code, or without promotion a NaN/Inf init word,
-// return to the generic path (they are rare, and their value is NaN/Inf
-// anyway). With promotion (promote_n = N > 0) a wide binary32 accumulator w
+// Tiles with an FP8 NaN/Inf code or a NaN/Inf init word (binary32 with
+// promotion), and CPUs without AVX2 and FMA, take the generic path (with
+// or without promotion: tile_compute_generic implements numerics.md section
+// 9 as well); such tiles are rare, and their value is NaN/Inf anyway. With
+// promotion (promote_n = N > 0) a wide binary32 accumulator w
 // per PE takes w = RNE_binary32(w + widen(n)) every N MACs and after the
 // last, n restarting from +0: binary64's sum of two binary32-exact values
 // rounded to binary32 is the RNE binary32 sum (53 >= 2*24 + 2: double
 // rounding is innocuous), inexact when TwoSum's error or the binary32
 // rounding is non-zero, overflow when it gives Inf; lanes with an Inf or NaN
-// w or n take AccAdder's binary32 add instead. Promoted tiles that the
-// generic path would take run promote_tile_scalar (AccAdder, one MAC at a
-// time), until the generic path has promotion too.
+// w or n take AccAdder's binary32 add instead.
 //
 // SR's draws: PE (r, c) of tile t draws from its LFSR jumped t*K draws from
 // its seed (gemm.hpp), one draw per MAC, each made (Lfsr::draw_table, the
 // draw map's byte-sliced table) next to the MAC that uses it.
 #include "gemm_narrow.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <memory>
-#include <optional>
-#include <stdexcept>
 #include <vector>
 
 #include "fp8sa/lfsr.hpp"
@@ -75,6 +71,8 @@ namespace fp8sa {
 namespace detail {
 
 namespace {
+
+#if FP8SA_NARROW_X86
 
 bool fp8_special(uint8_t code, Fp8Format f) {
   return f == Fp8Format::E4M3 ? (code & 0x7Fu) == 0x7Fu : (code & 0x7Cu) == 0x7Cu;
@@ -139,37 +137,6 @@ uint32_t widen(uint32_t n, const AccFormat& f) {
   return ((b & 0x7F800000u) == 0x7F800000u && (b & 0x7FFFFFu) != 0) ? 0x7FC00000u : b;
 }
 
-// Promotion, one MAC at a time through AccAdder (tiles with NaN/Inf codes).
-void promote_tile_scalar(const TileView& v, uint32_t* vals, uint8_t* flags) {
-  const GemmProblem& p = v.p;
-  const AccAdder adder(v.cfg.acc, v.cfg.sr_bits);
-  const AccAdder wide(kFp32, v.cfg.sr_bits);
-  const int N = v.cfg.promote_n;
-  uint8_t f = 0;
-  for (int r = 0; r < v.R; ++r) {
-    const uint8_t* a = v.a_row(r);
-    for (int c = 0; c < v.C; ++c) {
-      std::optional<Lfsr> l;
-      if (p.rnd == Round::SR) l.emplace(v.pe_lfsr(r, c));
-      uint32_t n = 0, w = v.init(r, c);
-      for (int k = 0; k < p.K; ++k) {
-        const uint32_t u = l ? l->draw() : 0u;
-        const OpResult m = adder.mac(n, a != nullptr ? a[k] : 0u, p.fmt_a, v.b(k, c), p.fmt_b, p.rnd, u);
-        n = m.bits;
-        f = static_cast<uint8_t>(f | m.flags);
-        if ((k + 1) % N == 0 || k == p.K - 1) {
-          const OpResult s = wide.add(w, widen(n, v.cfg.acc), Round::RNE);
-          w = s.bits;
-          f = static_cast<uint8_t>(f | s.flags);
-          n = 0;
-        }
-      }
-      vals[r * v.C + c] = w;
-    }
-  }
-  *flags = f;
-}
-
 // The accumulator word of a finite or infinite binary64 value that is
 // exactly representable in format f.
 uint32_t narrow_word(double v, const AccFormat& f) {
@@ -187,8 +154,6 @@ uint32_t narrow_word(double v, const AccFormat& f) {
   }
   return sign | static_cast<uint32_t>(S >> (52 - static_cast<int>(Y) + emin - L));
 }
-
-#if FP8SA_NARROW_X86
 
 // Per-format constants of the kernel (see the file comment for the names).
 struct KConst {
@@ -459,31 +424,18 @@ bool narrow_fast_cpu() {
 }
 
 bool narrow_tile(const GemmProblem& p, const ArrayConfig& cfg, long t, int tiles_n, uint32_t* vals, uint8_t* flags) {
+#if FP8SA_NARROW_X86
+  if (!narrow_fast_cpu()) return false;
   const TileView v{p, cfg, t, static_cast<int>(t / tiles_n), static_cast<int>(t % tiles_n), cfg.rows, cfg.cols};
-  if (operands_special(v)) {
-    if (cfg.promote_n == 0) return false;
-    promote_tile_scalar(v, vals, flags);
-    return true;
-  }
-  if (cfg.promote_n == 0 && p.C_init != nullptr) {
-    const uint32_t emask = ((1u << cfg.acc.exp_bits) - 1u) << cfg.acc.man_bits;
+  if (operands_special(v)) return false;
+  if (p.C_init != nullptr) {
+    // A NaN/Inf init word, in the result format: binary32 with promotion (a
+    // NaN's bits do not survive binary64), else the accumulator format.
+    const AccFormat rf = cfg.result_format();
+    const uint32_t emask = ((1u << rf.exp_bits) - 1u) << rf.man_bits;
     for (int r = 0; r < v.R; ++r)
       for (int c = 0; c < v.C; ++c)
         if ((v.init(r, c) & emask) == emask) return false;
-  }
-  if (cfg.promote_n != 0 && p.C_init != nullptr) {
-    for (int r = 0; r < v.R; ++r)
-      for (int c = 0; c < v.C; ++c)
-        if ((v.init(r, c) & 0x7F800000u) == 0x7F800000u) {  // a NaN's bits do not survive binary64
-          promote_tile_scalar(v, vals, flags);
-          return true;
-        }
-  }
-#if FP8SA_NARROW_X86
-  if (!narrow_fast_cpu()) {
-    if (cfg.promote_n == 0) return false;
-    promote_tile_scalar(v, vals, flags);
-    return true;
   }
   static const Luts luts;
   const double* la = luts.t[static_cast<int>(p.fmt_a)];
@@ -502,9 +454,13 @@ bool narrow_tile(const GemmProblem& p, const ArrayConfig& cfg, long t, int tiles
   }
   return true;
 #else
-  if (cfg.promote_n == 0) return false;
-  promote_tile_scalar(v, vals, flags);
-  return true;
+  (void)p;
+  (void)cfg;
+  (void)t;
+  (void)tiles_n;
+  (void)vals;
+  (void)flags;
+  return false;
 #endif
 }
 

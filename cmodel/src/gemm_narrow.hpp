@@ -18,8 +18,9 @@ bool narrow_fast_cpu();
 // words) into vals[r * C + c] (+0 for padded PEs, which raise no flag) and
 // the OR of its MAC (and promotion) flags into *flags, bit-identical to the
 // generic path. Returns false, writing nothing, when the tile is the generic
-// path's: an FP8 NaN/Inf code in its rows of A or columns of B, or (promote
-// off) a NaN/Inf init word. Thread-safe.
+// path's: an FP8 NaN/Inf code in its rows of A or columns of B, a NaN/Inf
+// init word (in ArrayConfig::result_format()), or a CPU without AVX2 and
+// FMA. Thread-safe.
 bool narrow_tile(const GemmProblem& p, const ArrayConfig& cfg, long t, int tiles_n, uint32_t* vals, uint8_t* flags);
 
 }  // namespace detail

@@ -18,6 +18,10 @@ void MacPeConfig::validate() const {
     throw std::invalid_argument("mac pe: sr_bits " + std::to_string(sr_bits) + " out of range [2, lfsr_w = " +
                                 std::to_string(lfsr_w) + "] (a draw takes sr_bits bits of the LFSR state)");
   }
+  if (promote_n != 0 && (promote_n < 2 || promote_n > 65535)) {
+    throw std::invalid_argument("mac pe: promote_n " + std::to_string(promote_n) +
+                                " out of range (0 = off, or [2, 65535])");
+  }
   const uint32_t m = lfsr_w >= 32 ? 0xFFFFFFFFu : ((1u << lfsr_w) - 1u);
   if ((seed & m) == 0) {
     throw std::invalid_argument("mac pe: seed " + detail::hex32(seed) + " is zero in its low " +
@@ -35,10 +39,12 @@ const MacPeConfig& validated(const MacPeConfig& c) {
 }  // namespace
 
 MacPe::MacPe(const MacPeConfig& cfg)
-    : cfg_(validated(cfg)), adder_(cfg.acc, cfg.sr_bits), lfsr_(cfg.lfsr_w, cfg.sr_bits, cfg.seed) {}
+    : cfg_(validated(cfg)), adder_(cfg.acc, cfg.sr_bits), wide_adder_(kFp32, 2), lfsr_(cfg.lfsr_w, cfg.sr_bits, cfg.seed) {}
 
 void MacPe::reset() {
   acc_q_ = 0;
+  wide_q_ = 0;
+  count_ = 0;
   flags_q_ = 0;
   lfsr_.seed(cfg_.seed);
 }
@@ -54,7 +60,35 @@ void MacPe::clock(const MacPeInputs& in) {
     }
   }
   const uint32_t mask = cfg_.acc.mask();
-  if (in.en) {
+  if (cfg_.promote_n > 0) {
+    // The RTL adds a promoted narrow value into w at the next edge and
+    // shows that sum on acc_o at once; here the add is made at the MAC's
+    // edge, which gives the same ports on every cycle.
+    if (in.en) {
+      const OpResult r = adder_.mac(in.clr ? 0u : acc_q_, in.a, in.fmt_a, in.b, in.fmt_b, in.rnd, lfsr_.peek());
+      uint8_t f = r.flags;
+      if (in.clr) {
+        wide_q_ = in.init;
+        count_ = 0;
+      } else {
+        f = static_cast<uint8_t>(f | flags_q_);
+      }
+      acc_q_ = r.bits;
+      if (in.last || ++count_ == cfg_.promote_n) {
+        const OpResult w = wide_adder_.add(wide_q_, cfg_.acc.to_f32_bits(acc_q_), Round::RNE);
+        wide_q_ = w.bits;
+        f = static_cast<uint8_t>(f | w.flags);
+        acc_q_ = 0;
+        count_ = 0;
+      }
+      flags_q_ = f;
+    } else if (in.clr) {
+      acc_q_ = 0;
+      wide_q_ = in.init;
+      flags_q_ = 0;
+      count_ = 0;
+    }
+  } else if (in.en) {
     const uint32_t base = in.clr ? (in.init & mask) : acc_q_;
     const OpResult r = adder_.mac(base, in.a, in.fmt_a, in.b, in.fmt_b, in.rnd, lfsr_.peek());
     acc_q_ = r.bits;

@@ -54,6 +54,7 @@ module fp8sa_pe_fmax_top #(
     .tag_i       (in_q[24 + AccW + LFSR_W]),
     .en_i        (in_q[1]),
     .clr_i       (in_q[2]),
+    .last_i      (1'b0),        // PROMOTE_N = 0: unused
     .init_i      (in_q[3 +: AccW]),
     .a_i         (in_q[3 + AccW +: 8]),
     .fmt_a_i     (in_q[11 + AccW]),

@@ -34,6 +34,11 @@ cases=(
   "fp8sa_array Q_STAGES 2"
   "fp8sa_mac_pe MUL_STAGES 3"
   "fp8sa_mac_pe TAG_W 0"
+  "fp8sa_mac_pe PROMOTE_N 1"
+  "fp8sa_mac_pe PROMOTE_N 65536"
+  "fp8sa_array PROMOTE_N 65536"
+  "fp8sa_array PROMOTE_N 1"
+  "fp8sa_array_cell PROMOTE_N 70000"
 )
 pass=0; fail=0
 check() {  # tool case-text output rc

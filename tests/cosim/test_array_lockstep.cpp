@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <string>
 
 #include "array_rtl.hpp"
 #include "lockstep.hpp"
@@ -28,6 +29,25 @@ TEST_P(ArrayLockstep, RandomGemmsWithStallsAndResetsMatchEveryCycle) {
               opt.config.c_str(), static_cast<unsigned long long>(r.gemms),
               static_cast<unsigned long long>(r.cycles), static_cast<unsigned long long>(r.pe_macs));
   EXPECT_TRUE(r.ok) << r.report;
+}
+
+// Promotion every 128 MACs (a4x4_e8m10_p128): tiles up to 400 steps, so
+// that count promotions happen several times per tile besides the last
+// (the 60 GEMMs above have K <= 40); and a4x4_e6m5_p4 with long tiles too.
+TEST(ArrayLockstepPromote, LongTilesPromoteSeveralTimesAndMatchEveryCycle) {
+  for (const char* name : {"a4x4_e8m10_p128", "a4x4_e6m5_p4"}) {
+    tb::LockstepOptions opt;
+    opt.config = name;
+    opt.seed = test::test_seed(0x10C6u);
+    opt.gemms = 6;
+    opt.max_k = 400;
+    opt.vcd_path = std::string("lockstep_promote_") + name + ".vcd";
+    const tb::LockstepResult r = tb::run_lockstep(opt);
+    std::printf("[  CASES   ] lockstep %s, K <= 400: %llu GEMMs, %llu cycles, %llu PE MACs compared\n", name,
+                static_cast<unsigned long long>(r.gemms), static_cast<unsigned long long>(r.cycles),
+                static_cast<unsigned long long>(r.pe_macs));
+    EXPECT_TRUE(r.ok) << r.report;
+  }
 }
 
 // The checker itself: a mismatch (injected at cycle 500) must stop the run

@@ -97,6 +97,19 @@ struct RefPe {
   }
 };
 
+// Random operands, formats, rounding code (0..2) and a rare seed load
+// (a non-zero seed within wmask) of one PE cycle.
+void random_operation(std::mt19937_64& rng, uint32_t wmask, rtl::PeInputs* in) {
+  in->a = static_cast<uint8_t>(rng());
+  in->b = static_cast<uint8_t>(rng());
+  in->fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+  in->fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
+  in->rnd = static_cast<unsigned>(rng() % 3);
+  in->seed_load = (rng() % 2000) == 0;
+  in->seed = static_cast<uint32_t>(rng()) & wmask;
+  if (in->seed == 0) in->seed = 1;
+}
+
 // The model PE built like the Verilated one.
 MacPeConfig model_config(const rtl::MacPe& hw, AccFormat af) {
   MacPeConfig cfg;
@@ -149,14 +162,7 @@ void run_pe(AccFormat af, uint64_t seed, int cycles, int rnd_modes = 3) {
     in.en = (rng() % 8) != 0;
     in.clr = (rng() % 40) == 0;
     in.init = (rng() % 4 == 0) ? 0u : static_cast<uint32_t>(rng()) & rf.mask();
-    in.a = static_cast<uint8_t>(rng());
-    in.b = static_cast<uint8_t>(rng());
-    in.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.rnd = static_cast<unsigned>(rng() % 3);
-    in.seed_load = (rng() % 2000) == 0;
-    in.seed = static_cast<uint32_t>(rng()) & wmask;
-    if (in.seed == 0) in.seed = 1;
+    random_operation(rng, wmask, &in);
     hw->clock(in);
     rtl::PeInputs ref_in = in;
     ref_in.rnd = static_cast<unsigned>(built_mode(in.rnd, rnd_modes));
@@ -200,14 +206,7 @@ void run_pe_pipelined(int stages, uint64_t seed, int cycles) {
     in.en = in.adv && (rng() % 8) != 0;
     in.clr = in.adv && (rng() % 40) == 0;
     in.init = (rng() % 4 == 0) ? 0u : static_cast<uint32_t>(rng());
-    in.a = static_cast<uint8_t>(rng());
-    in.b = static_cast<uint8_t>(rng());
-    in.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
-    in.rnd = static_cast<unsigned>(rng() % 3);
-    in.seed_load = (rng() % 2000) == 0;
-    in.seed = static_cast<uint32_t>(rng());
-    if (in.seed == 0) in.seed = 1;
+    random_operation(rng, ~0u, &in);
     hw->clock(in);
     rtl::PeInputs done;  // what the references perform at this edge
     if (in.adv) {
@@ -246,6 +245,131 @@ TEST(RtlPe, E8m23RneRzCyclesMatchReferenceAndModel) {
 }
 TEST(RtlPe, E8m15Sr8CyclesMatchReferenceAndModel) {
   run_pe(AccFormat{8, 15}, test::test_seed(0x5EED0203u), 200000);
+}
+
+// A promoting PE written from numerics.md section 9 with reference parts:
+// the narrow MAC by ref::ref_mac (MPFR), the binary32 promotion add by
+// ref::ref_add (MPFR, e8m23, RNE), widen by exact decoding. acc is w after
+// the edge's promotion (what the RTL's acc_o shows).
+struct RefPromotedPe {
+  ref::FloatFormat fmt;
+  int sr_bits, lfsr_w;
+  uint32_t seed;
+  int promote_n;
+  uint32_t n = 0, w = 0;
+  uint8_t flags = 0;
+  int count = 0;  // MACs since the last promotion
+  ref::LfsrRef lfsr;
+  RefPromotedPe(ref::FloatFormat f, int sr, int lw, uint32_t s, int pn)
+      : fmt(f), sr_bits(sr), lfsr_w(lw), seed(s), promote_n(pn), lfsr(lw, s) {}
+  void reset() {
+    n = w = 0;
+    flags = 0;
+    count = 0;
+    lfsr = ref::LfsrRef(lfsr_w, seed);
+  }
+  uint32_t widen(uint32_t v) const {
+    if (ref::is_nan(v, fmt)) return 0x7FC00000u;
+    return ref::f32_bits(static_cast<float>(ref::decode(v, fmt)));  // exact
+  }
+  void clock(const rtl::PeInputs& in) {
+    if (in.en) {
+      const uint32_t u = lfsr.draw(sr_bits);
+      const ref::RefResult r =
+          ref::ref_mac(in.clr ? 0u : n, in.a, in.fmt_a, in.b, in.fmt_b, fmt, static_cast<Round>(in.rnd), u, sr_bits);
+      if (in.clr) {
+        w = in.init;
+        flags = 0;
+        count = 0;
+      }
+      n = r.bits;
+      flags = static_cast<uint8_t>(flags | r.flags);
+      if (++count == promote_n || in.last) {
+        const ref::RefResult s = ref::ref_add(w, widen(n), ref::kBinary32, Round::RNE);
+        w = s.bits;
+        flags = static_cast<uint8_t>(flags | s.flags);
+        n = 0;
+        count = 0;
+      }
+    } else if (in.clr) {
+      n = 0;
+      w = in.init;
+      flags = 0;
+      count = 0;
+    }
+    if (in.seed_load) lfsr = ref::LfsrRef(lfsr_w, in.seed);
+  }
+};
+
+// PROMOTE_N > 0 (optionally with MUL_STAGES): random en / clr / last,
+// advances, stalls, seed loads and resets; the references perform each
+// operation at the S-th advance after its issue (run_pe_pipelined), with
+// that edge's init_i and seed inputs and the operation's own last_i.
+void run_pe_promoted(AccFormat af, int promote_n, int stages, uint64_t seed, int cycles) {
+  auto hw = rtl::make_mac_pe(af, 3, stages, promote_n);
+  ASSERT_EQ(hw->promote_n(), promote_n);
+  RefPromotedPe rp(ref::acc_format(af), hw->sr_bits(), hw->lfsr_w(), hw->reset_seed(), promote_n);
+  MacPeConfig mc = model_config(*hw, af);
+  mc.promote_n = promote_n;
+  MacPe model(mc);
+  std::mt19937_64 rng(seed);
+  test::CaseReport rep("PE " + af.name() + " PROMOTE_N " + std::to_string(promote_n) + " MUL_STAGES " +
+                       std::to_string(stages) + " cycles vs reference PE and model PE");
+  const uint32_t wmask = hw->lfsr_w() == 32 ? ~0u : ((1u << hw->lfsr_w()) - 1u);
+  static const uint32_t kInit[] = {0x00000000u, 0x80000000u, 0x7F800000u, 0xFF800000u,
+                                   0x7FC00000u, 0x7FA00000u, 0x7F7FFFFFu, 0x00000001u};
+  std::deque<rtl::PeInputs> pipe(static_cast<size_t>(stages));
+  int promotions = 0;
+  for (int cyc = 0; cyc < cycles; ++cyc) {
+    if (rng() % 5000 == 0) {
+      hw->reset();
+      rp.reset();
+      model.reset();
+      pipe.assign(static_cast<size_t>(stages), rtl::PeInputs{});
+    }
+    rtl::PeInputs in;
+    in.adv = stages == 0 || (rng() % 5) != 0;
+    in.en = in.adv && (rng() % 6) != 0;
+    in.clr = in.adv && (rng() % 30) == 0;
+    in.last = in.en && (rng() % 9) == 0;
+    const uint64_t ik = rng() % 8;
+    in.init = ik == 0 ? kInit[rng() % 8] : ik < 3 ? 0u : static_cast<uint32_t>(rng()) & 0xBFFFFFFFu;
+    random_operation(rng, wmask, &in);
+    hw->clock(in);
+    rtl::PeInputs done;  // what the references perform at this edge
+    if (stages == 0) {
+      done = in;
+    } else if (in.adv) {
+      done = pipe.front();
+      pipe.pop_front();
+      pipe.push_back(in);
+    }
+    done.init = in.init;
+    done.seed_load = in.seed_load;
+    done.seed = in.seed;
+    const int before = rp.count;
+    rp.clock(done);
+    promotions += done.en && rp.count == 0 && (before + 1 == promote_n || done.last);
+    MacPeInputs mi = model_inputs(done);
+    mi.last = done.last;
+    model.clock(mi);
+    rep.add();
+    const std::string what = af.name() + " PROMOTE_N " + std::to_string(promote_n) + " MUL_STAGES " +
+                             std::to_string(stages) + " seed " + hx(static_cast<uint32_t>(seed)) + " cycle " +
+                             std::to_string(cyc);
+    ASSERT_EQ(hw->acc(), rp.w) << what << ": RTL acc vs reference PE";
+    ASSERT_EQ(hw->flags(), rp.flags) << what << ": RTL flags vs reference PE";
+    ASSERT_EQ(model.acc(), hw->acc()) << what << ": model acc vs RTL";
+    ASSERT_EQ(model.flags(), hw->flags()) << what << ": model flags vs RTL";
+  }
+  EXPECT_GT(promotions, cycles / 20) << "too few promotions exercised";
+}
+
+TEST(RtlPe, PromotedE6m5EveryFourMatchesReferenceAndModel) {
+  run_pe_promoted(AccFormat{6, 5}, 4, 0, test::test_seed(0x5EED0208u), 100000);
+}
+TEST(RtlPe, PromotedE8m10EveryThreeTwoStagesMatchesReferenceAndModel) {
+  run_pe_promoted(AccFormat{8, 10}, 3, 2, test::test_seed(0x5EED0209u), 100000);
 }
 
 }  // namespace

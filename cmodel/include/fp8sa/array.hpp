@@ -61,6 +61,9 @@ struct ArrayConfig {
   void validate() const;
   // TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), docs/array.md "Tile spacing".
   int tile_gap() const;
+  // The tile's result word (init bank, shadows, quantizer input, raw output,
+  // C_init): binary32 with promotion, else the accumulator format.
+  AccFormat result_format() const { return promote_n > 0 ? kFp32 : acc; }
 };
 
 // seed(i) of docs/array.md "Seeds": (seed ^ (index * 0x9E3779B9)) mod
@@ -132,7 +135,8 @@ struct ArrayInputs {
   bool in_valid_i = false;
   PortLanes<uint8_t> in_a_i;  // column k of A: row r in [r]
   PortLanes<uint8_t> in_b_i;  // row k of B: column c in [c]
-  // init-bank row (the low ACC_W bits of each word are used, as the port is ACC_W bits)
+  // init-bank row (the low RES_W bits of each word are used, as the port is RES_W bits:
+  // ACC_W, or 32 with promotion, ArrayConfig::result_format())
   bool init_valid_i = false;
   PortLanes<uint32_t> init_data_i;
   // result
@@ -225,6 +229,7 @@ class ArrayCycleModel {
   int gap_max_;
   uint32_t acc_mask_;
   AccAdder adder_;
+  AccAdder wide_adder_;  // promotion: binary32 RNE adds of the narrow accumulator
   Quantizer quant_;
   std::vector<Lfsr> col_lfsr_;
   std::vector<uint32_t> pe_seed_;
@@ -256,7 +261,8 @@ class ArrayCycleModel {
   std::vector<uint64_t> row_next_;        // next step to apply, per row
   uint64_t row_next_min_ = 0;             // a lower bound of min(row_next_)
   // per PE (lazy state, valid through row_next_[r]) and per tile slot result
-  std::vector<uint32_t> acc_;
+  std::vector<uint32_t> acc_;   // the (narrow) accumulator
+  std::vector<uint32_t> wide_;  // promotion: the binary32 accumulator
   std::vector<uint8_t> flags_;
   std::vector<Lfsr> pe_lfsr_;
   std::vector<uint64_t> row_draws_;  // draws owed to each PE LFSR of the row (applied before an SR MAC)

@@ -36,7 +36,7 @@ struct GemmProblem {
   int M = 0, K = 0, N = 0;            // M, N >= 1; K in [1, 65535]
   const uint8_t* A = nullptr;         // M x K FP8 codes, row-major
   const uint8_t* B = nullptr;         // K x N FP8 codes, row-major
-  const uint32_t* C_init = nullptr;   // M x N accumulator words (low ACC_W bits used), or nullptr: start from +0
+  const uint32_t* C_init = nullptr;   // M x N result words (low RES_W bits used: ArrayConfig::result_format()), or nullptr: start from +0
   Fp8Format fmt_a = Fp8Format::E4M3;  // cmd_fmt_a_i
   Fp8Format fmt_b = Fp8Format::E4M3;  // cmd_fmt_b_i
   Round rnd = Round::RNE;             // accumulator rounding, cmd_rnd_i
@@ -61,17 +61,17 @@ struct GemmOptions {
 };
 
 // Functional model: the bits the array produces for this problem (values and
-// per-tile flags), without cycles. e8m23 with RNE runs a blocked, vectorised
-// kernel (AVX2 + FMA + F16C, used when the CPU has them) whose every output
-// is one fmaf chain in k order, bit-identical to AccAdder::mac, with each
-// tile's inexact flag tracked through MXCSR; every other format, mode and
-// promotion interval runs the narrow kernel (AVX2 + FMA, gemm_narrow.cpp:
-// binary64 sums with TwoSum and an exact rounding in integer lanes), also
-// bit-identical, per tile. Tiles with NaN/Inf codes, and CPUs without AVX2,
-// use AccAdder::dot per output; threads take whole tiles. allow_fast = false
-// runs AccAdder everywhere (with promote_n > 0 this branch has no such path
-// yet: it throws std::invalid_argument). Thread-safe: concurrent calls share
-// nothing but a small pool of reusable buffers.
+// per-tile flags), without cycles. e8m23 with RNE without promotion runs a
+// blocked, vectorised kernel (AVX2 + FMA + F16C, used when the CPU has them)
+// whose every output is one fmaf chain in k order, bit-identical to
+// AccAdder::mac, with each tile's inexact flag tracked through MXCSR; every
+// other format, mode and promotion interval runs the narrow kernel (AVX2 +
+// FMA, gemm_narrow.cpp: binary64 sums with TwoSum and an exact rounding in
+// integer lanes), also bit-identical, per tile. Tiles with NaN/Inf codes or
+// init words, and CPUs without AVX2, use AccAdder::dot per output (per
+// promotion group with promote_n > 0); threads take whole tiles.
+// allow_fast = false runs AccAdder everywhere. Thread-safe: concurrent calls
+// share nothing but a small pool of reusable buffers.
 void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out, const GemmOptions& opt = {});
 
 // The cycle-accurate back-end and the Verilated RTL run the same tiling
