@@ -24,6 +24,8 @@ except ImportError as e:  # pragma: no cover - a broken install, said plainly
     raise ImportError("fp8sa: the extension module fp8sa._core is missing (build it with `make`, "
                       "or `pip install .` from the repository root): " + str(e)) from e
 
+__version__ = "0.3.0"
+
 __all__ = ["gemm", "quantize", "encode", "decode", "fake_quantize", "formats", "rtl_configs", "has_rtl",
            "GemmResult", "FLAG_INEXACT", "FLAG_UNDERFLOW", "FLAG_OVERFLOW", "FLAG_INVALID", "flag_names"]
 
