@@ -114,8 +114,12 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
   p.M = static_cast<int>(a.shape(0));
   p.K = static_cast<int>(a.shape(1));
   p.N = static_cast<int>(b.shape(1));
-  if (a.shape(0) > (1 << 30) || b.shape(1) > (1 << 30) || a.shape(1) > (1 << 30))
-    throw std::invalid_argument("gemm: a dimension over 2^30");
+  // As the CLI: at most 2^28 outputs (1 GiB of accumulator words); K is checked by validate().
+  if (static_cast<uint64_t>(a.shape(0)) * static_cast<uint64_t>(b.shape(1)) > (uint64_t{1} << 28) ||
+      a.shape(1) > 65535)
+    throw std::invalid_argument("gemm: " + std::to_string(a.shape(0)) + " x " + std::to_string(b.shape(1)) +
+                                " outputs (at most 2^28) or K " + std::to_string(a.shape(1)) +
+                                " (at most 65535): too large");
   p.A = a.data();
   p.B = b.data();
   Arr<uint32_t> c;

@@ -175,3 +175,10 @@ def test_accumulator_format_message_is_the_clis():
     p = subprocess.run([cli, "gemm", "--a", "x.npy", "--b", "y.npy", "--acc", "e9m23"], capture_output=True, text=True)
     assert p.returncode == 2
     assert str(e.value) in p.stderr
+
+
+def test_huge_problem_is_refused_before_any_allocation():
+    a = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=(1 << 15, 1), strides=(0, 0))
+    b = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=(1, 1 << 15), strides=(0, 0))
+    with pytest.raises(ValueError, match="too large"):
+        fp8sa.gemm(a, b)
