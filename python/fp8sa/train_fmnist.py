@@ -244,8 +244,8 @@ def write_doc(path, runs, args, plot_rel, csv_rel, tensor_rel, wall):
     L.append("")
     L.append(f"![training curves]({plot_rel})")
     L.append("")
-    L.append("Left: test accuracy after each epoch (mean over seeds, full regime); right: training loss per "
-             "step (seed 1, moving mean over 50 steps), both regimes.")
+    L.append("Left: test accuracy after each epoch (mean over seeds, full regime); middle and right: training "
+             "loss per step of seed 1 (moving mean), full and subset regimes.")
     L.append("")
     L.append("## Speed")
     L.append("")
@@ -280,7 +280,7 @@ def plot(path, runs):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, ax = plt.subplots(1, 3, figsize=(16, 4.5))
     by = {}
     for r in runs:
         by.setdefault((r["recipe"], r["regime"]), []).append(r)
@@ -289,12 +289,18 @@ def plot(path, runs):
             a = np.array([r["test_acc"] for r in rs]) * 100
             ax[0].plot(np.arange(1, a.shape[1] + 1), a.mean(0), marker="o", label=name)
         s = np.array(rs[0]["step_loss"], dtype=np.float64)
-        if s.size >= 50:
-            s = np.convolve(s, np.ones(50) / 50, mode="valid")
-        ax[1].plot(s, label=f"{name} ({regime})", lw=1)
-    ax[0].set_xlabel("epoch"); ax[0].set_ylabel("test accuracy (%)"); ax[0].legend(fontsize=8); ax[0].grid(alpha=.3)
-    ax[1].set_xlabel("step"); ax[1].set_ylabel("training loss"); ax[1].set_yscale("log"); ax[1].legend(fontsize=7)
-    ax[1].grid(alpha=.3)
+        w = 50 if regime == "full" else 5
+        if s.size >= w:
+            s = np.convolve(s, np.ones(w) / w, mode="valid")
+        ax[1 if regime == "full" else 2].plot(s, label=name, lw=1)
+    ax[0].set_xlabel("epoch"); ax[0].set_ylabel("test accuracy (%), mean over seeds"); ax[0].legend(fontsize=8)
+    ax[0].xaxis.get_major_locator().set_params(integer=True)
+    ax[1].set_title("full regime: training loss (seed 1, mean of 50 steps)", fontsize=9)
+    ax[2].set_title("subset regime: training loss (seed 1, mean of 5 steps)", fontsize=9)
+    for a in ax[1:]:
+        a.set_xlabel("step"); a.set_ylabel("training loss"); a.set_yscale("log"); a.legend(fontsize=7)
+    for a in ax:
+        a.grid(alpha=.3)
     fig.suptitle("MLP 784-256-128-10 on Fashion-MNIST: every GEMM on the fp8sa model")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
