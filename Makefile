@@ -76,7 +76,7 @@ test: lint iverilog yosys-smoke ctest
 TRAIN_ARGS ?=
 train: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
-	OMP_NUM_THREADS=$(JOBS) $(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
+	$(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
 
 formal: deps
 	@./formal/run.sh
