@@ -336,8 +336,14 @@ def plot(path, runs):
     fig.savefig(path, dpi=110)
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit status 2 (the project's rule for bad input)
+        print(f"train_fmnist: {message} (try --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m fp8sa.train_fmnist", description=__doc__.split("\n")[0])
+    ap = _Parser(prog="python -m fp8sa.train_fmnist", description=__doc__.split("\n")[0])
     ap.add_argument("--recipes", default=",".join(RECIPES), help="comma-separated names from fp8sa.torch.RECIPES")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=3, help="epochs of the full regime")

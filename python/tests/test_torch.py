@@ -92,3 +92,15 @@ def test_tiny_training_loss_falls_and_loss_scale_reacts_to_injected_overflow():
     assert sc[-1] < 2.0 ** 20
     # Before the injection the scale grew after clean intervals (60 steps each).
     assert sc[:inject].max() > sc[0]
+
+
+@pytest.mark.parametrize("args, msg", [(["--recipes", "nosuch"], "nosuch"), (["--epochs", "0"], "--epochs"),
+                                        (["--data", "/nonexistent"], "nonexistent"), (["--seeds", "x"], "invalid int")])
+def test_train_script_bad_options_one_line_exit_2(args, msg, capsys):
+    from fp8sa.train_fmnist import main
+    with pytest.raises(SystemExit) as e:
+        rc = main(args)
+        raise SystemExit(rc)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert msg in err and len(err.splitlines()) == 1, err
