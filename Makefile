@@ -7,7 +7,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all help deps configure build run demo test bench-tool lint iverilog yosys-smoke ctest \
-        synth fpga explore bench regress sanitize fuzz formal clean
+        synth fpga explore bench regress sanitize fuzz formal clean train
 
 all: build
 
@@ -24,10 +24,13 @@ help:
 	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
+	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md (< 30 min)"
 	@echo "make clean      remove $(BUILD)/"
 
+# core: the C++ build and make test; python: the Python package, PyTorch,
+# pytest, Fashion-MNIST, and the venv $(BUILD)/venv (docs/python.md).
 deps:
-	@./scripts/install-deps.sh
+	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh core python
 
 configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) > $(BUILD).configure.log 2>&1 \
@@ -66,6 +69,15 @@ ctest: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test: lint iverilog yosys-smoke ctest
+
+# make train (docs/training.md): the recipes of fp8sa.torch on an MLP over
+# Fashion-MNIST, 3 seeds each, through the Python package in $(BUILD)/venv
+# (the in-tree module, built here). TRAIN_ARGS: e.g. --epochs 5 --seeds 5
+# (python -m fp8sa.train_fmnist --help).
+TRAIN_ARGS ?=
+train: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
+	$(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
 
 formal: deps
 	@./formal/run.sh

@@ -4,18 +4,21 @@
 # nothing (not even `apt-get update`) when everything is already there.
 # usage: install-deps.sh [GROUP ...]   GROUP: core (default; build and
 # make test), synth (make synth: nextpnr-ice40 and icetime for Fmax,
-# matplotlib for the plots), all
+# matplotlib for the plots), python (the Python package, PyTorch, pytest,
+# Fashion-MNIST, and the venv build/venv with scripts/requirements-python.txt),
+# all
 set -euo pipefail
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(core)
-want_core=0; want_synth=0
+want_core=0; want_synth=0; want_python=0
 for g in "${groups[@]}"; do
   case $g in
     core) want_core=1 ;;
     synth) want_synth=1 ;;
-    all) want_core=1; want_synth=1 ;;
-    *) echo "install-deps: unknown group '$g' (core, synth, all)" >&2; exit 2 ;;
+    python) want_python=1 ;;
+    all) want_core=1; want_synth=1; want_python=1 ;;
+    *) echo "install-deps: unknown group '$g' (core, synth, python, all)" >&2; exit 2 ;;
   esac
 done
 
@@ -36,9 +39,40 @@ synth_packages=(
   nextpnr-ice40 fpga-icestorm   # make synth: place and route of the PE for an Fmax estimate
   python3-matplotlib            # make synth: plots of docs/area.md
 )
+# --- python group (issue 12): the fp8sa Python package and make train ---
+python_packages=(
+  python3 python3-venv python3-dev
+  pybind11-dev python3-pybind11 # the extension module's bindings
+  python3-numpy python3-pytest  # the package's arrays and its tests
+  python3-torch                 # fp8sa.torch and make train (CPU; PyPI's wheel pulls CUDA)
+  python3-matplotlib            # make train: training curves
+  dataset-fashion-mnist         # make train: the IDX files
+  iverilog                      # the cocotb bench's simulator
+)
 packages=()
 [ $want_core -eq 0 ] || packages+=("${core_packages[@]}")
 [ $want_synth -eq 0 ] || packages+=("${synth_packages[@]}")
+[ $want_python -eq 0 ] || packages+=("${python_packages[@]}")
+
+# make_venv VENV REQUIREMENTS...: the project's venv (Debian's /usr/bin/python3,
+# --system-site-packages so that Debian's numpy, torch and matplotlib are
+# seen) with the pinned PyPI packages of each requirements file. Installs
+# only when a requirements file changed since the last install (a stamp per
+# file in the venv), so it is cheap to call on every make. Other groups (the
+# FPGA flow's fusesoc, nextpnr wheels) call it with their own file.
+make_venv() {
+  local venv=$1; shift
+  [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
+  local req stamp
+  for req in "$@"; do
+    stamp="$venv/.stamp-$(basename "$req")"
+    if [ ! -f "$stamp" ] || ! cmp -s "$req" "$stamp"; then
+      echo "install-deps: pip install -r $req into $venv"
+      "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+      cp "$req" "$stamp"
+    fi
+  done
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -47,8 +81,14 @@ for p in "${packages[@]}"; do
   fi
 done
 
+venv_step() {
+  local root; root=$(cd "$(dirname "$0")/.." && pwd)
+  [ $want_python -eq 0 ] || make_venv "${FP8SA_VENV:-$root/build/venv}" "$root/scripts/requirements-python.txt"
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  venv_step
   exit 0
 fi
 
@@ -61,4 +101,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+venv_step
 echo "install-deps: done"
