@@ -7,7 +7,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all help deps configure build run demo test bench-tool lint iverilog yosys-smoke ctest \
-        synth fpga explore bench regress sanitize fuzz formal clean
+        synth fpga explore bench regress sanitize fuzz formal clean train
 
 all: build
 
@@ -23,11 +23,15 @@ help:
 	@echo "make fuzz       FUZZ_SECONDS=N: each libFuzzer target (clang) for N seconds from its seed corpus"
 	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
+	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
+	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md (< 30 min)"
 	@echo "make fpga       bitstreams and timing for the iCEBreaker and ULX3S boards (docs/fpga.md)"
 	@echo "make clean      remove $(BUILD)/"
 
+# core: the C++ build and make test; python: the Python package, PyTorch,
+# pytest, Fashion-MNIST, and the venv $(BUILD)/venv (docs/python.md).
 deps:
-	@./scripts/install-deps.sh
+	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh core python
 
 configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) > $(BUILD).configure.log 2>&1 \
@@ -66,6 +70,15 @@ ctest: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test: lint iverilog yosys-smoke ctest
+
+# make train (docs/training.md): the recipes of fp8sa.torch on an MLP over
+# Fashion-MNIST, 3 seeds each, through the Python package in $(BUILD)/venv
+# (the in-tree module, built here). TRAIN_ARGS: e.g. --epochs 5 --seeds 5
+# (python -m fp8sa.train_fmnist --help).
+TRAIN_ARGS ?=
+train: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
+	$(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
 
 formal: deps
 	@./formal/run.sh
@@ -130,13 +143,14 @@ BENCH32 ?= 0
 bench: bench-tool
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/bin/fp8sa_bench --workdir $(BENCH_DIR) --out $(BENCH_DIR)/bench.txt $(BENCH_ARGS)
+	$(BUILD)/bin/fp8sa_bench_acc --generic --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 
 bench-tool: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON \
 	  -DFP8SA_BENCH32=$(if $(filter 1,$(BENCH32)),ON,OFF) > $(BUILD).bench-configure.log 2>&1 \
 	  || { cat $(BUILD).bench-configure.log; exit 1; }
 	@rm -f $(BUILD).bench-configure.log
-	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench fp8sa_bench_acc
 
 # make fpga (docs/fpga.md): every board of fpga/boards.txt through synthesis,
 # place and route, bitstream and timing reports ($(BUILD)/fpga/BOARD/);
@@ -146,8 +160,16 @@ fpga:
 	@./scripts/install-deps.sh fpga
 	@./fpga/build.sh -o $(BUILD)/fpga $(FPGA_BOARDS)
 
-explore:
-	@echo "make $@: not implemented yet (tracked by an open issue); nothing was run" >&2; exit 2
+# make explore (docs/exploration.md): the accumulator-width sweep of
+# docs/explore/sweep.conf on all cores, cached per point in
+# $(BUILD)/explore-cache; writes docs/explore/explore.csv, the plots
+# (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md.
+EXPLORE_CONF ?= docs/explore/sweep.conf
+explore: build
+	@mkdir -p docs/explore
+	$(FP8SA) explore --config $(EXPLORE_CONF) --cache $(BUILD)/explore-cache \
+	  --csv docs/explore/explore.csv --report docs/exploration.md --area docs/area.csv
+	/usr/bin/python3 tools/plot_explore.py docs/explore/explore.csv docs/area.csv docs/explore
 
 clean:
 	rm -rf $(BUILD)

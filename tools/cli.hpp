@@ -19,6 +19,7 @@ int cmd_gemm(const Args& args);
 int cmd_board(const Args& args);
 int cmd_randn(const Args& args);
 int cmd_lockstep(const Args& args);
+int cmd_explore(const Args& args);
 
 // An accumulator format name, parsed and range-checked (UsageError).
 inline AccFormat parse_acc_format(const std::string& s) {

@@ -139,4 +139,29 @@ const CmdSpec kDemoSpec{
     "", 0, 0,
     "Ends with 'PASS: 0 mismatching ...' (exit 0) or the first difference (exit 1)."};
 
+const CmdSpec kExploreSpec{
+    "explore",
+    "Accumulator-width exploration: error against an exact reference, per sweep point.\n"
+    "Runs a sweep (accumulator eXmY, rounding, SR bits, promotion, K, operand formats, data) on\n"
+    "the functional model's own bits and on comparison models, all cores, cached per point; writes\n"
+    "a CSV and, with --report, the text of docs/exploration.md (docs/exploration.md \"Method\").",
+    {
+        {"config", "FILE", "", "sweep file: 'key = v1, v2' lines in [sweep NAME] sections (below)"},
+        {"quick", "", "", "the built-in few-second sweep with sanity checks (exit 1 when one fails)"},
+        {"csv", "OUT.csv", "", "write every point's statistics"},
+        {"report", "OUT.md", "", "write the exploration report (needs the points it reads; see docs/explore/sweep.conf)"},
+        {"area", "AREA.csv", "docs/area.csv", "PE areas joined in the report (make synth's table)"},
+        {"cache", "DIR", "", "per-point cache directory (created); a cached point is not recomputed"},
+        {"threads", "N", "all cores", "worker threads, [1, 256] (points run in parallel, one thread each)"},
+        {"print", "", "", "print every point's CSV line on stdout"},
+        {"quiet", "", "", "no progress lines on stderr"},
+    },
+    "", 0, 0,
+    "Sweep keys (comma lists; a..b ranges of integers): model (fp8sa, km-block, sr-1step, sr-ideal),\n"
+    "acc (eXmY, e8m2..23, e4..8m10), round (rne, rz, sr), sr_bits (2..24), promote (0/off or\n"
+    "[2, 65535]), k ([1, 65535]), operands (e4m3, e5m2, e4m3xe5m2, e5m2xe4m3), data (normal,\n"
+    "uniform, heavy, npy:FILE[:FILE] float32 tensors), trials (dot products per point), seed.\n"
+    "Keys before the first [sweep NAME] are defaults for every section; each section is the\n"
+    "cartesian product of its lists. A bad line is one error naming FILE:LINE, exit status 2."};
+
 }  // namespace fp8sa::cli

@@ -27,6 +27,7 @@ const Command kCommands[] = {
     {&fp8sa::cli::kLockstepSpec, fp8sa::cli::cmd_lockstep},
     {&fp8sa::cli::kVectorsSpec, fp8sa::cli::cmd_vectors},
     {&fp8sa::cli::kDemoSpec, fp8sa::cli::cmd_demo},
+    {&fp8sa::cli::kExploreSpec, fp8sa::cli::cmd_explore},
 };
 
 const Command* find_command(const std::string& name) {

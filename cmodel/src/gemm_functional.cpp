@@ -1,10 +1,17 @@
 // Functional GEMM model (docs/array.md "GEMM tiling"): the bits the array
 // produces, without cycles.
 //
-// Generic path (any accumulator format and rounding): per tile, every PE's
-// K MACs with AccAdder::dot, its LFSR jumped to t*K draws from its seed; then
+// Generic path (any accumulator format, rounding and promotion): per tile,
+// every PE's K MACs with AccAdder::dot (per promotion group, each added into
+// binary32), its LFSR jumped to t*K draws from its seed; then
 // the quantizer per row with the column LFSRs jumped to t*R draws. Threads
 // take whole tiles.
+//
+// Narrow fast path (every format, rounding and promote_n but e8m23 RNE
+// without promotion, x86 with AVX2 and FMA): detail::narrow_tile
+// (gemm_narrow.cpp) computes a tile's words and flags, bit-identical to the
+// generic path, in place of tile_compute_generic; tiles it declines (NaN/Inf
+// codes or init words, CPUs without AVX2) take the generic path.
 //
 // Fast path (e8m23 with RNE, x86 with AVX2, FMA and F16C): numerics.md
 // section 4 makes each MAC exactly binary32 fmaf(a, b, acc) (the FP8 product
@@ -58,6 +65,7 @@
 
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/lfsr.hpp"
+#include "gemm_narrow.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -131,6 +139,7 @@ struct Ctx {
   std::vector<uint8_t> zeros;                   // K zero codes for padded rows / columns
   std::vector<uint8_t> tile_generic;            // 1: compute the tile on the generic path
   std::unique_ptr<std::atomic<uint8_t>[]> tile_inexact;  // fast path: a MAC of the tile was inexact
+  bool narrow = false;                          // tiles on the generic path try the narrow fast path first (gemm_narrow.cpp)
 
   Ctx(const GemmProblem& pp, const ArrayConfig& cc, GemmOutput* o)
       : p(pp), cfg(cc), out(o), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
@@ -205,7 +214,7 @@ void finish_tile(const Ctx& x, long t) {
   const bool generic = x.tile_generic[static_cast<size_t>(t)] != 0;
   uint8_t f;
   if (generic) {
-    f = tile_compute_generic(x, t, vals);
+    if (!x.narrow || !detail::narrow_tile(p, x.cfg, t, x.tn, vals, &f)) f = tile_compute_generic(x, t, vals);
   } else {
     // Fast path: padded PEs hold +0 (no flags there, see the file comment).
     f = x.tile_inexact[static_cast<size_t>(t)].load(std::memory_order_relaxed) != 0 ? kFlagInexact : 0;
@@ -929,6 +938,10 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   out->tiles_n = x.tn;
   out->out.assign(static_cast<size_t>(p.M) * static_cast<size_t>(p.N), 0u);
   out->tile_flags.assign(static_cast<size_t>(x.T), 0u);
+  // Every format, rounding and promotion but e8m23 RNE without promotion:
+  // the narrow fast path per tile (gemm_narrow.cpp), bit-identical to the
+  // generic one.
+  x.narrow = opt.allow_fast && !(cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0);
 #if FP8SA_HAVE_X86_FAST
   if (opt.allow_fast && cfg.acc == kFp32 && cfg.promote_n == 0 && p.rnd == Round::RNE && cpu_has_fast()) {
     // Tile-aligned blocks where the array's shape allows a kernel with

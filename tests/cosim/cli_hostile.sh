@@ -137,5 +137,28 @@ expect "no finite output: said so, not 0" 0 'no finite output to compare \(4 non
 expect "--check full" 0 'over all 256 outputs' "$bin" gemm --a "$A" --b "$A" --backend functional --check full
 expect "--check none" 0 'error check: none' "$bin" gemm --a "$A" --b "$A" --backend functional --check none
 
+# 6. fp8sa explore (issue 11): its sweep file and options.
+expect "fp8sa help explore" 0 "usage: fp8sa explore" "$bin" help explore
+printf 'seed = 1\n[sweep a]\nacc = e8m10\ncolour = red\n' > "$tmp/bad_key.conf"
+one_line_error "explore: unknown sweep key names file:line" 'bad_key.conf:4: unknown key .colour.' "$bin" explore --config "$tmp/bad_key.conf"
+printf '[sweep a]\nacc = e9m10\n' > "$tmp/bad_acc.conf"
+one_line_error "explore: accumulator out of range" 'exponent bits.*out of range' "$bin" explore --config "$tmp/bad_acc.conf"
+printf '[sweep a]\nk = 65536\n' > "$tmp/bad_k.conf"
+one_line_error "explore: K above 65535" 'k .*65535' "$bin" explore --config "$tmp/bad_k.conf"
+printf 'acc = e8m10\n' > "$tmp/no_sec.conf"
+one_line_error "explore: a sweep file without a section" 'no \[sweep NAME\] section' "$bin" explore --config "$tmp/no_sec.conf"
+printf '[sweep a]\nacc = e8m10\nnot a key value line\n' > "$tmp/bad_line.conf"
+one_line_error "explore: a line that is not key = value" "bad_line.conf:3: expected 'key = value" "$bin" explore --config "$tmp/bad_line.conf"
+printf '[sweep a]\nk = 64\ntrials = 4\ndata = npy:%s\n' "$G" > "$tmp/npy_u8.conf"
+one_line_error "explore: a non-float32 tensor" 'dtype \|u1, expected float32' "$bin" explore --config "$tmp/npy_u8.conf" --quiet
+one_line_error "explore: --quick and --config together" 'exactly one of --config FILE and --quick' "$bin" explore --quick --config "$tmp/bad_k.conf"
+one_line_error "explore: a missing sweep file" 'cannot read sweep file' "$bin" explore --config "$tmp/none.conf"
+"$bin" randn --rows 8 --cols 64 --seed 3 --out "$tmp/act.npy" >/dev/null
+printf '[sweep a]\nacc = e8m10\nround = rne, sr\nk = 64\ntrials = 8\ndata = npy:%s\n' "$tmp/act.npy" > "$tmp/npy.conf"
+expect "explore: a float32 .npy tensor as data" 0 '2 points \(0 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --csv "$tmp/e.csv"
+expect "explore: the CSV has the points" 0 'fp8sa,e8m10,sr,16,0,64,e4m3,npy:' cat "$tmp/e.csv"
+expect "explore: a first cached run" 0 '2 points \(0 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --cache "$tmp/c"
+expect "explore: a cached rerun" 0 '2 points \(2 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --cache "$tmp/c"
+
 echo "${pass} passed, ${fail} failed"
 [ "$fail" -eq 0 ]

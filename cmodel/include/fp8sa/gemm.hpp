@@ -61,12 +61,17 @@ struct GemmOptions {
 };
 
 // Functional model: the bits the array produces for this problem (values and
-// per-tile flags), without cycles. e8m23 with RNE (no promotion) runs a blocked, vectorised
-// kernel (AVX2 + FMA + F16C, used when the CPU has them) whose every output
-// is one fmaf chain in k order, bit-identical to AccAdder::mac, with each
-// tile's inexact flag tracked through MXCSR; other formats and modes use
-// AccAdder::dot per output, threaded across tiles. Thread-safe: concurrent
-// calls share nothing but a small pool of reusable buffers.
+// per-tile flags), without cycles. e8m23 with RNE without promotion runs a
+// blocked, vectorised kernel (AVX2 + FMA + F16C, used when the CPU has them)
+// whose every output is one fmaf chain in k order, bit-identical to
+// AccAdder::mac, with each tile's inexact flag tracked through MXCSR; every
+// other format, mode and promotion interval runs the narrow kernel (AVX2 +
+// FMA, gemm_narrow.cpp: binary64 sums with TwoSum and an exact rounding in
+// integer lanes), also bit-identical, per tile. Tiles with NaN/Inf codes or
+// init words, and CPUs without AVX2, use AccAdder::dot per output (per
+// promotion group with promote_n > 0); threads take whole tiles.
+// allow_fast = false runs AccAdder everywhere. Thread-safe: concurrent calls
+// share nothing but a small pool of reusable buffers.
 void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out, const GemmOptions& opt = {});
 
 // The cycle-accurate back-end and the Verilated RTL run the same tiling

@@ -22,6 +22,11 @@ class Lfsr {
   uint32_t draw();                    // advance draw_bits steps, return low draw_bits bits
   void skip(uint64_t draws);          // advance `draws` draws at once (O(log draws) jump-ahead)
   uint32_t state() const { return state_; }
+  // The draw map as a byte-sliced table of 4 x 256 words (a draw is linear
+  // over GF(2)): the state after a draw from s is t[s & 255] ^ t[256 + (s >> 8
+  // & 255)] ^ t[512 + (s >> 16 & 255)] ^ t[768 + (s >> 24)]. Shared, lives
+  // as long as the program.
+  const uint32_t* draw_table() const { return jump_; }
   int width() const { return width_; }
   int draw_bits() const { return draw_bits_; }
 

@@ -1,0 +1,297 @@
+"""fp8sa.torch: PyTorch layers whose GEMMs run on the fp8sa functional model.
+
+    from fp8sa.torch import Recipe, Engine, Linear, matmul
+    eng = Engine(RECIPES["mellempudi"], seed=1)
+    layer = Linear(784, 256, engine=eng)
+
+Every GEMM of a `Linear` (and of `matmul`) runs on the array's bit-exact
+model (fp8sa.gemm, backend "functional"): the forward GEMM (activations x
+weights), the backward-data GEMM (errors x weights) and the weight-gradient
+GEMM (activations^T x errors). A `Recipe` says, per tensor role, the FP8
+operand format and the rounding of its quantization, the accumulator format
+and rounding, what the array's output quantizer does with each GEMM's
+result, per-tensor scaling, and the loss-scaling and master-weight policy
+(docs/training.md). The bias add, ReLU, softmax/loss and the optimizer's
+arithmetic run in PyTorch FP32; the FP16 master weights are rounded by
+fp8sa's quantizer (RNE or SR).
+
+Loss scaling is driven by the array's own flags: every backward GEMM's tile
+flags and every quantization of an error tensor are ORed into the engine;
+`DynamicLossScaler.update` skips the step and lowers the scale when the OR
+has overflow or invalid, and raises the scale after N clean steps.
+"""
+from dataclasses import dataclass, field, replace
+import math
+
+import numpy as np
+import torch
+
+import fp8sa as _fp
+
+_BAD = _fp.FLAG_OVERFLOW | _fp.FLAG_INVALID
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One training recipe: numerics of every GEMM and of the update."""
+    name: str = "e5m2-rne"
+    # Operand formats and the rounding of their quantization, per role.
+    fmt_act: str = "e5m2"       # activations X (forward and weight-gradient GEMMs)
+    fmt_weight: str = "e5m2"    # weights W (forward and backward-data GEMMs)
+    fmt_err: str = "e5m2"       # errors dY (backward-data and weight-gradient GEMMs)
+    round_act: str = "rne"
+    round_weight: str = "rne"
+    round_err: str = "rne"
+    sat_fwd: bool = True        # activations and weights saturate (no Inf in the forward pass)
+    sat_bwd: bool = False       # errors and gradients overflow to Inf/NaN (what loss scaling sees)
+    # The accumulator (the array's ACC_EXP_W/ACC_MAN_W, SR_BITS = R).
+    acc: str = "e8m23"
+    acc_round: str = "rne"
+    acc_sr_bits: int = 16
+    # The array's output quantizer per GEMM: "fp32" = the raw accumulator
+    # word; else a format with out_round (the array's cmd_out_fmt/out_rnd).
+    out_fwd: str = "fp32"
+    out_bwd: str = "fp32"       # the errors dX passed down
+    out_wgrad: str = "fp32"     # the weight gradients dW
+    out_round_fwd: str = "rne"
+    out_round_bwd: str = "rne"
+    out_round_wgrad: str = "rne"
+    # Per-tensor power-of-two scaling of every operand into its format's
+    # range (amax -> just under the largest finite), undone exactly by the
+    # array's quantizer scale or a power-of-two multiply.
+    tensor_scaling: bool = False
+    # Dynamic loss scaling driven by the array's flags.
+    loss_scaling: bool = False
+    init_loss_scale: float = 2.0 ** 10
+    growth_interval: int = 200
+    # Master weights: "fp32" or "fp16" (each update rounded to FP16 by
+    # fp8sa's quantizer with master_round: "rne" or "sr").
+    master: str = "fp32"
+    master_round: str = "rne"
+    plain: bool = False         # True: plain PyTorch FP32 (no fp8sa at all), the baseline
+
+
+class Engine:
+    """Runs a recipe's GEMMs on fp8sa and collects the array's flags.
+
+    seed: the run's seed; each quantization with SR and each GEMM gets its
+    own LFSR seed derived from it and a counter, so no two SR streams repeat.
+    rows, cols: the array the functional model tiles onto (tile flags are
+    per rows x cols output tile).
+    """
+
+    def __init__(self, recipe, seed=1, rows=16, cols=16, threads=0):
+        self.recipe = recipe
+        self.seed = int(seed)
+        self.rows, self.cols, self.threads = rows, cols, threads
+        self._n = 0
+        self.bwd_flags = 0      # OR of backward flags since take_bwd_flags()
+        self.fwd_flags = 0      # OR of forward flags since take_fwd_flags()
+        self.gemm_macs = 0
+        self.sample_hook = None  # called as hook(role, np.ndarray) for the saved tensor samples
+
+    def next_seed(self):
+        self._n += 1
+        s = (self.seed * 0x9E3779B1 + self._n * 0x85EBCA77) & 0xFFFFFFFF
+        return s or 1
+
+    def take_bwd_flags(self):
+        f, self.bwd_flags = self.bwd_flags, 0
+        return f
+
+    def take_fwd_flags(self):
+        f, self.fwd_flags = self.fwd_flags, 0
+        return f
+
+    # -- operands --------------------------------------------------------
+    def quantize(self, t, fmt, rnd, sat, backward):
+        """FP8 codes of tensor t and the power-of-two exponent s it was
+        scaled by (codes hold round(t * 2^s))."""
+        x = t.detach().to(torch.float32).contiguous().numpy()
+        s = 0
+        if self.recipe.tensor_scaling:
+            amax = float(np.max(np.abs(x))) if x.size else 0.0
+            if amax > 0 and math.isfinite(amax):
+                fmax = _fp._TABLE[fmt]["max_finite"]
+                s = int(math.floor(math.log2(fmax / amax)))
+                s = max(-64, min(63, s))
+        codes, flags = _fp.quantize(x, fmt, rnd, sat, self.next_seed(), s, return_flags=True)
+        f = int(np.bitwise_or.reduce(flags, axis=None)) if flags.size else 0
+        if backward:
+            self.bwd_flags |= f
+        else:
+            self.fwd_flags |= f
+        return codes, s
+
+    # -- GEMMs -------------------------------------------------------------
+    def gemm(self, a, fa, sa, b, fb, sb, out, out_round, backward, sat):
+        """a (M x K) codes scaled by 2^sa, b (K x N) codes scaled by 2^sb ->
+        float32 torch tensor of the product, unscaled."""
+        r = self.recipe
+        undo = -(sa + sb)
+        kw = {}
+        if out != "fp32":
+            # The array's quantizer undoes the operand scaling (scale port).
+            q = max(-64, min(63, undo))
+            kw = dict(out_round=out_round, sat=sat, scale=q)
+            undo -= q
+        res = _fp.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a=fa, fmt_b=fb, acc=r.acc,
+                       round=r.acc_round, out_fmt=out, seed=self.next_seed(), rows=self.rows, cols=self.cols,
+                       threads=self.threads, sr_bits=r.acc_sr_bits, **kw)
+        self.gemm_macs += a.shape[0] * a.shape[1] * b.shape[1]
+        if backward:
+            self.bwd_flags |= res.flags
+        else:
+            self.fwd_flags |= res.flags
+        v = res.values
+        if undo:
+            v = v * np.float32(2.0 ** undo)
+        return torch.from_numpy(v)
+
+
+class _MatmulFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, b, eng):
+        r = eng.recipe
+        qa, sa = eng.quantize(a, r.fmt_act, r.round_act, r.sat_fwd, False)
+        qb, sb = eng.quantize(b, r.fmt_weight, r.round_weight, r.sat_fwd, False)
+        ctx.eng = eng
+        ctx.saved = (qa, sa, qb, sb)
+        if eng.sample_hook:
+            eng.sample_hook("activation", a.detach().numpy())
+        return eng.gemm(qa, r.fmt_act, sa, qb, r.fmt_weight, sb, r.out_fwd, r.out_round_fwd, False, r.sat_fwd)
+
+    @staticmethod
+    def backward(ctx, grad):
+        eng = ctx.eng
+        r = eng.recipe
+        qa, sa, qb, sb = ctx.saved
+        if eng.sample_hook:
+            eng.sample_hook("error", grad.detach().numpy())
+        qe, se = eng.quantize(grad, r.fmt_err, r.round_err, r.sat_bwd, True)
+        da = db = None
+        if ctx.needs_input_grad[0]:
+            # backward-data: dA = dC x B^T (errors x weights)
+            da = eng.gemm(qe, r.fmt_err, se, qb.T, r.fmt_weight, sb, r.out_bwd, r.out_round_bwd, True, r.sat_bwd)
+        if ctx.needs_input_grad[1]:
+            # weight gradient: dB = A^T x dC (activations x errors)
+            db = eng.gemm(qa.T, r.fmt_act, sa, qe, r.fmt_err, se, r.out_wgrad, r.out_round_wgrad, True, r.sat_bwd)
+            if eng.sample_hook:
+                eng.sample_hook("gradient", db.numpy())
+        return da, db, None
+
+
+def matmul(a, b, engine):
+    """a @ b (2-D float tensors) with all three GEMMs on fp8sa under engine's recipe.
+    a takes the activation role, b the weight role."""
+    if a.dim() != 2 or b.dim() != 2:
+        raise ValueError(f"fp8sa.torch.matmul: 2-D tensors only, got {a.dim()}-D and {b.dim()}-D")
+    return _MatmulFn.apply(a, b, engine)
+
+
+class Linear(torch.nn.Module):
+    """y = x W^T + b with the GEMMs on fp8sa (x: batch x in_features).
+    The bias add is FP32 in PyTorch."""
+
+    def __init__(self, in_features, out_features, engine, bias=True):
+        super().__init__()
+        self.engine = engine
+        ref = torch.nn.Linear(in_features, out_features, bias=bias)  # PyTorch's own initialisation
+        self.weight = torch.nn.Parameter(ref.weight.detach().clone())
+        self.bias = torch.nn.Parameter(ref.bias.detach().clone()) if bias else None
+
+    def forward(self, x):
+        y = matmul(x.reshape(-1, x.shape[-1]), self.weight.t(), self.engine)
+        if self.bias is not None:
+            y = y + self.bias
+        return y.reshape(*x.shape[:-1], y.shape[-1])
+
+
+class DynamicLossScaler:
+    """Loss scale driven by the array's overflow/invalid flags (Micikevicius
+    et al. 2017): on a bad step skip it and divide the scale by `factor`;
+    after `growth_interval` clean steps multiply it by `factor`."""
+
+    def __init__(self, init_scale=2.0 ** 10, factor=2.0, growth_interval=200, min_scale=2.0 ** -14,
+                 max_scale=2.0 ** 24):
+        self.scale = float(init_scale)
+        self.factor, self.growth_interval = factor, growth_interval
+        self.min_scale, self.max_scale = min_scale, max_scale
+        self.clean = 0
+        self.skipped = 0
+
+    def update(self, flags):
+        """flags: the OR of the step's backward flags. Returns True when the step may be applied."""
+        if flags & _BAD:
+            self.scale = max(self.min_scale, self.scale / self.factor)
+            self.clean = 0
+            self.skipped += 1
+            return False
+        self.clean += 1
+        if self.clean >= self.growth_interval:
+            self.scale = min(self.max_scale, self.scale * self.factor)
+            self.clean = 0
+        return True
+
+
+class MasterSGD:
+    """SGD with momentum over master weights in FP32 or FP16. With FP16
+    masters every updated weight is rounded to FP16 by fp8sa's quantizer
+    (RNE, or SR with a fresh LFSR seed per tensor and step)."""
+
+    def __init__(self, params, lr, momentum=0.9, weight_decay=0.0, master="fp32", round="rne", engine=None):
+        if master not in ("fp32", "fp16"):
+            raise ValueError(f"master: '{master}' is not one of: fp32, fp16")
+        self.params = [p for p in params]
+        self.lr, self.momentum, self.wd = lr, momentum, weight_decay
+        self.master, self.round, self.engine = master, round, engine
+        self.buf = [torch.zeros_like(p) for p in self.params]
+        if master == "fp16":
+            with torch.no_grad():
+                for p in self.params:
+                    p.copy_(self._round(p))
+
+    def _round(self, t):
+        seed = self.engine.next_seed() if self.engine else 1
+        return torch.from_numpy(_fp.fake_quantize(t.detach().contiguous().numpy(), "fp16", self.round, False, seed))
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self, grad_scale=1.0):
+        for p, b in zip(self.params, self.buf):
+            if p.grad is None:
+                continue
+            g = p.grad / grad_scale
+            if self.wd:
+                g = g + self.wd * p
+            b.mul_(self.momentum).add_(g)
+            new = p - self.lr * b
+            p.copy_(self._round(new) if self.master == "fp16" else new)
+
+
+def mlp(sizes, recipe, engine):
+    """An MLP (ReLU between layers): torch.nn.Linear for a plain recipe, fp8sa Linear otherwise."""
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]) if recipe.plain
+                      else Linear(sizes[i], sizes[i + 1], engine))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+# The recipes of make train (docs/training.md), one row each.
+RECIPES = {
+    "fp32": Recipe(name="fp32", plain=True),
+    "e5m2-rne": Recipe(name="e5m2-rne"),
+    "mellempudi": Recipe(name="mellempudi", round_err="sr", out_bwd="e5m2", out_round_bwd="sr", out_wgrad="e5m2",
+                         out_round_wgrad="sr", loss_scaling=True, master="fp16", master_round="sr"),
+    "e4m3-fwd-e5m2-bwd": Recipe(name="e4m3-fwd-e5m2-bwd", fmt_act="e4m3", fmt_weight="e4m3", tensor_scaling=True,
+                                loss_scaling=True),
+    "e6m5-sr13": Recipe(name="e6m5-sr13", acc="e6m5", acc_round="sr", acc_sr_bits=13, loss_scaling=True),
+    "e8m10-rne": Recipe(name="e8m10-rne", acc="e8m10"),
+    "e8m10-sr": Recipe(name="e8m10-sr", acc="e8m10", acc_round="sr", acc_sr_bits=13),
+}

@@ -1,0 +1,305 @@
+// fp8sa._core: pybind11 bindings of the C++ model (cmodel/), numpy in and
+// out. The Python face (python/fp8sa/__init__.py) adds defaults, float32
+// inputs and decoding; everything numeric happens here, in the model.
+//
+// Errors: every bad argument raises ValueError with the model's own
+// message (the validate() and parse_*() texts the CLI prints) or the CLI's
+// parse_acc_format text; nothing here invents a second parser.
+//
+// Back-ends: "functional" and "cycle" always; "rtl:NAME" / "rtl" only when
+// the module is built in-tree with the Verilated models (FP8SA_PY_WITH_RTL,
+// the default `make`); `pip install .` builds the model only and says so.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "cli.hpp"  // parse_acc_format: the CLI's accumulator-format parser and message
+#include "fp8sa/backend.hpp"
+#include "fp8sa/gemm.hpp"
+#include "fp8sa/lfsr.hpp"
+#include "fp8sa/numerics.hpp"
+#ifdef FP8SA_PY_WITH_RTL
+#include "backends.hpp"
+#endif
+
+namespace py = pybind11;
+using namespace fp8sa;
+
+namespace {
+
+template <class T>
+using Arr = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+AccFormat acc_format(const std::string& s) {
+  try {
+    return cli::parse_acc_format(s);
+  } catch (const cli::UsageError& e) {
+    throw std::invalid_argument(e.what());
+  }
+}
+
+// The quantizer's output format ("e4m3", "e5m2", "fp16", "bf16").
+OutFormat out_format_arg(const std::string& s) { return parse_out_format(s); }
+
+bool has_rtl() {
+#ifdef FP8SA_PY_WITH_RTL
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* cfg, bool rows_given,
+                                         bool cols_given, bool acc_given, bool seed_given) {
+  const bool rtl = name == "rtl" || name.rfind("rtl:", 0) == 0;
+  if (!rtl) return make_model_backend(name, *cfg);
+#ifdef FP8SA_PY_WITH_RTL
+  if (name.size() > 4) {
+    // rtl:NAME: the array is that configuration; explicit rows/cols/acc/seed must agree.
+    const rtl::NamedArrayConfig& nc = rtl::array_config(name.substr(4));
+    const ArrayConfig& b = nc.cfg;
+    if ((rows_given && cfg->rows != b.rows) || (cols_given && cfg->cols != b.cols) ||
+        (acc_given && !(cfg->acc == b.acc)) || (seed_given && cfg->seed != b.seed))
+      throw std::invalid_argument("backend " + name + " is " + std::to_string(b.rows) + "x" + std::to_string(b.cols) +
+                                  " " + b.acc.name() + " seed " + std::to_string(b.seed) +
+                                  "; rows/cols/acc/seed contradict it (give none of them, or the same)");
+    *cfg = b;
+  }
+  return make_backend(name, *cfg);
+#else
+  (void)rows_given, (void)cols_given, (void)acc_given, (void)seed_given;
+  throw std::invalid_argument("backend '" + name +
+                              "' needs the Verilated RTL, which this fp8sa module was built without "
+                              "(pip install builds the model only; the in-tree `make` build links the RTL)");
+#endif
+}
+
+// gemm(A codes, B codes, C_init words or None, ...) -> (out words M x N uint32, tile flags uint8, info dict)
+py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::string& fmt_a, const std::string& fmt_b,
+               const std::string& acc, const std::string& rnd, const std::string& out_fmt,
+               const std::string& out_rnd, bool sat, int scale, py::object seed, py::object rows, py::object cols,
+               bool acc_given, const std::string& backend, int threads, int sr_bits, int q_sr_bits, int lfsr_w,
+               int mul_stages, int q_stages) {
+  if (a.ndim() != 2 || b.ndim() != 2)
+    throw std::invalid_argument("gemm: a and b must be 2-D (a is " + std::to_string(a.ndim()) + "-D, b is " +
+                                std::to_string(b.ndim()) + "-D)");
+  if (a.shape(1) != b.shape(0))
+    throw std::invalid_argument("gemm: shape mismatch: a is " + std::to_string(a.shape(0)) + " x " +
+                                std::to_string(a.shape(1)) + ", b is " + std::to_string(b.shape(0)) + " x " +
+                                std::to_string(b.shape(1)) + " (a's columns must equal b's rows)");
+  ArrayConfig cfg;
+  cfg.rows = rows.is_none() ? 8 : rows.cast<int>();
+  cfg.cols = cols.is_none() ? 8 : cols.cast<int>();
+  cfg.acc = acc_format(acc);
+  cfg.sr_bits = sr_bits;
+  cfg.q_sr_bits = q_sr_bits;
+  cfg.lfsr_w = lfsr_w;
+  cfg.mul_stages = mul_stages;
+  cfg.q_stages = q_stages;
+  if (!seed.is_none()) {
+    const long long s = seed.cast<long long>();
+    if (s < 1 || s > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(s) + " out of range [1, 4294967295]");
+    cfg.seed = static_cast<uint32_t>(s);
+  }
+  std::unique_ptr<GemmBackend> be =
+      backend_for(backend, &cfg, !rows.is_none(), !cols.is_none(), acc_given, !seed.is_none());
+  cfg = be->config();
+
+  GemmProblem p;
+  p.M = static_cast<int>(a.shape(0));
+  p.K = static_cast<int>(a.shape(1));
+  p.N = static_cast<int>(b.shape(1));
+  // As the CLI: at most 2^28 outputs (1 GiB of accumulator words); K is checked by validate().
+  if (static_cast<uint64_t>(a.shape(0)) * static_cast<uint64_t>(b.shape(1)) > (uint64_t{1} << 28) ||
+      a.shape(1) > 65535)
+    throw std::invalid_argument("gemm: " + std::to_string(a.shape(0)) + " x " + std::to_string(b.shape(1)) +
+                                " outputs (at most 2^28) or K " + std::to_string(a.shape(1)) +
+                                " (at most 65535): too large");
+  p.A = a.data();
+  p.B = b.data();
+  Arr<uint32_t> c;
+  if (!c_init.is_none()) {
+    c = c_init.cast<Arr<uint32_t>>();
+    if (c.ndim() != 2 || c.shape(0) != a.shape(0) || c.shape(1) != b.shape(1))
+      throw std::invalid_argument("gemm: c_init must be " + std::to_string(p.M) + " x " + std::to_string(p.N));
+    for (py::ssize_t i = 0; i < c.size(); ++i)
+      if (c.data()[i] & ~cfg.acc.mask())
+        throw std::invalid_argument("gemm: c_init element " + std::to_string(i) + " has bits above the " +
+                                    cfg.acc.name() + " word");
+    p.C_init = c.data();
+  }
+  p.fmt_a = parse_fp8_format(fmt_a);
+  p.fmt_b = parse_fp8_format(fmt_b);
+  p.rnd = parse_round(rnd);
+  p.out_fmt = parse_out_kind(out_fmt);
+  p.out_rnd = parse_round(out_rnd);
+  p.sat = sat;
+  p.scale = scale;
+  p.validate();
+
+  GemmRunOptions opt;
+  opt.functional.threads = threads;
+  GemmRun run;
+  {
+    py::gil_scoped_release nogil;
+    run = be->run(p, opt);
+  }
+  Arr<uint32_t> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
+  std::memcpy(out.mutable_data(), run.out.out.data(), run.out.out.size() * 4);
+  Arr<uint8_t> flags({static_cast<py::ssize_t>(run.out.tiles_m), static_cast<py::ssize_t>(run.out.tiles_n)});
+  std::memcpy(flags.mutable_data(), run.out.tile_flags.data(), run.out.tile_flags.size());
+  py::dict info;
+  info["backend"] = be->name();
+  info["rows"] = cfg.rows;
+  info["cols"] = cfg.cols;
+  info["acc"] = cfg.acc.name();
+  info["seed"] = cfg.seed;
+  info["sr_bits"] = cfg.sr_bits;
+  info["q_sr_bits"] = cfg.q_sr_bits;
+  info["lfsr_w"] = cfg.lfsr_w;
+  if (run.has_cycles) {
+    info["cycles"] = run.cycles;
+    info["pe_macs"] = run.pe_macs;
+  }
+  return py::make_tuple(out, flags, info);
+}
+
+// quantize(binary32 bits or acc words, fmt, round, sat, seed, scale, acc, sr_bits) -> (codes uint16, flags uint8)
+// SR draws come from one LFSR (32 bits wide, sr_bits per draw, the seed as
+// given), one draw per element in C order, whatever the rounding.
+py::tuple quantize(Arr<uint32_t> words, const std::string& fmt, const std::string& rnd, bool sat, long long seed,
+                   int scale, const std::string& acc, int sr_bits) {
+  const AccFormat in = acc_format(acc);
+  const Quantizer q(in, sr_bits);
+  const OutFormat of = out_format_arg(fmt);
+  const Round r = parse_round(rnd);
+  if (scale < -64 || scale > 63) throw std::invalid_argument("scale " + std::to_string(scale) + " out of range [-64, 63]");
+  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+  Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+  std::vector<py::ssize_t> shape(words.shape(), words.shape() + words.ndim());
+  Arr<uint16_t> codes(shape);
+  Arr<uint8_t> flags(shape);
+  const uint32_t* w = words.data();
+  uint16_t* o = codes.mutable_data();
+  uint8_t* f = flags.mutable_data();
+  const py::ssize_t n = words.size();
+  const uint32_t mask = in.mask();
+  for (py::ssize_t i = 0; i < n; ++i)
+    if (w[i] & ~mask)
+      throw std::invalid_argument("quantize: element " + std::to_string(i) + " has bits above the " + in.name() + " word");
+  {
+    py::gil_scoped_release nogil;
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+      const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
+      o[i] = static_cast<uint16_t>(res.bits);
+      f[i] = res.flags;
+    }
+  }
+  return py::make_tuple(codes, flags);
+}
+
+// decode(codes, fmt) -> float64 values (exact: every table format and every
+// accumulator word is exact in binary64).
+Arr<double> decode(Arr<uint32_t> codes, const std::string& fmt) {
+  std::vector<py::ssize_t> shape(codes.shape(), codes.shape() + codes.ndim());
+  Arr<double> out(shape);
+  const py::ssize_t n = codes.size();
+  const uint32_t* c = codes.data();
+  double* o = out.mutable_data();
+  const std::string f = cli::to_lower(fmt);
+  bool table = false;
+  OutFormat of = OutFormat::E4M3;
+  AccFormat af;
+  try {
+    of = parse_out_format(f);
+    table = true;
+  } catch (const std::invalid_argument&) {
+    if (f.size() < 2 || f[0] != 'e')
+      throw std::invalid_argument("decode: '" + cli::shown(fmt) +
+                                  "' is not a format: e4m3, e5m2, fp16, bf16, or an accumulator eXmY");
+    af = acc_format(f);
+  }
+  const int width = table ? format_info(of).width() : af.width();
+  const uint32_t mask = width == 32 ? 0xFFFFFFFFu : ((1u << width) - 1u);
+  for (py::ssize_t i = 0; i < n; ++i)
+    if (c[i] & ~mask)
+      throw std::invalid_argument("decode: element " + std::to_string(i) + " has bits above the " +
+                                  std::to_string(width) + "-bit " + f + " code");
+  const AccFormat raw_acc = table ? kFp32 : af;
+  const OutKind kind = table ? static_cast<OutKind>(of) : OutKind::Raw;
+  for (py::ssize_t i = 0; i < n; ++i) o[i] = output_word_value(c[i], kind, raw_acc);
+  return out;
+}
+
+py::list formats() {
+  py::list l;
+  for (const FormatInfo& f : kFormatTable) {
+    py::dict d;
+    d["name"] = f.name;
+    d["exp_bits"] = f.exp_bits;
+    d["man_bits"] = f.man_bits;
+    d["bias"] = f.bias;
+    d["has_inf"] = f.has_inf;
+    d["canonical_nan"] = f.canonical_nan;
+    d["max_finite"] = f.max_finite();
+    d["max_finite_bits"] = f.max_finite_bits();
+    d["width"] = f.width();
+    l.append(d);
+  }
+  return l;
+}
+
+py::list rtl_configs() {
+  py::list l;
+#ifdef FP8SA_PY_WITH_RTL
+  for (const auto& nc : rtl::array_configs()) {
+    py::dict d;
+    d["name"] = nc.name;
+    d["rows"] = nc.cfg.rows;
+    d["cols"] = nc.cfg.cols;
+    d["acc"] = nc.cfg.acc.name();
+    d["seed"] = nc.cfg.seed;
+    d["sr_bits"] = nc.cfg.sr_bits;
+    d["q_sr_bits"] = nc.cfg.q_sr_bits;
+    d["lfsr_w"] = nc.cfg.lfsr_w;
+    d["mul_stages"] = nc.cfg.mul_stages;
+    d["q_stages"] = nc.cfg.q_stages;
+    l.append(d);
+  }
+#endif
+  return l;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "fp8sa bit-exact model (C++), see fp8sa.gemm / fp8sa.quantize";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const cli::UsageError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+  m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("c_init"), py::arg("fmt_a"), py::arg("fmt_b"),
+        py::arg("acc"), py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"),
+        py::arg("seed"), py::arg("rows"), py::arg("cols"), py::arg("acc_given"), py::arg("backend"),
+        py::arg("threads"), py::arg("sr_bits"), py::arg("q_sr_bits"), py::arg("lfsr_w"), py::arg("mul_stages"),
+        py::arg("q_stages"));
+  m.def("quantize", &quantize, py::arg("words"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
+        py::arg("scale"), py::arg("acc"), py::arg("sr_bits"));
+  m.def("decode", &decode, py::arg("codes"), py::arg("fmt"));
+  m.def("formats", &formats);
+  m.def("rtl_configs", &rtl_configs);
+  m.def("has_rtl", &has_rtl);
+  m.attr("FLAG_INEXACT") = static_cast<int>(kFlagInexact);
+  m.attr("FLAG_UNDERFLOW") = static_cast<int>(kFlagUnderflow);
+  m.attr("FLAG_OVERFLOW") = static_cast<int>(kFlagOverflow);
+  m.attr("FLAG_INVALID") = static_cast<int>(kFlagInvalid);
+}

@@ -1,0 +1,129 @@
+// fp8sa explore's engine (tools/explore.cpp):
+//   * the exact reference (a 128-bit fixed-point sum) against MPFR sums of
+//     the exact products (fp8sa::ref), on every data kind and operand mix;
+//   * the km-block comparison model on a hand-computed case;
+//   * the hardware points' statistics against the same outputs computed
+//     here from gemm_functional's words and the MPFR sums.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "explore.hpp"
+#include "fp8sa/array.hpp"
+#include "fp8sa/gemm.hpp"
+#include "ref.hpp"
+
+namespace fp8sa::test {
+namespace {
+
+using explore::DataSet;
+using explore::Model;
+using explore::Point;
+
+// The exact dot product of output (m, n) as MPFR sums it, rounded to double.
+double mpfr_dot(const DataSet& d, int m, int n) {
+  ref::Exact s(0.0);
+  for (int k = 0; k < d.K; ++k) {
+    const double a = ref::fp8_decode(d.A[static_cast<size_t>(m) * d.K + k], d.fa);
+    const double b = ref::fp8_decode(d.B[static_cast<size_t>(k) * d.N + n], d.fb);
+    ref::Exact t;
+    ref::exact_add(t, s, ref::Exact(a * b));  // a * b is exact in binary64 (<= 8 significant bits)
+    s = t;
+  }
+  return mpfr_get_d(s.get(), MPFR_RNDN);
+}
+
+TEST(Explore, ExactReferenceMatchesMpfr) {
+  for (const char* data : {"normal", "uniform", "heavy"})
+    for (const char* ops : {"e4m3", "e5m2", "e4m3xe5m2"}) {
+      Point p;
+      p.data = data;
+      p.k = 700;
+      p.trials = 16;
+      explore::parse_operands(ops, &p.fa, &p.fb);
+      const auto d = explore::make_data(p);
+      ASSERT_EQ(d->M, 4);
+      for (int m = 0; m < d->M; ++m)
+        for (int n = 0; n < d->N; ++n)
+          EXPECT_EQ(d->exact[static_cast<size_t>(m) * d->N + n], mpfr_dot(*d, m, n)) << data << " " << ops;
+    }
+}
+
+TEST(Explore, KmBlockTruncatesBelowFourteenBits) {
+  // A row: 1.0, then 63 products of 2^-14 (E5M2 0x04 is 2^-14; 0x3C is 1.0):
+  // against the leading 2^0 every 2^-14 lies below the 14 kept bits, in both
+  // blocks, so the model returns 1 where the exact sum is 1 + 63 * 2^-14.
+  DataSet d;
+  d.M = 1;
+  d.K = 64;
+  d.N = 4;
+  d.fa = d.fb = Fp8Format::E5M2;
+  d.A.assign(64, 0x04);
+  d.A[0] = 0x3C;
+  d.B.assign(64 * 4, 0x3C);
+  const double x = 1.0 + 63.0 * std::ldexp(1.0, -14);
+  d.exact.assign(4, x);
+  d.abs_sum.assign(4, x);
+  Point p;
+  p.model = Model::KmBlock;
+  p.k = 64;
+  p.trials = 4;
+  const explore::Stats s = explore::run_point(p, d);
+  EXPECT_EQ(s.trials, 4);
+  EXPECT_DOUBLE_EQ(s.bias, (1.0 - x) / x);
+  EXPECT_DOUBLE_EQ(s.max_rel, (x - 1.0) / x);
+  // 2^-13 is kept: 1 + 63 * 2^-13 exactly.
+  d.A.assign(64, 0x08);  // E5M2 0x08 = 2^-13
+  d.A[0] = 0x3C;
+  const double x2 = 1.0 + 63.0 * std::ldexp(1.0, -13);
+  d.exact.assign(4, x2);
+  d.abs_sum.assign(4, x2);
+  EXPECT_EQ(explore::run_point(p, d).max_rel, 0.0);
+}
+
+TEST(Explore, HardwarePointStatisticsFromTheModelsWords) {
+  Point p;
+  p.acc = AccFormat{8, 7};
+  p.rnd = Round::SR;
+  p.sr_bits = 6;
+  p.k = 300;
+  p.trials = 32;
+  p.data = "uniform";
+  const auto d = explore::make_data(p);
+  const explore::Stats s = explore::run_point(p, *d);
+  // The same outputs from gemm_functional directly (8 x 4 array, the
+  // point's seed), their error against the MPFR sums.
+  ArrayConfig cfg;
+  cfg.rows = 8;
+  cfg.cols = 4;
+  cfg.acc = p.acc;
+  cfg.sr_bits = p.sr_bits;
+  cfg.seed = 1;
+  GemmProblem g;
+  g.M = d->M;
+  g.K = d->K;
+  g.N = d->N;
+  g.A = d->A.data();
+  g.B = d->B.data();
+  g.rnd = p.rnd;
+  GemmOutput out;
+  gemm_functional(g, cfg, &out);
+  const ref::FloatFormat f = ref::acc_format(8, 7);
+  double sum = 0, mx = 0;
+  for (int m = 0; m < d->M; ++m)
+    for (int n = 0; n < d->N; ++n) {
+      const double x = mpfr_dot(*d, m, n);
+      const double y = ref::decode(out.out[static_cast<size_t>(m) * d->N + n], f);
+      sum += (y - x) / std::fabs(x);
+      mx = std::max(mx, std::fabs(y - x) / std::fabs(x));
+    }
+  EXPECT_EQ(s.trials, 32);
+  EXPECT_NEAR(s.bias, sum / 32, 1e-15);
+  EXPECT_DOUBLE_EQ(s.max_rel, mx);
+}
+
+}  // namespace
+}  // namespace fp8sa::test

@@ -1,0 +1,404 @@
+// The functional model's narrow fast path (cmodel/src/gemm_narrow.cpp):
+//
+//   * Differential: gemm_functional with allow_fast = true (the fast path)
+//     against allow_fast = false (the generic AccAdder path, itself checked
+//     against MPFR and the RTL) on many random problems: every accumulator
+//     eXmY in range, RNE / RZ / SR with every R in [2, 24], ragged array
+//     shapes, C_init, quantized outputs, and data that reaches the edges:
+//     overflow to Inf (all-positive sums into e4/e5 formats), subnormal
+//     results and underflow (tiny products), exact cancellation to zero and
+//     its sign (+x then -x, signed zeros), ties (small integers into a few
+//     mantissa bits), NaN/Inf codes (those tiles take the generic path).
+//     Values and per-tile flags must be identical. The same with promotion
+//     (promote_n 2 to 65535, binary32 C_init words with Inf, qNaN, sNaN):
+//     the promoting kernel against the generic path's promotion groups.
+//   * Independent reference: fp8sa::ref's MPFR MAC (ref_mac) in k order
+//     with the SR draws from ref::LfsrRef (bit-serial LFSR from the spec)
+//     seeded as docs/array.md "Seeds" says, flags ORed over each tile; and
+//     with promote_n > 0 (docs/numerics.md "Promotion"), the narrow
+//     accumulator from ref_mac plus host binary32 float adds (RNE, flags
+//     from <cfenv>) for the promotion.
+//
+// Seeds: FP8SA_SEED overrides the defaults.
+#include <gtest/gtest.h>
+
+#include <cfenv>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fp8sa/array.hpp"
+#include "fp8sa/gemm.hpp"
+#include "fp8sa/numerics.hpp"
+#include "ref.hpp"
+#include "test_util.hpp"
+
+namespace fp8sa::test {
+namespace {
+
+enum class Kind { Random, Positive, Tiny, Cancel, SmallInts, Specials };
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Random: return "random";
+    case Kind::Positive: return "positive";
+    case Kind::Tiny: return "tiny";
+    case Kind::Cancel: return "cancel";
+    case Kind::SmallInts: return "small-ints";
+    default: return "specials";
+  }
+}
+
+struct Prob {
+  int M, K, N;
+  Fp8Format fa, fb;
+  std::vector<uint8_t> A, B;
+  std::vector<uint32_t> C;
+};
+
+bool finite_code(uint8_t c, Fp8Format f) { return !ref::fp8_is_nan(c, f) && !ref::fp8_is_inf(c, f); }
+
+uint8_t rand_code(std::mt19937_64& rng, Fp8Format f, Kind k) {
+  for (;;) {
+    uint8_t c = static_cast<uint8_t>(rng());
+    switch (k) {
+      case Kind::Positive: c &= 0x7Fu; break;
+      case Kind::Tiny: c = static_cast<uint8_t>((c & 0x80u) | (c & 0x0Fu)); break;  // subnormal / small codes
+      case Kind::SmallInts: {
+        const double v[] = {0, 1, -1, 2, 3, -3, 0.5, 1.5, -1.5};
+        const double x = v[rng() % 9];
+        for (int i = 0; i < 256; ++i)
+          if (finite_code(static_cast<uint8_t>(i), f) && ref::fp8_decode(static_cast<uint8_t>(i), f) == x)
+            return static_cast<uint8_t>(x == 0.0 && (rng() & 1) ? 0x80 : i);
+        break;
+      }
+      default: break;
+    }
+    if (finite_code(c, f)) return c;
+  }
+}
+
+Prob make(std::mt19937_64& rng, int M, int K, int N, Fp8Format fa, Fp8Format fb, Kind kind, bool with_c,
+          const AccFormat& acc) {
+  Prob p{M, K, N, fa, fb, {}, {}, {}};
+  p.A.resize(static_cast<size_t>(M) * K);
+  p.B.resize(static_cast<size_t>(K) * N);
+  for (auto& a : p.A) a = rand_code(rng, fa, kind);
+  for (auto& b : p.B) b = rand_code(rng, fb, kind == Kind::Cancel ? Kind::Random : kind);
+  if (kind == Kind::Cancel) {
+    // A's second half negates its first half in k order: every sum returns
+    // towards zero, often exactly (with a few mantissa bits, not always).
+    const int h = K / 2;
+    for (int m = 0; m < M; ++m)
+      for (int k = 0; k < h; ++k) p.A[static_cast<size_t>(m) * K + h + k] = p.A[static_cast<size_t>(m) * K + k] ^ 0x80u;
+    for (int k = 0; k < h; ++k)
+      for (int n = 0; n < N; ++n) p.B[static_cast<size_t>(h + k) * N + n] = p.B[static_cast<size_t>(k) * N + n];
+  }
+  if (kind == Kind::Specials) {
+    p.A[rng() % p.A.size()] = fa == Fp8Format::E4M3 ? 0x7F : 0x7E;
+    p.B[rng() % p.B.size()] = fb == Fp8Format::E5M2 ? 0xFC : 0xFF;
+  }
+  if (with_c) {
+    p.C.resize(static_cast<size_t>(M) * N);
+    const uint32_t mask = acc.mask();
+    for (auto& c : p.C) {
+      c = static_cast<uint32_t>(rng()) & mask;
+      // mostly small values near the products' scale
+      if ((rng() & 3) != 0) c &= ~(uint32_t{1} << (acc.width() - 2));
+    }
+    if (kind == Kind::Specials) p.C[rng() % p.C.size()] = ((1u << acc.exp_bits) - 1u) << acc.man_bits;  // +Inf
+  }
+  return p;
+}
+
+GemmProblem problem(const Prob& pr, Round rnd) {
+  GemmProblem p;
+  p.M = pr.M;
+  p.K = pr.K;
+  p.N = pr.N;
+  p.A = pr.A.data();
+  p.B = pr.B.data();
+  p.C_init = pr.C.empty() ? nullptr : pr.C.data();
+  p.fmt_a = pr.fa;
+  p.fmt_b = pr.fb;
+  p.rnd = rnd;
+  return p;
+}
+
+// gemm_functional on the fast path (threads as given) against the generic
+// path (allow_fast = false): every value and tile flag; returns whether they
+// differ, the first few differences reported with `what`.
+bool fast_differs(const GemmProblem& p, const ArrayConfig& cfg, int threads, const std::string& what,
+                  uint8_t* seen_flags) {
+  GemmOutput fast, gen;
+  GemmOptions fo, go;
+  fo.threads = threads;
+  go.allow_fast = false;
+  gemm_functional(p, cfg, &fast, fo);
+  gemm_functional(p, cfg, &gen, go);
+  int bad = 0;
+  for (size_t i = 0; i < gen.out.size() && bad < 3; ++i) {
+    if (fast.out[i] != gen.out[i]) {
+      ++bad;
+      ADD_FAILURE() << what << ": C[" << i / static_cast<size_t>(p.N) << "][" << i % static_cast<size_t>(p.N)
+                    << "] fast " << hx(fast.out[i]) << " generic " << hx(gen.out[i]);
+    }
+  }
+  for (size_t t = 0; t < gen.tile_flags.size() && bad < 3; ++t) {
+    *seen_flags = static_cast<uint8_t>(*seen_flags | gen.tile_flags[t]);
+    if (fast.tile_flags[t] != gen.tile_flags[t]) {
+      ++bad;
+      ADD_FAILURE() << what << ": tile " << t << " flags fast " << ref::flags_str(fast.tile_flags[t]) << " generic "
+                    << ref::flags_str(gen.tile_flags[t]);
+    }
+  }
+  return bad != 0;
+}
+
+TEST(GemmNarrow, FastEqualsGenericRandom) {
+  const uint64_t seed = test_seed(1101);
+  std::mt19937_64 rng(seed);
+  const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
+  int cases = 0, fails = 0;
+  uint8_t seen_flags = 0;
+  for (int it = 0; it < 360; ++it) {
+    const Kind kind = kinds[it % 6];
+    AccFormat acc{4 + static_cast<int>(rng() % 5), 2 + static_cast<int>(rng() % 22)};
+    if (it % 17 == 0) acc = kFp32;  // e8m23 RZ / SR also take the narrow path
+    const Round rnd = static_cast<Round>(rng() % 3);
+    ArrayConfig cfg;
+    const int shapes[][2] = {{4, 4}, {8, 8}, {1, 1}, {3, 5}, {2, 8}, {6, 4}, {16, 16}, {5, 3}};
+    cfg.rows = shapes[rng() % 8][0];
+    cfg.cols = shapes[rng() % 8][1];
+    cfg.acc = acc;
+    cfg.sr_bits = 2 + static_cast<int>(rng() % 23);
+    cfg.q_sr_bits = 16;
+    cfg.lfsr_w = std::max(cfg.sr_bits, 16) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 16)));
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
+    const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 700 : 90));
+    const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
+    const Prob pr = make(rng, M, K, N, fa, fb, kind, (rng() % 3) == 0, acc);
+    GemmProblem p = problem(pr, rnd);
+    if (rng() % 4 == 0) {
+      p.out_fmt = static_cast<OutKind>(rng() % 4);
+      p.out_rnd = static_cast<Round>(rng() % 3);
+      p.sat = (rng() & 1) != 0;
+    }
+    ++cases;
+    const std::string what = "case " + std::to_string(it) + " (" + kind_name(kind) + ", " + acc.name() + " " +
+                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + ", " + std::to_string(cfg.rows) + "x" +
+                             std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
+                             std::to_string(N) + ", seed " + std::to_string(seed) + ")";
+    if (fast_differs(p, cfg, 1 + it % 2, what, &seen_flags)) ++fails;
+  }
+  // The cases reached every flag (so the edges were exercised).
+  EXPECT_EQ(seen_flags & 0xF, 0xF) << "flags seen: " << ref::flags_str(seen_flags);
+  std::printf("%d cases, %d failed, flags seen %s, seed %llu\n", cases, fails, ref::flags_str(seen_flags).c_str(),
+              static_cast<unsigned long long>(seed));
+}
+
+// The same with promotion (promote_n > 0, docs/numerics.md "Promotion"):
+// the fast path's promoting kernel against the generic path's promotion
+// groups (AccAdder::dot per group, a binary32 AccAdder add each), bit for
+// bit, flags included. C_init words are binary32 (the result format), with
+// +-Inf, qNaN and sNaN words in the specials case; e8m23 accumulators take
+// the narrow kernel too (never the fmaf one) when promoting.
+TEST(GemmNarrow, FastEqualsGenericPromoted) {
+  const uint64_t seed = test_seed(1104);
+  std::mt19937_64 rng(seed);
+  const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
+  const int ns[] = {2, 3, 4, 7, 16, 32, 100, 128, 65535};
+  int cases = 0, fails = 0;
+  uint8_t seen_flags = 0;
+  for (int it = 0; it < 180; ++it) {
+    const Kind kind = kinds[it % 6];
+    AccFormat acc{4 + static_cast<int>(rng() % 5), 2 + static_cast<int>(rng() % 22)};
+    if (it % 11 == 0) acc = kFp32;
+    if (it % 7 == 0) acc = AccFormat{8, 13};  // Hopper-like
+    const Round rnd = static_cast<Round>(rng() % 3);
+    ArrayConfig cfg;
+    const int shapes[][2] = {{4, 4}, {8, 8}, {1, 1}, {3, 5}, {2, 8}, {6, 4}, {16, 16}, {5, 3}};
+    cfg.rows = shapes[rng() % 8][0];
+    cfg.cols = shapes[rng() % 8][1];
+    cfg.acc = acc;
+    cfg.sr_bits = 2 + static_cast<int>(rng() % 23);
+    cfg.q_sr_bits = 16;
+    cfg.lfsr_w = std::max(cfg.sr_bits, 16) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 16)));
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.promote_n = ns[rng() % 9];
+    const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
+    const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 700 : 90));
+    const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
+    Prob pr = make(rng, M, K, N, fa, fb, kind, (rng() % 2) == 0, acc);
+    for (auto& c : pr.C) {
+      do c = static_cast<uint32_t>(rng()); while ((c & 0x7F800000u) == 0x7F800000u);
+      if ((rng() & 1) != 0) c &= 0xC7FFFFFFu;  // nearer the products' scale
+    }
+    if (kind == Kind::Specials && !pr.C.empty()) {
+      const uint32_t sp[] = {0x7F800000u, 0xFF800000u, 0x7FC00000u, 0x7FA00000u, 0xFF800001u};
+      pr.C[rng() % pr.C.size()] = sp[rng() % 5];
+    }
+    GemmProblem p = problem(pr, rnd);
+    if (rng() % 4 == 0) {
+      p.out_fmt = static_cast<OutKind>(rng() % 4);
+      p.out_rnd = static_cast<Round>(rng() % 3);
+      p.sat = (rng() & 1) != 0;
+    }
+    ++cases;
+    const std::string what = "case " + std::to_string(it) + " (" + kind_name(kind) + ", " + acc.name() + " " +
+                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " promote " +
+                             std::to_string(cfg.promote_n) + ", " + std::to_string(cfg.rows) + "x" +
+                             std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
+                             std::to_string(N) + ", seed " + std::to_string(seed) + ")";
+    if (fast_differs(p, cfg, 1 + it % 2, what, &seen_flags)) ++fails;
+  }
+  EXPECT_EQ(seen_flags & 0xF, 0xF) << "flags seen: " << ref::flags_str(seen_flags);
+  std::printf("%d promoted cases, %d failed, flags seen %s, seed %llu\n", cases, fails,
+              ref::flags_str(seen_flags).c_str(), static_cast<unsigned long long>(seed));
+}
+
+// docs/array.md "Seeds", from the spec text (not the model's derive_seed).
+uint32_t spec_seed(uint32_t seed, uint32_t index, int w) {
+  const uint32_t m = w >= 32 ? 0xFFFFFFFFu : ((1u << w) - 1u);
+  const uint32_t v = (seed ^ (index * 0x9E3779B9u)) & m;
+  return v == 0 ? 1u : v;
+}
+
+// The reference tile by tile: ref_mac chains (and binary32 promotion) with
+// LfsrRef draws; outputs raw words, flags ORed per tile.
+void reference(const Prob& pr, const ArrayConfig& cfg, Round rnd, std::vector<uint32_t>* out,
+               std::vector<uint8_t>* tflags) {
+  const ref::FloatFormat f = ref::acc_format(cfg.acc.exp_bits, cfg.acc.man_bits);
+  const int R = cfg.rows, C = cfg.cols, tm = (pr.M + R - 1) / R, tn = (pr.N + C - 1) / C;
+  out->assign(static_cast<size_t>(pr.M) * pr.N, 0u);
+  tflags->assign(static_cast<size_t>(tm) * tn, 0u);
+  for (int ti = 0; ti < tm; ++ti)
+    for (int tj = 0; tj < tn; ++tj) {
+      const long t = static_cast<long>(ti) * tn + tj;
+      uint8_t fl = 0;
+      for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) {
+          const int m = ti * R + r, n = tj * C + c;
+          const bool in = m < pr.M && n < pr.N;
+          ref::LfsrRef l(cfg.lfsr_w, spec_seed(cfg.seed, static_cast<uint32_t>(1 + r * C + c), cfg.lfsr_w));
+          for (long d = 0; d < t * pr.K; ++d) l.draw(cfg.sr_bits);
+          const uint32_t init = in && !pr.C.empty() ? pr.C[static_cast<size_t>(m) * pr.N + n] : 0u;
+          uint32_t acc = cfg.promote_n == 0 ? (init & f.mask()) : 0u;
+          float w = ref::f32_from_bits(init);
+          for (int k = 0; k < pr.K; ++k) {
+            const uint32_t u = l.draw(cfg.sr_bits);
+            const uint8_t a = m < pr.M ? pr.A[static_cast<size_t>(m) * pr.K + k] : 0u;
+            const uint8_t b = n < pr.N ? pr.B[static_cast<size_t>(k) * pr.N + n] : 0u;
+            const ref::RefResult rr = ref::ref_mac(acc, a, pr.fa, b, pr.fb, f, rnd, u, cfg.sr_bits);
+            acc = rr.bits;
+            fl = static_cast<uint8_t>(fl | rr.flags);
+            if (cfg.promote_n != 0 && ((k + 1) % cfg.promote_n == 0 || k == pr.K - 1)) {
+              std::feclearexcept(FE_ALL_EXCEPT);
+              volatile float x = w;
+              volatile float y = static_cast<float>(ref::decode(acc, f));  // exact: f fits binary32
+              volatile float s = x + y;
+              w = s;
+              fl = static_cast<uint8_t>(fl | host_flags(std::fetestexcept(FE_ALL_EXCEPT)));
+              acc = 0;
+            }
+          }
+          if (in) {
+            (*out)[static_cast<size_t>(m) * pr.N + n] =
+                cfg.promote_n == 0 ? acc : (std::isnan(w) ? 0x7FC00000u : ref::f32_bits(w));
+          }
+        }
+      (*tflags)[static_cast<size_t>(t)] = fl;
+    }
+}
+
+void expect_ref(const Prob& pr, const ArrayConfig& cfg, Round rnd, const std::string& what) {
+  std::vector<uint32_t> eo;
+  std::vector<uint8_t> ef;
+  reference(pr, cfg, rnd, &eo, &ef);
+  GemmOutput got;
+  gemm_functional(problem(pr, rnd), cfg, &got);
+  int bad = 0;
+  for (size_t i = 0; i < eo.size() && bad < 3; ++i)
+    if (got.out[i] != eo[i]) {
+      ++bad;
+      ADD_FAILURE() << what << ": C[" << i / static_cast<size_t>(pr.N) << "][" << i % static_cast<size_t>(pr.N)
+                    << "] model " << hx(got.out[i]) << " reference " << hx(eo[i]);
+    }
+  for (size_t t = 0; t < ef.size() && bad < 3; ++t)
+    if (got.tile_flags[t] != ef[t]) {
+      ++bad;
+      ADD_FAILURE() << what << ": tile " << t << " flags model " << ref::flags_str(got.tile_flags[t])
+                    << " reference " << ref::flags_str(ef[t]);
+    }
+}
+
+TEST(GemmNarrow, MatchesMpfrReference) {
+  const uint64_t seed = test_seed(1102);
+  std::mt19937_64 rng(seed);
+  const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts};
+  for (int it = 0; it < 40; ++it) {
+    ArrayConfig cfg;
+    cfg.rows = 1 + static_cast<int>(rng() % 4);
+    cfg.cols = 1 + static_cast<int>(rng() % 6);
+    cfg.acc = AccFormat{4 + static_cast<int>(rng() % 5), 2 + static_cast<int>(rng() % 22)};
+    cfg.sr_bits = 2 + static_cast<int>(rng() % 23);
+    cfg.lfsr_w = std::max(cfg.sr_bits, 16) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 16)));
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    const Round rnd = static_cast<Round>(it % 3);
+    const Kind kind = kinds[rng() % 5];
+    const Prob pr = make(rng, 1 + static_cast<int>(rng() % 6), 1 + static_cast<int>(rng() % 60),
+                         1 + static_cast<int>(rng() % 7), static_cast<Fp8Format>(rng() & 1),
+                         static_cast<Fp8Format>(rng() & 1), kind, (rng() & 1) != 0, cfg.acc);
+    expect_ref(pr, cfg, rnd,
+               "case " + std::to_string(it) + " " + kind_name(kind) + " " + cfg.acc.name() + " " + name(rnd) +
+                   " R=" + std::to_string(cfg.sr_bits) + " seed " + std::to_string(seed));
+  }
+}
+
+TEST(GemmNarrow, PromotionMatchesReference) {
+  const uint64_t seed = test_seed(1103);
+  std::mt19937_64 rng(seed);
+  const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
+  const int ns[] = {2, 3, 7, 32, 64};
+  for (int it = 0; it < 60; ++it) {
+    ArrayConfig cfg;
+    cfg.rows = 1 + static_cast<int>(rng() % 4);
+    cfg.cols = 1 + static_cast<int>(rng() % 6);
+    cfg.acc = AccFormat{4 + static_cast<int>(rng() % 5), 2 + static_cast<int>(rng() % 22)};
+    if (it % 7 == 0) cfg.acc = AccFormat{8, 13};  // Hopper-like
+    cfg.sr_bits = 2 + static_cast<int>(rng() % 15);
+    cfg.promote_n = ns[rng() % 5];
+    const Round rnd = static_cast<Round>(it % 3);
+    const Kind kind = kinds[rng() % 6];
+    Prob pr = make(rng, 1 + static_cast<int>(rng() % 6), 1 + static_cast<int>(rng() % 150),
+                   1 + static_cast<int>(rng() % 7), static_cast<Fp8Format>(rng() & 1),
+                   static_cast<Fp8Format>(rng() & 1), kind, (rng() & 1) != 0, cfg.acc);
+    // C_init is a binary32 word with promotion: any finite one, Inf and NaN
+    // in the specials case.
+    for (auto& c : pr.C) {
+      do c = static_cast<uint32_t>(rng()); while ((c & 0x7F800000u) == 0x7F800000u);
+      if ((rng() & 1) != 0) c &= 0xC7FFFFFFu;  // nearer the products' scale
+    }
+    if (kind == Kind::Specials && !pr.C.empty()) pr.C[0] = (rng() & 1) ? 0xFF800000u : 0x7FA00000u;
+    expect_ref(pr, cfg, rnd,
+               "case " + std::to_string(it) + " " + kind_name(kind) + " " + cfg.acc.name() + " " + name(rnd) +
+                   " promote " + std::to_string(cfg.promote_n) + " seed " + std::to_string(seed));
+  }
+}
+
+TEST(GemmNarrow, PromoteNRange) {
+  ArrayConfig cfg;
+  for (int bad : {1, -1, 65536}) {
+    cfg.promote_n = bad;
+    EXPECT_THROW(cfg.validate(), std::invalid_argument) << bad;
+  }
+  for (int ok : {0, 2, 128, 65535}) {
+    cfg.promote_n = ok;
+    EXPECT_NO_THROW(cfg.validate()) << ok;
+  }
+}
+
+}  // namespace
+}  // namespace fp8sa::test
