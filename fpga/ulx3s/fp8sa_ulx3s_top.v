@@ -10,8 +10,8 @@
 // FPGA alone.
 module fp8sa_ulx3s_top #(
   parameter integer BAUD      = 115200,
-  parameter integer ROWS      = 6,
-  parameter integer COLS      = 6,
+  parameter integer ROWS      = 4,
+  parameter integer COLS      = 4,
   parameter integer ACC_EXP_W = 8,
   parameter integer ACC_MAN_W = 23,
   parameter integer SR_BITS   = 16,
