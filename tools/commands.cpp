@@ -8,32 +8,47 @@
 
 namespace fp8sa::cli {
 
+// Options that several commands share (fp8sa gemm and fp8sa board: the same GEMM problem).
+namespace {
+const OptSpec kOptA{"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true};
+const OptSpec kOptB{"b", "B.npy", "", "K x N operand, same dtypes", true};
+const OptSpec kOptFmtA{"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"};
+const OptSpec kOptFmtB{"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"};
+const OptSpec kOptRound{"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"};
+const OptSpec kOptOutFmt{"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"};
+const OptSpec kOptOutRound{"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"};
+const OptSpec kOptSat{"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"};
+const OptSpec kOptScale{"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"};
+const OptSpec kOptCheck{"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"};
+const OptSpec kOptQuiet{"quiet", "", "", "no progress lines on stderr"};
+}  // namespace
+
 const CmdSpec kGemmSpec{
     "gemm",
     "A GEMM on the array's back-ends, bit-compared, with a report.\n"
     "C = A x B (+ C) on the functional model, the cycle model and/or the Verilated RTL (which must\n"
     "agree bit for bit); the report gives cycles, utilisation, tile flags and the error against float64.",
     {
-        {"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true},
-        {"b", "B.npy", "", "K x N operand, same dtypes", true},
+        kOptA,
+        kOptB,
         {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 or --promote) or uint32 accumulator words"},
         {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, promote, seed"},
         {"rows", "R", "8", "array rows, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
         {"cols", "C", "8", "array columns, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
-        {"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"},
-        {"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"},
+        kOptFmtA,
+        kOptFmtB,
         {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
-        {"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"},
+        kOptRound,
         {"promote", "N", "0", "add the accumulator into an FP32 one every N MACs: 0 (off) or [2, 65535]"},
-        {"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"},
-        {"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"},
-        {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
-        {"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"},
+        kOptOutFmt,
+        kOptOutRound,
+        kOptSat,
+        kOptScale,
         {"seed", "N", "1", "array LFSR seed, [1, 0xFFFFFFFF] (a Verilated config has its own)"},
         {"backend", "LIST", "all", "functional, cycle, rtl, rtl:NAME (a Verilated config), a comma list, or all"},
-        {"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"},
+        kOptCheck,
         {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, see below)"},
-        {"quiet", "", "", "no progress lines on stderr"},
+        kOptQuiet,
     },
     "", 0, 0,
     "Output dtypes: fp32 -> float32 (the accumulator value, exact for every eXmY); e4m3, e5m2 ->\n"
@@ -51,8 +66,8 @@ const CmdSpec kBoardSpec{
     "Tiles C = A x B (+ C) onto the board's array over its UART link (docs/fpga.md), compares every\n"
     "output and tile flag with the functional model of the same array, and reports MAC/s with the link.",
     {
-        {"a", "A.npy", "", "M x K operand: uint8 FP8 codes, or float32 (quantized on the way in)", true},
-        {"b", "B.npy", "", "K x N operand, same dtypes", true},
+        kOptA,
+        kOptB,
         {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 only) or uint32 accumulator words"},
         {"port", "DEVICE", "", "the board's serial port, e.g. /dev/ttyUSB1 (a real board)"},
         {"baud", "N", "115200", "serial rate (--port only; the board's rate is built into its bitstream)"},
@@ -60,16 +75,16 @@ const CmdSpec kBoardSpec{
         {"board", "NAME", "icebreaker", "which simulated board (fpga/boards.txt): icebreaker or ulx3s"},
         {"vcd", "FILE", "", "waveform of the whole simulated board (--sim only; large)"},
         {"timeout", "S", "2", "seconds to wait for each reply (board time), (0, 3600]"},
-        {"fmt-a", "FMT", "e4m3", "format of A: e4m3 or e5m2"},
-        {"fmt-b", "FMT", "e4m3", "format of B: e4m3 or e5m2"},
-        {"round", "MODE", "rne", "accumulator rounding: rne, rz (rtz) or sr"},
-        {"out-fmt", "FMT", "fp32", "output: fp32 (the raw accumulator word), e4m3, e5m2, fp16 or bf16"},
-        {"out-round", "MODE", "rne", "quantizer rounding: rne, rz (rtz) or sr (quantized outputs only)"},
-        {"sat", "", "", "saturate quantized outputs to +-max finite (quantized outputs only)"},
-        {"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"},
-        {"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"},
+        kOptFmtA,
+        kOptFmtB,
+        kOptRound,
+        kOptOutFmt,
+        kOptOutRound,
+        kOptSat,
+        kOptScale,
+        kOptCheck,
         {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, as fp8sa gemm)"},
-        {"quiet", "", "", "no progress lines on stderr"},
+        kOptQuiet,
     },
     "", 0, 0,
     "The array (rows, columns, accumulator, seed) is the board's: fp8sa board asks it (INFO).\n"
@@ -154,7 +169,7 @@ const CmdSpec kExploreSpec{
         {"cache", "DIR", "", "per-point cache directory (created); a cached point is not recomputed"},
         {"threads", "N", "all cores", "worker threads, [1, 256] (points run in parallel, one thread each)"},
         {"print", "", "", "print every point's CSV line on stdout"},
-        {"quiet", "", "", "no progress lines on stderr"},
+        kOptQuiet,
     },
     "", 0, 0,
     "Sweep keys (comma lists; a..b ranges of integers): model (fp8sa, km-block, sr-1step, sr-ideal),\n"
