@@ -92,7 +92,7 @@ for b in "${boards[@]}"; do
   # nextpnr prints Fmax after placement and again after routing: the last
   # line per clock is the final one.
   fmax=$(grep -E "Max frequency for clock" "$d/pnr.log" | sed -E 's/^Info: +//; s/clock +/clock /' |
-         awk '{k = $4; last[k] = $0; if (!(k in seen)) {seen[k] = 1; order[++n] = k}} END {for (i = 1; i <= n; i++) print last[order[i]]}' || true)
+         awk '{k = $5; last[k] = $0; if (!(k in seen)) {seen[k] = 1; order[++n] = k}} END {for (i = 1; i <= n; i++) print last[order[i]]}' || true)
   {
     echo "board $b: ${rows}x${cols} array, acc e${ew}m${mw}, SR_BITS $sr, Q_SR_BITS $qsr, LFSR_W $lw," \
          "RND_MODES $rmodes, OUT_QUANT $oquant, K_MAX $kmax, ${mhz} MHz, $baud baud"
