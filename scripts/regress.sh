@@ -15,7 +15,7 @@ gemms=${3:-50}
 first=${4:-1000}
 jobs=$(nproc)
 cd "$(dirname "$0")/.."
-configs=$(awk '!/^#/ && NF == 12 {print $1}' sim/array_configs.txt)
+configs=$(awk '!/^#/ && NF == 16 {print $1}' sim/array_configs.txt)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 n=0

@@ -114,7 +114,8 @@ class ArrayRtlImpl final : public ArrayRtl {
   void drive(const ArrayInputs& in) {
     V& t = *top_;
     const ArrayConfig& c = nc_.cfg;
-    const int acc_w = c.result_format().width();  // RES_W: init_data_i lanes
+    const int init_w = c.init_format().width();  // INIT_W: init_data_i lanes
+    const int D = c.dot_n;                         // lanes per row / column: [8*(r*D + i) +: 8]
     t.cmd_valid_i = in.cmd_valid_i;
     t.cmd_k_i = in.cmd_k_i;
     t.cmd_fmt_a_i = in.cmd_fmt_a_i;
@@ -126,11 +127,11 @@ class ArrayRtlImpl final : public ArrayRtl {
     t.cmd_sat_i = in.cmd_sat_i;
     t.cmd_scale_i = static_cast<uint8_t>(static_cast<unsigned>(in.cmd_scale_i) & 0x7Fu);
     t.in_valid_i = in.in_valid_i;
-    for (int r = 0; r < c.rows; ++r) put_bits(t.in_a_i, 8 * r, 8, in.in_a_i[static_cast<size_t>(r)]);
-    for (int k = 0; k < c.cols; ++k) put_bits(t.in_b_i, 8 * k, 8, in.in_b_i[static_cast<size_t>(k)]);
+    for (int r = 0; r < c.rows * D; ++r) put_bits(t.in_a_i, 8 * r, 8, in.in_a_i[static_cast<size_t>(r)]);
+    for (int k = 0; k < c.cols * D; ++k) put_bits(t.in_b_i, 8 * k, 8, in.in_b_i[static_cast<size_t>(k)]);
     t.init_valid_i = in.init_valid_i;
     for (int k = 0; k < c.cols; ++k)
-      put_bits(t.init_data_i, acc_w * k, acc_w, in.init_data_i[static_cast<size_t>(k)] & c.result_format().mask());
+      put_bits(t.init_data_i, init_w * k, init_w, in.init_data_i[static_cast<size_t>(k)] & c.init_format().mask());
     t.out_ready_i = in.out_ready_i;
   }
 

@@ -79,15 +79,19 @@ job_list() {
   # cell of that configuration; area_report.sh adds glue + R*C cells. (The
   # bench's 32x32 is left out: its glue, mostly the 1,024-word init bank and
   # its row muxes, ran over 25 minutes per target in Yosys 0.23 here.)
-  local name rows cols ew mw sr qsr lw seed ms qs pn
-  while read -r name rows cols ew mw sr qsr lw seed ms qs pn; do
+  local name rows cols ew mw sr qsr lw seed ms qs pn pek dn ab srk
+  while read -r name rows cols ew mw sr qsr lw seed ms qs pn pek dn ab srk; do
     seed=${seed/0x/32\'h}
     local p="-set ACC_EXP_W $ew -set ACC_MAN_W $mw -set SR_BITS $sr -set LFSR_W $lw -set MUL_STAGES $ms"
-    # (PROMOTE_N 0 is the default: not set, as RND_MODES above)
+    # (PROMOTE_N 0 and the default PE parameters are not set, as RND_MODES above)
     [ "$pn" = 0 ] || p="$p -set PROMOTE_N $pn"
+    case $pek in dot) p="$p -set PE_KIND 1" ;; exact) p="$p -set PE_KIND 2" ;; esac
+    [ "$dn" = 1 ] || p="$p -set DOT_N $dn"
+    [ "$ab" = 13 ] || p="$p -set ALIGN_BITS $ab"
+    case $srk in trunc) p="$p -set SR_KIND 1" ;; src) p="$p -set SR_KIND 2" ;; esac
     echo "array_glue|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array|-set ROWS $rows -set COLS $cols $p -set Q_SR_BITS $qsr -set SEED $seed -set Q_STAGES $qs|glue"
     echo "array_cell|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array_cell|$p|flat"
-  done < <(awk '!/^#/ && NF == 12' sim/array_configs.txt; echo "bench16x16 16 16 8 23 16 16 32 1 0 0 0")
+  done < <(awk '!/^#/ && NF == 16' sim/array_configs.txt; echo "bench16x16 16 16 8 23 16 16 32 1 0 0 0 fma 1 13 mid")
   # Check of the composition: one small array flattened whole.
   echo "array_flat|a2x3|e8m23|-|16|-|fp8sa_array|-set ROWS 2 -set COLS 3 -set SEED 32'h2B7E1516|flat"
 }

@@ -44,7 +44,8 @@ using explore::Stats;
 // Every section is the cartesian product of its lists.
 // ---------------------------------------------------------------------------
 
-const char* const kKeys[] = {"model", "acc", "round", "sr_bits", "promote", "k", "operands", "data", "trials", "seed"};
+const char* const kKeys[] = {"model", "acc",  "round", "sr_bits", "promote", "k",     "operands",
+                             "data",  "trials", "seed", "pe",      "dot_n",   "align_bits", "sr_kind"};
 
 struct Section {
   std::string name;
@@ -125,7 +126,8 @@ std::vector<Section> parse_sweep(const std::string& text, const std::string& nam
     const std::string key = to_lower(trim(line.substr(0, eq)));
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
       throw UsageError(where + ": unknown key '" + shown(key) +
-                       "' (keys: model, acc, round, sr_bits, promote, k, operands, data, trials, seed)");
+                       "' (keys: model, acc, round, sr_bits, promote, k, operands, data, trials, seed, pe, dot_n, align_bits, "
+                       "sr_kind)");
     }
     if (cur->v.count(key) != 0) throw UsageError(where + ": key '" + key + "' given twice in this section");
     const std::vector<std::string> vals = split_list(line.substr(eq + 1));
@@ -197,6 +199,31 @@ std::vector<Point> expand(const Section& s, const std::string& file) {
     }
     ops.push_back({a, b});
   }
+  // The PE (docs/numerics.md section 10): kind, products per step, window; the SR kind.
+  std::vector<PeKind> pes;
+  for (const auto& x : get("pe", {"fma"})) {
+    try {
+      pes.push_back(parse_pe_kind(x));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(where + ": pe: " + e.what());
+    }
+  }
+  std::vector<int> dns, abits;
+  for (const auto& x : get("dot_n", {"1"})) {
+    const long long v = parse_int(x, 1, kMaxDotN, where + ": dot_n");
+    if ((v & (v - 1)) != 0) throw UsageError(where + ": dot_n " + std::to_string(v) + " is not a power of two in [1, 64]");
+    dns.push_back(static_cast<int>(v));
+  }
+  for (const auto& x : get("align_bits", {"13"}))
+    for (long long v : int_range(x, 1, kMaxAlignBits, where + ": align_bits")) abits.push_back(static_cast<int>(v));
+  std::vector<SrKind> srks;
+  for (const auto& x : get("sr_kind", {"mid"})) {
+    try {
+      srks.push_back(parse_sr_kind(x));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(where + ": sr_kind: " + e.what());
+    }
+  }
   std::vector<std::string> data = get("data", {"normal"});
   for (const auto& d : data) {
     if (d != "normal" && d != "uniform" && d != "heavy" && d.rfind("npy:", 0) != 0) {
@@ -215,8 +242,16 @@ std::vector<Point> expand(const Section& s, const std::string& file) {
               for (const auto& op : ops)
                 for (const auto& d : data)
                   for (int t : trials)
-                    for (uint64_t sd : seeds) {
+                    for (uint64_t sd : seeds)
+                      for (PeKind pk : pes)
+                        for (int dn : dns)
+                          for (int ab : abits)
+                            for (SrKind sk : srks) {
                       Point p;
+                      p.pe = m == Model::Hw ? pk : PeKind::Fma;
+                      p.dot_n = p.pe == PeKind::Fma ? 1 : dn;
+                      p.align_bits = p.pe == PeKind::Dot ? ab : 13;
+                      p.sr_kind = sk;
                       p.model = m;
                       p.acc = acc;
                       p.rnd = m == Model::Hw ? r : Round::SR;
@@ -232,7 +267,16 @@ std::vector<Point> expand(const Section& s, const std::string& file) {
                         p.acc = kFp32;
                         p.rnd = Round::RZ;
                       }
-                      if (p.rnd != Round::SR || m == Model::KmBlock) p.sr_bits = 16;
+                      if (p.rnd != Round::SR || m == Model::KmBlock) {
+                        p.sr_bits = 16;
+                        p.sr_kind = SrKind::Mid;
+                      }
+                      if (p.promote % p.dot_n != 0)
+                        throw UsageError(where + ": promote " + std::to_string(p.promote) +
+                                         " is not a multiple of dot_n " + std::to_string(p.dot_n));
+                      if (p.pe == PeKind::Exact && p.promote != 0)
+                        throw UsageError(where + ": promote " + std::to_string(p.promote) +
+                                         " with pe exact (the exact PE rounds once per tile)");
                       out.push_back(p);
                     }
   return out;

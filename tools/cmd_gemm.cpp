@@ -25,6 +25,7 @@
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/backend.hpp"
 #include "fp8sa/numerics.hpp"
+#include "fp8sa/pe.hpp"
 #include "npy.hpp"
 
 namespace fp8sa::cli {
@@ -56,14 +57,32 @@ struct Request {
   bool quiet = false;
   std::string a_path, b_path, c_path, out_path;
   std::shared_ptr<board::BoardBackend> board;  // fp8sa board: the "board" back-end
+  std::string preset;    // --preset NAME, if any
+  int preset_rnd = -1;   // the rounding it sets (-1: none)
 };
+
+// "4x4 e8m13 dot 4 align 13 promote 128 sr-kind trunc": what sets an array's bits.
+std::string describe(const ArrayConfig& c) {
+  std::string d = std::to_string(c.rows) + "x" + std::to_string(c.cols) + " " + c.acc.name();
+  if (c.pe_kind != PeKind::Fma) d += std::string(" ") + pe_kind_name(c.pe_kind) + " " + std::to_string(c.dot_n);
+  if (c.pe_kind == PeKind::Dot) d += " align " + std::to_string(c.align_bits);
+  if (c.promote_n) d += " promote " + std::to_string(c.promote_n);
+  if (c.sr_kind != SrKind::Mid) d += std::string(" sr-kind ") + sr_kind_name(c.sr_kind);
+  return d;
+}
+
+// The parameters that set the bits of a GEMM (a Verilated configuration's
+// seed, SR widths and pipeline are taken from it when these match).
+bool same_array(const ArrayConfig& a, const ArrayConfig& b) {
+  return a.rows == b.rows && a.cols == b.cols && a.acc == b.acc && a.promote_n == b.promote_n &&
+         a.pe_kind == b.pe_kind && a.dot_n == b.dot_n && a.sr_kind == b.sr_kind &&
+         (a.pe_kind != PeKind::Dot || a.align_bits == b.align_bits);
+}
 
 std::string config_names() {
   std::string names;
   for (const auto& nc : rtl::array_configs())
-    names += (names.empty() ? "" : ", ") + nc.name + " (" + std::to_string(nc.cfg.rows) + "x" +
-             std::to_string(nc.cfg.cols) + " " + nc.cfg.acc.name() +
-             (nc.cfg.promote_n ? " promote " + std::to_string(nc.cfg.promote_n) : "") + ")";
+    names += (names.empty() ? "" : ", ") + nc.name + " (" + describe(nc.cfg) + ")";
   return names;
 }
 
@@ -116,34 +135,93 @@ Request parse(const Args& args) {
                        "; one array configuration per run");
     config = n;
   }
-  const AccFormat acc = parse_acc_format(args.get("acc", "e8m23"));
+  // The PE (docs/numerics.md section 10): --preset sets what it names; an
+  // option that contradicts it is refused.
+  const PePreset* preset = nullptr;
+  if (args.has("preset")) {
+    try {
+      preset = &find_pe_preset(args.get("preset", ""));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--preset: ") + e.what());
+    }
+  }
+  auto contradicts = [&](const char* opt, const std::string& given, const std::string& set) {
+    throw UsageError(std::string("--") + opt + " " + given + " contradicts --preset " + preset->name + " (" + set +
+                     "); give one of them");
+  };
+  PeKind kind = preset != nullptr ? preset->kind : PeKind::Fma;
+  if (args.has("pe")) {
+    std::vector<std::string> kinds;
+    for (unsigned c = 0; c < kPeKindCount; ++c) kinds.push_back(pe_kind_name(static_cast<PeKind>(c)));
+    const PeKind k = parse_pe_kind(args.get_choice("pe", "fma", kinds));
+    if (preset != nullptr && k != preset->kind) contradicts("pe", pe_kind_name(k), pe_kind_name(preset->kind));
+    kind = k;
+  }
+  const int dot_n_def = preset != nullptr && preset->dot_n != 0 ? preset->dot_n : 1;
+  const int dot_n = static_cast<int>(args.get_int("dot-n", dot_n_def, 1, kMaxDotN));
+  if (preset != nullptr && preset->dot_n != 0 && args.has("dot-n") && dot_n != preset->dot_n)
+    contradicts("dot-n", std::to_string(dot_n), std::to_string(preset->dot_n));
+  const int align_def = preset != nullptr && preset->align_bits != 0 ? preset->align_bits : 13;
+  const int align_bits = static_cast<int>(args.get_int("align-bits", align_def, 1, kMaxAlignBits));
+  if (preset != nullptr && preset->align_bits != 0 && args.has("align-bits") && align_bits != preset->align_bits)
+    contradicts("align-bits", std::to_string(align_bits), std::to_string(preset->align_bits));
+  if (args.has("align-bits") && kind != PeKind::Dot)
+    throw UsageError("--align-bits applies to --pe dot only (the " + std::string(pe_kind_name(kind)) +
+                     " PE has no alignment window)");
+  if (args.has("dot-n") && kind == PeKind::Fma && dot_n != 1)
+    throw UsageError("--dot-n " + std::to_string(dot_n) + " needs --pe dot or exact (the fma PE takes one product per step)");
+  const SrKind sr_kind = parse_sr_kind(args.get_choice("sr-kind", "mid", {"mid", "trunc", "src"}));
+  const std::string acc_def = preset != nullptr && preset->acc != nullptr ? preset->acc : "e8m23";
+  const AccFormat acc = parse_acc_format(args.get("acc", acc_def));
+  if (preset != nullptr && preset->acc != nullptr && args.has("acc") && !(acc == AccFormat::parse(preset->acc)))
+    contradicts("acc", acc.name(), preset->acc);
+  if (preset != nullptr) {
+    r.preset = preset->name;
+    r.preset_rnd = preset->rnd;
+  }
   const int rows = static_cast<int>(args.get_int("rows", 8, 1, kArrayMaxDim));
   const int cols = static_cast<int>(args.get_int("cols", 8, 1, kArrayMaxDim));
   const int promote = static_cast<int>(args.get_int("promote", 0, 0, 65535));
   if (promote == 1) throw UsageError("--promote 1: the promotion interval is 0 (off) or in [2, 65535]");
+  ArrayConfig want;
+  want.rows = rows;
+  want.cols = cols;
+  want.acc = acc;
+  want.promote_n = promote;
+  want.pe_kind = kind;
+  want.dot_n = dot_n;
+  want.align_bits = align_bits;
+  want.sr_kind = sr_kind;
   if (!config.empty()) {
     const rtl::NamedArrayConfig& nc = named_config(config, "--config");
-    if (args.has("rows") && rows != nc.cfg.rows)
-      throw UsageError("--rows " + std::to_string(rows) + " contradicts --config " + config + " (" +
-                       std::to_string(nc.cfg.rows) + " rows); give one of them");
-    if (args.has("cols") && cols != nc.cfg.cols)
-      throw UsageError("--cols " + std::to_string(cols) + " contradicts --config " + config + " (" +
-                       std::to_string(nc.cfg.cols) + " columns); give one of them");
-    if (args.has("acc") && !(acc == nc.cfg.acc))
-      throw UsageError("--acc " + acc.name() + " contradicts --config " + config + " (" + nc.cfg.acc.name() +
+    auto clash = [&](const char* opt, const std::string& given, const std::string& has) {
+      throw UsageError(std::string("--") + opt + " " + given + " contradicts --config " + config + " (" + has +
                        "); give one of them");
+    };
+    if (args.has("rows") && rows != nc.cfg.rows) clash("rows", std::to_string(rows), std::to_string(nc.cfg.rows) + " rows");
+    if (args.has("cols") && cols != nc.cfg.cols) clash("cols", std::to_string(cols), std::to_string(nc.cfg.cols) + " columns");
+    if ((args.has("acc") || (preset != nullptr && preset->acc != nullptr)) && !(acc == nc.cfg.acc))
+      clash(args.has("acc") ? "acc" : "preset", args.has("acc") ? acc.name() : preset->name, nc.cfg.acc.name());
     if (args.has("promote") && promote != nc.cfg.promote_n)
-      throw UsageError("--promote " + std::to_string(promote) + " contradicts --config " + config + " (promote " +
-                       std::to_string(nc.cfg.promote_n) + "); give one of them");
+      clash("promote", std::to_string(promote), "promote " + std::to_string(nc.cfg.promote_n));
+    if ((args.has("pe") || preset != nullptr) && kind != nc.cfg.pe_kind)
+      clash(args.has("pe") ? "pe" : "preset", args.has("pe") ? pe_kind_name(kind) : preset->name,
+            std::string("pe ") + pe_kind_name(nc.cfg.pe_kind));
+    if ((args.has("dot-n") || (preset != nullptr && preset->dot_n != 0)) && dot_n != nc.cfg.dot_n)
+      clash(args.has("dot-n") ? "dot-n" : "preset", args.has("dot-n") ? std::to_string(dot_n) : preset->name,
+            "dot-n " + std::to_string(nc.cfg.dot_n));
+    if ((args.has("align-bits") || (preset != nullptr && preset->align_bits != 0)) && align_bits != nc.cfg.align_bits)
+      clash(args.has("align-bits") ? "align-bits" : "preset",
+            args.has("align-bits") ? std::to_string(align_bits) : preset->name,
+            "align-bits " + std::to_string(nc.cfg.align_bits));
+    if (args.has("sr-kind") && sr_kind != nc.cfg.sr_kind)
+      clash("sr-kind", sr_kind_name(sr_kind), std::string("sr-kind ") + sr_kind_name(nc.cfg.sr_kind));
     r.cfg = nc.cfg;
     r.rtl_name = nc.name;
   } else {
-    r.cfg.rows = rows;
-    r.cfg.cols = cols;
-    r.cfg.acc = acc;
-    r.cfg.promote_n = promote;
+    r.cfg = want;
     for (const auto& nc : rtl::array_configs())
-      if (nc.cfg.rows == rows && nc.cfg.cols == cols && nc.cfg.acc == acc && nc.cfg.promote_n == promote) {
+      if (same_array(nc.cfg, want)) {
         r.cfg = nc.cfg;
         r.rtl_name = nc.name;
         break;
@@ -160,9 +238,7 @@ Request parse(const Args& args) {
     if (b == "rtl" || b.rfind("rtl:", 0) == 0) {
       any_rtl = true;
       if (r.rtl_name.empty())
-        throw UsageError("no Verilated array is " + std::to_string(r.cfg.rows) + "x" + std::to_string(r.cfg.cols) +
-                         " " + r.cfg.acc.name() + (r.cfg.promote_n ? " promote " + std::to_string(r.cfg.promote_n) : "") +
-                         " (built: " + config_names() +
+        throw UsageError("no Verilated array is " + describe(r.cfg) + " (built: " + config_names() +
                          "); use --backend functional,cycle or add it to sim/array_configs.txt");
       n = "rtl:" + r.rtl_name;
     }
@@ -186,8 +262,12 @@ void parse_problem(const Args& args, Request& r) {
   for (unsigned c = 0; c < sizeof kFormatTable / sizeof kFormatTable[0]; ++c) out_names.push_back(kFormatTable[c].name);
   r.fmt_a = parse_fp8_format(args.get_choice("fmt-a", "e4m3", operand_names));
   r.fmt_b = parse_fp8_format(args.get_choice("fmt-b", "e4m3", operand_names));
-  r.round_name = args.get_choice("round", "rne", {"rne", "rz", "rtz", "sr"});
+  const std::string round_def = r.preset_rnd >= 0 ? round_name(static_cast<Round>(r.preset_rnd)) : "rne";
+  r.round_name = args.get_choice("round", round_def, {"rne", "rz", "rtz", "sr"});
   r.rnd = parse_round(r.round_name);
+  if (r.preset_rnd >= 0 && static_cast<int>(r.rnd) != r.preset_rnd)
+    throw UsageError("--round " + r.round_name + " contradicts --preset " + r.preset + " (" + round_def +
+                     "); give one of them");
   r.out_fmt_name = args.get_choice("out-fmt", "fp32", out_names);
   r.out_fmt = parse_out_kind(r.out_fmt_name);
   if (!is_quantized(r.out_fmt)) {
@@ -264,8 +344,8 @@ std::vector<uint32_t> load_c(const std::string& path, uint64_t m, uint64_t n, Ac
     }
   } else if (c.descr == "<f4") {
     if (!(acc == kFp32))
-      throw UsageError(path + ": float32 C needs the e8m23 accumulator; for " + acc.name() +
-                       " give uint32 accumulator words");
+      throw UsageError(path + ": float32 C needs binary32 init words (e8m23, --promote, --pe dot or exact); for " +
+                       acc.name() + " give uint32 accumulator words");
     std::memcpy(w.data(), c.data.data(), w.size() * 4);
   } else {
     throw UsageError(path + ": C dtype '" + c.descr + "' not supported: use float32 or uint32 accumulator words");
@@ -440,7 +520,7 @@ ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, con
   const RefOperand a(A, r.fmt_a, use_f32), b(B, r.fmt_b, use_f32);
   const double scale = is_quantized(r.out_fmt) ? std::ldexp(1.0, r.scale) : 1.0;
   auto c_value = [&](uint64_t i, uint64_t j) {
-    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.result_format().to_f32_bits(Cw[i * n + j])));
+    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.init_format().to_f32_bits(Cw[i * n + j])));
   };
   ErrorStats st;
   if (r.check == Check::Full) {
@@ -602,7 +682,7 @@ int run_gemm(const Request& r, const char* cmd, std::chrono::steady_clock::time_
   if (m > INT32_MAX || n > INT32_MAX || m * n > kMaxOutputs)
     throw UsageError("M x N = " + std::to_string(m) + " x " + std::to_string(n) + " outputs is over the limit of " +
                      std::to_string(kMaxOutputs) + " (1 GiB of accumulator words); split the problem");
-  const std::vector<uint32_t> Cw = r.c_path.empty() ? std::vector<uint32_t>{} : load_c(r.c_path, m, n, r.cfg.result_format());
+  const std::vector<uint32_t> Cw = r.c_path.empty() ? std::vector<uint32_t>{} : load_c(r.c_path, m, n, r.cfg.init_format());
   // The output file is created now, before the long part: a bad path fails
   // at once (after the inputs were read, so --out may name an input).
   std::unique_ptr<NpyWriter> out;
@@ -632,7 +712,14 @@ int run_gemm(const Request& r, const char* cmd, std::chrono::steady_clock::time_
               r.board ? "board " : r.rtl_name.empty() ? "no RTL config" : "config ",
               r.board ? r.board->link().channel().describe().c_str() : r.rtl_name.c_str(),
               fa, A.f32.empty() ? "" : " (from float32)", fb, B.f32.empty() ? "" : " (from float32)",
-              (r.cfg.acc.name() + (r.cfg.promote_n ? " promote " + std::to_string(r.cfg.promote_n) : "")).c_str(),
+              (r.cfg.acc.name() + (r.cfg.promote_n ? " promote " + std::to_string(r.cfg.promote_n) : "") +
+               (r.cfg.pe_kind != PeKind::Fma
+                    ? std::string(", PE ") + pe_kind_name(r.cfg.pe_kind) + " " + std::to_string(r.cfg.dot_n) +
+                          (r.cfg.pe_kind == PeKind::Dot ? " align " + std::to_string(r.cfg.align_bits) : "")
+                    : "") +
+               (r.cfg.sr_kind != SrKind::Mid ? std::string(" sr-kind ") + sr_kind_name(r.cfg.sr_kind) : "") +
+               (r.preset.empty() ? "" : ", preset " + r.preset))
+                  .c_str(),
               r.round_name.c_str(), r.out_fmt_name.c_str());
   if (is_quantized(r.out_fmt))
     std::printf("/%s%s%s", r.out_round_name.c_str(), r.sat ? " sat" : "",

@@ -31,15 +31,20 @@ const CmdSpec kGemmSpec{
     {
         kOptA,
         kOptB,
-        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 or --promote) or uint32 accumulator words"},
-        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, promote, seed"},
+        {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23, --promote, --pe dot or exact) or uint32 init words"},
+        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, promote, PE, seed"},
         {"rows", "R", "8", "array rows, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
         {"cols", "C", "8", "array columns, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
         kOptFmtA,
         kOptFmtB,
         {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
         kOptRound,
-        {"promote", "N", "0", "add the accumulator into an FP32 one every N MACs: 0 (off) or [2, 65535]"},
+        {"promote", "N", "0", "add the accumulator into an FP32 one every N MACs: 0 (off) or [2, 65535], a multiple of --dot-n"},
+        {"pe", "KIND", "fma", "PE kind (docs/numerics.md section 10): fma (one rounding per product), dot (fused, aligned), exact"},
+        {"dot-n", "N", "1", "products per PE step: 1, 2, 4, .., 64 (--pe dot or exact)"},
+        {"align-bits", "F", "13", "--pe dot: fraction bits kept below the alignment exponent, [1, 48]"},
+        {"sr-kind", "KIND", "mid", "SR construction (PEs and quantizers): mid, trunc or src"},
+        {"preset", "NAME", "", "PE preset: h100-fp8, ada-fp8, b200-fp8, exact or fma (sets pe, dot-n, align-bits, acc, round)"},
         kOptOutFmt,
         kOptOutRound,
         kOptSat,
@@ -57,7 +62,9 @@ const CmdSpec kGemmSpec{
     "changed and gives the error against the unquantized float32 values as well.\n"
     "--backend rtl needs a Verilated configuration with these rows, cols, accumulator and --promote.\n"
     "With --promote N the result word (fp32 output, C, the quantizer input) is binary32 whatever\n"
-    "--acc (docs/numerics.md section 9).\n"
+    "--acc (docs/numerics.md section 9). With --pe dot or exact, C is binary32 init words.\n"
+    "Presets (docs/numerics.md 10.2): h100-fp8 = dot 32, align 13, e8m13, rz; ada-fp8 = dot 16, align 13,\n"
+    "e8m13, rz; b200-fp8 = dot 32, align 31, e8m23, rne; exact = --pe exact; fma = --pe fma.\n"
     "Exit status: 0 (all back-ends agree), 1 (they differ), 2 (bad options or input)."};
 
 const CmdSpec kBoardSpec{

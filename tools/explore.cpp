@@ -181,7 +181,15 @@ std::string Point::key() const {
                 (!km && sr) ? std::to_string(sr_bits).c_str() : "-",
                 model == Model::Hw ? std::to_string(promote).c_str() : "-", k, operands_name(fa, fb).c_str(),
                 data.c_str(), 4 * rows_of(trials), seed);
-  return b;
+  // The PE and SR kinds appear only when they are not the defaults, so that
+  // the keys (and cached points) of fma / mid points stay what they were.
+  std::string k = b;
+  if (model == Model::Hw && pe != PeKind::Fma) {
+    k += std::string(" pe=") + pe_kind_name(pe) + "/" + std::to_string(dot_n);
+    if (pe == PeKind::Dot) k += "/" + std::to_string(align_bits);
+  }
+  if (sr && sr_kind != SrKind::Mid) k += std::string(" srk=") + sr_kind_name(sr_kind);
+  return k;
 }
 
 std::string Point::data_key() const {
@@ -276,6 +284,10 @@ Stats run_point(const Point& p, const DataSet& d) {
     cfg.lfsr_w = 32;
     cfg.seed = seed32;
     cfg.promote_n = p.promote;
+    cfg.pe_kind = p.pe;
+    cfg.dot_n = p.dot_n;
+    cfg.align_bits = p.align_bits;
+    cfg.sr_kind = p.sr_kind;
     GemmProblem g;
     g.M = d.M;
     g.K = d.K;
@@ -289,7 +301,7 @@ Stats run_point(const Point& p, const DataSet& d) {
     GemmOptions opt;
     opt.threads = 1;
     gemm_functional(g, cfg, &out, opt);
-    const AccFormat of = p.promote != 0 ? kFp32 : p.acc;
+    const AccFormat of = cfg.result_format();
     for (size_t i = 0; i < M * N; ++i) y[i] = output_word_value(out.out[i], OutKind::Raw, of);
   } else if (p.model == Model::KmBlock) {
     std::vector<int64_t> ia(M * K), ib(K * N);
@@ -301,7 +313,7 @@ Stats run_point(const Point& p, const DataSet& d) {
   } else {
     // SR with other draws than the PE's: the model's MAC (AccAdder) fed
     // with one-LFSR-step-apart draws, or with mt19937_64 words.
-    const AccAdder adder(p.acc, p.sr_bits);
+    const AccAdder adder(p.acc, p.sr_bits, p.sr_kind);
     const uint32_t mask = (1u << p.sr_bits) - 1u;
     for (size_t m = 0; m < M; ++m)
       for (size_t n = 0; n < N; ++n) {
@@ -425,7 +437,7 @@ void cache_store(const std::string& dir, const Point& p, const Stats& s) {
 
 std::string csv_header() {
   return "model,acc,round,sr_bits,promote,k,operands,data,trials,seed,mean_rel,rms_rel,max_rel,bias,bias_se,"
-         "rms_norm,max_norm,zero_exact,nonfinite,macs,seconds";
+         "rms_norm,max_norm,zero_exact,nonfinite,macs,seconds,pe,dot_n,align_bits,sr_kind";
 }
 
 std::string csv_line(const Point& p, const Stats& s) {
@@ -441,6 +453,9 @@ std::string csv_line(const Point& p, const Stats& s) {
     << fmt_g(s.max_rel) << "," << fmt_g(s.bias) << "," << fmt_g(s.bias_se) << "," << fmt_g(s.rms_norm) << ","
     << fmt_g(s.max_norm) << "," << s.zero_exact << "," << s.nonfinite << "," << s.macs << ","
     << fmt_g(s.seconds);
+  const bool hw = p.model == Model::Hw;
+  o << "," << (hw ? pe_kind_name(p.pe) : "-") << "," << (hw ? std::to_string(p.dot_n) : "-") << ","
+    << (hw && p.pe == PeKind::Dot ? std::to_string(p.align_bits) : "-") << "," << (sr ? sr_kind_name(p.sr_kind) : "-");
   return o.str();
 }
 

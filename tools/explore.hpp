@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fp8sa/numerics.hpp"
+#include "fp8sa/pe.hpp"
 
 namespace fp8sa::explore {
 
@@ -34,6 +35,10 @@ struct Point {
   Round rnd = Round::RNE;
   int sr_bits = 16;     // SR only (0 in the key otherwise)
   int promote = 0;      // promote_n
+  PeKind pe = PeKind::Fma;      // fp8sa model: the PE kind (docs/numerics.md section 10)
+  int dot_n = 1;                // dot, exact: products per step
+  int align_bits = 13;          // dot: the window
+  SrKind sr_kind = SrKind::Mid;  // SR: the construction
   int k = 4096;         // [1, 65535]
   Fp8Format fa = Fp8Format::E4M3, fb = Fp8Format::E4M3;
   std::string data = "normal";  // normal | uniform | heavy | npy:A[:B]

@@ -143,7 +143,7 @@ inline AccParams acc_params(const AccFormat& f) {
 // product's 0 * Inf; it raises invalid unless the accumulator x is a quiet
 // NaN (section 4, the x86 fmaf rule for 0 * Inf + qNaN).
 OpResult add_generic(const Unpacked& x, const Unpacked& y, bool invalid_in, const AccParams& p, Round rnd,
-                     uint32_t rand, int R) {
+                     uint32_t rand, int R, SrKind kind) {
   const bool x_qnan = x.cls == kClsNan && !x.snan;
   uint8_t flags = (invalid_in && !x_qnan) ? kFlagInvalid : 0;
   if (x.snan || y.snan) flags |= kFlagInvalid;
@@ -172,7 +172,7 @@ OpResult add_generic(const Unpacked& x, const Unpacked& y, bool invalid_in, cons
   } else if (!detail::exact_sum(x.sign, x.sig, x.exp, y.sign, y.sig, y.exp, &sign, &M, &E)) {
     return OpResult{0u, flags};  // exact cancellation: +0 in every mode
   }
-  const detail::Rounded r = detail::round_value(M, E, p.rf, rnd, rand, R);
+  const detail::Rounded r = detail::round_value(M, E, p.rf, rnd, rand, R, kind);
   if (r.overflow) {
     const uint32_t mag = rnd == Round::RZ ? p.max : p.inf;
     return OpResult{(sign << sign_shift) | mag, static_cast<uint8_t>(flags | r.flags)};
@@ -211,9 +211,10 @@ inline bool is_f32(const AccFormat& f) { return f.exp_bits == 8 && f.man_bits ==
 
 }  // namespace
 
-AccAdder::AccAdder(AccFormat fmt, int sr_bits) : fmt_(fmt), sr_bits_(sr_bits) {
+AccAdder::AccAdder(AccFormat fmt, int sr_bits, SrKind sr_kind) : fmt_(fmt), sr_bits_(sr_bits), sr_kind_(sr_kind) {
   fmt_.validate();
   validate_sr_bits(sr_bits_);
+  sr_kind_from_code(static_cast<unsigned>(sr_kind_));  // throws for a bad code
 }
 
 namespace {
@@ -225,14 +226,14 @@ namespace {
 #endif
 
 // The generic MAC, kept out of line so that the fast path stays small.
-FP8SA_NOINLINE OpResult mac_generic(const AccFormat& fmt, int sr_bits, uint32_t acc, uint8_t a, Fp8Format fa,
+FP8SA_NOINLINE OpResult mac_generic(const AccFormat& fmt, int sr_bits, SrKind kind, uint32_t acc, uint8_t a, Fp8Format fa,
                                     uint8_t b, Fp8Format fb, Round rnd, uint32_t rand) {
   if (!round_ok(rnd)) bad_round(rnd);
   const AccParams p = acc_params(fmt);
   bool invalid;
   const Unpacked prod = product(a, fa, b, fb, &invalid);
   const Unpacked x = detail::unpack_acc(acc & p.mask, fmt);
-  return add_generic(x, prod, invalid, p, rnd, rand, sr_bits);
+  return add_generic(x, prod, invalid, p, rnd, rand, sr_bits, kind);
 }
 
 }  // namespace
@@ -243,7 +244,7 @@ OpResult AccAdder::mac(uint32_t acc, uint8_t a, Fp8Format fa, uint8_t b, Fp8Form
     OpResult r;
     if (FP8SA_LIKELY(mac_f32_rne_fast(acc, a, fa, b, fb, &r))) return r;
   }
-  return mac_generic(fmt_, sr_bits_, acc, a, fa, b, fb, rnd, rand);
+  return mac_generic(fmt_, sr_bits_, sr_kind_, acc, a, fa, b, fb, rnd, rand);
 }
 
 OpResult AccAdder::add(uint32_t x, uint32_t y, Round rnd, uint32_t rand) const {
@@ -251,7 +252,7 @@ OpResult AccAdder::add(uint32_t x, uint32_t y, Round rnd, uint32_t rand) const {
   const AccParams p = acc_params(fmt_);
   const Unpacked ux = detail::unpack_acc(x & p.mask, fmt_);
   const Unpacked uy = detail::unpack_acc(y & p.mask, fmt_);
-  return add_generic(ux, uy, false, p, rnd, rand, sr_bits_);
+  return add_generic(ux, uy, false, p, rnd, rand, sr_bits_, sr_kind_);
 }
 
 OpResult AccAdder::dot(uint32_t acc, const uint8_t* a, Fp8Format fa, const uint8_t* b, Fp8Format fb, size_t n,
@@ -268,7 +269,7 @@ OpResult AccAdder::dot(uint32_t acc, const uint8_t* a, Fp8Format fa, const uint8
     for (size_t i = 0; i < n; ++i, a += stride_a, b += stride_b) {
       OpResult r;
       if (!FP8SA_LIKELY(mac_f32_rne_fast(acc, *a, fa, *b, fb, &r))) {
-        r = mac_generic(fmt_, sr_bits_, acc, *a, fa, *b, fb, rnd, 0u);
+        r = mac_generic(fmt_, sr_bits_, sr_kind_, acc, *a, fa, *b, fb, rnd, 0u);
       }
       acc = r.bits;
       flags = static_cast<uint8_t>(flags | r.flags);
@@ -282,7 +283,7 @@ OpResult AccAdder::dot(uint32_t acc, const uint8_t* a, Fp8Format fa, const uint8
     bool invalid;
     const Unpacked prod = product(*a, fa, *b, fb, &invalid);
     const Unpacked x = detail::unpack_acc(acc, fmt_);
-    const OpResult r = add_generic(x, prod, invalid, p, rnd, u, sr_bits_);
+    const OpResult r = add_generic(x, prod, invalid, p, rnd, u, sr_bits_, sr_kind_);
     acc = r.bits;
     flags = static_cast<uint8_t>(flags | r.flags);
   }

@@ -77,7 +77,7 @@ int pow2_at_least(int n) {
   return p;
 }
 
-bool fp8_special(uint8_t code, bool e5m2) { return e5m2 ? (code & 0x7Cu) == 0x7Cu : (code & 0x7Fu) == 0x7Fu; }
+bool fp8_special(uint8_t code, bool e5m2) { return fp8_is_special(code, e5m2 ? Fp8Format::E5M2 : Fp8Format::E4M3); }
 bool f32_special(uint32_t bits) { return (bits & 0x7F800000u) == 0x7F800000u; }
 
 // The FP8 codes of both formats as binary32 values (exact; NaN codes give a
@@ -161,7 +161,7 @@ bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
 
 template <class T>
 void PortLanes<T>::resize(int n) {
-  if (n < 1 || n > kArrayMaxDim) throw std::invalid_argument(range_msg("port lanes", n, 1, kArrayMaxDim));
+  if (n < 1 || n > kMaxPortLanes) throw std::invalid_argument(range_msg("port lanes", n, 1, kMaxPortLanes));
   const size_t un = static_cast<size_t>(n);
   if (un > kInline && cap_ < un) {
     heap_.reset(new T[un]);
@@ -178,8 +178,8 @@ template class PortLanes<uint8_t>;
 template class PortLanes<uint32_t>;
 
 ArrayInputs::ArrayInputs(const ArrayConfig& cfg) {
-  in_a_i.resize(cfg.rows);
-  in_b_i.resize(cfg.cols);
+  in_a_i.resize(cfg.rows * cfg.dot_n);
+  in_b_i.resize(cfg.cols * cfg.dot_n);
   init_data_i.resize(cfg.cols);
 }
 
@@ -207,6 +207,7 @@ void ArrayConfig::validate() const {
     throw std::invalid_argument("array: promote_n " + std::to_string(promote_n) +
                                 " out of range (0 = off, or [2, 65535])");
   }
+  pe().validate("array");  // PE kind, dot_n, align_bits, sr_kind and their rules with promote_n
 }
 
 int ArrayConfig::tile_gap() const { return std::max(cols, (rows + cols) / 2); }  // ceil((R + C - 1) / 2)
@@ -218,9 +219,9 @@ uint32_t derive_seed(uint32_t seed, uint32_t index, int lfsr_w) {
 }
 
 ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions& opt)
-    : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.result_format().mask()),
-      adder_(cfg.acc, cfg.sr_bits), wide_adder_(kFp32, 2), quant_(cfg.result_format(), cfg.q_sr_bits),
-      fast_ok_(cfg.acc == kFp32 && cfg.promote_n == 0 && opt.allow_fast),
+    : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.init_format().mask()),
+      pe_(cfg.pe()), quant_(cfg.result_format(), cfg.q_sr_bits, cfg.sr_kind),
+      fast_ok_(cfg.pe_kind == PeKind::Fma && cfg.acc == kFp32 && cfg.promote_n == 0 && opt.allow_fast),
       out_(cfg), q_data_(cfg.cols) {
   const int R = cfg_.rows, C = cfg_.cols, n = R * C;
   const size_t un = static_cast<size_t>(n);
@@ -251,8 +252,8 @@ ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions
   const size_t hc = static_cast<size_t>(hist_cap_);
   lanes_ = (C + kLaneGroup - 1) / kLaneGroup * kLaneGroup;
   hist_meta_.resize(hc);
-  hist_a_.resize(hc * static_cast<size_t>(R));
-  hist_b_.resize(hc * static_cast<size_t>(C));
+  hist_a_.resize(hc * static_cast<size_t>(R * cfg_.dot_n));
+  hist_b_.resize(hc * static_cast<size_t>(C * cfg_.dot_n));
   if (fast_ok_) {
     hist_af_.resize(hc * static_cast<size_t>(R));
     hist_bf_.assign(hc * static_cast<size_t>(lanes_), 0.0f);  // lanes >= C stay +0
@@ -267,6 +268,7 @@ ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions
   acc_.resize(un);
   wide_.resize(un);
   flags_.resize(un);
+  if (cfg_.pe_kind == PeKind::Exact) ex_.resize(un);
   for (int q = 0; q < kCmdQueueDepth; ++q) {
     res_[q].resize(un);
     res_flags_[q].resize(un);
@@ -295,6 +297,7 @@ void ArrayCycleModel::reset() {
   std::fill(acc_.begin(), acc_.end(), 0);
   std::fill(wide_.begin(), wide_.end(), 0);
   std::fill(flags_.begin(), flags_.end(), 0);
+  std::fill(ex_.begin(), ex_.end(), PeState{});
   q_.fill(Cmd{});
   q_head_ = q_count_ = q_injected_ = 0;
   q_step_ = 0;
@@ -321,7 +324,7 @@ uint64_t ArrayCycleModel::macs() const {
   for (int x = 0; x < reach; ++x) {
     if (slot(x).valid) m += prefix_pes_[static_cast<size_t>(x)];
   }
-  return m;
+  return m * static_cast<uint64_t>(cfg_.dot_n);
 }
 
 void ArrayCycleModel::check_cmd(const ArrayInputs& in) const {
@@ -347,7 +350,8 @@ void ArrayCycleModel::check_cmd(const ArrayInputs& in) const {
 
 void ArrayCycleModel::check_lanes(const ArrayInputs& in) const {
   const size_t R = static_cast<size_t>(cfg_.rows), C = static_cast<size_t>(cfg_.cols);
-  if (in.in_a_i.size() < R || in.in_b_i.size() < C || in.init_data_i.size() < C) {
+  const size_t D = static_cast<size_t>(cfg_.dot_n);
+  if (in.in_a_i.size() < R * D || in.in_b_i.size() < C * D || in.init_data_i.size() < C) {
     throw std::invalid_argument("array: ArrayInputs lanes (in_a_i " + std::to_string(in.in_a_i.size()) + ", in_b_i " +
                                 std::to_string(in.in_b_i.size()) + ", init_data_i " +
                                 std::to_string(in.init_data_i.size()) + ") too few for a " + std::to_string(R) + "x" +
@@ -517,14 +521,15 @@ void ArrayCycleModel::inject(const ArrayInputs& in) {
     }
   }
   const size_t h = static_cast<size_t>(seq_next_ & static_cast<uint64_t>(hist_cap_ - 1));
-  uint8_t* a = hist_a_.data() + h * static_cast<size_t>(R);
-  uint8_t* b = hist_b_.data() + h * static_cast<size_t>(C);
+  const int D = cfg_.dot_n;  // lanes per row / column: [r*D + i], product i of the step
+  uint8_t* a = hist_a_.data() + h * static_cast<size_t>(R * D);
+  uint8_t* b = hist_b_.data() + h * static_cast<size_t>(C * D);
   bool special = false;
-  for (int r = 0; r < R; ++r) {
+  for (int r = 0; r < R * D; ++r) {
     a[r] = in.in_a_i[static_cast<size_t>(r)];
     special |= fp8_special(a[r], ic.fmt_a);
   }
-  for (int c = 0; c < C; ++c) {
+  for (int c = 0; c < C * D; ++c) {
     b[c] = in.in_b_i[static_cast<size_t>(c)];
     special |= fp8_special(b[c], ic.fmt_b);
   }
@@ -646,51 +651,64 @@ void ArrayCycleModel::catch_up(int r, uint64_t end) {
 }
 
 void ArrayCycleModel::run_generic(int r, uint64_t s0, uint64_t s1, const Cmd& t, int qs) {
-  const int R = cfg_.rows, C = cfg_.cols;
+  const int R = cfg_.rows, C = cfg_.cols, D = cfg_.dot_n;
   const uint64_t wrap = static_cast<uint64_t>(hist_cap_ - 1);
-  const bool first = hist_meta_[static_cast<size_t>(s0 & wrap)].first;
-  const Fp8Format fa = static_cast<Fp8Format>(t.fmt_a), fb = static_cast<Fp8Format>(t.fmt_b);
-  const Round rnd = static_cast<Round>(t.rnd);
-  const bool sr = rnd == Round::SR;
+  const bool sr = static_cast<Round>(t.rnd) == Round::SR;
+  const bool exact = cfg_.pe_kind == PeKind::Exact;
   uint64_t& owed = row_draws_[static_cast<size_t>(r)];
-  // Promotion (numerics.md "Promotion"): the narrow accumulator starts each
-  // tile at +0 and the binary32 one at the init word; after product k of
-  // the tile with (k + 1) % N == 0 or k == K - 1 the narrow one is added
-  // into the binary32 one (RNE) and cleared.
-  const uint64_t pn = static_cast<uint64_t>(cfg_.promote_n);
+  // Promotion (numerics.md "Promotion"): the step's index j in its tile
+  // gives the steps since the group's start, j % (promote_n / dot_n).
+  const uint64_t group = cfg_.promote_n > 0 ? static_cast<uint64_t>(cfg_.promote_n / D) : 0;
+  PeStep in;
+  in.fa = static_cast<Fp8Format>(t.fmt_a);
+  in.fb = static_cast<Fp8Format>(t.fmt_b);
+  in.rnd = static_cast<Round>(t.rnd);
+  uint64_t lasts = 0;  // tile ends in [s0, s1): exact's draws
   for (int c = 0; c < C; ++c) {
     const size_t i = idx(r, c);
     Lfsr& l = pe_lfsr_[i];
     if (sr && owed != 0) l.skip(owed);
-    const uint32_t init = t.use_init ? tile_init_[qs][i] : 0u;
-    uint32_t acc = first ? (pn != 0 ? 0u : init) : acc_[i];
-    uint32_t wide = first ? init : wide_[i];
-    uint8_t f = first ? uint8_t{0} : flags_[i];
+    in.init = t.use_init ? tile_init_[qs][i] : 0u;
+    PeState st;
+    if (exact) {
+      st = ex_[i];
+    } else {
+      st.acc = acc_[i];
+      st.wide = wide_[i];
+      st.flags = flags_[i];
+    }
+    lasts = 0;
     for (uint64_t s = s0; s < s1; ++s) {
       const size_t h = static_cast<size_t>(s & wrap);
-      const OpResult res = adder_.mac(acc, hist_a_[h * static_cast<size_t>(R) + static_cast<size_t>(r)], fa,
-                                      hist_b_[h * static_cast<size_t>(C) + static_cast<size_t>(c)], fb, rnd,
-                                      sr ? l.draw() : 0u);
-      acc = res.bits;
-      f = static_cast<uint8_t>(f | res.flags);
-      if (pn != 0) {
-        const uint64_t k1 = s - t.seq0 + 1;  // products of the tile so far
-        if (k1 % pn == 0 || k1 == t.k) {
-          const OpResult w = wide_adder_.add(wide, cfg_.acc.to_f32_bits(acc), Round::RNE);
-          wide = w.bits;
-          f = static_cast<uint8_t>(f | w.flags);
-          acc = 0;
-        }
+      const uint64_t j = s - t.seq0;  // the step's index in its tile
+      in.a = hist_a_.data() + h * static_cast<size_t>(R * D) + static_cast<size_t>(r * D);
+      in.b = hist_b_.data() + h * static_cast<size_t>(C * D) + static_cast<size_t>(c * D);
+      in.first = j == 0;
+      in.last = j + 1 == t.k;
+      st.count = group != 0 ? static_cast<int>(j % group) : 0;
+      // fma, dot: one draw per step; exact: one per tile, at its last step.
+      in.rand = (sr && !exact) ? l.draw() : 0u;
+      pe_.step(&st, in);
+      if (exact && in.last) {
+        ++lasts;
+        const OpResult res = pe_.result(st, sr ? l.draw() : 0u);
+        acc_[i] = res.bits;  // the tile's result word, read at its end
+        flags_[i] = res.flags;
       }
     }
-    acc_[i] = acc;
-    wide_[i] = wide;
-    flags_[i] = f;
+    if (exact) {
+      ex_[i] = st;
+    } else {
+      acc_[i] = st.acc;
+      wide_[i] = st.wide;
+      flags_[i] = st.flags;
+    }
   }
-  // Every MAC advances the PE's LFSR one draw; SR took them above.
+  // Every step (fma, dot) or tile end (exact) advances the PE's LFSR one
+  // draw; SR took them above.
   if (sr) owed = 0;
-  else owed += s1 - s0;
-  generic_macs_ += (s1 - s0) * static_cast<uint64_t>(C);
+  else owed += exact ? lasts : s1 - s0;
+  generic_macs_ += (s1 - s0) * static_cast<uint64_t>(C) * static_cast<uint64_t>(D);
 }
 
 void ArrayCycleModel::run_fast(int r, uint64_t s0, uint64_t s1, const Cmd& t, int qs) {

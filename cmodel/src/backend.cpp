@@ -7,7 +7,7 @@ namespace fp8sa {
 
 double GemmRun::utilisation() const {
   if (!has_cycles || cycles == 0) return 0.0;
-  return static_cast<double>(pe_macs) / (static_cast<double>(cycles) * rows * cols);
+  return static_cast<double>(pe_macs) / (static_cast<double>(cycles) * rows * cols * dot_n);
 }
 
 namespace {

@@ -120,6 +120,13 @@ void validate_sr_bits(int sr_bits) {
   }
 }
 
+SrKind sr_kind_from_code(unsigned code) {
+  if (code > 2u) {
+    throw std::invalid_argument("SR kind code " + std::to_string(code) + " out of range (legal: 0 mid, 1 trunc, 2 src)");
+  }
+  return static_cast<SrKind>(code);
+}
+
 Round round_from_code(unsigned code) {
   if (code > 2u) {
     throw std::invalid_argument("rounding mode code " + std::to_string(code) +
@@ -220,6 +227,22 @@ const char* round_name(Round r) {
     case Round::SR: return "sr";
   }
   throw std::invalid_argument("rounding mode code " + std::to_string(static_cast<unsigned>(r)) + " is reserved");
+}
+
+const char* sr_kind_name(SrKind k) {
+  switch (k) {
+    case SrKind::Mid: return "mid";
+    case SrKind::Trunc: return "trunc";
+    case SrKind::Src: return "src";
+  }
+  throw std::invalid_argument("SR kind code " + std::to_string(static_cast<unsigned>(k)) + " out of range");
+}
+
+SrKind parse_sr_kind(const std::string& s) {
+  const std::string t = lower(s);
+  for (SrKind k : {SrKind::Mid, SrKind::Trunc, SrKind::Src})
+    if (t == sr_kind_name(k)) return k;
+  throw std::invalid_argument("bad SR kind '" + s + "': expected mid, trunc or src");
 }
 
 OutFormat parse_out_format(const std::string& s) {

@@ -65,6 +65,7 @@
 
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/lfsr.hpp"
+#include "fp8sa/pe.hpp"
 #include "gemm_narrow.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -121,9 +122,7 @@ void parallel_for(long n, int threads, const F& f) {
   for (std::thread& t : ts) t.join();
 }
 
-bool fp8_special(uint8_t code, Fp8Format f) {
-  return f == Fp8Format::E4M3 ? (code & 0x7Fu) == 0x7Fu : (code & 0x7Cu) == 0x7Cu;
-}
+bool fp8_special(uint8_t code, Fp8Format f) { return fp8_is_special(code, f); }
 
 struct Ctx {
   const GemmProblem& p;
@@ -131,9 +130,8 @@ struct Ctx {
   GemmOutput* out;
   int R, C, tm, tn;
   long T;
-  uint32_t mask;
-  AccAdder adder;
-  AccAdder wide_adder;  // promotion: binary32 RNE (numerics.md "Promotion")
+  uint32_t mask;        // the init word's bits (init_format())
+  Pe pe;                // the PE's arithmetic (generic path)
   Quantizer quant;
   bool col_sr;                                  // the quantizer uses SR draws
   std::vector<uint8_t> zeros;                   // K zero codes for padded rows / columns
@@ -143,8 +141,8 @@ struct Ctx {
 
   Ctx(const GemmProblem& pp, const ArrayConfig& cc, GemmOutput* o)
       : p(pp), cfg(cc), out(o), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
-        tn((pp.N + cc.cols - 1) / cc.cols), T(static_cast<long>(tm) * tn), mask(cc.result_format().mask()),
-        adder(cc.acc, cc.sr_bits), wide_adder(kFp32, 2), quant(cc.result_format(), cc.q_sr_bits),
+        tn((pp.N + cc.cols - 1) / cc.cols), T(static_cast<long>(tm) * tn), mask(cc.init_format().mask()),
+        pe(cc.pe()), quant(cc.result_format(), cc.q_sr_bits, cc.sr_kind),
         col_sr(is_quantized(pp.out_fmt) && pp.out_rnd == Round::SR), zeros(static_cast<size_t>(pp.K), 0u),
         tile_generic(static_cast<size_t>(T), 1u), tile_inexact(new std::atomic<uint8_t>[static_cast<size_t>(T)]) {
     for (long t = 0; t < T; ++t) tile_inexact[static_cast<size_t>(t)].store(0, std::memory_order_relaxed);
@@ -152,11 +150,13 @@ struct Ctx {
 };
 
 // All R x C PEs of tile t (padded ones included, for their flags) on the
-// generic path: raw accumulator words into vals[r*C + c], flags ORed.
+// generic path, through the PE seam (pe.hpp): result words into
+// vals[r*C + c], flags ORed.
 uint8_t tile_compute_generic(const Ctx& x, long t, uint32_t* vals) {
   const GemmProblem& p = x.p;
   const int ti = static_cast<int>(t / x.tn), tj = static_cast<int>(t % x.tn);
   const size_t K = static_cast<size_t>(p.K), N = static_cast<size_t>(p.N);
+  const uint64_t draws = x.pe.config().draws_per_tile(K);
   uint8_t f = 0;
   for (int r = 0; r < x.R; ++r) {
     const int m = ti * x.R + r;
@@ -173,26 +173,9 @@ uint8_t tile_compute_generic(const Ctx& x, long t, uint32_t* vals) {
       if (p.rnd == Round::SR) {
         const uint32_t seed0 = derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + r * x.C + c), x.cfg.lfsr_w);
         l.emplace(x.cfg.lfsr_w, x.cfg.sr_bits, seed0);
-        l->skip(static_cast<uint64_t>(t) * K);
+        l->skip(static_cast<uint64_t>(t) * draws);
       }
-      Lfsr* lp = l ? &*l : nullptr;
-      OpResult res;
-      if (x.cfg.promote_n > 0) {
-        // Promotion: a narrow dot product from +0 over each group of
-        // promote_n products (the last one shorter), added into the
-        // binary32 accumulator, which starts at the init word.
-        const size_t pn = static_cast<size_t>(x.cfg.promote_n);
-        res = OpResult{init, 0};
-        for (size_t k0 = 0; k0 < K; k0 += pn) {
-          const size_t len = std::min(pn, K - k0);
-          const OpResult nr = x.adder.dot(0u, a + k0, p.fmt_a, b + static_cast<ptrdiff_t>(k0) * sb, p.fmt_b, len,
-                                          p.rnd, lp, 1, sb);
-          const OpResult wr = x.wide_adder.add(res.bits, x.cfg.acc.to_f32_bits(nr.bits), Round::RNE);
-          res = OpResult{wr.bits, static_cast<uint8_t>(res.flags | nr.flags | wr.flags)};
-        }
-      } else {
-        res = x.adder.dot(init, a, p.fmt_a, b, p.fmt_b, K, p.rnd, lp, 1, sb);
-      }
+      const OpResult res = x.pe.tile(init, a, 1, b, sb, K, p.fmt_a, p.fmt_b, p.rnd, l ? &*l : nullptr);
       vals[r * x.C + c] = res.bits;
       f = static_cast<uint8_t>(f | res.flags);
     }
@@ -941,9 +924,13 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   // Every format, rounding and promotion but e8m23 RNE without promotion:
   // the narrow fast path per tile (gemm_narrow.cpp), bit-identical to the
   // generic one.
-  x.narrow = opt.allow_fast && !(cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0);
+  // The fast kernels are the fma kind's (the narrow one: mid SR only); the
+  // dot and exact kinds run the PE seam's generic path.
+  const bool fma = cfg.pe_kind == PeKind::Fma;
+  x.narrow = opt.allow_fast && fma && cfg.sr_kind == SrKind::Mid &&
+             !(cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0);
 #if FP8SA_HAVE_X86_FAST
-  if (opt.allow_fast && cfg.acc == kFp32 && cfg.promote_n == 0 && p.rnd == Round::RNE && cpu_has_fast()) {
+  if (opt.allow_fast && fma && cfg.acc == kFp32 && cfg.promote_n == 0 && p.rnd == Round::RNE && cpu_has_fast()) {
     // Tile-aligned blocks where the array's shape allows a kernel with
     // enough accumulators (8 or more ymm) to keep both FMA pipes busy.
     const int R = cfg.rows, C = cfg.cols;

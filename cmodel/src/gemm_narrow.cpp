@@ -74,9 +74,7 @@ namespace {
 
 #if FP8SA_NARROW_X86
 
-bool fp8_special(uint8_t code, Fp8Format f) {
-  return f == Fp8Format::E4M3 ? (code & 0x7Fu) == 0x7Fu : (code & 0x7Cu) == 0x7Cu;
-}
+bool fp8_special(uint8_t code, Fp8Format f) { return fp8_is_special(code, f); }
 
 uint32_t f32_bits(float f) {
   uint32_t b;

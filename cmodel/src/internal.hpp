@@ -117,11 +117,39 @@ struct Rounded {
   uint8_t flags;  // inexact, underflow, overflow
 };
 
+// SR threshold k (numerics.md section 5, "SR kinds") of the discarded part
+// rem of sh >= 1 bits (f = rem / 2^sh), for R random bits: mid 2t + s,
+// trunc floor(g), src RNE(g), g = f * 2^R. k <= 2^R.
+inline uint64_t sr_threshold(uint64_t rem, int sh, int R, SrKind kind) {
+  // D = the R + 1 bits below the kept LSB, st = any bit below them.
+  const int r1 = R + 1;
+  uint64_t D;
+  bool st;
+  if (sh >= r1) {
+    D = shr64(rem, sh - r1);
+    st = (rem & low_mask64(sh - r1)) != 0;
+  } else {
+    D = rem << (r1 - sh);
+    st = false;
+  }
+  switch (kind) {
+    case SrKind::Trunc:
+      return D >> 1;
+    case SrKind::Src:
+      return (D >> 1) + ((D & 1u) != 0 && (st || (D & 2u) != 0) ? 1u : 0u);
+    case SrKind::Mid:
+    default:
+      return ((D >> 2) << 1) | ((D & 3u) != 0 || st ? 1u : 0u);
+  }
+}
+
 // Rounds x = M * 2^E (M != 0) into `f` with mode `rnd` (section 4), SR with
-// the R-bit word u (section 5). M may carry a "jammed" sticky bit in bit 0
-// (the caller guarantees every bit that the rounding decision reads is at
+// the R-bit word u and the construction `kind` (section 5). M may carry a
+// "jammed" sticky bit in bit 0 (the caller guarantees every bit that the
+// rounding decision reads, R + 1 bits below the kept LSB for SR, is at
 // position >= 1 of M in that case). Handles any E (no undefined shifts).
-inline Rounded round_value(uint64_t M, int E, const RoundFmt& f, Round rnd, uint32_t u, int R) {
+inline Rounded round_value(uint64_t M, int E, const RoundFmt& f, Round rnd, uint32_t u, int R,
+                           SrKind kind = SrKind::Mid) {
   const int lead = bitlen64(M) - 1;
   const int L = lead + E;  // |x| in [2^L, 2^(L+1))
   int q = L - f.man;
@@ -142,18 +170,7 @@ inline Rounded round_value(uint64_t M, int E, const RoundFmt& f, Round rnd, uint
       const bool below = (M & low_mask64(sh - 1)) != 0;
       up = half && (below || (kept & 1u) != 0);
     } else if (rnd == Round::SR) {
-      // t = floor(f * 2^(R-1)), s = any further discarded bit, k = 2t + s.
-      const int r1 = R - 1;
-      uint64_t t;
-      uint64_t s;
-      if (sh >= r1) {
-        t = shr64(rem, sh - r1);
-        s = (rem & low_mask64(sh - r1)) != 0 ? 1u : 0u;
-      } else {
-        t = rem << (r1 - sh);
-        s = 0;
-      }
-      const uint64_t k = 2u * t + s;
+      const uint64_t k = sr_threshold(rem, sh, R, kind);
       const uint64_t uu = u & static_cast<uint32_t>(low_mask64(R));
       up = uu < k;
     }
@@ -258,8 +275,9 @@ inline uint64_t place64(uint64_t sig, int sh) {
 // bit has its MSB at bit 61, so the signed sum fits an int64 and needs no
 // branch on the signs. A bit is only jammed when the other operand lies
 // entirely below bit 24 of the window, so the sum's MSB is then at bit 60 or
-// 61 and every bit that a rounding to <= 24 bits plus <= 23 SR bits reads
-// sits at bit 14 or above: the sticky in bit 0 only feeds the sticky.
+// 61 and every bit that a rounding to <= 24 bits plus R + 1 <= 25 SR bits
+// reads (numerics.md section 5) sits at bit 12 or above: the sticky in bit 0
+// only feeds the sticky.
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif

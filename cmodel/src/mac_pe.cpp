@@ -18,10 +18,7 @@ void MacPeConfig::validate() const {
     throw std::invalid_argument("mac pe: sr_bits " + std::to_string(sr_bits) + " out of range [2, lfsr_w = " +
                                 std::to_string(lfsr_w) + "] (a draw takes sr_bits bits of the LFSR state)");
   }
-  if (promote_n != 0 && (promote_n < 2 || promote_n > 65535)) {
-    throw std::invalid_argument("mac pe: promote_n " + std::to_string(promote_n) +
-                                " out of range (0 = off, or [2, 65535])");
-  }
+  pe().validate("mac pe");
   const uint32_t m = lfsr_w >= 32 ? 0xFFFFFFFFu : ((1u << lfsr_w) - 1u);
   if ((seed & m) == 0) {
     throw std::invalid_argument("mac pe: seed " + detail::hex32(seed) + " is zero in its low " +
@@ -39,19 +36,21 @@ const MacPeConfig& validated(const MacPeConfig& c) {
 }  // namespace
 
 MacPe::MacPe(const MacPeConfig& cfg)
-    : cfg_(validated(cfg)), adder_(cfg.acc, cfg.sr_bits), wide_adder_(kFp32, 2), lfsr_(cfg.lfsr_w, cfg.sr_bits, cfg.seed) {}
+    : cfg_(validated(cfg)), pe_(cfg.pe()), lfsr_(cfg.lfsr_w, cfg.sr_bits, cfg.seed),
+      sr_mask_(cfg.sr_bits >= 32 ? 0xFFFFFFFFu : ((1u << cfg.sr_bits) - 1u)) {}
 
 void MacPe::reset() {
-  acc_q_ = 0;
-  wide_q_ = 0;
-  count_ = 0;
-  flags_q_ = 0;
+  st_ = PeState{};
   lfsr_.seed(cfg_.seed);
 }
 
+uint32_t MacPe::acc() const { return pe_.result(st_, lfsr_.state() & sr_mask_).bits; }
+
+uint8_t MacPe::flags() const { return pe_.result(st_, lfsr_.state() & sr_mask_).flags; }
+
 void MacPe::clock(const MacPeInputs& in) {
-  // Everything that can throw (a zero seed load, a reserved rounding mode)
-  // does so before any state changes.
+  // Everything that can throw (a zero seed load, a reserved rounding mode, a
+  // clr alone on dot / exact) does so before any state changes.
   if (in.seed_load) {
     const uint32_t wmask = cfg_.lfsr_w >= 32 ? 0xFFFFFFFFu : ((1u << cfg_.lfsr_w) - 1u);
     if ((in.seed & wmask) == 0) {
@@ -59,48 +58,42 @@ void MacPe::clock(const MacPeInputs& in) {
                                   std::to_string(cfg_.lfsr_w) + " bits (lfsr_w)");
     }
   }
-  const uint32_t mask = cfg_.acc.mask();
-  if (cfg_.promote_n > 0) {
-    // The RTL adds a promoted narrow value into w at the next edge and
-    // shows that sum on acc_o at once; here the add is made at the MAC's
-    // edge, which gives the same ports on every cycle.
-    if (in.en) {
-      const OpResult r = adder_.mac(in.clr ? 0u : acc_q_, in.a, in.fmt_a, in.b, in.fmt_b, in.rnd, lfsr_.peek());
-      uint8_t f = r.flags;
-      if (in.clr) {
-        wide_q_ = in.init;
-        count_ = 0;
-      } else {
-        f = static_cast<uint8_t>(f | flags_q_);
-      }
-      acc_q_ = r.bits;
-      if (in.last || ++count_ == cfg_.promote_n) {
-        const OpResult w = wide_adder_.add(wide_q_, cfg_.acc.to_f32_bits(acc_q_), Round::RNE);
-        wide_q_ = w.bits;
-        f = static_cast<uint8_t>(f | w.flags);
-        acc_q_ = 0;
-        count_ = 0;
-      }
-      flags_q_ = f;
-    } else if (in.clr) {
-      acc_q_ = 0;
-      wide_q_ = in.init;
-      flags_q_ = 0;
-      count_ = 0;
-    }
-  } else if (in.en) {
-    const uint32_t base = in.clr ? (in.init & mask) : acc_q_;
-    const OpResult r = adder_.mac(base, in.a, in.fmt_a, in.b, in.fmt_b, in.rnd, lfsr_.peek());
-    acc_q_ = r.bits;
-    flags_q_ = in.clr ? r.flags : static_cast<uint8_t>(flags_q_ | r.flags);
+  if (in.en && static_cast<unsigned>(in.rnd) > 2u) round_from_code(static_cast<unsigned>(in.rnd));
+  const bool exact = cfg_.kind == PeKind::Exact;
+  if (in.clr && !in.en && cfg_.kind != PeKind::Fma) {
+    throw std::invalid_argument(std::string("mac pe: clr without en on a ") + pe_kind_name(cfg_.kind) +
+                                " PE (a tile starts with its first step)");
+  }
+  if (cfg_.dot_n > 1 && in.en && (in.a_lanes == nullptr || in.b_lanes == nullptr)) {
+    throw std::invalid_argument("mac pe: dot_n > 1 needs a_lanes and b_lanes");
+  }
+  if (in.en) {
+    PeStep s;
+    s.a = in.a_lanes != nullptr ? in.a_lanes : &in.a;
+    s.b = in.b_lanes != nullptr ? in.b_lanes : &in.b;
+    s.fa = in.fmt_a;
+    s.fb = in.fmt_b;
+    s.rnd = in.rnd;
+    s.rand = lfsr_.peek();  // the draw of this edge (fma, dot)
+    s.first = in.clr;
+    s.last = in.last;
+    s.init = in.init;
+    pe_.step(&st_, s);
   } else if (in.clr) {
-    acc_q_ = in.init & mask;
-    flags_q_ = 0;
+    // fma: the accumulator takes the init word, the flags clear (section 8).
+    st_.flags = 0;
+    st_.count = 0;
+    if (cfg_.promote_n > 0) {
+      st_.acc = 0;
+      st_.wide = in.init;
+    } else {
+      st_.acc = in.init & cfg_.acc.mask();
+    }
   }
   if (in.seed_load) {
     lfsr_.seed(in.seed);  // wins over the advance
-  } else if (in.en) {
-    lfsr_.draw();
+  } else if (in.en && (!exact || in.last)) {
+    lfsr_.draw();  // fma, dot: every step; exact: the tile's last
   }
 }
 

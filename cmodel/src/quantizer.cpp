@@ -34,9 +34,10 @@ static_assert(kOut[3].max == 0x7F7Fu && kOut[3].rf.emin == -126 && kOut[3].rf.em
 
 }  // namespace
 
-Quantizer::Quantizer(AccFormat in_fmt, int sr_bits) : fmt_(in_fmt), sr_bits_(sr_bits) {
+Quantizer::Quantizer(AccFormat in_fmt, int sr_bits, SrKind sr_kind) : fmt_(in_fmt), sr_bits_(sr_bits), sr_kind_(sr_kind) {
   fmt_.validate();
   validate_sr_bits(sr_bits_);
+  sr_kind_from_code(static_cast<unsigned>(sr_kind_));  // throws for a bad code
 }
 
 OpResult Quantizer::quantize(uint32_t acc, OutFormat out, Round rnd, bool sat, int scale, uint32_t rand) const {
@@ -61,7 +62,7 @@ OpResult Quantizer::quantize(uint32_t acc, OutFormat out, Round rnd, bool sat, i
     default:
       break;
   }
-  const detail::Rounded r = detail::round_value(u.sig, u.exp + scale, o.rf, rnd, rand, sr_bits_);
+  const detail::Rounded r = detail::round_value(u.sig, u.exp + scale, o.rf, rnd, rand, sr_bits_, sr_kind_);
   if (r.overflow) {
     // Section 6: sat gives +-max, otherwise +-Inf (NaN for E4M3), in every
     // rounding mode.

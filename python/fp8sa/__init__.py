@@ -26,7 +26,7 @@ except ImportError as e:  # pragma: no cover - a broken install, said plainly
 
 __version__ = "0.3.0"
 
-__all__ = ["gemm", "quantize", "encode", "decode", "fake_quantize", "formats", "rtl_configs", "has_rtl",
+__all__ = ["gemm", "quantize", "encode", "decode", "fake_quantize", "formats", "rtl_configs", "has_rtl", "pe_presets",
            "GemmResult", "FLAG_INEXACT", "FLAG_UNDERFLOW", "FLAG_OVERFLOW", "FLAG_INVALID", "flag_names"]
 
 FLAG_INEXACT = _core.FLAG_INEXACT
@@ -79,7 +79,7 @@ def _words(x, acc):
 
 
 def quantize(x, fmt="e4m3", round="rne", sat=False, seed=1, scale=0, acc="e8m23", sr_bits=16,
-             return_flags=False):
+             return_flags=False, sr_kind="mid", rand=None):
     """The array's quantizer over every element of x (docs/numerics.md section 6).
 
     x: float32 values (acc "e8m23"), or uint32 accumulator words of `acc`.
@@ -88,13 +88,23 @@ def quantize(x, fmt="e4m3", round="rne", sat=False, seed=1, scale=0, acc="e8m23"
     scale: the result is round(x * 2**scale), scale in [-64, 63].
     seed, sr_bits: SR draws come from one 32-bit LFSR with this seed,
     sr_bits random bits per draw, one draw per element in C order.
+    sr_kind: the SR construction, "mid", "trunc" or "src" (docs/numerics.md
+    section 5). rand: None, or explicit random words (one per element, the
+    low sr_bits bits used) in place of the LFSR's draws.
     Returns the codes (uint8 for FP8, uint16 for fp16/bf16), and with
     return_flags also the per-element flag bytes.
     """
     fmt = _name(fmt, "fmt")
     acc = _name(acc, "acc")
     w = _words(x, acc)
-    codes, flags = _core.quantize(w, fmt, _name(round, "round"), bool(sat), int(seed), int(scale), acc, int(sr_bits))
+    r = None
+    if rand is not None:
+        r = _np.asarray(rand)
+        if r.dtype.kind not in "ui" or (r.size and r.dtype.kind == "i" and r.min() < 0):
+            raise ValueError(f"quantize: rand must be non-negative integer random words, got dtype {r.dtype}")
+        r = _np.ascontiguousarray(r, dtype=_np.uint32)
+    codes, flags = _core.quantize(w, fmt, _name(round, "round"), bool(sat), int(seed), int(scale), acc, int(sr_bits),
+                                  _name(sr_kind, "sr_kind"), r)
     if fmt in _TABLE and _TABLE[fmt]["width"] == 8:
         codes = codes.astype(_np.uint8)
     return (codes, flags) if return_flags else codes
@@ -148,9 +158,42 @@ def _operand(x, fmt, what):
     return quantize(x.astype(_np.float32), fmt, "rne", True)
 
 
-def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round="rne", out_fmt="fp32", out_round="rne",
+def pe_presets():
+    """The PE presets (docs/numerics.md 10.2): a list of dicts (name, pe,
+    dot_n, align_bits, acc, round; None where the preset sets nothing)."""
+    return _core.pe_presets()
+
+
+_PRESETS = {p["name"]: p for p in _core.pe_presets()}
+
+
+def _resolve_pe(preset, pe, dot_n, align_bits, acc, round):
+    """Apply a preset: it sets what it names; a keyword that contradicts it is
+    a ValueError (as `fp8sa gemm --preset`). Returns pe, dot_n, align_bits,
+    acc, round, with None for what neither gives."""
+    if preset is None:
+        return pe, dot_n, align_bits, acc, round
+    name = _name(preset, "preset")
+    if name not in _PRESETS:
+        raise ValueError(f"bad preset '{preset}': expected " + ", ".join(_PRESETS))
+    p = _PRESETS[name]
+    out = []
+    for key, given in (("pe", pe), ("dot_n", dot_n), ("align_bits", align_bits), ("acc", acc), ("round", round)):
+        want = p[key]
+        if given is not None and want is not None:
+            g = given.lower() if isinstance(given, str) else given
+            if key == "round" and g == "rtz":
+                g = "rz"
+            if g != want:
+                raise ValueError(f"{key}={given!r} contradicts preset={name!r} ({want}); give one of them")
+        out.append(given if want is None else want)
+    return tuple(out)
+
+
+def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round=None, out_fmt="fp32", out_round="rne",
          sat=False, scale=0, seed=None, rows=None, cols=None, backend="functional", threads=0, sr_bits=16,
-         q_sr_bits=16, lfsr_w=32, mul_stages=0, q_stages=0):
+         q_sr_bits=16, lfsr_w=32, mul_stages=0, q_stages=0, pe=None, dot_n=None, align_bits=None,
+         sr_kind="mid", promote=0, preset=None):
     """C = A x B (+ c) on the array (docs/array.md "GEMM tiling"), returning
     GemmResult (values, tile_flags).
 
@@ -165,12 +208,29 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round="rne", out_fm
     sr_bits, q_sr_bits, lfsr_w, mul_stages, q_stages: the array's other
     parameters (SR_BITS, Q_SR_BITS, LFSR_W, MUL_STAGES, Q_STAGES of
     docs/array.md; the last two change cycles, never bits).
+    pe: the PE kind "fma" (default), "dot" or "exact" (docs/numerics.md
+    section 10); dot_n: products per step (1, 2, 4, .., 64); align_bits: the
+    dot PE's window [1, 48] (default 13); sr_kind: "mid", "trunc", "src";
+    promote: 0 or the promotion interval N (a multiple of dot_n).
+    preset: "h100-fp8", "ada-fp8", "b200-fp8", "exact" or "fma" sets the PE
+    (and for the first three acc and round); contradicting keywords raise.
     backend: "functional", "cycle", "rtl:NAME" (in-tree builds only), "rtl".
     values: float32 (exact decode of the output words); tile_flags: uint8,
     ceil(M/rows) x ceil(N/cols), the flags of each output tile.
     """
     fmt_a = _name(fmt_a, "fmt_a")
     fmt_b = _name(fmt_b, "fmt_b")
+    for key, v in (("dot_n", dot_n), ("align_bits", align_bits), ("promote", promote)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, _np.integer))):
+            raise ValueError(f"{key}: expected an integer, got {type(v).__name__} {v!r}")
+    pe_given = any(v is not None for v in (pe, dot_n, align_bits, preset)) or sr_kind != "mid" or promote != 0
+    pe, dot_n, align_bits, acc, round = _resolve_pe(preset, pe, dot_n, align_bits, acc, round)
+    pe = "fma" if pe is None else _name(pe, "pe")
+    if align_bits is not None and pe != "dot":
+        raise ValueError(f"align_bits applies to pe='dot' only (the {pe} PE has no alignment window)")
+    dot_n = 1 if dot_n is None else int(dot_n)
+    align_bits = 13 if align_bits is None else int(align_bits)
+    round = "rne" if round is None else round
     acc_given = acc is not None
     acc = "e8m23" if acc is None else _name(acc, "acc")
     out_fmt = _name(out_fmt, "out_fmt")
@@ -179,13 +239,17 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round="rne", out_fm
                          "out_fmt fp32 is the raw accumulator word")
     A = _operand(a, fmt_a, "a")
     B = _operand(b, fmt_b, "b")
-    C = None if c is None else _words(c, acc)
+    # The init words are binary32 for the dot and exact PEs and with promotion
+    # (docs/numerics.md section 10, "Words").
+    init = "e8m23" if (pe != "fma" or int(promote) > 0) else acc
+    C = None if c is None else _words(c, init)
     words, tflags, info = _core.gemm(A, B, C, fmt_a, fmt_b, acc, _name(round, "round"), out_fmt,
                                      _name(out_round, "out_round"), bool(sat), int(scale), seed, rows, cols,
                                      acc_given, _name(backend, "backend"), int(threads),
-                                     int(sr_bits), int(q_sr_bits), int(lfsr_w), int(mul_stages), int(q_stages))
+                                     int(sr_bits), int(q_sr_bits), int(lfsr_w), int(mul_stages), int(q_stages),
+                                     pe, dot_n, align_bits, _name(sr_kind, "sr_kind"), int(promote), pe_given)
     if out_fmt == "fp32":
-        values = _core.decode(words, info["acc"]).astype(_np.float32)
+        values = _core.decode(words, info["result"]).astype(_np.float32)
     else:
         values = _core.decode(words, out_fmt).astype(_np.float32)
     return GemmResult(values, tflags, words, info)

@@ -23,6 +23,7 @@
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/lfsr.hpp"
 #include "fp8sa/numerics.hpp"
+#include "fp8sa/pe.hpp"
 #ifdef FP8SA_PY_WITH_RTL
 #include "backends.hpp"
 #endif
@@ -55,7 +56,7 @@ bool has_rtl() {
 }
 
 std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* cfg, bool rows_given,
-                                         bool cols_given, bool acc_given, bool seed_given) {
+                                         bool cols_given, bool acc_given, bool seed_given, bool pe_given) {
   const bool rtl = name == "rtl" || name.rfind("rtl:", 0) == 0;
   if (!rtl) return make_model_backend(name, *cfg);
 #ifdef FP8SA_PY_WITH_RTL
@@ -68,11 +69,18 @@ std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* c
       throw std::invalid_argument("backend " + name + " is " + std::to_string(b.rows) + "x" + std::to_string(b.cols) +
                                   " " + b.acc.name() + " seed " + std::to_string(b.seed) +
                                   "; rows/cols/acc/seed contradict it (give none of them, or the same)");
+    if (pe_given && (cfg->pe_kind != b.pe_kind || cfg->dot_n != b.dot_n || cfg->sr_kind != b.sr_kind ||
+                     cfg->promote_n != b.promote_n ||
+                     (b.pe_kind == PeKind::Dot && cfg->align_bits != b.align_bits)))
+      throw std::invalid_argument("backend " + name + " has pe " + pe_kind_name(b.pe_kind) + ", dot_n " +
+                                  std::to_string(b.dot_n) + ", align_bits " + std::to_string(b.align_bits) +
+                                  ", sr_kind " + sr_kind_name(b.sr_kind) + ", promote " + std::to_string(b.promote_n) +
+                                  "; the PE keywords given contradict it (give none of them, or the same)");
     *cfg = b;
   }
   return make_backend(name, *cfg);
 #else
-  (void)rows_given, (void)cols_given, (void)acc_given, (void)seed_given;
+  (void)rows_given, (void)cols_given, (void)acc_given, (void)seed_given, (void)pe_given;
   throw std::invalid_argument("backend '" + name +
                               "' needs the Verilated RTL, which this fp8sa module was built without "
                               "(pip install builds the model only; the in-tree `make` build links the RTL)");
@@ -84,7 +92,8 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
                const std::string& acc, const std::string& rnd, const std::string& out_fmt,
                const std::string& out_rnd, bool sat, int scale, py::object seed, py::object rows, py::object cols,
                bool acc_given, const std::string& backend, int threads, int sr_bits, int q_sr_bits, int lfsr_w,
-               int mul_stages, int q_stages) {
+               int mul_stages, int q_stages, const std::string& pe, int dot_n, int align_bits,
+               const std::string& sr_kind, int promote, bool pe_given) {
   if (a.ndim() != 2 || b.ndim() != 2)
     throw std::invalid_argument("gemm: a and b must be 2-D (a is " + std::to_string(a.ndim()) + "-D, b is " +
                                 std::to_string(b.ndim()) + "-D)");
@@ -101,13 +110,18 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
   cfg.lfsr_w = lfsr_w;
   cfg.mul_stages = mul_stages;
   cfg.q_stages = q_stages;
+  cfg.pe_kind = parse_pe_kind(pe);
+  cfg.dot_n = dot_n;
+  cfg.align_bits = align_bits;
+  cfg.sr_kind = parse_sr_kind(sr_kind);
+  cfg.promote_n = promote;
   if (!seed.is_none()) {
     const long long s = seed.cast<long long>();
     if (s < 1 || s > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(s) + " out of range [1, 4294967295]");
     cfg.seed = static_cast<uint32_t>(s);
   }
   std::unique_ptr<GemmBackend> be =
-      backend_for(backend, &cfg, !rows.is_none(), !cols.is_none(), acc_given, !seed.is_none());
+      backend_for(backend, &cfg, !rows.is_none(), !cols.is_none(), acc_given, !seed.is_none(), pe_given);
   cfg = be->config();
 
   GemmProblem p;
@@ -127,10 +141,11 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     c = c_init.cast<Arr<uint32_t>>();
     if (c.ndim() != 2 || c.shape(0) != a.shape(0) || c.shape(1) != b.shape(1))
       throw std::invalid_argument("gemm: c_init must be " + std::to_string(p.M) + " x " + std::to_string(p.N));
+    const AccFormat init_fmt = cfg.init_format();  // binary32 for dot, exact and promotion
     for (py::ssize_t i = 0; i < c.size(); ++i)
-      if (c.data()[i] & ~cfg.acc.mask())
+      if (c.data()[i] & ~init_fmt.mask())
         throw std::invalid_argument("gemm: c_init element " + std::to_string(i) + " has bits above the " +
-                                    cfg.acc.name() + " word");
+                                    init_fmt.name() + " init word");
     p.C_init = c.data();
   }
   p.fmt_a = parse_fp8_format(fmt_a);
@@ -158,6 +173,13 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
   info["rows"] = cfg.rows;
   info["cols"] = cfg.cols;
   info["acc"] = cfg.acc.name();
+  info["result"] = cfg.result_format().name();  // the output words' format (binary32 with promotion)
+  info["init"] = cfg.init_format().name();
+  info["pe"] = pe_kind_name(cfg.pe_kind);
+  info["dot_n"] = cfg.dot_n;
+  info["align_bits"] = cfg.align_bits;
+  info["sr_kind"] = sr_kind_name(cfg.sr_kind);
+  info["promote"] = cfg.promote_n;
   info["seed"] = cfg.seed;
   info["sr_bits"] = cfg.sr_bits;
   info["q_sr_bits"] = cfg.q_sr_bits;
@@ -172,10 +194,21 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
 // quantize(binary32 bits or acc words, fmt, round, sat, seed, scale, acc, sr_bits) -> (codes uint16, flags uint8)
 // SR draws come from one LFSR (32 bits wide, sr_bits per draw, the seed as
 // given), one draw per element in C order, whatever the rounding.
+// rand: None, or explicit random words (uint32, one per element, the low
+// sr_bits bits used) in place of the LFSR draws.
 py::tuple quantize(Arr<uint32_t> words, const std::string& fmt, const std::string& rnd, bool sat, long long seed,
-                   int scale, const std::string& acc, int sr_bits) {
+                   int scale, const std::string& acc, int sr_bits, const std::string& sr_kind, py::object rand) {
   const AccFormat in = acc_format(acc);
-  const Quantizer q(in, sr_bits);
+  const Quantizer q(in, sr_bits, parse_sr_kind(sr_kind));
+  Arr<uint32_t> rwords;
+  const uint32_t* rw = nullptr;
+  if (!rand.is_none()) {
+    rwords = rand.cast<Arr<uint32_t>>();
+    if (rwords.size() != words.size())
+      throw std::invalid_argument("quantize: rand has " + std::to_string(rwords.size()) + " words for " +
+                                  std::to_string(words.size()) + " elements (one per element)");
+    rw = rwords.data();
+  }
   const OutFormat of = out_format_arg(fmt);
   const Round r = parse_round(rnd);
   if (scale < -64 || scale > 63) throw std::invalid_argument("scale " + std::to_string(scale) + " out of range [-64, 63]");
@@ -195,7 +228,7 @@ py::tuple quantize(Arr<uint32_t> words, const std::string& fmt, const std::strin
   {
     py::gil_scoped_release nogil;
     for (py::ssize_t i = 0; i < n; ++i) {
-      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+      const uint32_t u = rw != nullptr ? rw[i] : r == Round::SR ? lfsr.draw() : 0u;
       const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
       o[i] = static_cast<uint16_t>(res.bits);
       f[i] = res.flags;
@@ -255,6 +288,22 @@ py::list formats() {
   return l;
 }
 
+py::list pe_presets() {
+  py::list l;
+  for (const PePreset& p : kPePresets) {
+    py::dict d;
+    d["name"] = p.name;
+    d["pe"] = pe_kind_name(p.kind);
+    d["dot_n"] = p.dot_n != 0 ? py::object(py::int_(p.dot_n)) : py::object(py::none());
+    d["align_bits"] = p.align_bits != 0 ? py::object(py::int_(p.align_bits)) : py::object(py::none());
+    d["acc"] = p.acc != nullptr ? py::object(py::str(p.acc)) : py::object(py::none());
+    d["round"] = p.rnd >= 0 ? py::object(py::str(round_name(static_cast<Round>(p.rnd)))) : py::object(py::none());
+    d["what"] = p.what;
+    l.append(d);
+  }
+  return l;
+}
+
 py::list rtl_configs() {
   py::list l;
 #ifdef FP8SA_PY_WITH_RTL
@@ -270,6 +319,11 @@ py::list rtl_configs() {
     d["lfsr_w"] = nc.cfg.lfsr_w;
     d["mul_stages"] = nc.cfg.mul_stages;
     d["q_stages"] = nc.cfg.q_stages;
+    d["promote"] = nc.cfg.promote_n;
+    d["pe"] = pe_kind_name(nc.cfg.pe_kind);
+    d["dot_n"] = nc.cfg.dot_n;
+    d["align_bits"] = nc.cfg.align_bits;
+    d["sr_kind"] = sr_kind_name(nc.cfg.sr_kind);
     l.append(d);
   }
 #endif
@@ -291,9 +345,11 @@ PYBIND11_MODULE(_core, m) {
         py::arg("acc"), py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"),
         py::arg("seed"), py::arg("rows"), py::arg("cols"), py::arg("acc_given"), py::arg("backend"),
         py::arg("threads"), py::arg("sr_bits"), py::arg("q_sr_bits"), py::arg("lfsr_w"), py::arg("mul_stages"),
-        py::arg("q_stages"));
+        py::arg("q_stages"), py::arg("pe"), py::arg("dot_n"), py::arg("align_bits"), py::arg("sr_kind"),
+        py::arg("promote"), py::arg("pe_given"));
   m.def("quantize", &quantize, py::arg("words"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
-        py::arg("scale"), py::arg("acc"), py::arg("sr_bits"));
+        py::arg("scale"), py::arg("acc"), py::arg("sr_bits"), py::arg("sr_kind"), py::arg("rand"));
+  m.def("pe_presets", &pe_presets);
   m.def("decode", &decode, py::arg("codes"), py::arg("fmt"));
   m.def("formats", &formats);
   m.def("rtl_configs", &rtl_configs);

@@ -37,10 +37,12 @@
 
 #include "fp8sa/lfsr.hpp"
 #include "fp8sa/numerics.hpp"
+#include "fp8sa/pe.hpp"
 
 namespace fp8sa {
 
 constexpr int kArrayMaxDim = 256;  // ROWS, COLS <= 256 in the models (the RTL configurations are smaller)
+constexpr int kMaxPortLanes = kArrayMaxDim * kMaxDotN;  // in_a_i / in_b_i lanes: ROWS * DOT_N, COLS * DOT_N
 constexpr int kCmdQueueDepth = 4;
 constexpr uint8_t kOutFmtRaw = static_cast<uint8_t>(OutKind::Raw);  // cmd_out_fmt_i code for the raw accumulator word
 
@@ -56,14 +58,25 @@ struct ArrayConfig {
   uint32_t seed = 1;    // non-zero
   int mul_stages = 0;   // [0, 2]: PE product pipeline registers (docs/array.md "Pipelined PE")
   int q_stages = 0;     // [0, 1]: register after the quantizers (docs/array.md "Output path")
-  int promote_n = 0;   // 0 (off) or [2, 65535]: add the narrow accumulator into an FP32 one every promote_n MACs (docs/numerics.md "Promotion")
+  int promote_n = 0;   // 0 (off) or [2, 65535], a multiple of dot_n: add the narrow accumulator into an FP32 one every promote_n products (docs/numerics.md "Promotion")
+  PeKind pe_kind = PeKind::Fma;  // PE_KIND (docs/numerics.md section 10)
+  int dot_n = 1;                 // DOT_N: products per step, 1, 2, 4, .., 64 (fma: 1)
+  int align_bits = 13;           // ALIGN_BITS [1, 48]: the dot PE's window
+  SrKind sr_kind = SrKind::Mid;  // SR_KIND: every SR rounding of the array (PEs and quantizers)
   // Throws std::invalid_argument naming the field, e.g. "array: rows 0 out of range [1, 256]".
   void validate() const;
   // TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), docs/array.md "Tile spacing".
   int tile_gap() const;
-  // The tile's result word (init bank, shadows, quantizer input, raw output,
-  // C_init): binary32 with promotion, else the accumulator format.
+  // The PE's parameters (the seam every engine uses, pe.hpp).
+  PeConfig pe() const { return PeConfig{pe_kind, dot_n, align_bits, acc, sr_bits, sr_kind, promote_n}; }
+  // The tile's result word (shadows, quantizer input, raw output): binary32
+  // with promotion, else the accumulator format; and the init word (init
+  // bank, C_init): binary32 for dot, exact and promotion, else acc
+  // (docs/numerics.md section 10, "Words").
   AccFormat result_format() const { return promote_n > 0 ? kFp32 : acc; }
+  AccFormat init_format() const { return pe().init_format(); }
+  // Steps of a tile of k products: ceil(k / dot_n) (cmd_k_i).
+  uint32_t steps(uint32_t k) const { return (k + static_cast<uint32_t>(dot_n) - 1) / static_cast<uint32_t>(dot_n); }
 };
 
 // seed(i) of docs/array.md "Seeds": (seed ^ (index * 0x9E3779B9)) mod
@@ -93,7 +106,7 @@ class PortLanes {
     }
     return *this;
   }
-  // n lanes in [1, kArrayMaxDim] (throws std::invalid_argument otherwise); all 0.
+  // n lanes in [1, kMaxPortLanes] (throws std::invalid_argument otherwise); all 0.
   void resize(int n);
   size_t size() const { return n_; }
   T* data() { return heap_ ? heap_.get() : inline_.data(); }
@@ -179,7 +192,7 @@ class ArrayCycleModel {
   // Observability for tests and traces (not ports).
   bool stall() const { return stall_; }           // this cycle is not an advance
   uint64_t advances() const { return advances_; }  // advance edges since reset
-  uint64_t macs() const;                          // PE MACs since reset
+  uint64_t macs() const;                          // PE MACs since reset (steps * DOT_N)
   const Lfsr& col_lfsr(int c) const { return col_lfsr_[static_cast<size_t>(c)]; }
   int cmd_entries() const { return q_count_; }
   // MACs computed on the fast kernel / on AccAdder since construction.
@@ -227,9 +240,8 @@ class ArrayCycleModel {
   ArrayConfig cfg_;
   ArrayModelOptions opt_;
   int gap_max_;
-  uint32_t acc_mask_;
-  AccAdder adder_;
-  AccAdder wide_adder_;  // promotion: binary32 RNE adds of the narrow accumulator
+  uint32_t acc_mask_;  // the init word's bits (INIT_W)
+  Pe pe_;                // the PE's arithmetic (reference path)
   Quantizer quant_;
   std::vector<Lfsr> col_lfsr_;
   std::vector<uint32_t> pe_seed_;
@@ -264,6 +276,7 @@ class ArrayCycleModel {
   std::vector<uint32_t> acc_;   // the (narrow) accumulator
   std::vector<uint32_t> wide_;  // promotion: the binary32 accumulator
   std::vector<uint8_t> flags_;
+  std::vector<PeState> ex_;     // exact PEs: the fixed-point state (acc_/flags_ then hold the tile's result)
   std::vector<Lfsr> pe_lfsr_;
   std::vector<uint64_t> row_draws_;  // draws owed to each PE LFSR of the row (applied before an SR MAC)
   std::vector<uint32_t> res_[4];     // [queue slot][pe]: value after the tile's last MAC (the shadow)

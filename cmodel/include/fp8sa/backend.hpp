@@ -32,8 +32,8 @@ struct GemmRun {
   bool has_cycles = false;    // cycle back-ends only:
   uint64_t cycles = 0;        //   clock edges from reset to the last result row
   uint64_t pe_macs = 0;       //   MACs the PEs performed (padding included)
-  double utilisation() const;  // pe_macs / (cycles * rows * cols); 0 without cycles
-  int rows = 0, cols = 0;
+  double utilisation() const;  // pe_macs / (cycles * rows * cols * dot_n); 0 without cycles
+  int rows = 0, cols = 0, dot_n = 1;
 };
 
 class GemmBackend {
@@ -60,6 +60,7 @@ GemmRun run_on_ports(Ports& ports, const GemmProblem& p, const ArrayConfig& cfg,
   r.pe_macs = st.pe_macs;
   r.rows = cfg.rows;
   r.cols = cfg.cols;
+  r.dot_n = cfg.dot_n;
   return r;
 }
 

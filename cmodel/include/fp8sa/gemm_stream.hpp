@@ -32,7 +32,7 @@ struct GemmStreamOptions {
 
 struct GemmStreamStats {
   uint64_t cycles = 0;     // clock edges driven
-  uint64_t pe_macs = 0;    // MACs the PEs perform: tiles * K * ROWS * COLS (padding included)
+  uint64_t pe_macs = 0;    // MACs the PEs perform: tiles * steps * DOT_N * ROWS * COLS (padding included)
   uint64_t useful_macs = 0;  // M * N * K
   bool finished = false;   // false when stopped by stop_after_cycles
 };
@@ -58,7 +58,8 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
   if (out == nullptr) throw std::invalid_argument("gemm_stream: out is null");
   if (opt.in_gap_pct < 0 || opt.in_gap_pct > 99 || opt.out_stall_pct < 0 || opt.out_stall_pct > 99)
     throw std::invalid_argument("gemm_stream: in_gap_pct and out_stall_pct must be in [0, 99]");
-  const int R = cfg.rows, C = cfg.cols, M = p.M, N = p.N, K = p.K;
+  const int R = cfg.rows, C = cfg.cols, M = p.M, N = p.N, K = p.K, D = cfg.dot_n;
+  const int steps = static_cast<int>(cfg.steps(static_cast<uint32_t>(K)));  // cmd_k_i: ceil(K / DOT_N)
   const int tm = (M + R - 1) / R, tn = (N + C - 1) / C;
   const long T = static_cast<long>(tm) * tn;
   out->M = M;
@@ -73,7 +74,7 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
   detail::StreamRng rng{opt.stall_seed != 0 ? opt.stall_seed : 1u};
   const bool random = opt.stall_seed != 0;
   ArrayInputs in(cfg);
-  in.cmd_k_i = static_cast<uint16_t>(K);
+  in.cmd_k_i = static_cast<uint16_t>(steps);
   in.cmd_fmt_a_i = p.fmt_a == Fp8Format::E5M2;
   in.cmd_fmt_b_i = p.fmt_b == Fp8Format::E5M2;
   in.cmd_rnd_i = static_cast<uint8_t>(p.rnd);
@@ -87,7 +88,8 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
   int step_k = 0, init_r = 0, out_r = 0;
   uint64_t idle = 0;
   GemmStreamStats st;
-  st.pe_macs = static_cast<uint64_t>(T) * static_cast<uint64_t>(K) * static_cast<uint64_t>(R * C);
+  st.pe_macs = static_cast<uint64_t>(T) * static_cast<uint64_t>(steps) * static_cast<uint64_t>(D) *
+               static_cast<uint64_t>(R * C);
   st.useful_macs = static_cast<uint64_t>(M) * static_cast<uint64_t>(N) * static_cast<uint64_t>(K);
   while (out_t < T) {
     if (opt.stop_after_cycles != 0 && st.cycles >= opt.stop_after_cycles) return st;
@@ -96,15 +98,22 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
     in.in_valid_i = step_t < cmd_t && !(random && rng.pct(opt.in_gap_pct));
     if (in.in_valid_i) {
       const int ti = static_cast<int>(step_t / tn), tj = static_cast<int>(step_t % tn);
+      // Step step_k: products k = step_k * D + i in lane i; +0 past K.
       for (int r = 0; r < R; ++r) {
         const int row = ti * R + r;
-        in.in_a_i[static_cast<size_t>(r)] =
-            row < M ? p.A[static_cast<size_t>(row) * kk + static_cast<size_t>(step_k)] : uint8_t{0};
+        for (int i = 0; i < D; ++i) {
+          const int k = step_k * D + i;
+          in.in_a_i[static_cast<size_t>(r * D + i)] =
+              (row < M && k < K) ? p.A[static_cast<size_t>(row) * kk + static_cast<size_t>(k)] : uint8_t{0};
+        }
       }
       for (int c = 0; c < C; ++c) {
         const int col = tj * C + c;
-        in.in_b_i[static_cast<size_t>(c)] =
-            col < N ? p.B[static_cast<size_t>(step_k) * nn + static_cast<size_t>(col)] : uint8_t{0};
+        for (int i = 0; i < D; ++i) {
+          const int k = step_k * D + i;
+          in.in_b_i[static_cast<size_t>(c * D + i)] =
+              (col < N && k < K) ? p.B[static_cast<size_t>(k) * nn + static_cast<size_t>(col)] : uint8_t{0};
+        }
       }
     }
     in.init_valid_i = init_t < T && !(random && rng.pct(opt.in_gap_pct));
@@ -147,7 +156,7 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
       progress = true;
     }
     if (in.in_valid_i && o.in_ready_o) {
-      if (++step_k == K) {
+      if (++step_k == steps) {
         step_k = 0;
         ++step_t;
       }

@@ -63,6 +63,10 @@ enum class OutFormat : uint8_t { E4M3 = 0, E5M2 = 1, FP16 = 2, BF16 = 3 };
 // accumulator word (named "fp32", the CLI's name: binary32 for e8m23).
 enum class OutKind : uint8_t { E4M3 = 0, E5M2 = 1, FP16 = 2, BF16 = 3, Raw = 4 };
 enum class Round : uint8_t { RNE = 0, RZ = 1, SR = 2 };
+// The SR construction (docs/numerics.md section 5, "SR kinds"): how the
+// discarded fraction becomes the threshold k that the random word is
+// compared with. One per array (SR_KIND), for the PEs and the quantizers.
+enum class SrKind : uint8_t { Mid = 0, Trunc = 1, Src = 2 };
 
 constexpr const FormatInfo& format_info(Fp8Format f) { return kFormatTable[static_cast<int>(f)]; }
 // Throws std::invalid_argument for a code outside the table.
@@ -80,6 +84,20 @@ double output_word_value(uint32_t word, OutKind k, const AccFormat& acc);
 const char* out_kind_name(OutKind k);  // "e4m3", ..., "fp32" for Raw
 const char* format_name(Fp8Format f);  // "e4m3", "e5m2"
 const char* round_name(Round r);       // "rne", "rz", "sr"
+const char* sr_kind_name(SrKind k);    // "mid", "trunc", "src"
+
+// True for the NaN and Inf codes of an FP8 operand format (derived from the
+// format table: the all-ones exponent field for IEEE-like formats, the one
+// NaN code S.1..1.1..1 for E4M3).
+constexpr bool fp8_is_special(uint8_t code, Fp8Format f) {
+  const FormatInfo& fi = kFormatTable[static_cast<int>(f)];
+  const uint32_t mag = code & 0x7Fu;
+  const uint32_t field = ((1u << fi.exp_bits) - 1u) << fi.man_bits;
+  return fi.has_inf ? (mag & field) == field : mag == (field | fi.man_mask());
+}
+static_assert(fp8_is_special(0x7F, Fp8Format::E4M3) && !fp8_is_special(0x7E, Fp8Format::E4M3) &&
+                  fp8_is_special(0xFC, Fp8Format::E5M2) && !fp8_is_special(0x7B, Fp8Format::E5M2),
+              "fp8_is_special");
 
 // Flag bits (numerics.md section 4).
 enum : uint8_t {
@@ -131,9 +149,10 @@ uint32_t fp8_to_f32_bits(uint8_t code, Fp8Format fmt);
 // `rand` is the SR random word u (low sr_bits bits used); ignored for RNE/RZ.
 class AccAdder {
  public:
-  explicit AccAdder(AccFormat fmt = kFp32, int sr_bits = 16);  // validates
+  explicit AccAdder(AccFormat fmt = kFp32, int sr_bits = 16, SrKind sr_kind = SrKind::Mid);  // validates
   const AccFormat& format() const { return fmt_; }
   int sr_bits() const { return sr_bits_; }
+  SrKind sr_kind() const { return sr_kind_; }
 
   // acc' = round(acc + a*b), one rounding, exact product.
   OpResult mac(uint32_t acc, uint8_t a, Fp8Format fa, uint8_t b, Fp8Format fb,
@@ -150,14 +169,16 @@ class AccAdder {
  private:
   AccFormat fmt_;
   int sr_bits_;
+  SrKind sr_kind_;
 };
 
 // The quantizer (numerics.md section 6): accumulator value -> output format.
 class Quantizer {
  public:
-  explicit Quantizer(AccFormat in_fmt = kFp32, int sr_bits = 16);  // validates
+  explicit Quantizer(AccFormat in_fmt = kFp32, int sr_bits = 16, SrKind sr_kind = SrKind::Mid);  // validates
   const AccFormat& format() const { return fmt_; }
   int sr_bits() const { return sr_bits_; }
+  SrKind sr_kind() const { return sr_kind_; }
 
   // scale in [-64, 63] (throws otherwise). Result in the low 8 (FP8) or 16 bits.
   OpResult quantize(uint32_t acc, OutFormat out, Round rnd, bool sat,
@@ -166,6 +187,7 @@ class Quantizer {
  private:
   AccFormat fmt_;
   int sr_bits_;
+  SrKind sr_kind_;
 };
 
 // Parsers (case-insensitive, names from the table); throw
@@ -174,5 +196,8 @@ OutFormat parse_out_format(const std::string& s);  // "e4m3" | "e5m2" | "fp16" |
 OutKind parse_out_kind(const std::string& s);      // those, or "fp32" (the raw word)
 Fp8Format parse_fp8_format(const std::string& s);  // "e4m3" | "e5m2"
 Round parse_round(const std::string& s);            // "rne" | "rtz" | "rz" | "sr"
+SrKind parse_sr_kind(const std::string& s);         // "mid" | "trunc" | "src"
+// Throws std::invalid_argument for an SR kind code above 2.
+SrKind sr_kind_from_code(unsigned code);
 
 }  // namespace fp8sa
