@@ -3,7 +3,7 @@
 // Everything here is written from the spec text and the format definitions,
 // NOT from the model: it does not link fp8sa_model and includes from the
 // model only the plain enum types of fp8sa/numerics.hpp (Fp8Format, Round,
-// OutFormat). The references are
+// OutFormat, SrKind). The references are
 //
 //   * exact decoding of FP8 and of any binary format (to double, exactly),
 //   * MPFR-based rounding of an exact real into an accumulator or output
@@ -38,17 +38,17 @@
 #include <string>
 #include <vector>
 
-#include "fp8sa/numerics.hpp"  // enum types only (Fp8Format, Round, OutFormat)
+#include "fp8sa/numerics.hpp"  // enum types only (Fp8Format, Round, OutFormat, SrKind)
 
 namespace fp8sa::ref {
 
 using fp8sa::Fp8Format;
 using fp8sa::OutFormat;
 using fp8sa::Round;
-
-// The SR kinds of numerics.md section 5 ("SR kinds"), with the spec's codes
-// (SR_KIND): how the discarded fraction g = f * 2^R becomes the threshold k.
-enum class SrKind : uint8_t { Mid = 0, Trunc = 1, Src = 2 };
+// The SR kinds of numerics.md section 5 ("SR kinds"), codes as SR_KIND:
+// Mid = 0, Trunc = 1, Src = 2 (how the discarded fraction g = f * 2^R
+// becomes the threshold k). The plain enum of fp8sa/numerics.hpp.
+using fp8sa::SrKind;
 
 inline constexpr uint8_t kInexact = 0x1;
 inline constexpr uint8_t kUnderflow = 0x2;
