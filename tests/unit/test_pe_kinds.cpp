@@ -610,6 +610,71 @@ TEST(PeKinds, PresetsMatchReference) {
   EXPECT_EQ(failures, 0);
 }
 
+TEST(PeKinds, ExtremeTilesMatchReference) {
+  // The widest sums the spec bounds: the exact PE's 81-bit accumulator with
+  // K = 65,535 of the largest products (57344^2, |X| just below 2^80 units
+  // of 2^-32), with and without cancellation down to a 2^-32 product; the
+  // dot step's integer sum with DOT_N 64, ALIGN_BITS 48, every product's
+  // significand near 4 and c's near 2 (|S| near (4N + 2) * 2^48 units).
+  const uint64_t seed = test_seed(0x9E1Bull);
+  std::mt19937_64 rng(seed);
+  const Fp8Format E5 = Fp8Format::E5M2, E4 = Fp8Format::E4M3;
+  int failures = 0;
+  auto check = [&](const PeConfig& c, uint32_t init, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
+                   Fp8Format fa, Fp8Format fb, Round rnd, const char* what) {
+    const int K = static_cast<int>(a.size());
+    std::vector<uint32_t> u(static_cast<size_t>(c.draws_per_tile(static_cast<uint64_t>(K))));
+    ref::LfsrRef rl(32, 0x1234567u);
+    for (auto& x : u) x = rl.draw(c.sr_bits);
+    Lfsr ml(32, c.sr_bits, 0x1234567u);
+    const RefResult want = ref_tile(c, init, a.data(), 1, b.data(), 1, K, fa, fb, rnd, u);
+    const OpResult got = Pe(c).tile(init, a.data(), 1, b.data(), 1, static_cast<size_t>(K), fa, fb, rnd, &ml);
+    if ((got.bits != want.bits || got.flags != want.flags) && ++failures <= kMaxReported)
+      ADD_FAILURE() << what << ": " << describe(c) << " " << name(rnd) << " K=" << K << " init " << hx(init) << ": "
+                    << exp_got(want.bits, want.flags, got.bits, got.flags);
+  };
+  const int K = 65535;
+  for (const AccFormat acc : {AccFormat{8, 23}, AccFormat{8, 13}, AccFormat{5, 10}}) {
+    for (const Round rnd : kRounds) {
+      for (const SrKind sk : kKinds) {
+        if (rnd != Round::SR && sk != SrKind::Mid) continue;
+        const PeConfig c = pe_config(PeKind::Exact, 64, 13, acc.exp_bits, acc.man_bits, 2 + static_cast<int>(rng() % 23), sk);
+        std::vector<uint8_t> a(K, 0x7B), b(K, 0x7B);
+        check(c, 0u, a, b, E5, E5, rnd, "exact: 65535 x +57344^2");
+        for (auto& x : a) x = 0xFB;
+        a[0] = 0x01;  // one 2^-16 * 57344 product among the negatives
+        check(c, 0x7F7FFFFFu, a, b, E5, E5, rnd, "exact: max binary32 init - 65534 x 57344^2");
+        for (int i = 0; i < K; ++i) a[static_cast<size_t>(i)] = i % 2 ? 0xFB : 0x7B;
+        a[K - 1] = 0x01;
+        b[K - 1] = 0x01;  // +-57344^2 cancel in pairs, the last product is 2^-32
+        check(c, 0u, a, b, E5, E5, rnd, "exact: cancelling pairs + 2^-32");
+        check(c, 0x80000001u, a, b, E5, E5, rnd, "exact: cancelling pairs + 2^-32 - 2^-149");
+      }
+    }
+  }
+  for (const int align : {48, 47, 31, 13}) {
+    for (const Round rnd : kRounds) {
+      const PeConfig c = pe_config(PeKind::Dot, 64, align, 8, 23, 2 + static_cast<int>(rng() % 23), kKinds[rng() % 3]);
+      for (int t = 0; t < 20; ++t) {
+        const int k = 64 * (1 + static_cast<int>(rng() % 3));
+        std::vector<uint8_t> a(static_cast<size_t>(k)), b(static_cast<size_t>(k));
+        const bool e5 = t % 2 == 0;
+        for (int i = 0; i < k; ++i) {
+          // significands 1.75 * 1.75 (0x7E / 0x7B: the largest) or 1.75 * 1.5, same sign mostly
+          a[static_cast<size_t>(i)] = static_cast<uint8_t>((e5 ? 0x7B : 0x7E) | (rng() % 16 == 0 ? 0x80 : 0));
+          b[static_cast<size_t>(i)] = static_cast<uint8_t>((e5 ? 0x7A : 0x7D) + (rng() % 2));
+          if (rng() % 8 == 0) a[static_cast<size_t>(i)] = static_cast<uint8_t>(rng() % 0x30);  // small products, truncated
+        }
+        // c with the products' exponent (e5: 30, e4: 16) and a full significand near 2
+        const uint32_t e = e5 ? 127 + 30 : 127 + 16;
+        const uint32_t init = (e << 23) | (0x7FFFFFu - static_cast<uint32_t>(rng() % 1024)) | (rng() % 4 == 0 ? 0x80000000u : 0);
+        check(c, init, a, b, e5 ? E5 : E4, e5 ? E5 : E4, rnd, "dot: DOT_N 64, the largest significands");
+      }
+    }
+  }
+  EXPECT_EQ(failures, 0);
+}
+
 TEST(PeKinds, MacPeTilesMatchReference) {
   // The PE model clocked step by step: clr with the first step, last with
   // the last, tiles back to back (the LFSR runs on), DOT_N lanes.
