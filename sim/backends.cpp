@@ -6,11 +6,7 @@
 namespace fp8sa {
 namespace {
 
-bool same(const ArrayConfig& a, const ArrayConfig& b) {
-  return a.rows == b.rows && a.cols == b.cols && a.acc == b.acc && a.sr_bits == b.sr_bits &&
-         a.q_sr_bits == b.q_sr_bits && a.lfsr_w == b.lfsr_w && a.seed == b.seed && a.mul_stages == b.mul_stages &&
-         a.q_stages == b.q_stages && a.promote_n == b.promote_n;
-}
+bool same(const ArrayConfig& a, const ArrayConfig& b) { return a == b; }
 
 std::string describe(const ArrayConfig& c) {
   char seed[16];
@@ -19,7 +15,10 @@ std::string describe(const ArrayConfig& c) {
          std::to_string(c.sr_bits) + "/" + std::to_string(c.q_sr_bits) + " lfsr" + std::to_string(c.lfsr_w) +
          " seed " + seed + (c.mul_stages != 0 ? " mul_stages " + std::to_string(c.mul_stages) : "") +
          (c.q_stages != 0 ? " q_stages " + std::to_string(c.q_stages) : "") +
-         (c.promote_n != 0 ? " promote_n " + std::to_string(c.promote_n) : "");
+         (c.promote_n != 0 ? " promote_n " + std::to_string(c.promote_n) : "") +
+         (c.pe_kind != PeKind::Fma ? std::string(" pe ") + pe_kind_name(c.pe_kind) + " dot_n " + std::to_string(c.dot_n) : "") +
+         (c.pe_kind == PeKind::Dot ? " align_bits " + std::to_string(c.align_bits) : "") +
+         (c.sr_kind != SrKind::Mid ? std::string(" sr_kind ") + sr_kind_name(c.sr_kind) : "");
 }
 
 class RtlBackend final : public GemmBackend {

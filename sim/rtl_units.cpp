@@ -2,6 +2,7 @@
 #include "rtl_units.hpp"
 
 #include <stdexcept>
+#include <type_traits>
 
 #include "verilated.h"
 
@@ -23,6 +24,13 @@
 #include "Vpe_e8m23_m2.h"
 #include "Vpe_e6m5_p4.h"
 #include "Vpe_e8m10_p3_m2.h"
+#include "Vkpe_dot_n2_e8m23_src.h"
+#include "Vkpe_dot_n32_e8m13.h"
+#include "Vkpe_dot_n4_e8m13.h"
+#include "Vkpe_dot_n8_e5m10_p16.h"
+#include "Vkpe_exact_n1_e8m23.h"
+#include "Vkpe_exact_n8_e6m9_src.h"
+#include "Vkpe_fma_e8m10_trunc.h"
 #include "Vquant_e5m10.h"
 #include "Vquant_e8m23.h"
 
@@ -242,6 +250,66 @@ class MacPeImpl final : public MacPe {
   int promote_n_;
 };
 
+// Writes 8-bit lanes into a port of any width (an integer or a VlWide).
+template <class P>
+void put_lanes(P& port, const std::vector<uint8_t>& v, int n) {
+  for (int i = 0; i < n; ++i) {
+    const uint32_t x = i < static_cast<int>(v.size()) ? v[static_cast<size_t>(i)] : 0u;
+    if constexpr (std::is_integral_v<P>) {
+      const P mask = static_cast<P>(P{0xFF} << (8 * i));
+      port = static_cast<P>((port & static_cast<P>(~mask)) | static_cast<P>(static_cast<P>(x) << (8 * i)));
+    } else {
+      const int w = (8 * i) / 32, b = (8 * i) % 32;
+      port[static_cast<size_t>(w)] = (port[static_cast<size_t>(w)] & ~(0xFFu << b)) | (x << b);
+    }
+  }
+}
+
+template <class V>
+class KindPeImpl final : public KindPe {
+ public:
+  explicit KindPeImpl(const KindPeParams& p) : p_(p) { reset(); }
+  void reset() override {
+    V& t = *h_.top;
+    drive(KindPeInputs{});
+    set(t.clk_i, 0);
+    pulse_reset(t);
+  }
+  void clock(const KindPeInputs& in) override {
+    V& t = *h_.top;
+    set(t.clk_i, 0);
+    drive(in);
+    t.eval();
+    set(t.clk_i, 1);
+    t.eval();
+    set(t.clk_i, 0);
+    t.eval();
+  }
+  uint32_t acc() override { return static_cast<uint32_t>(h_.top->acc_o); }
+  uint8_t flags() override { return static_cast<uint8_t>(h_.top->flags_o); }
+  const KindPeParams& params() const override { return p_; }
+
+ private:
+  void drive(const KindPeInputs& in) {
+    V& t = *h_.top;
+    set(t.en_i, in.en);
+    set(t.last_i, in.last);
+    set(t.clr_i, in.clr);
+    set(t.init_i, in.init);
+    put_lanes(t.a_i, in.a, p_.dot_n);
+    set(t.fmt_a_i, static_cast<uint8_t>(in.fmt_a));
+    put_lanes(t.b_i, in.b, p_.dot_n);
+    set(t.fmt_b_i, static_cast<uint8_t>(in.fmt_b));
+    set(t.rnd_i, static_cast<uint8_t>(in.rnd & 3u));
+    set(t.seed_load_i, in.seed_load);
+    set(t.seed_i, in.seed);
+    set(t.adv_i, in.adv);
+    set(t.tag_i, 0);
+  }
+  Holder<V> h_;
+  KindPeParams p_;
+};
+
 std::string cfg_name(AccFormat f, int sr) { return f.name() + "/sr" + std::to_string(sr); }
 
 [[noreturn]] void not_built(const std::string& unit, const std::string& want,
@@ -314,6 +382,49 @@ std::unique_ptr<MacPe> make_mac_pe(AccFormat f, int rnd_modes, int mul_stages, i
   if (f == AccFormat{8, 15} && rnd_modes == 3) return std::make_unique<MacPeImpl<Vpe_e8m15>>(f, 8, 16, 0xBEEFu);
   not_built("mac_pe", f.name() + " rnd_modes " + std::to_string(rnd_modes),
             {"e8m23 rnd_modes 1/2/3", "e8m15 rnd_modes 3"});
+}
+
+std::vector<std::string> kind_pe_configs() {
+  return {"dot_n4_e8m13", "dot_n32_e8m13", "dot_n8_e5m10_p16", "dot_n2_e8m23_src",
+          "exact_n1_e8m23", "exact_n8_e6m9_src", "fma_e8m10_trunc"};
+}
+
+// Each entry's parameters are those of its fp8sa_verilate line in sim/CMakeLists.txt.
+std::unique_ptr<KindPe> make_kind_pe(const std::string& name) {
+  KindPeParams p;
+  p.seed = 0xC0FFEE01u;
+  if (name == "dot_n4_e8m13") {
+    p.kind = PeKind::Dot, p.dot_n = 4, p.acc = AccFormat{8, 13};
+    return std::make_unique<KindPeImpl<Vkpe_dot_n4_e8m13>>(p);
+  }
+  if (name == "dot_n32_e8m13") {
+    p.kind = PeKind::Dot, p.dot_n = 32, p.acc = AccFormat{8, 13};
+    return std::make_unique<KindPeImpl<Vkpe_dot_n32_e8m13>>(p);
+  }
+  if (name == "dot_n8_e5m10_p16") {
+    p.kind = PeKind::Dot, p.dot_n = 8, p.align_bits = 20, p.acc = AccFormat{5, 10}, p.sr_bits = 8, p.lfsr_w = 16;
+    p.seed = 0xBEEFu, p.promote_n = 16, p.mul_stages = 1, p.sr_kind = SrKind::Trunc;
+    return std::make_unique<KindPeImpl<Vkpe_dot_n8_e5m10_p16>>(p);
+  }
+  if (name == "dot_n2_e8m23_src") {
+    p.kind = PeKind::Dot, p.dot_n = 2, p.align_bits = 31, p.sr_bits = 8, p.lfsr_w = 16, p.seed = 0xBEEFu;
+    p.mul_stages = 2, p.sr_kind = SrKind::Src;
+    return std::make_unique<KindPeImpl<Vkpe_dot_n2_e8m23_src>>(p);
+  }
+  if (name == "exact_n1_e8m23") {
+    p.kind = PeKind::Exact;
+    return std::make_unique<KindPeImpl<Vkpe_exact_n1_e8m23>>(p);
+  }
+  if (name == "exact_n8_e6m9_src") {
+    p.kind = PeKind::Exact, p.dot_n = 8, p.acc = AccFormat{6, 9}, p.sr_bits = 8, p.lfsr_w = 16, p.seed = 0xBEEFu;
+    p.mul_stages = 1, p.sr_kind = SrKind::Src;
+    return std::make_unique<KindPeImpl<Vkpe_exact_n8_e6m9_src>>(p);
+  }
+  if (name == "fma_e8m10_trunc") {
+    p.acc = AccFormat{8, 10}, p.sr_bits = 6, p.lfsr_w = 16, p.seed = 0xBEEFu, p.sr_kind = SrKind::Trunc;
+    return std::make_unique<KindPeImpl<Vkpe_fma_e8m10_trunc>>(p);
+  }
+  not_built("kind_pe", name, kind_pe_configs());
 }
 
 }  // namespace fp8sa::rtl

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fp8sa/numerics.hpp"
+#include "fp8sa/pe.hpp"
 
 namespace fp8sa::rtl {
 
@@ -103,5 +104,41 @@ class MacPe {
 // rnd_modes: fp8sa_mac_pe's RND_MODES (1 RNE, 2 RNE+RZ, 3 RNE+RZ+SR);
 // mul_stages: its MUL_STAGES; promote_n: its PROMOTE_N.
 std::unique_ptr<MacPe> make_mac_pe(AccFormat fmt, int rnd_modes = 3, int mul_stages = 0, int promote_n = 0);
+
+// A PE of any kind behind the PE socket's port list (rtl.md "The PE socket":
+// fp8sa_mac_pe, fp8sa_dot_pe, fp8sa_exact_pe): dot_n codes per operand.
+struct KindPeInputs {
+  bool en = false, clr = false, last = false;
+  uint32_t init = 0;           // INIT_W bits (binary32 for dot, exact, promotion)
+  std::vector<uint8_t> a, b;   // dot_n codes each (missing lanes drive 0)
+  Fp8Format fmt_a = Fp8Format::E4M3, fmt_b = Fp8Format::E4M3;
+  unsigned rnd = 0;            // raw code
+  bool seed_load = false;
+  uint32_t seed = 1;
+  bool adv = true;             // pipeline advance (MUL_STAGES > 0)
+};
+// The PE's parameters as the model's MacPeConfig fields, and MUL_STAGES.
+struct KindPeParams {
+  PeKind kind = PeKind::Fma;
+  int dot_n = 1, align_bits = 13;
+  AccFormat acc = kFp32;
+  int sr_bits = 16, lfsr_w = 32;
+  uint32_t seed = 1;
+  int promote_n = 0;
+  SrKind sr_kind = SrKind::Mid;
+  int mul_stages = 0;
+};
+class KindPe {
+ public:
+  virtual ~KindPe() = default;
+  virtual void reset() = 0;
+  virtual void clock(const KindPeInputs& in) = 0;  // apply inputs, one rising edge
+  virtual uint32_t acc() = 0;
+  virtual uint8_t flags() = 0;
+  virtual const KindPeParams& params() const = 0;
+};
+// The Verilated PE-kind units (sim/CMakeLists.txt, kpe_*), by name.
+std::vector<std::string> kind_pe_configs();
+std::unique_ptr<KindPe> make_kind_pe(const std::string& name);
 
 }  // namespace fp8sa::rtl

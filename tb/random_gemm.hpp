@@ -7,6 +7,7 @@
 // types alone.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -40,7 +41,8 @@ inline void random_gemm(std::mt19937_64& rng, const ArrayConfig& cfg, const Rand
   p = GemmProblem{};
   p.M = 1 + static_cast<int>(rng() % static_cast<uint64_t>(shape.max_dim_tiles * cfg.rows));
   p.N = 1 + static_cast<int>(rng() % static_cast<uint64_t>(shape.max_dim_tiles * cfg.cols));
-  p.K = 1 + static_cast<int>(rng() % static_cast<uint64_t>(shape.max_k));
+  // K in products: up to max_k steps of DOT_N products (the last step padded).
+  p.K = 1 + static_cast<int>(rng() % static_cast<uint64_t>(std::min(65535, shape.max_k * cfg.dot_n)));
   p.fmt_a = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
   p.fmt_b = (rng() & 1) ? Fp8Format::E5M2 : Fp8Format::E4M3;
   p.rnd = static_cast<Round>(rng() % 3);
@@ -57,8 +59,8 @@ inline void random_gemm(std::mt19937_64& rng, const ArrayConfig& cfg, const Rand
   if (rng() & 1) {
     static const uint32_t kSpecial[] = {0x00000000u, 0x80000000u, 0x7F800000u, 0xFF800000u,
                                         0x7FC00000u, 0x7F7FFFFFu, 0x00000001u, 0x80800000u};
-    // C_init words are in the result format (binary32 with promotion)
-    const AccFormat rf = cfg.result_format();
+    // C_init words are init words (binary32 for dot, exact and promotion)
+    const AccFormat rf = cfg.init_format();
     const uint32_t mask = rf.mask();
     g->C.resize(static_cast<size_t>(p.M) * static_cast<size_t>(p.N));
     for (auto& c : g->C) {

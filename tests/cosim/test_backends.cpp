@@ -1,6 +1,7 @@
 // The GEMM back-end registry (sim/backends.hpp, backend.hpp): every back-end
 // made by name computes the same bits, and the e8m23 RNE raw results equal
-// host fmaf chains in k order (the independent reference); bad names and
+// host fmaf chains in k order (the independent reference; for the dot and
+// exact configurations the tests/ref tiles of numerics.md section 10); bad names and
 // mismatched configurations are refused with a message naming what is built.
 #include <gtest/gtest.h>
 
@@ -54,6 +55,30 @@ TEST(Backends, EveryBackendByNameGivesTheSameBitsAndMatchesFmafChains) {
     for (size_t i = 1; i < runs.size(); ++i) {
       EXPECT_EQ(runs[i].out.out, runs[0].out.out) << nc.name << " back-end " << i;
       EXPECT_EQ(runs[i].out.tile_flags, runs[0].out.tile_flags) << nc.name << " back-end " << i;
+    }
+    if (nc.cfg.pe_kind != PeKind::Fma) {
+      // dot and exact (RNE, raw output, no C): each output is the reference
+      // tile of tests/ref (numerics.md section 10) over its row and column.
+      ref::PeRefConfig rc;
+      rc.acc = ref::acc_format(nc.cfg.acc);
+      rc.dot_n = nc.cfg.dot_n;
+      rc.align_bits = nc.cfg.align_bits;
+      rc.sr_bits = nc.cfg.sr_bits;
+      rc.sr_kind = nc.cfg.sr_kind;
+      rc.promote_n = nc.cfg.promote_n;
+      const std::vector<uint32_t> u(static_cast<size_t>(pr.p.K), 0u);  // RNE reads no random word
+      for (int i = 0; i < pr.p.M; ++i)
+        for (int j = 0; j < pr.p.N; ++j) {
+          const uint8_t* a = pr.a.data() + static_cast<size_t>(i * pr.p.K);
+          const uint8_t* b = pr.b.data() + j;
+          const ref::RefResult want =
+              nc.cfg.pe_kind == PeKind::Dot
+                  ? ref::ref_dot_tile(rc, 0u, a, 1, b, pr.p.N, pr.p.K, Fp8Format::E4M3, Fp8Format::E5M2, Round::RNE, u.data())
+                  : ref::ref_exact_tile(rc, 0u, a, 1, b, pr.p.N, pr.p.K, Fp8Format::E4M3, Fp8Format::E5M2, Round::RNE, 0u);
+          ASSERT_EQ(runs[0].out.out[static_cast<size_t>(i * pr.p.N + j)], want.bits)
+              << nc.name << " (" << i << ", " << j << ") vs the tests/ref tile";
+        }
+      continue;
     }
     if (!(nc.cfg.acc == kFp32)) continue;
     // e8m23, RNE, raw output: each output is fmaf(a, b, acc) in k order.

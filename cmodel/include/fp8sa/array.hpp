@@ -75,6 +75,13 @@ struct ArrayConfig {
   // (docs/numerics.md section 10, "Words").
   AccFormat result_format() const { return promote_n > 0 ? kFp32 : acc; }
   AccFormat init_format() const { return pe().init_format(); }
+  // Every parameter equal (the Verilated-configuration matcher uses this).
+  bool operator==(const ArrayConfig& o) const {
+    return rows == o.rows && cols == o.cols && acc == o.acc && sr_bits == o.sr_bits && q_sr_bits == o.q_sr_bits &&
+           lfsr_w == o.lfsr_w && seed == o.seed && mul_stages == o.mul_stages && q_stages == o.q_stages &&
+           promote_n == o.promote_n && pe() == o.pe();
+  }
+  bool operator!=(const ArrayConfig& o) const { return !(*this == o); }
   // Steps of a tile of k products: ceil(k / dot_n) (cmd_k_i).
   uint32_t steps(uint32_t k) const { return (k + static_cast<uint32_t>(dot_n) - 1) / static_cast<uint32_t>(dot_n); }
 };
