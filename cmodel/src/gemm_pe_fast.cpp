@@ -1,0 +1,1040 @@
+// The functional model's fast path for the dot and exact PE kinds
+// (docs/numerics.md sections 10.2 and 10.3): per-tile kernels,
+// bit-identical to the PE seam's reference loop (Pe::tile, which
+// tile_compute_generic runs), words and tile flags. gemm_functional calls
+// pe_fast_tile per tile when pe_fast_covers() the configuration; tiles the
+// kernels decline take the generic path (the narrow path's pattern).
+//
+// Operands are unpacked once per GEMM (pe_fast_prepare, every thread): A
+// by rows, B in panels of one tile's columns, k-major, padded with +0 to
+// whole steps and to a whole number of SIMD vectors of columns, with
+// per-row and per-column NaN/Inf marks.
+//
+// dot (x86 AVX2; SIMD lanes = a tile's columns, 8 per ymm; each lane one
+// PE's chain of steps, in step order). A step of numerics.md 10.2 for the
+// accumulator c (binary32 bits: every eXmY value and the init word are
+// binary32 values) and products p_i = a_i * b_i:
+//
+//   1. E = max(e(c), max_i e(a_i) + e(b_i)), from per-code exponent tables
+//      (a zero code's e is kSent, so that a zero product never wins and the
+//      E of an all-zero step stays below kAllZero).
+//   2. Each product scaled to units of 2^(E - F) (F = ALIGN_BITS) is
+//      p_i * 2^(F - E) in binary32, exact: p_i has at most 8 significant
+//      bits and lies in [2^-32, 2^32), and the scale's exponent is clamped to
+//      [-60, 100], which changes nothing (F - E < -60 means every product is
+//      below the unit and truncates to 0 either way; F - E > 100 means E <
+//      -52 and no product is non-zero). Truncating toward zero
+//      (_mm256_round_ps) is exact; lost = some truncated term != its
+//      original.
+//   3. c's term is truncated in integer lanes on its bits (a binary32
+//      scaling could underflow and hide lost bits).
+//   4. S = the sum of the truncated terms. Each is an integer in units,
+//      below 2^(F+2) (products, whose significand product is below 4) or
+//      2^(F+1) (c), so every partial sum is exact in binary32 when
+//      DOT_N * 2^(F+2) + 2^(F+1) <= 2^24 (h100-fp8, ada-fp8: F = 13) and
+//      in binary64 up to 2^53 (b200-fp8: F = 31; the terms are converted
+//      to binary64 and summed there). Partial sums start at -0 and the
+//      step adds +0 unless every term was zero, which gives the sign rules
+//      of numerics.md (-0 only if c and every product were -0; +0 for an
+//      exact cancellation).
+//   5. S * 2^(E - F) rounded once into eXmY, in integer lanes on binary32
+//      bits: the value is exact in binary32 on the binary32 path (at most
+//      24 bits; its unit is at least 2^-149 since E >= -126 - 0 and F <= 20
+//      there) and is made so on the binary64 path by a round-toward-zero
+//      conversion with the lost bits jammed into the last bit (round to
+//      odd, innocuous when the rounding reads only bits above it: RZ, RNE
+//      with Y <= 21, SR with Y + R <= 21; e8m23 with RNE or RZ converts
+//      directly with MXCSR's mode instead). Above 2^emin of the format the
+//      rounding drops 23 - Y bits: RZ masks them, RNE adds half - 1 plus the
+//      kept LSB first (the carry moves into the exponent), SR compares the
+//      step's draw with the threshold k of numerics.md section 5 (every SR
+//      kind). A result above the format's largest finite value overflows:
+//      RZ takes that value (flags overflow, inexact); RNE and SR would make
+//      the accumulator Inf, and the tile is declined. Tiny results (below
+//      2^emin, so subnormal or underflowing) are rare and rounded by
+//      detail::round_value per lane, the reference's own rounding.
+//
+//   Flags: inexact (lost, or a rounding dropped bits) is tracked per
+//   product only until the tile is known inexact (as the FMA path does),
+//   overflow and underflow on every step. Padded PEs and lanes hold +0 and
+//   raise nothing (all their products are zero).
+//
+//   SR: every PE's LFSR state at each tile's start is precomputed once per
+//   GEMM (the jump by one tile's draws as a byte-sliced table), and each
+//   step draws from it with the draw map's table (Lfsr::draw_table).
+//
+// exact (x86 AVX2 + FMA): the tile's sums are a DGEMM. Every product is a
+// multiple of 2^(lsb(a) + lsb(b)) below 2^(top(a) + top(b)) (lsb: the
+// exponent of the code's significand LSB, top: floor(log2 |x|) + 1), so
+// with the tile's smallest lsb and largest top over its rows and columns
+// (kept per row and column), each partial sum of a binary64 FMA chain in k
+// order is an integer multiple of 2^lsb below K * 2^top, exact when
+// top + ceil(log2(K + 1)) - lsb <= 53 (E4M3 x E4M3 always; N(0,1) data in
+// E4M3 x E5M2 nearly always). Otherwise two chains: products of magnitude
+// >= 2^T (multiples of 2^(T-7): a significand product is below 2^8) and
+// the others, T = top + lg - 46, exact for every FP8 pair (top - lsb <= 64).
+// The chains start at -0, so a zero sum is -0 iff every product was -0
+// (IEEE's RNE sign rules), which is the PE's negz. The one rounding per PE
+// (numerics.md 10.3) is scalar: when C_init + hi + lo is exact in binary64
+// (TwoSum) and non-zero, detail::round_value on it; otherwise (exact zero,
+// NaN/Inf init words, an inexact binary64 sum) Pe::result on the 81-bit
+// integer X rebuilt from the chains. The tile's one SR draw per PE comes
+// from the precomputed tile-start states.
+//
+// Not covered (generic path, whole GEMM): dot with promotion; dot whose
+// DOT_N * 2^(F+2) + 2^(F+1) exceeds 2^53 (ALIGN_BITS 45 and up for some
+// DOT_N); the binary64 dot path with RNE and Y = 22, or SR with Y + R > 21
+// (SR_BITS R); CPUs without AVX2 and FMA. Per tile: NaN/Inf codes (both
+// kinds), NaN/Inf init words and RNE/SR overflow (dot).
+#include "gemm_pe_fast.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "fp8sa/lfsr.hpp"
+#include "fp8sa/pe.hpp"
+#include "internal.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define FP8SA_PEF_X86 1
+#define FP8SA_AVX2 __attribute__((target("avx2,fma")))
+#define FP8SA_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
+#else
+#define FP8SA_PEF_X86 0
+#endif
+
+namespace fp8sa {
+namespace detail {
+
+namespace {
+
+std::vector<uint8_t>* g_trace = nullptr;
+
+#if FP8SA_PEF_X86
+
+template <class Fn>
+void par_for(long n, int threads, const Fn& f) {
+  if (threads <= 1 || n <= 1) {
+    for (long i = 0; i < n; ++i) f(i);
+    return;
+  }
+  std::atomic<long> next{0};
+  auto work = [&] {
+    for (long i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) f(i);
+  };
+  std::vector<std::thread> ts;
+  const long nt = std::min<long>(threads, n);
+  for (long i = 1; i < nt; ++i) ts.emplace_back(work);
+  work();
+  for (std::thread& t : ts) t.join();
+}
+
+constexpr int kSent = -4096;     // e() of a zero code: two of them plus any e stay below kAllZero
+constexpr int kAllZero = -1000;  // a step's E below this: every term was zero
+constexpr int kNoLsb = 1000;     // lsb of a row / column without non-zero codes
+constexpr int kNoTop = -1000;    // its top
+
+uint32_t f32_bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+float f32_of(uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+
+// What the kernels need of each FP8 code.
+struct CodeInfo {
+  float v = 0;     // exact value
+  int e = kSent;   // numerics.md 10.1 e(x); kSent for zeros
+  int lsb = kNoLsb;  // exponent of the significand's LSB (non-zero codes)
+  int top = kNoTop;  // floor(log2 |x|) + 1 (non-zero codes)
+  bool special = false;
+};
+
+struct CodeTables {
+  CodeInfo t[2][256];
+  CodeTables() {
+    for (int f = 0; f < 2; ++f)
+      for (int c = 0; c < 256; ++c) {
+        const Fp8Dec& d = kFp8Dec.t[f][c];
+        CodeInfo& ci = t[f][c];
+        ci.special = (d.cls & (kClsNan | kClsInf)) != 0;
+        if (d.cls == kClsZero) ci.v = d.sign != 0 ? -0.0f : 0.0f;  // the sign rules read a zero product's sign
+        if (d.cls != kClsFinite) continue;
+        ci.v = f32_of(fp8_to_f32_bits(static_cast<uint8_t>(c), static_cast<Fp8Format>(f)));
+        ci.e = d.exp + kFormatTable[f].man_bits;
+        ci.lsb = d.exp;
+        ci.top = d.exp + bitlen64(d.sig);
+      }
+  }
+};
+const CodeTables& code_tables() {
+  static const CodeTables t;
+  return t;
+}
+
+// Byte-sliced table of a linear map of LFSR states (width w) given the
+// images of the unit states.
+void byte_table(const uint32_t* col, int w, uint32_t* t) {
+  for (int k = 0; k < 4; ++k)
+    for (int v = 0; v < 256; ++v) {
+      uint32_t x = 0;
+      for (int j = 0; j < 8; ++j) {
+        const int bit = 8 * k + j;
+        if (((v >> j) & 1) != 0 && bit < w) x ^= col[bit];
+      }
+      t[k * 256 + v] = x;
+    }
+}
+
+inline uint32_t apply_table(const uint32_t* t, uint32_t s) {
+  return t[s & 0xFFu] ^ t[256 + ((s >> 8) & 0xFFu)] ^ t[512 + ((s >> 16) & 0xFFu)] ^ t[768 + (s >> 24)];
+}
+
+#endif  // FP8SA_PEF_X86
+
+}  // namespace
+
+class PeFast {
+ public:
+  PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads);
+
+  const GemmProblem& p;
+  ArrayConfig cfg;
+  PeConfig pc;
+  Pe pe;
+  AccFormat fmt;
+  int R, C, tm, tn, K;
+  long T;
+  bool dot;
+  std::vector<uint8_t> row_sp, col_sp;  // a NaN/Inf code in row m of A / column n of B
+  // dot: rows of A (M x Kp values and e()), B panels (per tile column, per
+  // k: Cp values then Cp e(), 2*Cp words), a zero row for padded rows.
+  int n = 1, F = 13, steps = 0, Kp = 0, Cp = 8;
+  bool dbl = false;
+  std::vector<float> af, zf;
+  std::vector<int32_t> ae, ze;
+  std::vector<uint32_t> bp;
+  // exact: rows of A (M x K) and B panels (K x Cq per tile column) in
+  // binary64, lsb/top per row and column.
+  int Cq = 4;
+  std::vector<double> ad, bd, zd;
+  std::vector<int16_t> lsb_a, top_a, lsb_b, top_b;
+  // SR: PE (r, c)'s LFSR state at tile t's start, [(r*C + c) * T + t].
+  std::vector<uint32_t> tile_state;
+  const uint32_t* dtab = nullptr;
+  uint32_t umask = 0;
+};
+
+void PeFastDeleter::operator()(PeFast* f) const { delete f; }
+
+void pe_fast_set_trace(std::vector<uint8_t>* trace) { g_trace = trace; }
+
+bool pe_fast_covers(const ArrayConfig& cfg, Round rnd) {
+#if FP8SA_PEF_X86
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
+  if (cfg.pe_kind == PeKind::Exact) return true;
+  if (cfg.pe_kind != PeKind::Dot || cfg.promote_n != 0) return false;
+  const int F = cfg.align_bits, Y = cfg.acc.man_bits;
+  const double bound = cfg.dot_n * std::ldexp(1.0, F + 2) + std::ldexp(1.0, F + 1);
+  if (bound <= std::ldexp(1.0, 24)) return true;  // binary32 sums: every format and rounding
+  if (bound > std::ldexp(1.0, 53)) return false;
+  // binary64 sums, rounded through a round-to-odd binary32 (file comment).
+  if (Y == 23) return rnd != Round::SR;  // the conversion to binary32 rounds (MXCSR's RNE or RZ)
+  switch (rnd) {
+    case Round::RZ: return true;
+    case Round::RNE: return Y <= 21;
+    default: return Y + cfg.sr_bits <= 21;
+  }
+#else
+  (void)cfg;
+  (void)rnd;
+  return false;
+#endif
+}
+
+#if FP8SA_PEF_X86
+
+PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
+    : p(pp), cfg(cc), pc(cc.pe()), pe(pc), fmt(cc.acc), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
+      tn((pp.N + cc.cols - 1) / cc.cols), K(pp.K), T(static_cast<long>(tm) * tn), dot(cc.pe_kind == PeKind::Dot),
+      row_sp(static_cast<size_t>(pp.M), 0u), col_sp(static_cast<size_t>(pp.N), 0u) {
+  const CodeTables& ct = code_tables();
+  const CodeInfo* ta = ct.t[static_cast<int>(p.fmt_a) & 1];
+  const CodeInfo* tb = ct.t[static_cast<int>(p.fmt_b) & 1];
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N), Ks = static_cast<size_t>(K);
+  if (dot) {
+    n = cfg.dot_n;
+    F = cfg.align_bits;
+    steps = (K + n - 1) / n;
+    Kp = steps * n;
+    Cp = (C + 7) / 8 * 8;
+    dbl = n * std::ldexp(1.0, F + 2) + std::ldexp(1.0, F + 1) > std::ldexp(1.0, 24);
+    const size_t Kps = static_cast<size_t>(Kp), Cps = static_cast<size_t>(Cp);
+    af.resize(M * Kps);
+    ae.resize(M * Kps);
+    zf.assign(Kps, 0.0f);
+    ze.assign(Kps, kSent);
+    par_for((p.M + 15) / 16, threads, [&](long blk) {
+      for (size_t m = static_cast<size_t>(blk) * 16; m < std::min(M, static_cast<size_t>(blk) * 16 + 16); ++m) {
+        const uint8_t* a = p.A + m * Ks;
+        float* vf = af.data() + m * Kps;
+        int32_t* ve = ae.data() + m * Kps;
+        bool sp = false;
+        for (size_t k = 0; k < Ks; ++k) {
+          const CodeInfo& ci = ta[a[k]];
+          vf[k] = ci.v;
+          ve[k] = ci.e;
+          sp |= ci.special;
+        }
+        for (size_t k = Ks; k < Kps; ++k) {
+          vf[k] = 0.0f;
+          ve[k] = kSent;
+        }
+        row_sp[m] = sp ? 1u : 0u;
+      }
+    });
+    bp.resize(static_cast<size_t>(tn) * Kps * 2 * Cps);
+    par_for(tn, threads, [&](long tj) {
+      uint32_t* panel = bp.data() + static_cast<size_t>(tj) * Kps * 2 * Cps;
+      for (size_t k = 0; k < Kps; ++k) {
+        uint32_t* w = panel + k * 2 * Cps;
+        for (size_t c = 0; c < Cps; ++c) {
+          const size_t col = static_cast<size_t>(tj) * static_cast<size_t>(C) + c;
+          float v = 0.0f;
+          int32_t e = kSent;
+          if (c < static_cast<size_t>(C) && col < N && k < Ks) {
+            const CodeInfo& ci = tb[p.B[k * N + col]];
+            v = ci.v;
+            e = ci.e;
+            if (ci.special) col_sp[col] = 1u;
+          }
+          w[c] = f32_bits(v);
+          w[Cps + c] = static_cast<uint32_t>(e);
+        }
+      }
+    });
+  } else {
+    Cq = (C + 3) / 4 * 4;
+    const size_t Cqs = static_cast<size_t>(Cq);
+    ad.resize(M * Ks);
+    zd.assign(Ks, 0.0);
+    lsb_a.resize(M);
+    top_a.resize(M);
+    lsb_b.assign(N, static_cast<int16_t>(kNoLsb));
+    top_b.assign(N, static_cast<int16_t>(kNoTop));
+    par_for((p.M + 15) / 16, threads, [&](long blk) {
+      for (size_t m = static_cast<size_t>(blk) * 16; m < std::min(M, static_cast<size_t>(blk) * 16 + 16); ++m) {
+        const uint8_t* a = p.A + m * Ks;
+        double* v = ad.data() + m * Ks;
+        int lsb = kNoLsb, top = kNoTop;
+        bool sp = false;
+        for (size_t k = 0; k < Ks; ++k) {
+          const CodeInfo& ci = ta[a[k]];
+          v[k] = ci.v;
+          lsb = std::min(lsb, ci.lsb);
+          top = std::max(top, ci.top);
+          sp |= ci.special;
+        }
+        lsb_a[m] = static_cast<int16_t>(lsb);
+        top_a[m] = static_cast<int16_t>(top);
+        row_sp[m] = sp ? 1u : 0u;
+      }
+    });
+    bd.resize(static_cast<size_t>(tn) * Ks * Cqs);
+    par_for(tn, threads, [&](long tj) {
+      double* panel = bd.data() + static_cast<size_t>(tj) * Ks * Cqs;
+      for (size_t k = 0; k < Ks; ++k) {
+        for (size_t c = 0; c < Cqs; ++c) {
+          const size_t col = static_cast<size_t>(tj) * static_cast<size_t>(C) + c;
+          double v = 0.0;
+          if (c < static_cast<size_t>(C) && col < N) {
+            const CodeInfo& ci = tb[p.B[k * N + col]];
+            v = ci.v;
+            lsb_b[col] = static_cast<int16_t>(std::min<int>(lsb_b[col], ci.lsb));
+            top_b[col] = static_cast<int16_t>(std::max<int>(top_b[col], ci.top));
+            if (ci.special) col_sp[col] = 1u;
+          }
+          panel[k * Cqs + c] = v;
+        }
+      }
+    });
+  }
+  if (p.rnd == Round::SR) {
+    // PE (r, c) enters tile t with its LFSR t * draws_per_tile draws past its
+    // seed (docs/array.md "GEMM tiling"): walk each PE's tile starts with the
+    // jump by one tile's draws, a linear map, as a byte-sliced table.
+    const int w = cfg.lfsr_w;
+    const uint64_t dpt = pc.draws_per_tile(static_cast<uint64_t>(K));
+    uint32_t col[32] = {};
+    for (int i = 0; i < w; ++i) {
+      Lfsr l(w, cfg.sr_bits, uint64_t{1} << i);
+      l.skip(dpt);
+      col[i] = l.state();
+    }
+    std::vector<uint32_t> jt(4 * 256);
+    byte_table(col, w, jt.data());
+    {
+      const Lfsr l(w, cfg.sr_bits, 1);
+      dtab = l.draw_table();
+    }
+    umask = static_cast<uint32_t>(low_mask64(cfg.sr_bits));
+    tile_state.resize(static_cast<size_t>(R) * static_cast<size_t>(C) * static_cast<size_t>(T));
+    par_for(static_cast<long>(R) * C, threads, [&](long pe_i) {
+      uint32_t s = derive_seed(cfg.seed, static_cast<uint32_t>(1 + pe_i), w);
+      uint32_t* out = tile_state.data() + static_cast<size_t>(pe_i) * static_cast<size_t>(T);
+      for (long t = 0; t < T; ++t) {
+        out[t] = s;
+        s = apply_table(jt.data(), s);
+      }
+    });
+  }
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------
+
+// The eXmY word of a binary32 value that format f represents exactly.
+uint32_t word_of_f32(uint32_t b, const AccFormat& f) {
+  const int X = f.exp_bits, Y = f.man_bits;
+  const uint32_t sign = (b >> 31) << (X + Y);
+  const uint32_t mag = b & 0x7FFFFFFFu;
+  if (X == 8) return sign | (mag >> (23 - Y));  // same exponent field; the dropped bits are zero
+  if (mag == 0) return sign;
+  const int e = static_cast<int>(mag >> 23) - 127;  // a normal binary32 (eXmY with X < 8 is far above 2^-126)
+  const int emin = 2 - (1 << (X - 1));
+  const uint32_t sig = (mag & 0x7FFFFFu) | 0x800000u;
+  if (e >= emin) {
+    return sign | (static_cast<uint32_t>(e + f.bias()) << Y) | ((mag & 0x7FFFFFu) >> (23 - Y));
+  }
+  return sign | (sig >> (23 - (e - (emin - Y))));  // subnormal: sig * 2^(e - 23) / 2^(emin - Y)
+}
+
+// A finite non-zero M * 2^E rounded into f (Pe's round_pack): the word and flags.
+OpResult round_pack_word(uint32_t s, uint64_t M, int E, const AccFormat& f, Round rnd, uint32_t u, int R,
+                         SrKind kind) {
+  const Rounded r = round_value(M, E, acc_round_fmt(f), rnd, u, R, kind);
+  const uint32_t sign_shift = static_cast<uint32_t>(f.exp_bits + f.man_bits);
+  if (r.overflow) {
+    const uint32_t inf = ((1u << f.exp_bits) - 1u) << f.man_bits;
+    return OpResult{(s << sign_shift) | (rnd == Round::RZ ? inf - 1u : inf), r.flags};
+  }
+  return OpResult{pack_rounded(r, s, f.exp_bits, f.man_bits, f.bias()), r.flags};
+}
+
+// ---------------------------------------------------------------------------
+// dot
+// ---------------------------------------------------------------------------
+
+struct DotK {
+  __m256i F, sent, emin_f, emin_first, tiny_thr, allz_thr, lo_cl, hi_cl;
+  __m256i lowmask, halfm1, rne_one, lsbbit, maxbits, minnorm;
+  __m256i absmask, signmask, one, zero, c127, c150, m23, hidden;
+  __m128i dcount;                 // 23 - Y, for the shifts by it
+  __m128i sr_rsh, sr_lsh;         // SR: D = (rem >> sr_rsh) << sr_lsh
+  __m256i sr_stmask;              // SR: st = rem & sr_stmask != 0
+  int Y;
+  SrKind kind;
+};
+
+struct DotFlags {
+  __m256i inex, ovf, bail;
+  uint8_t scalar;  // flags from the per-lane roundings of tiny results
+};
+
+// Rare-case rounding context (tiny results): round_value per lane.
+struct TinyCtx {
+  RoundFmt rf;
+  Round rnd;
+  int R;
+  SrKind kind;
+};
+
+// Lanes of `mask` hold tiny non-zero results S * 2^unit (S an exact
+// integer): rounds each with round_value (the reference's rounding) into
+// res (binary32 bits of the eXmY value), ORing its flags.
+__attribute__((noinline, cold)) void fix_tiny(unsigned mask, const double* S, const int32_t* unit, const uint32_t* u,
+                                              uint32_t* res, uint8_t* fl, const TinyCtx& tc) {
+  for (int l = 0; l < 8; ++l) {
+    if (((mask >> l) & 1u) == 0) continue;
+    const uint64_t M = static_cast<uint64_t>(std::fabs(S[l]));
+    const Rounded r = round_value(M, unit[l], tc.rf, tc.rnd, u[l], tc.R, tc.kind);
+    // Tiny: no overflow; sig * 2^q is a binary32 value (q >= -149).
+    const float v = static_cast<float>(std::ldexp(static_cast<double>(r.sig), r.q));
+    res[l] = f32_bits(v) | (std::signbit(S[l]) ? 0x80000000u : 0u);
+    *fl = static_cast<uint8_t>(*fl | r.flags);
+  }
+}
+
+FP8SA_AVX2_INLINE DotK make_dot_k(const PeFast& f) {
+  DotK k;
+  const int Y = f.fmt.man_bits, X = f.fmt.exp_bits, d = 23 - Y;
+  const int emin = 2 - (1 << (X - 1)), emax = (1 << (X - 1)) - 1;
+  k.Y = Y;
+  k.kind = f.cfg.sr_kind;
+  k.F = _mm256_set1_epi32(f.F);
+  k.sent = _mm256_set1_epi32(kSent);
+  k.emin_f = _mm256_set1_epi32(emin);
+  k.emin_first = _mm256_set1_epi32(-126);  // the init word is binary32
+  k.tiny_thr = _mm256_set1_epi32(emin + 127);
+  k.allz_thr = _mm256_set1_epi32(kAllZero);
+  k.lo_cl = _mm256_set1_epi32(-60);
+  k.hi_cl = _mm256_set1_epi32(100);
+  k.lowmask = _mm256_set1_epi32(static_cast<int>((1u << d) - 1u));
+  k.halfm1 = _mm256_set1_epi32(d > 0 ? static_cast<int>((1u << (d - 1)) - 1u) : 0);
+  k.rne_one = _mm256_set1_epi32(d > 0 ? 1 : 0);
+  k.lsbbit = _mm256_set1_epi32(static_cast<int>(1u << d));
+  k.maxbits = _mm256_set1_epi32(static_cast<int>((static_cast<uint32_t>(emax + 127) << 23) | (0x7FFFFFu & ~((1u << d) - 1u))));
+  k.minnorm = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(emin + 127) << 23));
+  k.absmask = _mm256_set1_epi32(0x7FFFFFFF);
+  k.signmask = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+  k.one = _mm256_set1_epi32(1);
+  k.zero = _mm256_setzero_si256();
+  k.c127 = _mm256_set1_epi32(127);
+  k.c150 = _mm256_set1_epi32(150);
+  k.m23 = _mm256_set1_epi32(0x7FFFFF);
+  k.hidden = _mm256_set1_epi32(0x800000);
+  k.dcount = _mm_cvtsi32_si128(d);
+  // SR (numerics.md section 5): D = the R + 1 bits below the kept LSB, st =
+  // any bit below them, from the d dropped bits.
+  const int r1 = f.cfg.sr_bits + 1;
+  k.sr_rsh = _mm_cvtsi32_si128(d >= r1 ? d - r1 : 0);
+  k.sr_lsh = _mm_cvtsi32_si128(d >= r1 ? 0 : r1 - d);
+  k.sr_stmask = _mm256_set1_epi32(d > r1 ? static_cast<int>((1u << (d - r1)) - 1u) : 0);
+  return k;
+}
+
+// Packs two 4 x 64-bit lane masks into one 8 x 32-bit mask.
+FP8SA_AVX2_INLINE __m256i pack_mask(__m256d lo, __m256d hi) {
+  const __m256 s = _mm256_shuffle_ps(_mm256_castpd_ps(lo), _mm256_castpd_ps(hi), _MM_SHUFFLE(2, 0, 2, 0));
+  return _mm256_castpd_si256(_mm256_permute4x64_pd(_mm256_castps_pd(s), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// 2^e for 8 int32 exponents in [-1022, 1023], as two binary64 halves.
+FP8SA_AVX2_INLINE void pow2_pd(__m256i e, __m256d* lo, __m256d* hi) {
+  const __m256i b = _mm256_set1_epi64x(1023);
+  *lo = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(e)), b), 52));
+  *hi = _mm256_castsi256_pd(
+      _mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(e, 1)), b), 52));
+}
+
+// Rounds magnitudes `mag` (binary32 bits of values at or above 2^emin of
+// the format; 0 allowed) into eXmY: the kept bits, inexact / overflow lanes.
+template <int RND>
+FP8SA_AVX2_INLINE __m256i round_mag(__m256i mag, __m256i u, const DotK& k, DotFlags* fl, bool track) {
+  const __m256i rem = _mm256_and_si256(mag, k.lowmask);
+  __m256i mr;
+  if constexpr (RND == 1) {
+    mr = _mm256_andnot_si256(k.lowmask, mag);
+  } else if constexpr (RND == 0) {
+    const __m256i kept_lsb = _mm256_and_si256(_mm256_srl_epi32(mag, k.dcount), k.rne_one);
+    mr = _mm256_andnot_si256(k.lowmask, _mm256_add_epi32(mag, _mm256_add_epi32(k.halfm1, kept_lsb)));
+  } else {
+    const __m256i D = _mm256_sll_epi32(_mm256_srl_epi32(rem, k.sr_rsh), k.sr_lsh);
+    const __m256i st = _mm256_andnot_si256(_mm256_cmpeq_epi32(_mm256_and_si256(rem, k.sr_stmask), k.zero),
+                                           _mm256_set1_epi32(-1));
+    __m256i kk;
+    if (k.kind == SrKind::Trunc) {
+      kk = _mm256_srli_epi32(D, 1);
+    } else if (k.kind == SrKind::Src) {
+      const __m256i d0 = _mm256_and_si256(D, k.one);
+      const __m256i d1 = _mm256_and_si256(_mm256_srli_epi32(D, 1), k.one);
+      kk = _mm256_add_epi32(_mm256_srli_epi32(D, 1),
+                            _mm256_and_si256(d0, _mm256_or_si256(d1, _mm256_and_si256(st, k.one))));
+    } else {
+      const __m256i low = _mm256_or_si256(_mm256_andnot_si256(_mm256_cmpeq_epi32(_mm256_and_si256(D, _mm256_set1_epi32(3)), k.zero),
+                                                              _mm256_set1_epi32(-1)),
+                                          st);
+      kk = _mm256_or_si256(_mm256_slli_epi32(_mm256_srli_epi32(D, 2), 1), _mm256_and_si256(low, k.one));
+    }
+    const __m256i up = _mm256_cmpgt_epi32(kk, u);
+    mr = _mm256_add_epi32(_mm256_andnot_si256(k.lowmask, mag), _mm256_and_si256(up, k.lsbbit));
+  }
+  const __m256i ovf = _mm256_cmpgt_epi32(mr, k.maxbits);
+  if constexpr (RND == 1) {
+    mr = _mm256_min_epi32(mr, k.maxbits);
+    fl->ovf = _mm256_or_si256(fl->ovf, ovf);
+  } else {
+    fl->bail = _mm256_or_si256(fl->bail, ovf);
+  }
+  if (track) fl->inex = _mm256_or_si256(fl->inex, _mm256_or_si256(rem, ovf));
+  return mr;
+}
+
+// Product j's truncated term in units: p_j * 2^(F - E) toward zero (exact,
+// file comment); lost lanes ORed into *lost when tracking.
+template <bool TRACK>
+FP8SA_AVX2_INLINE __m256 dot_term(const float* af, const float* bf, size_t bs, int j, __m256 scale, __m256* lost) {
+  const __m256 pr = _mm256_mul_ps(_mm256_set1_ps(af[j]), _mm256_loadu_ps(bf + static_cast<size_t>(j) * bs));
+  const __m256 t = _mm256_mul_ps(pr, scale);
+  const __m256 tr = _mm256_round_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  if constexpr (TRACK) *lost = _mm256_or_ps(*lost, _mm256_cmp_ps(t, tr, _CMP_NEQ_UQ));
+  return tr;
+}
+
+// One dot step on 8 lanes (numerics.md 10.2, file comment): the new
+// accumulator bits. cb: c's binary32 bits; a row's n values / e() at af /
+// ae; the lanes' n values / e() at bf / be, stride bs words per product.
+template <bool DBL, int RND, bool TRACK>
+FP8SA_AVX2_INLINE __m256i dot_step(__m256i cb, const float* af, const int32_t* ae, const float* bf,
+                                   const int32_t* be, size_t bs, int n, __m256i emin_c, __m256i u, const DotK& k,
+                                   DotFlags* fl, const TinyCtx& tc) {
+  // 1. E.
+  __m256i e0 = k.sent, e1 = k.sent;
+  int i = 0;
+  for (; i + 2 <= n; i += 2) {
+    e0 = _mm256_max_epi32(e0, _mm256_add_epi32(_mm256_set1_epi32(ae[i]),
+                                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(be + i * bs))));
+    e1 = _mm256_max_epi32(e1, _mm256_add_epi32(_mm256_set1_epi32(ae[i + 1]),
+                                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(be + (i + 1) * bs))));
+  }
+  if (i < n) {
+    e0 = _mm256_max_epi32(e0, _mm256_add_epi32(_mm256_set1_epi32(ae[i]),
+                                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(be + i * bs))));
+  }
+  const __m256i ef = _mm256_srli_epi32(_mm256_slli_epi32(cb, 1), 24);
+  const __m256i cnz = _mm256_cmpgt_epi32(_mm256_and_si256(cb, k.absmask), k.zero);
+  const __m256i ec = _mm256_blendv_epi8(k.sent, _mm256_max_epi32(_mm256_sub_epi32(ef, k.c127), emin_c), cnz);
+  const __m256i E = _mm256_max_epi32(_mm256_max_epi32(e0, e1), ec);
+  const __m256i unit = _mm256_sub_epi32(E, k.F);
+  const __m256i se = _mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(k.F, E), k.lo_cl), k.hi_cl);
+  const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(se, k.c127), 23));
+  const __m256i allz = _mm256_cmpgt_epi32(k.allz_thr, E);
+  // 2. The products' truncated terms.
+  const __m256 negz = _mm256_castsi256_ps(k.signmask);
+  __m256 lost = _mm256_setzero_ps();
+  __m256i res;
+  __m256i tiny;
+  alignas(32) double Sd[8];
+  if constexpr (!DBL) {
+    __m256 s0 = negz, s1 = negz, s2 = negz, s3 = negz;
+    for (i = 0; i + 4 <= n; i += 4) {
+      s0 = _mm256_add_ps(s0, dot_term<TRACK>(af, bf, bs, i, scale, &lost));
+      s1 = _mm256_add_ps(s1, dot_term<TRACK>(af, bf, bs, i + 1, scale, &lost));
+      s2 = _mm256_add_ps(s2, dot_term<TRACK>(af, bf, bs, i + 2, scale, &lost));
+      s3 = _mm256_add_ps(s3, dot_term<TRACK>(af, bf, bs, i + 3, scale, &lost));
+    }
+    for (; i < n; ++i) s0 = _mm256_add_ps(s0, dot_term<TRACK>(af, bf, bs, i, scale, &lost));
+    // 3. c's term, in integer lanes: sig * 2^lc with lc its LSB exponent,
+    //    shifted to units (sh = unit - lc bits dropped, or -sh added).
+    const __m256i hid = _mm256_and_si256(_mm256_cmpgt_epi32(ef, k.zero), k.hidden);
+    const __m256i sig = _mm256_or_si256(_mm256_and_si256(cb, k.m23), hid);
+    const __m256i lc = _mm256_sub_epi32(_mm256_max_epi32(ef, k.one), k.c150);
+    const __m256i sh = _mm256_sub_epi32(unit, lc);
+    const __m256i cq = _mm256_or_si256(_mm256_sllv_epi32(sig, _mm256_sub_epi32(k.zero, sh)), _mm256_srlv_epi32(sig, sh));
+    if constexpr (TRACK) {
+      const __m256i dropped = _mm256_and_si256(sig, _mm256_sub_epi32(_mm256_sllv_epi32(k.one, sh), k.one));
+      const __m256i lc_lost = _mm256_andnot_si256(_mm256_cmpeq_epi32(dropped, k.zero), _mm256_cmpgt_epi32(sh, k.zero));
+      lost = _mm256_or_ps(lost, _mm256_castsi256_ps(lc_lost));
+    }
+    const __m256 cf = _mm256_or_ps(_mm256_cvtepi32_ps(cq), _mm256_castsi256_ps(_mm256_and_si256(cb, k.signmask)));
+    // 4. S, exact; +0 unless every term was zero.
+    __m256 S = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)), cf);
+    S = _mm256_add_ps(S, _mm256_castsi256_ps(_mm256_and_si256(allz, k.signmask)));
+    // 5. v = S * 2^unit (binary32 bits: exponent + unit) and its rounding.
+    const __m256i Sb = _mm256_castps_si256(S);
+    const __m256i Sm = _mm256_and_si256(Sb, k.absmask);
+    const __m256i Snz = _mm256_cmpgt_epi32(Sm, k.zero);
+    const __m256i Lp = _mm256_add_epi32(_mm256_srli_epi32(Sm, 23), unit);
+    tiny = _mm256_and_si256(Snz, _mm256_cmpgt_epi32(k.tiny_thr, Lp));
+    const __m256i mag = _mm256_and_si256(_mm256_add_epi32(Sm, _mm256_slli_epi32(unit, 23)), _mm256_andnot_si256(tiny, Snz));
+    res = _mm256_or_si256(round_mag<RND>(mag, u, k, fl, TRACK), _mm256_and_si256(Sb, k.signmask));
+    if (!_mm256_testz_si256(tiny, tiny)) {
+      _mm256_store_pd(Sd, _mm256_cvtps_pd(_mm256_castps256_ps128(S)));
+      _mm256_store_pd(Sd + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(S, 1)));
+    }
+  } else {
+    __m256d d0 = _mm256_set1_pd(-0.0), d1 = d0, d2 = d0, d3 = d0;
+    for (i = 0; i + 2 <= n; i += 2) {
+      const __m256 t0 = dot_term<TRACK>(af, bf, bs, i, scale, &lost), t1 = dot_term<TRACK>(af, bf, bs, i + 1, scale, &lost);
+      d0 = _mm256_add_pd(d0, _mm256_cvtps_pd(_mm256_castps256_ps128(t0)));
+      d1 = _mm256_add_pd(d1, _mm256_cvtps_pd(_mm256_extractf128_ps(t0, 1)));
+      d2 = _mm256_add_pd(d2, _mm256_cvtps_pd(_mm256_castps256_ps128(t1)));
+      d3 = _mm256_add_pd(d3, _mm256_cvtps_pd(_mm256_extractf128_ps(t1, 1)));
+    }
+    if (i < n) {
+      const __m256 t0 = dot_term<TRACK>(af, bf, bs, i, scale, &lost);
+      d0 = _mm256_add_pd(d0, _mm256_cvtps_pd(_mm256_castps256_ps128(t0)));
+      d1 = _mm256_add_pd(d1, _mm256_cvtps_pd(_mm256_extractf128_ps(t0, 1)));
+    }
+    // 3. c's term in binary64 (exact: c * 2^(F - E) >= 2^-149 * 2^(1 - 127)).
+    __m256d sc_lo, sc_hi, un_lo, un_hi;
+    const __m256i big = _mm256_set1_epi32(1000);
+    const __m256i nbig = _mm256_set1_epi32(-1000);
+    pow2_pd(_mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(k.F, E), nbig), big), &sc_lo, &sc_hi);
+    pow2_pd(_mm256_min_epi32(_mm256_max_epi32(unit, nbig), big), &un_lo, &un_hi);
+    const __m256 c = _mm256_castsi256_ps(cb);
+    const __m256d c_lo = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(c)), sc_lo);
+    const __m256d c_hi = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(c, 1)), sc_hi);
+    const __m256d ct_lo = _mm256_round_pd(c_lo, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m256d ct_hi = _mm256_round_pd(c_hi, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    if constexpr (TRACK) {
+      lost = _mm256_or_ps(lost, _mm256_castsi256_ps(pack_mask(_mm256_cmp_pd(c_lo, ct_lo, _CMP_NEQ_UQ),
+                                                               _mm256_cmp_pd(c_hi, ct_hi, _CMP_NEQ_UQ))));
+    }
+    // 4. S, exact in binary64; +0 unless every term was zero.
+    const __m256i zs = _mm256_and_si256(allz, k.signmask);
+    const __m256d z_lo = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(zs)), 32));
+    const __m256d z_hi = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_extracti128_si256(zs, 1)), 32));
+    const __m256d S_lo = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(d0, d2), ct_lo), z_lo);
+    const __m256d S_hi = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(d1, d3), ct_hi), z_hi);
+    // 5. v = S * 2^unit exact in binary64; to binary32 with MXCSR's mode
+    //    (RZ unless e8m23 RNE), then (Y < 23) jammed and rounded on its bits.
+    const __m256d v_lo = _mm256_mul_pd(S_lo, un_lo), v_hi = _mm256_mul_pd(S_hi, un_hi);
+    const __m128 f_lo = _mm256_cvtpd_ps(v_lo), f_hi = _mm256_cvtpd_ps(v_hi);
+    const __m256i inx = pack_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f_lo), v_lo, _CMP_NEQ_UQ),
+                                  _mm256_cmp_pd(_mm256_cvtps_pd(f_hi), v_hi, _CMP_NEQ_UQ));
+    const __m256i fb = _mm256_castps_si256(_mm256_set_m128(f_hi, f_lo));
+    const __m256i fm = _mm256_and_si256(fb, k.absmask);
+    tiny = _mm256_and_si256(_mm256_cmpgt_epi32(fm, k.zero), _mm256_cmpgt_epi32(k.minnorm, fm));
+    if (k.Y == 23) {
+      // The conversion is the rounding (RNE or RZ, IEEE, exact): only the
+      // format's range is left. Above its largest finite value: RZ takes
+      // that value (overflow, inexact), RNE declines (Inf); e8m23 never gets
+      // there (|v| <= max(|c|, 2^39)).
+      const __m256i fmn = _mm256_andnot_si256(tiny, fm);
+      const __m256i ovf = _mm256_cmpgt_epi32(fmn, k.maxbits);
+      __m256i mr = fmn;
+      if constexpr (RND == 1) {
+        mr = _mm256_min_epi32(mr, k.maxbits);
+        fl->ovf = _mm256_or_si256(fl->ovf, ovf);
+      } else {
+        fl->bail = _mm256_or_si256(fl->bail, ovf);
+      }
+      if constexpr (TRACK) fl->inex = _mm256_or_si256(fl->inex, _mm256_or_si256(_mm256_andnot_si256(tiny, inx), ovf));
+      res = _mm256_or_si256(mr, _mm256_and_si256(fb, k.signmask));
+    } else {
+      const __m256i mag = _mm256_andnot_si256(tiny, _mm256_or_si256(fm, _mm256_and_si256(inx, k.one)));
+      res = _mm256_or_si256(round_mag<RND>(mag, u, k, fl, TRACK), _mm256_and_si256(fb, k.signmask));
+    }
+    if (!_mm256_testz_si256(tiny, tiny)) {
+      _mm256_store_pd(Sd, S_lo);
+      _mm256_store_pd(Sd + 4, S_hi);
+    }
+  }
+  if constexpr (TRACK) fl->inex = _mm256_or_si256(fl->inex, _mm256_castps_si256(lost));
+  const unsigned tm = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(tiny)));
+  if (tm != 0) {
+    alignas(32) int32_t un[8];
+    alignas(32) uint32_t uu[8], rr[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(un), unit);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(uu), u);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(rr), res);
+    fix_tiny(tm, Sd, un, uu, rr, &fl->scalar, tc);
+    res = _mm256_load_si256(reinterpret_cast<const __m256i*>(rr));
+  }
+  return res;
+}
+
+template <bool DBL, int RND>
+FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
+  const GemmProblem& p = f.p;
+  const int ti = static_cast<int>(t / f.tn), tj = static_cast<int>(t % f.tn);
+  const int Rr = std::min(f.R, p.M - ti * f.R), Cr = std::min(f.C, p.N - tj * f.C);
+  const size_t Cp = static_cast<size_t>(f.Cp), Kp = static_cast<size_t>(f.Kp), N = static_cast<size_t>(p.N);
+  const int CV = f.Cp / 8;
+  // Numerics' MXCSR: no FTZ/DAZ (subnormal init words and results); the
+  // binary64 path's conversion rounds toward zero (jammed afterwards) except
+  // for e8m23 RNE. Every other operation of the kernel is exact.
+  struct Csr {
+    unsigned saved = _mm_getcsr();
+    explicit Csr(unsigned v) { _mm_setcsr(v); }
+    ~Csr() { _mm_setcsr(saved); }
+  } csr(DBL && !(f.fmt.man_bits == 23 && RND == 0) ? 0x7F80u : 0x1F80u);
+  thread_local std::vector<uint32_t> acc_buf, st_buf;
+  acc_buf.assign(static_cast<size_t>(Rr) * Cp, 0u);
+  uint32_t* acc = acc_buf.data();
+  if (p.C_init != nullptr) {
+    for (int r = 0; r < Rr; ++r)
+      for (int c = 0; c < Cr; ++c) {
+        const uint32_t w = p.C_init[static_cast<size_t>(ti * f.R + r) * N + static_cast<size_t>(tj * f.C + c)];
+        if ((w & 0x7F800000u) == 0x7F800000u) return false;  // NaN/Inf init word
+        acc[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)] = w;
+      }
+  }
+  uint32_t* st = nullptr;
+  if constexpr (RND == 2) {
+    st_buf.assign(static_cast<size_t>(Rr) * Cp, 0u);
+    st = st_buf.data();
+    for (int r = 0; r < Rr; ++r)
+      for (int c = 0; c < Cr; ++c)
+        st[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)] =
+            f.tile_state[static_cast<size_t>(r * f.C + c) * static_cast<size_t>(f.T) + static_cast<size_t>(t)];
+  }
+  const DotK k = make_dot_k(f);
+  const TinyCtx tc{acc_round_fmt(f.fmt), static_cast<Round>(RND), f.cfg.sr_bits, f.cfg.sr_kind};
+  DotFlags fl{k.zero, k.zero, k.zero, 0};
+  bool known = false;  // the tile is known inexact: no more per-product tracking
+  const int n = f.n;
+  const size_t bs = 2 * Cp;
+  const uint32_t* panel = f.bp.data() + static_cast<size_t>(tj) * Kp * bs;
+  for (int j = 0; j < f.steps; ++j) {
+    const size_t k0 = static_cast<size_t>(j) * static_cast<size_t>(n);
+    const __m256i emin_c = j == 0 ? k.emin_first : k.emin_f;
+    for (int r = 0; r < Rr; ++r) {
+      const size_t m = static_cast<size_t>(ti * f.R + r);
+      const float* a_f = f.af.data() + m * Kp + k0;
+      const int32_t* a_e = f.ae.data() + m * Kp + k0;
+      for (int v = 0; v < CV; ++v) {
+        const uint32_t* b = panel + k0 * bs + 8 * static_cast<size_t>(v);
+        const float* b_f = reinterpret_cast<const float*>(b);
+        const int32_t* b_e = reinterpret_cast<const int32_t*>(b + Cp);
+        uint32_t* ap = acc + static_cast<size_t>(r) * Cp + 8 * static_cast<size_t>(v);
+        __m256i u = k.zero;
+        if constexpr (RND == 2) {
+          alignas(32) uint32_t uw[8] = {};
+          uint32_t* s = st + static_cast<size_t>(r) * Cp + 8 * static_cast<size_t>(v);
+          const int lanes = std::min(8, Cr - 8 * v);
+          for (int l = 0; l < lanes; ++l) {
+            s[l] = apply_table(f.dtab, s[l]);
+            uw[l] = s[l] & f.umask;
+          }
+          u = _mm256_load_si256(reinterpret_cast<const __m256i*>(uw));
+        }
+        const __m256i cb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ap));
+        const __m256i res = known ? dot_step<DBL, RND, false>(cb, a_f, a_e, b_f, b_e, bs, n, emin_c, u, k, &fl, tc)
+                                  : dot_step<DBL, RND, true>(cb, a_f, a_e, b_f, b_e, bs, n, emin_c, u, k, &fl, tc);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(ap), res);
+      }
+    }
+    if (!_mm256_testz_si256(fl.bail, fl.bail)) return false;  // an accumulator went to Inf
+    if (!known && (!_mm256_testz_si256(fl.inex, fl.inex) || (fl.scalar & kFlagInexact) != 0)) known = true;
+  }
+  uint8_t fo = fl.scalar;
+  if (known) fo |= kFlagInexact;
+  if (!_mm256_testz_si256(fl.ovf, fl.ovf)) fo |= kFlagOverflow | kFlagInexact;
+  for (int r = 0; r < f.R; ++r)
+    for (int c = 0; c < f.C; ++c)
+      vals[r * f.C + c] = (r < Rr && c < Cr) ? word_of_f32(acc[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)], f.fmt) : 0u;
+  *flags = fo;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// exact
+// ---------------------------------------------------------------------------
+
+// X in units of 2^-32 of a binary64 multiple of 2^-32 below 2^80 units.
+inline unsigned __int128 units_of(double d) {
+  if (d == 0.0) return 0;
+  uint64_t b;
+  std::memcpy(&b, &d, 8);
+  const int e = static_cast<int>((b >> 52) & 0x7FFu) - 1075 + 32;
+  const uint64_t sig = (b & ((uint64_t{1} << 52) - 1u)) | (uint64_t{1} << 52);
+  const unsigned __int128 mag = e >= 0 ? static_cast<unsigned __int128>(sig) << e : static_cast<unsigned __int128>(sig >> -e);
+  return (b >> 63) != 0 ? -mag : mag;
+}
+
+// The exact PE's result (numerics.md 10.3) from its chains hi, lo (hi = -0
+// when unused) and init word.
+OpResult exact_result(const PeFast& f, double hi, double lo, uint32_t init, uint32_t u) {
+  const Round rnd = f.p.rnd;
+  if ((init & 0x7F800000u) != 0x7F800000u) {
+    const double c = static_cast<double>(f32_of(init));
+    const double s1 = hi + lo;
+    const double b1 = s1 - hi;
+    const double e1 = (hi - (s1 - b1)) + (lo - b1);
+    const double s = s1 + c;
+    const double b2 = s - s1;
+    const double e2 = (s1 - (s - b2)) + (c - b2);
+    if (e1 == 0.0 && e2 == 0.0 && s != 0.0) {
+      uint64_t b;
+      std::memcpy(&b, &s, 8);
+      const uint64_t M = (b & ((uint64_t{1} << 52) - 1u)) | (uint64_t{1} << 52);  // normal: |s| >= 2^-149
+      const int E = static_cast<int>((b >> 52) & 0x7FFu) - 1075;
+      return round_pack_word(static_cast<uint32_t>(b >> 63), M, E, f.fmt, rnd, u, f.cfg.sr_bits, f.cfg.sr_kind);
+    }
+  }
+  PeState s;
+  const unsigned __int128 X = units_of(hi) + units_of(lo);
+  s.x_lo = static_cast<uint64_t>(X);
+  s.x_hi = static_cast<uint64_t>(X >> 64);
+  const bool negz = hi == 0.0 && lo == 0.0 && std::signbit(hi) && std::signbit(lo);
+  s.special = negz ? kPeNegZero : 0;
+  s.init = init;
+  s.rnd = static_cast<uint8_t>(rnd);
+  return f.pe.result(s, u);
+}
+
+// The 4 rows' x NV vectors' single chains over k: acc[i][v] += A_i[k] * B[k][v].
+template <int NV>
+FP8SA_AVX2 void exact_block(const double* const* a, const double* b, size_t ldb, int K, double* out, size_t ldo) {
+  const __m256d nz = _mm256_set1_pd(-0.0);
+  __m256d c[4][NV];
+  for (int i = 0; i < 4; ++i)
+    for (int v = 0; v < NV; ++v) c[i][v] = nz;
+  for (int k = 0; k < K; ++k) {
+    __m256d bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_pd(b + static_cast<size_t>(k) * ldb + 4 * v);
+    for (int i = 0; i < 4; ++i) {
+      const __m256d av = _mm256_broadcast_sd(a[i] + k);
+      for (int v = 0; v < NV; ++v) c[i][v] = _mm256_fmadd_pd(av, bv[v], c[i][v]);
+    }
+  }
+  for (int i = 0; i < 4; ++i)
+    for (int v = 0; v < NV; ++v) _mm256_storeu_pd(out + static_cast<size_t>(i) * ldo + 4 * v, c[i][v]);
+}
+
+// Two chains per lane: products of magnitude >= 2^T into hi, the others
+// into lo (file comment). -0 is the neutral element that keeps negz.
+FP8SA_AVX2 void exact_block_split(const double* const* a, const double* b, size_t ldb, int K, double thr,
+                                  double* hi_out, double* lo_out, size_t ldo) {
+  const __m256d nz = _mm256_set1_pd(-0.0);
+  const __m256d absm = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
+  const __m256d th = _mm256_set1_pd(thr);
+  __m256d h[4], l[4];
+  for (int i = 0; i < 4; ++i) h[i] = l[i] = nz;
+  for (int k = 0; k < K; ++k) {
+    const __m256d bv = _mm256_loadu_pd(b + static_cast<size_t>(k) * ldb);
+    for (int i = 0; i < 4; ++i) {
+      const __m256d pr = _mm256_mul_pd(_mm256_broadcast_sd(a[i] + k), bv);
+      const __m256d big = _mm256_cmp_pd(_mm256_and_pd(pr, absm), th, _CMP_GE_OQ);
+      h[i] = _mm256_add_pd(h[i], _mm256_blendv_pd(nz, pr, big));
+      l[i] = _mm256_add_pd(l[i], _mm256_blendv_pd(pr, nz, big));
+    }
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_pd(hi_out + static_cast<size_t>(i) * ldo, h[i]);
+    _mm256_storeu_pd(lo_out + static_cast<size_t>(i) * ldo, l[i]);
+  }
+}
+
+FP8SA_AVX2 bool exact_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
+  const GemmProblem& p = f.p;
+  const int ti = static_cast<int>(t / f.tn), tj = static_cast<int>(t % f.tn);
+  const int Rr = std::min(f.R, p.M - ti * f.R), Cr = std::min(f.C, p.N - tj * f.C);
+  const size_t Cq = static_cast<size_t>(f.Cq), Ks = static_cast<size_t>(f.K), N = static_cast<size_t>(p.N);
+  int lsb = kNoLsb, top_a = kNoTop, top_b = kNoTop, lsb_a = kNoLsb, lsb_b = kNoLsb;
+  for (int r = 0; r < Rr; ++r) {
+    const size_t m = static_cast<size_t>(ti * f.R + r);
+    lsb_a = std::min<int>(lsb_a, f.lsb_a[m]);
+    top_a = std::max<int>(top_a, f.top_a[m]);
+  }
+  for (int c = 0; c < Cr; ++c) {
+    const size_t col = static_cast<size_t>(tj * f.C + c);
+    lsb_b = std::min<int>(lsb_b, f.lsb_b[col]);
+    top_b = std::max<int>(top_b, f.top_b[col]);
+  }
+  const bool all_zero = top_a == kNoTop || top_b == kNoTop;
+  lsb = lsb_a + lsb_b;
+  const int top = top_a + top_b;
+  const int lg = bitlen64(static_cast<uint64_t>(f.K));  // K < 2^lg
+  const bool single = all_zero || top + lg - lsb <= 53;
+  const int T = top + lg - 46;
+  if (!single && T + lg - lsb > 53) return false;  // cannot happen for FP8 operands (file comment)
+  // The chains need RNE (exact sums; a zero sum's sign) and no DAZ.
+  struct Csr {
+    unsigned saved = _mm_getcsr();
+    Csr() { _mm_setcsr(0x1F80u); }
+    ~Csr() { _mm_setcsr(saved); }
+  } csr;
+  thread_local std::vector<double> hi_buf, lo_buf;
+  const size_t rows4 = static_cast<size_t>((Rr + 3) / 4 * 4);
+  lo_buf.resize(rows4 * Cq);
+  if (!single) hi_buf.resize(rows4 * Cq);
+  const double* panel = f.bd.data() + static_cast<size_t>(tj) * Ks * Cq;
+  const int CV = f.Cq / 4;
+  for (int r0 = 0; r0 < Rr; r0 += 4) {
+    const double* a[4];
+    for (int i = 0; i < 4; ++i) {
+      a[i] = r0 + i < Rr ? f.ad.data() + static_cast<size_t>(ti * f.R + r0 + i) * Ks : f.zd.data();
+    }
+    double* lo = lo_buf.data() + static_cast<size_t>(r0) * Cq;
+    if (single) {
+      int v = 0;
+      for (; v + 2 <= CV; v += 2) exact_block<2>(a, panel + 4 * v, Cq, f.K, lo + 4 * v, Cq);
+      if (v < CV) exact_block<1>(a, panel + 4 * v, Cq, f.K, lo + 4 * v, Cq);
+    } else {
+      double* hi = hi_buf.data() + static_cast<size_t>(r0) * Cq;
+      for (int v = 0; v < CV; ++v)
+        exact_block_split(a, panel + 4 * v, Cq, f.K, std::ldexp(1.0, T), hi + 4 * v, lo + 4 * v, Cq);
+    }
+  }
+  const bool pad_zero = f.K % f.cfg.dot_n != 0;
+  uint8_t fo = 0;
+  for (int r = 0; r < f.R; ++r)
+    for (int c = 0; c < f.C; ++c) {
+      if (r >= Rr || c >= Cr) {
+        vals[r * f.C + c] = 0u;  // padded PE: +0, no flags (zero products, init +0)
+        continue;
+      }
+      const size_t m = static_cast<size_t>(ti * f.R + r), col = static_cast<size_t>(tj * f.C + c);
+      const size_t i = static_cast<size_t>(r) * Cq + static_cast<size_t>(c);
+      const uint32_t init = p.C_init != nullptr ? p.C_init[m * N + col] : 0u;
+      uint32_t u = 0;
+      if (p.rnd == Round::SR) {
+        const uint32_t s0 = f.tile_state[static_cast<size_t>(r * f.C + c) * static_cast<size_t>(f.T) + static_cast<size_t>(t)];
+        u = apply_table(f.dtab, s0) & f.umask;  // the tile's one draw
+      }
+      // A K that is not a multiple of DOT_N is padded with +0 products
+      // (codes 0x00 x 0x00): adding +0 keeps every value and clears negz.
+      const double lo = pad_zero ? lo_buf[i] + 0.0 : lo_buf[i];
+      const OpResult res = exact_result(f, single ? -0.0 : hi_buf[i], lo, init, u);
+      vals[r * f.C + c] = res.bits;
+      fo = static_cast<uint8_t>(fo | res.flags);
+    }
+  *flags = fo;
+  return true;
+}
+
+}  // namespace
+
+PeFastPtr pe_fast_prepare(const GemmProblem& p, const ArrayConfig& cfg, int threads) {
+  if (!pe_fast_covers(cfg, p.rnd)) return nullptr;
+  PeFastPtr f(new PeFast(p, cfg, threads));
+  if (g_trace != nullptr) g_trace->assign(static_cast<size_t>(f->T), 0u);
+  return f;
+}
+
+bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
+  const GemmProblem& p = f.p;
+  const int ti = static_cast<int>(t / f.tn), tj = static_cast<int>(t % f.tn);
+  bool ok = true;
+  for (int r = 0; r < f.R && ok; ++r) {
+    const int m = ti * f.R + r;
+    if (m < p.M && f.row_sp[static_cast<size_t>(m)] != 0) ok = false;
+  }
+  for (int c = 0; c < f.C && ok; ++c) {
+    const int col = tj * f.C + c;
+    if (col < p.N && f.col_sp[static_cast<size_t>(col)] != 0) ok = false;
+  }
+  if (ok) {
+    if (!f.dot) {
+      ok = exact_tile(f, t, vals, flags);
+    } else if (!f.dbl) {
+      ok = p.rnd == Round::RNE ? dot_tile<false, 0>(f, t, vals, flags)
+           : p.rnd == Round::RZ ? dot_tile<false, 1>(f, t, vals, flags)
+                                : dot_tile<false, 2>(f, t, vals, flags);
+    } else {
+      ok = p.rnd == Round::RNE ? dot_tile<true, 0>(f, t, vals, flags)
+           : p.rnd == Round::RZ ? dot_tile<true, 1>(f, t, vals, flags)
+                                : dot_tile<true, 2>(f, t, vals, flags);
+    }
+  }
+  if (g_trace != nullptr && static_cast<size_t>(t) < g_trace->size()) {
+    (*g_trace)[static_cast<size_t>(t)] = ok ? kPeFastTileFast : kPeFastTileDeclined;
+  }
+  return ok;
+}
+
+#else  // !FP8SA_PEF_X86
+
+PeFastPtr pe_fast_prepare(const GemmProblem&, const ArrayConfig&, int) { return nullptr; }
+bool pe_fast_tile(const PeFast&, long, uint32_t*, uint8_t*) { return false; }
+
+#endif
+
+}  // namespace detail
+}  // namespace fp8sa
