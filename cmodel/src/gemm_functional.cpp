@@ -957,7 +957,11 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
     }
   }
 #endif
-  parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });
+  if (x.pe_fast != nullptr) {
+    parallel_for(x.T, threads, [&](long i) { finish_tile(x, detail::pe_fast_tile_order(*x.pe_fast, i)); });
+  } else {
+    parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });
+  }
 }
 
 }  // namespace fp8sa

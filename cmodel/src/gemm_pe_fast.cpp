@@ -91,7 +91,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -104,6 +107,7 @@
 #define FP8SA_PEF_X86 1
 #define FP8SA_AVX2 __attribute__((target("avx2,fma")))
 #define FP8SA_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
+#define FP8SA_LAMBDA_AVX2 __attribute__((target("avx2,fma"), always_inline))
 #else
 #define FP8SA_PEF_X86 0
 #endif
@@ -114,8 +118,6 @@ namespace detail {
 namespace {
 
 std::vector<uint8_t>* g_trace = nullptr;
-
-#if FP8SA_PEF_X86
 
 template <class Fn>
 void par_for(long n, int threads, const Fn& f) {
@@ -134,7 +136,97 @@ void par_for(long n, int threads, const Fn& f) {
   for (std::thread& t : ts) t.join();
 }
 
+// Packed operands live in buffers taken from a small pool and given back
+// when the GEMM ends: a 1024^3 GEMM packs tens of MiB, and fresh pages
+// (faults, zeroing) would cost a sizeable part of its time. Contents are
+// never assumed: the packing writes every element it reads.
+class BufferPool {
+ public:
+  static void* take(size_t bytes, size_t* cap) {
+    {
+      std::lock_guard<std::mutex> lock(mu());
+      std::vector<Kept>& v = kept();
+      size_t best = v.size();
+      for (size_t i = 0; i < v.size(); ++i)
+        if (v[i].bytes >= bytes && (best == v.size() || v[i].bytes < v[best].bytes)) best = i;
+      if (best != v.size()) {
+        void* p = v[best].p;
+        *cap = v[best].bytes;
+        v.erase(v.begin() + static_cast<ptrdiff_t>(best));
+        return p;
+      }
+    }
+    *cap = (bytes + 63) / 64 * 64;
+    void* p = std::aligned_alloc(64, *cap);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
+  static void give(void* p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu());
+    std::vector<Kept>& v = kept();
+    size_t total = bytes;
+    for (const Kept& k : v) total += k.bytes;
+    if (v.size() < kKeep && total <= kKeepBytes) {
+      v.push_back({p, bytes});
+    } else {
+      std::free(p);
+    }
+  }
+
+ private:
+  struct Kept {
+    void* p;
+    size_t bytes;
+  };
+  static constexpr size_t kKeep = 12;
+  static constexpr size_t kKeepBytes = size_t{96} << 20;
+  struct Store {
+    std::vector<Kept> v;
+    ~Store() {
+      for (Kept& k : v) std::free(k.p);
+    }
+  };
+  static std::mutex& mu() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<Kept>& kept() {
+    static Store s;
+    return s.v;
+  }
+};
+
+// A pooled array of trivially copyable T (uninitialized).
+template <class T>
+class Buf {
+ public:
+  Buf() = default;
+  ~Buf() { release(); }
+  Buf(const Buf&) = delete;
+  Buf& operator=(const Buf&) = delete;
+  void resize(size_t n) {
+    release();
+    if (n != 0) p_ = static_cast<T*>(BufferPool::take(n * sizeof(T), &cap_));
+  }
+  T* data() { return p_; }
+  const T* data() const { return p_; }
+  T& operator[](size_t i) { return p_[i]; }
+  const T& operator[](size_t i) const { return p_[i]; }
+
+ private:
+  void release() {
+    if (p_ != nullptr) BufferPool::give(p_, cap_);
+    p_ = nullptr;
+    cap_ = 0;
+  }
+  T* p_ = nullptr;
+  size_t cap_ = 0;
+};
+
+#if FP8SA_PEF_X86
+
 constexpr int kSent = -4096;     // e() of a zero code: two of them plus any e stay below kAllZero
+constexpr int8_t kSent8 = -100;  // the same in pass 1's bytes (dot_pass1)
 constexpr int kAllZero = -1000;  // a step's E below this: every term was zero
 constexpr int kNoLsb = 1000;     // lsb of a row / column without non-zero codes
 constexpr int kNoTop = -1000;    // its top
@@ -159,8 +251,17 @@ struct CodeInfo {
   bool special = false;
 };
 
+// The same as flat per-code arrays for the packing loops.
+struct FlatCodes {
+  float v[256];
+  uint8_t e8[256];   // e() as a pass-1 byte (kSent8 for zeros)
+  int32_t lsb[256];  // kNoLsb for zeros
+  uint8_t sp[256];   // NaN / Inf
+};
+
 struct CodeTables {
   CodeInfo t[2][256];
+  FlatCodes flat[2];
   CodeTables() {
     for (int f = 0; f < 2; ++f)
       for (int c = 0; c < 256; ++c) {
@@ -173,6 +274,14 @@ struct CodeTables {
         ci.e = d.exp + kFormatTable[f].man_bits;
         ci.lsb = d.exp;
         ci.top = d.exp + bitlen64(d.sig);
+      }
+    for (int f = 0; f < 2; ++f)
+      for (int c = 0; c < 256; ++c) {
+        const CodeInfo& ci = t[f][c];
+        flat[f].v[c] = ci.v;
+        flat[f].e8[c] = static_cast<uint8_t>(ci.e == kSent ? kSent8 : ci.e);
+        flat[f].lsb[c] = ci.lsb;
+        flat[f].sp[c] = ci.special ? 1u : 0u;
       }
   }
 };
@@ -216,20 +325,29 @@ class PeFast {
   long T;
   bool dot;
   std::vector<uint8_t> row_sp, col_sp;  // a NaN/Inf code in row m of A / column n of B
-  // dot: rows of A (M x Kp values and e()), B panels (per tile column, per
-  // k: Cp values then Cp e(), 2*Cp words), a zero row for padded rows.
-  int n = 1, F = 13, steps = 0, Kp = 0, Cp = 8;
+  // dot: rows of A (M x Kp values, binary32; on the binary64 path also
+  // binary64 in ad), pass-1 bytes per group of G rows of each tile row
+  // (agp: tm * GR groups x Kp words), B panels (per tile column, per k: Cp
+  // values then Cp pass-1 words, 2*Cp words; binary64 path: Kp x Cp
+  // binary64 values in bd), a zero row for padded rows (zf, zd).
+  int n = 1, F = 13, steps = 0, Kp = 0, Cp = 8, GR = 1;
   bool dbl = false;
-  std::vector<float> af, zf;
-  std::vector<int32_t> ae, ze;
-  std::vector<uint32_t> bp;
+  Buf<float> af, bpf;  // binary32 path: A rows, B panels (binary64 path: ad, bd)
+  std::vector<float> zf;
+  Buf<uint32_t> agp;
+  Buf<uint8_t> bpe;    // B panels' e() bytes
+  // binary64 path: the lowest LSB of the non-zero codes of row m in step j
+  // (mla[m * steps + j]) and of tile column tj's lane c
+  // (mlb[(tj * steps + j) * Cp + c]), kNoLsb where there are none.
+  Buf<int32_t> mla, mlb;
   // exact: rows of A (M x K) and B panels (K x Cq per tile column) in
   // binary64, lsb/top per row and column.
   int Cq = 4;
-  std::vector<double> ad, bd, zd;
+  Buf<double> ad, bd;
+  std::vector<double> zd;
   std::vector<int16_t> lsb_a, top_a, lsb_b, top_b;
   // SR: PE (r, c)'s LFSR state at tile t's start, [(r*C + c) * T + t].
-  std::vector<uint32_t> tile_state;
+  Buf<uint32_t> tile_state;
   const uint32_t* dtab = nullptr;
   uint32_t umask = 0;
 };
@@ -269,8 +387,10 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
       tn((pp.N + cc.cols - 1) / cc.cols), K(pp.K), T(static_cast<long>(tm) * tn), dot(cc.pe_kind == PeKind::Dot),
       row_sp(static_cast<size_t>(pp.M), 0u), col_sp(static_cast<size_t>(pp.N), 0u) {
   const CodeTables& ct = code_tables();
-  const CodeInfo* ta = ct.t[static_cast<int>(p.fmt_a) & 1];
-  const CodeInfo* tb = ct.t[static_cast<int>(p.fmt_b) & 1];
+  const CodeInfo* cta = ct.t[static_cast<int>(p.fmt_a) & 1];
+  const CodeInfo* ctb = ct.t[static_cast<int>(p.fmt_b) & 1];
+  const FlatCodes& ta = ct.flat[static_cast<int>(p.fmt_a) & 1];
+  const FlatCodes& tb = ct.flat[static_cast<int>(p.fmt_b) & 1];
   const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N), Ks = static_cast<size_t>(K);
   if (dot) {
     n = cfg.dot_n;
@@ -279,47 +399,92 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
     Kp = steps * n;
     Cp = (C + 7) / 8 * 8;
     dbl = n * std::ldexp(1.0, F + 2) + std::ldexp(1.0, F + 1) > std::ldexp(1.0, 24);
-    const size_t Kps = static_cast<size_t>(Kp), Cps = static_cast<size_t>(Cp);
-    af.resize(M * Kps);
-    ae.resize(M * Kps);
-    zf.assign(Kps, 0.0f);
-    ze.assign(Kps, kSent);
-    par_for((p.M + 15) / 16, threads, [&](long blk) {
-      for (size_t m = static_cast<size_t>(blk) * 16; m < std::min(M, static_cast<size_t>(blk) * 16 + 16); ++m) {
-        const uint8_t* a = p.A + m * Ks;
-        float* vf = af.data() + m * Kps;
-        int32_t* ve = ae.data() + m * Kps;
-        bool sp = false;
-        for (size_t k = 0; k < Ks; ++k) {
-          const CodeInfo& ci = ta[a[k]];
-          vf[k] = ci.v;
-          ve[k] = ci.e;
-          sp |= ci.special;
+    // Pass-1 bytes (dot_pass1): e() of 4 rows per word for A, a B word
+    // repeats its lane's e() 4 times. Zero codes and padding are kSent8.
+    GR = (R + 3) / 4;
+    const size_t Kps = static_cast<size_t>(Kp), Cps = static_cast<size_t>(Cp), S = static_cast<size_t>(steps);
+    const size_t Nn = static_cast<size_t>(n);
+    agp.resize(static_cast<size_t>(tm) * static_cast<size_t>(GR) * Kps);
+    if (dbl) {
+      ad.resize(M * Kps);
+      zd.assign(Kps, 0.0);
+      mla.resize(M * S);
+    } else {
+      af.resize(M * Kps);
+      zf.assign(Kps, 0.0f);
+    }
+    par_for(tm, threads, [&](long ti) {
+      for (int g = 0; g < GR; ++g) {
+        uint8_t* w = reinterpret_cast<uint8_t*>(agp.data() +
+                                                (static_cast<size_t>(ti) * static_cast<size_t>(GR) + static_cast<size_t>(g)) * Kps);
+        for (int sl = 0; sl < 4; ++sl) {
+          const int r = g * 4 + sl;
+          const size_t m = static_cast<size_t>(ti) * static_cast<size_t>(R) + static_cast<size_t>(r);
+          if (r >= R || m >= M) {
+            for (size_t k = 0; k < Kps; ++k) w[4 * k + static_cast<size_t>(sl)] = static_cast<uint8_t>(kSent8);
+            continue;
+          }
+          const uint8_t* a = p.A + m * Ks;
+          uint8_t sp = 0;
+          for (size_t k = 0; k < Ks; ++k) {
+            w[4 * k + static_cast<size_t>(sl)] = ta.e8[a[k]];
+            sp |= ta.sp[a[k]];
+          }
+          for (size_t k = Ks; k < Kps; ++k) w[4 * k + static_cast<size_t>(sl)] = static_cast<uint8_t>(kSent8);
+          row_sp[m] = sp;
+          if (dbl) {
+            double* vd = ad.data() + m * Kps;
+            for (size_t k = 0; k < Ks; ++k) vd[k] = ta.v[a[k]];
+            for (size_t k = Ks; k < Kps; ++k) vd[k] = 0.0;
+            for (size_t j = 0; j < S; ++j) {
+              int lo = kNoLsb;
+              for (size_t k = j * Nn; k < std::min(Ks, j * Nn + Nn); ++k) lo = std::min<int>(lo, ta.lsb[a[k]]);
+              mla[m * S + j] = lo;
+            }
+          } else {
+            float* vf = af.data() + m * Kps;
+            for (size_t k = 0; k < Ks; ++k) vf[k] = ta.v[a[k]];
+            for (size_t k = Ks; k < Kps; ++k) vf[k] = 0.0f;
+          }
         }
-        for (size_t k = Ks; k < Kps; ++k) {
-          vf[k] = 0.0f;
-          ve[k] = kSent;
-        }
-        row_sp[m] = sp ? 1u : 0u;
       }
     });
-    bp.resize(static_cast<size_t>(tn) * Kps * 2 * Cps);
+    bpe.resize(static_cast<size_t>(tn) * Kps * Cps);
+    if (dbl) {
+      bd.resize(static_cast<size_t>(tn) * Kps * Cps);
+      mlb.resize(static_cast<size_t>(tn) * S * Cps);
+    } else {
+      bpf.resize(static_cast<size_t>(tn) * Kps * Cps);
+    }
     par_for(tn, threads, [&](long tj) {
-      uint32_t* panel = bp.data() + static_cast<size_t>(tj) * Kps * 2 * Cps;
+      const size_t c0 = static_cast<size_t>(tj) * static_cast<size_t>(C);
+      const size_t cols = std::min(static_cast<size_t>(C), N - c0);  // real lanes
       for (size_t k = 0; k < Kps; ++k) {
-        uint32_t* w = panel + k * 2 * Cps;
-        for (size_t c = 0; c < Cps; ++c) {
-          const size_t col = static_cast<size_t>(tj) * static_cast<size_t>(C) + c;
-          float v = 0.0f;
-          int32_t e = kSent;
-          if (c < static_cast<size_t>(C) && col < N && k < Ks) {
-            const CodeInfo& ci = tb[p.B[k * N + col]];
-            v = ci.v;
-            e = ci.e;
-            if (ci.special) col_sp[col] = 1u;
-          }
-          w[c] = f32_bits(v);
-          w[Cps + c] = static_cast<uint32_t>(e);
+        const size_t at = (static_cast<size_t>(tj) * Kps + k) * Cps;
+        uint8_t* e = bpe.data() + at;
+        const size_t real = k < Ks ? cols : 0;
+        const uint8_t* b = p.B + k * N + c0;
+        for (size_t c = 0; c < real; ++c) {
+          e[c] = tb.e8[b[c]];
+          if (tb.sp[b[c]] != 0) col_sp[c0 + c] = 1u;
+        }
+        for (size_t c = real; c < Cps; ++c) e[c] = static_cast<uint8_t>(kSent8);
+        if (dbl) {
+          double* d = bd.data() + at;
+          for (size_t c = 0; c < real; ++c) d[c] = tb.v[b[c]];
+          for (size_t c = real; c < Cps; ++c) d[c] = 0.0;
+        } else {
+          float* d = bpf.data() + at;
+          for (size_t c = 0; c < real; ++c) d[c] = tb.v[b[c]];
+          for (size_t c = real; c < Cps; ++c) d[c] = 0.0f;
+        }
+      }
+      if (dbl) {
+        for (size_t j = 0; j < S; ++j) {
+          int32_t* lo = mlb.data() + (static_cast<size_t>(tj) * S + j) * Cps;
+          for (size_t c = 0; c < Cps; ++c) lo[c] = kNoLsb;
+          for (size_t k = j * Nn; k < std::min(Ks, j * Nn + Nn); ++k)
+            for (size_t c = 0; c < cols; ++c) lo[c] = std::min<int32_t>(lo[c], tb.lsb[p.B[k * N + c0 + c]]);
         }
       }
     });
@@ -339,7 +504,7 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
         int lsb = kNoLsb, top = kNoTop;
         bool sp = false;
         for (size_t k = 0; k < Ks; ++k) {
-          const CodeInfo& ci = ta[a[k]];
+          const CodeInfo& ci = cta[a[k]];
           v[k] = ci.v;
           lsb = std::min(lsb, ci.lsb);
           top = std::max(top, ci.top);
@@ -358,7 +523,7 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
           const size_t col = static_cast<size_t>(tj) * static_cast<size_t>(C) + c;
           double v = 0.0;
           if (c < static_cast<size_t>(C) && col < N) {
-            const CodeInfo& ci = tb[p.B[k * N + col]];
+            const CodeInfo& ci = ctb[p.B[k * N + col]];
             v = ci.v;
             lsb_b[col] = static_cast<int16_t>(std::min<int>(lsb_b[col], ci.lsb));
             top_b[col] = static_cast<int16_t>(std::max<int>(top_b[col], ci.top));
@@ -439,9 +604,9 @@ OpResult round_pack_word(uint32_t s, uint64_t M, int E, const AccFormat& f, Roun
 // ---------------------------------------------------------------------------
 
 struct DotK {
-  __m256i F, sent, emin_f, emin_first, tiny_thr, allz_thr, lo_cl, hi_cl;
+  __m256i F, sent, sent8, m64, rep4, emin_f, emin_first, tiny_thr, allz_thr, lo_cl, hi_cl;
   __m256i lowmask, halfm1, rne_one, lsbbit, maxbits, minnorm;
-  __m256i absmask, signmask, one, zero, c127, c150, m23, hidden;
+  __m256i absmask, signmask, one, zero, c23, c127, c150, m23, hidden;
   __m128i dcount;                 // 23 - Y, for the shifts by it
   __m128i sr_rsh, sr_lsh;         // SR: D = (rem >> sr_rsh) << sr_lsh
   __m256i sr_stmask;              // SR: st = rem & sr_stmask != 0
@@ -469,8 +634,12 @@ __attribute__((noinline, cold)) void fix_tiny(unsigned mask, const double* S, co
                                               uint32_t* res, uint8_t* fl, const TinyCtx& tc) {
   for (int l = 0; l < 8; ++l) {
     if (((mask >> l) & 1u) == 0) continue;
-    const uint64_t M = static_cast<uint64_t>(std::fabs(S[l]));
-    const Rounded r = round_value(M, unit[l], tc.rf, tc.rnd, u[l], tc.R, tc.kind);
+    // S * 2^unit as M * 2^E (S a normal binary64: |S * 2^unit| >= 2^-174).
+    uint64_t b;
+    std::memcpy(&b, &S[l], 8);
+    const uint64_t M = (b & ((uint64_t{1} << 52) - 1u)) | (uint64_t{1} << 52);
+    const int E = static_cast<int>((b >> 52) & 0x7FFu) - 1075 + unit[l];
+    const Rounded r = round_value(M, E, tc.rf, tc.rnd, u[l], tc.R, tc.kind);
     // Tiny: no overflow; sig * 2^q is a binary32 value (q >= -149).
     const float v = static_cast<float>(std::ldexp(static_cast<double>(r.sig), r.q));
     res[l] = f32_bits(v) | (std::signbit(S[l]) ? 0x80000000u : 0u);
@@ -486,6 +655,10 @@ FP8SA_AVX2_INLINE DotK make_dot_k(const PeFast& f) {
   k.kind = f.cfg.sr_kind;
   k.F = _mm256_set1_epi32(f.F);
   k.sent = _mm256_set1_epi32(kSent);
+  k.sent8 = _mm256_set1_epi8(kSent8);
+  // byte j of each 32-bit lane l of a 128-bit half <- byte l (lanes 0-3) or 4 + l (4-7)
+  k.rep4 = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
+  k.m64 = _mm256_set1_epi32(-64);
   k.emin_f = _mm256_set1_epi32(emin);
   k.emin_first = _mm256_set1_epi32(-126);  // the init word is binary32
   k.tiny_thr = _mm256_set1_epi32(emin + 127);
@@ -502,6 +675,7 @@ FP8SA_AVX2_INLINE DotK make_dot_k(const PeFast& f) {
   k.signmask = _mm256_set1_epi32(static_cast<int>(0x80000000u));
   k.one = _mm256_set1_epi32(1);
   k.zero = _mm256_setzero_si256();
+  k.c23 = _mm256_set1_epi32(23);
   k.c127 = _mm256_set1_epi32(127);
   k.c150 = _mm256_set1_epi32(150);
   k.m23 = _mm256_set1_epi32(0x7FFFFF);
@@ -573,178 +747,328 @@ FP8SA_AVX2_INLINE __m256i round_mag(__m256i mag, __m256i u, const DotK& k, DotFl
   return mr;
 }
 
-// Product j's truncated term in units: p_j * 2^(F - E) toward zero (exact,
-// file comment); lost lanes ORed into *lost when tracking.
+// Product value a times the lanes' b, truncated in units: a * b * 2^(F - E)
+// toward zero (exact, file comment); lost lanes ORed into *lost when
+// tracking.
 template <bool TRACK>
-FP8SA_AVX2_INLINE __m256 dot_term(const float* af, const float* bf, size_t bs, int j, __m256 scale, __m256* lost) {
-  const __m256 pr = _mm256_mul_ps(_mm256_set1_ps(af[j]), _mm256_loadu_ps(bf + static_cast<size_t>(j) * bs));
-  const __m256 t = _mm256_mul_ps(pr, scale);
+FP8SA_AVX2_INLINE __m256 dot_term(float a, __m256 b, __m256 scale, __m256* lost) {
+  const __m256 t = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(a), b), scale);
   const __m256 tr = _mm256_round_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
   if constexpr (TRACK) *lost = _mm256_or_ps(*lost, _mm256_cmp_ps(t, tr, _CMP_NEQ_UQ));
   return tr;
 }
 
-// One dot step on 8 lanes (numerics.md 10.2, file comment): the new
-// accumulator bits. cb: c's binary32 bits; a row's n values / e() at af /
-// ae; the lanes' n values / e() at bf / be, stride bs words per product.
-template <bool DBL, int RND, bool TRACK>
-FP8SA_AVX2_INLINE __m256i dot_step(__m256i cb, const float* af, const int32_t* ae, const float* bf,
-                                   const int32_t* be, size_t bs, int n, __m256i emin_c, __m256i u, const DotK& k,
-                                   DotFlags* fl, const TinyCtx& tc) {
-  // 1. E.
-  __m256i e0 = k.sent, e1 = k.sent;
+// Pass 1 of a step for a group of 4 rows: the bytes of ag[i] (e(a) of
+// each row) plus the lanes' e(b) bytes be[i * bs .. + 7], each repeated
+// in its 32-bit lane (one shuffle), saturating, maxed over the step's
+// products. A zero code's byte is kSent8: a sum with one is at most -84, so
+// the max over a step is below -64 only when every product is zero (a
+// saturated -128 included).
+FP8SA_AVX2_INLINE __m256i dot_pass1(const uint32_t* ag, const uint8_t* be, size_t bs, int n, const DotK& k) {
+  __m256i p0 = k.sent8, p1 = k.sent8;
+  auto lanes = [&](int i) FP8SA_LAMBDA_AVX2 {
+    int64_t q;
+    std::memcpy(&q, be + static_cast<size_t>(i) * bs, 8);
+    return _mm256_adds_epi8(_mm256_set1_epi32(static_cast<int>(ag[i])), _mm256_shuffle_epi8(_mm256_set1_epi64x(q), k.rep4));
+  };
   int i = 0;
   for (; i + 2 <= n; i += 2) {
-    e0 = _mm256_max_epi32(e0, _mm256_add_epi32(_mm256_set1_epi32(ae[i]),
-                                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(be + i * bs))));
-    e1 = _mm256_max_epi32(e1, _mm256_add_epi32(_mm256_set1_epi32(ae[i + 1]),
-                                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(be + (i + 1) * bs))));
+    p0 = _mm256_max_epi8(p0, lanes(i));
+    p1 = _mm256_max_epi8(p1, lanes(i + 1));
   }
-  if (i < n) {
-    e0 = _mm256_max_epi32(e0, _mm256_add_epi32(_mm256_set1_epi32(ae[i]),
-                                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(be + i * bs))));
-  }
-  const __m256i ef = _mm256_srli_epi32(_mm256_slli_epi32(cb, 1), 24);
+  if (i < n) p0 = _mm256_max_epi8(p0, lanes(i));
+  return _mm256_max_epi8(p0, p1);
+}
+
+// Byte B of every 32-bit lane, sign-extended.
+template <int B>
+FP8SA_AVX2_INLINE __m256i byte_i32(__m256i P) {
+  return _mm256_srai_epi32(_mm256_slli_epi32(P, 24 - 8 * B), 24);
+}
+
+// The state of one row's step once its E is known.
+struct RowE {
+  __m256i cb;    // c, binary32 bits
+  __m256i ef;    // c's exponent field
+  __m256i E, unit, allz;
+  __m256 scale;  // 2^(F - E), exponent clamped to [-60, 100] (file comment)
+};
+
+// E = max(e(c), the products' max e(a) + e(b) from pass 1's byte e8).
+FP8SA_AVX2_INLINE RowE dot_row_e(__m256i cb, __m256i e8, __m256i emin_c, const DotK& k) {
+  RowE re;
+  re.cb = cb;
+  re.ef = _mm256_srli_epi32(_mm256_slli_epi32(cb, 1), 24);
+  const __m256i eprod = _mm256_blendv_epi8(e8, k.sent, _mm256_cmpgt_epi32(k.m64, e8));
   const __m256i cnz = _mm256_cmpgt_epi32(_mm256_and_si256(cb, k.absmask), k.zero);
-  const __m256i ec = _mm256_blendv_epi8(k.sent, _mm256_max_epi32(_mm256_sub_epi32(ef, k.c127), emin_c), cnz);
-  const __m256i E = _mm256_max_epi32(_mm256_max_epi32(e0, e1), ec);
-  const __m256i unit = _mm256_sub_epi32(E, k.F);
-  const __m256i se = _mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(k.F, E), k.lo_cl), k.hi_cl);
-  const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(se, k.c127), 23));
-  const __m256i allz = _mm256_cmpgt_epi32(k.allz_thr, E);
-  // 2. The products' truncated terms.
-  const __m256 negz = _mm256_castsi256_ps(k.signmask);
-  __m256 lost = _mm256_setzero_ps();
-  __m256i res;
-  __m256i tiny;
-  alignas(32) double Sd[8];
-  if constexpr (!DBL) {
-    __m256 s0 = negz, s1 = negz, s2 = negz, s3 = negz;
-    for (i = 0; i + 4 <= n; i += 4) {
-      s0 = _mm256_add_ps(s0, dot_term<TRACK>(af, bf, bs, i, scale, &lost));
-      s1 = _mm256_add_ps(s1, dot_term<TRACK>(af, bf, bs, i + 1, scale, &lost));
-      s2 = _mm256_add_ps(s2, dot_term<TRACK>(af, bf, bs, i + 2, scale, &lost));
-      s3 = _mm256_add_ps(s3, dot_term<TRACK>(af, bf, bs, i + 3, scale, &lost));
-    }
-    for (; i < n; ++i) s0 = _mm256_add_ps(s0, dot_term<TRACK>(af, bf, bs, i, scale, &lost));
-    // 3. c's term, in integer lanes: sig * 2^lc with lc its LSB exponent,
-    //    shifted to units (sh = unit - lc bits dropped, or -sh added).
-    const __m256i hid = _mm256_and_si256(_mm256_cmpgt_epi32(ef, k.zero), k.hidden);
-    const __m256i sig = _mm256_or_si256(_mm256_and_si256(cb, k.m23), hid);
-    const __m256i lc = _mm256_sub_epi32(_mm256_max_epi32(ef, k.one), k.c150);
-    const __m256i sh = _mm256_sub_epi32(unit, lc);
-    const __m256i cq = _mm256_or_si256(_mm256_sllv_epi32(sig, _mm256_sub_epi32(k.zero, sh)), _mm256_srlv_epi32(sig, sh));
-    if constexpr (TRACK) {
-      const __m256i dropped = _mm256_and_si256(sig, _mm256_sub_epi32(_mm256_sllv_epi32(k.one, sh), k.one));
-      const __m256i lc_lost = _mm256_andnot_si256(_mm256_cmpeq_epi32(dropped, k.zero), _mm256_cmpgt_epi32(sh, k.zero));
-      lost = _mm256_or_ps(lost, _mm256_castsi256_ps(lc_lost));
-    }
-    const __m256 cf = _mm256_or_ps(_mm256_cvtepi32_ps(cq), _mm256_castsi256_ps(_mm256_and_si256(cb, k.signmask)));
-    // 4. S, exact; +0 unless every term was zero.
-    __m256 S = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)), cf);
-    S = _mm256_add_ps(S, _mm256_castsi256_ps(_mm256_and_si256(allz, k.signmask)));
-    // 5. v = S * 2^unit (binary32 bits: exponent + unit) and its rounding.
-    const __m256i Sb = _mm256_castps_si256(S);
-    const __m256i Sm = _mm256_and_si256(Sb, k.absmask);
-    const __m256i Snz = _mm256_cmpgt_epi32(Sm, k.zero);
-    const __m256i Lp = _mm256_add_epi32(_mm256_srli_epi32(Sm, 23), unit);
-    tiny = _mm256_and_si256(Snz, _mm256_cmpgt_epi32(k.tiny_thr, Lp));
-    const __m256i mag = _mm256_and_si256(_mm256_add_epi32(Sm, _mm256_slli_epi32(unit, 23)), _mm256_andnot_si256(tiny, Snz));
-    res = _mm256_or_si256(round_mag<RND>(mag, u, k, fl, TRACK), _mm256_and_si256(Sb, k.signmask));
-    if (!_mm256_testz_si256(tiny, tiny)) {
-      _mm256_store_pd(Sd, _mm256_cvtps_pd(_mm256_castps256_ps128(S)));
-      _mm256_store_pd(Sd + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(S, 1)));
-    }
-  } else {
-    __m256d d0 = _mm256_set1_pd(-0.0), d1 = d0, d2 = d0, d3 = d0;
-    for (i = 0; i + 2 <= n; i += 2) {
-      const __m256 t0 = dot_term<TRACK>(af, bf, bs, i, scale, &lost), t1 = dot_term<TRACK>(af, bf, bs, i + 1, scale, &lost);
-      d0 = _mm256_add_pd(d0, _mm256_cvtps_pd(_mm256_castps256_ps128(t0)));
-      d1 = _mm256_add_pd(d1, _mm256_cvtps_pd(_mm256_extractf128_ps(t0, 1)));
-      d2 = _mm256_add_pd(d2, _mm256_cvtps_pd(_mm256_castps256_ps128(t1)));
-      d3 = _mm256_add_pd(d3, _mm256_cvtps_pd(_mm256_extractf128_ps(t1, 1)));
-    }
-    if (i < n) {
-      const __m256 t0 = dot_term<TRACK>(af, bf, bs, i, scale, &lost);
-      d0 = _mm256_add_pd(d0, _mm256_cvtps_pd(_mm256_castps256_ps128(t0)));
-      d1 = _mm256_add_pd(d1, _mm256_cvtps_pd(_mm256_extractf128_ps(t0, 1)));
-    }
-    // 3. c's term in binary64 (exact: c * 2^(F - E) >= 2^-149 * 2^(1 - 127)).
-    __m256d sc_lo, sc_hi, un_lo, un_hi;
-    const __m256i big = _mm256_set1_epi32(1000);
-    const __m256i nbig = _mm256_set1_epi32(-1000);
-    pow2_pd(_mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(k.F, E), nbig), big), &sc_lo, &sc_hi);
-    pow2_pd(_mm256_min_epi32(_mm256_max_epi32(unit, nbig), big), &un_lo, &un_hi);
-    const __m256 c = _mm256_castsi256_ps(cb);
-    const __m256d c_lo = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(c)), sc_lo);
-    const __m256d c_hi = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(c, 1)), sc_hi);
-    const __m256d ct_lo = _mm256_round_pd(c_lo, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __m256d ct_hi = _mm256_round_pd(c_hi, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    if constexpr (TRACK) {
-      lost = _mm256_or_ps(lost, _mm256_castsi256_ps(pack_mask(_mm256_cmp_pd(c_lo, ct_lo, _CMP_NEQ_UQ),
-                                                               _mm256_cmp_pd(c_hi, ct_hi, _CMP_NEQ_UQ))));
-    }
-    // 4. S, exact in binary64; +0 unless every term was zero.
-    const __m256i zs = _mm256_and_si256(allz, k.signmask);
-    const __m256d z_lo = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(zs)), 32));
-    const __m256d z_hi = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_extracti128_si256(zs, 1)), 32));
-    const __m256d S_lo = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(d0, d2), ct_lo), z_lo);
-    const __m256d S_hi = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(d1, d3), ct_hi), z_hi);
-    // 5. v = S * 2^unit exact in binary64; to binary32 with MXCSR's mode
-    //    (RZ unless e8m23 RNE), then (Y < 23) jammed and rounded on its bits.
-    const __m256d v_lo = _mm256_mul_pd(S_lo, un_lo), v_hi = _mm256_mul_pd(S_hi, un_hi);
-    const __m128 f_lo = _mm256_cvtpd_ps(v_lo), f_hi = _mm256_cvtpd_ps(v_hi);
-    const __m256i inx = pack_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f_lo), v_lo, _CMP_NEQ_UQ),
-                                  _mm256_cmp_pd(_mm256_cvtps_pd(f_hi), v_hi, _CMP_NEQ_UQ));
-    const __m256i fb = _mm256_castps_si256(_mm256_set_m128(f_hi, f_lo));
-    const __m256i fm = _mm256_and_si256(fb, k.absmask);
-    tiny = _mm256_and_si256(_mm256_cmpgt_epi32(fm, k.zero), _mm256_cmpgt_epi32(k.minnorm, fm));
-    if (k.Y == 23) {
-      // The conversion is the rounding (RNE or RZ, IEEE, exact): only the
-      // format's range is left. Above its largest finite value: RZ takes
-      // that value (overflow, inexact), RNE declines (Inf); e8m23 never gets
-      // there (|v| <= max(|c|, 2^39)).
-      const __m256i fmn = _mm256_andnot_si256(tiny, fm);
-      const __m256i ovf = _mm256_cmpgt_epi32(fmn, k.maxbits);
-      __m256i mr = fmn;
-      if constexpr (RND == 1) {
-        mr = _mm256_min_epi32(mr, k.maxbits);
-        fl->ovf = _mm256_or_si256(fl->ovf, ovf);
-      } else {
-        fl->bail = _mm256_or_si256(fl->bail, ovf);
-      }
-      if constexpr (TRACK) fl->inex = _mm256_or_si256(fl->inex, _mm256_or_si256(_mm256_andnot_si256(tiny, inx), ovf));
-      res = _mm256_or_si256(mr, _mm256_and_si256(fb, k.signmask));
-    } else {
-      const __m256i mag = _mm256_andnot_si256(tiny, _mm256_or_si256(fm, _mm256_and_si256(inx, k.one)));
-      res = _mm256_or_si256(round_mag<RND>(mag, u, k, fl, TRACK), _mm256_and_si256(fb, k.signmask));
-    }
-    if (!_mm256_testz_si256(tiny, tiny)) {
-      _mm256_store_pd(Sd, S_lo);
-      _mm256_store_pd(Sd + 4, S_hi);
-    }
+  const __m256i ec = _mm256_blendv_epi8(k.sent, _mm256_max_epi32(_mm256_sub_epi32(re.ef, k.c127), emin_c), cnz);
+  re.E = _mm256_max_epi32(eprod, ec);
+  re.unit = _mm256_sub_epi32(re.E, k.F);
+  const __m256i se = _mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(k.F, re.E), k.lo_cl), k.hi_cl);
+  re.scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(se, k.c127), 23));
+  re.allz = _mm256_cmpgt_epi32(k.allz_thr, re.E);
+  return re;
+}
+
+// Rounds the tiny lanes (mask tm) of a step per lane (fix_tiny).
+FP8SA_AVX2_INLINE __m256i dot_fix_tiny(unsigned tm, __m256i res, const double* Sd, __m256i unit, __m256i u,
+                                       DotFlags* fl, const TinyCtx& tc) {
+  alignas(32) int32_t un[8];
+  alignas(32) uint32_t uu[8], rr[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(un), unit);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(uu), u);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(rr), res);
+  fix_tiny(tm, Sd, un, uu, rr, &fl->scalar, tc);
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(rr));
+}
+
+// The rest of a step on the binary32 path (steps 3 to 5 of the file
+// comment), from the products' sum sp: the new accumulator bits.
+template <int RND, bool TRACK>
+FP8SA_AVX2_INLINE __m256i dot_tail_f(const RowE& re, __m256 sp, __m256i u, const DotK& k, DotFlags* fl,
+                                     const TinyCtx& tc) {
+  // 3. c's term in integer lanes: sig * 2^lc, lc its LSB exponent, in units
+  //    (sh = unit - lc bits dropped, or -sh bits added; < 2^(F+1) <= 2^21).
+  const __m256i cb = re.cb;
+  const __m256i hid = _mm256_and_si256(_mm256_cmpgt_epi32(re.ef, k.zero), k.hidden);
+  const __m256i sig = _mm256_or_si256(_mm256_and_si256(cb, k.m23), hid);
+  const __m256i lc = _mm256_sub_epi32(_mm256_max_epi32(re.ef, k.one), k.c150);
+  const __m256i sh = _mm256_sub_epi32(re.unit, lc);
+  const __m256i cq = _mm256_or_si256(_mm256_sllv_epi32(sig, _mm256_sub_epi32(k.zero, sh)), _mm256_srlv_epi32(sig, sh));
+  if constexpr (TRACK) {
+    const __m256i dropped = _mm256_and_si256(sig, _mm256_sub_epi32(_mm256_sllv_epi32(k.one, sh), k.one));
+    fl->inex = _mm256_or_si256(
+        fl->inex, _mm256_andnot_si256(_mm256_cmpeq_epi32(dropped, k.zero), _mm256_cmpgt_epi32(sh, k.zero)));
   }
-  if constexpr (TRACK) fl->inex = _mm256_or_si256(fl->inex, _mm256_castps_si256(lost));
+  const __m256 cf = _mm256_or_ps(_mm256_cvtepi32_ps(cq), _mm256_castsi256_ps(_mm256_and_si256(cb, k.signmask)));
+  // 4. S, exact; +0 unless every term was zero.
+  __m256 S = _mm256_add_ps(sp, cf);
+  S = _mm256_add_ps(S, _mm256_castsi256_ps(_mm256_and_si256(re.allz, k.signmask)));
+  // 5. v = S * 2^unit (binary32 bits: exponent + unit) and its rounding.
+  const __m256i Sb = _mm256_castps_si256(S);
+  const __m256i Sm = _mm256_and_si256(Sb, k.absmask);
+  const __m256i Snz = _mm256_cmpgt_epi32(Sm, k.zero);
+  const __m256i Lp = _mm256_add_epi32(_mm256_srli_epi32(Sm, 23), re.unit);
+  const __m256i tiny = _mm256_and_si256(Snz, _mm256_cmpgt_epi32(k.tiny_thr, Lp));
+  const __m256i mag =
+      _mm256_and_si256(_mm256_add_epi32(Sm, _mm256_slli_epi32(re.unit, 23)), _mm256_andnot_si256(tiny, Snz));
+  __m256i res = _mm256_or_si256(round_mag<RND>(mag, u, k, fl, TRACK), _mm256_and_si256(Sb, k.signmask));
   const unsigned tm = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(tiny)));
   if (tm != 0) {
-    alignas(32) int32_t un[8];
-    alignas(32) uint32_t uu[8], rr[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(un), unit);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(uu), u);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(rr), res);
-    fix_tiny(tm, Sd, un, uu, rr, &fl->scalar, tc);
-    res = _mm256_load_si256(reinterpret_cast<const __m256i*>(rr));
+    alignas(32) double Sd[8];
+    _mm256_store_pd(Sd, _mm256_cvtps_pd(_mm256_castps256_ps128(S)));
+    _mm256_store_pd(Sd + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(S, 1)));
+    res = dot_fix_tiny(tm, res, Sd, re.unit, u, fl, tc);
   }
   return res;
 }
 
+// Where one row group's step reads its operands (product i of a lane set
+// at [i * bs]).
+struct GroupIn {
+  uint32_t* acc[4];      // the rows' accumulators (8 lanes each)
+  const float* af[4];    // binary32 path: the rows' values at the step's first k
+  const double* ad[4];   // binary64 path: the same in binary64
+  const uint32_t* ag;    // the group's pass-1 bytes (e(a) of 4 rows) at the step's first k
+  const float* bf;       // binary32 path: the lanes' values
+  const double* bd;      // binary64 path: the lanes' values in binary64
+  const uint8_t* be;     // the lanes' e(b) bytes
+  size_t bs;
+  int32_t mla[4];        // binary64 path: the rows' lowest LSB in the step (kNoLsb: no non-zero code)
+  const int32_t* mlb;    // binary64 path: the lanes' lowest LSB in the step
+  __m256i u[4];          // the rows' SR draws
+};
+
+// One step of 4 rows on 8 lanes, binary32 path: pass 1 for the 4 rows at
+// once (byte r = e of row r), then the products' truncated terms with each
+// B load shared by the 4 rows.
+template <int RND, bool TRACK>
+FP8SA_AVX2_INLINE void dot_group_f(const GroupIn& g, int n, __m256i emin_c, const DotK& k, DotFlags* fl,
+                                   const TinyCtx& tc) {
+  const __m256i P = dot_pass1(g.ag, g.be, g.bs, n, k);
+  const __m256i* a = reinterpret_cast<const __m256i*>(g.acc[0]);
+  const RowE r0 = dot_row_e(_mm256_loadu_si256(a), byte_i32<0>(P), emin_c, k);
+  const RowE r1 = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[1])), byte_i32<1>(P), emin_c, k);
+  const RowE r2 = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[2])), byte_i32<2>(P), emin_c, k);
+  const RowE r3 = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[3])), byte_i32<3>(P), emin_c, k);
+  const __m256 negz = _mm256_castsi256_ps(k.signmask);
+  __m256 s0 = negz, s1 = negz, s2 = negz, s3 = negz, lost = _mm256_setzero_ps();
+  const float *a0 = g.af[0], *a1 = g.af[1], *a2 = g.af[2], *a3 = g.af[3];
+  for (int i = 0; i < n; ++i) {
+    const __m256 b = _mm256_loadu_ps(g.bf + static_cast<size_t>(i) * g.bs);
+    s0 = _mm256_add_ps(s0, dot_term<TRACK>(a0[i], b, r0.scale, &lost));
+    s1 = _mm256_add_ps(s1, dot_term<TRACK>(a1[i], b, r1.scale, &lost));
+    s2 = _mm256_add_ps(s2, dot_term<TRACK>(a2[i], b, r2.scale, &lost));
+    s3 = _mm256_add_ps(s3, dot_term<TRACK>(a3[i], b, r3.scale, &lost));
+  }
+  if constexpr (TRACK) fl->inex = _mm256_or_si256(fl->inex, _mm256_castps_si256(lost));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(g.acc[0]), dot_tail_f<RND, TRACK>(r0, s0, g.u[0], k, fl, tc));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(g.acc[1]), dot_tail_f<RND, TRACK>(r1, s1, g.u[1], k, fl, tc));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(g.acc[2]), dot_tail_f<RND, TRACK>(r2, s2, g.u[2], k, fl, tc));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(g.acc[3]), dot_tail_f<RND, TRACK>(r3, s3, g.u[3], k, fl, tc));
+}
+
+// The rest of a step on the binary64 path (steps 3 to 5 of the file
+// comment), from the products' sum as a value (not in units) in two binary64
+// halves (lanes 0-3, 4-7), exact, below 2^(E+8) and a multiple of 2^unit.
+template <int RND, bool TRACK>
+FP8SA_AVX2_INLINE __m256i dot_tail_d(const RowE& re, __m256d vp_lo, __m256d vp_hi, __m256i u, const DotK& k,
+                                     DotFlags* fl, const TinyCtx& tc) {
+  // 3. c truncated to a multiple of 2^unit on its binary32 bits: the sh =
+  //    unit - lc lowest significand bits cleared (lc its LSB exponent), all
+  //    of it (+0) when sh > 23 (then 2^unit lies above c).
+  const __m256i cb = re.cb;
+  const __m256i sh = _mm256_sub_epi32(re.unit, _mm256_sub_epi32(_mm256_max_epi32(re.ef, k.one), k.c150));
+  const __m256i mask = _mm256_or_si256(_mm256_sub_epi32(_mm256_sllv_epi32(k.one, _mm256_max_epi32(sh, k.zero)), k.one),
+                                       _mm256_cmpgt_epi32(sh, k.c23));
+  const __m256i ct = _mm256_andnot_si256(mask, cb);
+  if constexpr (TRACK) {
+    const __m256i dropped = _mm256_and_si256(_mm256_and_si256(cb, mask), k.absmask);
+    fl->inex = _mm256_or_si256(fl->inex, _mm256_andnot_si256(_mm256_cmpeq_epi32(dropped, k.zero), _mm256_set1_epi32(-1)));
+  }
+  // 4. v = the products' sum + c's term, exact (all multiples of 2^unit,
+  //    below 2^(E+8), F + 8 <= 53 bits). A zero v is -0 only if every term
+  //    was -0 (IEEE's sum of zeros; a truncated non-zero c is +0).
+  const __m256 ctf = _mm256_castsi256_ps(ct);
+  const __m256d v_lo = _mm256_add_pd(vp_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(ctf)));
+  const __m256d v_hi = _mm256_add_pd(vp_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(ctf, 1)));
+  // 5. To binary32 with MXCSR's mode (RZ unless e8m23 RNE); then (Y < 23)
+  //    the lost bits jammed into its last bit and rounded on its bits.
+  const __m128 f_lo = _mm256_cvtpd_ps(v_lo), f_hi = _mm256_cvtpd_ps(v_hi);
+  const __m256i fb = _mm256_castps_si256(_mm256_set_m128(f_hi, f_lo));
+  const __m256i fm = _mm256_and_si256(fb, k.absmask);
+  const __m256i tiny = _mm256_and_si256(_mm256_cmpgt_epi32(fm, k.zero), _mm256_cmpgt_epi32(k.minnorm, fm));
+  __m256i res;
+  if (k.Y == 23) {
+    // The conversion is the rounding (RNE or RZ, IEEE, exact): only the
+    // format's range is left. Above its largest finite value: RZ takes
+    // that value (overflow, inexact), RNE declines (Inf); e8m23 never gets
+    // there (|v| <= max(|c|, 2^39)).
+    const __m256i fmn = _mm256_andnot_si256(tiny, fm);
+    const __m256i ovf = _mm256_cmpgt_epi32(fmn, k.maxbits);
+    __m256i mr = fmn;
+    if constexpr (RND == 1) {
+      mr = _mm256_min_epi32(mr, k.maxbits);
+      fl->ovf = _mm256_or_si256(fl->ovf, ovf);
+    } else {
+      fl->bail = _mm256_or_si256(fl->bail, ovf);
+    }
+    if constexpr (TRACK) {
+      const __m256i inx = pack_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f_lo), v_lo, _CMP_NEQ_UQ),
+                                    _mm256_cmp_pd(_mm256_cvtps_pd(f_hi), v_hi, _CMP_NEQ_UQ));
+      fl->inex = _mm256_or_si256(fl->inex, _mm256_or_si256(_mm256_andnot_si256(tiny, inx), ovf));
+    }
+    res = _mm256_or_si256(mr, _mm256_and_si256(fb, k.signmask));
+  } else {
+    const __m256i inx = pack_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f_lo), v_lo, _CMP_NEQ_UQ),
+                                  _mm256_cmp_pd(_mm256_cvtps_pd(f_hi), v_hi, _CMP_NEQ_UQ));
+    const __m256i mag = _mm256_andnot_si256(tiny, _mm256_or_si256(fm, _mm256_and_si256(inx, k.one)));
+    res = _mm256_or_si256(round_mag<RND>(mag, u, k, fl, TRACK), _mm256_and_si256(fb, k.signmask));
+  }
+  const unsigned tm = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(tiny)));
+  if (tm != 0) {
+    alignas(32) double vd[8];
+    _mm256_store_pd(vd, v_lo);
+    _mm256_store_pd(vd + 4, v_hi);
+    res = dot_fix_tiny(tm, res, vd, k.zero, u, fl, tc);
+  }
+  return res;
+}
+
+// The products' truncated terms of one row in binary64, as a value (a
+// step with products below the unit): summed in units (exact below 2^53),
+// +0 added unless every term was zero (a truncated negative product is a
+// -0 term, but the sum is +0 then), times 2^unit (exact).
+template <bool TRACK>
+FP8SA_AVX2_INLINE void dot_sum_trunc_d(const double* ad, const GroupIn& g, int n, const RowE& re, const DotK& k,
+                                       __m256d* lo, __m256d* hi, __m256* lost) {
+  __m256d d0 = _mm256_set1_pd(-0.0), d1 = d0;
+  for (int i = 0; i < n; ++i) {
+    // binary32 copies of the operands (exact: FP8 values)
+    const double* b = g.bd + static_cast<size_t>(i) * g.bs;
+    const __m256 bv = _mm256_set_m128(_mm256_cvtpd_ps(_mm256_loadu_pd(b + 4)), _mm256_cvtpd_ps(_mm256_loadu_pd(b)));
+    const __m256 t = dot_term<TRACK>(static_cast<float>(ad[i]), bv, re.scale, lost);
+    d0 = _mm256_add_pd(d0, _mm256_cvtps_pd(_mm256_castps256_ps128(t)));
+    d1 = _mm256_add_pd(d1, _mm256_cvtps_pd(_mm256_extractf128_ps(t, 1)));
+  }
+  const __m256d d2 = _mm256_set1_pd(-0.0), d3 = d2;
+  const __m256i zs = _mm256_and_si256(re.allz, k.signmask);
+  const __m256d z_lo = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(zs)), 32));
+  const __m256d z_hi =
+      _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_extracti128_si256(zs, 1)), 32));
+  __m256d un_lo, un_hi;
+  pow2_pd(_mm256_min_epi32(_mm256_max_epi32(re.unit, _mm256_set1_epi32(-1000)), _mm256_set1_epi32(1000)), &un_lo,
+          &un_hi);
+  *lo = _mm256_mul_pd(_mm256_add_pd(_mm256_add_pd(d0, d2), z_lo), un_lo);
+  *hi = _mm256_mul_pd(_mm256_add_pd(_mm256_add_pd(d1, d3), z_hi), un_hi);
+}
+
+// One step of 4 rows on 8 lanes, binary64 path. When no product of the
+// group lies below its row's unit (nothing truncated; for b200-fp8's
+// 31-bit window nearly always), each row's products are summed by an FMA
+// chain in binary64: each partial sum is a multiple of the lowest product
+// LSB (>= the unit) below DOT_N * 2^(E+2), fewer than F + 2 + log2(DOT_N) <=
+// 53 bits, so exact. The test is conservative, per row and lane: the lowest
+// LSB of the row's codes in the step plus that of the lane's (precomputed,
+// mla / mlb) against the unit. Otherwise each product is truncated
+// (dot_term) and summed in binary64 (dot_sum_trunc_d).
+template <int RND, bool TRACK>
+FP8SA_AVX2_INLINE void dot_group_d(const GroupIn& g, int n, __m256i emin_c, const DotK& k, DotFlags* fl,
+                                   const TinyCtx& tc) {
+  const __m256i P = dot_pass1(g.ag, g.be, g.bs, n, k);
+  RowE re[4];
+  re[0] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[0])), byte_i32<0>(P), emin_c, k);
+  re[1] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[1])), byte_i32<1>(P), emin_c, k);
+  re[2] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[2])), byte_i32<2>(P), emin_c, k);
+  re[3] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[3])), byte_i32<3>(P), emin_c, k);
+  const __m256i mlb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.mlb));
+  __m256i below = k.zero;
+  for (int r = 0; r < 4; ++r) {
+    const __m256i bound = _mm256_add_epi32(_mm256_set1_epi32(g.mla[r]), mlb);
+    below = _mm256_or_si256(below, _mm256_cmpgt_epi32(re[r].unit, bound));
+  }
+  __m256d lo[4], hi[4];
+  if (_mm256_testz_si256(below, below)) {
+    const __m256d nz = _mm256_set1_pd(-0.0);
+    __m256d a0l = nz, a0h = nz, a1l = nz, a1h = nz, a2l = nz, a2h = nz, a3l = nz, a3h = nz;
+    const double *x0 = g.ad[0], *x1 = g.ad[1], *x2 = g.ad[2], *x3 = g.ad[3];
+    for (int i = 0; i < n; ++i) {
+      const double* b = g.bd + static_cast<size_t>(i) * g.bs;
+      const __m256d bl = _mm256_loadu_pd(b), bh = _mm256_loadu_pd(b + 4);
+      __m256d x = _mm256_broadcast_sd(x0 + i);
+      a0l = _mm256_fmadd_pd(x, bl, a0l);
+      a0h = _mm256_fmadd_pd(x, bh, a0h);
+      x = _mm256_broadcast_sd(x1 + i);
+      a1l = _mm256_fmadd_pd(x, bl, a1l);
+      a1h = _mm256_fmadd_pd(x, bh, a1h);
+      x = _mm256_broadcast_sd(x2 + i);
+      a2l = _mm256_fmadd_pd(x, bl, a2l);
+      a2h = _mm256_fmadd_pd(x, bh, a2h);
+      x = _mm256_broadcast_sd(x3 + i);
+      a3l = _mm256_fmadd_pd(x, bl, a3l);
+      a3h = _mm256_fmadd_pd(x, bh, a3h);
+    }
+    lo[0] = a0l, hi[0] = a0h, lo[1] = a1l, hi[1] = a1h, lo[2] = a2l, hi[2] = a2h, lo[3] = a3l, hi[3] = a3h;
+  } else {
+    __m256 lost = _mm256_setzero_ps();
+    for (int r = 0; r < 4; ++r) dot_sum_trunc_d<TRACK>(g.ad[r], g, n, re[r], k, &lo[r], &hi[r], &lost);
+    if constexpr (TRACK) fl->inex = _mm256_or_si256(fl->inex, _mm256_castps_si256(lost));
+  }
+  for (int r = 0; r < 4; ++r) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(g.acc[r]),
+                        dot_tail_d<RND, TRACK>(re[r], lo[r], hi[r], g.u[r], k, fl, tc));
+  }
+}
+
 template <bool DBL, int RND>
 FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
+  constexpr int G = 4;  // rows per group
   const GemmProblem& p = f.p;
   const int ti = static_cast<int>(t / f.tn), tj = static_cast<int>(t % f.tn);
   const int Rr = std::min(f.R, p.M - ti * f.R), Cr = std::min(f.C, p.N - tj * f.C);
   const size_t Cp = static_cast<size_t>(f.Cp), Kp = static_cast<size_t>(f.Kp), N = static_cast<size_t>(p.N);
   const int CV = f.Cp / 8;
+  const int groups = (Rr + G - 1) / G;
   // Numerics' MXCSR: no FTZ/DAZ (subnormal init words and results); the
   // binary64 path's conversion rounds toward zero (jammed afterwards) except
   // for e8m23 RNE. Every other operation of the kernel is exact.
@@ -753,8 +1077,9 @@ FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags
     explicit Csr(unsigned v) { _mm_setcsr(v); }
     ~Csr() { _mm_setcsr(saved); }
   } csr(DBL && !(f.fmt.man_bits == 23 && RND == 0) ? 0x7F80u : 0x1F80u);
+  // Rows past Rr in the last group compute +0 from zero operands (no flags).
   thread_local std::vector<uint32_t> acc_buf, st_buf;
-  acc_buf.assign(static_cast<size_t>(Rr) * Cp, 0u);
+  acc_buf.assign(static_cast<size_t>(groups * G) * Cp, 0u);
   uint32_t* acc = acc_buf.data();
   if (p.C_init != nullptr) {
     for (int r = 0; r < Rr; ++r)
@@ -778,35 +1103,55 @@ FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags
   DotFlags fl{k.zero, k.zero, k.zero, 0};
   bool known = false;  // the tile is known inexact: no more per-product tracking
   const int n = f.n;
-  const size_t bs = 2 * Cp;
-  const uint32_t* panel = f.bp.data() + static_cast<size_t>(tj) * Kp * bs;
+  const size_t panel = static_cast<size_t>(tj) * Kp * Cp;  // tile column tj's panel, Kp x Cp
+  const uint32_t* ag_tile = f.agp.data() + static_cast<size_t>(ti) * static_cast<size_t>(f.GR) * Kp;
+  GroupIn g;
+  g.bs = Cp;
   for (int j = 0; j < f.steps; ++j) {
     const size_t k0 = static_cast<size_t>(j) * static_cast<size_t>(n);
     const __m256i emin_c = j == 0 ? k.emin_first : k.emin_f;
-    for (int r = 0; r < Rr; ++r) {
-      const size_t m = static_cast<size_t>(ti * f.R + r);
-      const float* a_f = f.af.data() + m * Kp + k0;
-      const int32_t* a_e = f.ae.data() + m * Kp + k0;
-      for (int v = 0; v < CV; ++v) {
-        const uint32_t* b = panel + k0 * bs + 8 * static_cast<size_t>(v);
-        const float* b_f = reinterpret_cast<const float*>(b);
-        const int32_t* b_e = reinterpret_cast<const int32_t*>(b + Cp);
-        uint32_t* ap = acc + static_cast<size_t>(r) * Cp + 8 * static_cast<size_t>(v);
-        __m256i u = k.zero;
-        if constexpr (RND == 2) {
-          alignas(32) uint32_t uw[8] = {};
-          uint32_t* s = st + static_cast<size_t>(r) * Cp + 8 * static_cast<size_t>(v);
-          const int lanes = std::min(8, Cr - 8 * v);
-          for (int l = 0; l < lanes; ++l) {
-            s[l] = apply_table(f.dtab, s[l]);
-            uw[l] = s[l] & f.umask;
-          }
-          u = _mm256_load_si256(reinterpret_cast<const __m256i*>(uw));
+    for (int gi = 0; gi < groups; ++gi) {
+      g.ag = ag_tile + static_cast<size_t>(gi) * Kp + k0;
+      for (int s = 0; s < G; ++s) {
+        const int r = gi * G + s;
+        const size_t m = static_cast<size_t>(ti * f.R + r);
+        if constexpr (!DBL) g.af[s] = r < Rr ? f.af.data() + m * Kp + k0 : f.zf.data() + k0;
+        if constexpr (DBL) {
+          g.ad[s] = r < Rr ? f.ad.data() + m * Kp + k0 : f.zd.data() + k0;
+          g.mla[s] = r < Rr ? f.mla[m * static_cast<size_t>(f.steps) + static_cast<size_t>(j)] : kNoLsb;
         }
-        const __m256i cb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ap));
-        const __m256i res = known ? dot_step<DBL, RND, false>(cb, a_f, a_e, b_f, b_e, bs, n, emin_c, u, k, &fl, tc)
-                                  : dot_step<DBL, RND, true>(cb, a_f, a_e, b_f, b_e, bs, n, emin_c, u, k, &fl, tc);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(ap), res);
+      }
+      for (int v = 0; v < CV; ++v) {
+        const size_t at = panel + k0 * Cp + 8 * static_cast<size_t>(v);
+        g.be = f.bpe.data() + at;
+        if constexpr (!DBL) g.bf = f.bpf.data() + at;
+        if constexpr (DBL) {
+          g.bd = f.bd.data() + at;
+          g.mlb = f.mlb.data() + (static_cast<size_t>(tj) * static_cast<size_t>(f.steps) + static_cast<size_t>(j)) * Cp +
+                  8 * static_cast<size_t>(v);
+        }
+        for (int s = 0; s < G; ++s) {
+          const int r = gi * G + s;
+          g.acc[s] = acc + static_cast<size_t>(r) * Cp + 8 * static_cast<size_t>(v);
+          g.u[s] = k.zero;
+          if constexpr (RND == 2) {
+            if (r < Rr) {
+              alignas(32) uint32_t uw[8] = {};
+              uint32_t* sp = st + static_cast<size_t>(r) * Cp + 8 * static_cast<size_t>(v);
+              const int lanes = std::min(8, Cr - 8 * v);
+              for (int l = 0; l < lanes; ++l) {
+                sp[l] = apply_table(f.dtab, sp[l]);
+                uw[l] = sp[l] & f.umask;
+              }
+              g.u[s] = _mm256_load_si256(reinterpret_cast<const __m256i*>(uw));
+            }
+          }
+        }
+        if constexpr (DBL) {
+          known ? dot_group_d<RND, false>(g, n, emin_c, k, &fl, tc) : dot_group_d<RND, true>(g, n, emin_c, k, &fl, tc);
+        } else {
+          known ? dot_group_f<RND, false>(g, n, emin_c, k, &fl, tc) : dot_group_f<RND, true>(g, n, emin_c, k, &fl, tc);
+        }
       }
     }
     if (!_mm256_testz_si256(fl.bail, fl.bail)) return false;  // an accumulator went to Inf
@@ -817,7 +1162,8 @@ FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags
   if (!_mm256_testz_si256(fl.ovf, fl.ovf)) fo |= kFlagOverflow | kFlagInexact;
   for (int r = 0; r < f.R; ++r)
     for (int c = 0; c < f.C; ++c)
-      vals[r * f.C + c] = (r < Rr && c < Cr) ? word_of_f32(acc[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)], f.fmt) : 0u;
+      vals[r * f.C + c] =
+          (r < Rr && c < Cr) ? word_of_f32(acc[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)], f.fmt) : 0u;
   *flags = fo;
   return true;
 }
@@ -998,6 +1344,23 @@ PeFastPtr pe_fast_prepare(const GemmProblem& p, const ArrayConfig& cfg, int thre
   return f;
 }
 
+long pe_fast_tile_order(const PeFast& f, long i) {
+  // Bytes of packed operands per tile row (R rows of A) and per tile column
+  // (a B panel), and a block of bm x bn tiles within about 512 KiB.
+  const double per_k = f.dot ? (f.dbl ? 8.0 + 1.0 / 4 : 4.0 + 1.0 / 4) : 8.0;
+  const double a_bytes = per_k * f.R * f.K;
+  const double b_bytes = (f.dot ? (f.dbl ? 9.0 : 5.0) * f.Cp : 8.0 * f.Cq) * f.K;
+  int b = 1;
+  while (b < 16 && (2.0 * b) * (a_bytes + b_bytes) <= 512.0 * 1024) b *= 2;
+  const long bm = std::min<long>(b, f.tm), bn = std::min<long>(b, f.tn);
+  const long band = bm * f.tn;               // tiles in a band of bm tile rows
+  const long bi = i / band, r = i % band;
+  const long rows = std::min<long>(bm, f.tm - bi * bm);  // tile rows of this band
+  const long bj = r / (rows * bn), q = r % (rows * bn);
+  const long cols = std::min<long>(bn, f.tn - bj * bn);
+  return (bi * bm + q / cols) * f.tn + bj * bn + q % cols;
+}
+
 bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
   const GemmProblem& p = f.p;
   const int ti = static_cast<int>(t / f.tn), tj = static_cast<int>(t % f.tn);
@@ -1032,6 +1395,7 @@ bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
 #else  // !FP8SA_PEF_X86
 
 PeFastPtr pe_fast_prepare(const GemmProblem&, const ArrayConfig&, int) { return nullptr; }
+long pe_fast_tile_order(const PeFast&, long i) { return i; }
 bool pe_fast_tile(const PeFast&, long, uint32_t*, uint8_t*) { return false; }
 
 #endif

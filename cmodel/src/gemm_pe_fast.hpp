@@ -39,6 +39,11 @@ PeFastPtr pe_fast_prepare(const GemmProblem& p, const ArrayConfig& cfg, int thre
 // init word, or a step that overflows to Inf (RNE, SR). Thread-safe.
 bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags);
 
+// The tile of the i-th work item, i in [0, tiles): tiles in blocks of
+// tile rows x tile columns whose packed operands fit in L2 together, so
+// that consecutive tiles reuse them (the order of tiles changes no bit).
+long pe_fast_tile_order(const PeFast& f, long i);
+
 // Test hook: while set, pe_fast_prepare sizes *trace to the GEMM's tiles
 // (0 each) and pe_fast_tile marks each tile it is asked for
 // kPeFastTileFast or kPeFastTileDeclined, so that tests can tell a tile the
