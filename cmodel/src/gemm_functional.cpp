@@ -958,7 +958,13 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   }
 #endif
   if (x.pe_fast != nullptr) {
-    parallel_for(x.T, threads, [&](long i) { finish_tile(x, detail::pe_fast_tile_order(*x.pe_fast, i)); });
+    // Threads take blocks of tiles that share their packed operands in L2.
+    std::vector<long> order, starts;
+    detail::pe_fast_blocks(*x.pe_fast, &order, &starts);
+    parallel_for(static_cast<long>(starts.size()) - 1, threads, [&](long b) {
+      for (long i = starts[static_cast<size_t>(b)]; i < starts[static_cast<size_t>(b) + 1]; ++i)
+        finish_tile(x, order[static_cast<size_t>(i)]);
+    });
   } else {
     parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });
   }
