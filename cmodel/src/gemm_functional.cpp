@@ -958,12 +958,13 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   }
 #endif
   if (x.pe_fast != nullptr) {
-    // Threads take blocks of tiles that share their packed operands in L2.
-    std::vector<long> order, starts;
-    detail::pe_fast_blocks(*x.pe_fast, &order, &starts);
-    parallel_for(static_cast<long>(starts.size()) - 1, threads, [&](long b) {
-      for (long i = starts[static_cast<size_t>(b)]; i < starts[static_cast<size_t>(b) + 1]; ++i)
-        finish_tile(x, order[static_cast<size_t>(i)]);
+    // Threads take square blocks of tiles that share their packed operands in L2.
+    const long b = detail::pe_fast_block(*x.pe_fast);
+    const long bm = (x.tm + b - 1) / b, bn = (x.tn + b - 1) / b;
+    parallel_for(bm * bn, threads, [&](long blk) {
+      const long ti0 = blk / bn * b, tj0 = blk % bn * b;
+      for (long ti = ti0; ti < std::min<long>(x.tm, ti0 + b); ++ti)
+        for (long tj = tj0; tj < std::min<long>(x.tn, tj0 + b); ++tj) finish_tile(x, ti * x.tn + tj);
     });
   } else {
     parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });

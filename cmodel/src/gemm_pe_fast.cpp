@@ -1286,14 +1286,30 @@ OpResult exact_result(const PeFast& f, double hi, double lo, uint32_t init, uint
   return f.pe.result(s, u);
 }
 
-// The 4 rows' x NV vectors' single chains over k: acc[i][v] += A_i[k] * B[k][v].
+// The 4 rows' x NV vectors' single chains over k: acc[i][v] += A_i[k] *
+// B[k][v]. With one vector (4 lanes, arrays of 4 columns or fewer) each
+// chain is split into even and odd k, so that 8 chains hide the FMA
+// latency: the two partial sums are exact (sums of an exact sum's terms, so
+// within its bounds) and so is their sum, and -0 + -0 = -0 keeps negz.
 template <int NV>
 FP8SA_AVX2 void exact_block(const double* const* a, const double* b, size_t ldb, int K, double* out, size_t ldo) {
   const __m256d nz = _mm256_set1_pd(-0.0);
-  __m256d c[4][NV];
+  constexpr int P = NV == 1 ? 2 : 1;  // partial chains per lane
+  __m256d c[4][NV * P];
   for (int i = 0; i < 4; ++i)
-    for (int v = 0; v < NV; ++v) c[i][v] = nz;
-  for (int k = 0; k < K; ++k) {
+    for (int v = 0; v < NV * P; ++v) c[i][v] = nz;
+  int k = 0;
+  if constexpr (P == 2) {
+    for (; k + 2 <= K; k += 2) {
+      const __m256d b0 = _mm256_loadu_pd(b + static_cast<size_t>(k) * ldb);
+      const __m256d b1 = _mm256_loadu_pd(b + static_cast<size_t>(k + 1) * ldb);
+      for (int i = 0; i < 4; ++i) {
+        c[i][0] = _mm256_fmadd_pd(_mm256_broadcast_sd(a[i] + k), b0, c[i][0]);
+        c[i][1] = _mm256_fmadd_pd(_mm256_broadcast_sd(a[i] + k + 1), b1, c[i][1]);
+      }
+    }
+  }
+  for (; k < K; ++k) {
     __m256d bv[NV];
     for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_pd(b + static_cast<size_t>(k) * ldb + 4 * v);
     for (int i = 0; i < 4; ++i) {
@@ -1301,8 +1317,10 @@ FP8SA_AVX2 void exact_block(const double* const* a, const double* b, size_t ldb,
       for (int v = 0; v < NV; ++v) c[i][v] = _mm256_fmadd_pd(av, bv[v], c[i][v]);
     }
   }
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 4; ++i) {
+    if constexpr (P == 2) c[i][0] = _mm256_add_pd(c[i][0], c[i][1]);
     for (int v = 0; v < NV; ++v) _mm256_storeu_pd(out + static_cast<size_t>(i) * ldo + 4 * v, c[i][v]);
+  }
 }
 
 // Two chains per lane: products of magnitude >= 2^T into hi, the others
@@ -1416,25 +1434,16 @@ PeFastPtr pe_fast_prepare(const GemmProblem& p, const ArrayConfig& cfg, int thre
   return f;
 }
 
-void pe_fast_blocks(const PeFast& f, std::vector<long>* order, std::vector<long>* starts) {
+int pe_fast_block(const PeFast& f) {
   // Bytes of packed operands per tile row (R rows of A) and per tile column
-  // (a B panel); blocks of b x b tiles within about 768 KiB (L2 is 1 MiB
-  // per core on the machines this was tuned on; a smaller one only costs
-  // speed).
+  // (a B panel); blocks within about 768 KiB (L2 is 1 MiB per core on the
+  // machine this was tuned on; a smaller one only costs speed).
   const double per_k = f.dot ? (f.dbl ? 8.0 + 1.0 / 4 : 4.0 + 1.0 / 4) : 8.0;
   const double a_bytes = per_k * f.R * f.K;
   const double b_bytes = (f.dot ? (f.dbl ? 9.0 : 5.0) * f.Cp : 8.0 * f.Cq) * f.K;
   int b = 1;
   while (b < 16 && (2.0 * b) * (a_bytes + b_bytes) <= 768.0 * 1024) b *= 2;
-  order->clear();
-  starts->clear();
-  for (long bi = 0; bi < f.tm; bi += b)
-    for (long bj = 0; bj < f.tn; bj += b) {
-      starts->push_back(static_cast<long>(order->size()));
-      for (long ti = bi; ti < std::min<long>(f.tm, bi + b); ++ti)
-        for (long tj = bj; tj < std::min<long>(f.tn, bj + b); ++tj) order->push_back(ti * f.tn + tj);
-    }
-  starts->push_back(static_cast<long>(order->size()));
+  return b;
 }
 
 bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
@@ -1471,10 +1480,7 @@ bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
 #else  // !FP8SA_PEF_X86
 
 PeFastPtr pe_fast_prepare(const GemmProblem&, const ArrayConfig&, int) { return nullptr; }
-void pe_fast_blocks(const PeFast&, std::vector<long>* order, std::vector<long>* starts) {
-  order->clear();
-  starts->assign(1, 0);
-}
+int pe_fast_block(const PeFast&) { return 1; }
 bool pe_fast_tile(const PeFast&, long, uint32_t*, uint8_t*) { return false; }
 
 #endif

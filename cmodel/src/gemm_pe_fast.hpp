@@ -39,12 +39,11 @@ PeFastPtr pe_fast_prepare(const GemmProblem& p, const ArrayConfig& cfg, int thre
 // init word, or a step that overflows to Inf (RNE, SR). Thread-safe.
 bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags);
 
-// The GEMM's tiles in blocks of tile rows x tile columns whose packed
-// operands fit in a core's L2 together: block b is tiles
-// order[starts[b] .. starts[b + 1] - 1], to be run in that order by one
-// thread, so that consecutive tiles reuse the operands (the order of tiles
-// changes no bit). starts has blocks + 1 entries.
-void pe_fast_blocks(const PeFast& f, std::vector<long>* order, std::vector<long>* starts);
+// The side b of the square blocks of b x b tiles (tile rows x tile
+// columns) whose packed operands fit in a core's L2 together: a thread that
+// runs a block's tiles one after the other reuses them (the order of tiles
+// changes no bit).
+int pe_fast_block(const PeFast& f);
 
 // Test hook: while set, pe_fast_prepare sizes *trace to the GEMM's tiles
 // (0 each) and pe_fast_tile marks each tile it is asked for
