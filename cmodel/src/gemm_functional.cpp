@@ -13,6 +13,14 @@
 // generic path, in place of tile_compute_generic; tiles it declines (NaN/Inf
 // codes or init words, CPUs without AVX2) take the generic path.
 //
+// PE kinds dot and exact (numerics.md section 10): detail::pe_fast_tile
+// (gemm_pe_fast.cpp) computes a tile's words and flags, bit-identical to the
+// generic path, for the configurations detail::pe_fast_covers() (all of
+// exact; dot without promotion and with a window whose step sums are exact
+// in binary64); tiles it declines (NaN/Inf codes, NaN/Inf init words, an
+// accumulator overflowing to Inf) take the generic path. Threads take
+// blocks of tiles that share the packed operands in L2.
+//
 // Fast path (e8m23 with RNE, x86 with AVX2, FMA and F16C): numerics.md
 // section 4 makes each MAC exactly binary32 fmaf(a, b, acc) (the FP8 product
 // is exact in binary32), so every output is one FMA chain in k order. That is

@@ -5,19 +5,24 @@
 // pe_fast_tile per tile when pe_fast_covers() the configuration; tiles the
 // kernels decline take the generic path (the narrow path's pattern).
 //
-// Operands are unpacked once per GEMM (pe_fast_prepare, every thread): A
-// by rows, B in panels of one tile's columns, k-major, padded with +0 to
-// whole steps and to a whole number of SIMD vectors of columns, with
-// per-row and per-column NaN/Inf marks.
+// Operands are unpacked once per GEMM (pe_fast_prepare, every thread, into
+// pooled buffers): A by rows, B in panels of one tile's columns, k-major,
+// padded with +0 to whole steps, to whole groups of 4 rows and to whole
+// SIMD vectors of columns, with per-row and per-column NaN/Inf marks.
+// Threads take square blocks of tiles whose operands fit in L2 together
+// (pe_fast_block).
 //
 // dot (x86 AVX2; SIMD lanes = a tile's columns, 8 per ymm; each lane one
-// PE's chain of steps, in step order). A step of numerics.md 10.2 for the
-// accumulator c (binary32 bits: every eXmY value and the init word are
-// binary32 values) and products p_i = a_i * b_i:
+// PE's chain of steps, in step order; 4 rows at a time, which share the B
+// loads). A step of numerics.md 10.2 for the accumulator c (binary32 bits:
+// every eXmY value and the init word are binary32 values) and products
+// p_i = a_i * b_i:
 //
-//   1. E = max(e(c), max_i e(a_i) + e(b_i)), from per-code exponent tables
-//      (a zero code's e is kSent, so that a zero product never wins and the
-//      E of an all-zero step stays below kAllZero).
+//   1. E = max(e(c), max_i e(a_i) + e(b_i)). The products' part (pass 1)
+//      for 4 rows at once on bytes: e(a) of the 4 rows in a 32-bit word,
+//      e(b) repeated 4 times in a lane, saturating adds and byte maxima (a
+//      zero code's byte kSent8 keeps zero products out). Pass 1 does not
+//      depend on the accumulators, so a chunk of steps is done first.
 //   2. Each product scaled to units of 2^(E - F) (F = ALIGN_BITS) is
 //      p_i * 2^(F - E) in binary32, exact: p_i has at most 8 significant
 //      bits and lies in [2^-32, 2^32), and the scale's exponent is clamped to
@@ -26,33 +31,39 @@
 //      -52 and no product is non-zero). Truncating toward zero
 //      (_mm256_round_ps) is exact; lost = some truncated term != its
 //      original.
-//   3. c's term is truncated in integer lanes on its bits (a binary32
-//      scaling could underflow and hide lost bits).
+//   3. c's term: c * 2^(F - E) truncated, exact, in binary32 (or on its
+//      bits, in integer lanes, for the rare lanes where that scale is not a
+//      binary32 normal).
 //   4. S = the sum of the truncated terms. Each is an integer in units,
 //      below 2^(F+2) (products, whose significand product is below 4) or
 //      2^(F+1) (c), so every partial sum is exact in binary32 when
 //      DOT_N * 2^(F+2) + 2^(F+1) <= 2^24 (h100-fp8, ada-fp8: F = 13) and
-//      in binary64 up to 2^53 (b200-fp8: F = 31; the terms are converted
-//      to binary64 and summed there). Partial sums start at -0 and the
-//      step adds +0 unless every term was zero, which gives the sign rules
-//      of numerics.md (-0 only if c and every product were -0; +0 for an
-//      exact cancellation).
+//      in binary64 up to 2^53 (b200-fp8: F = 31). On that binary64 path a
+//      step where no product lies below the unit (nothing truncated; the
+//      common case with a 31-bit window, tested per row and lane against a
+//      precomputed bound on the step's lowest product LSB) sums its
+//      products by an FMA chain in binary64 computed ahead of the step, like
+//      pass 1; other steps truncate each product as above. Partial sums
+//      start at -0 and the step adds +0 unless every term was zero, which
+//      gives the sign rules of numerics.md (-0 only if c and every product
+//      were -0; +0 for an exact cancellation).
 //   5. S * 2^(E - F) rounded once into eXmY, in integer lanes on binary32
 //      bits: the value is exact in binary32 on the binary32 path (at most
-//      24 bits; its unit is at least 2^-149 since E >= -126 - 0 and F <= 20
+//      24 bits; its unit is at least 2^-149 since E >= -126 and F <= 20
 //      there) and is made so on the binary64 path by a round-toward-zero
 //      conversion with the lost bits jammed into the last bit (round to
 //      odd, innocuous when the rounding reads only bits above it: RZ, RNE
-//      with Y <= 21, SR with Y + R <= 21; e8m23 with RNE or RZ converts
+//      with Y <= 21, SR with Y + R <= 21; Y = 23 with RNE or RZ converts
 //      directly with MXCSR's mode instead). Above 2^emin of the format the
 //      rounding drops 23 - Y bits: RZ masks them, RNE adds half - 1 plus the
 //      kept LSB first (the carry moves into the exponent), SR compares the
 //      step's draw with the threshold k of numerics.md section 5 (every SR
 //      kind). A result above the format's largest finite value overflows:
-//      RZ takes that value (flags overflow, inexact); RNE and SR would make
-//      the accumulator Inf, and the tile is declined. Tiny results (below
-//      2^emin, so subnormal or underflowing) are rare and rounded by
-//      detail::round_value per lane, the reference's own rounding.
+//      RZ takes that value (flags overflow, inexact; never with X = 8);
+//      RNE and SR would make the accumulator Inf, and the tile is declined.
+//      Tiny results (below 2^emin, so subnormal or underflowing) are rare
+//      and rounded by detail::round_value per lane, the reference's own
+//      rounding.
 //
 //   Flags: inexact (lost, or a rounding dropped bits) is tracked per
 //   product only until the tile is known inexact (as the FMA path does),
@@ -74,18 +85,20 @@
 // >= 2^T (multiples of 2^(T-7): a significand product is below 2^8) and
 // the others, T = top + lg - 46, exact for every FP8 pair (top - lsb <= 64).
 // The chains start at -0, so a zero sum is -0 iff every product was -0
-// (IEEE's RNE sign rules), which is the PE's negz. The one rounding per PE
-// (numerics.md 10.3) is scalar: when C_init + hi + lo is exact in binary64
-// (TwoSum) and non-zero, detail::round_value on it; otherwise (exact zero,
-// NaN/Inf init words, an inexact binary64 sum) Pe::result on the 81-bit
-// integer X rebuilt from the chains. The tile's one SR draw per PE comes
-// from the precomputed tile-start states.
+// (IEEE's RNE sign rules), which is the PE's negz (cleared by the +0
+// products that pad K to whole steps). The one rounding per PE (numerics.md
+// 10.3) is scalar: when C_init + hi + lo is exact in binary64 (TwoSum) and
+// non-zero, detail::round_value on it; otherwise (exact zero, NaN/Inf init
+// words, an inexact binary64 sum) Pe::result on the 81-bit integer X
+// rebuilt from the chains. The tile's one SR draw per PE comes from the
+// precomputed tile-start states.
 //
 // Not covered (generic path, whole GEMM): dot with promotion; dot whose
 // DOT_N * 2^(F+2) + 2^(F+1) exceeds 2^53 (ALIGN_BITS 45 and up for some
-// DOT_N); the binary64 dot path with RNE and Y = 22, or SR with Y + R > 21
-// (SR_BITS R); CPUs without AVX2 and FMA. Per tile: NaN/Inf codes (both
-// kinds), NaN/Inf init words and RNE/SR overflow (dot).
+// DOT_N); the binary64 dot path (ALIGN_BITS above about 20) with RNE and
+// Y = 22, or SR with Y = 23 or Y + R > 21 (SR_BITS R); CPUs without AVX2 and
+// FMA. Per tile: NaN/Inf codes (both kinds), and for dot NaN/Inf init
+// words and a step that overflows to Inf (RNE, SR).
 #include "gemm_pe_fast.hpp"
 
 #include <algorithm>
