@@ -812,10 +812,15 @@ struct RowE {
   __m256i cb;    // c, binary32 bits
   __m256i ef;    // c's exponent field
   __m256i E, unit, allz;
-  __m256 scale;  // 2^(F - E), exponent clamped to [-60, 100] (file comment)
+  __m256 scale;   // products: 2^(F - E), exponent clamped to [-60, 100] (file comment)
+  __m256 scale_c; // c: 2^(F - E) with the exponent at most 127 (see dot_tail_f)
 };
 
-// E = max(e(c), the products' max e(a) + e(b) from pass 1's byte e8).
+// E = max(e(c), the products' max e(a) + e(b) from pass 1's byte e8). Once
+// the tile is known inexact (!TRACK) the products take c's scale: below
+// 2^-60 it can underflow products to 0, which truncate to 0 all the same;
+// only the lost bits would go unseen, and they are no longer needed.
+template <bool TRACK>
 FP8SA_AVX2_INLINE RowE dot_row_e(__m256i cb, __m256i e8, __m256i emin_c, const DotK& k) {
   RowE re;
   re.cb = cb;
@@ -825,8 +830,14 @@ FP8SA_AVX2_INLINE RowE dot_row_e(__m256i cb, __m256i e8, __m256i emin_c, const D
   const __m256i ec = _mm256_blendv_epi8(k.sent, _mm256_max_epi32(_mm256_sub_epi32(re.ef, k.c127), emin_c), cnz);
   re.E = _mm256_max_epi32(eprod, ec);
   re.unit = _mm256_sub_epi32(re.E, k.F);
-  const __m256i se = _mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(k.F, re.E), k.lo_cl), k.hi_cl);
-  re.scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(se, k.c127), 23));
+  const __m256i fe = _mm256_sub_epi32(k.F, re.E);
+  re.scale_c = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_min_epi32(fe, k.c127), k.c127), 23));
+  if constexpr (TRACK) {
+    const __m256i se = _mm256_min_epi32(_mm256_max_epi32(fe, k.lo_cl), k.hi_cl);
+    re.scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(se, k.c127), 23));
+  } else {
+    re.scale = re.scale_c;
+  }
   re.allz = _mm256_cmpgt_epi32(k.allz_thr, re.E);
   return re;
 }
@@ -854,9 +865,7 @@ FP8SA_AVX2_INLINE __m256i dot_tail_f(const RowE& re, __m256 sp, __m256i u, const
   //    F - E > 127, which needs E < F - 127 < -32 and so every product zero
   //    and c tiny: those lanes (rare) take c's term in integer lanes.
   const __m256i cb = re.cb;
-  const __m256i sc_e = _mm256_sub_epi32(k.F, re.E);
-  const __m256 csc = _mm256_mul_ps(_mm256_castsi256_ps(cb),
-                                   _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_min_epi32(sc_e, k.c127), k.c127), 23)));
+  const __m256 csc = _mm256_mul_ps(_mm256_castsi256_ps(cb), re.scale_c);
   __m256 cf = _mm256_round_ps(csc, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
   if constexpr (TRACK) {
     const __m256 lostc = _mm256_or_ps(_mm256_cmp_ps(csc, cf, _CMP_NEQ_UQ),
@@ -864,7 +873,8 @@ FP8SA_AVX2_INLINE __m256i dot_tail_f(const RowE& re, __m256 sp, __m256i u, const
                                                        _mm256_cmp_ps(csc, _mm256_setzero_ps(), _CMP_EQ_OQ)));
     fl->inex = _mm256_or_si256(fl->inex, _mm256_castps_si256(lostc));
   }
-  const __m256i rare = _mm256_andnot_si256(re.allz, _mm256_cmpgt_epi32(sc_e, k.c127));  // all-zero lanes: c = +-0 scales fine
+  // F - E > 127; all-zero lanes (c = +-0) scale fine
+  const __m256i rare = _mm256_andnot_si256(re.allz, _mm256_cmpgt_epi32(_mm256_sub_epi32(k.F, re.E), k.c127));
   if (!_mm256_testz_si256(rare, rare)) {
     // sig * 2^lc, lc its LSB exponent, in units (sh = unit - lc bits
     // dropped, or -sh bits added; below 2^(F+1) <= 2^21).
@@ -926,10 +936,10 @@ template <int RND, bool TRACK>
 FP8SA_AVX2_INLINE void dot_group_f(const GroupIn& g, __m256i P, int n, __m256i emin_c, const DotK& k, DotFlags* fl,
                                    const TinyCtx& tc) {
   const __m256i* a = reinterpret_cast<const __m256i*>(g.acc[0]);
-  const RowE r0 = dot_row_e(_mm256_loadu_si256(a), byte_i32<0>(P), emin_c, k);
-  const RowE r1 = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[1])), byte_i32<1>(P), emin_c, k);
-  const RowE r2 = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[2])), byte_i32<2>(P), emin_c, k);
-  const RowE r3 = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[3])), byte_i32<3>(P), emin_c, k);
+  const RowE r0 = dot_row_e<TRACK>(_mm256_loadu_si256(a), byte_i32<0>(P), emin_c, k);
+  const RowE r1 = dot_row_e<TRACK>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[1])), byte_i32<1>(P), emin_c, k);
+  const RowE r2 = dot_row_e<TRACK>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[2])), byte_i32<2>(P), emin_c, k);
+  const RowE r3 = dot_row_e<TRACK>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[3])), byte_i32<3>(P), emin_c, k);
   const __m256 negz = _mm256_castsi256_ps(k.signmask);
   __m256 s0 = negz, s1 = negz, s2 = negz, s3 = negz, lost = _mm256_setzero_ps();
   const float *a0 = g.af[0], *a1 = g.af[1], *a2 = g.af[2], *a3 = g.af[3];
@@ -1088,10 +1098,10 @@ template <int RND, bool TRACK>
 FP8SA_AVX2_INLINE void dot_group_d(const GroupIn& g, __m256i P, const RawSums& raw, int n, __m256i emin_c,
                                    const DotK& k, DotFlags* fl, const TinyCtx& tc) {
   RowE re[4];
-  re[0] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[0])), byte_i32<0>(P), emin_c, k);
-  re[1] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[1])), byte_i32<1>(P), emin_c, k);
-  re[2] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[2])), byte_i32<2>(P), emin_c, k);
-  re[3] = dot_row_e(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[3])), byte_i32<3>(P), emin_c, k);
+  re[0] = dot_row_e<TRACK>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[0])), byte_i32<0>(P), emin_c, k);
+  re[1] = dot_row_e<TRACK>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[1])), byte_i32<1>(P), emin_c, k);
+  re[2] = dot_row_e<TRACK>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[2])), byte_i32<2>(P), emin_c, k);
+  re[3] = dot_row_e<TRACK>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.acc[3])), byte_i32<3>(P), emin_c, k);
   const __m256i mlb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.mlb));
   __m256i below = k.zero;
   for (int r = 0; r < 4; ++r) {
