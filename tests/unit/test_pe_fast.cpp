@@ -12,7 +12,8 @@
 //     subnormals, the whole FP8 range, N(0,1), cancellation, overflow of
 //     narrow formats, NaN/Inf codes, and binary32 init words that are
 //     subnormal, huge, signed zeros, Inf, qNaN and sNaN; promotion with dot
-//     (generic on both sides). Words and tile flags must be identical.
+//     (generic on both sides); arrays up to 256x256. Words and tile flags
+//     must be identical.
 //   * The fast path was taken: through the test hook
 //     detail::pe_fast_set_trace, every tile of a configuration that
 //     detail::pe_fast_covers() must be either computed by the fast kernel or
@@ -440,6 +441,39 @@ TEST(PeFast, PresetsAllTilesFast) {
   }
   report("presets", st, seed);
   EXPECT_EQ(st.fails, 0);
+}
+
+// Arrays beyond the random test's 16x16: many lane vectors and row groups
+// per tile, ragged at both ends, a tile larger than the problem.
+TEST(PeFast, LargeArrays) {
+  const uint64_t seed = test_seed(1705);
+  std::mt19937_64 rng(seed);
+  Stats st;
+  const int shapes[][2] = {{32, 32}, {64, 40}, {24, 72}, {256, 256}};
+  int it = 0;
+  for (const auto& sh : shapes)
+    for (PeKind kind : {PeKind::Dot, PeKind::Exact})
+      for (int F : {13, 31}) {
+        if (kind == PeKind::Exact && F == 31) continue;
+        ArrayConfig cfg = random_array(rng);
+        cfg.rows = sh[0];
+        cfg.cols = sh[1];
+        cfg.pe_kind = kind;
+        cfg.dot_n = kind == PeKind::Dot ? (F == 13 ? 16 : 32) : 8;
+        cfg.align_bits = F;
+        cfg.acc = it % 2 ? AccFormat{8, 13} : kFp32;
+        const Round rnd = static_cast<Round>(it % 3 == 2 && F == 13 ? 2 : it % 2);
+        const Data d = it % 3 == 0 ? Data::Normal : (it % 3 == 1 ? Data::Wide : Data::Sparse);
+        const Prob pr = make(rng, 70 + static_cast<int>(rng() % 30), 1 + static_cast<int>(rng() % 200),
+                             50 + static_cast<int>(rng() % 40), static_cast<Fp8Format>(rng() & 1),
+                             static_cast<Fp8Format>(rng() & 1), d, (it & 1) != 0);
+        check(pr, cfg, rnd, 2, "large " + std::to_string(it) + " (" + data_name(d) + ", " + cfg_name(cfg, rnd) + ")",
+              &st);
+        ++it;
+      }
+  report("large arrays", st, seed);
+  EXPECT_EQ(st.fails, 0);
+  EXPECT_GT(st.fast_tiles, 10);
 }
 
 TEST(PeFast, Covers) {
