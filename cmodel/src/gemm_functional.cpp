@@ -16,8 +16,8 @@
 // PE kinds dot and exact (numerics.md section 10): detail::pe_fast_tile
 // (gemm_pe_fast.cpp) computes a tile's words and flags, bit-identical to the
 // generic path, for the configurations detail::pe_fast_covers() (all of
-// exact; dot without promotion and with a window whose step sums are exact
-// in binary64); tiles it declines (NaN/Inf codes, NaN/Inf init words, an
+// exact; dot with a window whose step sums are exact in binary64, promotion
+// or not); tiles it declines (NaN/Inf codes, NaN/Inf init words, an
 // accumulator overflowing to Inf) take the generic path. Threads take
 // blocks of tiles that share the packed operands in L2.
 //

@@ -53,8 +53,9 @@
 //      there) and is made so on the binary64 path by a round-toward-zero
 //      conversion with the lost bits jammed into the last bit (round to
 //      odd, innocuous when the rounding reads only bits above it: RZ, RNE
-//      with Y <= 21, SR with Y + R <= 21; Y = 23 with RNE or RZ converts
-//      directly with MXCSR's mode instead). Above 2^emin of the format the
+//      with Y <= 21, SR with Y + R <= 21; with Y = 23 that conversion is
+//      the rounding, RNE or RZ; the conversion rounds to nearest, and one
+//      ulp less where it rounded up in magnitude is the truncation). Above 2^emin of the format the
 //      rounding drops 23 - Y bits: RZ masks them, RNE adds half - 1 plus the
 //      kept LSB first (the carry moves into the exponent), SR compares the
 //      step's draw with the threshold k of numerics.md section 5 (every SR
@@ -93,12 +94,18 @@
 // rebuilt from the chains. The tile's one SR draw per PE comes from the
 // precomputed tile-start states.
 //
-// Not covered (generic path, whole GEMM): dot with promotion; dot whose
+// Promotion (dot, PROMOTE_N a multiple of DOT_N): the narrow accumulator
+// starts every group at +0 (never from the init word) and after a group's
+// last step, or the tile's, w = RNE_binary32(w + widen(n)) in binary64 with
+// TwoSum (dot_promote; w starts from the init word, and is the result).
+//
+// Not covered (generic path, whole GEMM): dot whose
 // DOT_N * 2^(F+2) + 2^(F+1) exceeds 2^53 (ALIGN_BITS 45 and up for some
 // DOT_N); the binary64 dot path (ALIGN_BITS above about 20) with RNE and
 // Y = 22, or SR with Y = 23 or Y + R > 21 (SR_BITS R); CPUs without AVX2 and
 // FMA. Per tile: NaN/Inf codes (both kinds), and for dot NaN/Inf init
-// words and a step that overflows to Inf (RNE, SR).
+// words and an accumulator that overflows to Inf (a step with RNE or SR,
+// a promotion add).
 #include "gemm_pe_fast.hpp"
 
 #include <algorithm>
@@ -374,7 +381,7 @@ bool pe_fast_covers(const ArrayConfig& cfg, Round rnd) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
   if (cfg.pe_kind == PeKind::Exact) return true;
-  if (cfg.pe_kind != PeKind::Dot || cfg.promote_n != 0) return false;
+  if (cfg.pe_kind != PeKind::Dot) return false;
   const int F = cfg.align_bits, Y = cfg.acc.man_bits;
   const double bound = cfg.dot_n * std::ldexp(1.0, F + 2) + std::ldexp(1.0, F + 1);
   if (bound <= std::ldexp(1.0, 24)) return true;  // binary32 sums: every format and rounding
@@ -981,15 +988,31 @@ FP8SA_AVX2_INLINE __m256i dot_tail_d(const RowE& re, __m256d vp_lo, __m256d vp_h
   const __m256 ctf = _mm256_castsi256_ps(ct);
   const __m256d v_lo = _mm256_add_pd(vp_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(ctf)));
   const __m256d v_hi = _mm256_add_pd(vp_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(ctf, 1)));
-  // 5. To binary32 with MXCSR's mode (RZ unless e8m23 RNE); then (Y < 23)
-  //    the lost bits jammed into its last bit and rounded on its bits.
+  // 5. To binary32, rounded to nearest (MXCSR's RNE); where that rounded
+  //    up in magnitude, one binary32 ulp less is v truncated (RZ): the
+  //    rounding itself for Y = 23 with RZ, and for Y < 23 the value whose
+  //    last bit takes the lost bits (jammed) before the rounding on its bits.
   const __m128 f_lo = _mm256_cvtpd_ps(v_lo), f_hi = _mm256_cvtpd_ps(v_hi);
-  const __m256i fb = _mm256_castps_si256(_mm256_set_m128(f_hi, f_lo));
+  __m256i fb = _mm256_castps_si256(_mm256_set_m128(f_hi, f_lo));
+  const bool rne23 = RND == 0 && k.Y == 23;
+  // The conversion back (exact), where it is read: the RZ correction, the
+  // jam, the inexact flag while tracking.
+  __m256d b_lo = _mm256_setzero_pd(), b_hi = b_lo;
+  if (TRACK || !rne23) {
+    b_lo = _mm256_cvtps_pd(f_lo);
+    b_hi = _mm256_cvtps_pd(f_hi);
+  }
+  if (!rne23) {
+    const __m256d am = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
+    const __m256i up = pack_mask(_mm256_cmp_pd(_mm256_and_pd(b_lo, am), _mm256_and_pd(v_lo, am), _CMP_GT_OQ),
+                                 _mm256_cmp_pd(_mm256_and_pd(b_hi, am), _mm256_and_pd(v_hi, am), _CMP_GT_OQ));
+    fb = _mm256_add_epi32(fb, up);  // magnitude - 1 where rounded up (it is then non-zero)
+  }
   const __m256i fm = _mm256_and_si256(fb, k.absmask);
   const __m256i tiny = _mm256_and_si256(_mm256_cmpgt_epi32(fm, k.zero), _mm256_cmpgt_epi32(k.minnorm, fm));
   __m256i res;
   if (k.Y == 23) {
-    // The conversion is the rounding (RNE or RZ, IEEE, exact): only the
+    // The conversion is the rounding (RNE, or RZ as above, exact): only the
     // format's range is left. Above its largest finite value: RZ takes
     // that value (overflow, inexact), RNE declines (Inf); e8m23 never gets
     // there (|v| <= max(|c|, 2^39)).
@@ -1003,14 +1026,12 @@ FP8SA_AVX2_INLINE __m256i dot_tail_d(const RowE& re, __m256d vp_lo, __m256d vp_h
       fl->bail = _mm256_or_si256(fl->bail, ovf);
     }
     if constexpr (TRACK) {
-      const __m256i inx = pack_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f_lo), v_lo, _CMP_NEQ_UQ),
-                                    _mm256_cmp_pd(_mm256_cvtps_pd(f_hi), v_hi, _CMP_NEQ_UQ));
+      const __m256i inx = pack_mask(_mm256_cmp_pd(b_lo, v_lo, _CMP_NEQ_UQ), _mm256_cmp_pd(b_hi, v_hi, _CMP_NEQ_UQ));
       fl->inex = _mm256_or_si256(fl->inex, _mm256_or_si256(_mm256_andnot_si256(tiny, inx), ovf));
     }
     res = _mm256_or_si256(mr, _mm256_and_si256(fb, k.signmask));
   } else {
-    const __m256i inx = pack_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f_lo), v_lo, _CMP_NEQ_UQ),
-                                  _mm256_cmp_pd(_mm256_cvtps_pd(f_hi), v_hi, _CMP_NEQ_UQ));
+    const __m256i inx = pack_mask(_mm256_cmp_pd(b_lo, v_lo, _CMP_NEQ_UQ), _mm256_cmp_pd(b_hi, v_hi, _CMP_NEQ_UQ));
     const __m256i mag = _mm256_andnot_si256(tiny, _mm256_or_si256(fm, _mm256_and_si256(inx, k.one)));
     res = _mm256_or_si256(round_mag<RND>(mag, u, k, fl, TRACK), _mm256_and_si256(fb, k.signmask));
   }
@@ -1125,6 +1146,35 @@ FP8SA_AVX2_INLINE void dot_group_d(const GroupIn& g, __m256i P, const RawSums& r
   }
 }
 
+// Promotion (numerics.md section 9 with section 10's dot) on 8 lanes:
+// w = RNE_binary32(w + widen(n)), n = +0. The sum of two binary32 values in
+// binary64, with TwoSum's error, then to binary32 (MXCSR's RNE): the
+// binary32 RNE sum (53 >= 2 * 24 + 2, so the double rounding is
+// innocuous), inexact when the error or the conversion is non-zero. A
+// binary32 sum is never tiny and inexact; an overflow (Inf) declines the
+// tile. Zeros follow IEEE's sum of zeros, as section 4's adder.
+FP8SA_AVX2_INLINE void dot_promote(uint32_t* w, uint32_t* n, const DotK& k, DotFlags* fl) {
+  const __m256 wf = _mm256_loadu_ps(reinterpret_cast<const float*>(w));
+  const __m256 nf = _mm256_loadu_ps(reinterpret_cast<const float*>(n));
+  __m128 r[2];
+  __m256d bad[2];
+  for (int h = 0; h < 2; ++h) {
+    const __m256d a = _mm256_cvtps_pd(h == 0 ? _mm256_castps256_ps128(wf) : _mm256_extractf128_ps(wf, 1));
+    const __m256d b = _mm256_cvtps_pd(h == 0 ? _mm256_castps256_ps128(nf) : _mm256_extractf128_ps(nf, 1));
+    const __m256d sum = _mm256_add_pd(a, b);
+    const __m256d bb = _mm256_sub_pd(sum, a);
+    const __m256d err = _mm256_add_pd(_mm256_sub_pd(a, _mm256_sub_pd(sum, bb)), _mm256_sub_pd(b, bb));
+    r[h] = _mm256_cvtpd_ps(sum);
+    bad[h] = _mm256_or_pd(_mm256_cmp_pd(err, _mm256_setzero_pd(), _CMP_NEQ_UQ),
+                          _mm256_cmp_pd(_mm256_cvtps_pd(r[h]), sum, _CMP_NEQ_UQ));
+  }
+  const __m256i rb = _mm256_castps_si256(_mm256_set_m128(r[1], r[0]));
+  fl->inex = _mm256_or_si256(fl->inex, pack_mask(bad[0], bad[1]));
+  fl->bail = _mm256_or_si256(fl->bail, _mm256_cmpeq_epi32(_mm256_and_si256(rb, k.absmask), _mm256_set1_epi32(0x7F800000)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(w), rb);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(n), k.zero);
+}
+
 template <bool DBL, int RND>
 FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags) {
   constexpr int G = 4;  // rows per group
@@ -1134,24 +1184,32 @@ FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags
   const size_t Cp = static_cast<size_t>(f.Cp), Kp = static_cast<size_t>(f.Kp), N = static_cast<size_t>(p.N);
   const int CV = f.Cp / 8;
   const int groups = (Rr + G - 1) / G;
-  // Numerics' MXCSR: no FTZ/DAZ (subnormal init words and results); the
-  // binary64 path's conversion rounds toward zero (jammed afterwards) except
-  // for e8m23 RNE. Every other operation of the kernel is exact.
+  // Numerics' MXCSR: RNE (the binary64 path's conversion, the promotion
+  // add, a zero sum's sign), no FTZ/DAZ (subnormal init words and results).
+  // Every other operation of the kernel is exact.
   struct Csr {
     unsigned saved = _mm_getcsr();
     explicit Csr(unsigned v) { _mm_setcsr(v); }
     ~Csr() { _mm_setcsr(saved); }
-  } csr(DBL && !(f.fmt.man_bits == 23 && RND == 0) ? 0x7F80u : 0x1F80u);
+  } csr(0x1F80u);
   // Rows past Rr in the last group compute +0 from zero operands (no flags).
-  thread_local std::vector<uint32_t> acc_buf, st_buf;
+  // With promotion (pn steps per group) the init word starts the binary32
+  // accumulator w, and the narrow one (acc) starts every group at +0.
+  const int pn = f.cfg.promote_n / f.n;
+  thread_local std::vector<uint32_t> acc_buf, w_buf, st_buf;
   acc_buf.assign(static_cast<size_t>(groups * G) * Cp, 0u);
   uint32_t* acc = acc_buf.data();
+  uint32_t* wacc = nullptr;
+  if (pn > 0) {
+    w_buf.assign(static_cast<size_t>(groups * G) * Cp, 0u);
+    wacc = w_buf.data();
+  }
   if (p.C_init != nullptr) {
     for (int r = 0; r < Rr; ++r)
       for (int c = 0; c < Cr; ++c) {
         const uint32_t w = p.C_init[static_cast<size_t>(ti * f.R + r) * N + static_cast<size_t>(tj * f.C + c)];
         if ((w & 0x7F800000u) == 0x7F800000u) return false;  // NaN/Inf init word
-        acc[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)] = w;
+        (pn > 0 ? wacc : acc)[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)] = w;
       }
   }
   uint32_t* st = nullptr;
@@ -1209,7 +1267,7 @@ FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags
         for (int jj = 0; jj < jn; ++jj) {
           const int j = j0 + jj;
           const size_t k0 = static_cast<size_t>(j) * static_cast<size_t>(n);
-          const __m256i emin_c = j == 0 ? k.emin_first : k.emin_f;
+          const __m256i emin_c = j == 0 && pn == 0 ? k.emin_first : k.emin_f;  // c is the init word, or an eXmY value
           g.be = f.bpe.data() + lane0 + k0 * Cp;
           if constexpr (DBL) {
             g.bd = f.bd.data() + lane0 + k0 * Cp;
@@ -1246,6 +1304,11 @@ FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags
             known ? dot_group_f<RND, false>(g, pbuf[jj], n, emin_c, k, &fl, tc)
                   : dot_group_f<RND, true>(g, pbuf[jj], n, emin_c, k, &fl, tc);
           }
+          if (pn > 0 && ((j + 1) % pn == 0 || j + 1 == f.steps)) {
+            for (int s = 0; s < G; ++s) {
+              dot_promote(wacc + static_cast<size_t>(gi * G + s) * Cp + 8 * static_cast<size_t>(v), g.acc[s], k, &fl);
+            }
+          }
           if (!known && (!_mm256_testz_si256(fl.inex, fl.inex) || (fl.scalar & kFlagInexact) != 0)) known = true;
         }
         if (!_mm256_testz_si256(fl.bail, fl.bail)) return false;  // an accumulator went to Inf
@@ -1256,9 +1319,10 @@ FP8SA_AVX2 bool dot_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags
   if (known) fo |= kFlagInexact;
   if (!_mm256_testz_si256(fl.ovf, fl.ovf)) fo |= kFlagOverflow | kFlagInexact;
   for (int r = 0; r < f.R; ++r)
-    for (int c = 0; c < f.C; ++c)
-      vals[r * f.C + c] =
-          (r < Rr && c < Cr) ? word_of_f32(acc[static_cast<size_t>(r) * Cp + static_cast<size_t>(c)], f.fmt) : 0u;
+    for (int c = 0; c < f.C; ++c) {
+      const size_t i = static_cast<size_t>(r) * Cp + static_cast<size_t>(c);
+      vals[r * f.C + c] = (r >= Rr || c >= Cr) ? 0u : pn > 0 ? wacc[i] : word_of_f32(acc[i], f.fmt);
+    }
   *flags = fo;
   return true;
 }

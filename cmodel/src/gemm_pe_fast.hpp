@@ -22,8 +22,9 @@ struct PeFastDeleter {
 using PeFastPtr = std::unique_ptr<PeFast, PeFastDeleter>;
 
 // Whether the fast kernels cover this configuration and rounding at all
-// (dot: no promotion, and a window and step whose sums are exact in binary32
-// or binary64, with a rounding the kernel implements; exact: everything) on
+// (dot: a window and step whose sums are exact in binary32 or binary64,
+// with a rounding the kernel implements, promotion or not; exact:
+// everything) on
 // this CPU (x86 AVX2 + FMA). Tiles can still be declined one by one.
 bool pe_fast_covers(const ArrayConfig& cfg, Round rnd);
 
@@ -36,7 +37,8 @@ PeFastPtr pe_fast_prepare(const GemmProblem& p, const ArrayConfig& cfg, int thre
 // flags, bit-identical to tile_compute_generic (Pe::tile per PE). Returns
 // false, with vals unspecified, when the tile is the generic path's: an
 // FP8 NaN/Inf code in its rows of A or columns of B; for dot also a NaN/Inf
-// init word, or a step that overflows to Inf (RNE, SR). Thread-safe.
+// init word, or an accumulator that overflows to Inf (a step with RNE or
+// SR, a promotion add). Thread-safe.
 bool pe_fast_tile(const PeFast& f, long t, uint32_t* vals, uint8_t* flags);
 
 // The side b of the square blocks of b x b tiles (tile rows x tile

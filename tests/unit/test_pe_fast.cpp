@@ -11,8 +11,8 @@
 //     / SR with every SR kind and random R, data with zeros (both signs),
 //     subnormals, the whole FP8 range, N(0,1), cancellation, overflow of
 //     narrow formats, NaN/Inf codes, and binary32 init words that are
-//     subnormal, huge, signed zeros, Inf, qNaN and sNaN; promotion with dot
-//     (generic on both sides); arrays up to 256x256. Words and tile flags
+//     subnormal, huge, signed zeros, Inf, qNaN and sNaN; promotion with
+//     dot (PROMOTE_N from DOT_N to 100 DOT_N); arrays up to 256x256. Words and tile flags
 //     must be identical.
 //   * The fast path was taken: through the test hook
 //     detail::pe_fast_set_trace, every tile of a configuration that
@@ -237,7 +237,10 @@ bool decline_reason(const Prob& pr, const ArrayConfig& cfg, Round rnd, long t, i
         if (m < pr.M && n < pr.N && (pr.C[static_cast<size_t>(m) * pr.N + n] & 0x7F800000u) == 0x7F800000u) return true;
       }
   }
-  return rnd != Round::RZ && (gen_flags & kFlagOverflow) != 0;
+  // The accumulator (narrow, or the binary32 one with promotion) would go
+  // to Inf: an overflow in the tile's generic flags, RNE or SR (or any
+  // rounding with promotion, whose binary32 add is RNE).
+  return (rnd != Round::RZ || cfg.promote_n != 0) && (gen_flags & kFlagOverflow) != 0;
 }
 
 // Fast against generic, words and tile flags; the trace of the fast run.
@@ -443,6 +446,52 @@ TEST(PeFast, PresetsAllTilesFast) {
   EXPECT_EQ(st.fails, 0);
 }
 
+// Promotion with dot (numerics.md sections 9 and 10): PROMOTE_N a multiple
+// of DOT_N (one step per group up to whole tiles), binary32 init words with
+// specials, every rounding; and h100-fp8 promoted every 128 products (the
+// DeepSeek-V3 recipe) on N(0,1) data, every tile fast.
+TEST(PeFast, DotPromotion) {
+  const uint64_t seed = test_seed(1706);
+  std::mt19937_64 rng(seed);
+  const int aligns[] = {1, 8, 13, 20, 25, 31, 44};
+  Stats st;
+  for (int it = 0; it < 180; ++it) {
+    const Data d = kAllData[it % 9];
+    ArrayConfig cfg = random_array(rng);
+    cfg.pe_kind = PeKind::Dot;
+    cfg.dot_n = 1 << (rng() % 7);
+    cfg.align_bits = aligns[rng() % 7];
+    cfg.acc = random_acc(rng);
+    const int mult[] = {1, 2, 3, 4, 8, 100};
+    cfg.promote_n = std::max(2, cfg.dot_n * mult[rng() % 6]);
+    const Round rnd = static_cast<Round>(rng() % 3);
+    const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
+    const Prob pr = make(rng, M, random_k(rng, it), N, static_cast<Fp8Format>(rng() & 1),
+                         static_cast<Fp8Format>(rng() & 1), d, rng() % 3 != 0);
+    check(pr, cfg, rnd, 1 + it % 2, "case " + std::to_string(it) + " (" + data_name(d) + ", " + cfg_name(cfg, rnd) +
+                                        ", " + std::to_string(M) + "x" + std::to_string(pr.K) + "x" + std::to_string(N) +
+                                        ", seed " + std::to_string(seed) + ")",
+          &st);
+  }
+  ArrayConfig h100;
+  h100.rows = h100.cols = 8;
+  h100.pe_kind = PeKind::Dot;
+  h100.dot_n = 32;
+  h100.align_bits = 13;
+  h100.acc = AccFormat{8, 13};
+  h100.promote_n = 128;
+  for (bool with_c : {false, true}) {
+    const Prob pr = make(rng, 40, 1000, 40, Fp8Format::E4M3, Fp8Format::E5M2, Data::Normal, with_c);
+    const long before = st.fast_tiles;
+    check(pr, h100, Round::RZ, 2, std::string("h100-fp8 promote 128") + (with_c ? " with C_init" : ""), &st);
+    EXPECT_EQ(st.fast_tiles - before, 25);
+  }
+  report("dot promotion", st, seed);
+  EXPECT_EQ(st.fails, 0);
+  EXPECT_EQ(st.flags & 0x7, 0x7) << "flags seen: " << ref::flags_str(st.flags);
+  EXPECT_GT(st.fast_tiles, 500);
+}
+
 // Arrays beyond the random test's 16x16: many lane vectors and row groups
 // per tile, ragged at both ends, a tile larger than the problem.
 TEST(PeFast, LargeArrays) {
@@ -488,7 +537,7 @@ TEST(PeFast, Covers) {
   c.acc = AccFormat{8, 13};
   for (Round r : {Round::RNE, Round::RZ, Round::SR}) EXPECT_TRUE(detail::pe_fast_covers(c, r));
   c.promote_n = 64;
-  EXPECT_FALSE(detail::pe_fast_covers(c, Round::RZ));
+  EXPECT_TRUE(detail::pe_fast_covers(c, Round::RZ));
   c.promote_n = 0;
   c.align_bits = 31;
   c.acc = kFp32;

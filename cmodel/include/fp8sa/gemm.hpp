@@ -71,8 +71,8 @@ struct GemmOptions {
 // init words, and CPUs without AVX2, use AccAdder::dot per output (per
 // promotion group with promote_n > 0); threads take whole tiles. The dot
 // and exact PE kinds (ArrayConfig::pe_kind) run per-tile AVX2 kernels
-// (gemm_pe_fast.cpp: dot without promotion and with ALIGN_BITS whose step
-// sums are exact in binary64, every exact), also bit-identical, falling
+// (gemm_pe_fast.cpp: dot with ALIGN_BITS whose step sums are exact in
+// binary64, with or without promotion; every exact), also bit-identical, falling
 // back per tile to the PE seam's reference loop (Pe::tile).
 // allow_fast = false runs AccAdder (fma) or Pe::tile (dot, exact)
 // everywhere. Thread-safe: concurrent calls share nothing but small pools
