@@ -7,8 +7,8 @@
 // Per array (default 8x8; --arrays 4,8,16 for more), whole gemm_functional
 // calls on an M x K x N GEMM (default 1024^3, A E4M3, B E5M2, N(0,1) samples
 // quantized to FP8, raw output, every core) for: fma e8m23 RNE, the presets
-// h100-fp8, ada-fp8, b200-fp8, and exact with DOT_N 1 and 32 (its bits do not
-// depend on DOT_N). Repetitions are interleaved (one call of each
+// h100-fp8 (also promoted every 128 products), ada-fp8, b200-fp8, and exact
+// with DOT_N 1 and 32 (its bits do not depend on DOT_N). Repetitions are interleaved (one call of each
 // configuration per round, --reps rounds) so that load from other processes
 // hits every configuration alike; rate = M*N*K / median time. Every timed
 // run of a PE kind is checked against the generic path (allow_fast =
@@ -175,6 +175,10 @@ std::vector<Config> configs(int size) {
     c.align_bits = ps.align_bits;
     c.acc = fp8sa::AccFormat::parse(ps.acc);
     v.push_back({name, c, static_cast<fp8sa::Round>(ps.rnd)});
+    if (std::string(name) == "h100-fp8") {
+      c.promote_n = 128;  // DeepSeek-V3's recipe: into binary32 every 128 products
+      v.push_back({"h100-fp8 promote 128", c, static_cast<fp8sa::Round>(ps.rnd)});
+    }
   }
   for (int dn : {1, 32}) {
     fp8sa::ArrayConfig c = base;
@@ -188,8 +192,9 @@ std::vector<Config> configs(int size) {
 std::string describe(const Config& c) {
   char buf[160];
   if (c.cfg.pe_kind == fp8sa::PeKind::Dot) {
-    std::snprintf(buf, sizeof buf, "dot, DOT_N %d, ALIGN_BITS %d, %s %s", c.cfg.dot_n, c.cfg.align_bits,
-                  c.cfg.acc.name().c_str(), fp8sa::round_name(c.rnd));
+    const std::string pr = c.cfg.promote_n != 0 ? ", PROMOTE_N " + std::to_string(c.cfg.promote_n) : "";
+    std::snprintf(buf, sizeof buf, "dot, DOT_N %d, ALIGN_BITS %d, %s %s%s", c.cfg.dot_n, c.cfg.align_bits,
+                  c.cfg.acc.name().c_str(), fp8sa::round_name(c.rnd), pr.c_str());
     return buf;
   }
   return "";
@@ -307,7 +312,7 @@ int main(int argc, char** argv) {
   }
   for (const Config& c : configs(8)) {
     const std::string d = describe(c);
-    if (!d.empty()) rep.line("    %-9s = %s", c.name.c_str(), d.c_str());
+    if (!d.empty()) rep.line("    %-20s = %s", c.name.c_str(), d.c_str());
   }
   rep.line("    %d check(s) failed", failures);
   if (!o.out.empty()) {
