@@ -12,6 +12,9 @@ SETS=(
   # name | files | top | chparam | max depth
   "round_sr4_m5|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 4 -set MAG_W 5|1|-DFP8SA_FORMAL_ROUND_TOP"
   "round_sr2_m22|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 2 -set MAG_W 22|1|-DFP8SA_FORMAL_ROUND_TOP"
+  "round_sr4_m5_trunc|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 4 -set MAG_W 5 -set SR_KIND 1|1|-DFP8SA_FORMAL_ROUND_TOP"
+  "round_sr4_m5_src|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 4 -set MAG_W 5 -set SR_KIND 2|1|-DFP8SA_FORMAL_ROUND_TOP"
+  "round_sr24_m31_src|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 24 -set MAG_W 31 -set SR_KIND 2|1|-DFP8SA_FORMAL_ROUND_TOP"
   "cmd_queue_w2|rtl/fp8sa_cmd_queue.v|fp8sa_cmd_queue|-set W 2|20|"
   "skew_w2_d3|rtl/fp8sa_skew.v|fp8sa_skew|-set WIDTH 2 -set DEPTH 3|24|"
   "array_2x1_e4m2_out|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4|12|"

@@ -8,8 +8,9 @@
 // necessarily normalized, classes add_zero_i/add_inf_i/add_nan_i, and
 // add_invalid_i (product 0 * Inf or a signalling NaN operand). The sum is
 // computed exactly and rounded once: RNE, RZ or SR with the random word
-// rand_i (round the magnitude up iff rand_i < k, k = {R-1 bits below the
-// kept LSB, sticky of the rest}); rnd_i = 3 is treated as RNE. Subnormals
+// rand_i (round the magnitude up iff rand_i < k, k made by SR_KIND from the
+// R + 1 bits below the kept LSB and the sticky of the rest, numerics.md
+// section 5); rnd_i = 3 is treated as RNE. Subnormals
 // are produced and consumed; tininess is detected after rounding for
 // RNE/RZ and before rounding for SR. NaN results are the canonical NaN.
 // flags_o = {invalid, overflow, underflow, inexact}.
@@ -61,7 +62,9 @@
 //     pX = 1 limits the shift to 1. So the sticky stand-in ends at bit 2 or
 //     lower, and with Y + 5 bits the Y + 1 kept bits and the round bit lie
 //     above bit 2 (bits WinW-1 .. 3 for Y + 5 = WinW).
-//  5. SR needs R - 1 bits below the kept LSB, more than the window holds.
+//  5. SR needs R + 1 bits below the kept LSB (D of numerics.md section 5,
+//     whatever SR_KIND) and the sticky st of the rest, more than the
+//     window holds.
 //     They come from Y alone: X is zero below its container, so below
 //     bit 1 the exact sum is Y's bits (addition) or their two's complement
 //     (subtraction, with the borrow that bit 0 already gives the window).
@@ -81,6 +84,7 @@ module fp8sa_acc_add #(
   parameter integer ACC_EXP_W   = 8,   // [4, 8]
   parameter integer ACC_MAN_W   = 23,  // [2, 23]
   parameter integer SR_BITS     = 16,  // [2, 24]
+  parameter integer SR_KIND     = 0,   // [0, 2]: SR construction (fp8sa_round)
   // Addend significand bits: [1, max(8, ACC_MAN_W + 1)], default the maximum.
   parameter integer ADD_SIG_W   = (ACC_MAN_W > 7) ? ACC_MAN_W + 1 : 8,
   // Range of add_exp_i for a finite non-zero addend, within [-512, 511];
@@ -109,6 +113,7 @@ module fp8sa_acc_add #(
   localparam integer ManW   = ACC_MAN_W;
   localparam integer AccW   = 1 + ExpW + ManW;
   localparam integer SrW    = SR_BITS;
+  localparam integer KW     = SrW + 2;                 // SR's D (R + 1 bits) and st
   localparam integer SigW   = (ManW + 1 > 8) ? ManW + 1 : 8;
   localparam integer BW     = ADD_SIG_W;
   localparam integer Bias   = (1 << (ExpW - 1)) - 1;
@@ -117,7 +122,7 @@ module fp8sa_acc_add #(
   localparam integer WinW   = (ManW + 5 > SigW + 3) ? ManW + 5 : SigW + 3;
   localparam integer PadW   = WinW - 1 - SigW;           // zero bits below X in the window (>= 2)
   // SR bits below the window's bit 1 that k can reach (step 5).
-  localparam integer ExtW   = (SrW + ManW + 3 > WinW) ? SrW + ManW + 3 - WinW : 0;
+  localparam integer ExtW   = (KW + ManW + 3 > WinW) ? KW + ManW + 3 - WinW : 0;
   localparam integer FldW   = WinW - 1 + ExtW;           // aligned Y: positions WinW-1 .. 1-ExtW
   localparam integer ShW    = $clog2(FldW);              // shift amounts 0 .. 2^ShW - 1 >= FldW - 1
   localparam integer BLzW   = $clog2(BW + 1);
@@ -370,22 +375,24 @@ module fp8sa_acc_add #(
   localparam integer L0 = WinW - 1 - ManW + ExtW;
 
   wire [L0-1:0]  e_fld = {mag[L0-1-ExtW:1], d_low};
-  wire [SrW-1:0] sr_k;
+  // sr_dst = {D, st}: the R + 1 bits below the kept LSB and the sticky of
+  // everything below them (fp8sa_round makes k from them by SR_KIND).
+  wire [KW-1:0] sr_dst;
 
   generate
     if (NarrowK != 0) begin : g_k_narrow
       // Shifts 0, 1, 2 put the LSB at L0, L0-1, L0-2; a larger shift is an
       // exact cancellation with nothing below the LSB (ADD_SIG_W <= Y + 2).
-      wire [SrW-1:0] k0 = {e_fld[L0-1:L0-SrW+1],     |e_fld[L0-SrW:0]};
-      wire [SrW-1:0] k1 = {e_fld[L0-2:L0-SrW],       |e_fld[L0-SrW-1:0]};
-      wire [SrW-1:0] k2 = {e_fld[L0-3:L0-SrW-1],     |e_fld[L0-SrW-2:0]};
-      assign sr_k = (ls == {WinLzW{1'b0}}) ? k0
-                  : (ls == {{(WinLzW - 1){1'b0}}, 1'b1}) ? k1
-                  : (ls == {{(WinLzW - 2){1'b0}}, 2'b10}) ? k2
-                  : {SrW{1'b0}};
+      wire [KW-1:0] k0 = {e_fld[L0-1:L0-KW+1],     |e_fld[L0-KW:0]};
+      wire [KW-1:0] k1 = {e_fld[L0-2:L0-KW],       |e_fld[L0-KW-1:0]};
+      wire [KW-1:0] k2 = {e_fld[L0-3:L0-KW-1],     |e_fld[L0-KW-2:0]};
+      assign sr_dst = (ls == {WinLzW{1'b0}}) ? k0
+                    : (ls == {{(WinLzW - 1){1'b0}}, 1'b1}) ? k1
+                    : (ls == {{(WinLzW - 2){1'b0}}, 2'b10}) ? k2
+                    : {KW{1'b0}};
     end else begin : g_k_wide
       wire [L0-1:0] e_n = e_fld << ls;
-      assign sr_k = {e_n[L0-1:L0-SrW+1], |e_n[L0-SrW:0]};
+      assign sr_dst = {e_n[L0-1:L0-KW+1], |e_n[L0-KW:0]};
     end
   endgenerate
 
@@ -401,13 +408,15 @@ module fp8sa_acc_add #(
 
   fp8sa_round #(
     .SR_BITS (SrW),
-    .MAG_W   (ExpW + ManW)
+    .MAG_W   (ExpW + ManW),
+    .SR_KIND (SR_KIND)
   ) u_round (
     .rnd_i      (rnd_i),
     .abs_i      ({eb[ExpW-1:0], man}),
     .guard_i    (g),
     .sticky_i   (st),
-    .sr_k_i     (sr_k),
+    .sr_d_i     (sr_dst[KW-1:1]),
+    .sr_st_i    (sr_dst[0]),
     .rand_i     (rand_i),
     .max_i      (MaxMag),
     .ovf_pre_i  (ovf_pre),

@@ -60,7 +60,11 @@ module fp8sa_array #(
   parameter [31:0]  SEED      = 32'h1,  // non-zero
   parameter integer MUL_STAGES = 0,     // [0, 2]: PE product pipeline (docs/array.md)
   parameter integer Q_STAGES  = 0,      // [0, 1]: register after the quantizers (docs/array.md)
-  parameter integer PROMOTE_N = 0,      // 0 (off) or [2, 65535]: promotion interval (docs/numerics.md "Promotion")
+  parameter integer PROMOTE_N = 0,      // 0 (off) or [2, 65535], a multiple of DOT_N, 0 for exact: promotion interval (docs/numerics.md "Promotion")
+  parameter integer PE_KIND   = 0,      // [0, 2]: PeKindFma, PeKindDot, PeKindExact (docs/array.md "PE kinds")
+  parameter integer DOT_N     = 1,      // 1, 2, 4, .., 64 (fma: 1): products per step
+  parameter integer ALIGN_BITS = 13,    // [1, 48]: dot's window fraction bits (numerics.md 10.2)
+  parameter integer SR_KIND   = 0,      // [0, 2]: SR construction of every PE and quantizer (numerics.md 5)
   // Slimmed arrays for small FPGAs (docs/array.md "Slimmed arrays"); the
   // model and the named configurations are the full array (3, 1):
   parameter integer RND_MODES = 3,      // [1, 3]: PE rounding hardware: 1 RNE, 2 +RZ, 3 +SR
@@ -83,12 +87,12 @@ module fp8sa_array #(
   // steps
   input  wire                                  in_valid_i,
   output wire                                  in_ready_o,
-  input  wire [ROWS*8-1:0]                     in_a_i,         // row r in [8r+7:8r]
-  input  wire [COLS*8-1:0]                     in_b_i,         // column c in [8c+7:8c]
+  input  wire [ROWS*DOT_N*8-1:0]               in_a_i,         // row r lane i in [8*(r*DOT_N+i) +: 8]
+  input  wire [COLS*DOT_N*8-1:0]               in_b_i,         // column c lane i in [8*(c*DOT_N+i) +: 8]
   // init bank rows
   input  wire                                  init_valid_i,
   output wire                                  init_ready_o,
-  input  wire [COLS*((PROMOTE_N > 0) ? 32 : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [RES_W*c +: RES_W]
+  input  wire [COLS*((PE_KIND != 0 || PROMOTE_N > 0) ? 32 : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [INIT_W*c +: INIT_W]
   // result rows
   output wire                                  out_valid_o,
   input  wire                                  out_ready_i,
@@ -108,9 +112,22 @@ module fp8sa_array #(
   localparam integer ResExpW = (PROMOTE_N > 0) ? 8 : ACC_EXP_W;
   localparam integer ResManW = (PROMOTE_N > 0) ? 23 : ACC_MAN_W;
   localparam integer AccW  = 1 + ResExpW + ResManW;
+  // The init word (init bank): binary32 for dot, exact and promotion, else
+  // the accumulator format (INIT_W in docs/array.md).
+  localparam integer InitW = (PE_KIND != PeKindFma || PROMOTE_N > 0) ? 32 : 1 + ACC_EXP_W + ACC_MAN_W;
   localparam integer NCell = ROWS * COLS;
-  // LaneW (fp8sa_array_cell lane word) and CmdW (command queue entry, layout
-  // below) come from fp8sa_pkg.vh.
+  // Lane word of fp8sa_array_cell: DOT_N A codes below the control byte
+  // (offsets in fp8sa_pkg.vh); CmdW (command queue entry, layout below)
+  // comes from fp8sa_pkg.vh.
+  localparam integer AW          = DOT_N * Fp8W;
+  localparam integer LaneW       = AW + LaneCtrlW;
+  localparam integer LaneRndLsb  = AW + LaneRndOff;
+  localparam integer LaneFmtA    = AW + LaneFmtAOff;
+  localparam integer LaneFmtB    = AW + LaneFmtBOff;
+  localparam integer LaneUseInit = AW + LaneUseInitOff;
+  localparam integer LaneLast    = AW + LaneLastOff;
+  localparam integer LaneFirst   = AW + LaneFirstOff;
+  localparam integer LaneValid   = AW + LaneValidOff;
 
   // Counter widths, sized for the largest legal array (256 x 256):
   localparam integer PtrW = 8;     // drain row pointer and out_row_o, 0 .. ROWS-1
@@ -167,6 +184,28 @@ module fp8sa_array #(
     end
     if (PROMOTE_N < 0 || PROMOTE_N == 1 || PROMOTE_N > 65535) begin : g_err_promote_n
       fp8sa_param_error_PROMOTE_N_not_0_or_2_to_65535 u_param_error ();
+    end
+    if (PE_KIND < PeKindFma || PE_KIND > PeKindExact) begin : g_err_pe_kind
+      fp8sa_param_error_PE_KIND_out_of_range_0_to_2 u_param_error ();
+    end
+    if (DOT_N != 1 && DOT_N != 2 && DOT_N != 4 && DOT_N != 8 && DOT_N != 16 && DOT_N != 32
+        && DOT_N != 64) begin : g_err_dot_n
+      fp8sa_param_error_DOT_N_not_a_power_of_two_1_to_64 u_param_error ();
+    end
+    if (ALIGN_BITS < 1 || ALIGN_BITS > 48) begin : g_err_align_bits
+      fp8sa_param_error_ALIGN_BITS_out_of_range_1_to_48 u_param_error ();
+    end
+    if (SR_KIND < 0 || SR_KIND > 2) begin : g_err_sr_kind
+      fp8sa_param_error_SR_KIND_out_of_range_0_to_2 u_param_error ();
+    end
+    if (PE_KIND == PeKindFma && DOT_N != 1) begin : g_err_fma_dot_n
+      fp8sa_param_error_DOT_N_must_be_1_for_the_fma_PE u_param_error ();
+    end
+    if (PROMOTE_N > 0 && (PROMOTE_N % DOT_N) != 0) begin : g_err_promote_dot
+      fp8sa_param_error_PROMOTE_N_not_a_multiple_of_DOT_N u_param_error ();
+    end
+    if (PE_KIND == PeKindExact && PROMOTE_N != 0) begin : g_err_exact_promote
+      fp8sa_param_error_PROMOTE_N_must_be_0_for_the_exact_PE u_param_error ();
     end
   endgenerate
 
@@ -262,7 +301,7 @@ module fp8sa_array #(
   // ---------------------------------------------------------------------
   integer i_bank, i_row, i_col;               // loop indices, one per combinational block
 
-  reg [NCell*AccW-1:0] bank_q, bank_d;
+  reg [NCell*InitW-1:0] bank_q, bank_d;
   reg [RowW-1:0]       rows_q, rows_d;      // rows loaded, 0..ROWS
   reg                  claimed_q, claimed_d;
 
@@ -317,7 +356,7 @@ module fp8sa_array #(
     end
     for (i_bank = 0; i_bank < ROWS; i_bank = i_bank + 1) begin
       if (init_fire && (rows_q == i_bank[RowW-1:0])) begin
-        bank_d[i_bank*COLS*AccW +: COLS*AccW] = init_data_i;
+        bank_d[i_bank*COLS*InitW +: COLS*InitW] = init_data_i;
       end
     end
     if (inj_fire & step_first & inj_use_init) begin
@@ -329,7 +368,7 @@ module fp8sa_array #(
     if (!rst_ni) begin
       kcnt_q    <= 16'd0;
       gap_q     <= TileGap;
-      bank_q    <= {NCell{{AccW{1'b0}}}};
+      bank_q    <= {NCell{{InitW{1'b0}}}};
       rows_q    <= {RowW{1'b0}};
       claimed_q <= 1'b0;
     end else begin
@@ -364,7 +403,7 @@ module fp8sa_array #(
   // the column's last cell.
   // ---------------------------------------------------------------------
   wire [ROWS*(COLS+1)*LaneW-1:0] lane_bus;
-  wire [(ROWS+1)*COLS*8-1:0]     b_bus;
+  wire [(ROWS+1)*COLS*AW-1:0]    b_bus;
   wire [NCell*AccW-1:0]          shadow_all;
   wire [NCell*4-1:0]             sflags_all;
   wire [ROWS-1:0]                drain_row;
@@ -376,7 +415,7 @@ module fp8sa_array #(
       reg  [LaneW-1:0] lane_in;
       always @* begin
         lane_in                       = inj_lane;
-        lane_in[LaneALsb +: LaneAW]   = in_a_i[8*r +: 8];
+        lane_in[LaneALsb +: AW]       = in_a_i[AW*r +: AW];
       end
       if (r == 0) begin : g_direct
         assign lane_bus[0 +: LaneW] = lane_in;
@@ -396,17 +435,17 @@ module fp8sa_array #(
 
     for (c = 0; c < COLS; c = c + 1) begin : g_col_skew
       if (c == 0) begin : g_direct
-        assign b_bus[0 +: 8] = in_b_i[0 +: 8];
+        assign b_bus[0 +: AW] = in_b_i[0 +: AW];
       end else begin : g_delay
         fp8sa_skew #(
-          .WIDTH (8),
+          .WIDTH (AW),
           .DEPTH (c)
         ) u_skew (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .en_i   (adv),
-          .d_i    (in_b_i[8*c +: 8]),
-          .q_o    (b_bus[8*c +: 8])
+          .d_i    (in_b_i[AW*c +: AW]),
+          .q_o    (b_bus[AW*c +: AW])
         );
       end
     end
@@ -422,17 +461,21 @@ module fp8sa_array #(
           .SEED      (seed_of(1 + Idx)),
           .MUL_STAGES (MUL_STAGES),
           .PROMOTE_N (PROMOTE_N),
-          .RND_MODES (RND_MODES)
+          .RND_MODES (RND_MODES),
+          .PE_KIND   (PE_KIND),
+          .DOT_N     (DOT_N),
+          .ALIGN_BITS (ALIGN_BITS),
+          .SR_KIND   (SR_KIND)
         ) u_cell (
           .clk_i          (clk_i),
           .rst_ni         (rst_ni),
           .adv_i          (adv),
           .lane_i         (lane_bus[(r*(COLS+1)+c)*LaneW +: LaneW]),
-          .b_i            (b_bus[(r*COLS+c)*8 +: 8]),
-          .bank_i         (bank_q[Idx*AccW +: AccW]),
+          .b_i            (b_bus[(r*COLS+c)*AW +: AW]),
+          .bank_i         (bank_q[Idx*InitW +: InitW]),
           .drain_i        (drain_row[r]),
           .lane_o         (lane_bus[(r*(COLS+1)+c+1)*LaneW +: LaneW]),
-          .b_o            (b_bus[((r+1)*COLS+c)*8 +: 8]),
+          .b_o            (b_bus[((r+1)*COLS+c)*AW +: AW]),
           .done_o         (done_all[Idx]),
           .shadow_valid_o (sv_all[Idx]),
           .shadow_o       (shadow_all[Idx*AccW +: AccW]),
@@ -448,7 +491,7 @@ module fp8sa_array #(
     end
   endgenerate
 
-  wire b_end_unused = ^b_bus[ROWS*COLS*8 +: COLS*8];
+  wire b_end_unused = ^b_bus[ROWS*COLS*AW +: COLS*AW];
 
   // PE (ROWS-1, COLS-1) performs the first MAC of a use_init tile at this
   // edge (the last PE to read the bank for that tile).
@@ -536,7 +579,8 @@ module fp8sa_array #(
         fp8sa_quantizer #(
           .ACC_EXP_W (ResExpW),
           .ACC_MAN_W (ResManW),
-          .SR_BITS   (Q_SR_BITS)
+          .SR_BITS   (Q_SR_BITS),
+          .SR_KIND   (SR_KIND)
         ) u_quant (
           .acc_i     (sh),
           .out_fmt_i (q_fmt),

@@ -10,7 +10,8 @@
 module fp8sa_fadd #(
   parameter integer ACC_EXP_W = 8,   // [4, 8]
   parameter integer ACC_MAN_W = 23,  // [2, 23]
-  parameter integer SR_BITS   = 16   // [2, 24]
+  parameter integer SR_BITS   = 16,  // [2, 24]
+  parameter integer SR_KIND   = 0    // [0, 2]: SR construction (fp8sa_round)
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] a_i,      // ACC_W bits
   input  wire [ACC_EXP_W+ACC_MAN_W:0] b_i,      // ACC_W bits
@@ -45,7 +46,8 @@ module fp8sa_fadd #(
   fp8sa_acc_add #(
     .ACC_EXP_W (ACC_EXP_W),
     .ACC_MAN_W (ACC_MAN_W),
-    .SR_BITS   (SR_BITS)
+    .SR_BITS   (SR_BITS),
+    .SR_KIND   (SR_KIND)
   ) u_add (
     .acc_i         (a_i),
     .add_sign_i    (b_sign),

@@ -10,7 +10,8 @@
 module fp8sa_mac #(
   parameter integer ACC_EXP_W = 8,   // [4, 8]
   parameter integer ACC_MAN_W = 23,  // [2, 23]
-  parameter integer SR_BITS   = 16   // [2, 24]
+  parameter integer SR_BITS   = 16,  // [2, 24]
+  parameter integer SR_KIND   = 0    // [0, 2]: SR construction (fp8sa_round)
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] acc_i,    // ACC_W bits
   input  wire [7:0]                   a_i,
@@ -46,7 +47,8 @@ module fp8sa_mac #(
   fp8sa_mac_acc #(
     .ACC_EXP_W (ACC_EXP_W),
     .ACC_MAN_W (ACC_MAN_W),
-    .SR_BITS   (SR_BITS)
+    .SR_BITS   (SR_BITS),
+    .SR_KIND   (SR_KIND)
   ) u_acc (
     .acc_i          (acc_i),
     .prod_sign_i    (p_sign),

@@ -11,7 +11,8 @@
 module fp8sa_mac_acc #(
   parameter integer ACC_EXP_W = 8,   // [4, 8]
   parameter integer ACC_MAN_W = 23,  // [2, 23]
-  parameter integer SR_BITS   = 16   // [2, 24]
+  parameter integer SR_BITS   = 16,  // [2, 24]
+  parameter integer SR_KIND   = 0    // [0, 2]: SR construction (fp8sa_round)
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] acc_i,          // ACC_W bits
   input  wire                         prod_sign_i,
@@ -43,6 +44,7 @@ module fp8sa_mac_acc #(
     .ACC_EXP_W   (ACC_EXP_W),
     .ACC_MAN_W   (ACC_MAN_W),
     .SR_BITS     (SR_BITS),
+    .SR_KIND     (SR_KIND),
     .ADD_SIG_W   (8),
     .ADD_EXP_MIN (-32),
     .ADD_EXP_MAX (26)

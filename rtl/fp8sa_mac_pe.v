@@ -50,6 +50,13 @@
 // edge of its last MAC, as acc_o does without promotion, and a next
 // tile's first MAC may follow at once; flags_o likewise includes the
 // pending add's flags. init_i and acc_o are then 32 bits wide (ResW; ACC_W without promotion).
+// The promotion registers and adder are fp8sa_pe_promote (shared with
+// fp8sa_dot_pe).
+// The PE socket (docs/rtl.md): this is the fma kind (numerics.md section
+// 10) of three siblings with one parameter and port list (fp8sa_dot_pe,
+// fp8sa_exact_pe). A step is one MAC: DOT_N must be 1 (a_i, b_i are one
+// code each); ALIGN_BITS is not used; SR_KIND picks the SR construction
+// of the adder's rounding (numerics.md section 5).
 module fp8sa_mac_pe #(
   parameter integer ACC_EXP_W = 8,      // [4, 8]
   parameter integer ACC_MAN_W = 23,     // [2, 23]
@@ -59,7 +66,11 @@ module fp8sa_mac_pe #(
   parameter integer RND_MODES = 3,      // [1, 3]: 1 RNE, 2 RNE+RZ, 3 RNE+RZ+SR
   parameter integer MUL_STAGES = 0,     // [0, 2]: product pipeline registers
   parameter integer TAG_W     = 1,      // [1, 8]: bits of tag_i carried along
-  parameter integer PROMOTE_N = 0       // 0 (off) or [2, 65535]: promotion interval
+  parameter integer PROMOTE_N = 0,      // 0 (off) or [2, 65535]: promotion interval
+  // The rest of the PE socket's parameters (docs/rtl.md "The PE socket"):
+  parameter integer DOT_N     = 1,      // 1 only: one product per step (fma)
+  parameter integer ALIGN_BITS = 13,    // [1, 48]; not used by fma
+  parameter integer SR_KIND   = 0       // [0, 2]: SR construction (fp8sa_round)
 ) (
   input  wire                         clk_i,
   input  wire                         rst_ni,
@@ -68,15 +79,15 @@ module fp8sa_mac_pe #(
   input  wire                         en_i,
   input  wire                         clr_i,
   input  wire                         last_i,       // the tile's last MAC (PROMOTE_N > 0)
-  input  wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] init_i,  // ResW bits
-  input  wire [7:0]                   a_i,
+  input  wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] init_i,  // INIT_W bits
+  input  wire [DOT_N*8-1:0]           a_i,          // DOT_N (= 1) FP8 codes
   input  wire                         fmt_a_i,      // 0 E4M3, 1 E5M2
-  input  wire [7:0]                   b_i,
+  input  wire [DOT_N*8-1:0]           b_i,
   input  wire                         fmt_b_i,
   input  wire [1:0]                   rnd_i,
   input  wire                         seed_load_i,
   input  wire [LFSR_W-1:0]            seed_i,
-  output wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] acc_o,   // ResW bits
+  output wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] acc_o,   // RES_W bits
   output wire [3:0]                   flags_o,
   output wire                         acc_fire_o,   // the next edge performs a MAC
   output wire [TAG_W-1:0]             acc_tag_o     // its tag_i
@@ -113,6 +124,15 @@ module fp8sa_mac_pe #(
     if (PROMOTE_N > 0 && (ACC_EXP_W > 8 || ACC_MAN_W > 23)) begin : g_err_promote_acc
       fp8sa_param_error_PROMOTE_N_needs_ACC_within_e8m23 u_param_error ();
     end
+    if (DOT_N != 1) begin : g_err_dot_n
+      fp8sa_param_error_DOT_N_must_be_1_for_the_fma_PE u_param_error ();
+    end
+    if (ALIGN_BITS < 1 || ALIGN_BITS > 48) begin : g_err_align_bits
+      fp8sa_param_error_ALIGN_BITS_out_of_range_1_to_48 u_param_error ();
+    end
+    if (SR_KIND < 0 || SR_KIND > 2) begin : g_err_sr_kind
+      fp8sa_param_error_SR_KIND_out_of_range_0_to_2 u_param_error ();
+    end
   endgenerate
 
   // SR bits of the adder: SR_BITS with SR built, else the minimum.
@@ -137,9 +157,9 @@ module fp8sa_mac_pe #(
   wire [7:0] p_sig;
 
   fp8sa_fp8_mul u_mul (
-    .a_i            (a_i),
+    .a_i            (a_i[7:0]),
     .fmt_a_i        (fmt_a_i),
-    .b_i            (b_i),
+    .b_i            (b_i[7:0]),
     .fmt_b_i        (fmt_b_i),
     .prod_sign_o    (p_sign),
     .prod_exp_o     (p_exp),
@@ -222,7 +242,8 @@ module fp8sa_mac_pe #(
   fp8sa_mac_acc #(
     .ACC_EXP_W (ACC_EXP_W),
     .ACC_MAN_W (ACC_MAN_W),
-    .SR_BITS   (AddSrBits)
+    .SR_BITS   (AddSrBits),
+    .SR_KIND   (SR_KIND)
   ) u_acc (
     .acc_i          (mac_base),
     .prod_sign_i    (s_sign),
@@ -271,122 +292,32 @@ module fp8sa_mac_pe #(
       assign acc_o   = acc_q;
       assign flags_o = flags_q;
     end else begin : g_promote
-      // Narrow n_q, binary32 w_q, pend_q (n_q is to be added into w_q at
-      // the next edge), cnt_q (MACs since the last promotion, < N).
-      localparam integer CntW = (PROMOTE_N > 2) ? $clog2(PROMOTE_N) : 1;
-      localparam integer NM1I = PROMOTE_N - 1;
-      localparam [CntW-1:0] NM1 = NM1I[CntW-1:0];
-      localparam [CntW-1:0] CntOne = 1;
-      // The promotion adder's addend range: the narrow format's own
-      // (emin - Y .. emax - Y, as fp8sa_acc_unpack gives it), Y + 1 bits.
-      localparam integer NExpMin = 2 - (1 << (ACC_EXP_W - 1)) - ACC_MAN_W;
-      localparam integer NExpMax = (1 << (ACC_EXP_W - 1)) - 1 - ACC_MAN_W;
-      localparam integer NSigW   = (ACC_MAN_W > 7) ? ACC_MAN_W + 1 : 8;
+      // Narrow n and binary32 w accumulators (fp8sa_pe_promote): every MAC
+      // is a step, a group is PROMOTE_N MACs.
+      wire [31:0] w_acc;
+      wire [3:0]  w_flags;
 
-      reg  [AccW-1:0] n_q, n_d;
-      reg  [31:0]     w_q, w_d;
-      reg  [3:0]      flags_q, flags_d;
-      reg             pend_q;
-      reg  [CntW-1:0] cnt_q, cnt_d;
-
-      wire s_last = s_xtag[XTagW-1];
-
-      // widen(n_q) and the binary32 RNE add (numerics.md "Promotion"):
-      // n_q is a MAC result, never a signalling NaN.
-      wire             n_sign, n_zero, n_inf, n_nan, n_snan_unused;
-      wire [9:0]       n_exp;
-      wire [NSigW-1:0] n_sig;
-      wire [31:0]      w_sum;
-      wire [3:0]       w_flags;
-
-      fp8sa_acc_unpack #(
+      fp8sa_pe_promote #(
         .ACC_EXP_W (ACC_EXP_W),
-        .ACC_MAN_W (ACC_MAN_W)
-      ) u_unpack_n (
-        .acc_i  (n_q),
-        .sign_o (n_sign),
-        .exp_o  (n_exp),
-        .sig_o  (n_sig),
-        .zero_o (n_zero),
-        .inf_o  (n_inf),
-        .nan_o  (n_nan),
-        .snan_o (n_snan_unused)
-      );
-      if (NSigW > ACC_MAN_W + 1) begin : g_sig_pad
-        wire sig_pad_unused = ^n_sig[NSigW-1:ACC_MAN_W+1];
-      end
-
-      fp8sa_acc_add #(
-        .ACC_EXP_W   (8),
-        .ACC_MAN_W   (23),
-        .SR_BITS     (2),
-        .ADD_SIG_W   (ACC_MAN_W + 1),
-        .ADD_EXP_MIN (NExpMin),
-        .ADD_EXP_MAX (NExpMax)
+        .ACC_MAN_W (ACC_MAN_W),
+        .GROUP_N   (PROMOTE_N)
       ) u_promote (
-        .acc_i         (w_q),
-        .add_sign_i    (n_sign),
-        .add_exp_i     (n_exp),
-        .add_sig_i     (n_sig[ACC_MAN_W:0]),
-        .add_zero_i    (n_zero),
-        .add_inf_i     (n_inf),
-        .add_nan_i     (n_nan),
-        .add_invalid_i (1'b0),
-        .rnd_i         (RndRne),
-        .rand_i        (2'b00),
-        .sum_o         (w_sum),
-        .flags_o       (w_flags)
+        .clk_i          (clk_i),
+        .rst_ni         (rst_ni),
+        .step_fire_i    (mac_fire),
+        .clr_fire_i     (clr_fire),
+        .clr_i          (s_clr),
+        .last_i         (s_xtag[XTagW-1]),
+        .init_i         (init_i),
+        .narrow_i       (mac_acc),
+        .narrow_flags_i (mac_flags),
+        .base_o         (mac_base),
+        .acc_o          (w_acc),
+        .flags_o        (w_flags)
       );
 
-      wire [3:0]      pend_flags = pend_q ? w_flags : 4'b0000;
-      wire [CntW-1:0] cnt_base   = s_clr ? {CntW{1'b0}} : cnt_q;
-      wire            promote    = mac_fire & (s_last | (cnt_base == NM1));
-
-      assign mac_base = (s_clr | pend_q) ? {AccW{1'b0}} : n_q;
-
-      always @* begin
-        n_d     = n_q;
-        w_d     = pend_q ? w_sum : w_q;
-        flags_d = flags_q | pend_flags;
-        cnt_d   = cnt_q;
-        if (mac_fire) begin
-          n_d     = mac_acc;
-          cnt_d   = promote ? {CntW{1'b0}} : (cnt_base + CntOne);
-          if (s_clr) begin
-            w_d     = init_i;
-            flags_d = mac_flags;
-          end else begin
-            flags_d = flags_q | pend_flags | mac_flags;
-          end
-        end else begin
-          if (pend_q) n_d = {AccW{1'b0}};
-          if (clr_fire) begin
-            n_d     = {AccW{1'b0}};
-            w_d     = init_i;
-            flags_d = 4'b0000;
-            cnt_d   = {CntW{1'b0}};
-          end
-        end
-      end
-
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          n_q     <= {AccW{1'b0}};
-          w_q     <= 32'd0;
-          flags_q <= 4'b0000;
-          pend_q  <= 1'b0;
-          cnt_q   <= {CntW{1'b0}};
-        end else begin
-          n_q     <= n_d;
-          w_q     <= w_d;
-          flags_q <= flags_d;
-          pend_q  <= promote;
-          cnt_q   <= cnt_d;
-        end
-      end
-
-      assign acc_o   = pend_q ? w_sum : w_q;
-      assign flags_o = flags_q | pend_flags;
+      assign acc_o   = w_acc;
+      assign flags_o = w_flags;
     end
   endgenerate
 

@@ -31,6 +31,27 @@ localparam [1:0]   RndRz       = 2'd1;
 localparam [1:0]   RndSr       = 2'd2;
 localparam [1:0]   RndReserved = 2'd3;
 
+// SR construction (SR_KIND parameter, numerics.md section 5 "SR kinds"):
+// how fp8sa_round turns the discarded bits into k.
+localparam integer SrKindMid   = 0;      // k = D[R:1] rounded to odd (fp8sa's original SR)
+localparam integer SrKindTrunc = 1;      // k = D[R:1]
+localparam integer SrKindSrc   = 2;      // k = D[R:0] / 2 rounded to nearest even
+
+// PE kind (PE_KIND parameter of fp8sa_array_cell / fp8sa_array,
+// numerics.md section 10): which sibling PE every cell instantiates.
+localparam integer PeKindFma   = 0;      // fp8sa_mac_pe
+localparam integer PeKindDot   = 1;      // fp8sa_dot_pe
+localparam integer PeKindExact = 2;      // fp8sa_exact_pe
+
+// Operand and word widths of the PE socket (docs/rtl.md "The PE socket"):
+// a step carries DOT_N FP8 codes per operand, product i in [Fp8W*i +: Fp8W];
+// a binary32 init/result word is B32W bits. INIT_W = B32W for dot, exact
+// and PROMOTE_N > 0, else ACC_W; RES_W = B32W with PROMOTE_N > 0, else ACC_W.
+localparam integer Fp8W        = 8;
+localparam integer B32W        = 32;
+localparam integer DotNMax     = 64;     // DOT_N: a power of two in [1, DotNMax]
+localparam integer AlignBitsMax = 48;    // ALIGN_BITS: [1, AlignBitsMax]
+
 // Flags word (4 bits): {invalid, overflow, underflow, inexact}.
 localparam integer FlagW         = 4;
 localparam integer FlagInexact   = 0;
@@ -38,21 +59,23 @@ localparam integer FlagUnderflow = 1;
 localparam integer FlagOverflow  = 2;
 localparam integer FlagInvalid   = 3;
 
-// Lane word of fp8sa_array / fp8sa_array_cell: the A operand and the control
-// of its tile, travelling right along a row.
-//   [7:0] a   [9:8] rnd   [10] fmt_a   [11] fmt_b   [12] use_init
-//   [13] last   [14] first   [15] valid
-localparam integer LaneW       = 16;
-localparam integer LaneALsb    = 0;      // 8 bits
-localparam integer LaneAW      = 8;
-localparam integer LaneRndLsb  = 8;      // RndW bits
-localparam integer LaneFmtA    = 10;
-localparam integer LaneFmtB    = 11;
-localparam integer LaneUseInit = 12;
-localparam integer LaneLast    = 13;
-localparam integer LaneFirst   = 14;
-localparam integer LaneValid   = 15;
-localparam integer LaneCtrlLsb = 8;      // [15:8]: the control byte
+// Lane word of fp8sa_array / fp8sa_array_cell: the A operands of a step
+// (DOT_N codes, AW = DOT_N * Fp8W bits) and the control byte of its tile
+// above them, travelling right along a row:
+//   lane = {ctrl[7:0], a[AW-1:0]}, LaneW = AW + LaneCtrlW
+//   ctrl: [1:0] rnd   [2] fmt_a   [3] fmt_b   [4] use_init   [5] last
+//         [6] first   [7] valid
+// The positions below are offsets inside the control byte; a module adds
+// its AW (for DOT_N = 1: [7:0] a, [9:8] rnd, ..., [15] valid).
+localparam integer LaneALsb    = 0;      // AW bits
+localparam integer LaneCtrlW   = 8;
+localparam integer LaneRndOff  = 0;      // RndW bits
+localparam integer LaneFmtAOff = 2;
+localparam integer LaneFmtBOff = 3;
+localparam integer LaneUseInitOff = 4;
+localparam integer LaneLastOff = 5;
+localparam integer LaneFirstOff = 6;
+localparam integer LaneValidOff = 7;
 
 // Command queue entry of fp8sa_array.
 //   [15:0] K-1   [16] fmt_a   [17] fmt_b   [19:18] rnd   [20] use_init

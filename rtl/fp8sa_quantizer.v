@@ -28,14 +28,15 @@
 // shifted right into a field whose kept LSB sits at a fixed position
 // KeepLsb: the shift is (10 - output mantissa bits) plus, for results
 // below the output's normal range, emin - top (the subnormal grid). Below
-// the kept bits are the SR_BITS - 1 bits of t, then two more field bits
-// and a sticky of everything shifted further out, so all field bits are
-// exact and the RNE round/sticky, the SR word k = {t, sticky} and the
-// full-precision round bits for tininess are plain bit selects.
+// the kept bits are the SR_BITS + 1 bits of SR's D and a sticky st of
+// everything shifted further out, so all field bits are exact and the RNE
+// round/sticky, SR's D and st (fp8sa_round makes k from them by SR_KIND)
+// and the full-precision round bits for tininess are plain bit selects.
 module fp8sa_quantizer #(
   parameter integer ACC_EXP_W = 8,   // [4, 8]
   parameter integer ACC_MAN_W = 23,  // [2, 23]
-  parameter integer SR_BITS   = 16   // [2, 24]
+  parameter integer SR_BITS   = 16,  // [2, 24]
+  parameter integer SR_KIND   = 0    // [0, 2]: SR construction (fp8sa_round)
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] acc_i,      // ACC_W bits
   input  wire [2:0]                   out_fmt_i,  // 0 E4M3, 1 E5M2, 2 FP16, 3 BF16
@@ -196,7 +197,6 @@ module fp8sa_quantizer #(
   wire [10:0]     kept    = field[FieldW-1:KeepLsb];
   wire            g       = field[KeepLsb-1];              // RNE round bit
   wire            st      = (|field[KeepLsb-2:0]) | below;
-  wire [SrW-1:0]  sr_k    = {field[KeepLsb-1:2], (|field[1:0]) | below};
 
   // Per-format mantissa of the kept bits, hidden bit, and "all mantissa
   // bits one" (for tininess after rounding).
@@ -233,13 +233,15 @@ module fp8sa_quantizer #(
 
   fp8sa_round #(
     .SR_BITS (SrW),
-    .MAG_W   (22)
+    .MAG_W   (22),
+    .SR_KIND (SR_KIND)
   ) u_round (
     .rnd_i      (rnd_i),
     .abs_i      (pk_pre),
     .guard_i    (g),
     .sticky_i   (st),
-    .sr_k_i     (sr_k),
+    .sr_d_i     (field[KeepLsb-1:0]),    // D: the R + 1 bits below the LSB
+    .sr_st_i    (below),
     .rand_i     (rand_i),
     .max_i      ({7'd0, o_max}),
     .ovf_pre_i  (1'b0),

@@ -24,6 +24,39 @@ PARAM_SETS=(
   "fp8sa_array -GRND_MODES=1 -GOUT_QUANT=0"
   "fp8sa_board_core -GROWS=2 -GCOLS=2 -GACC_MAN_W=10 -GSR_BITS=4 -GQ_SR_BITS=4 -GLFSR_W=16 -GOUT_QUANT=0 -GCLKS_PER_BIT=4 -GTIMEOUT_CYCLES=4000"
   "fp8sa_board_core -GROWS=4 -GCOLS=4 -GCLKS_PER_BIT=109 -GTIMEOUT_CYCLES=1250000"
+  # SR kinds (numerics.md 5) on the rounding cell, the fma PE and the quantizer
+  "fp8sa_round -GSR_KIND=1 -GSR_BITS=4 -GMAG_W=6"
+  "fp8sa_round -GSR_KIND=2 -GSR_BITS=24 -GMAG_W=31"
+  "fp8sa_mac_pe -GSR_KIND=1"
+  "fp8sa_mac_pe -GSR_KIND=2 -GACC_EXP_W=5 -GACC_MAN_W=10 -GSR_BITS=4 -GLFSR_W=8 -GMUL_STAGES=1"
+  "fp8sa_quantizer -GSR_KIND=1"
+  "fp8sa_quantizer -GSR_KIND=2 -GACC_EXP_W=5 -GACC_MAN_W=10 -GSR_BITS=2"
+  # the normalize-and-round module
+  "fp8sa_norm_round -GMAG_W=84 -GACC_EXP_W=4 -GACC_MAN_W=2 -GSR_KIND=2 -GSR_BITS=24"
+  "fp8sa_norm_round -GMAG_W=1 -GEXP_W=2 -GSR_KIND=1 -GSR_BITS=2"
+  # dot PE (numerics.md 10.2)
+  "fp8sa_dot_pe -GDOT_N=1 -GALIGN_BITS=13"
+  "fp8sa_dot_pe -GDOT_N=4 -GALIGN_BITS=13 -GACC_EXP_W=8 -GACC_MAN_W=13"
+  "fp8sa_dot_pe -GDOT_N=32 -GALIGN_BITS=13 -GACC_EXP_W=8 -GACC_MAN_W=13 -GRND_MODES=1"
+  "fp8sa_dot_pe -GDOT_N=32 -GALIGN_BITS=31 -GACC_EXP_W=8 -GACC_MAN_W=23"
+  "fp8sa_dot_pe -GDOT_N=4 -GALIGN_BITS=31 -GPROMOTE_N=128 -GACC_EXP_W=8 -GACC_MAN_W=13 -GMUL_STAGES=1"
+  "fp8sa_dot_pe -GDOT_N=2 -GALIGN_BITS=13 -GPROMOTE_N=2 -GACC_EXP_W=6 -GACC_MAN_W=5 -GMUL_STAGES=2 -GRND_MODES=2"
+  "fp8sa_dot_pe -GDOT_N=64 -GALIGN_BITS=48 -GSR_KIND=2 -GSR_BITS=24"
+  "fp8sa_dot_pe -GDOT_N=8 -GALIGN_BITS=1 -GACC_EXP_W=4 -GACC_MAN_W=2 -GSR_KIND=1 -GSR_BITS=2 -GLFSR_W=4"
+  # exact PE (numerics.md 10.3)
+  "fp8sa_exact_pe -GDOT_N=1"
+  "fp8sa_exact_pe -GDOT_N=8 -GACC_EXP_W=5 -GACC_MAN_W=4 -GSR_KIND=2 -GMUL_STAGES=2"
+  "fp8sa_exact_pe -GDOT_N=8 -GACC_EXP_W=4 -GACC_MAN_W=2 -GRND_MODES=1 -GMUL_STAGES=1"
+  "fp8sa_exact_pe -GDOT_N=64 -GSR_KIND=1 -GSR_BITS=24"
+  # arrays of each kind (docs/array.md "PE kinds")
+  "fp8sa_array_cell -GPE_KIND=1 -GDOT_N=4 -GACC_MAN_W=13"
+  "fp8sa_array_cell -GPE_KIND=2 -GDOT_N=2 -GMUL_STAGES=1"
+  "fp8sa_array -GPE_KIND=1 -GROWS=4 -GCOLS=4 -GDOT_N=4 -GALIGN_BITS=13 -GACC_EXP_W=8 -GACC_MAN_W=13"
+  "fp8sa_array -GPE_KIND=1 -GROWS=2 -GCOLS=2 -GDOT_N=32 -GALIGN_BITS=13 -GACC_EXP_W=8 -GACC_MAN_W=13"
+  "fp8sa_array -GPE_KIND=2 -GROWS=4 -GCOLS=4"
+  "fp8sa_array -GPE_KIND=1 -GROWS=2 -GCOLS=3 -GDOT_N=8 -GSR_KIND=1"
+  "fp8sa_array -GPE_KIND=1 -GROWS=3 -GCOLS=2 -GDOT_N=2 -GPROMOTE_N=4 -GMUL_STAGES=2 -GQ_STAGES=1 -GSR_KIND=2"
+  "fp8sa_array -GPE_KIND=2 -GROWS=2 -GCOLS=2 -GDOT_N=8 -GACC_EXP_W=5 -GACC_MAN_W=4 -GRND_MODES=2 -GOUT_QUANT=0"
 )
 
 fail=0
@@ -58,11 +91,19 @@ do_iverilog() {
     out=$(iverilog -g2005 -Wall -Irtl -s "$t" -o /dev/null $RTL_FILES 2>&1)
     if [ -n "$out" ]; then echo "$out"; step iverilog "$t: FAIL"; fail=1; else step iverilog "$t: clean"; fi
   done
+  for ps in "${PARAM_SETS[@]}"; do
+    set -- $ps
+    local top=$1; shift
+    local pargs=()
+    for g in "$@"; do pargs+=("-P$top.${g#-G}"); done
+    out=$(iverilog -g2005 -Wall -Irtl -s "$top" "${pargs[@]}" -o /dev/null $RTL_FILES 2>&1)
+    if [ -n "$out" ]; then echo "$out"; step iverilog "$ps: FAIL"; fail=1; else step iverilog "$ps: clean"; fi
+  done
 }
 
 do_yosys() {
   local out
-  for t in fp8sa_mac_pe fp8sa_quantizer fp8sa_fadd fp8sa_lfsr; do
+  for t in fp8sa_mac_pe fp8sa_quantizer fp8sa_fadd fp8sa_lfsr fp8sa_norm_round fp8sa_dot_pe fp8sa_exact_pe; do
     out=$(yosys -q -p "read_verilog -Irtl $RTL_FILES; hierarchy -check -top $t; synth -top $t; check -assert" 2>&1)
     if [ $? -ne 0 ] || echo "$out" | grep -qiE 'warning|error'; then
       echo "$out"; step yosys "$t: FAIL"; fail=1

@@ -151,7 +151,9 @@ Request parse(const Args& args) {
   };
   PeKind kind = preset != nullptr ? preset->kind : PeKind::Fma;
   if (args.has("pe")) {
-    const PeKind k = parse_pe_kind(args.get_choice("pe", "fma", {"fma", "dot", "exact"}));
+    std::vector<std::string> kinds;
+    for (unsigned c = 0; c < kPeKindCount; ++c) kinds.push_back(pe_kind_name(static_cast<PeKind>(c)));
+    const PeKind k = parse_pe_kind(args.get_choice("pe", "fma", kinds));
     if (preset != nullptr && k != preset->kind) contradicts("pe", pe_kind_name(k), pe_kind_name(preset->kind));
     kind = k;
   }

@@ -40,7 +40,7 @@ const CmdSpec kGemmSpec{
         {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
         kOptRound,
         {"promote", "N", "0", "add the accumulator into an FP32 one every N MACs: 0 (off) or [2, 65535], a multiple of --dot-n"},
-        {"pe", "KIND", "fma", "PE kind: fma (one rounding per product), dot (fused dot product, aligned window), exact"},
+        {"pe", "KIND", "fma", "PE kind (docs/numerics.md section 10): fma (one rounding per product), dot (fused, aligned), exact"},
         {"dot-n", "N", "1", "products per PE step: 1, 2, 4, .., 64 (--pe dot or exact)"},
         {"align-bits", "F", "13", "--pe dot: fraction bits kept below the alignment exponent, [1, 48]"},
         {"sr-kind", "KIND", "mid", "SR construction (PEs and quantizers): mid, trunc or src"},

@@ -183,13 +183,13 @@ std::string Point::key() const {
                 data.c_str(), 4 * rows_of(trials), seed);
   // The PE and SR kinds appear only when they are not the defaults, so that
   // the keys (and cached points) of fma / mid points stay what they were.
-  std::string k = b;
+  std::string text = b;
   if (model == Model::Hw && pe != PeKind::Fma) {
-    k += std::string(" pe=") + pe_kind_name(pe) + "/" + std::to_string(dot_n);
-    if (pe == PeKind::Dot) k += "/" + std::to_string(align_bits);
+    text += std::string(" pe=") + pe_kind_name(pe) + "/" + std::to_string(dot_n);
+    if (pe == PeKind::Dot) text += "/" + std::to_string(align_bits);
   }
-  if (sr && sr_kind != SrKind::Mid) k += std::string(" srk=") + sr_kind_name(sr_kind);
-  return k;
+  if (sr && sr_kind != SrKind::Mid) text += std::string(" srk=") + sr_kind_name(sr_kind);
+  return text;
 }
 
 std::string Point::data_key() const {

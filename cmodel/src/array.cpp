@@ -219,7 +219,7 @@ uint32_t derive_seed(uint32_t seed, uint32_t index, int lfsr_w) {
 }
 
 ArrayCycleModel::ArrayCycleModel(const ArrayConfig& cfg, const ArrayModelOptions& opt)
-    : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.result_format().mask()),
+    : cfg_(validated(cfg)), opt_(opt), gap_max_(cfg.tile_gap()), acc_mask_(cfg.init_format().mask()),
       pe_(cfg.pe()), quant_(cfg.result_format(), cfg.q_sr_bits, cfg.sr_kind),
       fast_ok_(cfg.pe_kind == PeKind::Fma && cfg.acc == kFp32 && cfg.promote_n == 0 && opt.allow_fast),
       out_(cfg), q_data_(cfg.cols) {

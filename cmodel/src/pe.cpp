@@ -31,18 +31,24 @@ const char* pe_kind_name(PeKind k) {
 }
 
 PeKind pe_kind_from_code(unsigned code) {
-  if (code > 2u) {
-    throw std::invalid_argument("PE kind code " + std::to_string(code) + " out of range (legal: 0 fma, 1 dot, 2 exact)");
+  if (code >= kPeKindCount) {
+    throw std::invalid_argument("PE kind code " + std::to_string(code) + " out of range (legal: " + pe_kind_names() + ")");
   }
   return static_cast<PeKind>(code);
+}
+
+std::string pe_kind_names() {
+  std::string s;
+  for (unsigned c = 0; c < kPeKindCount; ++c) s += (c ? ", " : "") + std::string(pe_kind_name(static_cast<PeKind>(c)));
+  return s;
 }
 
 PeKind parse_pe_kind(const std::string& s) {
   std::string t = s;
   for (char& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  for (PeKind k : {PeKind::Fma, PeKind::Dot, PeKind::Exact})
-    if (t == pe_kind_name(k)) return k;
-  throw std::invalid_argument("bad PE kind '" + s + "': expected fma, dot or exact");
+  for (unsigned c = 0; c < kPeKindCount; ++c)
+    if (t == pe_kind_name(static_cast<PeKind>(c))) return static_cast<PeKind>(c);
+  throw std::invalid_argument("bad PE kind '" + s + "': expected " + pe_kind_names());
 }
 
 const PePreset kPePresets[5] = {

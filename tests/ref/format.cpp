@@ -102,6 +102,20 @@ void check_sr_bits(int sr_bits) {
     throw std::invalid_argument("ref: sr_bits " + std::to_string(sr_bits) + " out of range [2, 24]");
 }
 
+void check_sr_kind(SrKind kind) {
+  const unsigned c = static_cast<unsigned>(kind);
+  if (c > 2) throw std::invalid_argument("ref: SR kind code " + std::to_string(c) + " out of range [0, 2]");
+}
+
+const char* sr_kind_str(SrKind kind) {
+  switch (kind) {
+    case SrKind::Mid: return "mid";
+    case SrKind::Trunc: return "trunc";
+    case SrKind::Src: return "src";
+  }
+  return "SrKind(?)";
+}
+
 void check_scale(int scale) {
   if (scale < -64 || scale > 63)
     throw std::invalid_argument("ref: scale " + std::to_string(scale) + " out of range [-64, 63]");

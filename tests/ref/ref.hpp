@@ -3,13 +3,17 @@
 // Everything here is written from the spec text and the format definitions,
 // NOT from the model: it does not link fp8sa_model and includes from the
 // model only the plain enum types of fp8sa/numerics.hpp (Fp8Format, Round,
-// OutFormat). The references are
+// OutFormat, SrKind). The references are
 //
 //   * exact decoding of FP8 and of any binary format (to double, exactly),
 //   * MPFR-based rounding of an exact real into an accumulator or output
 //     format (RNE/RZ through mpfr_set_emin/mpfr_subnormalize, SR by the exact
 //     integer construction of numerics.md section 5), with flags,
 //   * ref_mac / ref_add / ref_quantize built on that (exact sum, one rounding),
+//     with the SR kinds mid / trunc / src of section 5,
+//   * the PE kinds of section 10 (pe_ref.cpp): the `dot` step and tile
+//     (exact integer sums in the alignment window), the `exact` tile (MPFR
+//     exact sum, one rounding) and the `fma` tile, promotion included,
 //   * a fast exact table-based FP8 quantizer for exhaustive sweeps,
 //   * a bit-serial LFSR and a GF(2) primitivity checker,
 //   * a TestFloat `.tv` reader and the vectors-folder locator.
@@ -28,18 +32,23 @@
 #include <cstdint>  // before mpfr.h
 #include <mpfr.h>
 
+#include <cstddef>
 #include <iosfwd>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "fp8sa/numerics.hpp"  // enum types only (Fp8Format, Round, OutFormat)
+#include "fp8sa/numerics.hpp"  // enum types only (Fp8Format, Round, OutFormat, SrKind)
 
 namespace fp8sa::ref {
 
 using fp8sa::Fp8Format;
 using fp8sa::OutFormat;
 using fp8sa::Round;
+// The SR kinds of numerics.md section 5 ("SR kinds"), codes as SR_KIND:
+// Mid = 0, Trunc = 1, Src = 2 (how the discarded fraction g = f * 2^R
+// becomes the threshold k). The plain enum of fp8sa/numerics.hpp.
+using fp8sa::SrKind;
 
 inline constexpr uint8_t kInexact = 0x1;
 inline constexpr uint8_t kUnderflow = 0x2;
@@ -103,6 +112,8 @@ FloatFormat fp8_format(Fp8Format f);
 void check_round(Round rnd);      // RNE, RZ, SR only
 void check_sr_bits(int sr_bits);  // [2, 24]
 void check_scale(int scale);      // [-64, 63]
+void check_sr_kind(SrKind kind);  // mid, trunc, src
+const char* sr_kind_str(SrKind kind);  // "mid", "trunc", "src"
 
 // ---------------------------------------------------------------------------
 // Decoding (exact)
@@ -160,16 +171,23 @@ enum class OnOverflow {
   kInfinity,     // section 6 without sat: +-Inf, or canonical NaN + invalid if !has_inf
 };
 
-// The SR decomposition of numerics.md section 5 for a finite non-zero x.
+// The SR decomposition of numerics.md section 5 for a finite non-zero x,
+// with g = f * 2^R and the threshold k of the SR kind `kind`, each from the
+// defining text of its row of the table (k is computed from g, not from the
+// bits D below; the tests check the two against each other).
 struct SrSplit {
-  double y_dn;    // |x| truncated to the destination grid (>= 0, unbounded exponent above)
-  double ulp;     // grid spacing at y_dn
-  uint64_t t;     // floor(f * 2^(R-1))
-  int s;          // sticky: f * 2^(R-1) != t
-  uint64_t k;     // 2t + s: round up iff u < k
-  Exact f;        // the exact discarded fraction (|x| - y_dn) / ulp in [0, 1)
+  double y_dn;       // |x| truncated to the destination grid (>= 0, unbounded exponent above)
+  double ulp;        // grid spacing at y_dn
+  uint64_t t;        // mid: floor(g / 2) = floor(f * 2^(R-1))
+  int s;             // mid: sticky, g / 2 != t
+  uint64_t g_floor;  // floor(g): trunc's k
+  int g_half;        // the sign of (g - floor(g)) - 1/2: -1, 0 (a tie), +1
+  uint64_t k;        // the kind's k (mid 2t + s, trunc floor(g), src RNE(g)): round up iff u < k
+  uint64_t d;        // D = floor(f * 2^(R+1)): the R + 1 discarded bits below the kept LSB
+  int st;            // f * 2^(R+1) != D: any discarded bit below them
+  Exact f;           // the exact discarded fraction (|x| - y_dn) / ulp in [0, 1)
 };
-SrSplit sr_split(mpfr_srcptr x, const FloatFormat& f, int sr_bits);
+SrSplit sr_split(mpfr_srcptr x, const FloatFormat& f, int sr_bits, SrKind kind = SrKind::Mid);
 
 // Rounds the exact value x (any MPFR value: NaN -> canonical NaN, no flags;
 // +-Inf -> +-Inf (or per `ovf` for formats without Inf: canonical NaN +
@@ -178,26 +196,91 @@ SrSplit sr_split(mpfr_srcptr x, const FloatFormat& f, int sr_bits);
 // sr_bits validated for SR only). Flags per numerics.md section 4: tininess
 // after rounding for RNE/RZ, before rounding for SR.
 // RNE/RZ use mpfr_set + mpfr_check_range + mpfr_subnormalize with the
-// format's exponent range; SR uses sr_split.
+// format's exponent range; SR uses sr_split with the SR kind `kind` (inexact
+// iff f != 0, whatever k: trunc and src may keep y_dn for every u).
 RefResult round_to_format(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits,
-                          OnOverflow ovf);
+                          OnOverflow ovf, SrKind kind = SrKind::Mid);
 // Section 4 accumulator rounding (OnOverflow::kAccumulator).
-RefResult round_to_acc(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits);
-RefResult round_to_acc(double x_exact, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits);
+RefResult round_to_acc(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits,
+                       SrKind kind = SrKind::Mid);
+RefResult round_to_acc(double x_exact, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits,
+                       SrKind kind = SrKind::Mid);
 
 // acc' = round(acc + a*b) (numerics.md sections 2 and 4), acc in format f.
 // Invalid: product 0 * Inf (unless acc is a quiet NaN), sNaN acc, Inf - Inf.
 // Operands and sr_bits are validated ([2, 24]) whatever the mode, like a
-// hardware parameter; u is ignored for RNE/RZ.
+// hardware parameter; u is ignored for RNE/RZ, kind too.
 RefResult ref_mac(uint32_t acc, uint8_t a, Fp8Format fa, uint8_t b, Fp8Format fb,
-                  const FloatFormat& f, Round rnd, uint32_t u = 0, int sr_bits = 16);
+                  const FloatFormat& f, Round rnd, uint32_t u = 0, int sr_bits = 16,
+                  SrKind kind = SrKind::Mid);
 // round(x + y), both operands in format f.
 RefResult ref_add(uint32_t x, uint32_t y, const FloatFormat& f, Round rnd, uint32_t u = 0,
-                  int sr_bits = 16);
+                  int sr_bits = 16, SrKind kind = SrKind::Mid);
 // The quantizer (numerics.md section 6): acc (format in_fmt) * 2^scale into
 // out. Result in the low 8 (FP8) or 16 bits.
 RefResult ref_quantize(uint32_t acc, const FloatFormat& in_fmt, OutFormat out, Round rnd, bool sat,
-                       int scale = 0, uint32_t u = 0, int sr_bits = 16);
+                       int scale = 0, uint32_t u = 0, int sr_bits = 16, SrKind kind = SrKind::Mid);
+
+// ---------------------------------------------------------------------------
+// PE kinds (numerics.md section 10; pe_ref.cpp)
+// ---------------------------------------------------------------------------
+
+// The parameters of a PE as section 10 names them. The kind is the function
+// called (ref_fma_tile, ref_dot_tile, ref_exact_tile); each checks the
+// fields it reads (std::invalid_argument): dot_n a power of two in [1, 64]
+// (fma: 1), align_bits in [1, 48], sr_bits in [2, 24], promote_n 0 or in
+// [2, 65535] and a multiple of dot_n (exact: 0), a tile's K in [1, 65535].
+struct PeRefConfig {
+  FloatFormat acc = kBinary32;  // the accumulator format (fma, dot) or the result format (exact)
+  int dot_n = 1;                // DOT_N
+  int align_bits = 13;          // ALIGN_BITS (dot)
+  int sr_bits = 16;             // R of every SR rounding
+  SrKind sr_kind = SrKind::Mid;
+  int promote_n = 0;            // PROMOTE_N (fma, dot)
+};
+
+// e(x) of section 10.1 for a finite non-zero value v of format f:
+// floor(log2 |v|), or f.emin() for a subnormal.
+int exponent_of(double v, const FloatFormat& f);
+
+// One `dot` step (section 10.2): the accumulator value c (the word c_bits
+// of format c_fmt: the eXmY accumulator, or the binary32 init word in a
+// tile's first step) and the n products a[i] * b[i] (n codes each), aligned
+// to E, truncated to multiples of 2^(E - align_bits), summed exactly (64-bit
+// integers in units of 2^(E - align_bits)) and rounded once into `acc` with
+// rnd (u: this step's random word, SR kind `kind`). Flags per 10.2.
+RefResult ref_dot_step(uint32_t c_bits, const FloatFormat& c_fmt, const uint8_t* a, const uint8_t* b,
+                       int n, Fp8Format fa, Fp8Format fb, const FloatFormat& acc, int align_bits,
+                       Round rnd, uint32_t u = 0, int sr_bits = 16, SrKind kind = SrKind::Mid);
+
+// A tile of k products a[i * sa] * b[i * sb] on a `dot` PE: ceil(k / dot_n)
+// steps, the last padded with +0 products (codes 0x00, 0x00); the first step
+// starts from `init` (a binary32 word; +0 for no use_init). Without
+// promotion the result is the eXmY accumulator word; with promote_n > 0 the
+// narrow dot accumulator starts every group of promote_n / dot_n steps at +0
+// and is added after the group (and after the tile's last step) into the
+// binary32 w = init by ref_add (e8m23, RNE): the result is w. u[j] is step
+// j's random word (nullptr: all 0). Flags: the OR of every rounding's.
+RefResult ref_dot_tile(const PeRefConfig& cfg, uint32_t init, const uint8_t* a, ptrdiff_t sa,
+                       const uint8_t* b, ptrdiff_t sb, int k, Fp8Format fa, Fp8Format fb, Round rnd,
+                       const uint32_t* u);
+
+// A tile of k products on an `fma` PE (sections 4, 8, 9): a chain of ref_mac
+// from `init` (an eXmY word; with promotion a binary32 word, and the narrow
+// accumulator starts every group of promote_n MACs at +0). u[i]: MAC i's
+// random word (nullptr: all 0).
+RefResult ref_fma_tile(const PeRefConfig& cfg, uint32_t init, const uint8_t* a, ptrdiff_t sa,
+                       const uint8_t* b, ptrdiff_t sb, int k, Fp8Format fa, Fp8Format fb, Round rnd,
+                       const uint32_t* u);
+
+// A tile of k products on an `exact` PE (section 10.3): v = init (binary32)
+// + the exact sum of the products (MPFR, checked exact; the padding of the
+// last step to dot_n products counts as +0 products), rounded once into
+// cfg.acc with rnd and the tile's one random word u; the special values,
+// zero signs and invalid of 10.3.
+RefResult ref_exact_tile(const PeRefConfig& cfg, uint32_t init, const uint8_t* a, ptrdiff_t sa,
+                         const uint8_t* b, ptrdiff_t sb, int k, Fp8Format fa, Fp8Format fb, Round rnd,
+                         uint32_t u);
 
 // ---------------------------------------------------------------------------
 // Fast exact FP8 quantizer reference (RNE and RZ), for exhaustive sweeps.

@@ -1,5 +1,5 @@
 // fp8sa::ref rounding (MPFR) and the MAC / adder / quantizer references
-// (numerics.md sections 2, 4, 5, 6).
+// (numerics.md sections 2, 4, 5 with its SR kinds, 6).
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -84,8 +84,9 @@ RefResult overflow_result(bool neg, const FloatFormat& f, Round rnd, OnOverflow 
 
 }  // namespace
 
-SrSplit sr_split(mpfr_srcptr x, const FloatFormat& f, int sr_bits) {
+SrSplit sr_split(mpfr_srcptr x, const FloatFormat& f, int sr_bits, SrKind kind) {
   check_sr_bits(sr_bits);
+  check_sr_kind(kind);
   if (!mpfr_regular_p(x)) throw std::logic_error("ref::sr_split: x must be finite and non-zero");
   const int Y = f.man_bits;
   const int R = sr_bits;
@@ -93,28 +94,50 @@ SrSplit sr_split(mpfr_srcptr x, const FloatFormat& f, int sr_bits) {
   mpfr_abs(ax.get(), x, MPFR_RNDN);
   const long E = static_cast<long>(mpfr_get_exp(ax.get())) - 1;  // |x| in [2^E, 2^(E+1))
   const long Eg = E < f.emin() ? f.emin() : E;                    // grid exponent: ulp = 2^(Eg - Y)
-  // sc = |x| / ulp * 2^(R-1): an exponent change only, so exact.
-  Exact sc;
-  mpfr_mul_2si(sc.get(), ax.get(), (R - 1) - (Eg - Y), MPFR_RNDN);
-  Exact fl;
-  mpfr_floor(fl.get(), sc.get());  // exact (same precision)
-  const unsigned long T = mpfr_get_ui(fl.get(), MPFR_RNDZ);  // < 2^(Y + R) <= 2^47
   SrSplit r;
-  r.s = mpfr_equal_p(sc.get(), fl.get()) ? 0 : 1;
-  r.t = T & ((1ul << (R - 1)) - 1ul);
-  const unsigned long q = T >> (R - 1);  // |y_dn| / ulp
-  r.k = 2 * r.t + static_cast<uint64_t>(r.s);
+  // q = |y_dn| / ulp = floor(|x| / ulp); f = |x| / ulp - q. Exponent changes
+  // and floor on kPrec bits: exact.
+  Exact sc;
+  mpfr_mul_2si(sc.get(), ax.get(), -(Eg - Y), MPFR_RNDN);
+  Exact fl;
+  mpfr_floor(fl.get(), sc.get());
+  const unsigned long q = mpfr_get_ui(fl.get(), MPFR_RNDZ);  // < 2^(Y + 1) <= 2^24
+  mpfr_sub(r.f.get(), sc.get(), fl.get(), MPFR_RNDN);
   r.ulp = std::ldexp(1.0, static_cast<int>(Eg - Y));
   r.y_dn = static_cast<double>(q) * r.ulp;
-  // f = sc / 2^(R-1) - q, exact.
-  mpfr_div_2si(r.f.get(), sc.get(), R - 1, MPFR_RNDN);
-  mpfr_sub_ui(r.f.get(), r.f.get(), q, MPFR_RNDN);
+  // The table of section 5, row by row, from g = f * 2^R.
+  Exact g, gf;
+  mpfr_mul_2si(g.get(), r.f.get(), R, MPFR_RNDN);
+  mpfr_floor(gf.get(), g.get());
+  r.g_floor = mpfr_get_ui(gf.get(), MPFR_RNDZ);  // < 2^R
+  mpfr_sub(gf.get(), g.get(), gf.get(), MPFR_RNDN);  // g - floor(g) in [0, 1)
+  const int c = mpfr_cmp_d(gf.get(), 0.5);
+  r.g_half = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  Exact g2, tf;
+  mpfr_div_2si(g2.get(), g.get(), 1, MPFR_RNDN);  // g / 2
+  mpfr_floor(tf.get(), g2.get());
+  r.t = mpfr_get_ui(tf.get(), MPFR_RNDZ);
+  r.s = mpfr_equal_p(g2.get(), tf.get()) ? 0 : 1;
+  switch (kind) {
+    case SrKind::Mid: r.k = 2 * r.t + static_cast<uint64_t>(r.s); break;  // 2t + s
+    case SrKind::Trunc: r.k = r.g_floor; break;                          // floor(g)
+    case SrKind::Src:                                                    // RNE(g), ties to even
+      r.k = r.g_floor + ((r.g_half > 0 || (r.g_half == 0 && (r.g_floor & 1u) != 0)) ? 1u : 0u);
+      break;
+  }
+  // D and st: the R + 1 bits below the kept LSB and the sticky below them.
+  Exact d2, df;
+  mpfr_mul_2si(d2.get(), r.f.get(), R + 1, MPFR_RNDN);
+  mpfr_floor(df.get(), d2.get());
+  r.d = mpfr_get_ui(df.get(), MPFR_RNDZ);
+  r.st = mpfr_equal_p(d2.get(), df.get()) ? 0 : 1;
   return r;
 }
 
 RefResult round_to_format(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits,
-                          OnOverflow ovf) {
+                          OnOverflow ovf, SrKind kind) {
   check_round(rnd);
+  check_sr_kind(kind);
   if (rnd == Round::SR) check_sr_bits(sr_bits);
   const bool neg = mpfr_signbit(x) != 0;
   const uint32_t sign = neg ? f.sign_bit() : 0u;
@@ -131,12 +154,12 @@ RefResult round_to_format(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32
   bool inexact;
   bool tiny;
   if (rnd == Round::SR) {
-    const SrSplit sp = sr_split(x, f, sr_bits);
+    const SrSplit sp = sr_split(x, f, sr_bits, kind);
     const uint32_t uu = sr_bits >= 32 ? u : (u & ((1u << sr_bits) - 1u));
     const bool up = uu < sp.k;
     const double mag = sp.y_dn + (up ? sp.ulp : 0.0);
     y = neg ? -mag : mag;
-    inexact = sp.k != 0;  // f != 0 iff t != 0 or s != 0
+    inexact = !mpfr_zero_p(sp.f.get());  // f != 0 (trunc and src can have k = 0 then)
     // Tininess before rounding: |x| < 2^emin.
     tiny = mpfr_get_exp(x) <= f.emin();
   } else {
@@ -170,13 +193,15 @@ RefResult round_to_format(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32
   return {encode_exact(y, f), flags};
 }
 
-RefResult round_to_acc(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits) {
-  return round_to_format(x, f, rnd, u, sr_bits, OnOverflow::kAccumulator);
+RefResult round_to_acc(mpfr_srcptr x, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits,
+                       SrKind kind) {
+  return round_to_format(x, f, rnd, u, sr_bits, OnOverflow::kAccumulator, kind);
 }
 
-RefResult round_to_acc(double x_exact, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits) {
+RefResult round_to_acc(double x_exact, const FloatFormat& f, Round rnd, uint32_t u, int sr_bits,
+                       SrKind kind) {
   Exact x(x_exact);
-  return round_to_acc(x.get(), f, rnd, u, sr_bits);
+  return round_to_acc(x.get(), f, rnd, u, sr_bits, kind);
 }
 
 // --- MAC and adder -------------------------------------------------------------
@@ -235,7 +260,7 @@ Operand product(uint8_t a, Fp8Format fa, uint8_t b, Fp8Format fb) {
 }
 
 RefResult add_operands(const Operand& x, const Operand& y, const FloatFormat& f, Round rnd,
-                       uint32_t u, int sr_bits) {
+                       uint32_t u, int sr_bits, SrKind kind) {
   if (x.nan || y.nan) return {f.canonical_nan(), (x.invalid || y.invalid) ? kInvalid : uint8_t{0}};
   if (x.inf && y.inf && x.neg != y.neg) return {f.canonical_nan(), kInvalid};
   if (x.inf || y.inf) {
@@ -246,36 +271,39 @@ RefResult add_operands(const Operand& x, const Operand& y, const FloatFormat& f,
   Exact ex(x.zero ? 0.0 : x.v), ey(y.zero ? 0.0 : y.v), sum;
   exact_add(sum, ex, ey);
   if (mpfr_zero_p(sum.get())) return {0u, 0};  // x = -y non-zero: +0 in every mode
-  return round_to_acc(sum.get(), f, rnd, u, sr_bits);
+  return round_to_acc(sum.get(), f, rnd, u, sr_bits, kind);
 }
 
 }  // namespace
 
 RefResult ref_mac(uint32_t acc, uint8_t a, Fp8Format fa, uint8_t b, Fp8Format fb,
-                  const FloatFormat& f, Round rnd, uint32_t u, int sr_bits) {
+                  const FloatFormat& f, Round rnd, uint32_t u, int sr_bits, SrKind kind) {
   check_round(rnd);
   check_sr_bits(sr_bits);
+  check_sr_kind(kind);
   const Operand x = acc_operand(acc, f);
   Operand p = product(a, fa, b, fb);
   // Section 4: 0 * Inf raises invalid unless the accumulator is a quiet NaN
   // (the x86 fmaf rule; IEEE 754-2008 7.2 leaves that case open).
   if (x.nan && !x.invalid) p.invalid = false;
-  return add_operands(x, p, f, rnd, u, sr_bits);
+  return add_operands(x, p, f, rnd, u, sr_bits, kind);
 }
 
 RefResult ref_add(uint32_t x, uint32_t y, const FloatFormat& f, Round rnd, uint32_t u,
-                  int sr_bits) {
+                  int sr_bits, SrKind kind) {
   check_round(rnd);
   check_sr_bits(sr_bits);
-  return add_operands(acc_operand(x, f), acc_operand(y, f), f, rnd, u, sr_bits);
+  check_sr_kind(kind);
+  return add_operands(acc_operand(x, f), acc_operand(y, f), f, rnd, u, sr_bits, kind);
 }
 
 // --- Quantizer -------------------------------------------------------------------
 
 RefResult ref_quantize(uint32_t acc, const FloatFormat& in_fmt, OutFormat out, Round rnd, bool sat,
-                       int scale, uint32_t u, int sr_bits) {
+                       int scale, uint32_t u, int sr_bits, SrKind kind) {
   check_round(rnd);
   check_sr_bits(sr_bits);
+  check_sr_kind(kind);
   check_scale(scale);
   const FloatFormat of = out_format(out);
   const Operand x = acc_operand(acc, in_fmt);
@@ -283,7 +311,7 @@ RefResult ref_quantize(uint32_t acc, const FloatFormat& in_fmt, OutFormat out, R
   const OnOverflow ovf = sat ? OnOverflow::kSaturate : OnOverflow::kInfinity;
   Exact v(x.v);  // +-Inf, +-0 or the finite value
   if (mpfr_regular_p(v.get())) mpfr_mul_2si(v.get(), v.get(), scale, MPFR_RNDN);  // exact
-  return round_to_format(v.get(), of, rnd, u, sr_bits, ovf);
+  return round_to_format(v.get(), of, rnd, u, sr_bits, ovf, kind);
 }
 
 }  // namespace fp8sa::ref

@@ -240,7 +240,7 @@ class ArrayCycleModel {
   ArrayConfig cfg_;
   ArrayModelOptions opt_;
   int gap_max_;
-  uint32_t acc_mask_;
+  uint32_t acc_mask_;  // the init word's bits (INIT_W)
   Pe pe_;                // the PE's arithmetic (reference path)
   Quantizer quant_;
   std::vector<Lfsr> col_lfsr_;

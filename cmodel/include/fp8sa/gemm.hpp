@@ -4,18 +4,21 @@
 //
 //   * output tiles of R x C, in row-major tile order (tile t = ti * tiles_n
 //     + tj covers rows ti*R .. ti*R+R-1 and columns tj*C .. tj*C+C-1); each
-//     tile is one command with cmd_k_i = K (the whole problem K, so K is in
-//     [1, 65535]) and the problem's formats, rounding and output controls;
-//   * step k of tile t carries A[ti*R + r][k] in row r and B[k][tj*C + c] in
-//     column c; rows >= M and columns >= N (ragged edges) carry the FP8 +0
-//     code 0x00; with C_init every tile has use_init = 1 and its init rows
+//     tile is one command with cmd_k_i = ceil(K / DOT_N) steps (the whole
+//     problem K, in [1, 65535]) and the problem's formats, rounding and
+//     output controls;
+//   * step j of tile t carries A[ti*R + r][j*DOT_N + i] in lane i of row r
+//     and B[j*DOT_N + i][tj*C + c] in lane i of column c; rows >= M, columns
+//     >= N (ragged edges) and k >= K (the last step's padding) carry the FP8
+//     +0 code 0x00; with C_init every tile has use_init = 1 and its init rows
 //     carry C_init, +0 (word 0) outside the matrix;
 //   * padded rows and columns are computed like any other (they advance
 //     their PE's LFSR, their flags count in the tile's flags, their rows
 //     advance the column LFSRs) and their outputs are discarded.
 //
-// So PE (r, c) does K MACs per tile (K LFSR draws) and tile t starts from
-// its LFSR seed advanced t*K draws; column c's quantizer uses draw t*R + i
+// So PE (r, c) takes ArrayConfig::pe().draws_per_tile(K) LFSR draws per tile
+// (K for fma, the steps for dot, one for exact) and tile t starts from its
+// LFSR seed advanced t times that; column c's quantizer uses draw t*R + i
 // for row i of tile t.
 //
 // Three back-ends give the same bits (backend.hpp): gemm_functional (fast,
@@ -36,7 +39,7 @@ struct GemmProblem {
   int M = 0, K = 0, N = 0;            // M, N >= 1; K in [1, 65535]
   const uint8_t* A = nullptr;         // M x K FP8 codes, row-major
   const uint8_t* B = nullptr;         // K x N FP8 codes, row-major
-  const uint32_t* C_init = nullptr;   // M x N result words (low RES_W bits used: ArrayConfig::result_format()), or nullptr: start from +0
+  const uint32_t* C_init = nullptr;   // M x N init words (low INIT_W bits used: ArrayConfig::init_format(), binary32 for dot, exact and promotion), or nullptr: start from +0
   Fp8Format fmt_a = Fp8Format::E4M3;  // cmd_fmt_a_i
   Fp8Format fmt_b = Fp8Format::E4M3;  // cmd_fmt_b_i
   Round rnd = Round::RNE;             // accumulator rounding, cmd_rnd_i

@@ -32,11 +32,17 @@ namespace fp8sa {
 
 class Lfsr;
 
+// The PE kinds, by code (PE_KIND; rtl/fp8sa_pkg.vh PeKind*). A new kind
+// touches this enum, pe.cpp, numerics.md section 10 and the RTL side (its
+// sibling module, the socket in fp8sa_array_cell.v, fp8sa_pkg.vh):
+// docs/pe_kinds.md lists the files.
 enum class PeKind : uint8_t { Fma = 0, Dot = 1, Exact = 2 };
+constexpr unsigned kPeKindCount = 3;
 constexpr int kMaxDotN = 64;   // DOT_N in {1, 2, 4, .., 64}
 constexpr int kMaxAlignBits = 48;
 
 const char* pe_kind_name(PeKind k);            // "fma", "dot", "exact"
+std::string pe_kind_names();                   // "fma, dot, exact"
 PeKind parse_pe_kind(const std::string& s);    // case-insensitive; throws std::invalid_argument
 PeKind pe_kind_from_code(unsigned code);       // throws for a code above 2
 
