@@ -144,13 +144,14 @@ bench: bench-tool
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/bin/fp8sa_bench --workdir $(BENCH_DIR) --out $(BENCH_DIR)/bench.txt $(BENCH_ARGS)
 	$(BUILD)/bin/fp8sa_bench_acc --generic --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
+	$(BUILD)/bin/fp8sa_bench_pe --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 
 bench-tool: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON \
 	  -DFP8SA_BENCH32=$(if $(filter 1,$(BENCH32)),ON,OFF) > $(BUILD).bench-configure.log 2>&1 \
 	  || { cat $(BUILD).bench-configure.log; exit 1; }
 	@rm -f $(BUILD).bench-configure.log
-	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench fp8sa_bench_acc
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_bench fp8sa_bench_acc fp8sa_bench_pe
 
 # make fpga (docs/fpga.md): every board of fpga/boards.txt through synthesis,
 # place and route, bitstream and timing reports ($(BUILD)/fpga/BOARD/);

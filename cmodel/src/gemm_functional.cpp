@@ -13,6 +13,14 @@
 // generic path, in place of tile_compute_generic; tiles it declines (NaN/Inf
 // codes or init words, CPUs without AVX2) take the generic path.
 //
+// PE kinds dot and exact (numerics.md section 10): detail::pe_fast_tile
+// (gemm_pe_fast.cpp) computes a tile's words and flags, bit-identical to the
+// generic path, for the configurations detail::pe_fast_covers() (all of
+// exact; dot with a window whose step sums are exact in binary64, promotion
+// or not); tiles it declines (NaN/Inf codes, NaN/Inf init words, an
+// accumulator overflowing to Inf) take the generic path. Threads take
+// blocks of tiles that share the packed operands in L2.
+//
 // Fast path (e8m23 with RNE, x86 with AVX2, FMA and F16C): numerics.md
 // section 4 makes each MAC exactly binary32 fmaf(a, b, acc) (the FP8 product
 // is exact in binary32), so every output is one FMA chain in k order. That is
@@ -67,6 +75,7 @@
 #include "fp8sa/lfsr.hpp"
 #include "fp8sa/pe.hpp"
 #include "gemm_narrow.hpp"
+#include "gemm_pe_fast.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -138,6 +147,7 @@ struct Ctx {
   std::vector<uint8_t> tile_generic;            // 1: compute the tile on the generic path
   std::unique_ptr<std::atomic<uint8_t>[]> tile_inexact;  // fast path: a MAC of the tile was inexact
   bool narrow = false;                          // tiles on the generic path try the narrow fast path first (gemm_narrow.cpp)
+  const detail::PeFast* pe_fast = nullptr;      // dot / exact: tiles try the PE kinds' fast path first (gemm_pe_fast.cpp)
 
   Ctx(const GemmProblem& pp, const ArrayConfig& cc, GemmOutput* o)
       : p(pp), cfg(cc), out(o), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
@@ -197,7 +207,9 @@ void finish_tile(const Ctx& x, long t) {
   const bool generic = x.tile_generic[static_cast<size_t>(t)] != 0;
   uint8_t f;
   if (generic) {
-    if (!x.narrow || !detail::narrow_tile(p, x.cfg, t, x.tn, vals, &f)) f = tile_compute_generic(x, t, vals);
+    const bool fast = x.pe_fast != nullptr ? detail::pe_fast_tile(*x.pe_fast, t, vals, &f)
+                                           : x.narrow && detail::narrow_tile(p, x.cfg, t, x.tn, vals, &f);
+    if (!fast) f = tile_compute_generic(x, t, vals);
   } else {
     // Fast path: padded PEs hold +0 (no flags there, see the file comment).
     f = x.tile_inexact[static_cast<size_t>(t)].load(std::memory_order_relaxed) != 0 ? kFlagInexact : 0;
@@ -924,11 +936,15 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   // Every format, rounding and promotion but e8m23 RNE without promotion:
   // the narrow fast path per tile (gemm_narrow.cpp), bit-identical to the
   // generic one.
-  // The fast kernels are the fma kind's (the narrow one: mid SR only); the
-  // dot and exact kinds run the PE seam's generic path.
+  // The fma kind's fast kernels (the narrow one: mid SR only); the dot and
+  // exact kinds' per-tile kernels (gemm_pe_fast.cpp) where they cover the
+  // configuration; everything else runs the PE seam's generic path.
   const bool fma = cfg.pe_kind == PeKind::Fma;
   x.narrow = opt.allow_fast && fma && cfg.sr_kind == SrKind::Mid &&
              !(cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0);
+  detail::PeFastPtr pe_fast;
+  if (opt.allow_fast && !fma) pe_fast = detail::pe_fast_prepare(p, cfg, threads);
+  x.pe_fast = pe_fast.get();
 #if FP8SA_HAVE_X86_FAST
   if (opt.allow_fast && fma && cfg.acc == kFp32 && cfg.promote_n == 0 && p.rnd == Round::RNE && cpu_has_fast()) {
     // Tile-aligned blocks where the array's shape allows a kernel with
@@ -949,7 +965,18 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
     }
   }
 #endif
-  parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });
+  if (x.pe_fast != nullptr) {
+    // Threads take square blocks of tiles that share their packed operands in L2.
+    const long b = detail::pe_fast_block(*x.pe_fast);
+    const long bm = (x.tm + b - 1) / b, bn = (x.tn + b - 1) / b;
+    parallel_for(bm * bn, threads, [&](long blk) {
+      const long ti0 = blk / bn * b, tj0 = blk % bn * b;
+      for (long ti = ti0; ti < std::min<long>(x.tm, ti0 + b); ++ti)
+        for (long tj = tj0; tj < std::min<long>(x.tn, tj0 + b); ++tj) finish_tile(x, ti * x.tn + tj);
+    });
+  } else {
+    parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });
+  }
 }
 
 }  // namespace fp8sa

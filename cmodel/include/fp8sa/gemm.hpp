@@ -72,9 +72,14 @@ struct GemmOptions {
 // FMA, gemm_narrow.cpp: binary64 sums with TwoSum and an exact rounding in
 // integer lanes), also bit-identical, per tile. Tiles with NaN/Inf codes or
 // init words, and CPUs without AVX2, use AccAdder::dot per output (per
-// promotion group with promote_n > 0); threads take whole tiles.
-// allow_fast = false runs AccAdder everywhere. Thread-safe: concurrent calls
-// share nothing but a small pool of reusable buffers.
+// promotion group with promote_n > 0); threads take whole tiles. The dot
+// and exact PE kinds (ArrayConfig::pe_kind) run per-tile AVX2 kernels
+// (gemm_pe_fast.cpp: dot with ALIGN_BITS whose step sums are exact in
+// binary64, with or without promotion; every exact), also bit-identical, falling
+// back per tile to the PE seam's reference loop (Pe::tile).
+// allow_fast = false runs AccAdder (fma) or Pe::tile (dot, exact)
+// everywhere. Thread-safe: concurrent calls share nothing but small pools
+// of reusable buffers.
 void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* out, const GemmOptions& opt = {});
 
 // The cycle-accurate back-end and the Verilated RTL run the same tiling
