@@ -3,8 +3,17 @@
 // systolic array with per-column quantizers (docs/array.md is the
 // cycle-level contract; this header is a summary).
 //
-// Dataflow: one step (column k of A, ROWS codes; row k of B, COLS codes)
-// per in_valid_i/in_ready_o handshake. Row r of A (with the tile's control:
+// PE kinds (docs/array.md "PE kinds", numerics.md section 10): every cell
+// holds the PE PE_KIND picks (fp8sa_mac_pe fma, fp8sa_dot_pe dot,
+// fp8sa_exact_pe exact, one port list); a step carries DOT_N products per
+// PE (fma: 1), the init bank holds INIT_W-bit init words (binary32 for dot,
+// exact and promotion) and the shadows RES_W-bit result words. The kind
+// changes what a PE computes, never when: the timing below holds for all.
+// SR_KIND is the SR construction of every PE and quantizer.
+//
+// Dataflow: one step (columns k*DOT_N .. k*DOT_N + DOT_N - 1 of A, ROWS *
+// DOT_N codes; the same rows of B, COLS * DOT_N codes) per
+// in_valid_i/in_ready_o handshake. Row r of A (with the tile's control:
 // valid, first, last, use_init, fmt_a, fmt_b, rnd) is delayed r advances by
 // an fp8sa_skew, column c of B c advances; A and its control then move right
 // one cell per advance, B down one cell per advance. PE (r, c) holds step k
