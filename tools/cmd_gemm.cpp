@@ -226,6 +226,24 @@ Request parse(const Args& args) {
         r.rtl_name = nc.name;
         break;
       }
+    // An RTL back-end without --rows and --cols takes the size of the first
+    // Verilated configuration with these PE parameters (e.g. --preset
+    // h100-fp8 --backend all runs on h100_2x2): the size is not what the
+    // user asked about, and every back-end then runs that same array.
+    const bool wants_rtl = std::any_of(r.backends.begin(), r.backends.end(),
+                                       [](const std::string& b) { return b.rfind("rtl", 0) == 0; });
+    if (r.rtl_name.empty() && wants_rtl && !args.has("rows") && !args.has("cols")) {
+      for (const auto& nc : rtl::array_configs()) {
+        ArrayConfig sized = want;
+        sized.rows = nc.cfg.rows;
+        sized.cols = nc.cfg.cols;
+        if (same_array(nc.cfg, sized)) {
+          r.cfg = nc.cfg;
+          r.rtl_name = nc.name;
+          break;
+        }
+      }
+    }
   }
   if (args.has("seed")) r.cfg.seed = static_cast<uint32_t>(args.get_int("seed", 1, 1, 0xFFFFFFFFLL));
   r.cfg.validate();

@@ -16,6 +16,7 @@
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/lfsr.hpp"
+#include "fp8sa/pe.hpp"
 #include "npy.hpp"
 
 namespace fp8sa::explore {
@@ -311,27 +312,39 @@ Stats run_point(const Point& p, const DataSet& d) {
       for (size_t n = 0; n < N; ++n)
         y[m * N + n] = km_block_dot(&ia[m * K], &ib[n], static_cast<ptrdiff_t>(N), d.K);
   } else {
-    // SR with other draws than the PE's: the model's MAC (AccAdder) fed
-    // with one-LFSR-step-apart draws, or with mt19937_64 words.
-    const AccAdder adder(p.acc, p.sr_bits, p.sr_kind);
+    // SR with other draws than the PE's: the fma PE (the PE seam, pe.hpp)
+    // fed with one-LFSR-step-apart draws, or with mt19937_64 words.
+    PeConfig pc;
+    pc.acc = p.acc;
+    pc.sr_bits = p.sr_bits;
+    pc.sr_kind = p.sr_kind;
+    const Pe pe(pc);
     const uint32_t mask = (1u << p.sr_bits) - 1u;
     for (size_t m = 0; m < M; ++m)
       for (size_t n = 0; n < N; ++n) {
         const uint32_t s = derive_seed(seed32, static_cast<uint32_t>(1 + m * N + n), 32);
         Lfsr l(32, p.sr_bits, s);
         std::mt19937_64 rng(s);
-        uint32_t acc = 0;
+        PeState st;
+        PeStep in;
+        in.fa = d.fa;
+        in.fb = d.fb;
+        in.rnd = Round::SR;
+        in.sb = static_cast<ptrdiff_t>(N);
         for (size_t k = 0; k < K; ++k) {
-          uint32_t u;
           if (p.model == Model::Sr1Step) {
             l.step();
-            u = l.state() & mask;
+            in.rand = l.state() & mask;
           } else {
-            u = static_cast<uint32_t>(rng()) & mask;
+            in.rand = static_cast<uint32_t>(rng()) & mask;
           }
-          acc = adder.mac(acc, d.A[m * K + k], d.fa, d.B[k * N + n], d.fb, Round::SR, u).bits;
+          in.a = &d.A[m * K + k];
+          in.b = &d.B[k * N + n];
+          in.first = k == 0;
+          in.last = k + 1 == K;
+          pe.step(&st, in);
         }
-        y[m * N + n] = output_word_value(acc, OutKind::Raw, p.acc);
+        y[m * N + n] = output_word_value(pe.result(st).bits, OutKind::Raw, p.acc);
       }
   }
   Stats s;

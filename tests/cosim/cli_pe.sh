@@ -39,6 +39,15 @@ expect "exact, SR src, C init" 0 'PASS' g --pe exact --dot-n 4 --acc e6m9 --roun
 expect "dot with promotion" 0 'PASS' g --pe dot --dot-n 4 --promote 8 --acc e5m10 --backend functional,cycle
 expect "agreeing option accepted" 0 'PASS' g --preset h100-fp8 --round rz --acc e8m13 --dot-n 32 --backend functional,cycle
 
+# Without --rows/--cols an RTL back-end takes a Verilated array with these
+# PE parameters: the three back-ends on the h100-fp8 PE, and on exact.
+expect "h100-fp8 --backend all" 0 'config h100_2x2.*PASS: all back-ends bit-identical' \
+  bash -c "'$bin' gemm --a '$tmp/A.npy' --b '$tmp/B.npy' --preset h100-fp8 --backend all --quiet | tr '\n' ' '"
+expect "exact --backend all" 0 'config x4x4.*PASS: all back-ends bit-identical' \
+  bash -c "'$bin' gemm --a '$tmp/A.npy' --b '$tmp/B.npy' --pe exact --c '$tmp/C.npy' --backend all --quiet | tr '\n' ' '"
+expect "rtl:h100_2x2 with C and SR" 0 'PASS: all back-ends bit-identical' \
+  bash -c "'$bin' gemm --a '$tmp/A.npy' --b '$tmp/B.npy' --config h100_2x2 --c '$tmp/C.npy' --out-fmt e5m2 --out-round sr --backend all --quiet | tr '\n' ' '"
+
 # Presets refuse contradicting options.
 expect "preset vs --round" 2 '--round rne contradicts --preset h100-fp8 \(rz\)' ge --preset h100-fp8 --round rne
 expect "preset vs --acc" 2 '--acc e8m23 contradicts --preset ada-fp8 \(e8m13\)' ge --preset ada-fp8 --acc e8m23
