@@ -105,7 +105,7 @@ Request parse(const Args& args) {
   // The array: a named configuration (--config, or the NAME of rtl:NAME), or
   // rows/cols/acc (taking the named configuration's other parameters when one
   // matches, so that every back-end computes the same bits).
-  std::string config = args.get("config", "");
+  std::string config = to_lower(args.get("config", ""));  // named values are case-insensitive
   for (const std::string& b : r.backends) {
     if (b.rfind("rtl:", 0) != 0) continue;
     const std::string n = b.substr(4);

@@ -132,7 +132,7 @@ const CmdSpec kVectorsSpec{
         {"round", "MODE", "", "rounding the file was made with: rne, or rz (rtz)", true},
         {"op", "OP", "add", "operation of the file (only add)"},
         {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
-        {"backend", "NAME", "model", "model, or rtl (the Verilated adder; e8m23 and e8m15 are built)"},
+        {"backend", "NAME", "model", "model, or rtl (the Verilated adder, built for e8m23 only)"},
         {"max-print", "N", "50", "print at most N failing cases"},
         {"quiet", "", "", "print no failing case, only the summary line"},
     },
@@ -168,6 +168,8 @@ const CmdSpec kExploreSpec{
         {"area", "AREA.csv", "docs/area.csv", "PE areas joined in the report (make synth's table)"},
         {"cache", "DIR", "", "per-point cache directory (created); a cached point is not recomputed"},
         {"threads", "N", "all cores", "worker threads, [1, 256] (points run in parallel, one thread each)"},
+        {"max-points", "N", "100000", "refuse a sweep of more points, [1, 2^32] (counted before any is made)"},
+        {"max-memory", "MIB", "4096", "refuse a sweep whose data sets need more memory (MiB, estimated before any is made)"},
         {"print", "", "", "print every point's CSV line on stdout"},
         kOptQuiet,
     },
@@ -177,6 +179,10 @@ const CmdSpec kExploreSpec{
     "[2, 65535]), k ([1, 65535]), operands (e4m3, e5m2, e4m3xe5m2, e5m2xe4m3), data (normal,\n"
     "uniform, heavy, npy:FILE[:FILE] float32 tensors), trials (dot products per point), seed.\n"
     "Keys before the first [sweep NAME] are defaults for every section; each section is the\n"
-    "cartesian product of its lists. A bad line is one error naming FILE:LINE, exit status 2."};
+    "cartesian product of its lists; section names must differ. Named values are case-insensitive.\n"
+    "A bad line is one error naming FILE:LINE, exit status 2. Refused before anything runs: a sweep\n"
+    "file over 1 MiB, more points than --max-points, data sets over --max-memory, a missing or\n"
+    "malformed --area table (read with --report only), a --report path that cannot be written; an\n"
+    "npy: tensor with no finite non-zero value. Input files that are FIFOs wait 5 s for a writer."};
 
 }  // namespace fp8sa::cli
