@@ -79,12 +79,28 @@ std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* c
 #endif
 }
 
+// promote given and a configuration (rtl:NAME) that has another interval.
+void check_promote(const std::string& backend, const ArrayConfig& cfg, const py::object& promote) {
+  if (!promote.is_none() && cfg.promote_n != promote.cast<int>())
+    throw std::invalid_argument("backend " + backend + " has promote " + std::to_string(cfg.promote_n) + "; promote=" +
+                                std::to_string(promote.cast<int>()) + " contradicts it (give none, or the same)");
+}
+
+// C_init words: the tile's result word, binary32 with promotion (as the CLI's --c).
+void check_result_words(const uint32_t* w, py::ssize_t n, const ArrayConfig& cfg) {
+  const AccFormat f = cfg.result_format();
+  for (py::ssize_t i = 0; i < n; ++i)
+    if (w[i] & ~f.mask())
+      throw std::invalid_argument("gemm: c_init element " + std::to_string(i) + " has bits above the " + f.name() +
+                                  " word" + (cfg.promote_n ? " (promote: the result word is binary32)" : ""));
+}
+
 // gemm(A codes, B codes, C_init words or None, ...) -> (out words M x N uint32, tile flags uint8, info dict)
 py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::string& fmt_a, const std::string& fmt_b,
                const std::string& acc, const std::string& rnd, const std::string& out_fmt,
                const std::string& out_rnd, bool sat, int scale, py::object seed, py::object rows, py::object cols,
                bool acc_given, const std::string& backend, int threads, int sr_bits, int q_sr_bits, int lfsr_w,
-               int mul_stages, int q_stages) {
+               int mul_stages, int q_stages, py::object promote) {
   if (a.ndim() != 2 || b.ndim() != 2)
     throw std::invalid_argument("gemm: a and b must be 2-D (a is " + std::to_string(a.ndim()) + "-D, b is " +
                                 std::to_string(b.ndim()) + "-D)");
@@ -106,9 +122,11 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     if (s < 1 || s > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(s) + " out of range [1, 4294967295]");
     cfg.seed = static_cast<uint32_t>(s);
   }
+  if (!promote.is_none()) cfg.promote_n = promote.cast<int>();
   std::unique_ptr<GemmBackend> be =
       backend_for(backend, &cfg, !rows.is_none(), !cols.is_none(), acc_given, !seed.is_none());
   cfg = be->config();
+  check_promote(backend, cfg, promote);
 
   GemmProblem p;
   p.M = static_cast<int>(a.shape(0));
@@ -127,10 +145,7 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     c = c_init.cast<Arr<uint32_t>>();
     if (c.ndim() != 2 || c.shape(0) != a.shape(0) || c.shape(1) != b.shape(1))
       throw std::invalid_argument("gemm: c_init must be " + std::to_string(p.M) + " x " + std::to_string(p.N));
-    for (py::ssize_t i = 0; i < c.size(); ++i)
-      if (c.data()[i] & ~cfg.acc.mask())
-        throw std::invalid_argument("gemm: c_init element " + std::to_string(i) + " has bits above the " +
-                                    cfg.acc.name() + " word");
+    check_result_words(c.data(), c.size(), cfg);
     p.C_init = c.data();
   }
   p.fmt_a = parse_fp8_format(fmt_a);
@@ -158,6 +173,8 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
   info["rows"] = cfg.rows;
   info["cols"] = cfg.cols;
   info["acc"] = cfg.acc.name();
+  info["promote"] = cfg.promote_n;
+  info["result_fmt"] = cfg.result_format().name();  // the raw output words' format (binary32 with promotion)
   info["seed"] = cfg.seed;
   info["sr_bits"] = cfg.sr_bits;
   info["q_sr_bits"] = cfg.q_sr_bits;
@@ -264,6 +281,7 @@ py::list rtl_configs() {
     d["rows"] = nc.cfg.rows;
     d["cols"] = nc.cfg.cols;
     d["acc"] = nc.cfg.acc.name();
+    d["promote"] = nc.cfg.promote_n;
     d["seed"] = nc.cfg.seed;
     d["sr_bits"] = nc.cfg.sr_bits;
     d["q_sr_bits"] = nc.cfg.q_sr_bits;
@@ -291,7 +309,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("acc"), py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"),
         py::arg("seed"), py::arg("rows"), py::arg("cols"), py::arg("acc_given"), py::arg("backend"),
         py::arg("threads"), py::arg("sr_bits"), py::arg("q_sr_bits"), py::arg("lfsr_w"), py::arg("mul_stages"),
-        py::arg("q_stages"));
+        py::arg("q_stages"), py::arg("promote") = py::none());
   m.def("quantize", &quantize, py::arg("words"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
         py::arg("scale"), py::arg("acc"), py::arg("sr_bits"));
   m.def("decode", &decode, py::arg("codes"), py::arg("fmt"));
