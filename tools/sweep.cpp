@@ -2,16 +2,15 @@
 #include "sweep.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_set>
 
 #include <sys/stat.h>
 
-#include "cli.hpp"
+#include "args.hpp"
+#include "fp8sa/numerics.hpp"
 
 namespace fp8sa::cli {
 
