@@ -276,7 +276,7 @@ def test_huge_float_operand_is_refused_before_quantizing():
     t0 = time.perf_counter()
     with pytest.raises(ValueError, match="K = 134217728 is too large"):
         fp8sa.gemm(a, b)
-    assert time.perf_counter() - t0 < 1.0  # was: 10 s and 1.2 GB of quantizing first
+    assert time.perf_counter() - t0 < 3.0  # was: 10 s and 1.2 GB of quantizing first
 
 
 def test_empty_and_complex_inputs():

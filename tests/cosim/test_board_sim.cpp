@@ -309,7 +309,7 @@ TEST(BoardLinkOnAPty, NoiseDoesNotExtendTheReplyTimeout) {
   EXPECT_TRUE(done) << "no error within 8 s with a 2 s reply timeout (noise kept the wait going)";
   EXPECT_NE(what.find("no reply within 2 s"), std::string::npos) << what;
   EXPECT_NE(what.find("noise"), std::string::npos) << what;
-  EXPECT_LT(s, 4.0) << what;
+  EXPECT_LT(s, 6.0) << what;  // 2 s on a loaded machine; before the fix: no end
 }
 
 // The simulated board's clock bounds a reply the same way: a silent board
