@@ -20,7 +20,7 @@ help:
 	@echo "make regress    SEEDS=N GEMMS=G: lockstep model vs RTL on every configuration, N seeds each, all cores"
 	@echo "make bench      functional vs OpenBLAS sgemm, cycle model vs Verilated vs Icarus (docs/bench.md)"
 	@echo "make sanitize   ASan + UBSan build of the model, CLI and tests ($(BUILD)/sanitize), every test run"
-	@echo "make fuzz       FUZZ_SECONDS=N: each libFuzzer target (clang) for N seconds from its seed corpus"
+	@echo "make fuzz       FUZZ_SECONDS=N [FUZZ_TARGETS=...]: each libFuzzer target (clang) for N seconds from its seed corpus"
 	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
@@ -118,9 +118,11 @@ sanitize: deps
 	@cmake --build $(SAN_DIR) -j $(JOBS)
 	@cd $(SAN_DIR) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
 
-# make fuzz: libFuzzer targets of the .npy reader, the TestFloat reader and
-# the option parser (tests/fuzz), built with clang in $(FUZZ_DIR), each run
-# FUZZ_SECONDS from its committed seed corpus (make test replays the corpora).
+# make fuzz: libFuzzer targets of the .npy reader, the TestFloat reader, the
+# option parser, the sweep-file parser and the board link's reply decoder
+# (tests/fuzz), built with clang in $(FUZZ_DIR), each run FUZZ_SECONDS from
+# its committed seed corpus (make test replays the corpora). FUZZ_TARGETS: a
+# subset, e.g. "sweep board_reply" (or "fuzz_sweep fuzz_board_reply").
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS ?=

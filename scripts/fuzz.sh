@@ -5,16 +5,18 @@
 # allocation over the limit) is written to FUZZ_DIR/findings/ and fails the
 # run: reproduce it with `FUZZ_DIR/bin/fuzz_T FILE`, fix it, and commit the file
 # to tests/fuzz/corpus/T/ as regress-<what>, so that make test replays it.
-# usage: fuzz.sh FUZZ_DIR SECONDS [TARGET...]
+# usage: fuzz.sh FUZZ_DIR SECONDS [TARGET...]   (TARGET: npy, testfloat, args, sweep,
+# board_reply, or the binary's name fuzz_T; default: all of them)
 set -uo pipefail
 dir=${1:?usage: fuzz.sh FUZZ_DIR SECONDS [TARGET...]}
 secs=${2:?usage: fuzz.sh FUZZ_DIR SECONDS [TARGET...]}
 shift 2
-targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(npy testfloat args)
+targets=()
+for t in "$@"; do targets+=("${t#fuzz_}"); done   # "sweep" or "fuzz_sweep"
+[ ${#targets[@]} -gt 0 ] || targets=(npy testfloat args sweep board_reply)
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$dir/findings"
-declare -A maxlen=([npy]=8192 [testfloat]=2048 [args]=512)
+declare -A maxlen=([npy]=8192 [testfloat]=2048 [args]=512 [sweep]=4096 [board_reply]=4096)
 status=0
 summary=""
 for t in "${targets[@]}"; do

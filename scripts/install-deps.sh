@@ -54,6 +54,7 @@ python_packages=(
   python3 python3-venv python3-dev
   pybind11-dev python3-pybind11 # the extension module's bindings
   python3-numpy python3-pytest  # the package's arrays and its tests
+  python3-hypothesis            # the package's property tests (python/tests/test_properties.py)
   python3-torch                 # fp8sa.torch and make train (CPU; PyPI's wheel pulls CUDA)
   python3-matplotlib            # make train: training curves
   dataset-fashion-mnist         # make train: the IDX files

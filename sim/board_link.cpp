@@ -6,7 +6,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -36,7 +38,7 @@ uint16_t crc16(const uint8_t* data, size_t n, uint16_t crc) {
 }
 
 std::vector<uint8_t> make_frame(uint8_t cmd, const std::vector<uint8_t>& payload) {
-  if (payload.size() > 0xFFFF) throw std::invalid_argument("board: frame payload over 65535 bytes");
+  if (payload.size() > 0xFFFF) throw std::invalid_argument("frame payload over 65535 bytes");
   std::vector<uint8_t> f;
   f.reserve(payload.size() + 6);
   f.push_back(kSyncRequest);
@@ -59,29 +61,56 @@ void BoardLink::send_raw(const std::vector<uint8_t>& bytes) {
   sent_ += bytes.size();
 }
 
+double ByteChannel::now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+// Seconds as a person writes them: "2 s", "0.5 s" (not "2.000000 s").
+std::string secs(double s) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g s", s);
+  return b;
+}
+
+}  // namespace
+
 Reply BoardLink::read_reply() {
+  // One deadline for the whole reply: noise before the sync byte and a
+  // trickle of bytes cannot keep the wait going (board time, the channel's clock).
+  double deadline = ch_.now() + timeout_s_;
+  auto left = [&] { return std::max(0.0, deadline - ch_.now()); };
   uint8_t b = 0;
+  uint64_t skipped = 0;
   // Skip to the reply's sync byte (a board that was reset mid-reply may have
   // left a partial one behind), then the header.
   for (;;) {
-    if (ch_.read(&b, 1, timeout_s_) != 1) throw BoardError("board: no reply within " + std::to_string(timeout_s_) + " s");
+    if (ch_.read(&b, 1, left()) != 1)
+      throw BoardError("no reply within " + secs(timeout_s_) +
+                       (skipped ? " (" + std::to_string(skipped) + " bytes of noise, no reply's sync byte 0x5A: "
+                                  "wrong device or baud rate?)"
+                                : ""));
     ++received_;
     if (b == kSyncReply) break;
+    ++skipped;
   }
   uint8_t hdr[4];
-  if (ch_.read(hdr, 4, timeout_s_) != 4) throw BoardError("board: reply truncated in its header");
+  if (ch_.read(hdr, 4, left()) != 4) throw BoardError("reply truncated in its header (no more bytes within " + secs(timeout_s_) + ")");
   received_ += 4;
   const size_t len = static_cast<size_t>(hdr[2]) | (static_cast<size_t>(hdr[3]) << 8);
+  const int baud = ch_.board_baud();
+  if (baud > 0) deadline += static_cast<double>(len + 2) * 10.0 / baud;  // the payload's line time
   std::vector<uint8_t> rest(len + 2);
-  if (ch_.read(rest.data(), rest.size(), timeout_s_) != rest.size())
-    throw BoardError("board: reply truncated (" + std::to_string(len) + " payload bytes announced)");
+  if (ch_.read(rest.data(), rest.size(), left()) != rest.size())
+    throw BoardError("reply truncated (" + std::to_string(len) + " payload bytes announced)");
   received_ += rest.size();
   uint16_t crc = crc16(hdr, 4);
   crc = crc16(rest.data(), len, crc);
   const uint16_t got = static_cast<uint16_t>(rest[len] | (rest[len + 1] << 8));
-  if (crc != got) throw BoardError("board: reply CRC mismatch");
+  if (crc != got) throw BoardError("reply CRC mismatch");
   if (hdr[0] > static_cast<uint8_t>(Status::Timeout))
-    throw BoardError("board: reply with unknown status " + std::to_string(hdr[0]));
+    throw BoardError("reply with unknown status " + std::to_string(hdr[0]));
   Reply r;
   r.status = static_cast<Status>(hdr[0]);
   r.cmd = hdr[1];
@@ -93,20 +122,20 @@ Reply BoardLink::transact(uint8_t cmd, const std::vector<uint8_t>& payload) {
   send_raw(make_frame(cmd, payload));
   Reply r = read_reply();
   if (r.cmd != cmd && r.status == Status::Ok)
-    throw BoardError("board: reply answers command " + std::to_string(r.cmd) + ", sent " + std::to_string(cmd));
+    throw BoardError("reply answers command " + std::to_string(r.cmd) + ", sent " + std::to_string(cmd));
   return r;
 }
 
 Reply BoardLink::expect_ok(uint8_t cmd, const std::vector<uint8_t>& payload, const char* what) {
   Reply r = transact(cmd, payload);
-  if (r.status != Status::Ok) throw BoardError(std::string("board: ") + what + ": " + status_name(r.status));
+  if (r.status != Status::Ok) throw BoardError(std::string(what) + ": the board answered " + status_name(r.status));
   return r;
 }
 
 BoardInfo BoardLink::info() {
   const Reply r = expect_ok(kCmdInfo, {}, "INFO");
   const auto& p = r.payload;
-  if (p.size() != 32 || p[0] != 'F' || p[1] != '8') throw BoardError("board: INFO reply is not an fp8sa board's");
+  if (p.size() != 32 || p[0] != 'F' || p[1] != '8') throw BoardError("INFO reply is not an fp8sa board's");
   BoardInfo i;
   i.version_major = p[2];
   i.version_minor = p[3];
@@ -131,7 +160,7 @@ BoardInfo BoardLink::info() {
   try {
     i.cfg.validate();
   } catch (const std::invalid_argument& e) {
-    throw BoardError(std::string("board: INFO reports an invalid array: ") + e.what());
+    throw BoardError(std::string("INFO reports an invalid array: ") + e.what());
   }
   return i;
 }
@@ -160,7 +189,7 @@ void BoardLink::load_c(const std::vector<uint32_t>& words) {
 
 uint8_t BoardLink::start(bool use_init) {
   const Reply r = expect_ok(kCmdStart, {static_cast<uint8_t>(use_init ? 1 : 0)}, "START");
-  if (r.payload.size() != 1) throw BoardError("board: START reply without the flags byte");
+  if (r.payload.size() != 1) throw BoardError("START reply without the flags byte");
   return r.payload[0];
 }
 
@@ -168,7 +197,7 @@ std::vector<uint32_t> BoardLink::read(int outputs, int bytes_per_word, uint8_t* 
   const Reply r = expect_ok(kCmdRead, {}, "READ");
   const size_t want = static_cast<size_t>(outputs) * static_cast<size_t>(bytes_per_word) + 1;
   if (r.payload.size() != want)
-    throw BoardError("board: READ reply has " + std::to_string(r.payload.size()) + " bytes, expected " +
+    throw BoardError("READ reply has " + std::to_string(r.payload.size()) + " bytes, expected " +
                      std::to_string(want));
   std::vector<uint32_t> out(static_cast<size_t>(outputs));
   for (size_t i = 0; i < out.size(); ++i) {
@@ -192,13 +221,13 @@ GemmRun BoardBackend::run(const GemmProblem& p, const GemmRunOptions& /*opt*/) {
   p.validate();
   const ArrayConfig& cfg = info_.cfg;
   if (p.K > info_.k_max)
-    throw std::invalid_argument("board: K = " + std::to_string(p.K) + " is over the board's K_MAX of " +
+    throw std::invalid_argument("K = " + std::to_string(p.K) + " is over the board's K_MAX of " +
                                 std::to_string(info_.k_max));
   if (static_cast<int>(p.rnd) >= info_.rnd_modes)
-    throw std::invalid_argument(std::string("board: the board's PEs have no ") + (p.rnd == Round::SR ? "SR" : "RZ") +
+    throw std::invalid_argument(std::string("the board's PEs have no ") + (p.rnd == Round::SR ? "SR" : "RZ") +
                                 " hardware (RND_MODES " + std::to_string(info_.rnd_modes) + ")");
   if (is_quantized(p.out_fmt) && !info_.out_quant)
-    throw std::invalid_argument("board: the board's array has no quantizer bank: use --out-fmt fp32");
+    throw std::invalid_argument("the board's array has no quantizer bank: use --out-fmt fp32");
   const int R = cfg.rows, C = cfg.cols;
   const int tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
   const int wbytes = p.out_fmt == OutKind::Raw ? 4 : (p.out_fmt == OutKind::FP16 || p.out_fmt == OutKind::BF16) ? 2 : 1;
@@ -300,7 +329,9 @@ class SerialChannel : public ByteChannel {
       throw std::invalid_argument("--baud " + std::to_string(baud) +
                                   ": not a supported rate (9600 ... 115200, 230400, 460800, 500000, 921600, 1000000, "
                                   "2000000, 3000000)");
-    fd_ = ::open(port.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    // O_NONBLOCK: open(2) waits neither for a modem's carrier nor for a
+    // FIFO's other end; the port is made blocking again below (reads poll).
+    fd_ = ::open(port.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0) throw std::invalid_argument(port + ": " + std::strerror(errno));
     termios t{};
     if (tcgetattr(fd_, &t) != 0) {
@@ -321,6 +352,8 @@ class SerialChannel : public ByteChannel {
       throw std::invalid_argument(port + ": cannot set " + std::to_string(baud) + " baud 8N1 (" + why + ")");
     }
     tcflush(fd_, TCIOFLUSH);
+    const int fl = ::fcntl(fd_, F_GETFL);
+    if (fl >= 0) ::fcntl(fd_, F_SETFL, fl & ~O_NONBLOCK);
   }
   ~SerialChannel() override {
     if (fd_ >= 0) ::close(fd_);

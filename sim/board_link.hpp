@@ -22,20 +22,22 @@
 namespace fp8sa::board {
 
 // Any failure of the link: no reply, a malformed reply, an error status
-// where none was expected. The message names what happened.
+// where none was expected. The message names what happened (without a
+// "board:" prefix: the command's error line says where it comes from).
 class BoardError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 // A byte pipe to a board. read() returns after n bytes or when timeout_s
-// passes (board time: wall time for a serial port, simulated time for the
-// simulated board), with the bytes it got.
+// passes since the call (board time: wall time for a serial port, simulated
+// time for the simulated board), with the bytes it got; now() is that clock.
 class ByteChannel {
  public:
   virtual ~ByteChannel() = default;
   virtual void write(const uint8_t* data, size_t n) = 0;
   virtual size_t read(uint8_t* data, size_t n, double timeout_s) = 0;
+  virtual double now() const;                 // board time in seconds (default: the steady wall clock)
   virtual void idle(double seconds) = 0;     // let board time pass with the line idle
   virtual bool reset_board() { return false; } // pulse the board's reset, where the channel can
   virtual std::string describe() const = 0;   // "/dev/ttyUSB1 at 115200 baud", "simulated icebreaker"
@@ -97,8 +99,11 @@ struct TileConfig {
 // One request, one reply, strictly in turn.
 class BoardLink {
  public:
-  // reply_timeout_s: how long to wait for a reply's first byte (a tile's
-  // START reply comes when the tile is done) and between its bytes.
+  // reply_timeout_s bounds each whole reply, from the request to its last
+  // byte (a tile's START reply comes when the tile is done): bytes that are
+  // not a reply's sync byte (line noise, a wrong baud rate, the wrong
+  // device) do not extend it. A reply's announced payload adds its own line
+  // time at the board's baud rate (10 bits a byte) to the bound.
   explicit BoardLink(ByteChannel& ch, double reply_timeout_s = 2.0) : ch_(ch), timeout_s_(reply_timeout_s) {}
 
   // Sends a frame and returns the reply; throws BoardError when none comes

@@ -3,14 +3,70 @@
 // registry CMake generates from fpga/boards.txt.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <memory>
+#include <stdexcept>
 
 #include "board_sim.hpp"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
 
 namespace fp8sa::board {
+
+// The VCD's file, for Verilated's VCD writer: a failed write is recorded
+// (and the writer told it succeeded) instead of reaching Verilated's fatal
+// path, which flushes the trace again under a mutex its thread already
+// holds (a deadlock). SimBoard checks failed() after every dump and turns
+// it into one error line.
+class CheckedVcdFile final : public VerilatedVcdFile {
+ public:
+  bool open(const std::string& name) override {
+    struct stat st {};
+    if (::stat(name.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      error_ = "it is a directory";
+      return false;
+    }
+    fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0666);
+    if (fd_ < 0) {
+      error_ = std::strerror(errno);
+      return false;
+    }
+    const int fl = ::fcntl(fd_, F_GETFL);
+    if (fl >= 0) ::fcntl(fd_, F_SETFL, fl & ~O_NONBLOCK);
+    return true;
+  }
+  void close() override {
+    if (fd_ >= 0 && ::close(fd_) != 0 && error_.empty()) error_ = std::strerror(errno);
+    fd_ = -1;
+  }
+  ssize_t write(const char* bufp, ssize_t len) override {
+    if (fd_ < 0 || !error_.empty()) return len;  // after an error: dropped, already reported
+    ssize_t done = 0;
+    while (done < len) {
+      const ssize_t w = ::write(fd_, bufp + done, static_cast<size_t>(len - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        error_ = w < 0 ? std::strerror(errno) : "short write";
+        return len;
+      }
+      done += w;
+    }
+    return len;
+  }
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  ~CheckedVcdFile() override { close(); }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
 
 template <class V>
 class SimBoard final : public ByteChannel {
@@ -21,9 +77,19 @@ class SimBoard final : public ByteChannel {
     if (!vcd_path.empty()) ctx_->traceEverOn(true);
     top_ = std::make_unique<V>(ctx_.get(), "fp8sa_board_core");
     if (!vcd_path.empty()) {
-      tfp_ = std::make_unique<VerilatedVcdC>();
+      // The path is checked before the simulation starts: created (a
+      // directory or a missing folder is an error), and the header flushed
+      // to it (a full disk or /dev/full fails here).
+      vcd_path_ = vcd_path;
+      tfp_ = std::make_unique<VerilatedVcdC>(&vcd_file_);
       top_->trace(tfp_.get(), 99);
       tfp_->open(vcd_path.c_str());
+      if (!tfp_->isOpen()) {
+        tfp_.reset();
+        throw std::invalid_argument("--vcd " + vcd_path + ": cannot create: " + vcd_file_.error());
+      }
+      tfp_->flush();
+      check_vcd();
     }
     top_->uart_rx_i = 1;
     top_->clk_i = 0;
@@ -31,7 +97,7 @@ class SimBoard final : public ByteChannel {
   }
   ~SimBoard() override {
     Verilated::threadContextp(ctx_.get());
-    if (tfp_) tfp_->close();
+    if (tfp_) tfp_->close();  // a write error here was reported already, or is dropped (no throw from a destructor)
     tfp_.reset();
     top_->final();
     top_.reset();
@@ -49,6 +115,7 @@ class SimBoard final : public ByteChannel {
     top_->uart_rx_i = 1;
   }
 
+  // timeout_s bounds the whole call (board time), as on a serial port.
   size_t read(uint8_t* data, size_t n, double timeout_s) override {
     const uint64_t limit = cycles_for(timeout_s);
     size_t got = 0;
@@ -57,7 +124,6 @@ class SimBoard final : public ByteChannel {
       if (!rx_bytes_.empty()) {
         data[got++] = rx_bytes_.front();
         rx_bytes_.pop_front();
-        waited = 0;  // the timeout runs from the last byte, as on a serial port
         continue;
       }
       if (waited++ >= limit) break;
@@ -65,6 +131,8 @@ class SimBoard final : public ByteChannel {
     }
     return got;
   }
+
+  double now() const override { return static_cast<double>(cycle_) / info_.clock_hz; }
 
   void idle(double seconds) override {
     for (uint64_t c = cycles_for(seconds); c > 0; --c) step();
@@ -92,6 +160,11 @@ class SimBoard final : public ByteChannel {
     return c <= 0 ? 0 : static_cast<uint64_t>(c);
   }
 
+  void check_vcd() const {
+    if (vcd_file_.failed())
+      throw std::invalid_argument("--vcd " + vcd_path_ + ": write error: " + vcd_file_.error());
+  }
+
   // One board clock cycle; the host's receiver samples the board's TX line.
   void step() {
     top_->clk_i = 1;
@@ -99,7 +172,10 @@ class SimBoard final : public ByteChannel {
     if (tfp_) tfp_->dump(2 * cycle_ + 1);
     top_->clk_i = 0;
     top_->eval();
-    if (tfp_) tfp_->dump(2 * cycle_ + 2);
+    if (tfp_) {
+      tfp_->dump(2 * cycle_ + 2);
+      check_vcd();
+    }
     ++cycle_;
     sample_tx(top_->uart_tx_o & 1u);
   }
@@ -133,6 +209,8 @@ class SimBoard final : public ByteChannel {
   }
 
   SimBoardInfo info_;
+  CheckedVcdFile vcd_file_;  // outlives tfp_, which writes through it
+  std::string vcd_path_;
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<V> top_;
   std::unique_ptr<VerilatedVcdC> tfp_;

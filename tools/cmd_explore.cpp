@@ -10,6 +10,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -22,10 +23,14 @@
 #include <sstream>
 #include <thread>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.hpp"
 #include "explore.hpp"
+#include "input_file.hpp"
+#include "sweep.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 
@@ -38,20 +43,7 @@ using explore::Model;
 using explore::Point;
 using explore::Stats;
 
-// ---------------------------------------------------------------------------
-// The sweep file: "key = value, value, ..." lines, '#' comments, sections
-// "[sweep NAME]"; keys before the first section are defaults for all.
-// Every section is the cartesian product of its lists.
-// ---------------------------------------------------------------------------
-
-const char* const kKeys[] = {"model", "acc",  "round", "sr_bits", "promote", "k",     "operands",
-                             "data",  "trials", "seed", "pe",      "dot_n",   "align_bits", "sr_kind"};
-
-struct Section {
-  std::string name;
-  int line = 0;
-  std::map<std::string, std::vector<std::string>> v;
-};
+// The sweep file's parser and planner are in sweep.cpp.
 
 std::string trim(const std::string& s) {
   const size_t a = s.find_first_not_of(" \t\r");
@@ -68,217 +60,6 @@ std::vector<std::string> split_list(const std::string& s) {
     cur = trim(cur);
     if (!cur.empty()) out.push_back(cur);
   }
-  return out;
-}
-
-// "a" or "a..b" (inclusive) of integers in [lo, hi].
-std::vector<long long> int_range(const std::string& s, long long lo, long long hi, const std::string& what) {
-  const size_t dd = s.find("..");
-  if (dd == std::string::npos) return {parse_int(s, lo, hi, what)};
-  const long long a = parse_int(s.substr(0, dd), lo, hi, what), b = parse_int(s.substr(dd + 2), lo, hi, what);
-  if (b < a) throw UsageError(what + ": empty range '" + shown(s) + "'");
-  std::vector<long long> r;
-  for (long long x = a; x <= b; ++x) r.push_back(x);
-  return r;
-}
-
-// "eXmY" with X and Y each a number or a range a..b: "e8m2..23", "e4..8m10".
-std::vector<AccFormat> acc_list(const std::string& item, const std::string& what) {
-  const std::string s = to_lower(item);
-  const size_t m = s.find('m');
-  if (s.size() < 4 || s[0] != 'e' || m == std::string::npos) {
-    throw UsageError(what + ": '" + shown(item) + "' is not eXmY (e.g. e8m23, e8m2..23, e4..8m10)");
-  }
-  std::vector<AccFormat> r;
-  for (long long x : int_range(s.substr(1, m - 1), 4, 8, what + " (exponent bits)"))
-    for (long long y : int_range(s.substr(m + 1), 2, 23, what + " (mantissa bits)"))
-      r.push_back(AccFormat{static_cast<int>(x), static_cast<int>(y)});
-  return r;
-}
-
-std::vector<Section> parse_sweep(const std::string& text, const std::string& name) {
-  std::vector<Section> secs;
-  Section defaults;
-  defaults.name = "(defaults)";
-  std::istringstream is(text);
-  std::string line;
-  int ln = 0;
-  Section* cur = &defaults;
-  std::vector<Section> parsed;
-  while (std::getline(is, line)) {
-    ++ln;
-    const size_t hash = line.find('#');
-    if (hash != std::string::npos) line.erase(hash);
-    line = trim(line);
-    if (line.empty()) continue;
-    const std::string where = name + ":" + std::to_string(ln);
-    if (line.front() == '[') {
-      if (line.back() != ']' || line.rfind("[sweep", 0) != 0) {
-        throw UsageError(where + ": expected a section header '[sweep NAME]', got '" + shown(line) + "'");
-      }
-      parsed.push_back(Section{trim(line.substr(6, line.size() - 7)), ln, {}});
-      if (parsed.back().name.empty()) throw UsageError(where + ": a [sweep NAME] needs a name");
-      cur = &parsed.back();
-      continue;
-    }
-    const size_t eq = line.find('=');
-    if (eq == std::string::npos) throw UsageError(where + ": expected 'key = value, ...', got '" + shown(line) + "'");
-    const std::string key = to_lower(trim(line.substr(0, eq)));
-    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      throw UsageError(where + ": unknown key '" + shown(key) +
-                       "' (keys: model, acc, round, sr_bits, promote, k, operands, data, trials, seed, pe, dot_n, align_bits, "
-                       "sr_kind)");
-    }
-    if (cur->v.count(key) != 0) throw UsageError(where + ": key '" + key + "' given twice in this section");
-    const std::vector<std::string> vals = split_list(line.substr(eq + 1));
-    if (vals.empty()) throw UsageError(where + ": key '" + key + "' has no value");
-    cur->v[key] = vals;
-    // Pointers into parsed stay valid only until the next push_back; cur is
-    // re-pointed at each section header, so that is fine.
-  }
-  if (parsed.empty()) throw UsageError(name + ": no [sweep NAME] section");
-  for (Section& s : parsed) {
-    for (const auto& kv : defaults.v)
-      if (s.v.count(kv.first) == 0) s.v[kv.first] = kv.second;
-    secs.push_back(s);
-  }
-  return secs;
-}
-
-// Expands a section into points (validated; duplicates removed later).
-std::vector<Point> expand(const Section& s, const std::string& file) {
-  const std::string where = file + ":" + std::to_string(s.line) + " [sweep " + s.name + "]";
-  auto get = [&](const std::string& k, const std::vector<std::string>& def) {
-    const auto it = s.v.find(k);
-    return it == s.v.end() ? def : it->second;
-  };
-  std::vector<Model> models;
-  for (const auto& m : get("model", {"fp8sa"})) {
-    try {
-      models.push_back(explore::parse_model(to_lower(m)));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(where + ": " + e.what());
-    }
-  }
-  std::vector<AccFormat> accs;
-  for (const auto& a : get("acc", {"e8m23"})) {
-    const auto l = acc_list(a, where + ": acc");
-    accs.insert(accs.end(), l.begin(), l.end());
-  }
-  std::vector<Round> rnds;
-  for (const auto& r : get("round", {"rne"})) {
-    try {
-      rnds.push_back(parse_round(to_lower(r)));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(where + ": round: " + e.what());
-    }
-  }
-  std::vector<int> srb, prom, ks, trials;
-  for (const auto& x : get("sr_bits", {"16"}))
-    for (long long v : int_range(x, 2, 24, where + ": sr_bits")) srb.push_back(static_cast<int>(v));
-  for (const auto& x : get("promote", {"0"})) {
-    if (to_lower(x) == "off") {
-      prom.push_back(0);
-      continue;
-    }
-    const long long v = parse_int(x, 0, 65535, where + ": promote");
-    if (v == 1) throw UsageError(where + ": promote: 1 is not an interval (0 or off, or [2, 65535])");
-    prom.push_back(static_cast<int>(v));
-  }
-  for (const auto& x : get("k", {"4096"}))
-    for (long long v : int_range(x, 1, 65535, where + ": k (a tile's K is at most 65535: cmd_k_i is 16 bits)"))
-      ks.push_back(static_cast<int>(v));
-  for (const auto& x : get("trials", {"256"})) trials.push_back(static_cast<int>(parse_int(x, 4, 1 << 20, where + ": trials")));
-  std::vector<std::pair<Fp8Format, Fp8Format>> ops;
-  for (const auto& x : get("operands", {"e4m3"})) {
-    Fp8Format a, b;
-    try {
-      explore::parse_operands(to_lower(x), &a, &b);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(where + ": " + e.what());
-    }
-    ops.push_back({a, b});
-  }
-  // The PE (docs/numerics.md section 10): kind, products per step, window; the SR kind.
-  std::vector<PeKind> pes;
-  for (const auto& x : get("pe", {"fma"})) {
-    try {
-      pes.push_back(parse_pe_kind(x));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(where + ": pe: " + e.what());
-    }
-  }
-  std::vector<int> dns, abits;
-  for (const auto& x : get("dot_n", {"1"})) {
-    const long long v = parse_int(x, 1, kMaxDotN, where + ": dot_n");
-    if ((v & (v - 1)) != 0) throw UsageError(where + ": dot_n " + std::to_string(v) + " is not a power of two in [1, 64]");
-    dns.push_back(static_cast<int>(v));
-  }
-  for (const auto& x : get("align_bits", {"13"}))
-    for (long long v : int_range(x, 1, kMaxAlignBits, where + ": align_bits")) abits.push_back(static_cast<int>(v));
-  std::vector<SrKind> srks;
-  for (const auto& x : get("sr_kind", {"mid"})) {
-    try {
-      srks.push_back(parse_sr_kind(x));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(where + ": sr_kind: " + e.what());
-    }
-  }
-  std::vector<std::string> data = get("data", {"normal"});
-  for (const auto& d : data) {
-    if (d != "normal" && d != "uniform" && d != "heavy" && d.rfind("npy:", 0) != 0) {
-      throw UsageError(where + ": data '" + shown(d) + "': expected normal, uniform, heavy or npy:FILE[:FILE]");
-    }
-  }
-  std::vector<uint64_t> seeds;
-  for (const auto& x : get("seed", {"1"})) seeds.push_back(static_cast<uint64_t>(parse_int(x, 0, INT64_MAX, where + ": seed")));
-  std::vector<Point> out;
-  for (Model m : models)
-    for (const auto& acc : accs)
-      for (Round r : rnds)
-        for (int R : srb)
-          for (int pn : prom)
-            for (int k : ks)
-              for (const auto& op : ops)
-                for (const auto& d : data)
-                  for (int t : trials)
-                    for (uint64_t sd : seeds)
-                      for (PeKind pk : pes)
-                        for (int dn : dns)
-                          for (int ab : abits)
-                            for (SrKind sk : srks) {
-                      Point p;
-                      p.pe = m == Model::Hw ? pk : PeKind::Fma;
-                      p.dot_n = p.pe == PeKind::Fma ? 1 : dn;
-                      p.align_bits = p.pe == PeKind::Dot ? ab : 13;
-                      p.sr_kind = sk;
-                      p.model = m;
-                      p.acc = acc;
-                      p.rnd = m == Model::Hw ? r : Round::SR;
-                      p.sr_bits = R;
-                      p.promote = m == Model::Hw ? pn : 0;
-                      p.k = k;
-                      p.fa = op.first;
-                      p.fb = op.second;
-                      p.data = d;
-                      p.trials = t;
-                      p.seed = sd;
-                      if (m == Model::KmBlock) {
-                        p.acc = kFp32;
-                        p.rnd = Round::RZ;
-                      }
-                      if (p.rnd != Round::SR || m == Model::KmBlock) {
-                        p.sr_bits = 16;
-                        p.sr_kind = SrKind::Mid;
-                      }
-                      if (p.promote % p.dot_n != 0)
-                        throw UsageError(where + ": promote " + std::to_string(p.promote) +
-                                         " is not a multiple of dot_n " + std::to_string(p.dot_n));
-                      if (p.pe == PeKind::Exact && p.promote != 0)
-                        throw UsageError(where + ": promote " + std::to_string(p.promote) +
-                                         " with pe exact (the exact PE rounds once per tile)");
-                      out.push_back(p);
-                    }
   return out;
 }
 
@@ -311,6 +92,7 @@ struct Result {
   Point p;
   Stats s;
   bool cached = false;
+  std::string note;  // the data set's note (an npy tensor's scaling), when it was made in this run
 };
 
 void make_dirs(const std::string& path) {
@@ -366,7 +148,9 @@ std::vector<Result> run_all(std::vector<Point> pts, const std::string& cache, in
               prom.set_exception(std::current_exception());
             }
           }
-          res[i].s = explore::run_point(p, *fut.get());
+          const std::shared_ptr<const DataSet> d = fut.get();
+          res[i].s = explore::run_point(p, *d);
+          res[i].note = d->note;
           explore::cache_store(cache, p, res[i].s);
         }
       } catch (const std::exception& e) {
@@ -443,17 +227,25 @@ std::string pct(double v) {
 
 // PE areas (docs/area.csv, target cmos, unit pe, and pe_promote for the
 // promoted PEs): transistors by "eXmY rounding" ("eXmY rounding pN" with
-// PROMOTE_N = N).
+// PROMOTE_N = N). Read before the sweep runs: a missing, oversized or
+// malformed table is an error naming it.
+constexpr size_t kAreaMaxBytes = size_t{16} << 20;
+
 std::map<std::string, double> read_area(const std::string& path) {
+  const std::string text = read_text_file(path, kAreaMaxBytes, "area table (--area)");
   std::map<std::string, double> a;
-  std::ifstream f(path);
+  std::istringstream f(text);
   std::string line;
-  if (!std::getline(f, line)) return a;
+  if (!std::getline(f, line)) throw UsageError("area table (--area) '" + shown(path) + "' is empty");
   std::vector<std::string> head = split_list(line);
   auto col = [&](const std::string& n) {
     return static_cast<int>(std::find(head.begin(), head.end(), n) - head.begin());
   };
   const int ct = col("target"), cu = col("unit"), cc = col("config"), cx = col("transistors");
+  const int nh = static_cast<int>(head.size());
+  if (std::max({ct, cu, cc, cx}) >= nh)
+    throw UsageError("area table (--area) '" + shown(path) +
+                     "': no columns target, unit, config and transistors in its first line (make synth's docs/area.csv)");
   while (std::getline(f, line)) {
     std::vector<std::string> v;
     std::string cur;
@@ -545,7 +337,7 @@ std::vector<Speed> measure_speed(int threads) {
   return out;
 }
 
-void write_report(const std::vector<Result>& rs, const std::string& path, const std::string& area_path,
+void write_report(const std::vector<Result>& rs, const std::string& path, const std::map<std::string, double>& area,
                   const std::string& sweep_name, double seconds, int threads) {
   std::ostringstream o;
   uint64_t macs = 0, hw_macs = 0;
@@ -869,7 +661,6 @@ void write_report(const std::vector<Result>& rs, const std::string& path, const 
 
   // Pareto pick.
   {
-    const std::map<std::string, double> area = read_area(area_path);
     o << "## The smallest accumulator within 2x of FP32 at K = 4096\n\n";
     Query f;
     f.data = "normal";
@@ -1042,6 +833,19 @@ std::vector<std::string> sanity(const std::vector<Result>& rs) {
 
 }  // namespace
 
+// A path the report will be written to at the end: checked now (without
+// truncating what is there), so a bad path fails before the sweep runs.
+void check_writable(const std::string& path, const char* option) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw UsageError(std::string(option) + " '" + shown(path) + "': it is a directory");
+  const bool existed = ::stat(path.c_str(), &st) == 0;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0666);
+  if (fd < 0) throw UsageError(std::string(option) + " '" + shown(path) + "': cannot create: " + std::strerror(errno));
+  ::close(fd);
+  if (!existed) ::unlink(path.c_str());
+}
+
 int cmd_explore(const Args& args) {
   const bool quick = args.has("quick");
   const std::string config = args.get("config", "");
@@ -1049,22 +853,26 @@ int cmd_explore(const Args& args) {
   const int threads = static_cast<int>(
       args.get_int("threads", static_cast<long long>(std::max(1u, std::thread::hardware_concurrency())), 1, 256));
   const bool quiet = args.has("quiet");
-  std::string text = kQuickSweep, name = "(--quick)";
-  if (!quick) {
-    std::ifstream f(config);
-    if (!f) throw UsageError("cannot read sweep file '" + shown(config) + "'");
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    text = ss.str();
-    name = config;
-  }
-  std::vector<Point> pts;
-  std::set<std::string> seen;
-  for (const Section& s : parse_sweep(text, name))
-    for (const Point& p : expand(s, name))
-      if (seen.insert(p.key()).second) pts.push_back(p);
+  SweepLimits lim;
+  lim.threads = threads;
+  lim.max_points = static_cast<uint64_t>(args.get_int("max-points", 100000, 1, 1LL << 32));
+  lim.max_memory = static_cast<uint64_t>(args.get_int("max-memory", 4096, 1, 1LL << 24)) << 20;
   const std::string csv = args.get("csv", "");
   const std::string report = args.get("report", "");
+  // Every file is checked before the sweep runs: the sweep file (bounded),
+  // the area table the report joins, the report's path.
+  if (args.has("area") && report.empty()) throw UsageError("--area is read for --report only");
+  std::string text = kQuickSweep, name = "(--quick)";
+  if (!quick) {
+    text = read_text_file(config, kSweepMaxBytes, "sweep file");
+    name = config;
+  }
+  const std::vector<Point> pts = plan_sweep(text, name, lim);
+  std::map<std::string, double> area;
+  if (!report.empty()) {
+    check_writable(report, "--report");
+    area = read_area(args.get("area", "docs/area.csv"));
+  }
   std::ofstream out;
   if (!csv.empty()) {
     out.open(csv);
@@ -1091,7 +899,14 @@ int cmd_explore(const Args& args) {
   }
   std::printf("fp8sa explore: %zu points (%zu cached), %.1f s%s%s\n", rs.size(), cached, secs,
               csv.empty() ? "" : (", " + csv).c_str(), report.empty() ? "" : (", " + report).c_str());
-  if (!report.empty()) write_report(rs, report, args.get("area", "docs/area.csv"), name, secs, threads);
+  // What the data sets made in this run say about themselves (an npy
+  // tensor's scaling, its non-finite values), once per data set.
+  std::set<std::string> notes;
+  for (const Result& r : rs)
+    if (!r.note.empty() && notes.insert(r.p.data_key()).second)
+      std::printf("data %s (k %d, %d trials, %s): %s\n", r.p.data.c_str(), r.p.k, r.p.trials,
+                  explore::operands_name(r.p.fa, r.p.fb).c_str(), r.note.c_str());
+  if (!report.empty()) write_report(rs, report, area, name, secs, threads);
   if (quick) {
     const std::vector<std::string> bad = sanity(rs);
     for (const std::string& b : bad) std::printf("SANITY FAILED: %s\n", b.c_str());

@@ -124,7 +124,7 @@ Request parse(const Args& args) {
   // The array: a named configuration (--config, or the NAME of rtl:NAME), or
   // rows/cols/acc (taking the named configuration's other parameters when one
   // matches, so that every back-end computes the same bits).
-  std::string config = args.get("config", "");
+  std::string config = to_lower(args.get("config", ""));  // named values are case-insensitive
   for (const std::string& b : r.backends) {
     if (b.rfind("rtl:", 0) != 0) continue;
     const std::string n = b.substr(4);
@@ -686,20 +686,32 @@ void print_board_throughput(board::BoardBackend& b, double wall_s, uint64_t macs
               baud, uart_s, static_cast<double>(macs) / uart_s);
 }
 
-// The GEMM of `fp8sa gemm` and `fp8sa board`: load, run the back-ends and
-// compare them, check, write, report. Returns the exit status.
-int run_gemm(const Request& r, const char* cmd, std::chrono::steady_clock::time_point t_start) {
-  const Operand A = load_operand(r.a_path, "A", r.fmt_a);
-  const Operand B = load_operand(r.b_path, "B", r.fmt_b);
-  const uint64_t m = A.rows, k = A.cols, n = B.cols;
-  if (B.rows != k)
-    throw UsageError(r.b_path + ": shape mismatch: B has " + std::to_string(B.rows) + " rows, expected " +
+// The operands A and B, loaded and their shapes checked (fp8sa board does
+// this before it opens the board, so a bad file fails first).
+struct Operands {
+  Operand A, B;
+};
+
+Operands load_operands(const Request& r) {
+  Operands o{load_operand(r.a_path, "A", r.fmt_a), load_operand(r.b_path, "B", r.fmt_b)};
+  const uint64_t m = o.A.rows, k = o.A.cols, n = o.B.cols;
+  if (o.B.rows != k)
+    throw UsageError(r.b_path + ": shape mismatch: B has " + std::to_string(o.B.rows) + " rows, expected " +
                      std::to_string(k) + " (the K of A)");
   if (k < 1 || k > 65535) throw UsageError("K = " + std::to_string(k) + " is out of range [1, 65535]");
   if (m < 1 || n < 1) throw UsageError("empty matrix: M = " + std::to_string(m) + ", N = " + std::to_string(n));
   if (m > INT32_MAX || n > INT32_MAX || m * n > kMaxOutputs)
     throw UsageError("M x N = " + std::to_string(m) + " x " + std::to_string(n) + " outputs is over the limit of " +
                      std::to_string(kMaxOutputs) + " (1 GiB of accumulator words); split the problem");
+  return o;
+}
+
+// The GEMM of `fp8sa gemm` and `fp8sa board`: run the back-ends and
+// compare them, check, write, report. Returns the exit status.
+int run_gemm(const Request& r, const Operands& ops, const char* cmd, std::chrono::steady_clock::time_point t_start) {
+  const Operand& A = ops.A;
+  const Operand& B = ops.B;
+  const uint64_t m = A.rows, k = A.cols, n = B.cols;
   const std::vector<uint32_t> Cw = r.c_path.empty() ? std::vector<uint32_t>{} : load_c(r.c_path, m, n, r.cfg.init_format());
   // The output file is created now, before the long part: a bad path fails
   // at once (after the inputs were read, so --out may name an input).
@@ -794,7 +806,8 @@ int run_gemm(const Request& r, const char* cmd, std::chrono::steady_clock::time_
 int cmd_gemm(const Args& args) {
   const auto t_start = std::chrono::steady_clock::now();
   const Request r = parse(args);
-  return run_gemm(r, "gemm", t_start);
+  const Operands ops = load_operands(r);
+  return run_gemm(r, ops, "gemm", t_start);
 }
 
 int cmd_board(const Args& args) {
@@ -807,8 +820,10 @@ int cmd_board(const Args& args) {
   if (!sim && (args.has("board") || args.has("vcd"))) throw UsageError("--board and --vcd apply to --sim only");
   if (sim && args.has("baud")) throw UsageError("--baud applies to --port only (the simulated board's rate is built in)");
   const double timeout = args.get_double("timeout", 2.0, 0.001, 3600.0);
-  // Parse the whole command line before the board is opened.
+  // Parse the whole command line and read the operands before the board is
+  // opened: a bad file fails at once, not after the board answered (or did not).
   parse_problem(args, r);
+  const Operands ops = load_operands(r);
   std::unique_ptr<board::ByteChannel> ch;
   try {
     if (sim) {
@@ -822,7 +837,7 @@ int cmd_board(const Args& args) {
   try {
     r.board = std::make_shared<board::BoardBackend>(std::move(ch), timeout);
   } catch (const board::BoardError& e) {
-    std::fprintf(stderr, "fp8sa board: %s\n", e.what());
+    std::fprintf(stderr, "fp8sa board: error: %s (%s)\n", e.what(), port.empty() ? "simulated board" : port.c_str());
     return 2;
   }
   r.cfg = r.board->config();
@@ -835,9 +850,10 @@ int cmd_board(const Args& args) {
   if (is_quantized(r.out_fmt) && !bi.out_quant)
     throw UsageError("--out-fmt " + r.out_fmt_name + ": the board's array has no quantizer bank (use --out-fmt fp32)");
   try {
-    return run_gemm(r, "board", t_start);
+    return run_gemm(r, ops, "board", t_start);
   } catch (const board::BoardError& e) {
-    std::fprintf(stderr, "fp8sa board: %s\n", e.what());
+    std::fflush(stdout);
+    std::fprintf(stderr, "fp8sa board: error: %s\n", e.what());
     return 1;
   }
 }

@@ -10,7 +10,7 @@ namespace fp8sa::cli {
 
 int cmd_lockstep(const Args& args) {
   tb::LockstepOptions opt;
-  opt.config = args.get("config", "a4x4");
+  opt.config = to_lower(args.get("config", "a4x4"));  // named values are case-insensitive
   bool built = false;
   std::string names;
   for (const auto& nc : rtl::array_configs()) {

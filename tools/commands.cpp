@@ -140,7 +140,7 @@ const CmdSpec kVectorsSpec{
         {"round", "MODE", "", "rounding the file was made with: rne, or rz (rtz)", true},
         {"op", "OP", "add", "operation of the file (only add)"},
         {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
-        {"backend", "NAME", "model", "model, or rtl (the Verilated adder; e8m23 and e8m15 are built)"},
+        {"backend", "NAME", "model", "model, or rtl (the Verilated adder, built for e8m23 only)"},
         {"max-print", "N", "50", "print at most N failing cases"},
         {"quiet", "", "", "print no failing case, only the summary line"},
     },
@@ -176,6 +176,8 @@ const CmdSpec kExploreSpec{
         {"area", "AREA.csv", "docs/area.csv", "PE areas joined in the report (make synth's table)"},
         {"cache", "DIR", "", "per-point cache directory (created); a cached point is not recomputed"},
         {"threads", "N", "all cores", "worker threads, [1, 256] (points run in parallel, one thread each)"},
+        {"max-points", "N", "100000", "refuse a sweep of more points, [1, 2^32] (counted before any is made)"},
+        {"max-memory", "MIB", "4096", "refuse a sweep whose data sets need more memory (MiB, estimated before any is made)"},
         {"print", "", "", "print every point's CSV line on stdout"},
         kOptQuiet,
     },
@@ -183,8 +185,13 @@ const CmdSpec kExploreSpec{
     "Sweep keys (comma lists; a..b ranges of integers): model (fp8sa, km-block, sr-1step, sr-ideal),\n"
     "acc (eXmY, e8m2..23, e4..8m10), round (rne, rz, sr), sr_bits (2..24), promote (0/off or\n"
     "[2, 65535]), k ([1, 65535]), operands (e4m3, e5m2, e4m3xe5m2, e5m2xe4m3), data (normal,\n"
-    "uniform, heavy, npy:FILE[:FILE] float32 tensors), trials (dot products per point), seed.\n"
+    "uniform, heavy, npy:FILE[:FILE] float32 tensors), trials (dot products per point), seed;\n"
+    "the PE: pe (fma, dot, exact), dot_n (1, 2, .., 64), align_bits (1..48), sr_kind (mid, trunc, src).\n"
     "Keys before the first [sweep NAME] are defaults for every section; each section is the\n"
-    "cartesian product of its lists. A bad line is one error naming FILE:LINE, exit status 2."};
+    "cartesian product of its lists; section names must differ. Named values are case-insensitive.\n"
+    "A bad line is one error naming FILE:LINE, exit status 2. Refused before anything runs: a sweep\n"
+    "file over 1 MiB, more points than --max-points, data sets over --max-memory, a missing or\n"
+    "malformed --area table (read with --report only), a --report path that cannot be written; an\n"
+    "npy: tensor with no finite non-zero value. Input files that are FIFOs wait 5 s for a writer."};
 
 }  // namespace fp8sa::cli

@@ -70,7 +70,10 @@ std::vector<float> npy_floats(const std::string& path) {
 
 // Per-tensor power-of-two scale that brings max |x| within the FP8 format
 // (as FP8 training scales a tensor), and the codes; non-finite values -> 0.
-std::vector<uint8_t> quantize_tensor(const std::vector<float>& x, Fp8Format f, std::string* note) {
+// A tensor with no finite non-zero value is refused: every point on it
+// would report a zero (or undefined) error.
+std::vector<uint8_t> quantize_tensor(const std::vector<float>& x, Fp8Format f, const std::string& path,
+                                     std::string* note) {
   float amax = 0;
   size_t bad = 0;
   for (float v : x) {
@@ -80,6 +83,9 @@ std::vector<uint8_t> quantize_tensor(const std::vector<float>& x, Fp8Format f, s
       amax = std::max(amax, std::fabs(v));
     }
   }
+  if (!(amax > 0))
+    throw std::invalid_argument("data npy: " + path + ": no finite non-zero value (" + std::to_string(x.size()) +
+                                " values, " + std::to_string(bad) + " non-finite): nothing to measure an error on");
   const double fmax = format_info(f).max_finite();
   const int e = amax > 0 ? static_cast<int>(std::floor(std::log2(fmax / amax))) : 0;
   std::vector<uint8_t> c(x.size());
@@ -217,8 +223,8 @@ std::shared_ptr<const DataSet> make_data(const Point& p) {
     const std::string pa = spec.substr(0, colon), pb = colon == std::string::npos ? pa : spec.substr(colon + 1);
     const std::vector<float> xa = npy_floats(pa);
     const std::vector<float> xb = colon == std::string::npos ? xa : npy_floats(pb);
-    const std::vector<uint8_t> ca = quantize_tensor(xa, p.fa, &d->note);
-    const std::vector<uint8_t> cb = quantize_tensor(xb, p.fb, &d->note);
+    const std::vector<uint8_t> ca = quantize_tensor(xa, p.fa, pa, &d->note);
+    const std::vector<uint8_t> cb = quantize_tensor(xb, p.fb, pb, &d->note);
     // Windows of K consecutive values: A's rows from the start of its
     // tensor, B's columns from the middle of its own (wrapping around).
     const size_t off = colon == std::string::npos ? cb.size() / 2 : 0;

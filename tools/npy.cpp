@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "input_file.hpp"
+
 namespace fp8sa::cli {
 namespace {
 
@@ -169,28 +171,6 @@ std::string shape_text(const std::vector<uint64_t>& s) {
   return t + ")";
 }
 
-// Reads exactly n bytes (or to EOF); returns how many were read.
-size_t read_fd(int fd, uint8_t* p, size_t n, const std::string& path) {
-  size_t got = 0;
-  while (got < n) {
-    const ssize_t r = ::read(fd, p + got, n - got);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      throw UsageError(path + ": read error: " + errno_text());
-    }
-    if (r == 0) break;
-    got += static_cast<size_t>(r);
-  }
-  return got;
-}
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 std::string truncated_data(const std::string& name, const NpyHeader& h, uint64_t have) {
   return name + ": truncated: shape " + shape_text(h.shape) + " of '" + h.descr + "' needs " +
          std::to_string(h.data_bytes) + " data bytes, the file has " + std::to_string(have);
@@ -277,18 +257,14 @@ NpyArray parse_npy(const uint8_t* buf, size_t len, const std::string& name) {
 }
 
 NpyArray read_npy(const std::string& path) {
-  Fd f;
-  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (f.fd < 0) throw UsageError(path + ": cannot open file: " + errno_text());
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw UsageError(path + ": cannot stat file: " + errno_text());
-  if (S_ISDIR(st.st_mode)) throw UsageError(path + ": is a directory, not a .npy file");
-  const bool regular = S_ISREG(st.st_mode);
+  InputFile f(path);  // never blocks on a FIFO without a writer (input_file.hpp)
+  const bool regular = f.regular();
 
   // The fixed part, then the dict (its length is known from the fixed part).
   std::vector<uint8_t> head(12);
-  size_t got = read_fd(f.fd, head.data(), 10, path);
-  if (got >= 8 && head[6] != 1) got += read_fd(f.fd, head.data() + got, 2, path);  // 4-byte length
+  size_t got = f.read(head.data(), 10);
+  if (got == 0) throw UsageError(path + ": empty, not a .npy file");
+  if (got >= 8 && head[6] != 1) got += f.read(head.data() + got, 2);  // 4-byte length
   head.resize(got);
   size_t need = 0;
   try {
@@ -304,7 +280,7 @@ NpyArray read_npy(const std::string& path) {
   if (need > 0) {
     const size_t base = head.size();
     head.resize(base + need);  // need <= kNpyMaxHeader: checked by the parse above
-    head.resize(base + read_fd(f.fd, head.data() + base, need, path));
+    head.resize(base + f.read(head.data() + base, need));
   }
   const NpyHeader h = parse_npy_header(head.data(), head.size(), path);
 
@@ -312,15 +288,15 @@ NpyArray read_npy(const std::string& path) {
   a.descr = h.descr;
   a.shape = h.shape;
   if (regular) {
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    const uint64_t size = f.size();
     const uint64_t have = size > h.header_bytes ? size - h.header_bytes : 0;
     if (have < h.data_bytes) throw UsageError(truncated_data(path, h, have));
     if (have > h.data_bytes) throw UsageError(trailing_data(path, h));
     a.data.resize(static_cast<size_t>(h.data_bytes));
-    const size_t r = read_fd(f.fd, a.data.data(), a.data.size(), path);
+    const size_t r = f.read(a.data.data(), a.data.size());
     if (r != a.data.size()) throw UsageError(truncated_data(path, h, r));  // the file shrank meanwhile
     uint8_t extra;
-    if (read_fd(f.fd, &extra, 1, path) != 0) throw UsageError(trailing_data(path, h));
+    if (f.read(&extra, 1) != 0) throw UsageError(trailing_data(path, h));
     return a;
   }
   // A pipe or a device: the buffer grows only as data arrives.
@@ -330,7 +306,7 @@ NpyArray read_npy(const std::string& path) {
     const uint64_t want = std::min<uint64_t>(kChunk, h.data_bytes + 1 - total);
     const size_t base = a.data.size();
     a.data.resize(base + static_cast<size_t>(want));
-    const size_t r = read_fd(f.fd, a.data.data() + base, static_cast<size_t>(want), path);
+    const size_t r = f.read(a.data.data() + base, static_cast<size_t>(want));
     a.data.resize(base + r);
     total += r;
     if (total > h.data_bytes) throw UsageError(trailing_data(path, h));

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "args.hpp"
+#include "input_file.hpp"
 
 namespace fp8sa::cli {
 namespace {
@@ -73,8 +74,8 @@ bool parse_testfloat_line(const char* text, size_t len, const std::string& where
 }
 
 TestFloatReader::TestFloatReader(const std::string& path) : path_(path) {
-  f_ = std::fopen(path.c_str(), "rb");
-  if (!f_) throw UsageError(path + ": cannot open file: " + std::strerror(errno));
+  InputFile in(path);  // a FIFO without a writer: an error after a bounded wait, not a hang
+  f_ = in.to_stdio();
 }
 
 TestFloatReader::TestFloatReader(std::FILE* f, const std::string& name) : path_(name), f_(f) {}

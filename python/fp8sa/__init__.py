@@ -60,29 +60,169 @@ def flag_names(flags):
     return "|".join(names) if names else "none"
 
 
+# ---------------------------------------------------------------------------
+# Argument checks: every keyword is checked here before anything runs, so a
+# bad value is a ValueError or TypeError naming it (never a pybind11 cast
+# error, an AttributeError, or a value silently truncated or reinterpreted).
+# The model (C++) checks again and has the last word on ranges it owns.
+
+_INT32 = (-(1 << 31), (1 << 31) - 1)
+_ROUNDS = ("rne", "rz", "rtz", "sr")
+_PE_KINDS = ("fma", "dot", "exact")
+_SR_KINDS = ("mid", "trunc", "src")
+_FP8 = ("e4m3", "e5m2")
+
+
+def _contig(x, dtype=None):
+    """C-contiguous, shape kept (numpy's ascontiguousarray makes a 0-d array 1-D)."""
+    return _np.asarray(x, dtype=dtype, order="C")
+
+
+def _short(v):
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
 def _name(s, what):
+    """A name (format, rounding, back-end), lower-cased."""
     if not isinstance(s, str):
-        raise ValueError(f"{what}: expected a format name (str), got {type(s).__name__}")
+        raise TypeError(f"{what}: expected a name (str), got {type(s).__name__} {_short(s)}")
     return s.lower()
 
 
-def _words(x, acc):
-    """Accumulator words of x: float32 values (e8m23 only) or uint32 words."""
-    x = _np.asarray(x)
+def _choice(s, what, choices):
+    v = _name(s, what)
+    if v not in choices:
+        raise ValueError(f"{what}: {_short(s)} is not one of: {', '.join(choices)}")
+    return v
+
+
+def _int(v, what, lo=_INT32[0], hi=_INT32[1]):
+    """An integer (int or numpy integer; not bool, not a float such as 1.5 or 2.0) in [lo, hi]."""
+    if isinstance(v, (bool, _np.bool_)) or not isinstance(v, (int, _np.integer)):
+        raise TypeError(f"{what}: expected an integer, got {type(v).__name__} {_short(v)}")
+    v = int(v)
+    if not lo <= v <= hi:
+        raise ValueError(f"{what} {v} is out of range [{lo}, {hi}]")
+    return v
+
+
+def _bool(v, what):
+    """True or False (or numpy's bool, or the integers 0 and 1); a string such as "no" is refused."""
+    if isinstance(v, (bool, _np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, _np.integer)) and int(v) in (0, 1):
+        return bool(v)
+    raise TypeError(f"{what}: expected True or False, got {type(v).__name__} {_short(v)}")
+
+
+def _acc_name(acc, what="acc"):
+    """An accumulator format name, checked by the model's (the CLI's) parser."""
+    acc = _name(acc, what)
+    if not acc.startswith("e"):
+        raise ValueError(f"{what}: {_short(acc)} is not " + ("an accumulator format eXmY (e.g. e8m23)" if what == "acc"
+                         else "a format: e4m3, e5m2, fp16, bf16, or an accumulator eXmY"))
+    _core.decode(_np.zeros(0, _np.uint32), acc)  # raises the CLI's message for a bad eXmY
+    return acc
+
+
+def _width(fmt):
+    """Bits of a code of fmt: a table format, or an accumulator eXmY."""
+    if fmt in _TABLE:
+        return _TABLE[fmt]["width"]
+    e, m = fmt[1:].split("m")
+    return 1 + int(e) + int(m)
+
+
+def _array(x, what):
+    """x as a numpy array; object, string and complex arrays are refused."""
+    try:
+        a = _np.asarray(x)
+    except Exception as e:  # ragged lists and the like
+        raise ValueError(f"{what}: not an array: {e}") from None
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{what}: expected a numeric array (float or integer), got dtype {a.dtype}"
+                        + (" (complex values have no FP8 code)" if a.dtype.kind == "c" else ""))
+    return a
+
+
+def _as_float64(x, what):
+    """Values of a non-float32 numeric array as float64, exactly (or ValueError)."""
+    if x.dtype.kind in "iu":
+        if x.size and (int(x.max()) > 1 << 53 or int(x.min()) < -(1 << 53)):
+            raise ValueError(f"{what}: integer values beyond 2^53 in magnitude are not exact in float64; "
+                             "convert them to float yourself")
+        return x.astype(_np.float64)
+    if x.dtype.kind == "f" and x.dtype.itemsize > 8:  # long double
+        y = x.astype(_np.float64)
+        ok = (y == x) | (_np.isnan(x) & _np.isnan(y))
+        if not ok.all():
+            raise ValueError(f"{what}: {x.dtype} values not exact in float64 are not supported (they would be "
+                             "rounded twice); convert to float64 or float32 yourself")
+        return y
+    return x.astype(_np.float64)
+
+
+def _round_to_odd_f32(x):
+    """float64 -> float32 rounded to odd (truncate, then set the last bit when
+    inexact). A second rounding of the result to a format with at most 22
+    significant bits (every quantizer format: at most 11) equals one rounding
+    of x itself, for RNE and RZ (Boldo and Melquiond, "When double rounding
+    is odd", 2005): what makes float64 inputs round once."""
+    with _np.errstate(over="ignore", invalid="ignore"):
+        f = x.astype(_np.float32)  # RNE, may overflow to Inf
+    back = f.astype(_np.float64)
+    inexact = (back != x) & ~_np.isnan(x)
+    bits = f.view(_np.uint32).copy()
+    # Toward zero: one step back where RNE rounded away from zero (Inf -> max finite).
+    away = inexact & (_np.abs(back) > _np.abs(x))
+    bits[away] -= 1
+    bits[inexact] |= 1
+    return bits
+
+
+def _words(x, acc, what="x", rnd="rne", scale=0):
+    """Accumulator words of x: uint32 words of acc, or values (binary32: e8m23
+    only). Returns (words, scale to apply in the quantizer). float32 (and
+    exact) values pass as they are; other float64 values are rounded to odd
+    into binary32 after the scale (so that the quantizer's rounding is the
+    only one); with SR they are refused (SR's random bits act on the binary32
+    word, which cannot hold them)."""
+    x = _array(x, what)
     if x.dtype == _np.uint32:
-        return _np.ascontiguousarray(x)
+        return _contig(x), scale
     if acc != "e8m23":
-        raise ValueError(f"{acc} input must be uint32 accumulator words (float values are binary32: e8m23)")
-    if x.dtype.kind not in "fiub":
-        raise ValueError(f"expected a float32 array or uint32 words, got dtype {x.dtype}")
-    return _np.ascontiguousarray(x, dtype=_np.float32).view(_np.uint32)
+        raise ValueError(f"{what}: {acc} input must be uint32 accumulator words (float values are binary32: e8m23)")
+    if x.dtype == _np.float32 or x.dtype == _np.float16 or x.dtype == _np.bool_:
+        return _contig(x, _np.float32).view(_np.uint32), scale
+    d = _as_float64(x, what)
+    with _np.errstate(over="ignore", invalid="ignore"):
+        f = d.astype(_np.float32)
+    exact = (f.astype(_np.float64) == d) | _np.isnan(d)
+    if exact.all():
+        return _contig(f).view(_np.uint32), scale
+    if rnd == "sr":
+        i = int(_np.flatnonzero(~exact.ravel())[0])
+        raise ValueError(f"{what}: {x.dtype} element {i} ({d.ravel()[i]!r}) is not exact in float32; SR rounds "
+                         "binary32 words: convert with .astype(numpy.float32) first (that rounding is then yours)")
+    flat = d.reshape(-1)
+    with _np.errstate(over="ignore", under="ignore"):
+        y = _np.ldexp(flat, scale)
+    # A scale that over- or underflows float64 itself: keep an overflow
+    # finite and an underflow non-zero, so that value and flags stay right.
+    huge = _np.isinf(y) & _np.isfinite(flat)
+    y[huge] = _np.copysign(_np.finfo(_np.float64).max, flat[huge])
+    tiny = (y == 0) & (flat != 0)
+    y[tiny] = _np.copysign(5e-324, flat[tiny])
+    return _contig(_round_to_odd_f32(y).reshape(d.shape)), 0
 
 
 def quantize(x, fmt="e4m3", round="rne", sat=False, seed=1, scale=0, acc="e8m23", sr_bits=16,
              return_flags=False, sr_kind="mid", rand=None):
     """The array's quantizer over every element of x (docs/numerics.md section 6).
 
-    x: float32 values (acc "e8m23"), or uint32 accumulator words of `acc`.
+    x: float values (acc "e8m23"; float64 is rounded once, see docs/python.md),
+    or uint32 accumulator words of `acc`.
     fmt: "e4m3", "e5m2", "fp16", "bf16". round: "rne", "rz", "sr".
     sat: saturate to the largest finite value instead of Inf/NaN.
     scale: the result is round(x * 2**scale), scale in [-64, 63].
@@ -94,18 +234,26 @@ def quantize(x, fmt="e4m3", round="rne", sat=False, seed=1, scale=0, acc="e8m23"
     Returns the codes (uint8 for FP8, uint16 for fp16/bf16), and with
     return_flags also the per-element flag bytes.
     """
-    fmt = _name(fmt, "fmt")
-    acc = _name(acc, "acc")
-    w = _words(x, acc)
+    fmt = _choice(fmt, "fmt", tuple(_TABLE))
+    rnd = _choice(round, "round", _ROUNDS)
+    sat = _bool(sat, "sat")
+    seed = _int(seed, "seed", 1, 0xFFFFFFFF)
+    scale = _int(scale, "scale", -64, 63)
+    sr_bits = _int(sr_bits, "sr_bits")
+    return_flags = _bool(return_flags, "return_flags")
+    sr_kind = _choice(sr_kind, "sr_kind", _SR_KINDS)
+    acc = _acc_name(acc)
+    w, scale = _words(x, acc, "x", rnd, scale)
     r = None
     if rand is not None:
         r = _np.asarray(rand)
         if r.dtype.kind not in "ui" or (r.size and r.dtype.kind == "i" and r.min() < 0):
             raise ValueError(f"quantize: rand must be non-negative integer random words, got dtype {r.dtype}")
+        if r.size and int(r.max()) > 0xFFFFFFFF:
+            raise ValueError("quantize: rand words must fit 32 bits")
         r = _np.ascontiguousarray(r, dtype=_np.uint32)
-    codes, flags = _core.quantize(w, fmt, _name(round, "round"), bool(sat), int(seed), int(scale), acc, int(sr_bits),
-                                  _name(sr_kind, "sr_kind"), r)
-    if fmt in _TABLE and _TABLE[fmt]["width"] == 8:
+    codes, flags = _core.quantize(w, fmt, rnd, sat, seed, scale, acc, sr_bits, sr_kind, r)
+    if _TABLE[fmt]["width"] == 8:
         codes = codes.astype(_np.uint8)
     return (codes, flags) if return_flags else codes
 
@@ -119,12 +267,22 @@ def decode(codes, fmt="e4m3"):
     """Values of codes as float32 (exact: every FP8, FP16, BF16 value and
     every accumulator word eXmY is a binary32 value). fmt: a table format or
     an accumulator format "eXmY" (uint32 words)."""
-    c = _np.ascontiguousarray(codes)
+    fmt = _name(fmt, "fmt")
+    c = _contig(codes)
     if c.dtype.kind not in "ui":
         raise ValueError(f"decode: codes must be unsigned integers, got dtype {c.dtype}")
-    if c.dtype.kind == "i" and c.size and c.min() < 0:
-        raise ValueError("decode: negative code")
-    return _core.decode(c.astype(_np.uint32), _name(fmt, "fmt")).astype(_np.float32)
+    if fmt not in _TABLE:
+        _acc_name(fmt, "decode: fmt")  # the CLI's message for a bad eXmY
+    if c.size:
+        # Range first, then the cast: a 64-bit code must not lose its high bits.
+        bad = (c < 0) | (c >= (1 << _width(fmt))) if c.dtype.kind == "i" else c >= (1 << _width(fmt))
+        if bad.any():
+            i = int(_np.flatnonzero(bad.ravel())[0])
+            v = int(c.ravel()[i])
+            raise ValueError(f"decode: element {i} ({v}) is " + ("a negative code" if v < 0 else
+                             f"not a code of the {_width(fmt)}-bit {fmt} format (it has bits above bit "
+                             f"{_width(fmt) - 1})"))
+    return _core.decode(c.astype(_np.uint32), fmt).astype(_np.float32)
 
 
 def fake_quantize(x, fmt="e4m3", round="rne", sat=False, seed=1, scale=0, sr_bits=16):
@@ -147,15 +305,41 @@ class GemmResult(tuple):
 
 
 def _operand(x, fmt, what):
-    x = _np.asarray(x)
-    if x.dtype == _np.uint8:
-        return _np.ascontiguousarray(x)
-    if x.dtype.kind not in "fiub":
-        raise ValueError(f"gemm: {what} must be uint8 FP8 codes or float values, got dtype {x.dtype}")
+    x = _array(x, f"gemm: {what}")
     if x.ndim != 2:
         raise ValueError(f"gemm: {what} must be 2-D, has {x.ndim} dimensions")
-    # As `fp8sa gemm` does with a float32 .npy: RNE, saturating.
-    return quantize(x.astype(_np.float32), fmt, "rne", True)
+    if x.dtype == _np.uint8:
+        return _contig(x)
+    # As `fp8sa gemm` does with a float32 .npy: RNE, saturating (float64: rounded once).
+    return quantize(x, fmt, "rne", True)
+
+
+def _c_words(c, fmt):
+    """c as the array's result words: uint32 words of fmt, or float values
+    that binary32 holds exactly (fmt e8m23: the accumulator, or promotion)."""
+    x = _array(c, "c")
+    if x.dtype == _np.uint32:
+        return _contig(x)
+    if fmt != "e8m23":
+        raise ValueError(f"c: float values are binary32 words; the result word here is {fmt}: give uint32 {fmt} words")
+    if x.dtype == _np.float32:
+        return _contig(x).view(_np.uint32)
+    d = _as_float64(x, "c")
+    with _np.errstate(over="ignore", invalid="ignore"):
+        f = d.astype(_np.float32)
+    if not ((f.astype(_np.float64) == d) | _np.isnan(d)).all():
+        raise ValueError(f"c: {x.dtype} values not exact in float32 (c is the accumulator's binary32 word, never "
+                         "rounded); give float32 or uint32 words")
+    return _contig(f).view(_np.uint32)
+
+
+def _rtl_config(backend):
+    """The rtl:NAME configuration's dict (rtl_configs()), or None."""
+    if backend.startswith("rtl:"):
+        for c in _core.rtl_configs():
+            if c["name"] == backend[4:]:
+                return c
+    return None
 
 
 def pe_presets():
@@ -192,15 +376,19 @@ def _resolve_pe(preset, pe, dot_n, align_bits, acc, round):
 
 def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round=None, out_fmt="fp32", out_round="rne",
          sat=False, scale=0, seed=None, rows=None, cols=None, backend="functional", threads=0, sr_bits=16,
-         q_sr_bits=16, lfsr_w=32, mul_stages=0, q_stages=0, pe=None, dot_n=None, align_bits=None,
-         sr_kind="mid", promote=0, preset=None):
+         q_sr_bits=16, lfsr_w=32, mul_stages=0, q_stages=0, promote=None, pe=None, dot_n=None, align_bits=None,
+         sr_kind="mid", preset=None):
     """C = A x B (+ c) on the array (docs/array.md "GEMM tiling"), returning
     GemmResult (values, tile_flags).
 
     a (M x K), b (K x N): uint8 FP8 codes in fmt_a / fmt_b, or float values
     (quantized to the format with RNE, saturating, as `fp8sa gemm` does).
-    c: initial accumulators (float32 for e8m23, or uint32 words), or None.
+    c: initial accumulators: float32 (the result word is binary32: e8m23, or
+    any acc with promotion) or uint32 result words; None for zeros.
     acc: accumulator format "eXmY" (default e8m23, or the rtl:NAME array's); round: its rounding "rne", "rz", "sr".
+    promote: add the accumulator into a binary32 one every N MACs, 0 (off)
+    or [2, 65535] (default 0, or the rtl:NAME array's); the raw output words,
+    c and the quantizer input are then binary32 (docs/numerics.md section 9).
     out_fmt: "fp32" (the raw accumulator word) or a quantizer format
     ("e4m3", "e5m2", "fp16", "bf16") with out_round, sat and scale (the
     output is round(acc * 2**scale)).
@@ -218,38 +406,68 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round=None, out_fmt
     values: float32 (exact decode of the output words); tile_flags: uint8,
     ceil(M/rows) x ceil(N/cols), the flags of each output tile.
     """
-    fmt_a = _name(fmt_a, "fmt_a")
-    fmt_b = _name(fmt_b, "fmt_b")
-    for key, v in (("dot_n", dot_n), ("align_bits", align_bits), ("promote", promote)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, _np.integer))):
-            raise ValueError(f"{key}: expected an integer, got {type(v).__name__} {v!r}")
-    pe_given = any(v is not None for v in (pe, dot_n, align_bits, preset)) or sr_kind != "mid" or promote != 0
+    fmt_a = _choice(fmt_a, "fmt_a", _FP8)
+    fmt_b = _choice(fmt_b, "fmt_b", _FP8)
+    # The PE (docs/numerics.md section 10): a preset sets what it names.
+    pe_given = any(v is not None for v in (pe, dot_n, align_bits, preset)) or sr_kind != "mid"
     pe, dot_n, align_bits, acc, round = _resolve_pe(preset, pe, dot_n, align_bits, acc, round)
-    pe = "fma" if pe is None else _name(pe, "pe")
+    pe = "fma" if pe is None else _choice(pe, "pe", _PE_KINDS)
     if align_bits is not None and pe != "dot":
         raise ValueError(f"align_bits applies to pe='dot' only (the {pe} PE has no alignment window)")
-    dot_n = 1 if dot_n is None else int(dot_n)
-    align_bits = 13 if align_bits is None else int(align_bits)
+    dot_n = 1 if dot_n is None else _int(dot_n, "dot_n", 1, 64)
+    align_bits = 13 if align_bits is None else _int(align_bits, "align_bits", 1, 48)
+    sr_kind = _choice(sr_kind, "sr_kind", _SR_KINDS)
     round = "rne" if round is None else round
     acc_given = acc is not None
-    acc = "e8m23" if acc is None else _name(acc, "acc")
-    out_fmt = _name(out_fmt, "out_fmt")
-    if out_fmt == "fp32" and (out_round.lower() != "rne" or sat or scale != 0):
+    acc = "e8m23" if acc is None else _acc_name(acc)
+    rnd = _choice(round, "round", _ROUNDS)
+    out_fmt = _choice(out_fmt, "out_fmt", ("fp32",) + tuple(_TABLE))
+    out_round = _choice(out_round, "out_round", _ROUNDS)
+    sat = _bool(sat, "sat")
+    scale = _int(scale, "scale", -64, 63)
+    seed = None if seed is None else _int(seed, "seed", 1, 0xFFFFFFFF)
+    rows = None if rows is None else _int(rows, "rows", 1, 256)
+    cols = None if cols is None else _int(cols, "cols", 1, 256)
+    promote = None if promote is None else _int(promote, "promote", 0, 65535)
+    if promote == 1:
+        raise ValueError("promote 1: the promotion interval is 0 (off) or in [2, 65535]")
+    threads = _int(threads, "threads", 0, 4096)
+    ints = {k: _int(v, k) for k, v in (("sr_bits", sr_bits), ("q_sr_bits", q_sr_bits), ("lfsr_w", lfsr_w),
+                                        ("mul_stages", mul_stages), ("q_stages", q_stages))}
+    backend = _name(backend, "backend")
+    if out_fmt == "fp32" and (out_round != "rne" or sat or scale != 0):
         raise ValueError("out_round, sat and scale apply to quantized outputs only (out_fmt e4m3|e5m2|fp16|bf16); "
                          "out_fmt fp32 is the raw accumulator word")
-    A = _operand(a, fmt_a, "a")
-    B = _operand(b, fmt_b, "b")
-    # The init words are binary32 for the dot and exact PEs and with promotion
-    # (docs/numerics.md section 10, "Words").
-    init = "e8m23" if (pe != "fma" or int(promote) > 0) else acc
-    C = None if c is None else _words(c, init)
-    words, tflags, info = _core.gemm(A, B, C, fmt_a, fmt_b, acc, _name(round, "round"), out_fmt,
-                                     _name(out_round, "out_round"), bool(sat), int(scale), seed, rows, cols,
-                                     acc_given, _name(backend, "backend"), int(threads),
-                                     int(sr_bits), int(q_sr_bits), int(lfsr_w), int(mul_stages), int(q_stages),
-                                     pe, dot_n, align_bits, _name(sr_kind, "sr_kind"), int(promote), pe_given)
+    # Shapes and sizes before any quantization (a float K of 2^27 is refused at once).
+    a_arr, b_arr = _array(a, "gemm: a"), _array(b, "gemm: b")
+    if a_arr.ndim != 2 or b_arr.ndim != 2:
+        raise ValueError(f"gemm: a and b must be 2-D (a is {a_arr.ndim}-D, b is {b_arr.ndim}-D)")
+    (m, k), (k2, n) = a_arr.shape, b_arr.shape
+    if k != k2:
+        raise ValueError(f"gemm: shape mismatch: a is {m} x {k}, b is {k2} x {n} (a's columns must equal b's rows)")
+    if m < 1 or n < 1 or k < 1:
+        raise ValueError(f"gemm: empty matrix: M = {m}, K = {k}, N = {n} (the array needs each >= 1)")
+    if k > 65535:
+        raise ValueError(f"gemm: K = {k} is too large (at most 65535: one command per tile)")
+    if m * n > (1 << 28):
+        raise ValueError(f"gemm: {m} x {n} outputs is too large (at most 2^28, 1 GiB of accumulator words)")
+    # The array's result word: rtl:NAME brings its accumulator and promotion.
+    cfg = _rtl_config(backend)
+    eff_acc = cfg["acc"] if (cfg and not acc_given) else acc
+    eff_promote = cfg.get("promote", 0) if (cfg and promote is None) else (promote or 0)
+    eff_pe = cfg["pe"] if (cfg and not pe_given) else pe
+    # C holds init words: binary32 for the dot and exact PEs and with
+    # promotion (docs/numerics.md section 10, "Words").
+    init_fmt = "e8m23" if (eff_promote or eff_pe != "fma") else eff_acc
+    A = _operand(a_arr, fmt_a, "a")
+    B = _operand(b_arr, fmt_b, "b")
+    C = None if c is None else _c_words(c, init_fmt)
+    words, tflags, info = _core.gemm(A, B, C, fmt_a, fmt_b, acc, rnd, out_fmt, out_round, sat, scale, seed, rows,
+                                     cols, acc_given, backend, threads, ints["sr_bits"], ints["q_sr_bits"],
+                                     ints["lfsr_w"], ints["mul_stages"], ints["q_stages"], promote, pe, dot_n,
+                                     align_bits, sr_kind, pe_given)
     if out_fmt == "fp32":
-        values = _core.decode(words, info["result"]).astype(_np.float32)
+        values = _core.decode(words, info["result_fmt"]).astype(_np.float32)
     else:
         values = _core.decode(words, out_fmt).astype(_np.float32)
     return GemmResult(values, tflags, words, info)

@@ -31,6 +31,38 @@ import fp8sa as _fp
 _BAD = _fp.FLAG_OVERFLOW | _fp.FLAG_INVALID
 
 
+def _values(t):
+    """A real tensor's values as numpy for fp8sa.quantize, never rounded on
+    the way: float64 stays float64 (fp8sa rounds it once), every other real
+    dtype is exact in float32; complex tensors are refused (their imaginary
+    part has no FP8 code)."""
+    if t.is_complex():
+        raise TypeError(f"fp8sa.torch: complex tensors are not supported (got {t.dtype})")
+    t = t.detach()
+    if t.dtype != torch.float64:
+        t = t.to(torch.float32)
+    return t.contiguous().numpy()
+
+
+def _real(v, what, lo=None, hi=None, lo_open=False):
+    """A finite real number in [lo, hi] ((lo, hi] with lo_open)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what}: expected a number, got {type(v).__name__} {v!r:.40}")
+    v = float(v)
+    if not math.isfinite(v) or (lo is not None and (v < lo or (lo_open and v == lo))) or (hi is not None and v > hi):
+        rng = f"{'(' if lo_open else '['}{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+        raise ValueError(f"{what} {v!r} is out of range {rng} (finite)")
+    return v
+
+
+def _count(v, what, lo=1):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{what}: expected an integer, got {type(v).__name__} {v!r:.40}")
+    if v < lo:
+        raise ValueError(f"{what} {int(v)} is out of range [{lo}, inf)")
+    return int(v)
+
+
 @dataclass(frozen=True)
 class Recipe:
     """One training recipe: numerics of every GEMM and of the update."""
@@ -107,7 +139,7 @@ class Engine:
     def quantize(self, t, fmt, rnd, sat, backward):
         """FP8 codes of tensor t and the power-of-two exponent s it was
         scaled by (codes hold round(t * 2^s))."""
-        x = t.detach().to(torch.float32).contiguous().numpy()
+        x = _values(t)
         s = 0
         if self.recipe.tensor_scaling:
             amax = float(np.max(np.abs(x))) if x.size else 0.0
@@ -183,9 +215,17 @@ class _MatmulFn(torch.autograd.Function):
 
 def matmul(a, b, engine):
     """a @ b (2-D float tensors) with all three GEMMs on fp8sa under engine's recipe.
-    a takes the activation role, b the weight role."""
+    a takes the activation role, b the weight role. An empty product (M, K
+    or N of 0) is PyTorch's (zeros, no MAC to run)."""
     if a.dim() != 2 or b.dim() != 2:
         raise ValueError(f"fp8sa.torch.matmul: 2-D tensors only, got {a.dim()}-D and {b.dim()}-D")
+    for t in (a, b):
+        if t.is_complex():
+            raise TypeError(f"fp8sa.torch.matmul: complex tensors are not supported (got {t.dtype})")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"fp8sa.torch.matmul: shape mismatch: {tuple(a.shape)} @ {tuple(b.shape)}")
+    if a.numel() == 0 or b.numel() == 0:
+        return (a @ b).to(torch.float32)
     return _MatmulFn.apply(a, b, engine)
 
 
@@ -214,6 +254,11 @@ class DynamicLossScaler:
 
     def __init__(self, init_scale=2.0 ** 10, factor=2.0, growth_interval=200, min_scale=2.0 ** -14,
                  max_scale=2.0 ** 24):
+        min_scale = _real(min_scale, "DynamicLossScaler: min_scale", 0.0, None, lo_open=True)
+        max_scale = _real(max_scale, "DynamicLossScaler: max_scale", min_scale)
+        init_scale = _real(init_scale, "DynamicLossScaler: init_scale", min_scale, max_scale)
+        factor = _real(factor, "DynamicLossScaler: factor", 1.0, None, lo_open=True)  # > 1: overflow lowers the scale
+        growth_interval = _count(growth_interval, "DynamicLossScaler: growth_interval")
         self.scale = float(init_scale)
         self.factor, self.growth_interval = factor, growth_interval
         self.min_scale, self.max_scale = min_scale, max_scale
@@ -240,9 +285,21 @@ class MasterSGD:
     (RNE, or SR with a fresh LFSR seed per tensor and step)."""
 
     def __init__(self, params, lr, momentum=0.9, weight_decay=0.0, master="fp32", round="rne", engine=None):
-        if master not in ("fp32", "fp16"):
-            raise ValueError(f"master: '{master}' is not one of: fp32, fp16")
+        if not isinstance(master, str) or master.lower() not in ("fp32", "fp16"):
+            raise ValueError(f"MasterSGD: master {master!r:.40} is not one of: fp32, fp16")
+        if not isinstance(round, str) or round.lower() not in ("rne", "rz", "sr"):
+            raise ValueError(f"MasterSGD: round {round!r:.40} is not one of: rne, rz, sr")
+        master, round = master.lower(), round.lower()
+        lr = _real(lr, "MasterSGD: lr", 0.0)
+        momentum = _real(momentum, "MasterSGD: momentum", 0.0)
+        weight_decay = _real(weight_decay, "MasterSGD: weight_decay", 0.0)
         self.params = [p for p in params]
+        for p in self.params:
+            if p.is_complex():
+                raise TypeError(f"MasterSGD: complex parameters are not supported (got {p.dtype})")
+            if master == "fp16" and round == "sr" and p.dtype == torch.float64:
+                raise ValueError("MasterSGD: FP16 masters with SR need float32 parameters (SR rounds binary32 words; "
+                                 "a float64 weight would be rounded twice): use RNE or float32 parameters")
         self.lr, self.momentum, self.wd = lr, momentum, weight_decay
         self.master, self.round, self.engine = master, round, engine
         self.buf = [torch.zeros_like(p) for p in self.params]
@@ -253,7 +310,8 @@ class MasterSGD:
 
     def _round(self, t):
         seed = self.engine.next_seed() if self.engine else 1
-        return torch.from_numpy(_fp.fake_quantize(t.detach().contiguous().numpy(), "fp16", self.round, False, seed))
+        v = _fp.fake_quantize(_values(t), "fp16", self.round, False, seed)  # float64: rounded once
+        return torch.from_numpy(v).to(t.dtype)
 
     def zero_grad(self):
         for p in self.params:

@@ -21,6 +21,7 @@ import platform
 import struct
 import sys
 import time
+import zlib
 
 import numpy as np
 import torch
@@ -34,31 +35,63 @@ DATA_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def read_idx(path):
-    """An IDX file (gzip or not): uint8 array of its shape. Bad files raise ValueError."""
+    """An IDX file (gzip or not): uint8 array of its shape. Bad files (not
+    IDX, a short header, truncated, trailing bytes, a corrupted .gz whose CRC
+    or length does not match) raise ValueError naming the file."""
     op = gzip.open if path.endswith(".gz") else open
-    with op(path, "rb") as f:
-        head = f.read(4)
-        if len(head) != 4 or head[0] != 0 or head[1] != 0 or head[2] != 0x08:
-            raise ValueError(f"{path}: not an IDX file of unsigned bytes")
-        nd = head[3]
-        if not 1 <= nd <= 4:
-            raise ValueError(f"{path}: IDX with {nd} dimensions")
-        shape = struct.unpack(">" + "I" * nd, f.read(4 * nd))
-        n = int(np.prod(shape))
-        if n > 100_000_000:
-            raise ValueError(f"{path}: IDX of {n} bytes is too large")
-        data = np.frombuffer(f.read(n), dtype=np.uint8)
-        if data.size != n:
-            raise ValueError(f"{path}: truncated ({data.size} of {n} bytes)")
-        return data.reshape(shape)
+    try:
+        with op(path, "rb") as f:
+            head = f.read(4)
+            if len(head) != 4 or head[0] != 0 or head[1] != 0 or head[2] != 0x08:
+                raise ValueError(f"{path}: not an IDX file of unsigned bytes")
+            nd = head[3]
+            if not 1 <= nd <= 4:
+                raise ValueError(f"{path}: IDX with {nd} dimensions")
+            dims = f.read(4 * nd)
+            if len(dims) != 4 * nd:
+                raise ValueError(f"{path}: truncated IDX header ({len(dims)} of {4 * nd} bytes of dimensions)")
+            shape = struct.unpack(">" + "I" * nd, dims)
+            n = math.prod(shape)  # Python integers: no wrap
+            if n > 100_000_000:
+                raise ValueError(f"{path}: IDX of {n} bytes is too large")
+            data = np.frombuffer(f.read(n), dtype=np.uint8)
+            if data.size != n:
+                raise ValueError(f"{path}: truncated ({data.size} of {n} bytes)")
+            # Read to the end: a gzip stream checks its CRC and length there.
+            if f.read(1):
+                raise ValueError(f"{path}: trailing bytes after the {n} bytes its header announces")
+            return data.reshape(shape)
+    except (EOFError, OSError, zlib.error) as e:  # truncated or corrupted gzip (CRC), unreadable file
+        raise ValueError(f"{path}: {e.strerror if isinstance(e, OSError) and e.strerror else e}") from None
 
 
 def load_fmnist(data_dir=DATA_DIR):
+    """Fashion-MNIST's four IDX files, checked: 28 x 28 images, one label in
+    0..9 per image."""
     def imgs(name):
-        x = read_idx(os.path.join(data_dir, name)).reshape(-1, 784).astype(np.float32) / 255.0
+        x = read_idx(os.path.join(data_dir, name))
+        if x.ndim != 3 or x.shape[1:] != (28, 28):
+            raise ValueError(f"{os.path.join(data_dir, name)}: images of shape {x.shape}, expected (N, 28, 28)")
+        x = x.reshape(-1, 784).astype(np.float32) / 255.0
         return (x - 0.2860) / 0.3530  # the training set's mean and standard deviation
-    xtr, ytr = imgs("train-images-idx3-ubyte.gz"), read_idx(os.path.join(data_dir, "train-labels-idx1-ubyte.gz"))
-    xte, yte = imgs("t10k-images-idx3-ubyte.gz"), read_idx(os.path.join(data_dir, "t10k-labels-idx1-ubyte.gz"))
+
+    def labels(name, count):
+        path = os.path.join(data_dir, name)
+        y = read_idx(path)
+        if y.ndim != 1:
+            raise ValueError(f"{path}: labels of shape {y.shape}, expected one dimension")
+        if y.size != count:
+            raise ValueError(f"{path}: {y.size} labels for {count} images")
+        if y.size and int(y.max()) > 9:
+            raise ValueError(f"{path}: label {int(y.max())} at index {int(np.argmax(y > 9))} is not a class 0..9")
+        return y
+
+    xtr = imgs("train-images-idx3-ubyte.gz")
+    ytr = labels("train-labels-idx1-ubyte.gz", xtr.shape[0])
+    xte = imgs("t10k-images-idx3-ubyte.gz")
+    yte = labels("t10k-labels-idx1-ubyte.gz", xte.shape[0])
+    if xtr.shape[0] == 0 or xte.shape[0] == 0:
+        raise ValueError(f"{data_dir}: an empty training or test set")
     return (torch.from_numpy(xtr), torch.from_numpy(ytr.astype(np.int64)),
             torch.from_numpy(xte), torch.from_numpy(yte.astype(np.int64)))
 
@@ -361,22 +394,54 @@ def main(argv=None):
     ap.add_argument("--sample-step", type=int, default=200)
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.recipes.split(",") if n.strip()]
+    if not names:
+        ap.error("--recipes: no recipe named (one or more of: " + ", ".join(RECIPES) + ")")
     for n in names:
         if n not in RECIPES:
             ap.error(f"--recipes: '{n}' is not one of: {', '.join(RECIPES)}")
     for v, what in ((args.seeds, "--seeds"), (args.epochs, "--epochs"), (args.narrow_epochs, "--narrow-epochs"),
-                    (args.batch, "--batch")):
+                    (args.batch, "--batch"), (args.torch_threads, "--torch-threads")):
         if v < 1:
             ap.error(f"{what} must be >= 1")
+    for v, what in ((args.threads, "--threads"), (args.narrow_subset, "--narrow-subset"),
+                    (args.narrow_test, "--narrow-test"), (args.sample_step, "--sample-step")):
+        if v < 0:
+            ap.error(f"{what} must be >= 0")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        ap.error(f"--lr {args.lr} must be a finite number > 0")
+    # The outputs are checked before hours of training, not after.
+    try:
+        os.makedirs(args.figdir, exist_ok=True)
+    except OSError as e:
+        ap.error(f"--figdir {args.figdir}: {e.strerror or e}")
+    for path, what in ((args.figdir, "--figdir"), (os.path.dirname(os.path.abspath(args.doc)), "--doc")):
+        if not os.path.isdir(path):
+            ap.error(f"{what}: folder {path} does not exist")
+        if not os.access(path, os.W_OK):
+            ap.error(f"{what}: folder {path} is not writable")
+    if os.path.isdir(args.doc):
+        ap.error(f"--doc {args.doc} is a directory")
     try:
         data = load_fmnist(args.data)
     except (OSError, ValueError) as e:
-        print(f"train_fmnist: {e} (install dataset-fashion-mnist: scripts/install-deps.sh python)", file=sys.stderr)
+        missing = isinstance(e, OSError) or "No such file" in str(e)
+        print(f"train_fmnist: {e}" + (" (install dataset-fashion-mnist: scripts/install-deps.sh python)" if missing
+                                      else ""), file=sys.stderr)
         return 2
+    n_train, n_test = data[0].shape[0], data[2].shape[0]
+    smallest = n_train
+    if any(is_narrow(RECIPES[n]) for n in names):  # the subset regime runs
+        if args.narrow_subset > n_train:
+            ap.error(f"--narrow-subset {args.narrow_subset} is more than the {n_train} training images")
+        if args.narrow_test > n_test:
+            ap.error(f"--narrow-test {args.narrow_test} is more than the {n_test} test images")
+        if args.narrow_subset:
+            smallest = min(smallest, args.narrow_subset)
+    if args.batch > smallest:
+        ap.error(f"--batch {args.batch} is more than the {smallest} training images of a run: no step would train")
     torch.set_num_threads(max(1, args.torch_threads))
     t_start = time.perf_counter()
     load_start = os.getloadavg()
-    os.makedirs(args.figdir, exist_ok=True)
     tensor_dir = os.path.join(args.figdir, "tensors")
     runs = []
     plan = []

@@ -70,11 +70,10 @@ std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* c
                                   " " + b.acc.name() + " seed " + std::to_string(b.seed) +
                                   "; rows/cols/acc/seed contradict it (give none of them, or the same)");
     if (pe_given && (cfg->pe_kind != b.pe_kind || cfg->dot_n != b.dot_n || cfg->sr_kind != b.sr_kind ||
-                     cfg->promote_n != b.promote_n ||
                      (b.pe_kind == PeKind::Dot && cfg->align_bits != b.align_bits)))
       throw std::invalid_argument("backend " + name + " has pe " + pe_kind_name(b.pe_kind) + ", dot_n " +
                                   std::to_string(b.dot_n) + ", align_bits " + std::to_string(b.align_bits) +
-                                  ", sr_kind " + sr_kind_name(b.sr_kind) + ", promote " + std::to_string(b.promote_n) +
+                                  ", sr_kind " + sr_kind_name(b.sr_kind) +
                                   "; the PE keywords given contradict it (give none of them, or the same)");
     *cfg = b;
   }
@@ -87,13 +86,31 @@ std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* c
 #endif
 }
 
+// promote given and a configuration (rtl:NAME) that has another interval.
+void check_promote(const std::string& backend, const ArrayConfig& cfg, const py::object& promote) {
+  if (!promote.is_none() && cfg.promote_n != promote.cast<int>())
+    throw std::invalid_argument("backend " + backend + " has promote " + std::to_string(cfg.promote_n) + "; promote=" +
+                                std::to_string(promote.cast<int>()) + " contradicts it (give none, or the same)");
+}
+
+// C_init words: the PE's init word, binary32 with promotion and for the dot
+// and exact PEs (as the CLI's --c).
+void check_init_words(const uint32_t* w, py::ssize_t n, const ArrayConfig& cfg) {
+  const AccFormat f = cfg.init_format();
+  for (py::ssize_t i = 0; i < n; ++i)
+    if (w[i] & ~f.mask())
+      throw std::invalid_argument("gemm: c_init element " + std::to_string(i) + " has bits above the " + f.name() +
+                                  " init word" +
+                                  (f == kFp32 && !(cfg.acc == kFp32) ? " (the init word is binary32 here)" : ""));
+}
+
 // gemm(A codes, B codes, C_init words or None, ...) -> (out words M x N uint32, tile flags uint8, info dict)
 py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::string& fmt_a, const std::string& fmt_b,
                const std::string& acc, const std::string& rnd, const std::string& out_fmt,
                const std::string& out_rnd, bool sat, int scale, py::object seed, py::object rows, py::object cols,
                bool acc_given, const std::string& backend, int threads, int sr_bits, int q_sr_bits, int lfsr_w,
-               int mul_stages, int q_stages, const std::string& pe, int dot_n, int align_bits,
-               const std::string& sr_kind, int promote, bool pe_given) {
+               int mul_stages, int q_stages, py::object promote, const std::string& pe, int dot_n,
+               int align_bits, const std::string& sr_kind, bool pe_given) {
   if (a.ndim() != 2 || b.ndim() != 2)
     throw std::invalid_argument("gemm: a and b must be 2-D (a is " + std::to_string(a.ndim()) + "-D, b is " +
                                 std::to_string(b.ndim()) + "-D)");
@@ -114,15 +131,16 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
   cfg.dot_n = dot_n;
   cfg.align_bits = align_bits;
   cfg.sr_kind = parse_sr_kind(sr_kind);
-  cfg.promote_n = promote;
   if (!seed.is_none()) {
     const long long s = seed.cast<long long>();
     if (s < 1 || s > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(s) + " out of range [1, 4294967295]");
     cfg.seed = static_cast<uint32_t>(s);
   }
+  if (!promote.is_none()) cfg.promote_n = promote.cast<int>();
   std::unique_ptr<GemmBackend> be =
       backend_for(backend, &cfg, !rows.is_none(), !cols.is_none(), acc_given, !seed.is_none(), pe_given);
   cfg = be->config();
+  check_promote(backend, cfg, promote);
 
   GemmProblem p;
   p.M = static_cast<int>(a.shape(0));
@@ -141,11 +159,7 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     c = c_init.cast<Arr<uint32_t>>();
     if (c.ndim() != 2 || c.shape(0) != a.shape(0) || c.shape(1) != b.shape(1))
       throw std::invalid_argument("gemm: c_init must be " + std::to_string(p.M) + " x " + std::to_string(p.N));
-    const AccFormat init_fmt = cfg.init_format();  // binary32 for dot, exact and promotion
-    for (py::ssize_t i = 0; i < c.size(); ++i)
-      if (c.data()[i] & ~init_fmt.mask())
-        throw std::invalid_argument("gemm: c_init element " + std::to_string(i) + " has bits above the " +
-                                    init_fmt.name() + " init word");
+    check_init_words(c.data(), c.size(), cfg);
     p.C_init = c.data();
   }
   p.fmt_a = parse_fp8_format(fmt_a);
@@ -173,13 +187,13 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
   info["rows"] = cfg.rows;
   info["cols"] = cfg.cols;
   info["acc"] = cfg.acc.name();
-  info["result"] = cfg.result_format().name();  // the output words' format (binary32 with promotion)
-  info["init"] = cfg.init_format().name();
+  info["promote"] = cfg.promote_n;
+  info["result_fmt"] = cfg.result_format().name();  // the raw output words' format (binary32 with promotion)
+  info["init_fmt"] = cfg.init_format().name();      // C's words (binary32 for dot, exact and promotion)
   info["pe"] = pe_kind_name(cfg.pe_kind);
   info["dot_n"] = cfg.dot_n;
   info["align_bits"] = cfg.align_bits;
   info["sr_kind"] = sr_kind_name(cfg.sr_kind);
-  info["promote"] = cfg.promote_n;
   info["seed"] = cfg.seed;
   info["sr_bits"] = cfg.sr_bits;
   info["q_sr_bits"] = cfg.q_sr_bits;
@@ -313,13 +327,13 @@ py::list rtl_configs() {
     d["rows"] = nc.cfg.rows;
     d["cols"] = nc.cfg.cols;
     d["acc"] = nc.cfg.acc.name();
+    d["promote"] = nc.cfg.promote_n;
     d["seed"] = nc.cfg.seed;
     d["sr_bits"] = nc.cfg.sr_bits;
     d["q_sr_bits"] = nc.cfg.q_sr_bits;
     d["lfsr_w"] = nc.cfg.lfsr_w;
     d["mul_stages"] = nc.cfg.mul_stages;
     d["q_stages"] = nc.cfg.q_stages;
-    d["promote"] = nc.cfg.promote_n;
     d["pe"] = pe_kind_name(nc.cfg.pe_kind);
     d["dot_n"] = nc.cfg.dot_n;
     d["align_bits"] = nc.cfg.align_bits;
@@ -345,8 +359,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("acc"), py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"),
         py::arg("seed"), py::arg("rows"), py::arg("cols"), py::arg("acc_given"), py::arg("backend"),
         py::arg("threads"), py::arg("sr_bits"), py::arg("q_sr_bits"), py::arg("lfsr_w"), py::arg("mul_stages"),
-        py::arg("q_stages"), py::arg("pe"), py::arg("dot_n"), py::arg("align_bits"), py::arg("sr_kind"),
-        py::arg("promote"), py::arg("pe_given"));
+        py::arg("q_stages"), py::arg("promote") = py::none(), py::arg("pe") = "fma", py::arg("dot_n") = 1,
+        py::arg("align_bits") = 13, py::arg("sr_kind") = "mid", py::arg("pe_given") = false);
   m.def("quantize", &quantize, py::arg("words"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
         py::arg("scale"), py::arg("acc"), py::arg("sr_bits"), py::arg("sr_kind"), py::arg("rand"));
   m.def("pe_presets", &pe_presets);

@@ -160,5 +160,69 @@ expect "explore: the CSV has the points" 0 'fp8sa,e8m10,sr,16,0,64,e4m3,npy:' ca
 expect "explore: a first cached run" 0 '2 points \(0 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --cache "$tmp/c"
 expect "explore: a cached rerun" 0 '2 points \(2 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --cache "$tmp/c"
 
+# 7. Issue 18 ("Harden the newer surfaces"): explore, FIFOs, named values.
+# Item 3: a FIFO that nobody writes blocked open() for ever. Now: one line
+# after a bounded wait (5 s), exit 2; the four readers run in parallel.
+mkfifo "$tmp/fifo"
+printf '[sweep a]\nk = 16\ntrials = 4\ndata = npy:%s\n' "$tmp/fifo" > "$tmp/fifo_npy.conf"
+i=0
+for cmd in "explore --config $tmp/fifo" "explore --quiet --config $tmp/fifo_npy.conf" "gemm --a $tmp/fifo --b $G --backend functional" "vectors --round rne $tmp/fifo"; do
+  i=$((i+1))
+  ( err=$(limited timeout 60 "$bin" $cmd 2>&1 >/dev/null); echo "$? $err" > "$tmp/fifo_res.$i" ) &
+done
+wait
+i=0
+for what in "explore --config" "explore data = npy:" "gemm --a" "vectors"; do
+  i=$((i+1))
+  read -r rc err < "$tmp/fifo_res.$i"
+  if [ "$rc" = 2 ] && grep -q 'FIFO with no writer' <<<"$err" && [ "$(wc -l < "$tmp/fifo_res.$i")" -eq 1 ]; then
+    pass=$((pass+1)); echo "ok   $what on a FIFO with no writer: one line, exit 2 (was a hang)"
+  else fail=$((fail+1)); echo "FAIL $what on a FIFO with no writer: rc $rc: $err"; fi
+done
+( sleep 1; cat "$G" > "$tmp/fifo" ) &
+expect "a FIFO whose writer comes a second later still reads" 0 'PASS|on a 8x8 array' timeout 60 "$bin" gemm --a "$tmp/fifo" --b "$G" --backend functional
+wait
+# Item 4: unbounded reads of devices.
+one_line_error "explore --config /dev/zero stops at the 1 MiB cap (grew without bound)" "sweep file '/dev/zero' is over the limit of 1048576 bytes" "$bin" explore --config /dev/zero
+one_line_error "explore --area /dev/zero stops at its cap, before the sweep (read for 28 s, then exit 0)" "area table .* over the limit" "$bin" explore --quick --quiet --report "$tmp/r.md" --area /dev/zero
+# Item 5: points and bytes are counted before anything is allocated.
+printf 'acc = e4..8m2..23\nround = rne, rz, sr\nsr_bits = 2..24\nk = 1..65535\n[sweep big]\n' > "$tmp/huge_points.conf"
+one_line_error "a 90-byte sweep of ~2e8 points is refused at once, naming --max-points" 'over the limit of 100000; raise it with --max-points' "$bin" explore --config "$tmp/huge_points.conf"
+printf '[sweep big]\ntrials = 1048576\nk = 65535\n' > "$tmp/huge_mem.conf"
+one_line_error "trials = 2^20, k = 65535 is refused, naming --max-memory (was bad_alloc)" 'huge_mem.conf:1: \[sweep big\]: .*over the limit of 4096 MiB; raise it with --max-memory' "$bin" explore --config "$tmp/huge_mem.conf"
+printf '[sweep a]\nseed = 0..9223372036854775807\nk = 4\ntrials = 4\n' > "$tmp/seed_range.conf"
+one_line_error "a seed range of 2^63 values is counted, not expanded" 'over the limit of 100000' "$bin" explore --config "$tmp/seed_range.conf"
+one_line_error "--max-points 1 refuses a 2-point sweep" 'points .*over the limit of 1; raise it with --max-points' "$bin" explore --config "$tmp/npy.conf" --max-points 1
+# Messages: the bad line, section headers, duplicates, files checked first.
+printf '[sweep a]\nacc = e8m10\nround = rne\n\nk = 70000\n' > "$tmp/bad_line5.conf"
+one_line_error "explore: an error names the bad line (5), not the section header (1)" 'bad_line5.conf:5: k' "$bin" explore --config "$tmp/bad_line5.conf"
+printf '[sweepfoo]\nk = 4\n' > "$tmp/sweepfoo.conf"
+one_line_error "explore: [sweepfoo] is not a section header (was the section 'foo')" "sweepfoo.conf:1: expected a section header" "$bin" explore --config "$tmp/sweepfoo.conf"
+printf '[sweep a]\nk = 4\ntrials = 4\n[sweep a]\nk = 8\n' > "$tmp/dup_sec.conf"
+one_line_error "explore: a section defined twice (was merged silently)" 'dup_sec.conf:4: section \[sweep a\] is already defined at line 1' "$bin" explore --config "$tmp/dup_sec.conf"
+out=$(limited "$bin" explore --quick --report /nonexistent/r.md 2>&1); rc=$?
+if [ $rc -eq 2 ] && ! grep -q 'points (' <<<"$out" && grep -q -- "--report '/nonexistent/r.md'" <<<"$out"; then
+  pass=$((pass+1)); echo "ok   explore: a bad --report path fails before the sweep (was after it)"
+else fail=$((fail+1)); echo "FAIL explore --report /nonexistent: rc $rc"; echo "$out" | tail -3; fi
+one_line_error "explore: --area of a missing file is an error (was exit 0 without areas)" "cannot read area table .*nonexistent.csv" "$bin" explore --quick --report "$tmp/r.md" --area /nonexistent.csv
+one_line_error "explore: --area without --report (it would be ignored)" 'area is read for --report only' "$bin" explore --quick --area "$tmp/x.csv"
+mknpy "$tmp/allnan.npy" "$(hdr '(4,)' '<f4')" '\x00\x00\xc0\x7f\x00\x00\xc0\x7f\x00\x00\xc0\x7f\x00\x00\xc0\x7f'
+mknpy "$tmp/allzero.npy" "$(hdr '(4,)' '<f4')" '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+for t in allnan allzero; do
+  printf '[sweep a]\nk = 4\ntrials = 4\ndata = npy:%s\n' "$tmp/$t.npy" > "$tmp/$t.conf"
+  one_line_error "explore: an $t npy tensor is refused (gave a row of zero errors)" 'no finite non-zero value' "$bin" explore --quiet --config "$tmp/$t.conf"
+done
+expect "explore: the npy data set's note is printed (was never)" 0 'data npy:.*act.npy.*512 values, scaled by 2\^' "$bin" explore --config "$tmp/npy.conf" --quiet
+# Named values are case-insensitive (README).
+printf '[SWEEP a]\ndata = Normal, UNIFORM\nRound = RNE, Sr\nModel = FP8SA\nacc = E8M10\nk = 16\ntrials = 4\n' > "$tmp/case.conf"
+expect "explore: data = Normal (was refused), [SWEEP a], RNE, E8M10" 0 '4 points \(0 cached\)' "$bin" explore --quiet --config "$tmp/case.conf"
+expect "lockstep --config A4X4 (was 'not built')" 0 'lockstep a4x4 seed 1: 1 GEMMs' "$bin" lockstep --config A4X4 --gemms 1
+expect "gemm --config A4X4" 0 'config a4x4' "$bin" gemm --config A4X4 --a "$A" --b "$A" --backend functional
+# vectors --help offered an e8m15 RTL adder that is not built.
+out=$("$bin" vectors --help)
+if grep -q 'e8m23 only' <<<"$out" && ! grep -q 'e8m15' <<<"$out"; then pass=$((pass+1)); echo "ok   vectors --help names the one RTL adder built (e8m23)"
+else fail=$((fail+1)); echo "FAIL vectors --help: $(grep -- '--backend' <<<"$out")"; fi
+one_line_error "vectors --backend rtl --acc e8m15: not built, one line" 'not built|no .*e8m15|e8m15' "$bin" vectors --round rne --backend rtl --acc e8m15 /dev/null
+
 echo "${pass} passed, ${fail} failed"
 [ "$fail" -eq 0 ]

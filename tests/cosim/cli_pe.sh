@@ -95,11 +95,11 @@ else
   fail=$((fail+1)); echo "FAIL explore CSV carries the PE columns"
 fi
 printf '[sweep a]\npe = dot\ndot_n = 3\n' > "$tmp/bad1.conf"
-expect "explore dot_n 3" 2 'bad1.conf:1 \[sweep a\]: dot_n 3 is not a power of two' "$bin" explore --config "$tmp/bad1.conf" --quiet
+expect "explore dot_n 3" 2 'bad1.conf:3: dot_n: 3 is not a power of two' "$bin" explore --config "$tmp/bad1.conf" --quiet
 printf '[sweep a]\npe = dot\ndot_n = 4\npromote = 6\n' > "$tmp/bad2.conf"
-expect "explore promote not a multiple" 2 'promote 6 is not a multiple of dot_n 4' "$bin" explore --config "$tmp/bad2.conf" --quiet
+expect "explore promote not a multiple" 2 'bad2.conf:4: promote: 6 is not a multiple of dot_n 4' "$bin" explore --config "$tmp/bad2.conf" --quiet
 printf '[sweep a]\npe = kulisch\n' > "$tmp/bad3.conf"
-expect "explore bad pe" 2 "pe: bad PE kind 'kulisch'" "$bin" explore --config "$tmp/bad3.conf" --quiet
+expect "explore bad pe" 2 "bad3.conf:2: pe: bad PE kind 'kulisch'" "$bin" explore --config "$tmp/bad3.conf" --quiet
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,9 +11,17 @@
 //     INFO's error counters count what happened.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <random>
+#include <thread>
 
 #include "board_link.hpp"
 #include "board_sim.hpp"
@@ -260,6 +268,66 @@ TEST_F(SimBoardTest, ResetInMidFrameThenAGoodGemm) {
   ASSERT_TRUE(board_->link().channel().reset_board());
   good_gemm(40);
   good_gemm(41, OutKind::Raw, Round::RZ, false);
+}
+
+// Issue 18: a serial port that keeps sending noise (a wrong baud rate, the
+// wrong device) must not keep fp8sa board waiting: the reply timeout bounds
+// the whole reply. A pty stands in for the port; its other end sends a
+// byte that is not the reply's sync byte every 0.5 s. Before the fix each
+// byte restarted the 2 s timeout, so the wait never ended.
+TEST(BoardLinkOnAPty, NoiseDoesNotExtendTheReplyTimeout) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const std::string slave = ::ptsname(master);
+  std::unique_ptr<ByteChannel> ch = open_serial(slave, 115200);
+  std::atomic<bool> stop{false};
+  std::thread noise([&] {
+    while (!stop) {
+      const uint8_t b = 0x00;
+      if (::write(master, &b, 1) != 1) break;
+      for (int i = 0; i < 50 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  BoardLink link(*ch, 2.0);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto fut = std::async(std::launch::async, [&]() -> std::string {
+    try {
+      link.transact(kCmdInfo, {});
+      return "a reply";
+    } catch (const BoardError& e) {
+      return e.what();
+    }
+  });
+  const bool done = fut.wait_for(std::chrono::seconds(8)) == std::future_status::ready;
+  stop = true;  // lets a wait that never ends end (before the fix), so the test reports instead of hanging
+  const std::string what = fut.get();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  noise.join();
+  ::close(master);
+  EXPECT_TRUE(done) << "no error within 8 s with a 2 s reply timeout (noise kept the wait going)";
+  EXPECT_NE(what.find("no reply within 2 s"), std::string::npos) << what;
+  EXPECT_NE(what.find("noise"), std::string::npos) << what;
+  EXPECT_LT(s, 6.0) << what;  // 2 s on a loaded machine; before the fix: no end
+}
+
+// The simulated board's clock bounds a reply the same way: a silent board
+// (a truncated request, and then nothing) gives "no reply" after the
+// timeout in board time, one line, no "board:" prefix.
+TEST_F(SimBoardTest, SilenceEndsInOneErrorWithinTheTimeout) {
+  open();
+  BoardLink link(board_->link().channel(), 0.01);
+  const double t0 = link.channel().now();
+  try {
+    link.read_reply();
+    FAIL() << "a reply from a silent board";
+  } catch (const BoardError& e) {
+    EXPECT_STREQ(e.what(), "no reply within 0.01 s");
+  }
+  const double dt = link.channel().now() - t0;
+  EXPECT_GE(dt, 0.01);
+  EXPECT_LT(dt, 0.011);
 }
 
 }  // namespace

@@ -48,5 +48,39 @@ one_line "quantized output on a board without quantizers" \
 "$bin" randn --rows 2000 --cols 2 --seed 4 --out "$tmp/Blong.npy" > /dev/null
 expect "K over the board's K_MAX" 2 "K = 2000 is over the board's K_MAX of 1024" \
   "$bin" board --sim --a "$tmp/Along.npy" --b "$tmp/Blong.npy"
+
+# Issue 18. Item 1: --vcd paths are checked before the simulation, and a
+# write error while tracing is one line, exit 2 (was a deadlock in
+# Verilated's fatal path, or exit 0 with no file).
+one_line_err() {  # name regex cmd...: exit 2, one line on stderr matching regex, within 120 s
+  local name=$1 want=$2; shift 2
+  local rc err
+  timeout 120 "$@" >/dev/null 2>"$tmp/err"; rc=$?; err=$(cat "$tmp/err")
+  if [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && grep -qE -- "$want" <<<"$err"; then
+    pass=$((pass+1)); echo "ok   $name: $err"
+  else
+    fail=$((fail+1)); echo "FAIL $name: rc $rc (want 2, one line /$want/), stderr '$(head -c 300 "$tmp/err")'"
+  fi
+}
+one_line_err "--vcd /dev/full: one line, exit 2 (was a hang)" '^fp8sa board: error: --vcd /dev/full: write error' \
+  "$bin" board --sim --vcd /dev/full --a "$tmp/A.npy" --b "$tmp/B.npy" --quiet
+one_line_err "--vcd in a missing folder (was exit 0, no file)" 'cannot create: No such file' \
+  "$bin" board --sim --vcd /nonexistent/x.vcd --a "$tmp/A.npy" --b "$tmp/B.npy" --quiet
+one_line_err "--vcd a directory (was exit 0, no file)" 'directory' \
+  "$bin" board --sim --vcd "$tmp" --a "$tmp/A.npy" --b "$tmp/B.npy" --quiet
+# A write error in mid-run: a 256 KiB file-size limit (SIGXFSZ ignored, so the write fails with EFBIG).
+one_line_err "a VCD write error in mid-run (file size limit): one line, exit 2" 'write error: File too large' \
+  bash -c "ulimit -f 256; trap '' XFSZ; exec '$bin' board --sim --vcd '$tmp/big.vcd' --a '$tmp/A.npy' --b '$tmp/B.npy' --quiet"
+expect "a good --vcd is written" 0 'PASS' "$bin" board --sim --vcd "$tmp/ok.vcd" --a "$tmp/A.npy" --b "$tmp/B.npy" --quiet
+if grep -q 'enddefinitions' "$tmp/ok.vcd" 2>/dev/null; then pass=$((pass+1)); echo "ok   the VCD has its header"
+else fail=$((fail+1)); echo "FAIL no VCD header in $tmp/ok.vcd"; fi
+# Messages: "error:", no repeated "board:", seconds as written (a pty
+# master, /dev/ptmx, is a serial port that never answers).
+one_line_err "a silent port: 'error:', one 'board:', seconds as given" '^fp8sa board: error: no reply within 0.2 s \(/dev/ptmx\)$' \
+  "$bin" board --port /dev/ptmx --timeout 0.2 --a "$tmp/A.npy" --b "$tmp/B.npy"
+start=$(date +%s)
+one_line_err "a missing operand is found before the board is asked (was after its timeout)" 'nonexistent.npy: cannot open file' \
+  "$bin" board --port /dev/ptmx --timeout 30 --a /nonexistent.npy --b "$tmp/B.npy"
+[ $(( $(date +%s) - start )) -lt 10 ] && { pass=$((pass+1)); echo "ok   ... at once"; } || { fail=$((fail+1)); echo "FAIL the missing operand waited for the board"; }
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

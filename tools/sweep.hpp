@@ -1,0 +1,55 @@
+// fp8sa explore's sweep files (docs/exploration.md, `fp8sa help explore`):
+// the parser and the planner that turns a file into points, with its limits.
+//
+// A sweep file is "key = value, value, ..." lines, '#' comments and
+// sections "[sweep NAME]"; keys before the first section are defaults for
+// every section; each section is the cartesian product of its lists. Every
+// error is one UsageError naming FILE:LINE of the line at fault. Before any
+// point or data set is made, the planner counts the points (saturating, from
+// the list sizes) and estimates the memory of the largest data sets the
+// workers hold at once; past --max-points or --max-memory it refuses with
+// one line that names the limit and the option that raises it. Memory is
+// bounded by the file's size (the file itself is capped by the reader).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "explore.hpp"
+
+namespace fp8sa::cli {
+
+// Largest sweep file read (bytes).
+constexpr size_t kSweepMaxBytes = size_t{1} << 20;
+
+struct SweepSection {
+  std::string name;
+  int line = 0;  // of the "[sweep NAME]" header
+  struct Value {
+    int line = 0;
+    std::vector<std::string> items;  // the comma list, trimmed
+  };
+  std::map<std::string, Value> v;  // key -> its line and list (defaults merged in)
+};
+
+// Parses the text (name: how errors call it, e.g. the path). Throws UsageError.
+std::vector<SweepSection> parse_sweep(const std::string& text, const std::string& name);
+
+struct SweepLimits {
+  uint64_t max_points = 100000;            // --max-points
+  uint64_t max_memory = uint64_t{4} << 30;  // --max-memory, bytes
+  int threads = 1;                          // workers: data sets held at once
+};
+
+// Bytes a point's data set and its run hold at their peak (operands, the
+// exact sums, the fixed-point copies; npy tensors by their files' sizes).
+uint64_t point_bytes(const explore::Point& p);
+
+// The points of every section (validated, duplicates removed, in file
+// order), or a UsageError: a bad value (FILE:LINE of its key), more points
+// than limits.max_points, or more memory than limits.max_memory.
+std::vector<explore::Point> plan_sweep(const std::string& text, const std::string& name, const SweepLimits& limits);
+
+}  // namespace fp8sa::cli
