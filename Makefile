@@ -6,7 +6,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 # Progress and results only: no 'Entering directory' lines from the CMake sub-makes.
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all help deps configure build run demo test bench-tool lint iverilog yosys-smoke ctest \
+.PHONY: all help deps configure build run run-build demo test bench-tool lint iverilog yosys-smoke ctest \
         synth fpga explore bench regress sanitize fuzz formal clean train
 
 all: build
@@ -34,7 +34,7 @@ deps:
 	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh core python
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) > $(BUILD).configure.log 2>&1 \
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_RUN_ONLY=OFF > $(BUILD).configure.log 2>&1 \
 	  || { cat $(BUILD).configure.log; exit 1; }
 	@rm -f $(BUILD).configure.log
 
@@ -46,7 +46,19 @@ RUN_DIR := $(BUILD)/run
 # The main job: a 64x256x64 GEMM (E4M3 x E5M2, FP32 accumulate, SR output to
 # E4M3) on an 8x8 array, through the functional model, the cycle-accurate
 # model and the Verilated RTL, which must agree bit for bit; then the report.
-run: build
+# It installs (install-deps.sh run: compiler, CMake, Verilator) and builds
+# (FP8SA_RUN_ONLY: the model, the CLI, the a8x8 array) only what it needs; in
+# a build folder that `make` already configured in full it builds the CLI
+# there instead (nothing, once that build is done).
+run-build:
+	@./scripts/install-deps.sh run
+	@if grep -qs '^FP8SA_RUN_ONLY:BOOL=OFF' $(BUILD)/CMakeCache.txt; then run_only=OFF; else run_only=ON; fi; \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_RUN_ONLY=$$run_only \
+	    > $(BUILD).configure.log 2>&1 || { cat $(BUILD).configure.log; exit 1; }
+	@rm -f $(BUILD).configure.log
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa
+
+run: run-build
 	@mkdir -p $(RUN_DIR)
 	@$(FP8SA) randn --rows 64 --cols 256 --seed 1 --out $(RUN_DIR)/A.npy
 	@$(FP8SA) randn --rows 256 --cols 64 --seed 2 --out $(RUN_DIR)/B.npy
@@ -126,7 +138,8 @@ sanitize: deps
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS ?=
-fuzz: deps
+fuzz:
+	@./scripts/install-deps.sh fuzz
 	@mkdir -p $(FUZZ_DIR)
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFP8SA_FUZZ=ON \
 	  > $(FUZZ_DIR).configure.log 2>&1 || { cat $(FUZZ_DIR).configure.log; exit 1; }
