@@ -126,9 +126,19 @@ module fp8sa_cmd_queue #(
 
   always @* begin
     if (!f_past_valid) assume (!rst_ni);
+`ifdef FP8SA_FORMAL_CMD_QUEUE_TOP
     assume (!push_i || ready_o);
     assume (!inj_done_i || inj_valid_o);
     assume (!pop_i || (cnt_q > pend_q));          // the head was injected
+`else
+    // Inside fp8sa_array: its user keeps the contract (proven there; the
+    // f_ctl_ labels pick the control properties, formal/array_out.sby).
+    if (rst_ni) begin
+      f_ctl_q_push: assert (!push_i || ready_o);
+      f_ctl_q_inj: assert (!inj_done_i || inj_valid_o);
+      f_ctl_q_pop: assert (!pop_i || (cnt_q > pend_q));
+    end
+`endif
   end
 
   always @* begin

@@ -66,6 +66,7 @@ module fp8sa_skew #(
   reg [WIDTH-1:0] f_word;
   reg [8:0]       f_n;          // enabled edges since the word was taken
   (* anyseq *) wire f_start;    // free: which word to track
+  integer         f_s;
 
   initial f_past_valid = 1'b0;
   always @(posedge clk_i) f_past_valid <= 1'b1;
@@ -102,7 +103,8 @@ module fp8sa_skew #(
     // enabled edges ago sits in stage f_n - 1.
     if (rst_ni && f_track) begin
       assert ((f_n >= 9'd1) && (f_n <= DEPTH[8:0]));
-      assert (pipe_q[(f_n - 9'd1)*WIDTH +: WIDTH] == f_word);
+      for (f_s = 0; f_s < DEPTH; f_s = f_s + 1)
+        if (f_n == f_s + 1) assert (pipe_q[f_s*WIDTH +: WIDTH] == f_word);
     end
   end
 `endif

@@ -95,6 +95,7 @@ python_packages=(
   pybind11-dev python3-pybind11 # the extension module's bindings
   python3-numpy python3-pytest  # the package's arrays and its tests (cocotb needs pytest too)
   python3-hypothesis            # the package's property tests (python/tests/test_properties.py)
+  python3-more-itertools        # gfloat's dependency (pinned at Debian 12's 8.10.0 in requirements-python.txt)
   python3-torch                 # fp8sa.torch and make train (CPU; PyPI's wheel pulls CUDA)
   python3-matplotlib            # make train: training curves
   dataset-fashion-mnist         # make train: the IDX files
