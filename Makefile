@@ -21,7 +21,7 @@ help:
 	@echo "make bench      functional vs OpenBLAS sgemm, cycle model vs Verilated vs Icarus (docs/bench.md)"
 	@echo "make sanitize   ASan + UBSan build of the model, CLI and tests ($(BUILD)/sanitize), every test run"
 	@echo "make fuzz       FUZZ_SECONDS=N [FUZZ_TARGETS=...]: each libFuzzer target (clang) for N seconds from its seed corpus"
-	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
+	@echo "make formal     the RTL's formal properties (formal/*.sby, SymbiYosys): every proof unbounded, covers reached"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
 	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md (< 30 min)"
@@ -92,8 +92,9 @@ train: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
 	$(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
 
-formal: deps
-	@./formal/run.sh
+formal:
+	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh formal
+	@./formal/run.sh $(BUILD)/venv
 
 # make synth (docs/area.md): the Yosys area sweep over four targets, cached
 # in $(BUILD)/synth; writes docs/area.csv, docs/area.md and docs/area/*.png.

@@ -793,16 +793,17 @@ module fp8sa_array #(
     else f_tiles <= f_tiles + {3'd0, cmd_fire} - {3'd0, out_valid_o & out_ready_i & out_last_o};
   end
 
-  // Labels: f_ctl_* are the control properties (formal/array_out.sby
-  // proves them by PDR on the control logic alone), the others are proven
-  // by k-induction with the f_ctl_* ones taken as proven.
+  // Labels pick the proofs of formal/array_out.sby: f_ctl_* are the
+  // control properties (with the command queue's contract, asserted in
+  // fp8sa_cmd_queue), proven by PDR; f_dat_* hold the output register's
+  // data, proven by k-induction (they need no invariant).
   always @(posedge clk_i) begin
     if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && !$past(out_ready_i)) begin
       f_ctl_hold_valid: assert (out_valid_o);
-      assert (out_data_o == $past(out_data_o));
+      f_dat_hold_data: assert (out_data_o == $past(out_data_o));
       f_ctl_hold_row: assert (out_row_o == $past(out_row_o));
       f_ctl_hold_last: assert (out_last_o == $past(out_last_o));
-      assert (out_flags_o == $past(out_flags_o));
+      f_dat_hold_flags: assert (out_flags_o == $past(out_flags_o));
     end
     // Order: after a row's handshake the next row shown is the next one.
     if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && $past(out_ready_i)
