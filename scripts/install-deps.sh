@@ -129,17 +129,22 @@ fi
 make_venv() {
   local venv=$1; shift
   [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
-  local req stamp changed=0
+  local req stamp changed=()
   for req in "$@"; do
     stamp="$venv/.stamp-$(basename "$req")"
     if [ ! -f "$stamp" ] || ! cat "$req" "$lock_file" | cmp -s - "$stamp"; then
       echo "install-deps: pip install -r $req -c $(basename "$lock_file") into $venv"
       "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req" -c "$lock_file"
-      cat "$req" "$lock_file" > "$stamp"
-      changed=1
+      changed+=("$req")
     fi
   done
-  [ $changed -eq 0 ] || check_venv_locked "$venv"
+  [ ${#changed[@]} -gt 0 ] || return 0
+  check_venv_locked "$venv"
+  # Stamps only once the venv matches the lock, so a failed check is
+  # checked again on the next run.
+  for req in "${changed[@]}"; do
+    cat "$req" "$lock_file" > "$venv/.stamp-$(basename "$req")"
+  done
 }
 
 # check_venv_locked VENV: every package pip put in the venv (not Debian's,
@@ -173,12 +178,16 @@ PY
   fi
 }
 
+# One make_venv call for all the groups asked for: the venv is checked
+# against the lock after every file is installed (checking after each would
+# flag a package that a later file upgrades to its locked version).
 venv_step() {
-  local venv=${FP8SA_VENV:-$root/build/venv}
-  [ $want_core -eq 0 ] || make_venv "$venv" "$root/scripts/requirements-test.txt"
-  [ $want_python -eq 0 ] || make_venv "$venv" "$root/scripts/requirements-python.txt"
-  [ $want_fpga -eq 0 ] || make_venv "$venv" "$root/scripts/requirements-fpga.txt"
-  [ $want_formal -eq 0 ] || make_venv "$venv" "$root/scripts/requirements-formal.txt"
+  local venv=${FP8SA_VENV:-$root/build/venv} reqs=()
+  [ $want_core -eq 0 ] || reqs+=("$root/scripts/requirements-test.txt")
+  [ $want_python -eq 0 ] || reqs+=("$root/scripts/requirements-python.txt")
+  [ $want_fpga -eq 0 ] || reqs+=("$root/scripts/requirements-fpga.txt")
+  [ $want_formal -eq 0 ] || reqs+=("$root/scripts/requirements-formal.txt")
+  [ ${#reqs[@]} -eq 0 ] || make_venv "$venv" "${reqs[@]}"
   return 0
 }
 
