@@ -3,7 +3,7 @@
 # Safe to run any number of times: it installs only what is missing and does
 # nothing (not even `apt-get update`) when everything is already there.
 # usage: install-deps.sh [GROUP ...]   GROUP: core (default; build and
-# make test), synth (make synth: nextpnr-ice40 and icetime for Fmax,
+# make test, with Slurm and munge for its one-node cluster test), synth (make synth: nextpnr-ice40 and icetime for Fmax,
 # matplotlib for the plots), python (the Python package, PyTorch, pytest,
 # Fashion-MNIST, and the venv build/venv with scripts/requirements-python.txt),
 # fpga (make fpga: nextpnr-ice40, icestorm with its chip database, and the
@@ -39,6 +39,7 @@ core_packages=(
   clang libclang-rt-14-dev   # make fuzz (libFuzzer) and make sanitize (ASan + UBSan runtimes)
   python3-venv               # the project's venv (fusesoc for the core-file check)
   nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb   # make test builds the iCEBreaker bitstream (docs/fpga.md)
+  slurm-wlm munge    # make test's one-node Slurm cluster (scripts/slurm-local.sh, docs/scale-out.md)
 )
 synth_packages=(
   yosys python3

@@ -117,7 +117,7 @@ synth)
   echo "# merge: synth/area.sh --merge \"\$RESULTS\" --csv $(q "$csv")"
   synth/area.sh --list | while read -r t unit config; do
     id=synth.$t.$unit.${config// /_}
-    echo "$id synth/area.sh -j 1 --only $(q "^$t $unit $config \$") --no-report --csv \"\$OUT/area.csv\""
+    echo "$id synth/area.sh -j 1 --only '^$t $unit $config \$' --no-report --csv \"\$OUT/area.csv\""
   done
   ;;
 *) die "usage: joblist.sh regress|explore|synth|merge-regress ... (see the header of $0)" ;;

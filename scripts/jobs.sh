@@ -59,7 +59,9 @@ reproduce() {
   local r=$1 id=$2 root cmd
   root=$(header "$r/jobs.list" root)
   cmd=$(awk -v id="$id" '!/^#/ && $1 == id {sub(/^[^ \t]+[ \t]+/, ""); print; exit}' "$r/jobs.list")
-  printf 'cd %q && OUT=%q RESULTS=%q CPUS=1 bash -c %q\n' "$root" "$r/jobs/$id" "$r" "$cmd"
+  local qc; qc=$(printf '%q' "$cmd")
+  [[ $cmd == *"'"* ]] || qc="'$cmd'"
+  printf 'cd %q && OUT=%q RESULTS=%q CPUS=1 bash -c %s\n' "$root" "$r/jobs/$id" "$r" "$qc"
 }
 
 cmd_exec() {
@@ -93,7 +95,11 @@ report() {
   done < <(pending "$r")
   if [ $n -gt 0 ]; then
     echo "jobs: $n of $(ids "$r/jobs.list" | wc -l) jobs not passed (list in $r/failures.txt):"
-    cat "$r/failures.txt"
+    while read -r id; do
+      grep "^$id: " "$r/failures.txt"
+      [ ! -f "$r/jobs/$id/log" ] || tail -5 "$r/jobs/$id/log" | sed 's/^/    /'
+    done < <(pending "$r" | head -20)
+    [ $n -le 20 ] || echo "(and $((n - 20)) more in $r/failures.txt)"
     return 1
   fi
   rm -f "$r/failures.txt"

@@ -6,8 +6,8 @@
 # DIR, runs COMMAND with SLURM_CONF set, and stops the daemons whatever
 # happens (a trap on exit, error and signals). No cgroups: processes are
 # tracked by proctrack/linuxproc, TaskPlugin=task/none. Must run as root
-# (SlurmUser=root); the ports (default 16817/16818; SLURM_LOCAL_PORT sets
-# the first) must be free. If the cluster does not come up, it prints the
+# (SlurmUser=root); the ports (from 16817/16818, or SLURM_LOCAL_PORT: the first free pair
+# from there) are chosen at start. If the cluster does not come up, it prints the
 # daemons' logs and exits 1.
 # usage: scripts/slurm-local.sh DIR COMMAND [ARG ...]
 set -uo pipefail
@@ -22,10 +22,18 @@ export PATH=$PATH:/usr/sbin
 mkdir -p "$dir" || exit 1
 dir=$(realpath "$dir")
 port=${SLURM_LOCAL_PORT:-16817}
+# The first pair of free ports from there (another cluster of this script may run).
+while [ -n "$(ss -Hltn "( sport = :$port or sport = :$((port + 1)) )" 2>/dev/null)" ]; do port=$((port + 2)); done
 host=$(hostname -s)
-rm -rf "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
-mkdir -p "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
-chmod 700 "$dir/munge"
+# The munge socket and slurmd's step sockets (in its spool) are Unix
+# sockets, whose paths must stay under 108 bytes: a deep DIR gets them in a
+# short temporary folder instead (removed at the end).
+sock=$dir
+tmp=""
+if [ ${#dir} -gt 60 ]; then tmp=$(mktemp -d /tmp/fp8sa-slurm.XXXXXX) && sock=$tmp; fi
+rm -rf "$sock/munge" "$dir/state" "$sock/spool" "$dir/log"
+mkdir -p "$sock/munge" "$dir/state" "$sock/spool" "$dir/log"
+chmod 700 "$sock/munge"
 
 logs() {
   local f
@@ -42,16 +50,17 @@ stop() {
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
   done
+  [ -z "$tmp" ] || rm -rf "$tmp"
 }
 trap stop EXIT
 trap 'exit 130' INT TERM HUP
 
 # munge: its own key, socket, log and pid file.
-mungekey -c -k "$dir/munge/munge.key" -b 1024 > /dev/null 2>&1 ||
-  dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
-chmod 400 "$dir/munge/munge.key"
-munged --force -S "$dir/munge/socket" --key-file="$dir/munge/munge.key" \
-  --log-file="$dir/log/munged.log" --pid-file="$dir/log/munged.pid" --seed-file="$dir/munge/seed" ||
+mungekey -c -k "$sock/munge/munge.key" -b 1024 > /dev/null 2>&1 ||
+  dd if=/dev/urandom of="$sock/munge/munge.key" bs=1024 count=1 status=none
+chmod 400 "$sock/munge/munge.key"
+munged --force -S "$sock/munge/socket" --key-file="$sock/munge/munge.key" \
+  --log-file="$dir/log/munged.log" --pid-file="$dir/log/munged.pid" --seed-file="$sock/munge/seed" ||
   { echo "slurm-local: munged did not start"; logs; exit 1; }
 
 cat > "$dir/slurm.conf" <<EOF
@@ -62,11 +71,11 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/socket
+AuthInfo=socket=$sock/munge/socket
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
 StateSaveLocation=$dir/state
-SlurmdSpoolDir=$dir/spool
+SlurmdSpoolDir=$sock/spool
 SlurmctldPidFile=$dir/log/slurmctld.pid
 SlurmdPidFile=$dir/log/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log

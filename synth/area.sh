@@ -127,7 +127,11 @@ if [ $list -eq 1 ]; then
   awk -F'|' '{print $1, $2, $3}' "$work/jobs"
   exit 0
 fi
-echo "synth: $n Yosys runs ($yver), $jobs in parallel; cache $cache"
+if [ -n "$merge" ]; then
+  echo "synth: the rows of $merge/jobs/*/area.csv"
+else
+  echo "synth: $n Yosys runs ($yver), $jobs in parallel; cache $cache"
+fi
 
 run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
   local line=$1 t unit config acc rnd sr stages top chp mode key res t0 dt k

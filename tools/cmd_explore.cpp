@@ -434,7 +434,9 @@ void write_report(const std::vector<Result>& rs, const std::string& path, const 
        "project reads it: blocks of 32 products plus the running sum aligned to the largest term's leading bit and "
        "each truncated to 14 bits there, summed exactly. `sr-1step` and `sr-ideal`: the fp8sa MAC (AccAdder) fed with "
        "SR draws one LFSR step apart, or from mt19937_64, instead of the PE's.\n"
-    << "* **Run.** " << rs.size() << " points (" << cached << " from the cache), trials per point: " << join(trials)
+    << "* **Run.** " << rs.size() << " points"
+    << (reproducible ? std::string() : " (" + std::to_string(cached) + " from the cache)")
+    << ", trials per point: " << join(trials)
     << ", seed " << join(seeds) << ", ";
   if (!reproducible) o << threads << " threads, ";
   o << std::fixed;
