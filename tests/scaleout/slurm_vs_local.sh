@@ -29,7 +29,8 @@ scripts/jobs.sh run "$work/regress.list" "$work/local/regress" --sched local || 
 scripts/jobs.sh run "$work/explore.list" "$work/local/explore" --sched local || fail "local explore run"
 mv "$work/explore.csv" "$work/exploration.md" "$work/local/"
 # Resume: nothing left to run.
-scripts/jobs.sh run "$work/regress.list" "$work/local/regress" | grep -q '4 done before, 0 to run' || fail "resume ran jobs again"
+again=$(scripts/jobs.sh run "$work/regress.list" "$work/local/regress") || fail "resumed run"
+grep -q '4 done before, 0 to run' <<<"$again" || fail "resume ran jobs again: $again"
 
 # The same lists as Slurm arrays on the one-node cluster.
 scripts/slurm-local.sh "$work/cluster" bash -c '
