@@ -24,7 +24,7 @@
 #          --no-wait              slurm: submit and return (run again to merge)
 #          --no-merge             do not run the merge step
 #        scripts/jobs.sh merge RESULTS     the merge step alone
-#        scripts/jobs.sh status RESULTS    done / failed / pending counts, failures
+#        scripts/jobs.sh status RESULTS    done / failed / pending counts, job times, failures
 #        scripts/jobs.sh exec RESULTS ID   one job (what each array task runs)
 # RESULTS holds a copy of the list (RESULTS/jobs.list). Run with another
 # list, the folder's earlier results are removed first (only a folder this
@@ -76,7 +76,13 @@ cmd_exec() {
   (cd "$root" && OUT=$out RESULTS=$r CPUS=${SLURM_CPUS_PER_TASK:-${CPUS:-1}} bash -c "$cmd") > "$out/log" 2>&1
   rc=$?
   dt=$((($(date +%s%N) - t0) / 1000000))
-  printf 'seconds=%d.%03d host=%s rc=%d\n' $((dt / 1000)) $((dt % 1000)) "$(hostname -s)" "$rc" > "$out/status.tmp"
+  # CPU time of the job (user + system of this shell's children: the job).
+  local cpu
+  times > "$out/times.tmp"
+  cpu=$(tail -1 "$out/times.tmp" | awk '{ s = 0; for (i = 1; i <= 2; ++i) { split($i, a, "m"); s += a[1] * 60 + a[2] } printf "%.3f", s }')
+  rm -f "$out/times.tmp"
+  printf 'seconds=%d.%03d cpu=%s host=%s start=%d rc=%d\n' $((dt / 1000)) $((dt % 1000)) "$cpu" "$(hostname -s)" \
+    $((t0 / 1000000000)) "$rc" > "$out/status.tmp"
   if [ $rc -eq 0 ]; then mv "$out/status.tmp" "$out/ok"; else mv "$out/status.tmp" "$out/failed"; fi
   return $rc
 }
@@ -121,6 +127,10 @@ cmd_status() {
   done_=$(ids "$r/jobs.list" | while read -r id; do [ -f "$r/jobs/$id/ok" ] && echo; done | wc -l)
   failed=$(ids "$r/jobs.list" | while read -r id; do [ -f "$r/jobs/$id/failed" ] && echo; done | wc -l)
   echo "jobs: $all in the list, $done_ passed, $failed failed, $((all - done_ - failed)) not run"
+  # The passed jobs' times (each ok file: seconds=S cpu=C host=H start=T rc=0).
+  ids "$r/jobs.list" | while read -r id; do [ ! -f "$r/jobs/$id/ok" ] || cat "$r/jobs/$id/ok"; done |
+    sed 's/[a-z]*=//g' | sort -n | awk 'NF >= 2 { w[++n] = $1; s += $1; c += $2 }
+      END { if (n) printf "jobs: times of the %d passed: %.2f s in all (min %.3f, median %.3f, max %.3f), CPU %.2f s\n", n, s, w[1], w[int((n + 1) / 2)], w[n], c }'
   [ "$done_" -eq "$all" ] || report "$r"
 }
 

@@ -196,33 +196,60 @@ std::pair<int, int> parse_shard(const std::string& v) {
   return {i, n};
 }
 
-// The points of shard I of N, in their planned order. Points that share
-// operands (data_key) stay in one shard, so a data set and its exact
-// reference are made once; the groups go, largest first (MACs), each to the
-// shard with the fewest MACs so far (ties: the lowest shard): a function of
-// the sweep and N only, so every job of a list picks disjoint points whose
-// union is the sweep.
+// The points of shard I of N, in their planned order: a function of the
+// sweep and N only, so the shards of a job list hold disjoint points whose
+// union is the sweep. A point's cost is its MACs, 8x for the comparison
+// models (sr-1step, sr-ideal, km-block: scalar code, about 8x slower per MAC
+// than the fp8sa model's fast path, measured in docs/scale-out.md). Points
+// that share operands (data_key) stay together, so their data set and exact
+// reference are made once, unless the group costs more than a shard's share
+// (total / N): then it is cut into that many consecutive pieces, each making
+// the data set again. The pieces go, costliest first, each to the shard with
+// the least cost so far (ties: the lowest shard).
 std::vector<Point> shard_points(const std::vector<Point>& pts, std::pair<int, int> shard) {
-  std::vector<std::string> keys;  // in first-appearance order
+  auto cost_of = [](const Point& p) {
+    return static_cast<uint64_t>(p.trials) * static_cast<uint64_t>(p.k) * (p.model == Model::Hw ? 1 : 8);
+  };
+  std::vector<std::string> keys;  // groups in first-appearance order
   std::map<std::string, uint64_t> cost;
+  std::map<std::string, size_t> count;
+  uint64_t total = 0;
   for (const Point& p : pts) {
     const std::string k = p.data_key();
-    if (!cost.count(k)) keys.push_back(k);
-    cost[k] += static_cast<uint64_t>(p.trials) * static_cast<uint64_t>(p.k);
+    if (!count.count(k)) keys.push_back(k);
+    cost[k] += cost_of(p);
+    ++count[k];
+    total += cost_of(p);
   }
-  std::vector<size_t> order(keys.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return cost[keys[a]] > cost[keys[b]]; });
+  const uint64_t share = std::max<uint64_t>(1, (total + static_cast<uint64_t>(shard.second) - 1) /
+                                                   static_cast<uint64_t>(shard.second));
+  struct Piece {
+    std::string key;
+    size_t part, parts;
+    uint64_t cost;
+  };
+  std::vector<Piece> pieces;
+  std::map<std::string, size_t> parts;
+  for (const std::string& k : keys) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(count[k], (cost[k] + share - 1) / share));
+    parts[k] = std::max<size_t>(1, n);
+    for (size_t j = 0; j < parts[k]; ++j) pieces.push_back({k, j, parts[k], cost[k] / parts[k]});
+  }
+  std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.cost > b.cost; });
   std::vector<uint64_t> load(static_cast<size_t>(shard.second), 0);
-  std::set<std::string> mine;
-  for (size_t gi : order) {
+  std::set<std::pair<std::string, size_t>> mine;
+  for (const Piece& pc : pieces) {
     const size_t s = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    load[s] += cost[keys[gi]];
-    if (s + 1 == static_cast<size_t>(shard.first)) mine.insert(keys[gi]);
+    load[s] += pc.cost;
+    if (s + 1 == static_cast<size_t>(shard.first)) mine.insert({pc.key, pc.part});
   }
   std::vector<Point> out;
-  for (const Point& p : pts)
-    if (mine.count(p.data_key())) out.push_back(p);
+  std::map<std::string, size_t> seen;
+  for (const Point& p : pts) {
+    const std::string k = p.data_key();
+    const size_t i = seen[k]++;
+    if (mine.count({k, i * parts[k] / count[k]})) out.push_back(p);
+  }
   return out;
 }
 
