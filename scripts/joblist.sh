@@ -89,7 +89,7 @@ merge-regress)
   echo "regress: merged into $out"
   ;;
 explore)
-  [ $# -ge 6 ] || die "usage: joblist.sh explore FP8SA_BINARY SWEEP SHARDS CSV [REPORT AREA [PLOTS]]"
+  [ $# -ge 5 ] || die "usage: joblist.sh explore FP8SA_BINARY SWEEP SHARDS CSV [REPORT AREA [PLOTS]]"
   # (the sweep file relative to the root when it is inside: the report names it)
   bin=$(realpath "$2"); sweep=$(realpath "$3"); shards=$4; csv=$(realpath -m "$5")
   case $sweep in "$root"/*) sweep=${sweep#"$root"/} ;; esac

@@ -95,7 +95,7 @@ SlurmdTimeout=30
 MinJobAge=30
 MaxArraySize=10001
 MaxJobCount=20000
-NodeName=$host CPUs=$(nproc) State=UNKNOWN
+NodeName=$host CPUs=$(nproc) RealMemory=$(($(awk '/^MemTotal/ {print $2}' /proc/meminfo) * 9 / 10240)) State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
 export SLURM_CONF=$dir/slurm.conf
