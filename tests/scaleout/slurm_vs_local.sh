@@ -6,7 +6,8 @@
 # (scripts/slurm-local.sh); the merged outputs (regress.txt; the explore CSV
 # and report) must be byte-identical, and the explore ones identical to one
 # plain `fp8sa explore --reproducible` process. Resume: a second run of a
-# finished list runs nothing. Fails, never skips: a cluster that does not
+# finished list runs nothing; a failing Slurm task is listed with its
+# reproduce line. Fails, never skips: a cluster that does not
 # start fails with the daemons' logs.
 # usage: slurm_vs_local.sh FP8SA_BINARY SOURCE_DIR WORK_DIR
 set -uo pipefail
@@ -37,6 +38,11 @@ scripts/slurm-local.sh "$work/cluster" bash -c '
   set -e
   scripts/jobs.sh run "$1/regress.list" "$1/slurm/regress" --sched slurm
   scripts/jobs.sh run "$1/explore.list" "$1/slurm/explore" --sched slurm --cpus-per-task 1
+  # A task that fails is listed with its exit status and a reproduce line.
+  printf "# root: %s\nfine.1 true\nbroken.1 exit 3\n" "$1" > "$1/fail.list"
+  if scripts/jobs.sh run "$1/fail.list" "$1/slurm/fail" --sched slurm; then echo "a failed task was not reported"; exit 1; fi
+  grep -q "^broken.1: failed (.*rc=3).*reproduce: cd " "$1/slurm/fail/failures.txt"
+  [ "$(wc -l < "$1/slurm/fail/failures.txt")" -eq 1 ]
 ' sh "$work" || fail "the Slurm runs (the cluster's logs above)"
 mv "$work/explore.csv" "$work/exploration.md" "$work/slurm/"
 # The jobs did run as array tasks: one Slurm output file per task.
