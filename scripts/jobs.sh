@@ -165,6 +165,11 @@ cmd_run() {
     rm -rf "$r/jobs" "$r/slurm" "$r/failures.txt" "$r/cache"
     cp "$list" "$r/jobs.list"
   fi
+  # An array of this folder still queued or running would run its jobs twice.
+  local last; last=$(cat "$r/slurm/last-array" 2>/dev/null)
+  if [ -n "$last" ] && command -v squeue > /dev/null && [ -n "$(squeue -h -j "$last" -o %i 2>/dev/null)" ]; then
+    die "the Slurm array $last of $r is still queued or running (scancel $last, or run again when it has finished)"
+  fi
   local all todo n
   all=$(ids "$r/jobs.list" | wc -l)
   todo=$(pending "$r")
@@ -194,6 +199,7 @@ EOF
     local jid
     jid=$("${sb[@]}" "$r/slurm/array.$tag.sh") || { echo "jobs: sbatch failed"; return 1; }
     jid=${jid%%;*}
+    echo "$jid" > "$r/slurm/last-array"
     if [ $wait -eq 0 ]; then
       echo "jobs: submitted array $jid ($n tasks); when it has finished: $self run $list $r --sched slurm"
       return 0
