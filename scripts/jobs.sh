@@ -4,8 +4,8 @@
 # exist (resume), lists the failures with a one-line command each, and runs
 # the list's merge step when every job passed.
 #
-# A job list is text, one job per line: "ID COMMAND". ID is [A-Za-z0-9._+-]+
-# and unique; COMMAND is one bash command line, run in the list's root folder
+# A job list is text, one job per line: "ID COMMAND". ID is [A-Za-z0-9._+-]+,
+# starts with a letter or digit, and is unique; COMMAND is one bash command line, run in the list's root folder
 # with OUT (the job's own folder, RESULTS/jobs/ID, made empty for it),
 # RESULTS (the results folder) and CPUS (the CPUs it may use) set. A job has
 # passed when its command exits 0: RESULTS/jobs/ID/ok then holds its time
@@ -47,8 +47,8 @@ check_list() {
   root=$(header "$list" root)
   [ -n "$root" ] || die "$list: no '# root: DIR' line"
   [ -d "$root" ] || die "$list: root '$root' is not a folder"
-  bad=$(awk '!/^#/ && NF > 0 && ($1 !~ /^[A-Za-z0-9._+-]+$/ || NF < 2) {print NR; exit}' "$list")
-  [ -z "$bad" ] || die "$list:$bad: expected 'ID COMMAND' with ID of [A-Za-z0-9._+-]"
+  bad=$(awk '!/^#/ && NF > 0 && ($1 !~ /^[A-Za-z0-9][A-Za-z0-9._+-]*$/ || NF < 2) {print NR; exit}' "$list")
+  [ -z "$bad" ] || die "$list:$bad: expected 'ID COMMAND' with ID of [A-Za-z0-9._+-], starting with a letter or digit"
   bad=$(ids "$list" | sort | uniq -d | head -1)
   [ -z "$bad" ] || die "$list: job ID '$bad' appears twice"
   [ "$(ids "$list" | wc -l)" -gt 0 ] || die "$list: no jobs"

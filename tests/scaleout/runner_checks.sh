@@ -58,6 +58,8 @@ printf 'x true\n' > "$work/noroot"
 refused "a list without root" "no '# root: DIR' line" "$jobs" run "$work/noroot" "$work/r2"
 printf '# root: %s\nx/y true\n' "$work" > "$work/badid"
 refused "a bad ID" "expected 'ID COMMAND'" "$jobs" run "$work/badid" "$work/r2"
+printf '# root: %s\n.. true\n' "$work" > "$work/dotdot"
+refused "the ID '..' (its folder would be the results folder)" "expected 'ID COMMAND'" "$jobs" run "$work/dotdot" "$work/r2"
 mkdir -p "$work/foreign" && touch "$work/foreign/precious"
 refused "a foreign non-empty folder" "not a results folder" "$jobs" run "$work/list" "$work/foreign"
 check "the foreign folder is untouched" [ -f "$work/foreign/precious" ]
