@@ -6,7 +6,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 # Progress and results only: no 'Entering directory' lines from the CMake sub-makes.
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all help deps configure build run demo test bench-tool lint iverilog yosys-smoke ctest \
+.PHONY: all help deps configure build run run-build demo test bench-tool lint iverilog yosys-smoke ctest \
         synth fpga explore bench regress sanitize fuzz formal clean train
 
 all: build
@@ -22,7 +22,7 @@ help:
 	@echo "make bench      functional vs OpenBLAS sgemm, cycle model vs Verilated vs Icarus (docs/bench.md)"
 	@echo "make sanitize   ASan + UBSan build of the model, CLI and tests ($(BUILD)/sanitize), every test run"
 	@echo "make fuzz       FUZZ_SECONDS=N [FUZZ_TARGETS=...]: each libFuzzer target (clang) for N seconds from its seed corpus"
-	@echo "make formal     the RTL's formal properties (formal/run.sh): PASS/FAIL and depth per set"
+	@echo "make formal     the RTL's formal properties (formal/*.sby, SymbiYosys): every proof unbounded, covers reached"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
 	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md (< 30 min)"
@@ -35,7 +35,7 @@ deps:
 	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh core python
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) > $(BUILD).configure.log 2>&1 \
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_RUN_ONLY=OFF > $(BUILD).configure.log 2>&1 \
 	  || { cat $(BUILD).configure.log; exit 1; }
 	@rm -f $(BUILD).configure.log
 
@@ -47,7 +47,19 @@ RUN_DIR := $(BUILD)/run
 # The main job: a 64x256x64 GEMM (E4M3 x E5M2, FP32 accumulate, SR output to
 # E4M3) on an 8x8 array, through the functional model, the cycle-accurate
 # model and the Verilated RTL, which must agree bit for bit; then the report.
-run: build
+# It installs (install-deps.sh run: compiler, CMake, Verilator) and builds
+# (FP8SA_RUN_ONLY: the model, the CLI, the a8x8 array) only what it needs; in
+# a build folder that `make` already configured in full it builds the CLI
+# there instead (nothing, once that build is done).
+run-build:
+	@./scripts/install-deps.sh run
+	@if grep -qs '^FP8SA_RUN_ONLY:BOOL=OFF' $(BUILD)/CMakeCache.txt; then run_only=OFF; else run_only=ON; fi; \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_RUN_ONLY=$$run_only \
+	    > $(BUILD).configure.log 2>&1 || { cat $(BUILD).configure.log; exit 1; }
+	@rm -f $(BUILD).configure.log
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa
+
+run: run-build
 	@mkdir -p $(RUN_DIR)
 	@$(FP8SA) randn --rows 64 --cols 256 --seed 1 --out $(RUN_DIR)/A.npy
 	@$(FP8SA) randn --rows 256 --cols 64 --seed 2 --out $(RUN_DIR)/B.npy
@@ -81,8 +93,9 @@ train: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
 	$(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
 
-formal: deps
-	@./formal/run.sh
+formal:
+	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh formal
+	@./formal/run.sh $(BUILD)/venv
 
 # make synth (docs/area.md): the Yosys area sweep over four targets, cached
 # in $(BUILD)/synth; writes docs/area.csv, docs/area.md and docs/area/*.png.
@@ -147,7 +160,8 @@ sanitize: deps
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS ?=
-fuzz: deps
+fuzz:
+	@./scripts/install-deps.sh fuzz
 	@mkdir -p $(FUZZ_DIR)
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFP8SA_FUZZ=ON \
 	  > $(FUZZ_DIR).configure.log 2>&1 || { cat $(FUZZ_DIR).configure.log; exit 1; }

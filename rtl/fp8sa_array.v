@@ -773,7 +773,7 @@ module fp8sa_array #(
 
 `ifdef FORMAL
   // ---------------------------------------------------------------------
-  // Properties of the output path (formal/run.sh): out_valid_o is held
+  // Properties of the output path (formal/array_out.sby): out_valid_o is held
   // until out_ready_i, and the row, its data, last and flags stay stable
   // meanwhile; rows come in order 0 .. ROWS-1, out_last_o exactly on
   // ROWS-1; a tile is only drained for a command taken (no tile made up).
@@ -793,26 +793,30 @@ module fp8sa_array #(
     else f_tiles <= f_tiles + {3'd0, cmd_fire} - {3'd0, out_valid_o & out_ready_i & out_last_o};
   end
 
+  // Labels pick the proofs of formal/array_out.sby: f_ctl_* are the
+  // control properties (with the command queue's contract, asserted in
+  // fp8sa_cmd_queue), proven by PDR; f_dat_* hold the output register's
+  // data, proven by k-induction (they need no invariant).
   always @(posedge clk_i) begin
     if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && !$past(out_ready_i)) begin
-      assert (out_valid_o);
-      assert (out_data_o == $past(out_data_o));
-      assert (out_row_o == $past(out_row_o));
-      assert (out_last_o == $past(out_last_o));
-      assert (out_flags_o == $past(out_flags_o));
+      f_ctl_hold_valid: assert (out_valid_o);
+      f_dat_hold_data: assert (out_data_o == $past(out_data_o));
+      f_ctl_hold_row: assert (out_row_o == $past(out_row_o));
+      f_ctl_hold_last: assert (out_last_o == $past(out_last_o));
+      f_dat_hold_flags: assert (out_flags_o == $past(out_flags_o));
     end
     // Order: after a row's handshake the next row shown is the next one.
     if (f_past_valid && rst_ni && $past(rst_ni) && $past(out_valid_o) && $past(out_ready_i)
         && out_valid_o)
-      assert (out_row_o == ($past(out_last_o) ? {PtrW{1'b0}} : $past(out_row_o) + 1'b1));
+      f_ctl_order: assert (out_row_o == ($past(out_last_o) ? {PtrW{1'b0}} : $past(out_row_o) + 1'b1));
   end
 
   always @* begin
-    if (rst_ni && out_valid_o) assert (out_last_o == (out_row_o == RowsM1));
+    if (rst_ni && out_valid_o) f_ctl_last: assert (out_last_o == (out_row_o == RowsM1));
     // 4 queued commands plus a last row waiting in the output register
     // (and one in the quantizer stage).
-    if (rst_ni) assert (f_tiles <= 4'd5 + Q_STAGES[3:0]);
-    if (rst_ni && out_valid_o && out_last_o) assert (f_tiles != 4'd0);
+    if (rst_ni) f_ctl_tiles_max: assert (f_tiles <= 4'd5 + Q_STAGES[3:0]);
+    if (rst_ni && out_valid_o && out_last_o) f_ctl_tiles_taken: assert (f_tiles != 4'd0);
   end
 
   // Back-pressure: a row held while out_ready_i is low for two cycles, then

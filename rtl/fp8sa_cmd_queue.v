@@ -126,9 +126,19 @@ module fp8sa_cmd_queue #(
 
   always @* begin
     if (!f_past_valid) assume (!rst_ni);
+`ifdef FP8SA_FORMAL_CMD_QUEUE_TOP
     assume (!push_i || ready_o);
     assume (!inj_done_i || inj_valid_o);
     assume (!pop_i || (cnt_q > pend_q));          // the head was injected
+`else
+    // Inside fp8sa_array: its user keeps the contract (proven there; the
+    // f_ctl_ labels pick the control properties, formal/array_out.sby).
+    if (rst_ni) begin
+      f_ctl_q_push: assert (!push_i || ready_o);
+      f_ctl_q_inj: assert (!inj_done_i || inj_valid_o);
+      f_ctl_q_pop: assert (!pop_i || (cnt_q > pend_q));
+    end
+`endif
   end
 
   always @* begin
@@ -179,8 +189,22 @@ module fp8sa_cmd_queue #(
       assert (pend_q == f_pend);
       assert (wr_q == rd_q + cnt_q[1:0]);
       assert (inj_q == rd_q + cnt_q[1:0] - pend_q[1:0]);
+      // The live ring slots hold the reference queue's entries (with this,
+      // induction closes at length 1; formal/cmd_queue.sby).
+      for (f_i = 0; f_i < 4; f_i = f_i + 1)
+        if (f_i < f_cnt) assert (f_slot(f_i) == f_q[f_i*W +: W]);
     end
   end
+
+  // The ring slot i entries after the head.
+  function [W-1:0] f_slot;
+    input integer i;
+    reg [1:0] k;
+    begin
+      k      = rd_q + i[1:0];
+      f_slot = mem_q[k*W +: W];
+    end
+  endfunction
 
   // Back-pressure: the queue fills (ready_o low) and drains again.
   reg f_was_full;

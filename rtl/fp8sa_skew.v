@@ -56,7 +56,7 @@ module fp8sa_skew #(
 
 `ifdef FORMAL
   // ---------------------------------------------------------------------
-  // Properties (formal/run.sh): a word taken at an enabled edge comes out
+  // Properties (formal/skew.sby): a word taken at an enabled edge comes out
   // after exactly DEPTH enabled edges (nothing lost, duplicated or
   // reordered: every word is tracked, one at a time, by the free choice of
   // f_start); q_o holds on edges with en_i low; reset empties the line.
@@ -66,6 +66,7 @@ module fp8sa_skew #(
   reg [WIDTH-1:0] f_word;
   reg [8:0]       f_n;          // enabled edges since the word was taken
   (* anyseq *) wire f_start;    // free: which word to track
+  integer         f_s;
 
   initial f_past_valid = 1'b0;
   always @(posedge clk_i) f_past_valid <= 1'b1;
@@ -97,6 +98,14 @@ module fp8sa_skew #(
   end
   always @* begin
     if (rst_ni && f_track && (f_n == DEPTH[8:0])) assert (q_o == f_word);
+    // Internal invariant (inductive strengthening: with it, k-induction
+    // closes at length 1 for every DEPTH): a tracked word taken f_n
+    // enabled edges ago sits in stage f_n - 1.
+    if (rst_ni && f_track) begin
+      assert ((f_n >= 9'd1) && (f_n <= DEPTH[8:0]));
+      for (f_s = 0; f_s < DEPTH; f_s = f_s + 1)
+        if (f_n == f_s + 1) assert (pipe_q[f_s*WIDTH +: WIDTH] == f_word);
+    end
   end
 `endif
 

@@ -1,4 +1,4 @@
-"""cocotb bench of the RTL fp8sa_array: random GEMMs, random stalls on every
+"""cocotb 2.x bench of the RTL fp8sa_array: random GEMMs, random stalls on every
 handshake, scoreboarded against the Python package (fp8sa.gemm, the
 functional model, same array parameters).
 
@@ -6,7 +6,8 @@ The bench is its own driver, written from docs/array.md ("GEMM tiling",
 "Commands, init bank", "Ports"): it tiles each GEMM, offers commands, init
 rows and steps as the ready signals allow (each valid withheld on a random
 share of cycles), holds out_ready_i low on a random share of cycles, and
-collects result rows. All outputs are Moore, so it samples and drives at
+collects result rows (cocotb 2: a 1-bit port reads as a Logic, int() of
+it; a vector as a LogicArray, .to_unsigned()). All outputs are Moore, so it samples and drives at
 the falling edge; a handshake happens at the next rising edge.
 
 Environment (set by run.sh): FP8SA_COCOTB_GEMMS, FP8SA_COCOTB_SEED, and the
@@ -153,11 +154,12 @@ async def run_gemm(dut, prob, rng, gap_pct, out_stall_pct, max_cycles=200000):
         if out_valid and ready:
             t, r = divmod(rows_out, R)
             ti, tj = divmod(t, tn)
-            assert int(dut.out_row_o.value) == r, f"out_row_o {int(dut.out_row_o.value)}, expected {r} (tile {t})"
+            row = dut.out_row_o.value.to_unsigned()
+            assert row == r, f"out_row_o {row}, expected {r} (tile {t})"
             assert int(dut.out_last_o.value) == int(r == R - 1)
-            data = int(dut.out_data_o.value)
+            data = dut.out_data_o.value.to_unsigned()
             words[ti * R + r, tj * C:(tj + 1) * C] = [(data >> (32 * c)) & 0xFFFFFFFF for c in range(C)]
-            f = int(dut.out_flags_o.value)
+            f = dut.out_flags_o.value.to_unsigned()
             if r == R - 1:
                 flags[ti, tj] = f
             else:
@@ -174,7 +176,7 @@ async def random_gemms_with_stalls(dut):
     seed = int(os.environ.get("FP8SA_COCOTB_SEED", "1"))
     rng = np.random.default_rng(seed)
     prng = random.Random(seed)
-    cocotb.start_soon(Clock(dut.clk_i, 10, units="ns").start())
+    Clock(dut.clk_i, 10, unit="ns").start()
     total_cycles = 0
     for g in range(n):
         prob = random_problem(rng)
