@@ -97,6 +97,19 @@ formal:
 	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh formal
 	@./formal/run.sh $(BUILD)/venv
 
+# Scale-out (docs/scale-out.md): make regress, explore and synth as job
+# lists (scripts/joblist.sh) run by scripts/jobs.sh, with results in
+# $(JOBS_DIR)/TARGET (a second run resumes: finished jobs are skipped).
+# SCHED=slurm: one Slurm job array per list (the repository and the build on
+# a filesystem every node sees); SCHED_OPTS: jobs.sh run options, e.g.
+# "--partition cpu --time 30 --mem 2G --cpus-per-task 1" or "-j 4" (local).
+# make explore and make synth run the list only when SCHED is set (local or
+# slurm); make regress always does (SCHED=local by default).
+SCHED ?=
+SCHED_OPTS ?=
+JOBS_DIR ?= $(BUILD)/jobs
+SHARDS ?= 64
+
 # make synth (docs/area.md): the Yosys area sweep over four targets, cached
 # in $(BUILD)/synth; writes docs/area.csv, docs/area.md and docs/area/*.png.
 # SYNTH_ARGS: extra synth/area.sh options (e.g. --only 'ice40 pe ').
@@ -110,19 +123,6 @@ else
 	@./scripts/joblist.sh synth docs/area.csv > $(JOBS_DIR)/synth.list
 	@./scripts/jobs.sh run $(JOBS_DIR)/synth.list $(JOBS_DIR)/synth --sched $(SCHED) $(SCHED_OPTS)
 endif
-
-# Scale-out (docs/scale-out.md): make regress, explore and synth as job
-# lists (scripts/joblist.sh) run by scripts/jobs.sh, with results in
-# $(JOBS_DIR)/TARGET (a second run resumes: finished jobs are skipped).
-# SCHED=slurm: one Slurm job array per list (the repository and the build on
-# a filesystem every node sees); SCHED_OPTS: jobs.sh run options, e.g.
-# "--partition cpu --time 30 --mem 2G --cpus-per-task 1" or "-j 4" (local).
-# make explore and make synth run the list only when SCHED is set (local or
-# slurm); make regress always does (SCHED=local by default).
-SCHED ?=
-SCHED_OPTS ?=
-JOBS_DIR ?= $(BUILD)/jobs
-SHARDS ?= 64
 
 SEEDS ?= 8
 GEMMS ?= 50
