@@ -199,8 +199,9 @@ std::pair<int, int> parse_shard(const std::string& v) {
 // The points of shard I of N, in their planned order: a function of the
 // sweep and N only, so the shards of a job list hold disjoint points whose
 // union is the sweep. A point's cost is its MACs, 8x for the comparison
-// models (sr-1step, sr-ideal, km-block: scalar code, about 8x slower per MAC
-// than the fp8sa model's fast path, measured in docs/scale-out.md). Points
+// models (sr-1step, sr-ideal, km-block: scalar code, several times slower per
+// MAC than the fp8sa model's fast path; 8 is a rough weight, docs/scale-out.md
+// "Shards of a sweep"). Points
 // that share operands (data_key) stay together, so their data set and exact
 // reference are made once, unless the group costs more than a shard's share
 // (total / N): then it is cut into that many consecutive pieces, each making
