@@ -18,6 +18,7 @@ help:
 	@echo "make test       lint + Icarus + Yosys smoke + all unit and co-simulation tests"
 	@echo "make lint       verilator --lint-only -Wall on every RTL top and parameter set"
 	@echo "make regress    SEEDS=N GEMMS=G: lockstep model vs RTL on every configuration, N seeds each, all cores"
+	@echo "                (SCHED=slurm SCHED_OPTS=...: regress, explore and synth as Slurm job arrays, docs/scale-out.md)"
 	@echo "make bench      functional vs OpenBLAS sgemm, cycle model vs Verilated vs Icarus (docs/bench.md)"
 	@echo "make sanitize   ASan + UBSan build of the model, CLI and tests ($(BUILD)/sanitize), every test run"
 	@echo "make fuzz       FUZZ_SECONDS=N [FUZZ_TARGETS=...]: each libFuzzer target (clang) for N seconds from its seed corpus"
@@ -96,20 +97,40 @@ formal:
 	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh formal
 	@./formal/run.sh $(BUILD)/venv
 
+# Scale-out (docs/scale-out.md): make regress, explore and synth as job
+# lists (scripts/joblist.sh) run by scripts/jobs.sh, with results in
+# $(JOBS_DIR)/TARGET (a second run resumes: finished jobs are skipped).
+# SCHED=slurm: one Slurm job array per list (the repository and the build on
+# a filesystem every node sees); SCHED_OPTS: jobs.sh run options, e.g.
+# "--partition cpu --time 30 --mem 2G --cpus-per-task 1" or "-j 4" (local).
+# make explore and make synth run the list only when SCHED is set (local or
+# slurm); make regress always does (SCHED=local by default).
+SCHED ?=
+SCHED_OPTS ?=
+JOBS_DIR ?= $(BUILD)/jobs
+SHARDS ?= 64
+
 # make synth (docs/area.md): the Yosys area sweep over four targets, cached
 # in $(BUILD)/synth; writes docs/area.csv, docs/area.md and docs/area/*.png.
 # SYNTH_ARGS: extra synth/area.sh options (e.g. --only 'ice40 pe ').
 SYNTH_ARGS ?=
 synth:
 	@./scripts/install-deps.sh synth
+ifeq ($(SCHED),)
 	@./synth/area.sh -j $(JOBS) $(SYNTH_ARGS)
+else
+	@mkdir -p $(JOBS_DIR)
+	@./scripts/joblist.sh synth docs/area.csv > $(JOBS_DIR)/synth.list
+	@./scripts/jobs.sh run $(JOBS_DIR)/synth.list $(JOBS_DIR)/synth --sched $(SCHED) $(SCHED_OPTS)
+endif
 
 SEEDS ?= 8
 GEMMS ?= 50
 # Longer lockstep regression over every named configuration, in parallel,
 # then the sanitizer build's tests.
 regress: build
-	@./scripts/regress.sh $(FP8SA) $(SEEDS) $(GEMMS)
+	@SCHED=$(if $(SCHED),$(SCHED),local) SCHED_OPTS="$(SCHED_OPTS)" RESULTS=$(JOBS_DIR)/regress \
+	  ./scripts/regress.sh $(FP8SA) $(SEEDS) $(GEMMS)
 	@$(MAKE) bench-tool BENCH32=1
 	@./scripts/regress_big.sh $(BUILD)/bin/fp8sa_bench $(SEEDS) $(GEMMS)
 	@$(MAKE) sanitize
@@ -182,11 +203,21 @@ fpga:
 # $(BUILD)/explore-cache; writes docs/explore/explore.csv, the plots
 # (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md.
 EXPLORE_CONF ?= docs/explore/sweep.conf
+# With SCHED (local or slurm): the sweep as SHARDS jobs (fp8sa explore
+# --shard), merged with --reproducible (no date or measured time: the same
+# bytes wherever the jobs ran).
 explore: build
 	@mkdir -p docs/explore
+ifeq ($(SCHED),)
 	$(FP8SA) explore --config $(EXPLORE_CONF) --cache $(BUILD)/explore-cache \
 	  --csv docs/explore/explore.csv --report docs/exploration.md --area docs/area.csv
 	/usr/bin/python3 tools/plot_explore.py docs/explore/explore.csv docs/area.csv docs/explore
+else
+	@mkdir -p $(JOBS_DIR)
+	@./scripts/joblist.sh explore $(FP8SA) $(EXPLORE_CONF) $(SHARDS) docs/explore/explore.csv docs/exploration.md \
+	  docs/area.csv docs/explore > $(JOBS_DIR)/explore.list
+	@./scripts/jobs.sh run $(JOBS_DIR)/explore.list $(JOBS_DIR)/explore --sched $(SCHED) $(SCHED_OPTS)
+endif
 
 clean:
 	rm -rf $(BUILD)

@@ -7,7 +7,8 @@
 # usage: install-deps.sh [GROUP ...]   GROUP:
 #   run     make run: the compiler, CMake, Verilator (nothing else)
 #   core    (default) make and make test: run's packages, Yosys, Icarus, SystemC,
-#           GoogleTest, MPFR, OpenBLAS, nextpnr-ice40 and icestorm, and the
+#           GoogleTest, MPFR, OpenBLAS, nextpnr-ice40 and icestorm, Slurm and
+#           munge (the one-node cluster of make test's Scaleout test), and the
 #           venv with scripts/requirements-test.txt (fusesoc)
 #   python  the Python package, PyTorch, pytest, Fashion-MNIST, Icarus, and the
 #           venv with scripts/requirements-python.txt (cocotb, ml_dtypes, ...)
@@ -70,6 +71,7 @@ core_packages=(
   libopenblas-dev    # sgemm baseline for make bench
   python3-venv               # the project's venv (fusesoc for the core-file check)
   nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb   # make test builds the iCEBreaker bitstream (docs/fpga.md)
+  slurm-wlm munge    # make test's one-node Slurm cluster (scripts/slurm-local.sh, docs/scale-out.md)
 )
 synth_packages=(
   yosys python3

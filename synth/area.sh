@@ -10,6 +10,9 @@
 #   --csv FILE    write the table there instead of docs/area.csv
 #   --only REGEX  only jobs whose "target unit config" matches (e.g. 'pe e8m23 ')
 #   --no-report   the CSV only (no report FILE.md beside it, no plots)
+#   --list        print the runs ("target unit config", one a line) and stop
+#   --merge DIR   run nothing: the table from the rows of a job list's results
+#                 (DIR/jobs/*/area.csv: scripts/joblist.sh synth, docs/scale-out.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -17,6 +20,8 @@ rtl=rtl
 csv=docs/area.csv
 only=""
 report=1
+list=0
+merge=""
 while [ $# -gt 0 ]; do
   case $1 in
     -j) jobs=$2; shift 2 ;;
@@ -24,7 +29,9 @@ while [ $# -gt 0 ]; do
     --csv) csv=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --no-report) report=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --list) list=1; shift ;;
+    --merge) merge=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "area.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -116,7 +123,15 @@ while IFS= read -r j; do
   done
 done < <(job_list) > "$work/jobs"
 [ "$n" -gt 0 ] || { echo "area.sh: no job matches --only '$only'" >&2; exit 2; }
-echo "synth: $n Yosys runs ($yver), $jobs in parallel; cache $cache"
+if [ $list -eq 1 ]; then
+  awk -F'|' '{print $1, $2, $3}' "$work/jobs"
+  exit 0
+fi
+if [ -n "$merge" ]; then
+  echo "synth: the rows of $merge/jobs/*/area.csv"
+else
+  echo "synth: $n Yosys runs ($yver), $jobs in parallel; cache $cache"
+fi
 
 run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
   local line=$1 t unit config acc rnd sr stages top chp mode key res t0 dt k
@@ -153,7 +168,17 @@ export rtl_hash script_hash yver cache work rtl n
 
 SECONDS=0
 rc=0
-xargs -P "$jobs" -d '\n' -n 1 bash -c 'run_job "$1"' _ < "$work/jobs" || rc=1
+if [ -n "$merge" ]; then
+  # One row per job of the list (the header of each job's table dropped).
+  n=0
+  for f in "$merge"/jobs/*/area.csv; do
+    [ -f "$f" ] || continue
+    tail -n +2 "$f" > "$work/row.$n"; n=$((n + 1))
+  done
+  [ $n -gt 0 ] || { echo "area.sh: no rows in $merge/jobs/*/area.csv" >&2; exit 2; }
+else
+  xargs -P "$jobs" -d '\n' -n 1 bash -c 'run_job "$1"' _ < "$work/jobs" || rc=1
+fi
 mkdir -p "$(dirname "$csv")"
 {
   echo "target,unit,config,acc,rounding,sr_bits,stages,lut,carry,ff,dsp,ram,mux,transistors,cells,mode,fmax_mhz,lc"

@@ -459,7 +459,7 @@ std::string csv_header() {
          "rms_norm,max_norm,zero_exact,nonfinite,macs,seconds,pe,dot_n,align_bits,sr_kind";
 }
 
-std::string csv_line(const Point& p, const Stats& s) {
+std::string csv_line(const Point& p, const Stats& s, bool with_time) {
   const bool km = p.model == Model::KmBlock;
   const bool sr = !km && (p.model != Model::Hw || p.rnd == Round::SR);
   std::string data = p.data;
@@ -471,7 +471,7 @@ std::string csv_line(const Point& p, const Stats& s) {
     << "," << s.trials << "," << p.seed << "," << fmt_g(s.mean_rel) << "," << fmt_g(s.rms_rel) << ","
     << fmt_g(s.max_rel) << "," << fmt_g(s.bias) << "," << fmt_g(s.bias_se) << "," << fmt_g(s.rms_norm) << ","
     << fmt_g(s.max_norm) << "," << s.zero_exact << "," << s.nonfinite << "," << s.macs << ","
-    << fmt_g(s.seconds);
+    << (with_time ? fmt_g(s.seconds) : std::string("-"));
   const bool hw = p.model == Model::Hw;
   o << "," << (hw ? pe_kind_name(p.pe) : "-") << "," << (hw ? std::to_string(p.dot_n) : "-") << ","
     << (hw && p.pe == PeKind::Dot ? std::to_string(p.align_bits) : "-") << "," << (sr ? sr_kind_name(p.sr_kind) : "-");

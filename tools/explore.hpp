@@ -94,6 +94,7 @@ void cache_store(const std::string& dir, const Point& p, const Stats& s);  // be
 
 // One CSV line for a point and its statistics, and the header.
 std::string csv_header();
-std::string csv_line(const Point& p, const Stats& s);
+// with_time false: the seconds column is "-" (fp8sa explore --reproducible).
+std::string csv_line(const Point& p, const Stats& s, bool with_time = true);
 
 }  // namespace fp8sa::explore

@@ -159,6 +159,11 @@ expect "explore: a float32 .npy tensor as data" 0 '2 points \(0 cached\)' "$bin"
 expect "explore: the CSV has the points" 0 'fp8sa,e8m10,sr,16,0,64,e4m3,npy:' cat "$tmp/e.csv"
 expect "explore: a first cached run" 0 '2 points \(0 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --cache "$tmp/c"
 expect "explore: a cached rerun" 0 '2 points \(2 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --cache "$tmp/c"
+# Scale-out (issue 23, docs/scale-out.md): shards and the cache-only merge.
+one_line_error "explore: --shard out of range" "--shard '0/4': expected I/N" "$bin" explore --quick --shard 0/4
+one_line_error "explore: --shard without N" "--shard '3': expected I/N" "$bin" explore --quick --shard 3
+one_line_error "explore: --cached-only with points missing" '--cached-only: [0-9]* of [0-9]* points are not in the cache' "$bin" explore --quick --quiet --cached-only --cache "$tmp/empty_cache"
+expect "explore: a cached-only merge of a full cache" 0 '2 points \(2 cached\)' "$bin" explore --config "$tmp/npy.conf" --quiet --cache "$tmp/c" --cached-only
 
 # 7. Issue 18 ("Harden the newer surfaces"): explore, FIFOs, named values.
 # Item 3: a FIFO that nobody writes blocked open() for ever. Now: one line
