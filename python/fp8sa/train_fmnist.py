@@ -395,12 +395,16 @@ def plot(path, runs):
         if s.size >= w:
             s = np.convolve(s, np.ones(w) / w, mode="valid")
         ax[1 if regime == "full" else 2].plot(s, label=name, lw=1)
-    ax[0].set_xlabel("epoch"); ax[0].set_ylabel("test accuracy (%), mean over seeds"); ax[0].legend(fontsize=8)
+    ax[0].set_xlabel("epoch"); ax[0].set_ylabel("test accuracy (%), mean over seeds")
+    if ax[0].lines:  # (a grid of subset runs only has no full-regime curve)
+        ax[0].legend(fontsize=8)
     ax[0].xaxis.get_major_locator().set_params(integer=True)
     ax[1].set_title("full regime: training loss (seed 1, mean of 50 steps)", fontsize=9)
     ax[2].set_title("subset regime: training loss (seed 1, mean of 5 steps)", fontsize=9)
     for a in ax[1:]:
-        a.set_xlabel("step"); a.set_ylabel("training loss"); a.set_yscale("log"); a.legend(fontsize=7)
+        a.set_xlabel("step"); a.set_ylabel("training loss"); a.set_yscale("log")
+        if a.lines:
+            a.legend(fontsize=7)
     for a in ax:
         a.grid(alpha=.3)
     fig.suptitle("MLP 784-256-128-10 on Fashion-MNIST: every GEMM on the fp8sa model")
