@@ -89,21 +89,18 @@ test: lint iverilog yosys-smoke ctest
 # (the in-tree module, built here). TRAIN_ARGS: e.g. --epochs 5 --seeds 5
 # (python -m fp8sa.train_fmnist --help).
 TRAIN_ARGS ?=
-train: configure
-	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
-	$(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
 
 formal:
 	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh formal
 	@./formal/run.sh $(BUILD)/venv
 
-# Scale-out (docs/scale-out.md): make regress, explore and synth as job
+# Scale-out (docs/scale-out.md): make regress, explore, synth and train as job
 # lists (scripts/joblist.sh) run by scripts/jobs.sh, with results in
 # $(JOBS_DIR)/TARGET (a second run resumes: finished jobs are skipped).
 # SCHED=slurm: one Slurm job array per list (the repository and the build on
 # a filesystem every node sees); SCHED_OPTS: jobs.sh run options, e.g.
 # "--partition cpu --time 30 --mem 2G --cpus-per-task 1" or "-j 4" (local).
-# make explore and make synth run the list only when SCHED is set (local or
+# make explore, make synth and make train run the list only when SCHED is set (local or
 # slurm); make regress always does (SCHED=local by default).
 SCHED ?=
 SCHED_OPTS ?=
@@ -122,6 +119,19 @@ else
 	@mkdir -p $(JOBS_DIR)
 	@./scripts/joblist.sh synth docs/area.csv > $(JOBS_DIR)/synth.list
 	@./scripts/jobs.sh run $(JOBS_DIR)/synth.list $(JOBS_DIR)/synth --sched $(SCHED) $(SCHED_OPTS)
+endif
+
+# make train (docs/training.md): the recipe x seed grid of fp8sa.train_fmnist
+# in one process; with SCHED (local or slurm) one job per run
+# (scripts/joblist.sh train), merged --reproducible (no measured times).
+train: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
+ifeq ($(SCHED),)
+	$(BUILD)/venv/bin/python -m fp8sa.train_fmnist --threads $(JOBS) $(TRAIN_ARGS)
+else
+	@mkdir -p $(JOBS_DIR)
+	@./scripts/joblist.sh train $(BUILD)/venv/bin/python $(TRAIN_ARGS) > $(JOBS_DIR)/train.list
+	@./scripts/jobs.sh run $(JOBS_DIR)/train.list $(JOBS_DIR)/train --sched $(SCHED) $(SCHED_OPTS)
 endif
 
 SEEDS ?= 8

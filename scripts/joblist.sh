@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The job lists of make regress, make explore and make synth (the format:
+# The job lists of make regress, make explore, make synth and make train (the format:
 # scripts/jobs.sh; docs/scale-out.md), written to stdout, and the regress
 # list's merge step. The same arguments give the same list, byte for byte;
 # a list names the build it runs (a hash of the binaries), so that a rebuilt
@@ -17,6 +17,13 @@
 #        scripts/joblist.sh synth [AREA_CSV]
 #          one Yosys run per job (synth/area.sh --list). Merge: AREA_CSV
 #          (default docs/area.csv), its report and plots, as synth/area.sh.
+#        scripts/joblist.sh train PYTHON [TRAIN_ARGS ...]
+#          one job per run of the recipe x seed grid (python -m fp8sa.train_fmnist
+#          TRAIN_ARGS --run RECIPE:REGIME:SEED --run-out $OUT/run.json; the
+#          runs from its --list-runs, which checks the options and the data
+#          first). Merge: --merge RESULTS/jobs --reproducible: the --doc
+#          (default docs/training.md) and --figdir (docs/training) of
+#          TRAIN_ARGS, the same bytes as one --reproducible process.
 #        scripts/joblist.sh merge-regress RESULTS
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -122,5 +129,27 @@ synth)
     echo "$id synth/area.sh -j 1 --only '^$t $unit $config \$' --no-report --csv \"\$OUT/area.csv\""
   done
   ;;
-*) die "usage: joblist.sh regress|explore|synth|merge-regress ... (see the header of $0)" ;;
+train)
+  [ $# -ge 2 ] || die "usage: joblist.sh train PYTHON [TRAIN_ARGS ...]"
+  py=$2; shift 2
+  command -v "$py" > /dev/null || die "no Python '$py'"
+  # absolute, links not followed: a venv's python is a link to the system's
+  if [[ $py == */* ]]; then py=$(cd "$(dirname "$py")" && pwd)/$(basename "$py"); fi
+  # The runs (and every option check: one line and exit 2 from the script).
+  runs=$("$py" -m fp8sa.train_fmnist "$@" --list-runs) || exit 2
+  args=""
+  for a in "$@"; do args+=" $(q "$a")"; done
+  files=$("$py" -c 'import fp8sa, fp8sa._core, glob, os
+print("\n".join(sorted(glob.glob(os.path.join(os.path.dirname(fp8sa.__file__), "*.py"))) + [fp8sa._core.__file__]))') \
+    || die "$py cannot import fp8sa"
+  echo "# fp8sa job list: make train, $(wc -l <<<"$runs") runs (recipe x regime x seed)"
+  echo "# root: $root"
+  mapfile -t fl <<<"$files"
+  echo "# build: $(hash_of "${fl[@]}")"
+  echo "# merge: $(q "$py") -m fp8sa.train_fmnist$args --merge \"\$RESULTS/jobs\" --reproducible"
+  while read -r k; do
+    echo "train.${k//:/.} $(q "$py") -m fp8sa.train_fmnist$args --run $k --run-out \"\$OUT/run.json\" --threads \"\$CPUS\""
+  done <<<"$runs"
+  ;;
+*) die "usage: joblist.sh regress|explore|synth|train|merge-regress ... (see the header of $0)" ;;
 esac
