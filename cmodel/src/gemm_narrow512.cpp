@@ -1,0 +1,776 @@
+// The functional model's fast path for narrow accumulators (fma PE, every
+// accumulator eXmY but e8m23 RNE without promotion, RNE / RZ / SR with every
+// SR kind, promotion or not) on x86 CPUs with AVX-512 (F, DQ, VBMI2): a tile's
+// words and flags bit-identical to the generic path (AccAdder per MAC) at a
+// MAC rate near the e8m23 FMA path's. gemm_narrow.cpp's AVX2 kernel (and then
+// the generic path) takes the tiles this one declines.
+//
+// One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
+// vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
+//
+// The scaled domain. Every narrow value v is held as the binary64 v * 2^S.
+// A MAC is x = fma(a', b', acc) (a' = a 2^Sa, b' = b 2^Sb, Sa + Sb = S), and
+// the rounding to eXmY is done on x's bits:
+//
+//   * RZ: acc = x & ~(2^s - 1), s = 52 - Y (the Y + 1 significant bits kept),
+//     with MXCSR set to round toward zero, so x = RZ_53(x_exact) and
+//     truncations compose: acc = RZ_Y(x_exact) whether or not the fma was
+//     exact. S = 1023 - emax: a narrow overflow (|x| >= 2^(emax+1)) is a
+//     binary64 overflow of the fma (MXCSR overflow flag).
+//   * SR: the draw u (R bits) as v = 2^R - 1 - u placed in bits [s-1, s-R]
+//     (r), acc = (z + r) & ~(2^s - 1): a carry out of the R bits below the
+//     kept LSB happens iff u < k (numerics.md section 5, "add R random bits
+//     and truncate"), with z the kind's residual: trunc z = x (k = D[R:1]),
+//     mid z = x with the sticky of the bits below the R-bit window ORed into
+//     its LSB (k = 2t + s), src z = x rounded to nearest even at the window's
+//     LSB (k = RNE(g)). MXCSR rounds toward zero and an inexact fma sends the
+//     tile back (the sticky would be lost); S = 1023 - emax: an overflow
+//     carries into the Inf encoding.
+//   * RNE: y = (x + M) - M with M = +-1.5 * 2^(e + s) from x's own exponent
+//     e (so x + M has ulp 2^(e - Y)), in MXCSR's RNE. MXCSR's inexact flag
+//     is then exactly the tile's inexact flag. The tile's fma sums are known
+//     exact beforehand (below), S = 1023 - emax - 64 (M stays finite).
+//
+// What a tile must satisfy (checked before it runs, from per-row and
+// per-column statistics of A and B and the tile's init words; otherwise the
+// tile is declined):
+//
+//   * no NaN/Inf codes or init words, no -0 init word (RNE would lose its
+//     sign);
+//   * "tiny-safe": every sum x is a multiple of 2^g (g: the lowest set bit of
+//     any product or init value), and g >= emin - Y, so a value below 2^emin
+//     lies on the subnormal grid: it never rounds, and no MAC underflows
+//     (underflow is inexact and tiny), and rounding on x's own exponent grid
+//     is rounding on the format's;
+//   * RNE: |x| <= B = (max|init| + sum_k max|a| max|b|) (1 + 2^-(Y+1))^K and
+//     B < 2^(g + 53): every fma is exact in binary64. When B is below the
+//     largest finite value no MAC can overflow; otherwise the kernel tracks
+//     max |x| (vrangepd) and a tile that went over the largest finite value
+//     is declined after the fact.
+//
+// After the kernel a tile is also declined (values recomputed by the AVX2
+// kernel or the generic path) on: an MXCSR overflow, underflow or invalid
+// flag; SR with an inexact fma; an Inf accumulator (SR overflow); a promotion
+// that would overflow binary32 or meet Inf. So the fast tile's flags are
+// inexact alone: MXCSR's (RNE, RZ) or the OR of x's bits below the kept LSB
+// (RZ, SR), and the promotions'.
+//
+// Promotion (numerics.md section 9): w (binary32 values in binary64 lanes)
+// += n * 2^-S every N MACs and after the last: the binary64 sum (TwoSum error
+// for inexactness) rounded to binary32 with RNE (53 >= 2*24 + 2: double
+// rounding is innocuous), all with embedded rounding and suppressed
+// exceptions, so MXCSR sees only the MACs.
+//
+// SR draws. PE (r, c)'s draws are R-bit windows of one m-sequence: draw d
+// is sequence bits [dR, dR + R), oldest first (numerics.md section 7). Its
+// characteristic polynomial P satisfies P(x)^64 = P(x^64) over GF(2), so the
+// sequence in 64-bit words (MSB first) obeys the LFSR's own recurrence on
+// whole words: W_m = XOR over taps t of W_(m-t). A worker generates the words
+// of all PEs of a tile side by side (two vpternlogq per 8 PEs per 64 bits),
+// continuing from tile to tile (tile t starts at draw t*K, where tile t - 1
+// ended), and starts a stream (the first LFSR-width words from the seed,
+// jumped with Lfsr::skip) only at the first tile of its run. The kernel takes
+// draw k from the word pair holding it with one funnel shift (vpshldvq) that
+// puts it in bits [s-1, s-R].
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "fp8sa/lfsr.hpp"
+#include "fp8sa/numerics.hpp"
+#include "gemm_narrow.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define FP8SA_N512 1
+#define FP8SA_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx512vbmi2,fma")))
+#else
+#define FP8SA_N512 0
+#endif
+
+namespace fp8sa {
+namespace detail {
+
+namespace {
+
+constexpr int kNoLsb = 1 << 20;  // lsb exponent of an all-zero row / column
+
+// Statistics of one row of A or column of B (over its K codes).
+struct Line {
+  uint8_t special = 0;  // a NaN/Inf code
+  int lsb = kNoLsb;     // lowest set bit (exponent) of any non-zero value
+  double maxabs = 0, sumabs = 0;
+};
+
+struct CodeInfo {
+  double v[2][256];
+  int lsb[2][256];
+  uint8_t sp[2][256];
+  CodeInfo() {
+    for (int f = 0; f < 2; ++f)
+      for (int c = 0; c < 256; ++c) {
+        const Fp8Format ff = static_cast<Fp8Format>(f);
+        sp[f][c] = fp8_is_special(static_cast<uint8_t>(c), ff) ? 1 : 0;
+        const double d = sp[f][c] != 0 ? 0.0 : fp8_to_double(static_cast<uint8_t>(c), ff);
+        v[f][c] = d;
+        int l = kNoLsb;
+        if (d != 0.0) {
+          int e;
+          const double m = std::frexp(std::fabs(d), &e);  // m in [0.5, 1): d = m 2^e
+          uint64_t mi = static_cast<uint64_t>(std::ldexp(m, 53));
+          l = e - 53 + __builtin_ctzll(mi);
+        }
+        lsb[f][c] = l;
+      }
+  }
+};
+
+const CodeInfo& code_info() {
+  static const CodeInfo ci;
+  return ci;
+}
+
+int lsb_of(double d) {
+  if (d == 0.0) return kNoLsb;
+  int e;
+  const double m = std::frexp(std::fabs(d), &e);
+  const uint64_t mi = static_cast<uint64_t>(std::ldexp(m, 53));
+  return e - 53 + __builtin_ctzll(mi);
+}
+
+}  // namespace
+
+#if FP8SA_N512
+
+namespace {
+
+enum Mode { kRne = 0, kRz = 1, kSr = 2 };
+
+// Constants of the kernel.
+struct KConst {
+  uint64_t mask, low, semask, cm, maskr, l1, halfm1;
+  int s, sr_shift;  // s = 52 - Y; SR: the window's LSB s - R
+};
+
+// The same in registers.
+struct KVec {
+  __m512i mask, low, semask, cm, maskr, l1, halfm1;
+};
+
+// One block: MR rows x NV vectors of the tile, k in [k0, k1).
+struct KArgs {
+  const double* ap;  // rows of the tile: Rp x K, scaled by 2^Sa
+  const double* bp;  // the tile's B panel: K x C, scaled by 2^Sb
+  int K, C;
+  double* acc;  // Rp x C, scaled
+  double* w;    // promotion: Rp x C, binary32 values
+  double unscale;  // 2^-S
+  int promote;     // promote_n (0: off)
+  // SR
+  const uint64_t* words;   // the word rows of the chunk, Lp lanes each
+  size_t lp;               // lanes per word row
+  const int32_t* hi_row;   // per k of the chunk: the row of the word holding the draw's first bit
+  const int32_t* lo_add;   // per k: 0 or 1 (the next row)
+  const int64_t* cnt;      // per k: the funnel shift
+};
+
+struct KState {
+  __m512i inex[2];
+  __m512d mx;
+  bool rare = false;     // promotion met Inf/NaN or overflowed binary32
+  bool pinex = false;    // a promotion was inexact
+};
+
+FP8SA_T512 inline void promote8(double* wp, __m512d* n, double unscale, KState* st) {
+  const __m512d w = _mm512_loadu_pd(wp);
+  const __m512d nv = _mm512_mul_round_pd(*n, _mm512_set1_pd(unscale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  constexpr int kR = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m512d s = _mm512_add_round_pd(w, nv, kR);
+  const __m512d bb = _mm512_sub_round_pd(s, w, kR);
+  const __m512d aa = _mm512_sub_round_pd(s, bb, kR);
+  const __m512d err = _mm512_add_round_pd(_mm512_sub_round_pd(w, aa, kR), _mm512_sub_round_pd(nv, bb, kR), kR);
+  const __m256 r = _mm512_cvt_roundpd_ps(s, kR);
+  const __m512d rd = _mm512_cvt_roundps_pd(r, _MM_FROUND_NO_EXC);
+  const __mmask8 inex = _mm512_cmp_pd_mask(err, _mm512_setzero_pd(), _CMP_NEQ_UQ) |
+                        _mm512_cmp_pd_mask(rd, s, _CMP_NEQ_UQ);
+  const __m512d absr = _mm512_abs_pd(rd);
+  const __mmask8 bad = _mm512_cmp_pd_mask(absr, _mm512_set1_pd(HUGE_VAL), _CMP_NLT_UQ);
+  if (inex != 0) st->pinex = true;
+  if (bad != 0) st->rare = true;
+  _mm512_storeu_pd(wp, rd);
+  *n = _mm512_setzero_pd();
+}
+
+template <int MODE, int KIND, bool TRACK, bool PROMO, int MR, int NV>
+FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0, int k1, KState* st) {
+  constexpr int NA = MR * NV;
+#define FP8SA_Q(u) _mm512_set1_epi64(static_cast<int64_t>(u))
+  const KVec kc{FP8SA_Q(kq.mask), FP8SA_Q(kq.low), FP8SA_Q(kq.semask), FP8SA_Q(kq.cm), FP8SA_Q(kq.maskr),
+                FP8SA_Q(kq.l1), FP8SA_Q(kq.halfm1)};
+#undef FP8SA_Q
+  const int C = g.C, K = g.K;
+  __m512d a[NA];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) a[i * NV + v] = _mm512_loadu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)));
+  __m512i inex0 = st->inex[0], inex1 = st->inex[1];
+  __m512d mx = st->mx;
+  const double* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
+  for (int k = k0; k < k1; ++k) {
+    const double* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 8 * v0;
+    __m512d b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_pd(brow + 8 * v);
+    const uint64_t* whi = nullptr;
+    size_t wlo_off = 0;
+    __m512i cnt = _mm512_setzero_si512();
+    if constexpr (MODE == kSr) {
+      const int kk = k - k0;
+      whi = g.words + static_cast<size_t>(g.hi_row[kk]) * g.lp;
+      wlo_off = static_cast<size_t>(g.lo_add[kk]) * g.lp;
+      cnt = _mm512_set1_epi64(g.cnt[kk]);
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const __m512d av = _mm512_set1_pd(arow[static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k)]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        const int j = i * NV + v;
+        const __m512d x = _mm512_fmadd_pd(av, b[v], a[j]);
+        if constexpr (MODE == kRne) {
+          const __m512i xi = _mm512_castpd_si512(x);
+          const __m512d M = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(xi, kc.semask), kc.cm));
+          a[j] = _mm512_sub_pd(_mm512_add_pd(x, M), M);
+          if constexpr (TRACK) mx = _mm512_range_pd(mx, x, 0x0B);
+        } else if constexpr (MODE == kRz) {
+          const __m512i xi = _mm512_castpd_si512(x);
+          if (j & 1) {
+            inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
+          } else {
+            inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+          }
+          a[j] = _mm512_castsi512_pd(_mm512_and_si512(xi, kc.mask));
+        } else {
+          const __m512i xi = _mm512_castpd_si512(x);
+          const size_t lane = static_cast<size_t>((r0 + i) * C + 8 * (v0 + v));
+          const __m512i hi = _mm512_loadu_si512(whi + lane);
+          const __m512i lo = _mm512_loadu_si512(whi + wlo_off + lane);
+          const __m512i rr = _mm512_andnot_si512(_mm512_shldv_epi64(hi, lo, cnt), kc.maskr);
+          __m512i z;
+          if constexpr (KIND == 0) {  // mid: OR the sticky below the window into its LSB
+            z = _mm512_or_si512(xi, _mm512_add_epi64(_mm512_and_si512(xi, kc.l1), kc.l1));
+          } else if constexpr (KIND == 1) {  // trunc
+            z = xi;
+          } else {  // src: RNE at the window's LSB
+            const __m512i lsb = _mm512_and_si512(_mm512_srli_epi64(xi, static_cast<unsigned>(kq.sr_shift)),
+                                                 _mm512_set1_epi64(1));
+            z = _mm512_add_epi64(_mm512_add_epi64(xi, kc.halfm1), lsb);
+          }
+          if (j & 1) {
+            inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
+          } else {
+            inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+          }
+          a[j] = _mm512_castsi512_pd(_mm512_and_si512(_mm512_add_epi64(z, rr), kc.mask));
+        }
+      }
+    }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v)
+            promote8(g.w + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), &a[i * NV + v], g.unscale, st);
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
+  }
+  // Every MAC is done before the caller reads MXCSR.
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+v"(a[j]));
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm512_storeu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), a[i * NV + v]);
+  asm volatile("" : "+v"(inex0), "+v"(inex1), "+v"(mx));
+  st->inex[0] = inex0;
+  st->inex[1] = inex1;
+  st->mx = mx;
+}
+
+using KernelFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState*);
+
+template <int MODE, int KIND, bool TRACK, bool PROMO>
+KernelFn pick_shape(int nv) {
+  return nv == 2 ? &kernel<MODE, KIND, TRACK, PROMO, 4, 2> : &kernel<MODE, KIND, TRACK, PROMO, 8, 1>;
+}
+
+template <int MODE, int KIND, bool TRACK>
+KernelFn pick_promo(bool promo, int nv) {
+  return promo ? pick_shape<MODE, KIND, TRACK, true>(nv) : pick_shape<MODE, KIND, TRACK, false>(nv);
+}
+
+KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
+  switch (rnd) {
+    case Round::RNE:
+      return track ? pick_promo<kRne, 0, true>(promo, nv) : pick_promo<kRne, 0, false>(promo, nv);
+    case Round::RZ:
+      return pick_promo<kRz, 0, false>(promo, nv);
+    default:
+      switch (kind) {
+        case SrKind::Trunc: return pick_promo<kSr, 1, false>(promo, nv);
+        case SrKind::Src: return pick_promo<kSr, 2, false>(promo, nv);
+        default: return pick_promo<kSr, 0, false>(promo, nv);
+      }
+  }
+}
+
+FP8SA_T512 bool any_bits(__m512i x) { return _mm512_test_epi64_mask(x, x) != 0; }
+
+FP8SA_T512 void gen_words(uint64_t* rows, size_t lp, long from, long to, long base, const std::vector<int>& taps) {
+  // rows[(m - base) * lp + lane] = XOR over taps t of rows[m - t]
+  for (long m = from; m < to; ++m) {
+    uint64_t* dst = rows + static_cast<size_t>(m - base) * lp;
+    const uint64_t* s0 = rows + static_cast<size_t>(m - base - taps[0]) * lp;
+    const uint64_t* s1 = rows + static_cast<size_t>(m - base - taps[1]) * lp;
+    if (taps.size() == 2) {
+      for (size_t l = 0; l < lp; l += 8) {
+        _mm512_storeu_si512(dst + l, _mm512_xor_si512(_mm512_loadu_si512(s0 + l), _mm512_loadu_si512(s1 + l)));
+      }
+    } else {
+      const uint64_t* s2 = rows + static_cast<size_t>(m - base - taps[2]) * lp;
+      const uint64_t* s3 = rows + static_cast<size_t>(m - base - taps[3]) * lp;
+      for (size_t l = 0; l < lp; l += 8) {
+        const __m512i x = _mm512_ternarylogic_epi64(_mm512_loadu_si512(s0 + l), _mm512_loadu_si512(s1 + l),
+                                                   _mm512_loadu_si512(s2 + l), 0x96);
+        _mm512_storeu_si512(dst + l, _mm512_xor_si512(x, _mm512_loadu_si512(s3 + l)));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+struct NarrowPlan {
+  const GemmProblem& p;
+  const ArrayConfig& cfg;
+  int R, C, Rp, tn, nv;
+  int Y, emin, emax, s, S, Sa, Sb;
+  double maxfin;  // largest finite narrow value
+  double growth;  // RNE: (1 + 2^-(Y+1))^K
+  uint32_t mxcsr;
+  std::vector<Line> rows, cols;
+  std::vector<double> bpack;  // [tj][k][C], scaled by 2^Sb
+  KConst kc;
+  KernelFn fn_plain = nullptr, fn_track = nullptr;
+  std::vector<int> taps;  // LFSR taps (words)
+  NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
+};
+
+struct NarrowWorker {
+  std::vector<double> ap, acc, w;
+  long ati = -1;
+  // SR word stream: rows [base, gen) of Lp lanes
+  std::vector<uint64_t> words;
+  long base = 0, gen = 0;
+  bool valid = false;
+  std::vector<int32_t> hi_row, lo_add;
+  std::vector<int64_t> cnt;
+};
+
+void NarrowPlanDeleter::operator()(NarrowPlan* p) const { delete p; }
+void NarrowWorkerDeleter::operator()(NarrowWorker* w) const { delete w; }
+
+bool narrow512_cpu() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("fma");
+}
+
+NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, int threads,
+                                void (*par)(long, int, void*, void (*)(void*, long))) {
+  if (cfg.pe_kind != PeKind::Fma || cfg.cols % 8 != 0 || !narrow512_cpu()) return nullptr;
+  if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
+  NarrowPlanPtr pl(new NarrowPlan(p, cfg));
+  NarrowPlan& P = *pl;
+  P.R = cfg.rows;
+  P.C = cfg.cols;
+  P.nv = (P.C / 8) % 2 == 0 ? 2 : 1;
+  const int mr = P.nv == 2 ? 4 : 8;
+  P.Rp = (P.R + mr - 1) / mr * mr;
+  P.tn = (p.N + P.C - 1) / P.C;
+  const AccFormat& f = cfg.acc;
+  P.Y = f.man_bits;
+  const int bias = f.bias();
+  P.emin = 1 - bias;
+  P.emax = bias;
+  P.s = 52 - P.Y;
+  P.S = p.rnd == Round::RNE ? 1023 - P.emax - 64 : 1023 - P.emax;
+  P.Sa = P.S / 2;
+  P.Sb = P.S - P.Sa;
+  P.maxfin = std::ldexp(2.0 - std::ldexp(1.0, -P.Y), P.emax);
+  P.growth = std::exp(static_cast<double>(p.K) * std::log1p(std::ldexp(1.0, -(P.Y + 1))));
+  P.mxcsr = p.rnd == Round::RNE ? 0x1F80u : 0x7F80u;
+  const int R = cfg.sr_bits;
+  KConst& k = P.kc;
+  k.s = P.s;
+  k.sr_shift = P.s - R;
+  k.mask = ~((uint64_t{1} << P.s) - 1u);
+  k.low = (uint64_t{1} << P.s) - 1u;
+  k.semask = 0xFFF0000000000000ull;
+  k.cm = (static_cast<uint64_t>(P.s) << 52) | (uint64_t{1} << 51);
+  k.maskr = ((uint64_t{1} << R) - 1u) << (P.s - R);
+  k.l1 = (uint64_t{1} << (P.s - R)) - 1u;
+  k.halfm1 = (uint64_t{1} << (P.s - R - 1)) - 1u;
+  const bool promo = cfg.promote_n != 0;
+  P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv);
+  P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv);
+  if (p.rnd == Round::SR) {
+    for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
+  }
+  // Row and column statistics; B packed per tile column, scaled.
+  const CodeInfo& ci = code_info();
+  const int fa = static_cast<int>(p.fmt_a), fb = static_cast<int>(p.fmt_b);
+  P.rows.assign(static_cast<size_t>(p.M), Line{});
+  P.cols.assign(static_cast<size_t>(p.N), Line{});
+  P.bpack.assign(static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C), 0.0);
+  struct Job {
+    NarrowPlan* P;
+    const CodeInfo* ci;
+    int fa, fb;
+  } job{&P, &ci, fa, fb};
+  const long nrows = p.M, ntn = P.tn;
+  par(nrows + ntn, threads, &job, [](void* vj, long i) {
+    Job& j = *static_cast<Job*>(vj);
+    NarrowPlan& Q = *j.P;
+    const GemmProblem& pr = Q.p;
+    const size_t K = static_cast<size_t>(pr.K);
+    if (i < pr.M) {
+      Line& L = Q.rows[static_cast<size_t>(i)];
+      const uint8_t* a = pr.A + static_cast<size_t>(i) * K;
+      double mx = 0, sum = 0;
+      int lsb = kNoLsb;
+      uint8_t sp = 0;
+      for (size_t kk = 0; kk < K; ++kk) {
+        const uint8_t c = a[kk];
+        const double v = std::fabs(j.ci->v[j.fa][c]);
+        mx = std::max(mx, v);
+        sum += v;
+        lsb = std::min(lsb, j.ci->lsb[j.fa][c]);
+        sp |= j.ci->sp[j.fa][c];
+      }
+      L.maxabs = mx;
+      L.sumabs = sum;
+      L.lsb = lsb;
+      L.special = sp;
+      return;
+    }
+    const long tj = i - pr.M;
+    const int C = Q.C;
+    double* dst = Q.bpack.data() + static_cast<size_t>(tj) * K * static_cast<size_t>(C);
+    const double sc = std::ldexp(1.0, Q.Sb);
+    const int n0 = static_cast<int>(tj) * C, w = std::min(C, pr.N - n0);
+    double mx[64] = {}, sum[64] = {};
+    int lsb[64];
+    uint8_t sp[64] = {};
+    for (int c = 0; c < 64; ++c) lsb[c] = kNoLsb;
+    for (size_t kk = 0; kk < K; ++kk) {
+      const uint8_t* b = pr.B + kk * static_cast<size_t>(pr.N) + static_cast<size_t>(n0);
+      double* d = dst + kk * static_cast<size_t>(C);
+      for (int c = 0; c < w; ++c) {
+        const uint8_t code = b[c];
+        const double v = j.ci->v[j.fb][code];
+        d[c] = v * sc;
+        const int cc = c & 63;
+        mx[cc] = std::max(mx[cc], std::fabs(v));
+        sum[cc] += std::fabs(v);
+        lsb[cc] = std::min(lsb[cc], j.ci->lsb[j.fb][code]);
+        sp[cc] |= j.ci->sp[j.fb][code];
+      }
+    }
+    // (C > 64: statistics of columns c and c + 64 are merged, which only
+    // makes them more conservative.)
+    for (int c = 0; c < w; ++c) {
+      Line& L = Q.cols[static_cast<size_t>(n0 + c)];
+      L.maxabs = mx[c & 63];
+      L.sumabs = sum[c & 63];
+      L.lsb = lsb[c & 63];
+      L.special = sp[c & 63];
+    }
+  });
+  return pl;
+}
+
+NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker()); }
+
+namespace {
+
+// SR: the words of tile t for draws [k0, k1) in the worker's buffer, with the
+// per-k word rows and shifts. Lanes: Rp x C (rows >= R: zero words).
+void ensure_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
+  const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
+  const size_t lp = static_cast<size_t>(P.Rp) * static_cast<size_t>(P.C);
+  const uint64_t K = static_cast<uint64_t>(P.p.K);
+  const uint64_t d0 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k0);
+  const uint64_t d1 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k1);  // exclusive
+  const long m_lo = static_cast<long>((d0 * static_cast<uint64_t>(R)) >> 6);
+  const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(R) - 1u) >> 6) + 1u);  // inclusive (the pair's second word)
+  const long need_gen = m_hi + 1;
+  const long W_ = lw;
+  if (!W.valid || m_lo < W.base || m_lo > W.gen + 4 * W_ + 4096) {
+    // Start the streams: rows [h0, h0 + lw) from the seeds.
+    const long h0 = std::max(0L, m_lo - W_);
+    W.words.assign(static_cast<size_t>(W_) * lp, 0u);
+    const int db = lw >= 16 ? 16 : (lw >= 8 ? 8 : 4);
+    for (int r = 0; r < P.R; ++r)
+      for (int c = 0; c < P.C; ++c) {
+        Lfsr l(lw, db, derive_seed(P.cfg.seed, static_cast<uint32_t>(1 + r * P.C + c), lw));
+        l.skip(static_cast<uint64_t>(h0) * 64u / static_cast<uint64_t>(db));
+        for (long m = 0; m < W_; ++m) {
+          uint64_t word = 0;
+          for (int q = 0; q < 64 / db; ++q) word = (word << db) | l.draw();
+          W.words[static_cast<size_t>(m) * lp + static_cast<size_t>(r * P.C + c)] = word;
+        }
+      }
+    W.base = h0;
+    W.gen = h0 + W_;
+    W.valid = true;
+  }
+  // Drop rows no longer needed (keep lw rows of history and rows >= m_lo).
+  const long keep_from = std::min(m_lo, W.gen - W_);
+  if (keep_from > W.base) {
+    const size_t drop = static_cast<size_t>(keep_from - W.base) * lp;
+    W.words.erase(W.words.begin(), W.words.begin() + static_cast<ptrdiff_t>(drop));
+    W.base = keep_from;
+  }
+  if (need_gen > W.gen) {
+    W.words.resize(static_cast<size_t>(need_gen - W.base) * lp);
+    gen_words(W.words.data(), lp, W.gen, need_gen, W.base, P.taps);
+    W.gen = need_gen;
+  }
+  const int n = k1 - k0;
+  W.hi_row.resize(static_cast<size_t>(n));
+  W.lo_add.resize(static_cast<size_t>(n));
+  W.cnt.resize(static_cast<size_t>(n));
+  const int s = P.s;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
+    const long m = static_cast<long>(bit >> 6);
+    const int o = static_cast<int>(bit & 63u);
+    W.hi_row[static_cast<size_t>(i)] = static_cast<int32_t>(m - W.base);
+    if (o >= 64 - s) {
+      W.lo_add[static_cast<size_t>(i)] = 1;
+      W.cnt[static_cast<size_t>(i)] = s - 64 + o;
+    } else {
+      W.lo_add[static_cast<size_t>(i)] = 0;
+      W.cnt[static_cast<size_t>(i)] = s + o;
+    }
+  }
+}
+
+// The accumulator word of a finite or infinite binary64 value exactly
+// representable in format f.
+uint32_t narrow_bits(double v, const AccFormat& f) {
+  uint64_t b;
+  std::memcpy(&b, &v, 8);
+  const uint32_t X = static_cast<uint32_t>(f.exp_bits), Y = static_cast<uint32_t>(f.man_bits);
+  const uint32_t sign = static_cast<uint32_t>(b >> 63) << (X + Y);
+  const int E = static_cast<int>((b >> 52) & 0x7FFu);
+  if (E == 0) return sign;
+  if (E == 0x7FF) return sign | (((1u << X) - 1u) << Y);
+  const uint64_t Sg = (b & ((uint64_t{1} << 52) - 1u)) | (uint64_t{1} << 52);
+  const int L = E - 1023, bias = f.bias(), emin = 1 - bias;
+  if (L >= emin) {
+    return sign | (static_cast<uint32_t>(L + bias) << Y) | static_cast<uint32_t>((Sg >> (52 - Y)) & ((1u << Y) - 1u));
+  }
+  return sign | static_cast<uint32_t>(Sg >> (52 - static_cast<int>(Y) + emin - L));
+}
+
+static int dbg_line = 0;
+#define return_false do { dbg_line = __LINE__; return false; } while (0)
+FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, uint32_t* vals, uint8_t* flags) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, C = P.C, Rp = P.Rp, K = p.K;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  const bool promo = P.cfg.promote_n != 0;
+  // A rows of the tile row, scaled (rows outside the matrix and >= R: zero).
+  if (W.ati != ti) {
+    W.ap.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0);
+    const CodeInfo& ci = code_info();
+    const double* lut = ci.v[static_cast<int>(p.fmt_a)];
+    const double sc = std::ldexp(1.0, P.Sa);
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
+      double* d = W.ap.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
+      for (int k = 0; k < K; ++k) d[k] = lut[a[k]] * sc;
+    }
+    W.ati = ti;
+  }
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
+  W.acc.assign(lanes, 0.0);
+  if (promo) W.w.assign(lanes, 0.0);
+  const double scale = std::ldexp(1.0, P.S);
+  if (p.C_init != nullptr) {
+    const AccFormat rf = P.cfg.result_format();
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      for (int c = 0; c < C; ++c) {
+        const int n = tj * C + c;
+        if (n >= p.N) break;
+        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+        uint32_t fb = rf.to_f32_bits(word);
+        float fv;
+        std::memcpy(&fv, &fb, 4);
+        if (promo) {
+          W.w[static_cast<size_t>(r * C + c)] = static_cast<double>(fv);
+        } else {
+          W.acc[static_cast<size_t>(r * C + c)] = static_cast<double>(fv) * scale;
+        }
+      }
+    }
+  }
+  KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
+          K, C, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
+          nullptr};
+  KState st;
+  st.inex[0] = st.inex[1] = _mm512_setzero_si512();
+  st.mx = _mm512_setzero_pd();
+  const KernelFn fn = track ? P.fn_track : P.fn_plain;
+  const int mr = P.nv == 2 ? 4 : 8;
+  const int nvec = C / 8;
+  const bool sr = p.rnd == Round::SR;
+  const int kc = sr ? 512 : K;
+  const unsigned saved = _mm_getcsr();
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    if (sr) {
+      ensure_words(P, W, t, k0, k1);
+      g.words = W.words.data();
+      g.hi_row = W.hi_row.data();
+      g.lo_add = W.lo_add.data();
+      g.cnt = W.cnt.data();
+    }
+    _mm_setcsr(P.mxcsr);
+    for (int r0 = 0; r0 < Rp; r0 += mr)
+      for (int v0 = 0; v0 < nvec; v0 += P.nv) fn(P.kc, g, r0, v0, k0, k1, &st);
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
+    if ((csr & 0x1Du) != 0) return_false;
+    if (sr && (csr & 0x20u) != 0) return_false;
+    if (!sr && (csr & 0x20u) != 0) st.inex[0] = _mm512_set1_epi64(1);
+  }
+  if (st.rare) return_false;
+  if (track) {
+    alignas(64) double m8[8];
+    _mm512_store_pd(m8, st.mx);
+    for (double v : m8)
+      if (!(v <= P.maxfin * scale)) return_false;
+  }
+  const AccFormat& af = P.cfg.acc;
+  uint8_t f = 0;
+  if (any_bits(_mm512_or_si512(st.inex[0], st.inex[1])) || st.pinex) f |= kFlagInexact;
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) {
+      const size_t i = static_cast<size_t>(r * C + c);
+      if (promo) {
+        const float wf = static_cast<float>(W.w[i]);
+        uint32_t b;
+        std::memcpy(&b, &wf, 4);
+        vals[r * C + c] = b;
+      } else {
+        const double v = W.acc[i];
+        if (std::isinf(v)) return_false;  // an overflow (SR): the generic path's flags
+        vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+      }
+    }
+  *flags = f;
+  return true;
+}
+
+}  // namespace
+
+bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags);
+bool narrow512_tile(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+  dbg_line = 0; bool r = narrow512_tile_(P, W, t, vals, flags); if (!r && getenv("N512DBG")) fprintf(stderr, "decline tile %ld line %d\n", t, dbg_line); return r;
+}
+bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, C = P.C;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  // A priori conditions (file comment).
+  double rmax = 0, rsum = 0, cmax = 0, csum = 0;
+  int rl = kNoLsb, cl = kNoLsb;
+  for (int r = 0; r < R; ++r) {
+    const int m = ti * R + r;
+    if (m >= p.M) break;
+    const Line& L = P.rows[static_cast<size_t>(m)];
+    if (L.special != 0) return_false;
+    rmax = std::max(rmax, L.maxabs);
+    rsum = std::max(rsum, L.sumabs);
+    rl = std::min(rl, L.lsb);
+  }
+  for (int c = 0; c < C; ++c) {
+    const int n = tj * C + c;
+    if (n >= p.N) break;
+    const Line& L = P.cols[static_cast<size_t>(n)];
+    if (L.special != 0) return_false;
+    cmax = std::max(cmax, L.maxabs);
+    csum = std::max(csum, L.sumabs);
+    cl = std::min(cl, L.lsb);
+  }
+  int g = (rl == kNoLsb || cl == kNoLsb) ? kNoLsb : rl + cl;
+  double imax = 0;
+  const bool promo = P.cfg.promote_n != 0;
+  if (p.C_init != nullptr) {
+    const AccFormat rf = P.cfg.result_format();
+    const uint32_t emask = ((1u << rf.exp_bits) - 1u) << rf.man_bits;
+    const uint32_t sbit = 1u << (rf.exp_bits + rf.man_bits);
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      for (int c = 0; c < C; ++c) {
+        const int n = tj * C + c;
+        if (n >= p.N) break;
+        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+        if ((word & emask) == emask) return_false;  // NaN / Inf
+        if (word == sbit && !promo) return_false;    // -0
+        if (promo) continue;                          // w, not the narrow sum
+        const uint32_t fb = rf.to_f32_bits(word);
+        float fv;
+        std::memcpy(&fv, &fb, 4);
+        imax = std::max(imax, std::fabs(static_cast<double>(fv)));
+        g = std::min(g, lsb_of(static_cast<double>(fv)));
+      }
+    }
+  }
+  if (g != kNoLsb && g < P.emin - P.Y) return_false;  // not tiny-safe
+  bool track = false;
+  if (p.rnd == Round::RNE) {
+    const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
+    if (g != kNoLsb && !(bound < std::ldexp(1.0, std::min(g + 53, 1000)))) return_false;  // an fma might round
+    track = !(bound < P.maxfin);
+  }
+  return run_tile(P, W, t, track, vals, flags);
+}
+
+#else  // !FP8SA_N512
+
+struct NarrowPlan {};
+struct NarrowWorker {};
+void NarrowPlanDeleter::operator()(NarrowPlan* p) const { delete p; }
+void NarrowWorkerDeleter::operator()(NarrowWorker* w) const { delete w; }
+bool narrow512_cpu() { return false; }
+NarrowPlanPtr narrow512_prepare(const GemmProblem&, const ArrayConfig&, int, void (*)(long, int, void*, void (*)(void*, long))) {
+  return nullptr;
+}
+NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker()); }
+bool narrow512_tile(const NarrowPlan&, NarrowWorker&, long, uint32_t*, uint8_t*) { return false; }
+
+#endif
+
+}  // namespace detail
+}  // namespace fp8sa
