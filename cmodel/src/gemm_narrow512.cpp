@@ -152,6 +152,7 @@ enum Mode { kRne = 0, kRz = 1, kSr = 2 };
 // Constants of the kernel.
 struct KConst {
   uint64_t mask, low, semask, cm, maskr, l1, halfm1;
+  double split;     // RNE: 2^s + 1
   int s, sr_shift;  // s = 52 - Y; SR: the window's LSB s - R
 };
 
@@ -170,10 +171,10 @@ struct KArgs {
   double unscale;  // 2^-S
   int promote;     // promote_n (0: off)
   // SR
-  const uint64_t* words;   // the word rows of the chunk, Lp lanes each
+  const uint64_t* words;   // the word ring: kRing rows of lp lanes
   size_t lp;               // lanes per word row
-  const int32_t* hi_row;   // per k of the chunk: the row of the word holding the draw's first bit
-  const int32_t* lo_add;   // per k: 0 or 1 (the next row)
+  const size_t* hi_off;    // per k of the chunk: offset of the row holding the draw's first bit
+  const size_t* lo_off;    // per k: that row's or the next row's offset
   const int64_t* cnt;      // per k: the funnel shift
 };
 
@@ -211,6 +212,7 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
   const KVec kc{FP8SA_Q(kq.mask), FP8SA_Q(kq.low), FP8SA_Q(kq.semask), FP8SA_Q(kq.cm), FP8SA_Q(kq.maskr),
                 FP8SA_Q(kq.l1), FP8SA_Q(kq.halfm1)};
 #undef FP8SA_Q
+  const __m512d vsplit = _mm512_set1_pd(kq.split);
   const int C = g.C, K = g.K;
   __m512d a[NA];
   for (int i = 0; i < MR; ++i)
@@ -225,12 +227,12 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
     __m512d b[NV];
     for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_pd(brow + 8 * v);
     const uint64_t* whi = nullptr;
-    size_t wlo_off = 0;
+    const uint64_t* wlo = nullptr;
     __m512i cnt = _mm512_setzero_si512();
     if constexpr (MODE == kSr) {
       const int kk = k - k0;
-      whi = g.words + static_cast<size_t>(g.hi_row[kk]) * g.lp;
-      wlo_off = static_cast<size_t>(g.lo_add[kk]) * g.lp;
+      whi = g.words + g.hi_off[kk];
+      wlo = g.words + g.lo_off[kk];
       cnt = _mm512_set1_epi64(g.cnt[kk]);
     }
 #pragma GCC unroll 8
@@ -241,9 +243,10 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
         const int j = i * NV + v;
         const __m512d x = _mm512_fmadd_pd(av, b[v], a[j]);
         if constexpr (MODE == kRne) {
-          const __m512i xi = _mm512_castpd_si512(x);
-          const __m512d M = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(xi, kc.semask), kc.cm));
-          a[j] = _mm512_sub_pd(_mm512_add_pd(x, M), M);
+          // Veltkamp's split: hi = RNE of x to 53 - s = Y + 1 bits
+          // (the _round forms: GCC would contract x - x * split into an fma)
+          const __m512d gm = _mm512_mul_round_pd(x, vsplit, _MM_FROUND_CUR_DIRECTION);
+          a[j] = _mm512_add_round_pd(gm, _mm512_sub_round_pd(x, gm, _MM_FROUND_CUR_DIRECTION), _MM_FROUND_CUR_DIRECTION);
           if constexpr (TRACK) mx = _mm512_range_pd(mx, x, 0x0B);
         } else if constexpr (MODE == kRz) {
           const __m512i xi = _mm512_castpd_si512(x);
@@ -257,7 +260,7 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
           const __m512i xi = _mm512_castpd_si512(x);
           const size_t lane = static_cast<size_t>((r0 + i) * C + 8 * (v0 + v));
           const __m512i hi = _mm512_loadu_si512(whi + lane);
-          const __m512i lo = _mm512_loadu_si512(whi + wlo_off + lane);
+          const __m512i lo = _mm512_loadu_si512(wlo + lane);
           const __m512i rr = _mm512_andnot_si512(_mm512_shldv_epi64(hi, lo, cnt), kc.maskr);
           __m512i z;
           if constexpr (KIND == 0) {  // mid: OR the sticky below the window into its LSB
@@ -326,20 +329,25 @@ KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
 
 FP8SA_T512 bool any_bits(__m512i x) { return _mm512_test_epi64_mask(x, x) != 0; }
 
-FP8SA_T512 void gen_words(uint64_t* rows, size_t lp, long from, long to, long base, const std::vector<int>& taps) {
-  // rows[(m - base) * lp + lane] = XOR over taps t of rows[m - t]
+constexpr long kRing = 128;  // word rows kept per worker (a power of 2 above lfsr_w + a chunk's rows + 2)
+
+// Word rows [from, to) of lanes [l0, l1) in the ring: row m = XOR over taps
+// t of row m - t.
+FP8SA_T512 void gen_words(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                          const std::vector<int>& taps) {
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
   for (long m = from; m < to; ++m) {
-    uint64_t* dst = rows + static_cast<size_t>(m - base) * lp;
-    const uint64_t* s0 = rows + static_cast<size_t>(m - base - taps[0]) * lp;
-    const uint64_t* s1 = rows + static_cast<size_t>(m - base - taps[1]) * lp;
+    uint64_t* dst = row(m);
+    const uint64_t* s0 = row(m - taps[0]);
+    const uint64_t* s1 = row(m - taps[1]);
     if (taps.size() == 2) {
-      for (size_t l = 0; l < lp; l += 8) {
+      for (size_t l = l0; l < l1; l += 8) {
         _mm512_storeu_si512(dst + l, _mm512_xor_si512(_mm512_loadu_si512(s0 + l), _mm512_loadu_si512(s1 + l)));
       }
     } else {
-      const uint64_t* s2 = rows + static_cast<size_t>(m - base - taps[2]) * lp;
-      const uint64_t* s3 = rows + static_cast<size_t>(m - base - taps[3]) * lp;
-      for (size_t l = 0; l < lp; l += 8) {
+      const uint64_t* s2 = row(m - taps[2]);
+      const uint64_t* s3 = row(m - taps[3]);
+      for (size_t l = l0; l < l1; l += 8) {
         const __m512i x = _mm512_ternarylogic_epi64(_mm512_loadu_si512(s0 + l), _mm512_loadu_si512(s1 + l),
                                                    _mm512_loadu_si512(s2 + l), 0x96);
         _mm512_storeu_si512(dst + l, _mm512_xor_si512(x, _mm512_loadu_si512(s3 + l)));
@@ -369,11 +377,12 @@ struct NarrowPlan {
 struct NarrowWorker {
   std::vector<double> ap, acc, w;
   long ati = -1;
-  // SR word stream: rows [base, gen) of Lp lanes
+  // SR word streams: a ring of kRing rows of Lp lanes; rows [gen - kRing, gen)
+  // generated (gen_to: the chunk's target, row-block by row-block)
   std::vector<uint64_t> words;
-  long base = 0, gen = 0;
+  long gen = 0, gen_to = 0;
   bool valid = false;
-  std::vector<int32_t> hi_row, lo_add;
+  std::vector<size_t> hi_off, lo_off;
   std::vector<int64_t> cnt;
 };
 
@@ -422,6 +431,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   k.maskr = ((uint64_t{1} << R) - 1u) << (P.s - R);
   k.l1 = (uint64_t{1} << (P.s - R)) - 1u;
   k.halfm1 = (uint64_t{1} << (P.s - R - 1)) - 1u;
+  k.split = std::ldexp(1.0, P.s) + 1.0;
   const bool promo = cfg.promote_n != 0;
   P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv);
   P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv);
@@ -505,66 +515,50 @@ NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker());
 
 namespace {
 
-// SR: the words of tile t for draws [k0, k1) in the worker's buffer, with the
-// per-k word rows and shifts. Lanes: Rp x C (rows >= R: zero words).
-void ensure_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
+// SR: the streams' rows for draws [k0, k1) of tile t (W.gen_to; rows in
+// [W.gen, W.gen_to) still to be generated, per row-block), starting the
+// streams where needed, and the per-k word offsets and shifts. Lanes: Rp x C
+// (rows >= R: zero words).
+void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
   const size_t lp = static_cast<size_t>(P.Rp) * static_cast<size_t>(P.C);
   const uint64_t K = static_cast<uint64_t>(P.p.K);
   const uint64_t d0 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k0);
   const uint64_t d1 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k1);  // exclusive
   const long m_lo = static_cast<long>((d0 * static_cast<uint64_t>(R)) >> 6);
-  const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(R) - 1u) >> 6) + 1u);  // inclusive (the pair's second word)
-  const long need_gen = m_hi + 1;
-  const long W_ = lw;
-  if (!W.valid || m_lo < W.base || m_lo > W.gen + 4 * W_ + 4096) {
+  const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(R) - 1u) >> 6) + 1u);  // the last pair's second row
+  if (!W.valid || m_lo < W.gen - kRing + 2 || m_lo > W.gen + 64 * lw) {
     // Start the streams: rows [h0, h0 + lw) from the seeds.
-    const long h0 = std::max(0L, m_lo - W_);
-    W.words.assign(static_cast<size_t>(W_) * lp, 0u);
+    const long h0 = std::max(0L, m_lo - lw);
+    W.words.assign(static_cast<size_t>(kRing) * lp, 0u);
     const int db = lw >= 16 ? 16 : (lw >= 8 ? 8 : 4);
     for (int r = 0; r < P.R; ++r)
       for (int c = 0; c < P.C; ++c) {
         Lfsr l(lw, db, derive_seed(P.cfg.seed, static_cast<uint32_t>(1 + r * P.C + c), lw));
         l.skip(static_cast<uint64_t>(h0) * 64u / static_cast<uint64_t>(db));
-        for (long m = 0; m < W_; ++m) {
+        for (long m = h0; m < h0 + lw; ++m) {
           uint64_t word = 0;
           for (int q = 0; q < 64 / db; ++q) word = (word << db) | l.draw();
-          W.words[static_cast<size_t>(m) * lp + static_cast<size_t>(r * P.C + c)] = word;
+          W.words[static_cast<size_t>(m & (kRing - 1)) * lp + static_cast<size_t>(r * P.C + c)] = word;
         }
       }
-    W.base = h0;
-    W.gen = h0 + W_;
+    W.gen = h0 + lw;
     W.valid = true;
   }
-  // Drop rows no longer needed (keep lw rows of history and rows >= m_lo).
-  const long keep_from = std::min(m_lo, W.gen - W_);
-  if (keep_from > W.base) {
-    const size_t drop = static_cast<size_t>(keep_from - W.base) * lp;
-    W.words.erase(W.words.begin(), W.words.begin() + static_cast<ptrdiff_t>(drop));
-    W.base = keep_from;
-  }
-  if (need_gen > W.gen) {
-    W.words.resize(static_cast<size_t>(need_gen - W.base) * lp);
-    gen_words(W.words.data(), lp, W.gen, need_gen, W.base, P.taps);
-    W.gen = need_gen;
-  }
+  W.gen_to = std::max(W.gen, m_hi + 1);
   const int n = k1 - k0;
-  W.hi_row.resize(static_cast<size_t>(n));
-  W.lo_add.resize(static_cast<size_t>(n));
+  W.hi_off.resize(static_cast<size_t>(n));
+  W.lo_off.resize(static_cast<size_t>(n));
   W.cnt.resize(static_cast<size_t>(n));
   const int s = P.s;
   for (int i = 0; i < n; ++i) {
     const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
     const long m = static_cast<long>(bit >> 6);
     const int o = static_cast<int>(bit & 63u);
-    W.hi_row[static_cast<size_t>(i)] = static_cast<int32_t>(m - W.base);
-    if (o >= 64 - s) {
-      W.lo_add[static_cast<size_t>(i)] = 1;
-      W.cnt[static_cast<size_t>(i)] = s - 64 + o;
-    } else {
-      W.lo_add[static_cast<size_t>(i)] = 0;
-      W.cnt[static_cast<size_t>(i)] = s + o;
-    }
+    const bool pair = o >= 64 - s;
+    W.hi_off[static_cast<size_t>(i)] = static_cast<size_t>(m & (kRing - 1)) * lp;
+    W.lo_off[static_cast<size_t>(i)] = static_cast<size_t>((m + (pair ? 1 : 0)) & (kRing - 1)) * lp;
+    W.cnt[static_cast<size_t>(i)] = pair ? s - 64 + o : s + o;
   }
 }
 
@@ -642,20 +636,28 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
   const int mr = P.nv == 2 ? 4 : 8;
   const int nvec = C / 8;
   const bool sr = p.rnd == Round::SR;
-  const int kc = sr ? 512 : K;
+  // k in chunks whose B rows (and SR words of a row block) stay in L1
+  // across the row blocks.
+  const int kc = sr ? 64 : 256;
   const unsigned saved = _mm_getcsr();
   for (int k0 = 0; k0 < K; k0 += kc) {
     const int k1 = std::min(K, k0 + kc);
     if (sr) {
-      ensure_words(P, W, t, k0, k1);
+      plan_words(P, W, t, k0, k1);
       g.words = W.words.data();
-      g.hi_row = W.hi_row.data();
-      g.lo_add = W.lo_add.data();
+      g.hi_off = W.hi_off.data();
+      g.lo_off = W.lo_off.data();
       g.cnt = W.cnt.data();
     }
     _mm_setcsr(P.mxcsr);
-    for (int r0 = 0; r0 < Rp; r0 += mr)
+    for (int r0 = 0; r0 < Rp; r0 += mr) {
+      if (sr) {
+        gen_words(W.words.data(), lanes, W.gen, W.gen_to, static_cast<size_t>(r0) * static_cast<size_t>(C),
+                  static_cast<size_t>(r0 + mr) * static_cast<size_t>(C), P.taps);
+      }
       for (int v0 = 0; v0 < nvec; v0 += P.nv) fn(P.kc, g, r0, v0, k0, k1, &st);
+    }
+    if (sr) W.gen = W.gen_to;
     const unsigned csr = _mm_getcsr();
     _mm_setcsr(saved);
     // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
