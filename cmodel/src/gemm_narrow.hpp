@@ -52,6 +52,9 @@ NarrowWorkerPtr narrow512_worker();
 // words, -0 init words, the subnormal range of the format reached by an
 // inexact sum, overflow, an fma sum not exact where it has to be).
 bool narrow512_tile(const NarrowPlan& plan, NarrowWorker& w, long t, uint32_t* vals, uint8_t* flags);
+// Test hook: tiles narrow512_tile computed and declined since the last reset
+// (process-wide, relaxed counters).
+void narrow512_counts(long* taken, long* declined, bool reset);
 
 }  // namespace detail
 }  // namespace fp8sa

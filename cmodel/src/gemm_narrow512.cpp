@@ -73,8 +73,7 @@
 // draw k from the word pair holding it with one funnel shift (vpshldvq) that
 // puts it in bits [s-1, s-R].
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -84,6 +83,11 @@
 #include "gemm_narrow.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12 warns inside avx512fintrin.h (its _mm512_undefined_* operands of
+// the masked forms) and about the ABI of zmm values between functions of
+// this file, which all carry the same target attribute.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi"
 #include <immintrin.h>
 #define FP8SA_N512 1
 #define FP8SA_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx512vbmi2,fma")))
@@ -580,8 +584,6 @@ uint32_t narrow_bits(double v, const AccFormat& f) {
   return sign | static_cast<uint32_t>(Sg >> (52 - static_cast<int>(Y) + emin - L));
 }
 
-static int dbg_line = 0;
-#define return_false do { dbg_line = __LINE__; return false; } while (0)
 FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, uint32_t* vals, uint8_t* flags) {
   const GemmProblem& p = P.p;
   const int R = P.R, C = P.C, Rp = P.Rp, K = p.K;
@@ -661,16 +663,16 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
     const unsigned csr = _mm_getcsr();
     _mm_setcsr(saved);
     // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
-    if ((csr & 0x1Du) != 0) return_false;
-    if (sr && (csr & 0x20u) != 0) return_false;
+    if ((csr & 0x1Du) != 0) return false;
+    if (sr && (csr & 0x20u) != 0) return false;
     if (!sr && (csr & 0x20u) != 0) st.inex[0] = _mm512_set1_epi64(1);
   }
-  if (st.rare) return_false;
+  if (st.rare) return false;
   if (track) {
     alignas(64) double m8[8];
     _mm512_store_pd(m8, st.mx);
     for (double v : m8)
-      if (!(v <= P.maxfin * scale)) return_false;
+      if (!(v <= P.maxfin * scale)) return false;
   }
   const AccFormat& af = P.cfg.acc;
   uint8_t f = 0;
@@ -685,7 +687,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
         vals[r * C + c] = b;
       } else {
         const double v = W.acc[i];
-        if (std::isinf(v)) return_false;  // an overflow (SR): the generic path's flags
+        if (std::isinf(v)) return false;  // an overflow (SR): the generic path's flags
         vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
       }
     }
@@ -695,11 +697,24 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
 
 }  // namespace
 
-bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags);
+namespace {
+std::atomic<long> g_taken{0}, g_declined{0};
+bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags);
+}  // namespace
+
 bool narrow512_tile(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
-  dbg_line = 0; bool r = narrow512_tile_(P, W, t, vals, flags); if (!r && getenv("N512DBG")) fprintf(stderr, "decline tile %ld line %d\n", t, dbg_line); return r;
+  const bool r = tile_(P, W, t, vals, flags);
+  (r ? g_taken : g_declined).fetch_add(1, std::memory_order_relaxed);
+  return r;
 }
-bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+
+void narrow512_counts(long* taken, long* declined, bool reset) {
+  *taken = reset ? g_taken.exchange(0) : g_taken.load();
+  *declined = reset ? g_declined.exchange(0) : g_declined.load();
+}
+
+namespace {
+bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
   const GemmProblem& p = P.p;
   const int R = P.R, C = P.C;
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
@@ -710,7 +725,7 @@ bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* val
     const int m = ti * R + r;
     if (m >= p.M) break;
     const Line& L = P.rows[static_cast<size_t>(m)];
-    if (L.special != 0) return_false;
+    if (L.special != 0) return false;
     rmax = std::max(rmax, L.maxabs);
     rsum = std::max(rsum, L.sumabs);
     rl = std::min(rl, L.lsb);
@@ -719,7 +734,7 @@ bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* val
     const int n = tj * C + c;
     if (n >= p.N) break;
     const Line& L = P.cols[static_cast<size_t>(n)];
-    if (L.special != 0) return_false;
+    if (L.special != 0) return false;
     cmax = std::max(cmax, L.maxabs);
     csum = std::max(csum, L.sumabs);
     cl = std::min(cl, L.lsb);
@@ -738,8 +753,8 @@ bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* val
         const int n = tj * C + c;
         if (n >= p.N) break;
         const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
-        if ((word & emask) == emask) return_false;  // NaN / Inf
-        if (word == sbit && !promo) return_false;    // -0
+        if ((word & emask) == emask) return false;  // NaN / Inf
+        if (word == sbit && !promo) return false;    // -0
         if (promo) continue;                          // w, not the narrow sum
         const uint32_t fb = rf.to_f32_bits(word);
         float fv;
@@ -749,15 +764,17 @@ bool narrow512_tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* val
       }
     }
   }
-  if (g != kNoLsb && g < P.emin - P.Y) return_false;  // not tiny-safe
+  if (g != kNoLsb && g < P.emin - P.Y) return false;  // not tiny-safe
   bool track = false;
   if (p.rnd == Round::RNE) {
     const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
-    if (g != kNoLsb && !(bound < std::ldexp(1.0, std::min(g + 53, 1000)))) return_false;  // an fma might round
+    if (g != kNoLsb && !(bound < std::ldexp(1.0, std::min(g + 53, 1000)))) return false;  // an fma might round
     track = !(bound < P.maxfin);
   }
   return run_tile(P, W, t, track, vals, flags);
 }
+
+}  // namespace
 
 #else  // !FP8SA_N512
 
@@ -771,6 +788,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem&, const ArrayConfig&, int, voi
 }
 NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker()); }
 bool narrow512_tile(const NarrowPlan&, NarrowWorker&, long, uint32_t*, uint8_t*) { return false; }
+void narrow512_counts(long* taken, long* declined, bool) { *taken = *declined = 0; }
 
 #endif
 

@@ -24,6 +24,7 @@
 
 #include <cfenv>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -32,6 +33,7 @@
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/numerics.hpp"
+#include "gemm_narrow.hpp"
 #include "ref.hpp"
 #include "test_util.hpp"
 
@@ -176,6 +178,7 @@ TEST(GemmNarrow, FastEqualsGenericRandom) {
     cfg.q_sr_bits = 16;
     cfg.lfsr_w = std::max(cfg.sr_bits, 16) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 16)));
     cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.sr_kind = static_cast<SrKind>(it / 6 % 3);  // mid, trunc, src (AVX-512 path: all three)
     const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
     const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 700 : 90));
     const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
@@ -188,7 +191,7 @@ TEST(GemmNarrow, FastEqualsGenericRandom) {
     }
     ++cases;
     const std::string what = "case " + std::to_string(it) + " (" + kind_name(kind) + ", " + acc.name() + " " +
-                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + ", " + std::to_string(cfg.rows) + "x" +
+                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " " + sr_kind_name(cfg.sr_kind) + ", " + std::to_string(cfg.rows) + "x" +
                              std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
                              std::to_string(N) + ", seed " + std::to_string(seed) + ")";
     if (fast_differs(p, cfg, 1 + it % 2, what, &seen_flags)) ++fails;
@@ -228,6 +231,7 @@ TEST(GemmNarrow, FastEqualsGenericPromoted) {
     cfg.lfsr_w = std::max(cfg.sr_bits, 16) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 16)));
     cfg.seed = static_cast<uint32_t>(rng()) | 1u;
     cfg.promote_n = ns[rng() % 9];
+    cfg.sr_kind = static_cast<SrKind>(it / 6 % 3);
     const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
     const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 700 : 90));
     const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
@@ -248,7 +252,7 @@ TEST(GemmNarrow, FastEqualsGenericPromoted) {
     }
     ++cases;
     const std::string what = "case " + std::to_string(it) + " (" + kind_name(kind) + ", " + acc.name() + " " +
-                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " promote " +
+                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " " + sr_kind_name(cfg.sr_kind) + " promote " +
                              std::to_string(cfg.promote_n) + ", " + std::to_string(cfg.rows) + "x" +
                              std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
                              std::to_string(N) + ", seed " + std::to_string(seed) + ")";
@@ -332,6 +336,120 @@ void expect_ref(const Prob& pr, const ArrayConfig& cfg, Round rnd, const std::st
       ADD_FAILURE() << what << ": tile " << t << " flags model " << ref::flags_str(got.tile_flags[t])
                     << " reference " << ref::flags_str(ef[t]);
     }
+}
+
+// The AVX-512 path (gemm_narrow512.cpp) on data like the workloads'
+// (N(0,1) samples quantized to FP8, K up to 600, C_init or not, promotion or
+// not): every tile of every accumulator with RNE, RZ and SR of each kind is
+// computed by it, not declined (detail::narrow512_counts), where its
+// conditions hold: formats whose subnormal grid lies below every product's
+// last bit (all here), no overflow. And bit-identical to the generic path.
+// Skipped on CPUs without AVX-512.
+TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
+  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  const uint64_t seed = test_seed(1107);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> nd;
+  auto quant = [&](Fp8Format f) {
+    // nearest FP8 code to an N(0,1) sample (by search; finite codes only)
+    const double x = nd(rng);
+    int best = 0;
+    double bd = 1e300;
+    for (int c = 0; c < 256; ++c) {
+      if (!finite_code(static_cast<uint8_t>(c), f)) continue;
+      const double d = std::fabs(ref::fp8_decode(static_cast<uint8_t>(c), f) - x);
+      if (d < bd) {
+        bd = d;
+        best = c;
+      }
+    }
+    return static_cast<uint8_t>(best);
+  };
+  const char* accs[] = {"e8m10", "e5m10", "e6m5", "e8m13", "e7m4", "e8m23", "e6m9", "e8m2", "e5m7"};
+  const int shapes[][2] = {{8, 8}, {16, 16}, {4, 16}, {3, 8}, {16, 24}};
+  int cases = 0, fails = 0, asserted = 0;
+  for (int it = 0; it < 90; ++it) {
+    ArrayConfig cfg;
+    cfg.rows = shapes[it % 5][0];
+    cfg.cols = shapes[it % 5][1];
+    cfg.acc = AccFormat::parse(accs[it % 9]);
+    const Round rnd = static_cast<Round>(it % 3);
+    if (cfg.acc == kFp32 && rnd == Round::RNE) continue;  // the FMA path's
+    cfg.sr_kind = static_cast<SrKind>(it / 3 % 3);
+    cfg.sr_bits = (it % 4 == 0) ? 13 : 16;
+    cfg.lfsr_w = (it % 7 == 0) ? 24 : 32;
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.promote_n = (it % 5 == 1) ? 32 : 0;
+    const int M = 8 + static_cast<int>(rng() % 40), N = 8 + static_cast<int>(rng() % 40);
+    const int K = 1 + static_cast<int>(rng() % 600);
+    const Fp8Format fa = static_cast<Fp8Format>(it / 2 % 2), fb = static_cast<Fp8Format>(it / 4 % 2);
+    Prob pr{M, K, N, fa, fb, {}, {}, {}};
+    pr.A.resize(static_cast<size_t>(M) * K);
+    pr.B.resize(static_cast<size_t>(K) * N);
+    for (auto& a : pr.A) a = quant(fa);
+    for (auto& b : pr.B) b = quant(fb);
+    if (it % 3 == 2) {
+      // init words: products' scale, in the result format
+      const AccFormat rf = cfg.result_format();
+      pr.C.resize(static_cast<size_t>(M) * N);
+      for (auto& c : pr.C) {
+        const float v = static_cast<float>(nd(rng) * 4.0);
+        uint32_t b;
+        std::memcpy(&b, &v, 4);
+        // binary32 -> rf by truncation (exact in rf's range: |v| < 64)
+        const int e = static_cast<int>((b >> 23) & 0xFF) - 127;
+        if (v == 0.0f || e < 1 - rf.bias()) {
+          c = 0;
+          continue;
+        }
+        c = ((b >> 31) << (rf.exp_bits + rf.man_bits)) | (static_cast<uint32_t>(e + rf.bias()) << rf.man_bits) |
+            ((b & 0x7FFFFFu) >> (23 - rf.man_bits));
+      }
+    }
+    const GemmProblem p = problem(pr, rnd);
+    long taken = 0, declined = 0;
+    detail::narrow512_counts(&taken, &declined, true);
+    ++cases;
+    const std::string what = "case " + std::to_string(it) + " (" + cfg.acc.name() + " " + name(rnd) + " R=" +
+                             std::to_string(cfg.sr_bits) + " " + sr_kind_name(cfg.sr_kind) + " promote " +
+                             std::to_string(cfg.promote_n) + ", " + std::to_string(cfg.rows) + "x" +
+                             std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
+                             std::to_string(N) + (pr.C.empty() ? "" : ", C_init") + ", seed " + std::to_string(seed) + ")";
+    uint8_t seen = 0;
+    if (fast_differs(p, cfg, 1 + it % 2, what, &seen)) ++fails;
+    detail::narrow512_counts(&taken, &declined, true);
+    const long tiles = static_cast<long>((M + cfg.rows - 1) / cfg.rows) * ((N + cfg.cols - 1) / cfg.cols);
+    // The path's condition over the whole problem: every product's and init
+    // value's last set bit at or above the format's subnormal spacing
+    // 2^(emin - Y) (E5M2 subnormal codes into e5 formats break it: those
+    // tiles are declined, correctly).
+    auto lsb = [](double v) {
+      int e;
+      const double m = std::frexp(std::fabs(v), &e);
+      return e - 53 + __builtin_ctzll(static_cast<uint64_t>(std::ldexp(m, 53)));
+    };
+    int la = 1 << 20, lb = 1 << 20, lc = 1 << 20;
+    for (uint8_t a : pr.A)
+      if (ref::fp8_decode(a, fa) != 0.0) la = std::min(la, lsb(ref::fp8_decode(a, fa)));
+    for (uint8_t b : pr.B)
+      if (ref::fp8_decode(b, fb) != 0.0) lb = std::min(lb, lsb(ref::fp8_decode(b, fb)));
+    if (cfg.promote_n == 0) {
+      for (uint32_t c : pr.C) {
+        const uint32_t f32 = cfg.acc.to_f32_bits(c);
+        float v;
+        std::memcpy(&v, &f32, 4);
+        if (v != 0.0f) lc = std::min(lc, lsb(v));
+      }
+    }
+    const int emin = 1 - cfg.acc.bias();
+    if ((seen & kFlagOverflow) == 0 && std::min(la + lb, lc) >= emin - cfg.acc.man_bits) {
+      ++asserted;
+      EXPECT_EQ(taken, tiles) << what << ": " << declined << " tiles declined";
+    }
+  }
+  EXPECT_GE(asserted, cases / 2) << "too few cases met the path's conditions";
+  std::printf("%d realistic cases (%d where every tile must take the AVX-512 path), %d failed, seed %llu\n", cases,
+              asserted, fails, static_cast<unsigned long long>(seed));
 }
 
 TEST(GemmNarrow, MatchesMpfrReference) {
