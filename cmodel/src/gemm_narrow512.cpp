@@ -26,10 +26,12 @@
 //     LSB (k = RNE(g)). MXCSR rounds toward zero and an inexact fma sends the
 //     tile back (the sticky would be lost); S = 1023 - emax: an overflow
 //     carries into the Inf encoding.
-//   * RNE: y = (x + M) - M with M = +-1.5 * 2^(e + s) from x's own exponent
-//     e (so x + M has ulp 2^(e - Y)), in MXCSR's RNE. MXCSR's inexact flag
-//     is then exactly the tile's inexact flag. The tile's fma sums are known
-//     exact beforehand (below), S = 1023 - emax - 64 (M stays finite).
+//   * RNE: Veltkamp's split, g = x * (2^s + 1), y = g + (x - g): x rounded
+//     to nearest even to 53 - s = Y + 1 bits (ties included: checked on every
+//     Y against a direct rounding), in MXCSR's RNE. MXCSR's inexact flag is
+//     then exactly the tile's inexact flag (x * (2^s + 1) is exact iff x has
+//     at most Y + 1 bits). The tile's fma sums are exact (below);
+//     S = 1023 - emax - 64 keeps x * 2^s finite.
 //
 // What a tile must satisfy (checked before it runs, from per-row and
 // per-column statistics of A and B and the tile's init words; otherwise the
@@ -42,11 +44,11 @@
 //     lies on the subnormal grid: it never rounds, and no MAC underflows
 //     (underflow is inexact and tiny), and rounding on x's own exponent grid
 //     is rounding on the format's;
-//   * RNE: |x| <= B = (max|init| + sum_k max|a| max|b|) (1 + 2^-(Y+1))^K and
-//     B < 2^(g + 53): every fma is exact in binary64. When B is below the
-//     largest finite value no MAC can overflow; otherwise the kernel tracks
-//     max |x| (vrangepd) and a tile that went over the largest finite value
-//     is declined after the fact.
+//   * RNE: every |x| below 2^(g + 53) (every fma exact in binary64) and
+//     below the largest finite value (no overflow): proved beforehand by the
+//     bound |x| <= (max|init| + sum_k max|a| max|b|) (1 + 2^-(Y+1))^K, or
+//     else checked after the run on max |x|, which the kernel then tracks
+//     (vrangepd; an inexact fma would have given |x| >= 2^(g + 53)).
 //
 // After the kernel a tile is also declined (values recomputed by the AVX2
 // kernel or the generic path) on: an MXCSR overflow, underflow or invalid
@@ -584,7 +586,8 @@ uint32_t narrow_bits(double v, const AccFormat& f) {
   return sign | static_cast<uint32_t>(Sg >> (52 - static_cast<int>(Y) + emin - L));
 }
 
-FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, uint32_t* vals, uint8_t* flags) {
+FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
+                         uint8_t* flags) {
   const GemmProblem& p = P.p;
   const int R = P.R, C = P.C, Rp = P.Rp, K = p.K;
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
@@ -672,7 +675,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
     alignas(64) double m8[8];
     _mm512_store_pd(m8, st.mx);
     for (double v : m8)
-      if (!(v <= P.maxfin * scale)) return false;
+      if (!(v < limit * scale)) return false;
   }
   const AccFormat& af = P.cfg.acc;
   uint8_t f = 0;
@@ -766,12 +769,16 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
   }
   if (g != kNoLsb && g < P.emin - P.Y) return false;  // not tiny-safe
   bool track = false;
+  double limit = P.maxfin;
   if (p.rnd == Round::RNE) {
+    // Every |x| below 2^(g + 53): every fma exact; below the largest finite
+    // value: no overflow. Proved beforehand by the bound, or checked after
+    // the run on the tracked max |x| (a rounded x would be at least 2^(g+53)).
     const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
-    if (g != kNoLsb && !(bound < std::ldexp(1.0, std::min(g + 53, 1000)))) return false;  // an fma might round
-    track = !(bound < P.maxfin);
+    if (g != kNoLsb) limit = std::min(limit, std::ldexp(1.0, std::min(g + 53, 1000)));
+    track = !(bound < limit);
   }
-  return run_tile(P, W, t, track, vals, flags);
+  return run_tile(P, W, t, track, limit, vals, flags);
 }
 
 }  // namespace
