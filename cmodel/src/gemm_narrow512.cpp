@@ -335,6 +335,123 @@ KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
 
 FP8SA_T512 bool any_bits(__m512i x) { return _mm512_test_epi64_mask(x, x) != 0; }
 
+// ---- binary32 lanes (16 PEs per zmm): RZ (every Y) and RNE (Y in [W - 1, 11],
+// W the products' significand width); the file comment, "Binary32 lanes".
+
+struct KArgs32 {
+  const float* ap;  // rows of the tile: Rp x K, scaled by 2^Sa
+  const float* bp;  // the tile's B panel: K x C, scaled by 2^Sb
+  int K, C;
+  float* acc;     // Rp x C, scaled
+  float* w;       // promotion: Rp x C, binary32 values
+  float unscale;  // 2^-S
+  int promote;
+  uint32_t mask, low;
+  float split;  // RNE: 2^s + 1
+};
+
+struct KState32 {
+  __m512i inex;
+  __m512 mx;
+  bool rare = false;
+  bool pinex = false;
+};
+
+FP8SA_T512 inline void promote16(float* wp, __m512* n, float unscale, KState32* st) {
+  constexpr int kR = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m512 w = _mm512_loadu_ps(wp);
+  const __m512 nv = _mm512_mul_round_ps(*n, _mm512_set1_ps(unscale), kR);  // exact
+  const __m512 s = _mm512_add_round_ps(w, nv, kR);
+  const __m512 bb = _mm512_sub_round_ps(s, w, kR);
+  const __m512 aa = _mm512_sub_round_ps(s, bb, kR);
+  const __m512 err = _mm512_add_round_ps(_mm512_sub_round_ps(w, aa, kR), _mm512_sub_round_ps(nv, bb, kR), kR);
+  const __mmask16 inex = _mm512_cmp_ps_mask(err, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+  const __mmask16 bad = _mm512_cmp_ps_mask(_mm512_abs_ps(s), _mm512_set1_ps(HUGE_VALF), _CMP_NLT_UQ);
+  if (inex != 0) st->pinex = true;
+  if (bad != 0) st->rare = true;
+  _mm512_storeu_ps(wp, s);
+  *n = _mm512_setzero_ps();
+}
+
+// MODE kRne: Veltkamp's split in binary32 (TRACK: max |x| kept); kRz: the
+// mask (INEX: the dropped bits ORed into st->inex, until the tile is known
+// inexact).
+template <int MODE, bool TRACK, bool INEX, bool PROMO, int MR, int NV>
+FP8SA_T512 void kernel32(const KArgs32& g, int r0, int v0, int k0, int k1, KState32* st) {
+  constexpr int NA = MR * NV;
+  const __m512i vmask = _mm512_set1_epi32(static_cast<int>(g.mask));
+  const __m512i vlow = _mm512_set1_epi32(static_cast<int>(g.low));
+  const __m512 vsplit = _mm512_set1_ps(g.split);
+  const int C = g.C, K = g.K;
+  __m512 a[NA];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) a[i * NV + v] = _mm512_loadu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)));
+  __m512i inex = st->inex;
+  __m512 mx = st->mx;
+  const float* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
+  for (int k = k0; k < k1; ++k) {
+    const float* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 16 * v0;
+    __m512 b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(brow + 16 * v);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_set1_ps(arow[static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k)]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        const int j = i * NV + v;
+        const __m512 x = _mm512_fmadd_ps(av, b[v], a[j]);
+        if constexpr (MODE == kRne) {
+          const __m512 gm = _mm512_mul_round_ps(x, vsplit, _MM_FROUND_CUR_DIRECTION);
+          a[j] = _mm512_add_round_ps(gm, _mm512_sub_round_ps(x, gm, _MM_FROUND_CUR_DIRECTION), _MM_FROUND_CUR_DIRECTION);
+          if constexpr (TRACK) mx = _mm512_range_ps(mx, x, 0x0B);
+        } else {
+          const __m512i xi = _mm512_castps_si512(x);
+          if constexpr (INEX) inex = _mm512_ternarylogic_epi32(inex, xi, vlow, 0xF8);
+          a[j] = _mm512_castsi512_ps(_mm512_and_si512(xi, vmask));
+        }
+      }
+    }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v)
+            promote16(g.w + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)), &a[i * NV + v], g.unscale, st);
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
+  }
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+v"(a[j]));
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)), a[i * NV + v]);
+  asm volatile("" : "+v"(inex), "+v"(mx));
+  st->inex = inex;
+  st->mx = mx;
+}
+
+using Kernel32Fn = void (*)(const KArgs32&, int, int, int, int, KState32*);
+
+// Shapes (MR rows x NV vectors): NV 1 with MR 16, 8 or 4; NV 2 with MR 8 or 4.
+template <int MODE, bool TRACK, bool INEX, bool PROMO>
+Kernel32Fn pick32_shape(int mr, int nv) {
+  if (nv == 2) return mr == 8 ? &kernel32<MODE, TRACK, INEX, PROMO, 8, 2> : &kernel32<MODE, TRACK, INEX, PROMO, 4, 2>;
+  return mr == 16 ? &kernel32<MODE, TRACK, INEX, PROMO, 16, 1>
+                  : (mr == 8 ? &kernel32<MODE, TRACK, INEX, PROMO, 8, 1> : &kernel32<MODE, TRACK, INEX, PROMO, 4, 1>);
+}
+
+// fn[track][inex] for the plan's rounding and promotion.
+template <bool PROMO>
+void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
+  if (rnd == Round::RNE) {
+    fn[0][0] = fn[0][1] = pick32_shape<kRne, false, false, PROMO>(mr, nv);
+    fn[1][0] = fn[1][1] = pick32_shape<kRne, true, false, PROMO>(mr, nv);
+  } else {
+    fn[0][0] = fn[1][0] = pick32_shape<kRz, false, false, PROMO>(mr, nv);
+    fn[0][1] = fn[1][1] = pick32_shape<kRz, false, true, PROMO>(mr, nv);
+  }
+}
+
 constexpr long kRing = 128;  // word rows kept per worker (a power of 2 above lfsr_w + a chunk's rows + 2)
 
 // Word rows [from, to) of lanes [l0, l1) in the ring: row m = XOR over taps
@@ -377,11 +494,17 @@ struct NarrowPlan {
   KConst kc;
   KernelFn fn_plain = nullptr, fn_track = nullptr;
   std::vector<int> taps;  // LFSR taps (words)
+  // Binary32 lanes (use32): RZ, and RNE with Y in [W - 1, 11].
+  bool use32 = false;
+  int S32 = 0, Sa32 = 0, Sb32 = 0, mr32 = 16, nv32 = 1, Rp32 = 16;
+  std::vector<float> bpack32;  // [tj][k][C], scaled by 2^Sb32
+  Kernel32Fn fn32[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
   NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
 };
 
 struct NarrowWorker {
   std::vector<double> ap, acc, w;
+  std::vector<float> ap32, acc32, w32;
   long ati = -1;
   // SR word streams: a ring of kRing rows of Lp lanes; rows [gen - kRing, gen)
   // generated (gen_to: the chunk's target, row-block by row-block)
@@ -444,12 +567,35 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   if (p.rnd == Round::SR) {
     for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
   }
+  // Binary32 lanes: RZ for every Y; RNE where rounding the binary32 fma's
+  // RNE sum again to Y + 1 bits is RNE of the exact sum (the file comment):
+  // W - 1 <= Y <= 11, W the products' significand width (8 for E4M3 x E4M3).
+  const int wprod = (p.fmt_a == Fp8Format::E4M3 ? 4 : 3) + (p.fmt_b == Fp8Format::E4M3 ? 4 : 3);
+  if (P.C % 16 == 0 && (p.rnd == Round::RZ || (p.rnd == Round::RNE && P.Y >= wprod - 1 && P.Y <= 11))) {
+    P.use32 = true;
+    P.S32 = p.rnd == Round::RZ ? 127 - P.emax : 126 - P.emax - (23 - P.Y);
+    P.Sa32 = P.S32 / 2;
+    P.Sb32 = P.S32 - P.Sa32;
+    P.nv32 = (P.C / 16) % 2 == 0 ? 2 : 1;
+    P.mr32 = P.nv32 == 2 ? (P.R > 4 ? 8 : 4) : (P.R >= 16 ? 16 : (P.R > 4 ? 8 : 4));
+    P.Rp32 = (P.R + P.mr32 - 1) / P.mr32 * P.mr32;
+    if (promo) {
+      pick32<true>(p.rnd, P.mr32, P.nv32, P.fn32);
+    } else {
+      pick32<false>(p.rnd, P.mr32, P.nv32, P.fn32);
+    }
+  }
   // Row and column statistics; B packed per tile column, scaled.
   const CodeInfo& ci = code_info();
   const int fa = static_cast<int>(p.fmt_a), fb = static_cast<int>(p.fmt_b);
   P.rows.assign(static_cast<size_t>(p.M), Line{});
   P.cols.assign(static_cast<size_t>(p.N), Line{});
-  P.bpack.assign(static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C), 0.0);
+  const size_t bsize = static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C);
+  if (P.use32) {
+    P.bpack32.assign(bsize, 0.0f);
+  } else {
+    P.bpack.assign(bsize, 0.0);
+  }
   struct Job {
     NarrowPlan* P;
     const CodeInfo* ci;
@@ -483,8 +629,10 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     }
     const long tj = i - pr.M;
     const int C = Q.C;
-    double* dst = Q.bpack.data() + static_cast<size_t>(tj) * K * static_cast<size_t>(C);
-    const double sc = std::ldexp(1.0, Q.Sb);
+    const size_t off = static_cast<size_t>(tj) * K * static_cast<size_t>(C);
+    double* dst = Q.use32 ? nullptr : Q.bpack.data() + off;
+    float* dst32 = Q.use32 ? Q.bpack32.data() + off : nullptr;
+    const double sc = std::ldexp(1.0, Q.use32 ? Q.Sb32 : Q.Sb);
     const int n0 = static_cast<int>(tj) * C, w = std::min(C, pr.N - n0);
     double mx[64] = {}, sum[64] = {};
     int lsb[64];
@@ -492,11 +640,14 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     for (int c = 0; c < 64; ++c) lsb[c] = kNoLsb;
     for (size_t kk = 0; kk < K; ++kk) {
       const uint8_t* b = pr.B + kk * static_cast<size_t>(pr.N) + static_cast<size_t>(n0);
-      double* d = dst + kk * static_cast<size_t>(C);
       for (int c = 0; c < w; ++c) {
         const uint8_t code = b[c];
         const double v = j.ci->v[j.fb][code];
-        d[c] = v * sc;
+        if (dst32 != nullptr) {
+          dst32[kk * static_cast<size_t>(C) + static_cast<size_t>(c)] = static_cast<float>(v * sc);  // exact
+        } else {
+          dst[kk * static_cast<size_t>(C) + static_cast<size_t>(c)] = v * sc;
+        }
         const int cc = c & 63;
         mx[cc] = std::max(mx[cc], std::fabs(v));
         sum[cc] += std::fabs(v);
@@ -584,6 +735,107 @@ uint32_t narrow_bits(double v, const AccFormat& f) {
     return sign | (static_cast<uint32_t>(L + bias) << Y) | static_cast<uint32_t>((Sg >> (52 - Y)) & ((1u << Y) - 1u));
   }
   return sign | static_cast<uint32_t>(Sg >> (52 - static_cast<int>(Y) + emin - L));
+}
+
+// Tile t on binary32 lanes (P.use32): as run_tile below. RNE: MXCSR's
+// inexact flag is the tile's; RZ: MXCSR's or the dropped bits, tracked
+// until the tile is known inexact.
+FP8SA_T512 bool run_tile32(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
+                           uint8_t* flags) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, C = P.C, Rp = P.Rp32, K = p.K;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  const bool promo = P.cfg.promote_n != 0;
+  if (W.ati != ti || W.ap32.size() != static_cast<size_t>(Rp) * static_cast<size_t>(K)) {
+    W.ap32.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0f);
+    const CodeInfo& ci = code_info();
+    const double* lut = ci.v[static_cast<int>(p.fmt_a)];
+    const double sc = std::ldexp(1.0, P.Sa32);
+    float lut32[256];
+    for (int c = 0; c < 256; ++c) lut32[c] = static_cast<float>(lut[c] * sc);  // exact
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
+      float* d = W.ap32.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
+      for (int k = 0; k < K; ++k) d[k] = lut32[a[k]];
+    }
+    W.ati = ti;
+  }
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
+  W.acc32.assign(lanes, 0.0f);
+  if (promo) W.w32.assign(lanes, 0.0f);
+  const double scale = std::ldexp(1.0, P.S32);
+  if (p.C_init != nullptr) {
+    const AccFormat rf = P.cfg.result_format();
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      for (int c = 0; c < C; ++c) {
+        const int n = tj * C + c;
+        if (n >= p.N) break;
+        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+        const uint32_t fb = rf.to_f32_bits(word);
+        float fv;
+        std::memcpy(&fv, &fb, 4);
+        if (promo) {
+          W.w32[static_cast<size_t>(r * C + c)] = fv;
+        } else {
+          W.acc32[static_cast<size_t>(r * C + c)] = static_cast<float>(static_cast<double>(fv) * scale);  // exact: tile_
+        }
+      }
+    }
+  }
+  const int s = 23 - P.Y;
+  KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
+            K, C, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
+            ~((1u << s) - 1u), (1u << s) - 1u, static_cast<float>(std::ldexp(1.0, s) + 1.0)};
+  KState32 st;
+  st.inex = _mm512_setzero_si512();
+  st.mx = _mm512_setzero_ps();
+  const bool rne = p.rnd == Round::RNE;
+  bool inexact = false;  // the tile is known inexact
+  const int nvec = C / 16;
+  const unsigned saved = _mm_getcsr();
+  const unsigned mxcsr = rne ? 0x1F80u : 0x7F80u;
+  constexpr int kc = 256;  // k chunk: its B rows stay in L1 across the row blocks
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    const Kernel32Fn fn = P.fn32[track ? 1 : 0][inexact ? 0 : 1];
+    _mm_setcsr(mxcsr);
+    for (int r0 = 0; r0 < Rp; r0 += P.mr32)
+      for (int v0 = 0; v0 < nvec; v0 += P.nv32) fn(g, r0, v0, k0, k1, &st);
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
+    if ((csr & 0x1Du) != 0) return false;
+    if ((csr & 0x20u) != 0 || any_bits(st.inex)) inexact = true;
+  }
+  if (st.rare) return false;
+  if (track) {
+    alignas(64) float m16[16];
+    _mm512_store_ps(m16, st.mx);
+    for (float v : m16)
+      if (!(static_cast<double>(v) < limit * scale)) return false;
+  }
+  const AccFormat& af = P.cfg.acc;
+  uint8_t f = 0;
+  if (inexact || st.pinex) f |= kFlagInexact;
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) {
+      const size_t i = static_cast<size_t>(r * C + c);
+      if (promo) {
+        uint32_t b;
+        std::memcpy(&b, &W.w32[i], 4);
+        vals[r * C + c] = b;
+      } else {
+        const double v = static_cast<double>(W.acc32[i]);
+        if (!std::isfinite(v)) return false;
+        vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+      }
+    }
+  *flags = f;
+  return true;
 }
 
 FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
@@ -768,6 +1020,17 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
     }
   }
   if (g != kNoLsb && g < P.emin - P.Y) return false;  // not tiny-safe
+  if (P.use32) {
+    // Every nonzero scaled sum a normal binary32 (e8 RNE: S32 < 0) and, for
+    // RNE, no overflow: proved by the bound or checked on the tracked max |x|.
+    if (g != kNoLsb && g + P.S32 < -126) return false;
+    bool track = false;
+    if (p.rnd == Round::RNE) {
+      const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
+      track = !(bound < P.maxfin);
+    }
+    return run_tile32(P, W, t, track, P.maxfin, vals, flags);
+  }
   bool track = false;
   double limit = P.maxfin;
   if (p.rnd == Round::RNE) {
