@@ -577,7 +577,9 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     P.Sa32 = P.S32 / 2;
     P.Sb32 = P.S32 - P.Sa32;
     P.nv32 = (P.C / 16) % 2 == 0 ? 2 : 1;
-    P.mr32 = P.nv32 == 2 ? (P.R > 4 ? 8 : 4) : (P.R >= 16 ? 16 : (P.R > 4 ? 8 : 4));
+    // (promotion: at most 8 accumulators, so that its temporaries stay in
+    // registers)
+    P.mr32 = P.nv32 == 2 ? (P.R > 4 && !promo ? 8 : 4) : (P.R >= 16 && !promo ? 16 : (P.R > 4 ? 8 : 4));
     P.Rp32 = (P.R + P.mr32 - 1) / P.mr32 * P.mr32;
     if (promo) {
       pick32<true>(p.rnd, P.mr32, P.nv32, P.fn32);
