@@ -53,8 +53,9 @@ NarrowWorkerPtr narrow512_worker();
 // inexact sum, overflow, an fma sum not exact where it has to be).
 bool narrow512_tile(const NarrowPlan& plan, NarrowWorker& w, long t, uint32_t* vals, uint8_t* flags);
 // Test hook: tiles narrow512_tile computed and declined since the last reset
-// (process-wide, relaxed counters).
-void narrow512_counts(long* taken, long* declined, bool reset);
+// (process-wide, relaxed counters); taken32: of the computed, those on
+// binary32 lanes.
+void narrow512_counts(long* taken, long* declined, bool reset, long* taken32 = nullptr);
 
 }  // namespace detail
 }  // namespace fp8sa

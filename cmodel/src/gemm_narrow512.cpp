@@ -157,14 +157,14 @@ enum Mode { kRne = 0, kRz = 1, kSr = 2 };
 
 // Constants of the kernel.
 struct KConst {
-  uint64_t mask, low, semask, cm, maskr, l1, halfm1;
+  uint64_t mask, low, semask, cm, maskr, l1, halfm1, wlsb;
   double split;     // RNE: 2^s + 1
   int s, sr_shift;  // s = 52 - Y; SR: the window's LSB s - R
 };
 
 // The same in registers.
 struct KVec {
-  __m512i mask, low, semask, cm, maskr, l1, halfm1;
+  __m512i mask, low, semask, cm, maskr, l1, halfm1, wlsb;
 };
 
 // One block: MR rows x NV vectors of the tile, k in [k0, k1).
@@ -216,7 +216,7 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
   constexpr int NA = MR * NV;
 #define FP8SA_Q(u) _mm512_set1_epi64(static_cast<int64_t>(u))
   const KVec kc{FP8SA_Q(kq.mask), FP8SA_Q(kq.low), FP8SA_Q(kq.semask), FP8SA_Q(kq.cm), FP8SA_Q(kq.maskr),
-                FP8SA_Q(kq.l1), FP8SA_Q(kq.halfm1)};
+                FP8SA_Q(kq.l1), FP8SA_Q(kq.halfm1), FP8SA_Q(kq.wlsb)};
 #undef FP8SA_Q
   const __m512d vsplit = _mm512_set1_pd(kq.split);
   const int C = g.C, K = g.K;
@@ -256,10 +256,12 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
           if constexpr (TRACK) mx = _mm512_range_pd(mx, x, 0x0B);
         } else if constexpr (MODE == kRz) {
           const __m512i xi = _mm512_castpd_si512(x);
-          if (j & 1) {
-            inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
-          } else {
-            inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+          if constexpr (TRACK) {
+            if (j & 1) {
+              inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
+            } else {
+              inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+            }
           }
           a[j] = _mm512_castsi512_pd(_mm512_and_si512(xi, kc.mask));
         } else {
@@ -267,10 +269,17 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
           const size_t lane = static_cast<size_t>((r0 + i) * C + 8 * (v0 + v));
           const __m512i hi = _mm512_loadu_si512(whi + lane);
           const __m512i lo = _mm512_loadu_si512(wlo + lane);
-          const __m512i rr = _mm512_andnot_si512(_mm512_shldv_epi64(hi, lo, cnt), kc.maskr);
+          const __m512i tw = _mm512_shldv_epi64(hi, lo, cnt);  // u in bits [s-1, s-R]
+          __m512i rr = _mm512_andnot_si512(tw, kc.maskr);         // v = 2^R - 1 - u there
           __m512i z;
-          if constexpr (KIND == 0) {  // mid: OR the sticky below the window into its LSB
-            z = _mm512_or_si512(xi, _mm512_add_epi64(_mm512_and_si512(xi, kc.l1), kc.l1));
+          if constexpr (KIND == 0) {
+            // mid: k = 2t + s (t: the window's top R - 1 bits, s: the sticky
+            // of its LSB and below); k + v carries out of the window iff
+            // t + v1 + (s & v0) does out of its top R - 1 bits (v = 2 v1 + v0),
+            // and x + (v0 ? 2^(s-R) - 1 : 0) carries s & v0 into t's LSB.
+            const __mmask8 vlsb = _mm512_testn_epi64_mask(tw, kc.wlsb);
+            rr = _mm512_mask_or_epi64(rr, vlsb, rr, kc.l1);
+            z = xi;
           } else if constexpr (KIND == 1) {  // trunc
             z = xi;
           } else {  // src: RNE at the window's LSB
@@ -278,10 +287,12 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
                                                  _mm512_set1_epi64(1));
             z = _mm512_add_epi64(_mm512_add_epi64(xi, kc.halfm1), lsb);
           }
-          if (j & 1) {
-            inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
-          } else {
-            inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+          if constexpr (TRACK) {
+            if (j & 1) {
+              inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
+            } else {
+              inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+            }
           }
           a[j] = _mm512_castsi512_pd(_mm512_and_si512(_mm512_add_epi64(z, rr), kc.mask));
         }
@@ -323,12 +334,15 @@ KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
     case Round::RNE:
       return track ? pick_promo<kRne, 0, true>(promo, nv) : pick_promo<kRne, 0, false>(promo, nv);
     case Round::RZ:
-      return pick_promo<kRz, 0, false>(promo, nv);
+      return track ? pick_promo<kRz, 0, true>(promo, nv) : pick_promo<kRz, 0, false>(promo, nv);
     default:
       switch (kind) {
-        case SrKind::Trunc: return pick_promo<kSr, 1, false>(promo, nv);
-        case SrKind::Src: return pick_promo<kSr, 2, false>(promo, nv);
-        default: return pick_promo<kSr, 0, false>(promo, nv);
+        case SrKind::Trunc:
+          return track ? pick_promo<kSr, 1, true>(promo, nv) : pick_promo<kSr, 1, false>(promo, nv);
+        case SrKind::Src:
+          return track ? pick_promo<kSr, 2, true>(promo, nv) : pick_promo<kSr, 2, false>(promo, nv);
+        default:
+          return track ? pick_promo<kSr, 0, true>(promo, nv) : pick_promo<kSr, 0, false>(promo, nv);
       }
   }
 }
@@ -560,6 +574,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   k.maskr = ((uint64_t{1} << R) - 1u) << (P.s - R);
   k.l1 = (uint64_t{1} << (P.s - R)) - 1u;
   k.halfm1 = (uint64_t{1} << (P.s - R - 1)) - 1u;
+  k.wlsb = uint64_t{1} << (P.s - R);
   k.split = std::ldexp(1.0, P.s) + 1.0;
   const bool promo = cfg.promote_n != 0;
   P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv);
@@ -891,7 +906,10 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
   KState st;
   st.inex[0] = st.inex[1] = _mm512_setzero_si512();
   st.mx = _mm512_setzero_pd();
-  const KernelFn fn = track ? P.fn_track : P.fn_plain;
+  // RNE: track max |x| where asked; RZ, SR: the dropped bits until the tile
+  // is known inexact.
+  const bool rne = p.rnd == Round::RNE;
+  bool inexact = false;
   const int mr = P.nv == 2 ? 4 : 8;
   const int nvec = C / 8;
   const bool sr = p.rnd == Round::SR;
@@ -908,6 +926,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
       g.lo_off = W.lo_off.data();
       g.cnt = W.cnt.data();
     }
+    const KernelFn fn = (rne ? track : !inexact) ? P.fn_track : P.fn_plain;
     _mm_setcsr(P.mxcsr);
     for (int r0 = 0; r0 < Rp; r0 += mr) {
       if (sr) {
@@ -923,6 +942,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
     if ((csr & 0x1Du) != 0) return false;
     if (sr && (csr & 0x20u) != 0) return false;
     if (!sr && (csr & 0x20u) != 0) st.inex[0] = _mm512_set1_epi64(1);
+    if (any_bits(_mm512_or_si512(st.inex[0], st.inex[1]))) inexact = true;
   }
   if (st.rare) return false;
   if (track) {
@@ -955,7 +975,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
 }  // namespace
 
 namespace {
-std::atomic<long> g_taken{0}, g_declined{0};
+std::atomic<long> g_taken{0}, g_declined{0}, g_taken32{0};
 bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags);
 }  // namespace
 
@@ -965,9 +985,11 @@ bool narrow512_tile(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals
   return r;
 }
 
-void narrow512_counts(long* taken, long* declined, bool reset) {
+void narrow512_counts(long* taken, long* declined, bool reset, long* taken32) {
   *taken = reset ? g_taken.exchange(0) : g_taken.load();
   *declined = reset ? g_declined.exchange(0) : g_declined.load();
+  const long t32 = reset ? g_taken32.exchange(0) : g_taken32.load();
+  if (taken32 != nullptr) *taken32 = t32;
 }
 
 namespace {
@@ -1031,7 +1053,9 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
       const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
       track = !(bound < P.maxfin);
     }
-    return run_tile32(P, W, t, track, P.maxfin, vals, flags);
+    const bool ok = run_tile32(P, W, t, track, P.maxfin, vals, flags);
+    if (ok) g_taken32.fetch_add(1, std::memory_order_relaxed);
+    return ok;
   }
   bool track = false;
   double limit = P.maxfin;
@@ -1060,7 +1084,10 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem&, const ArrayConfig&, int, voi
 }
 NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker()); }
 bool narrow512_tile(const NarrowPlan&, NarrowWorker&, long, uint32_t*, uint8_t*) { return false; }
-void narrow512_counts(long* taken, long* declined, bool) { *taken = *declined = 0; }
+void narrow512_counts(long* taken, long* declined, bool, long* taken32) {
+  *taken = *declined = 0;
+  if (taken32 != nullptr) *taken32 = 0;
+}
 
 #endif
 
