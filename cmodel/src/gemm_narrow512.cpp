@@ -21,9 +21,12 @@
 //     (r), acc = (z + r) & ~(2^s - 1): a carry out of the R bits below the
 //     kept LSB happens iff u < k (numerics.md section 5, "add R random bits
 //     and truncate"), with z the kind's residual: trunc z = x (k = D[R:1]),
-//     mid z = x with the sticky of the bits below the R-bit window ORed into
-//     its LSB (k = 2t + s), src z = x rounded to nearest even at the window's
-//     LSB (k = RNE(g)). MXCSR rounds toward zero and an inexact fma sends the
+//     src z = x rounded to nearest even at the window's LSB (k = RNE(g)),
+//     mid (k = 2t + s: t the window's top R - 1 bits, s the sticky of its
+//     LSB and below) z = x and r with 2^(s-R) - 1 ORed in when v's LSB v0
+//     is set: k + v carries out of the window iff t + v1 + (s & v0) carries
+//     out of its top R - 1 bits (v = 2 v1 + v0), and x's low bits plus
+//     2^(s-R+1) - 1 carry exactly s into t's LSB. MXCSR rounds toward zero and an inexact fma sends the
 //     tile back (the sticky would be lost); S = 1023 - emax: an overflow
 //     carries into the Inf encoding.
 //   * RNE: Veltkamp's split, g = x * (2^s + 1), y = g + (x - g): x rounded
@@ -55,13 +58,46 @@
 // flag; SR with an inexact fma; an Inf accumulator (SR overflow); a promotion
 // that would overflow binary32 or meet Inf. So the fast tile's flags are
 // inexact alone: MXCSR's (RNE, RZ) or the OR of x's bits below the kept LSB
-// (RZ, SR), and the promotions'.
+// (RZ, SR; tracked chunk by chunk only until the tile is known inexact),
+// and the promotions'.
+//
+// Binary32 lanes (COLS a multiple of 16; RZ with every Y, RNE with
+// W - 1 <= Y <= 11, W the products' significand width: 8 for E4M3 x E4M3,
+// 7 mixed, 6 for E5M2 x E5M2): 16 PEs per zmm, so twice the MACs per
+// instruction (Zen 4 runs a 512-bit op in one 256-bit pipe pair either way).
+// The same scaled domain in binary32, the sums no longer exact:
+//
+//   * RZ: MXCSR rounds toward zero and truncations compose, as above;
+//     S = 127 - emax (a narrow overflow is a binary32 overflow; the narrow
+//     subnormal grid 2^(emin - Y + S) >= 2^-149 is representable). The
+//     inexact flag: MXCSR's, or the OR of the dropped bits, tracked only
+//     until the tile is known inexact (chunk by chunk).
+//   * RNE: x = RNE_24(acc + p) by the fma, then Veltkamp's split in
+//     binary32 (ties to even: checked on every significand of a binade for
+//     each Y used). RNE_{Y+1}(RNE_24(x)) = RNE_{Y+1}(x) for an acc on the
+//     (Y+1)-bit grid and a product p of at most W bits: if the binary32 sum
+//     is inexact, x has a bit below 2^(E - 23), so one term lies wholly far
+//     below the other. p far below acc: p's W bits sit below 2^(E - 23 + W),
+//     far from the half-ulp 2^(E - Y - 1), so neither rounding reaches the
+//     midpoint; acc far below p: p (W <= Y + 1 bits) is on the grid and the
+//     sum lies strictly between grid point and midpoint unless acc's own
+//     Y + 1 bits reach below 2^(E - 23), i.e. 2Y + 2 > 24. Both bounds are
+//     tight (counterexamples at Y = W - 2 and Y = 12), and the test
+//     GemmNarrow.Binary32RneDoubleRoundingInnocuous checks the identity over
+//     every W, Y, product and relative exponent. For Y <= 11, x * (2^s + 1)
+//     (s = 23 - Y) is exact iff x has at most Y + 1 bits, so MXCSR's inexact
+//     flag is the tile's, as in binary64. S = 126 - emax - s keeps x * 2^s
+//     finite below the narrow overflow; e8 formats (S < 0) also need every
+//     nonzero scaled sum normal, 2^(g + S) >= 2^-126, checked per tile.
+//     Overflow: the a priori bound, or the tracked max |x|.
 //
 // Promotion (numerics.md section 9): w (binary32 values in binary64 lanes)
 // += n * 2^-S every N MACs and after the last: the binary64 sum (TwoSum error
 // for inexactness) rounded to binary32 with RNE (53 >= 2*24 + 2: double
 // rounding is innocuous), all with embedded rounding and suppressed
 // exceptions, so MXCSR sees only the MACs.
+// (Binary32 lanes: the binary32 sum w + n * 2^-S itself, TwoSum's error for
+// inexactness.)
 //
 // SR draws. PE (r, c)'s draws are R-bit windows of one m-sequence: draw d
 // is sequence bits [dR, dR + R), oldest first (numerics.md section 7). Its
