@@ -400,14 +400,15 @@ struct KArgs32 {
   float split;  // RNE: 2^s + 1
 };
 
+// inex, pinex: per vector of a block (lane = virtual column; TPS == 1: ORed)
 struct KState32 {
-  __m512i inex;
+  __m512i inex[2];
   __m512 mx;
   bool rare = false;
-  bool pinex = false;
+  __mmask16 pinex[2] = {0, 0};
 };
 
-FP8SA_T512 inline void promote16(float* wp, __m512* n, float unscale, KState32* st) {
+FP8SA_T512 inline void promote16(float* wp, __m512* n, float unscale, KState32* st, int v) {
   constexpr int kR = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
   const __m512 w = _mm512_loadu_ps(wp);
   const __m512 nv = _mm512_mul_round_ps(*n, _mm512_set1_ps(unscale), kR);  // exact
@@ -417,15 +418,15 @@ FP8SA_T512 inline void promote16(float* wp, __m512* n, float unscale, KState32* 
   const __m512 err = _mm512_add_round_ps(_mm512_sub_round_ps(w, aa, kR), _mm512_sub_round_ps(nv, bb, kR), kR);
   const __mmask16 inex = _mm512_cmp_ps_mask(err, _mm512_setzero_ps(), _CMP_NEQ_UQ);
   const __mmask16 bad = _mm512_cmp_ps_mask(_mm512_abs_ps(s), _mm512_set1_ps(HUGE_VALF), _CMP_NLT_UQ);
-  if (inex != 0) st->pinex = true;
+  st->pinex[v] = static_cast<__mmask16>(st->pinex[v] | inex);
   if (bad != 0) st->rare = true;
   _mm512_storeu_ps(wp, s);
   *n = _mm512_setzero_ps();
 }
 
 // MODE kRne: Veltkamp's split in binary32 (TRACK: max |x| kept); kRz: the
-// mask (INEX: the dropped bits ORed into st->inex, until the tile is known
-// inexact).
+// mask. INEX: x's bits below the kept LSB ORed into st->inex[v], until every
+// tile of the block is known inexact.
 template <int MODE, bool TRACK, bool INEX, bool PROMO, int MR, int NV>
 FP8SA_T512 void kernel32(const KArgs32& g, int r0, int v0, int k0, int k1, KState32* st) {
   constexpr int NA = MR * NV;
@@ -436,7 +437,8 @@ FP8SA_T512 void kernel32(const KArgs32& g, int r0, int v0, int k0, int k1, KStat
   __m512 a[NA];
   for (int i = 0; i < MR; ++i)
     for (int v = 0; v < NV; ++v) a[i * NV + v] = _mm512_loadu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)));
-  __m512i inex = st->inex;
+  __m512i inex[NV];
+  for (int v = 0; v < NV; ++v) inex[v] = st->inex[v];
   __m512 mx = st->mx;
   const float* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
   int next_p = 0;
@@ -452,14 +454,13 @@ FP8SA_T512 void kernel32(const KArgs32& g, int r0, int v0, int k0, int k1, KStat
       for (int v = 0; v < NV; ++v) {
         const int j = i * NV + v;
         const __m512 x = _mm512_fmadd_ps(av, b[v], a[j]);
+        if constexpr (INEX) inex[v] = _mm512_ternarylogic_epi32(inex[v], _mm512_castps_si512(x), vlow, 0xF8);
         if constexpr (MODE == kRne) {
           const __m512 gm = _mm512_mul_round_ps(x, vsplit, _MM_FROUND_CUR_DIRECTION);
           a[j] = _mm512_add_round_ps(gm, _mm512_sub_round_ps(x, gm, _MM_FROUND_CUR_DIRECTION), _MM_FROUND_CUR_DIRECTION);
           if constexpr (TRACK) mx = _mm512_range_ps(mx, x, 0x0B);
         } else {
-          const __m512i xi = _mm512_castps_si512(x);
-          if constexpr (INEX) inex = _mm512_ternarylogic_epi32(inex, xi, vlow, 0xF8);
-          a[j] = _mm512_castsi512_ps(_mm512_and_si512(xi, vmask));
+          a[j] = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), vmask));
         }
       }
     }
@@ -467,7 +468,7 @@ FP8SA_T512 void kernel32(const KArgs32& g, int r0, int v0, int k0, int k1, KStat
       if (k == next_p) {
         for (int i = 0; i < MR; ++i)
           for (int v = 0; v < NV; ++v)
-            promote16(g.w + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)), &a[i * NV + v], g.unscale, st);
+            promote16(g.w + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)), &a[i * NV + v], g.unscale, st, v);
         next_p = std::min(K - 1, next_p + g.promote);
       }
     }
@@ -475,8 +476,11 @@ FP8SA_T512 void kernel32(const KArgs32& g, int r0, int v0, int k0, int k1, KStat
   for (int j = 0; j < NA; ++j) asm volatile("" : "+v"(a[j]));
   for (int i = 0; i < MR; ++i)
     for (int v = 0; v < NV; ++v) _mm512_storeu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)), a[i * NV + v]);
-  asm volatile("" : "+v"(inex), "+v"(mx));
-  st->inex = inex;
+  for (int v = 0; v < NV; ++v) {
+    asm volatile("" : "+v"(inex[v]));
+    st->inex[v] = inex[v];
+  }
+  asm volatile("" : "+v"(mx));
   st->mx = mx;
 }
 
@@ -494,8 +498,10 @@ Kernel32Fn pick32_shape(int mr, int nv) {
 template <bool PROMO>
 void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
   if (rnd == Round::RNE) {
-    fn[0][0] = fn[0][1] = pick32_shape<kRne, false, false, PROMO>(mr, nv);
-    fn[1][0] = fn[1][1] = pick32_shape<kRne, true, false, PROMO>(mr, nv);
+    fn[0][0] = pick32_shape<kRne, false, false, PROMO>(mr, nv);
+    fn[0][1] = pick32_shape<kRne, false, true, PROMO>(mr, nv);
+    fn[1][0] = pick32_shape<kRne, true, false, PROMO>(mr, nv);
+    fn[1][1] = pick32_shape<kRne, true, true, PROMO>(mr, nv);
   } else {
     fn[0][0] = fn[1][0] = pick32_shape<kRz, false, false, PROMO>(mr, nv);
     fn[0][1] = fn[1][1] = pick32_shape<kRz, false, true, PROMO>(mr, nv);
@@ -547,6 +553,10 @@ struct NarrowPlan {
   // Binary32 lanes (use32): RZ, and RNE with Y in [W - 1, 11].
   bool use32 = false;
   int S32 = 0, Sa32 = 0, Sb32 = 0, mr32 = 16, nv32 = 1, Rp32 = 16;
+  // Super-tiles: TPS consecutive tiles of a tile row side by side, CV = TPS
+  // * C virtual columns (COLS a multiple of 16: TPS 1; COLS 1, 2, 4, 8: CV
+  // 16 or 32), so that narrow arrays fill the vectors.
+  int CV = 16, tps = 1;
   std::vector<float> bpack32;  // [tj][k][C], scaled by 2^Sb32
   Kernel32Fn fn32[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
   NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
@@ -555,6 +565,10 @@ struct NarrowPlan {
 struct NarrowWorker {
   std::vector<double> ap, acc, w;
   std::vector<float> ap32, acc32, w32;
+  // the last super-tile (binary32 lanes): its tiles' words, flags, taken
+  int s_ti = -1, s_sj = -1;
+  std::vector<uint32_t> s_vals;
+  std::vector<uint8_t> s_flags, s_ok;
   long ati = -1;
   // SR word streams: a ring of kRing rows of Lp lanes; rows [gen - kRing, gen)
   // generated (gen_to: the chunk's target, row-block by row-block)
@@ -577,7 +591,11 @@ bool narrow512_cpu() {
 
 NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, int threads,
                                 void (*par)(long, int, void*, void (*)(void*, long))) {
-  if (cfg.pe_kind != PeKind::Fma || cfg.cols % 8 != 0 || !narrow512_cpu()) return nullptr;
+  const int wprod = (p.fmt_a == Fp8Format::E4M3 ? 4 : 3) + (p.fmt_b == Fp8Format::E4M3 ? 4 : 3);
+  const int Yacc = cfg.acc.man_bits;
+  const bool can32 = (cfg.cols % 16 == 0 || 16 % cfg.cols == 0) &&
+                     (p.rnd == Round::RZ || (p.rnd == Round::RNE && Yacc >= wprod - 1 && Yacc <= 11));
+  if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32) || !narrow512_cpu()) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
   NarrowPlan& P = *pl;
@@ -621,13 +639,14 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   // Binary32 lanes: RZ for every Y; RNE where rounding the binary32 fma's
   // RNE sum again to Y + 1 bits is RNE of the exact sum (the file comment):
   // W - 1 <= Y <= 11, W the products' significand width (8 for E4M3 x E4M3).
-  const int wprod = (p.fmt_a == Fp8Format::E4M3 ? 4 : 3) + (p.fmt_b == Fp8Format::E4M3 ? 4 : 3);
-  if (P.C % 16 == 0 && (p.rnd == Round::RZ || (p.rnd == Round::RNE && P.Y >= wprod - 1 && P.Y <= 11))) {
+  if (can32) {
     P.use32 = true;
+    P.CV = P.C % 16 == 0 ? P.C : (P.R >= 8 ? 16 : 32);
+    P.tps = P.CV / P.C;
     P.S32 = p.rnd == Round::RZ ? 127 - P.emax : 126 - P.emax - (23 - P.Y);
     P.Sa32 = P.S32 / 2;
     P.Sb32 = P.S32 - P.Sa32;
-    P.nv32 = (P.C / 16) % 2 == 0 ? 2 : 1;
+    P.nv32 = (P.CV / 16) % 2 == 0 ? 2 : 1;
     // (promotion: at most 8 accumulators, so that its temporaries stay in
     // registers)
     P.mr32 = P.nv32 == 2 ? (P.R > 4 && !promo ? 8 : 4) : (P.R >= 16 && !promo ? 16 : (P.R > 4 ? 8 : 4));
@@ -645,7 +664,8 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   P.cols.assign(static_cast<size_t>(p.N), Line{});
   const size_t bsize = static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C);
   if (P.use32) {
-    P.bpack32.assign(bsize, 0.0f);
+    const size_t tnv = static_cast<size_t>((p.N + P.CV - 1) / P.CV);
+    P.bpack32.assign(tnv * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV), 0.0f);
   } else {
     P.bpack.assign(bsize, 0.0);
   }
@@ -684,7 +704,12 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     const int C = Q.C;
     const size_t off = static_cast<size_t>(tj) * K * static_cast<size_t>(C);
     double* dst = Q.use32 ? nullptr : Q.bpack.data() + off;
-    float* dst32 = Q.use32 ? Q.bpack32.data() + off : nullptr;
+    // binary32: super-column sj = tj / TPS, CV floats per k, this tile at
+    // column offset (tj % TPS) * C
+    const size_t cv = static_cast<size_t>(Q.CV);
+    float* dst32 = Q.use32 ? Q.bpack32.data() + static_cast<size_t>(tj / Q.tps) * K * cv +
+                                 static_cast<size_t>(tj % Q.tps) * static_cast<size_t>(C)
+                           : nullptr;
     const double sc = std::ldexp(1.0, Q.use32 ? Q.Sb32 : Q.Sb);
     const int n0 = static_cast<int>(tj) * C, w = std::min(C, pr.N - n0);
     double mx[64] = {}, sum[64] = {};
@@ -697,7 +722,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
         const uint8_t code = b[c];
         const double v = j.ci->v[j.fb][code];
         if (dst32 != nullptr) {
-          dst32[kk * static_cast<size_t>(C) + static_cast<size_t>(c)] = static_cast<float>(v * sc);  // exact
+          dst32[kk * cv + static_cast<size_t>(c)] = static_cast<float>(v * sc);  // exact
         } else {
           dst[kk * static_cast<size_t>(C) + static_cast<size_t>(c)] = v * sc;
         }
@@ -790,15 +815,19 @@ uint32_t narrow_bits(double v, const AccFormat& f) {
   return sign | static_cast<uint32_t>(Sg >> (52 - static_cast<int>(Y) + emin - L));
 }
 
-// Tile t on binary32 lanes (P.use32): as run_tile below. RNE: MXCSR's
-// inexact flag is the tile's; RZ: MXCSR's or the dropped bits, tracked
-// until the tile is known inexact.
-FP8SA_T512 bool run_tile32(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
-                           uint8_t* flags) {
+// Super-tile (ti, sj) on binary32 lanes (P.use32): the words, flags and
+// "taken" of its tiles into W.s_vals, W.s_flags, W.s_ok. Inexact flags: RNE
+// with one tile per super-tile (TPS 1), MXCSR's; otherwise x's bits below
+// the kept LSB per lane (tracked until every tile is known inexact) and,
+// with TPS 1, MXCSR's. With TPS > 1 MXCSR's inexact flag names no tile: a
+// tile without tracked bits when it is set is declined (recomputed alone).
+FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
   const GemmProblem& p = P.p;
-  const int R = P.R, C = P.C, Rp = P.Rp32, K = p.K;
-  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
   const bool promo = P.cfg.promote_n != 0;
+  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
+  W.s_flags.assign(static_cast<size_t>(TPS), 0);
+  W.s_ok.assign(static_cast<size_t>(TPS), 0);
   if (W.ati != ti || W.ap32.size() != static_cast<size_t>(Rp) * static_cast<size_t>(K)) {
     W.ap32.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0f);
     const CodeInfo& ci = code_info();
@@ -815,80 +844,111 @@ FP8SA_T512 bool run_tile32(const NarrowPlan& P, NarrowWorker& W, long t, bool tr
     }
     W.ati = ti;
   }
-  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
   W.acc32.assign(lanes, 0.0f);
   if (promo) W.w32.assign(lanes, 0.0f);
   const double scale = std::ldexp(1.0, P.S32);
+  const int n0 = sj * CV;
   if (p.C_init != nullptr) {
     const AccFormat rf = P.cfg.result_format();
     for (int r = 0; r < R; ++r) {
       const int m = ti * R + r;
       if (m >= p.M) break;
-      for (int c = 0; c < C; ++c) {
-        const int n = tj * C + c;
+      for (int c = 0; c < CV; ++c) {
+        const int n = n0 + c;
         if (n >= p.N) break;
         const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
         const uint32_t fb = rf.to_f32_bits(word);
         float fv;
         std::memcpy(&fv, &fb, 4);
         if (promo) {
-          W.w32[static_cast<size_t>(r * C + c)] = fv;
+          W.w32[static_cast<size_t>(r * CV + c)] = fv;
         } else {
-          W.acc32[static_cast<size_t>(r * C + c)] = static_cast<float>(static_cast<double>(fv) * scale);  // exact: tile_
+          W.acc32[static_cast<size_t>(r * CV + c)] = static_cast<float>(static_cast<double>(fv) * scale);  // exact
         }
       }
     }
   }
   const int s = 23 - P.Y;
-  KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
-            K, C, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
+  KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
+            K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
             ~((1u << s) - 1u), (1u << s) - 1u, static_cast<float>(std::ldexp(1.0, s) + 1.0)};
   KState32 st;
-  st.inex = _mm512_setzero_si512();
+  st.inex[0] = st.inex[1] = _mm512_setzero_si512();
   st.mx = _mm512_setzero_ps();
   const bool rne = p.rnd == Round::RNE;
-  bool inexact = false;  // the tile is known inexact
-  const int nvec = C / 16;
+  // tiles of the super-tile that exist, and those known inexact
+  const int ntiles = std::min(TPS, P.tn - sj * TPS);
+  bool known[64] = {};
+  bool all_known = false, pe = false;
+  // TPS 1 and RNE: MXCSR's flag is the tile's, nothing to track
+  const bool mx_exact = TPS == 1;
+  const int nvec = CV / 16;
   const unsigned saved = _mm_getcsr();
   const unsigned mxcsr = rne ? 0x1F80u : 0x7F80u;
   constexpr int kc = 256;  // k chunk: its B rows stay in L1 across the row blocks
   for (int k0 = 0; k0 < K; k0 += kc) {
     const int k1 = std::min(K, k0 + kc);
-    const Kernel32Fn fn = P.fn32[track ? 1 : 0][inexact ? 0 : 1];
+    const bool need = !all_known && !(rne && mx_exact);
+    const Kernel32Fn fn = P.fn32[track ? 1 : 0][need ? 1 : 0];
     _mm_setcsr(mxcsr);
     for (int r0 = 0; r0 < Rp; r0 += P.mr32)
       for (int v0 = 0; v0 < nvec; v0 += P.nv32) fn(g, r0, v0, k0, k1, &st);
     const unsigned csr = _mm_getcsr();
     _mm_setcsr(saved);
     // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
-    if ((csr & 0x1Du) != 0) return false;
-    if ((csr & 0x20u) != 0 || any_bits(st.inex)) inexact = true;
+    if ((csr & 0x1Du) != 0) return;
+    if ((csr & 0x20u) != 0) pe = true;
+    if (mx_exact) {
+      if (pe || any_bits(_mm512_or_si512(st.inex[0], st.inex[1]))) all_known = known[0] = true;
+    } else {
+      // lanes: virtual column 16 v + l (NV vectors of the blocks: v < 2)
+      alignas(64) uint32_t bits[32];
+      _mm512_store_si512(bits, st.inex[0]);
+      _mm512_store_si512(bits + 16, st.inex[1]);
+      all_known = true;
+      for (int q = 0; q < ntiles; ++q) {
+        for (int c = 0; c < C && !known[q]; ++c) known[q] = bits[q * C + c] != 0;
+        all_known = all_known && known[q];
+      }
+    }
   }
-  if (st.rare) return false;
+  if (st.rare) return;
   if (track) {
     alignas(64) float m16[16];
     _mm512_store_ps(m16, st.mx);
     for (float v : m16)
-      if (!(static_cast<double>(v) < limit * scale)) return false;
+      if (!(static_cast<double>(v) < limit * scale)) return;
   }
+  const uint32_t pin = static_cast<uint32_t>(st.pinex[0]) | (static_cast<uint32_t>(st.pinex[1]) << 16);
   const AccFormat& af = P.cfg.acc;
-  uint8_t f = 0;
-  if (inexact || st.pinex) f |= kFlagInexact;
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) {
-      const size_t i = static_cast<size_t>(r * C + c);
-      if (promo) {
-        uint32_t b;
-        std::memcpy(&b, &W.w32[i], 4);
-        vals[r * C + c] = b;
-      } else {
-        const double v = static_cast<double>(W.acc32[i]);
-        if (!std::isfinite(v)) return false;
-        vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+  for (int q = 0; q < ntiles; ++q) {
+    bool pinq = false;
+    for (int c = 0; c < C; ++c) pinq = pinq || ((pin >> (q * C + c)) & 1u) != 0;
+    const bool inexact = known[q] || pinq;
+    if (!inexact && pe && !mx_exact) continue;  // MXCSR's inexact names no tile: this one alone
+    bool ok = true;
+    uint32_t* vals = W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C);
+    for (int r = 0; r < R && ok; ++r)
+      for (int c = 0; c < C; ++c) {
+        const size_t i = static_cast<size_t>(r * CV + q * C + c);
+        if (promo) {
+          uint32_t b;
+          std::memcpy(&b, &W.w32[i], 4);
+          vals[r * C + c] = b;
+        } else {
+          const double v = static_cast<double>(W.acc32[i]);
+          if (!std::isfinite(v)) {
+            ok = false;
+            break;
+          }
+          vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+        }
       }
-    }
-  *flags = f;
-  return true;
+    if (!ok) continue;
+    W.s_flags[static_cast<size_t>(q)] = inexact ? kFlagInexact : 0;
+    W.s_ok[static_cast<size_t>(q)] = 1;
+  }
 }
 
 FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
@@ -1029,11 +1089,12 @@ void narrow512_counts(long* taken, long* declined, bool reset, long* taken32) {
 }
 
 namespace {
-bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+// The a priori conditions (file comment) of tile row ti and columns
+// [n0, n0 + ncols): false where declined; *track: RNE needs the tracked
+// max |x| (else the bound proved it); *limit: the bound |x| must stay below.
+bool conditions(const NarrowPlan& P, int ti, int n0, int ncols, bool b32, bool* track, double* limit) {
   const GemmProblem& p = P.p;
-  const int R = P.R, C = P.C;
-  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
-  // A priori conditions (file comment).
+  const int R = P.R;
   double rmax = 0, rsum = 0, cmax = 0, csum = 0;
   int rl = kNoLsb, cl = kNoLsb;
   for (int r = 0; r < R; ++r) {
@@ -1045,8 +1106,8 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
     rsum = std::max(rsum, L.sumabs);
     rl = std::min(rl, L.lsb);
   }
-  for (int c = 0; c < C; ++c) {
-    const int n = tj * C + c;
+  for (int c = 0; c < ncols; ++c) {
+    const int n = n0 + c;
     if (n >= p.N) break;
     const Line& L = P.cols[static_cast<size_t>(n)];
     if (L.special != 0) return false;
@@ -1064,8 +1125,8 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
     for (int r = 0; r < R; ++r) {
       const int m = ti * R + r;
       if (m >= p.M) break;
-      for (int c = 0; c < C; ++c) {
-        const int n = tj * C + c;
+      for (int c = 0; c < ncols; ++c) {
+        const int n = n0 + c;
         if (n >= p.N) break;
         const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
         if ((word & emask) == emask) return false;  // NaN / Inf
@@ -1080,29 +1141,53 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
     }
   }
   if (g != kNoLsb && g < P.emin - P.Y) return false;  // not tiny-safe
-  if (P.use32) {
+  *track = false;
+  *limit = P.maxfin;
+  if (b32) {
     // Every nonzero scaled sum a normal binary32 (e8 RNE: S32 < 0) and, for
     // RNE, no overflow: proved by the bound or checked on the tracked max |x|.
     if (g != kNoLsb && g + P.S32 < -126) return false;
-    bool track = false;
     if (p.rnd == Round::RNE) {
       const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
-      track = !(bound < P.maxfin);
+      *track = !(bound < P.maxfin);
     }
-    const bool ok = run_tile32(P, W, t, track, P.maxfin, vals, flags);
-    if (ok) g_taken32.fetch_add(1, std::memory_order_relaxed);
-    return ok;
+    return true;
   }
-  bool track = false;
-  double limit = P.maxfin;
   if (p.rnd == Round::RNE) {
     // Every |x| below 2^(g + 53): every fma exact; below the largest finite
     // value: no overflow. Proved beforehand by the bound, or checked after
     // the run on the tracked max |x| (a rounded x would be at least 2^(g+53)).
     const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
-    if (g != kNoLsb) limit = std::min(limit, std::ldexp(1.0, std::min(g + 53, 1000)));
-    track = !(bound < limit);
+    if (g != kNoLsb) *limit = std::min(*limit, std::ldexp(1.0, std::min(g + 53, 1000)));
+    *track = !(bound < *limit);
   }
+  return true;
+}
+
+bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+  const int R = P.R, C = P.C;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  if (P.use32) {
+    // The super-tile holding t (tiles tj0 .. tj0 + TPS - 1 of tile row ti),
+    // computed once per worker and kept until the next one.
+    const int sj = tj / P.tps, q = tj % P.tps;
+    if (W.s_ti != ti || W.s_sj != sj) {
+      W.s_ti = ti;
+      W.s_sj = sj;
+      W.s_ok.assign(static_cast<size_t>(P.tps), 0);
+      bool track = false;
+      double limit = 0;
+      if (conditions(P, ti, sj * P.CV, P.CV, true, &track, &limit)) run_super32(P, W, ti, sj, track, limit);
+    }
+    if (W.s_ok[static_cast<size_t>(q)] == 0) return false;
+    std::memcpy(vals, W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C), sizeof(uint32_t) * static_cast<size_t>(R * C));
+    *flags = W.s_flags[static_cast<size_t>(q)];
+    g_taken32.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  bool track = false;
+  double limit = 0;
+  if (!conditions(P, ti, tj * C, C, false, &track, &limit)) return false;
   return run_tile(P, W, t, track, limit, vals, flags);
 }
 

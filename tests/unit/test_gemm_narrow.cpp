@@ -366,12 +366,12 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
     return static_cast<uint8_t>(best);
   };
   const char* accs[] = {"e8m10", "e5m10", "e6m5", "e8m13", "e7m4", "e8m23", "e6m9", "e8m2", "e5m7"};
-  const int shapes[][2] = {{8, 8}, {16, 16}, {4, 16}, {3, 8}, {16, 24}};
+  const int shapes[][2] = {{8, 8}, {16, 16}, {4, 16}, {3, 8}, {16, 24}, {4, 4}};
   int cases = 0, fails = 0, asserted = 0, asserted32 = 0;
   for (int it = 0; it < 90; ++it) {
     ArrayConfig cfg;
-    cfg.rows = shapes[it % 5][0];
-    cfg.cols = shapes[it % 5][1];
+    cfg.rows = shapes[it % 6][0];
+    cfg.cols = shapes[it % 6][1];
     cfg.acc = AccFormat::parse(accs[it % 9]);
     const Round rnd = static_cast<Round>(it % 3);
     if (cfg.acc == kFp32 && rnd == Round::RNE) continue;  // the FMA path's
@@ -444,13 +444,17 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
     }
     const int emin = 1 - cfg.acc.bias();
     if ((seen & kFlagOverflow) == 0 && std::min(la + lb, lc) >= emin - cfg.acc.man_bits) {
-      ++asserted;
-      EXPECT_EQ(taken, tiles) << what << ": " << declined << " tiles declined";
-      // Binary32 lanes where they apply (COLS a multiple of 16; RZ, or RNE
-      // with W - 1 <= Y <= 11)
+      // Binary32 lanes where they apply (COLS a multiple of 16 or 1, 2, 4, 8; RZ, or RNE
+      // with W - 1 <= Y <= 11); the path: those, and COLS a multiple of 8
       const int w = (fa == Fp8Format::E4M3 ? 4 : 3) + (fb == Fp8Format::E4M3 ? 4 : 3);
       const int y = cfg.acc.man_bits;
-      if (cfg.cols % 16 == 0 && (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11))) {
+      const bool b32 = (cfg.cols % 16 == 0 || 16 % cfg.cols == 0) &&
+                       (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11));
+      if (b32 || cfg.cols % 8 == 0) {
+        ++asserted;
+        EXPECT_EQ(taken, tiles) << what << ": " << declined << " tiles declined";
+      }
+      if (b32) {
         ++asserted32;
         EXPECT_EQ(taken32, tiles) << what << ": " << tiles - taken32 << " tiles not on binary32 lanes";
       } else {
@@ -542,7 +546,8 @@ TEST(GemmNarrow, Binary32RneDoubleRoundingInnocuous) {
 
 // The binary32 lanes against the generic path on random problems built to
 // reach their edges (the kinds of FastEqualsGenericRandom: tiny sums,
-// cancellation, specials, overflow), COLS 16 or 32, RZ and RNE with Y in
+// cancellation, specials, overflow), COLS 16, 32, 48 (a tile per
+// super-tile) and 1, 2, 4, 8 (super-tiles of 16 or 32 lanes), RZ and RNE with Y in
 // and out of [W - 1, 11], promotion or not, C_init or not; and the lanes do
 // take tiles (detail::narrow512_counts).
 TEST(GemmNarrow, Binary32LanesEqualGeneric) {
@@ -550,7 +555,9 @@ TEST(GemmNarrow, Binary32LanesEqualGeneric) {
   const uint64_t seed = test_seed(1109);
   std::mt19937_64 rng(seed);
   const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
-  const int shapes[][2] = {{16, 16}, {4, 16}, {1, 16}, {5, 32}, {16, 32}, {8, 16}, {3, 48}};
+  // COLS a multiple of 16 (one tile per super-tile) or 1, 2, 4, 8 (several)
+  const int shapes[][2] = {{16, 16}, {4, 16}, {1, 16}, {5, 32}, {16, 32}, {8, 16}, {3, 48},
+                           {4, 4},   {8, 8},  {1, 1},  {3, 4},  {16, 8},  {5, 2},  {2, 1}};
   const int ns[] = {0, 0, 3, 32, 128};
   int cases = 0, fails = 0;
   long on32 = 0;
@@ -562,7 +569,7 @@ TEST(GemmNarrow, Binary32LanesEqualGeneric) {
     const Round rnd = (it & 1) != 0 ? Round::RZ : Round::RNE;
     if (acc == kFp32 && rnd == Round::RNE) acc.man_bits = 22;
     ArrayConfig cfg;
-    const int sh = static_cast<int>(rng() % 7);
+    const int sh = static_cast<int>(rng() % 14);
     cfg.rows = shapes[sh][0];
     cfg.cols = shapes[sh][1];
     cfg.acc = acc;
