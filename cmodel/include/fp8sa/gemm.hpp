@@ -71,7 +71,7 @@ struct GemmOptions {
 // other format, mode and promotion interval runs the AVX-512 narrow kernel
 // (gemm_narrow512.cpp: binary32 lanes, 16 PEs per register, for RZ and for
 // RNE with W - 1 <= Y <= 11 (W: the products' significand width), COLS a
-// multiple of 16 or 1, 2, 4, 8 (several tiles side by side); elsewhere COLS
+// multiple of 16 or 1, 2, 4, 8 (several tiles side by side; Y < 23); elsewhere COLS
 // a multiple of 8 and one binary64 lane per PE; the rounding on the fma
 // sum's bits; tiles whose conditions it cannot prove are declined)
 // or the AVX2 narrow kernel (gemm_narrow.cpp: binary64 sums with TwoSum and
