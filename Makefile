@@ -190,7 +190,7 @@ BENCH32 ?= 0
 bench: bench-tool
 	@mkdir -p $(BENCH_DIR)
 	$(BUILD)/bin/fp8sa_bench --workdir $(BENCH_DIR) --out $(BENCH_DIR)/bench.txt $(BENCH_ARGS)
-	$(BUILD)/bin/fp8sa_bench_acc --generic --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
+	$(BUILD)/bin/fp8sa_bench_acc --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 	$(BUILD)/bin/fp8sa_bench_pe --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 
 bench-tool: deps

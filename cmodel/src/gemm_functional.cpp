@@ -148,6 +148,7 @@ struct Ctx {
   std::unique_ptr<std::atomic<uint8_t>[]> tile_inexact;  // fast path: a MAC of the tile was inexact
   bool narrow = false;                          // tiles on the generic path try the narrow fast path first (gemm_narrow.cpp)
   const detail::PeFast* pe_fast = nullptr;      // dot / exact: tiles try the PE kinds' fast path first (gemm_pe_fast.cpp)
+  const detail::NarrowPlan* narrow512 = nullptr;  // fma: tiles try the AVX-512 narrow path first (gemm_narrow512.cpp)
 
   Ctx(const GemmProblem& pp, const ArrayConfig& cc, GemmOutput* o)
       : p(pp), cfg(cc), out(o), R(cc.rows), C(cc.cols), tm((pp.M + cc.rows - 1) / cc.rows),
@@ -195,7 +196,7 @@ uint8_t tile_compute_generic(const Ctx& x, long t, uint32_t* vals) {
 
 // Values of tile t (generic path, or the fast path's raw words already in
 // out), then the output unit: quantizer rows with the column LFSRs, flags.
-void finish_tile(const Ctx& x, long t) {
+void finish_tile(const Ctx& x, long t, detail::NarrowWorker* nw = nullptr) {
   const GemmProblem& p = x.p;
   const int ti = static_cast<int>(t / x.tn), tj = static_cast<int>(t % x.tn);
   const size_t N = static_cast<size_t>(p.N);
@@ -208,7 +209,8 @@ void finish_tile(const Ctx& x, long t) {
   uint8_t f;
   if (generic) {
     const bool fast = x.pe_fast != nullptr ? detail::pe_fast_tile(*x.pe_fast, t, vals, &f)
-                                           : x.narrow && detail::narrow_tile(p, x.cfg, t, x.tn, vals, &f);
+                                           : (nw != nullptr && detail::narrow512_tile(*x.narrow512, *nw, t, vals, &f)) ||
+                                                 (x.narrow && detail::narrow_tile(p, x.cfg, t, x.tn, vals, &f));
     if (!fast) f = tile_compute_generic(x, t, vals);
   } else {
     // Fast path: padded PEs hold +0 (no flags there, see the file comment).
@@ -945,6 +947,15 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
   detail::PeFastPtr pe_fast;
   if (opt.allow_fast && !fma) pe_fast = detail::pe_fast_prepare(p, cfg, threads);
   x.pe_fast = pe_fast.get();
+  // Every SR kind on the AVX-512 narrow path (its declined tiles: the AVX2
+  // kernel for mid, else the generic path).
+  detail::NarrowPlanPtr narrow512;
+  if (opt.allow_fast && fma && !(cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0)) {
+    narrow512 = detail::narrow512_prepare(p, cfg, threads, [](long n, int th, void* ctx, void (*f)(void*, long)) {
+      parallel_for(n, th, [&](long i) { f(ctx, i); });
+    });
+  }
+  x.narrow512 = narrow512.get();
 #if FP8SA_HAVE_X86_FAST
   if (opt.allow_fast && fma && cfg.acc == kFp32 && cfg.promote_n == 0 && p.rnd == Round::RNE && cpu_has_fast()) {
     // Tile-aligned blocks where the array's shape allows a kernel with
@@ -973,6 +984,14 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
       const long ti0 = blk / bn * b, tj0 = blk % bn * b;
       for (long ti = ti0; ti < std::min<long>(x.tm, ti0 + b); ++ti)
         for (long tj = tj0; tj < std::min<long>(x.tn, tj0 + b); ++tj) finish_tile(x, ti * x.tn + tj);
+    });
+  } else if (x.narrow512 != nullptr) {
+    // Runs of consecutive tiles per worker: the SR word streams continue
+    // from one tile to the next (gemm_narrow512.cpp).
+    const long runs = std::min<long>(x.T, 2L * threads);
+    parallel_for(runs, threads, [&](long run) {
+      detail::NarrowWorkerPtr w = detail::narrow512_worker();
+      for (long t = x.T * run / runs; t < x.T * (run + 1) / runs; ++t) finish_tile(x, t, w.get());
     });
   } else {
     parallel_for(x.T, threads, [&](long t) { finish_tile(x, t); });

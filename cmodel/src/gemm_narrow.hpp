@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
@@ -22,6 +23,39 @@ bool narrow_fast_cpu();
 // init word (in ArrayConfig::result_format()), or a CPU without AVX2 and
 // FMA. Thread-safe.
 bool narrow_tile(const GemmProblem& p, const ArrayConfig& cfg, long t, int tiles_n, uint32_t* vals, uint8_t* flags);
+
+// The AVX-512 narrow path (gemm_narrow512.cpp): fma PE, COLS a multiple of 8,
+// every accumulator, rounding, SR kind and promote_n but e8m23 RNE without
+// promotion. A plan per gemm call (row / column statistics, B packed), a
+// worker per thread (A rows, the SR word streams, which continue from tile
+// t to tile t + 1: give a worker its tiles in increasing order).
+struct NarrowPlan;
+struct NarrowWorker;
+struct NarrowPlanDeleter {
+  void operator()(NarrowPlan* p) const;
+};
+struct NarrowWorkerDeleter {
+  void operator()(NarrowWorker* w) const;
+};
+using NarrowPlanPtr = std::unique_ptr<NarrowPlan, NarrowPlanDeleter>;
+using NarrowWorkerPtr = std::unique_ptr<NarrowWorker, NarrowWorkerDeleter>;
+
+// The CPU runs the AVX-512 kernel (F, DQ, VL, BW, VBMI2).
+bool narrow512_cpu();
+// nullptr where the configuration or CPU is not covered. par(n, threads,
+// ctx, f) runs f(ctx, i) for i in [0, n) on up to `threads` threads.
+NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, int threads,
+                                void (*par)(long, int, void*, void (*)(void*, long)));
+NarrowWorkerPtr narrow512_worker();
+// Tile t's words and flags as narrow_tile gives them, or false (nothing
+// written) where the tile is declined (rare cases: NaN/Inf codes or init
+// words, -0 init words, the subnormal range of the format reached by an
+// inexact sum, overflow, an fma sum not exact where it has to be).
+bool narrow512_tile(const NarrowPlan& plan, NarrowWorker& w, long t, uint32_t* vals, uint8_t* flags);
+// Test hook: tiles narrow512_tile computed and declined since the last reset
+// (process-wide, relaxed counters); taken32: of the computed, those on
+// binary32 lanes.
+void narrow512_counts(long* taken, long* declined, bool reset, long* taken32 = nullptr);
 
 }  // namespace detail
 }  // namespace fp8sa

@@ -24,6 +24,7 @@
 
 #include <cfenv>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -32,6 +33,7 @@
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/numerics.hpp"
+#include "gemm_narrow.hpp"
 #include "ref.hpp"
 #include "test_util.hpp"
 
@@ -176,6 +178,7 @@ TEST(GemmNarrow, FastEqualsGenericRandom) {
     cfg.q_sr_bits = 16;
     cfg.lfsr_w = std::max(cfg.sr_bits, 16) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 16)));
     cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.sr_kind = static_cast<SrKind>(it / 6 % 3);  // mid, trunc, src (AVX-512 path: all three)
     const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
     const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 700 : 90));
     const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
@@ -188,7 +191,7 @@ TEST(GemmNarrow, FastEqualsGenericRandom) {
     }
     ++cases;
     const std::string what = "case " + std::to_string(it) + " (" + kind_name(kind) + ", " + acc.name() + " " +
-                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + ", " + std::to_string(cfg.rows) + "x" +
+                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " " + sr_kind_name(cfg.sr_kind) + ", " + std::to_string(cfg.rows) + "x" +
                              std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
                              std::to_string(N) + ", seed " + std::to_string(seed) + ")";
     if (fast_differs(p, cfg, 1 + it % 2, what, &seen_flags)) ++fails;
@@ -228,6 +231,7 @@ TEST(GemmNarrow, FastEqualsGenericPromoted) {
     cfg.lfsr_w = std::max(cfg.sr_bits, 16) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 16)));
     cfg.seed = static_cast<uint32_t>(rng()) | 1u;
     cfg.promote_n = ns[rng() % 9];
+    cfg.sr_kind = static_cast<SrKind>(it / 6 % 3);
     const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
     const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 700 : 90));
     const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
@@ -248,7 +252,7 @@ TEST(GemmNarrow, FastEqualsGenericPromoted) {
     }
     ++cases;
     const std::string what = "case " + std::to_string(it) + " (" + kind_name(kind) + ", " + acc.name() + " " +
-                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " promote " +
+                             name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " " + sr_kind_name(cfg.sr_kind) + " promote " +
                              std::to_string(cfg.promote_n) + ", " + std::to_string(cfg.rows) + "x" +
                              std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
                              std::to_string(N) + ", seed " + std::to_string(seed) + ")";
@@ -332,6 +336,272 @@ void expect_ref(const Prob& pr, const ArrayConfig& cfg, Round rnd, const std::st
       ADD_FAILURE() << what << ": tile " << t << " flags model " << ref::flags_str(got.tile_flags[t])
                     << " reference " << ref::flags_str(ef[t]);
     }
+}
+
+// The AVX-512 path (gemm_narrow512.cpp) on data like the workloads'
+// (N(0,1) samples quantized to FP8, K up to 600, C_init or not, promotion or
+// not): every tile of every accumulator with RNE, RZ and SR of each kind is
+// computed by it, not declined (detail::narrow512_counts), where its
+// conditions hold: formats whose subnormal grid lies below every product's
+// last bit (all here), no overflow. And bit-identical to the generic path.
+// Skipped on CPUs without AVX-512.
+TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
+  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  const uint64_t seed = test_seed(1107);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> nd;
+  auto quant = [&](Fp8Format f) {
+    // nearest FP8 code to an N(0,1) sample (by search; finite codes only)
+    const double x = nd(rng);
+    int best = 0;
+    double bd = 1e300;
+    for (int c = 0; c < 256; ++c) {
+      if (!finite_code(static_cast<uint8_t>(c), f)) continue;
+      const double d = std::fabs(ref::fp8_decode(static_cast<uint8_t>(c), f) - x);
+      if (d < bd) {
+        bd = d;
+        best = c;
+      }
+    }
+    return static_cast<uint8_t>(best);
+  };
+  const char* accs[] = {"e8m10", "e5m10", "e6m5", "e8m13", "e7m4", "e8m23", "e6m9", "e8m2", "e5m7"};
+  const int shapes[][2] = {{8, 8}, {16, 16}, {4, 16}, {3, 8}, {16, 24}, {4, 4}};
+  int cases = 0, fails = 0, asserted = 0, asserted32 = 0;
+  for (int it = 0; it < 90; ++it) {
+    ArrayConfig cfg;
+    cfg.rows = shapes[it % 6][0];
+    cfg.cols = shapes[it % 6][1];
+    cfg.acc = AccFormat::parse(accs[it % 9]);
+    const Round rnd = static_cast<Round>(it % 3);
+    if (cfg.acc == kFp32 && rnd == Round::RNE) continue;  // the FMA path's
+    cfg.sr_kind = static_cast<SrKind>(it / 3 % 3);
+    cfg.sr_bits = (it % 4 == 0) ? 13 : 16;
+    cfg.lfsr_w = (it % 7 == 0) ? 24 : 32;
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.promote_n = (it % 5 == 1) ? 32 : 0;
+    const int M = 8 + static_cast<int>(rng() % 40), N = 8 + static_cast<int>(rng() % 40);
+    const int K = 1 + static_cast<int>(rng() % 600);
+    const Fp8Format fa = static_cast<Fp8Format>(it / 2 % 2), fb = static_cast<Fp8Format>(it / 4 % 2);
+    Prob pr{M, K, N, fa, fb, {}, {}, {}};
+    pr.A.resize(static_cast<size_t>(M) * K);
+    pr.B.resize(static_cast<size_t>(K) * N);
+    for (auto& a : pr.A) a = quant(fa);
+    for (auto& b : pr.B) b = quant(fb);
+    if (it % 3 == 2) {
+      // init words: products' scale, in the result format
+      const AccFormat rf = cfg.result_format();
+      pr.C.resize(static_cast<size_t>(M) * N);
+      for (auto& c : pr.C) {
+        const float v = static_cast<float>(nd(rng) * 4.0);
+        uint32_t b;
+        std::memcpy(&b, &v, 4);
+        // binary32 -> rf by truncation (exact in rf's range: |v| < 64)
+        const int e = static_cast<int>((b >> 23) & 0xFF) - 127;
+        if (v == 0.0f || e < 1 - rf.bias()) {
+          c = 0;
+          continue;
+        }
+        c = ((b >> 31) << (rf.exp_bits + rf.man_bits)) | (static_cast<uint32_t>(e + rf.bias()) << rf.man_bits) |
+            ((b & 0x7FFFFFu) >> (23 - rf.man_bits));
+      }
+    }
+    const GemmProblem p = problem(pr, rnd);
+    long taken = 0, declined = 0;
+    detail::narrow512_counts(&taken, &declined, true);
+    ++cases;
+    const std::string what = "case " + std::to_string(it) + " (" + cfg.acc.name() + " " + name(rnd) + " R=" +
+                             std::to_string(cfg.sr_bits) + " " + sr_kind_name(cfg.sr_kind) + " promote " +
+                             std::to_string(cfg.promote_n) + ", " + std::to_string(cfg.rows) + "x" +
+                             std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
+                             std::to_string(N) + (pr.C.empty() ? "" : ", C_init") + ", seed " + std::to_string(seed) + ")";
+    uint8_t seen = 0;
+    if (fast_differs(p, cfg, 1 + it % 2, what, &seen)) ++fails;
+    long taken32 = 0;
+    detail::narrow512_counts(&taken, &declined, true, &taken32);
+    const long tiles = static_cast<long>((M + cfg.rows - 1) / cfg.rows) * ((N + cfg.cols - 1) / cfg.cols);
+    // The path's condition over the whole problem: every product's and init
+    // value's last set bit at or above the format's subnormal spacing
+    // 2^(emin - Y) (E5M2 subnormal codes into e5 formats break it: those
+    // tiles are declined, correctly).
+    auto lsb = [](double v) {
+      int e;
+      const double m = std::frexp(std::fabs(v), &e);
+      return e - 53 + __builtin_ctzll(static_cast<uint64_t>(std::ldexp(m, 53)));
+    };
+    int la = 1 << 20, lb = 1 << 20, lc = 1 << 20;
+    for (uint8_t a : pr.A)
+      if (ref::fp8_decode(a, fa) != 0.0) la = std::min(la, lsb(ref::fp8_decode(a, fa)));
+    for (uint8_t b : pr.B)
+      if (ref::fp8_decode(b, fb) != 0.0) lb = std::min(lb, lsb(ref::fp8_decode(b, fb)));
+    if (cfg.promote_n == 0) {
+      for (uint32_t c : pr.C) {
+        const uint32_t f32 = cfg.acc.to_f32_bits(c);
+        float v;
+        std::memcpy(&v, &f32, 4);
+        if (v != 0.0f) lc = std::min(lc, lsb(v));
+      }
+    }
+    const int emin = 1 - cfg.acc.bias();
+    if ((seen & kFlagOverflow) == 0 && std::min(la + lb, lc) >= emin - cfg.acc.man_bits) {
+      // Binary32 lanes where they apply (COLS a multiple of 16, or 1, 2, 4, 8
+      // with Y < 23; RZ, or RNE with W - 1 <= Y <= 11); the path: those, and
+      // COLS a multiple of 8
+      const int w = (fa == Fp8Format::E4M3 ? 4 : 3) + (fb == Fp8Format::E4M3 ? 4 : 3);
+      const int y = cfg.acc.man_bits;
+      const bool b32 = (cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && y < 23)) &&
+                       (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11));
+      if (b32 || cfg.cols % 8 == 0) {
+        ++asserted;
+        EXPECT_EQ(taken, tiles) << what << ": " << declined << " tiles declined";
+      }
+      if (b32) {
+        ++asserted32;
+        EXPECT_EQ(taken32, tiles) << what << ": " << tiles - taken32 << " tiles not on binary32 lanes";
+      } else {
+        EXPECT_EQ(taken32, 0) << what;
+      }
+    }
+  }
+  EXPECT_GE(asserted32, 8) << "too few cases on binary32 lanes";
+  EXPECT_GE(asserted, cases / 2) << "too few cases met the path's conditions";
+  std::printf("%d realistic cases (%d where every tile must take the AVX-512 path, %d of them on binary32 lanes), %d failed, seed %llu\n", cases,
+              asserted, asserted32, fails, static_cast<unsigned long long>(seed));
+}
+
+// The argument of the binary32 RNE lanes (gemm_narrow512.cpp, "Binary32
+// lanes"): for an accumulator value a with Y + 1 significant bits and a
+// product p with at most W (FP8 products: 6, 7 or 8), RNE to Y + 1 bits of
+// the binary32 RNE sum, RNE_{Y+1}(RNE_24(a + p)), is RNE_{Y+1}(a + p) for
+// W - 1 <= Y <= 11; and not beyond (Y = W - 2 and Y = 12 have
+// counterexamples, so the path's bounds are the tight ones). Exponents of a
+// relative to p over a range wider than 24 bits either way (no exponent
+// limits: the path's tiny-safe and overflow checks cover those); a's
+// significands all for Y <= 8, else a stride through them. Also Veltkamp's
+// split in binary32 (x * (2^s + 1), s = 23 - Y) is RNE to Y + 1 bits, ties
+// to even, on every significand of one binade.
+TEST(GemmNarrow, Binary32RneDoubleRoundingInnocuous) {
+  using i128 = __int128;
+  auto nb = [](unsigned __int128 v) {
+    const uint64_t hi = static_cast<uint64_t>(v >> 64), lo = static_cast<uint64_t>(v);
+    return hi != 0 ? 128 - __builtin_clzll(hi) : (lo != 0 ? 64 - __builtin_clzll(lo) : 0);
+  };
+  auto rne = [&](i128 v, int n) -> i128 {
+    const bool neg = v < 0;
+    unsigned __int128 a = static_cast<unsigned __int128>(neg ? -v : v);
+    const int b = nb(a);
+    if (b <= n) return v;
+    const int sh = b - n;
+    unsigned __int128 q = a >> sh;
+    const unsigned __int128 r = a & ((static_cast<unsigned __int128>(1) << sh) - 1u);
+    const unsigned __int128 h = static_cast<unsigned __int128>(1) << (sh - 1);
+    if (r > h || (r == h && (q & 1u) != 0)) ++q;
+    a = q << sh;
+    return neg ? -static_cast<i128>(a) : static_cast<i128>(a);
+  };
+  // count of (a, p) pairs where the double rounding differs; a's
+  // significands A: all for Y <= 8, else the 64 lowest, the 64 highest and
+  // a stride through the rest
+  auto bad_pairs = [&](int W, int Y) {
+    long bad = 0;
+    const long a0 = 1L << Y, a1 = 2L << Y;
+    for (long A = a0; A < a1; A += (Y <= 8 || A < a0 + 64 || A >= a1 - 64) ? 1 : (1L << (Y - 7)) + 1)
+      for (int e = -(Y + 28); e <= 28; ++e)
+        for (int P = 1; P < (1 << W); P += 2)
+          for (int sg = 0; sg < 2; ++sg) {
+            const int base = Y + 30;
+            const i128 acc = static_cast<i128>(A) << (e + base);
+            const i128 p = (sg != 0 ? -static_cast<i128>(P) : static_cast<i128>(P)) << base;
+            const i128 x = acc + p;
+            if (rne(rne(x, 24), Y + 1) != rne(x, Y + 1)) ++bad;
+          }
+    return bad;
+  };
+  for (int W = 6; W <= 8; ++W) {
+    for (int Y = W - 1; Y <= 11; ++Y) EXPECT_EQ(bad_pairs(W, Y), 0) << "W " << W << " Y " << Y;
+    EXPECT_GT(bad_pairs(W, W - 2), 0) << "W " << W << ": Y = W - 2 should have a counterexample";
+  }
+  EXPECT_GT(bad_pairs(6, 12), 0) << "Y = 12 should have a counterexample";
+  // Veltkamp's split in binary32, every significand of [8, 16), Y as the
+  // path uses it
+  for (int Y = 5; Y <= 11; ++Y) {
+    const int s = 23 - Y;
+    volatile float sp = static_cast<float>(std::ldexp(1.0, s) + 1.0);
+    long bad = 0;
+    for (uint32_t m = 0; m < (1u << 23); ++m) {
+      const uint32_t bits = (uint32_t{127 + 3} << 23) | m;
+      float x;
+      std::memcpy(&x, &bits, 4);
+      volatile float xv = x;
+      volatile float g = xv * sp;
+      volatile float d = xv - g;
+      const float hi = g + d;
+      const uint32_t z = (bits + ((1u << (s - 1)) - 1u) + ((bits >> s) & 1u)) & ~((1u << s) - 1u);
+      float r;
+      std::memcpy(&r, &z, 4);
+      if (hi != r) ++bad;
+    }
+    EXPECT_EQ(bad, 0) << "Veltkamp binary32, Y " << Y;
+  }
+}
+
+// The binary32 lanes against the generic path on random problems built to
+// reach their edges (the kinds of FastEqualsGenericRandom: tiny sums,
+// cancellation, specials, overflow), COLS 16, 32, 48 (a tile per
+// super-tile) and 1, 2, 4, 8 (super-tiles of 16 or 32 lanes), RZ and RNE with Y in
+// and out of [W - 1, 11], promotion or not, C_init or not; and the lanes do
+// take tiles (detail::narrow512_counts).
+TEST(GemmNarrow, Binary32LanesEqualGeneric) {
+  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  const uint64_t seed = test_seed(1109);
+  std::mt19937_64 rng(seed);
+  const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
+  // COLS a multiple of 16 (one tile per super-tile) or 1, 2, 4, 8 (several)
+  const int shapes[][2] = {{16, 16}, {4, 16}, {1, 16}, {5, 32}, {16, 32}, {8, 16}, {3, 48},
+                           {4, 4},   {8, 8},  {1, 1},  {3, 4},  {16, 8},  {5, 2},  {2, 1}};
+  const int ns[] = {0, 0, 3, 32, 128};
+  int cases = 0, fails = 0;
+  long on32 = 0;
+  uint8_t seen_flags = 0;
+  for (int it = 0; it < 240; ++it) {
+    const Kind kind = kinds[it % 6];
+    AccFormat acc{4 + static_cast<int>(rng() % 5), 2 + static_cast<int>(rng() % 22)};
+    if (it % 3 == 0) acc.man_bits = 5 + static_cast<int>(rng() % 7);  // RNE's binary32 range
+    const Round rnd = (it & 1) != 0 ? Round::RZ : Round::RNE;
+    if (acc == kFp32 && rnd == Round::RNE) acc.man_bits = 22;
+    ArrayConfig cfg;
+    const int sh = static_cast<int>(rng() % 14);
+    cfg.rows = shapes[sh][0];
+    cfg.cols = shapes[sh][1];
+    cfg.acc = acc;
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.promote_n = ns[rng() % 5];
+    const int M = 1 + static_cast<int>(rng() % 40), N = 1 + static_cast<int>(rng() % 70);
+    const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 700 : 90));
+    const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
+    Prob pr = make(rng, M, K, N, fa, fb, kind, (rng() % 3) == 0, acc);
+    if (cfg.promote_n != 0) {
+      for (auto& c : pr.C) {
+        do c = static_cast<uint32_t>(rng()); while ((c & 0x7F800000u) == 0x7F800000u);
+        if ((rng() & 1) != 0) c &= 0xC7FFFFFFu;
+      }
+    }
+    GemmProblem p = problem(pr, rnd);
+    long taken = 0, declined = 0, taken32 = 0;
+    detail::narrow512_counts(&taken, &declined, true, &taken32);
+    ++cases;
+    const std::string what = "case " + std::to_string(it) + " (" + kind_name(kind) + ", " + acc.name() + " " +
+                             name(rnd) + " promote " + std::to_string(cfg.promote_n) + ", " +
+                             std::to_string(cfg.rows) + "x" + std::to_string(cfg.cols) + ", " + std::to_string(M) +
+                             "x" + std::to_string(K) + "x" + std::to_string(N) + ", seed " + std::to_string(seed) + ")";
+    if (fast_differs(p, cfg, 1 + it % 2, what, &seen_flags)) ++fails;
+    detail::narrow512_counts(&taken, &declined, true, &taken32);
+    on32 += taken32;
+  }
+  EXPECT_EQ(seen_flags & 0xF, 0xF) << "flags seen: " << ref::flags_str(seen_flags);
+  EXPECT_GT(on32, cases) << "too few tiles on binary32 lanes";
+  std::printf("%d cases, %d failed, %ld tiles on binary32 lanes, flags seen %s, seed %llu\n", cases, fails, on32,
+              ref::flags_str(seen_flags).c_str(), static_cast<unsigned long long>(seed));
 }
 
 TEST(GemmNarrow, MatchesMpfrReference) {

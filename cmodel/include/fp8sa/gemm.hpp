@@ -68,9 +68,15 @@ struct GemmOptions {
 // blocked, vectorised kernel (AVX2 + FMA + F16C, used when the CPU has them)
 // whose every output is one fmaf chain in k order, bit-identical to
 // AccAdder::mac, with each tile's inexact flag tracked through MXCSR; every
-// other format, mode and promotion interval runs the narrow kernel (AVX2 +
-// FMA, gemm_narrow.cpp: binary64 sums with TwoSum and an exact rounding in
-// integer lanes), also bit-identical, per tile. Tiles with NaN/Inf codes or
+// other format, mode and promotion interval runs the AVX-512 narrow kernel
+// (gemm_narrow512.cpp: binary32 lanes, 16 PEs per register, for RZ and for
+// RNE with W - 1 <= Y <= 11 (W: the products' significand width), COLS a
+// multiple of 16 or 1, 2, 4, 8 (several tiles side by side; Y < 23); elsewhere COLS
+// a multiple of 8 and one binary64 lane per PE; the rounding on the fma
+// sum's bits; tiles whose conditions it cannot prove are declined)
+// or the AVX2 narrow kernel (gemm_narrow.cpp: binary64 sums with TwoSum and
+// an exact rounding in integer lanes; mid SR only), also bit-identical, per
+// tile. Tiles with NaN/Inf codes or
 // init words, and CPUs without AVX2, use AccAdder::dot per output (per
 // promotion group with promote_n > 0); threads take whole tiles. The dot
 // and exact PE kinds (ArrayConfig::pe_kind) run per-tile AVX2 kernels

@@ -1,0 +1,1218 @@
+// The functional model's fast path for narrow accumulators (fma PE, every
+// accumulator eXmY but e8m23 RNE without promotion, RNE / RZ / SR with every
+// SR kind, promotion or not) on x86 CPUs with AVX-512 (F, DQ, VBMI2): a tile's
+// words and flags bit-identical to the generic path (AccAdder per MAC) at a
+// MAC rate near the e8m23 FMA path's. gemm_narrow.cpp's AVX2 kernel (and then
+// the generic path) takes the tiles this one declines.
+//
+// One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
+// vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
+//
+// The scaled domain. Every narrow value v is held as the binary64 v * 2^S.
+// A MAC is x = fma(a', b', acc) (a' = a 2^Sa, b' = b 2^Sb, Sa + Sb = S), and
+// the rounding to eXmY is done on x's bits:
+//
+//   * RZ: acc = x & ~(2^s - 1), s = 52 - Y (the Y + 1 significant bits kept),
+//     with MXCSR set to round toward zero, so x = RZ_53(x_exact) and
+//     truncations compose: acc = RZ_Y(x_exact) whether or not the fma was
+//     exact. S = 1023 - emax: a narrow overflow (|x| >= 2^(emax+1)) is a
+//     binary64 overflow of the fma (MXCSR overflow flag).
+//   * SR: the draw u (R bits) as v = 2^R - 1 - u placed in bits [s-1, s-R]
+//     (r), acc = (z + r) & ~(2^s - 1): a carry out of the R bits below the
+//     kept LSB happens iff u < k (numerics.md section 5, "add R random bits
+//     and truncate"), with z the kind's residual: trunc z = x (k = D[R:1]),
+//     src z = x rounded to nearest even at the window's LSB (k = RNE(g)),
+//     mid (k = 2t + s: t the window's top R - 1 bits, s the sticky of its
+//     LSB and below) z = x and r with 2^(s-R) - 1 ORed in when v's LSB v0
+//     is set: k + v carries out of the window iff t + v1 + (s & v0) carries
+//     out of its top R - 1 bits (v = 2 v1 + v0), and x's low bits plus
+//     2^(s-R+1) - 1 carry exactly s into t's LSB. MXCSR rounds toward zero and an inexact fma sends the
+//     tile back (the sticky would be lost); S = 1023 - emax: an overflow
+//     carries into the Inf encoding.
+//   * RNE: Veltkamp's split, g = x * (2^s + 1), y = g + (x - g): x rounded
+//     to nearest even to 53 - s = Y + 1 bits (ties included: checked on every
+//     Y against a direct rounding), in MXCSR's RNE. MXCSR's inexact flag is
+//     then exactly the tile's inexact flag (x * (2^s + 1) is exact iff x has
+//     at most Y + 1 bits). The tile's fma sums are exact (below);
+//     S = 1023 - emax - 64 keeps x * 2^s finite.
+//
+// What a tile must satisfy (checked before it runs, from per-row and
+// per-column statistics of A and B and the tile's init words; otherwise the
+// tile is declined):
+//
+//   * no NaN/Inf codes or init words, no -0 init word (RNE would lose its
+//     sign);
+//   * "tiny-safe": every sum x is a multiple of 2^g (g: the lowest set bit of
+//     any product or init value), and g >= emin - Y, so a value below 2^emin
+//     lies on the subnormal grid: it never rounds, and no MAC underflows
+//     (underflow is inexact and tiny), and rounding on x's own exponent grid
+//     is rounding on the format's;
+//   * RNE: every |x| below 2^(g + 53) (every fma exact in binary64) and
+//     below the largest finite value (no overflow): proved beforehand by the
+//     bound |x| <= (max|init| + sum_k max|a| max|b|) (1 + 2^-(Y+1))^K, or
+//     else checked after the run on max |x|, which the kernel then tracks
+//     (vrangepd; an inexact fma would have given |x| >= 2^(g + 53)).
+//
+// After the kernel a tile is also declined (values recomputed by the AVX2
+// kernel or the generic path) on: an MXCSR overflow, underflow or invalid
+// flag; SR with an inexact fma; an Inf accumulator (SR overflow); a promotion
+// that would overflow binary32 or meet Inf. So the fast tile's flags are
+// inexact alone: MXCSR's (RNE, RZ) or the OR of x's bits below the kept LSB
+// (RZ, SR; tracked chunk by chunk only until the tile is known inexact),
+// and the promotions'.
+//
+// Binary32 lanes (COLS a multiple of 16; RZ with every Y, RNE with
+// W - 1 <= Y <= 11, W the products' significand width: 8 for E4M3 x E4M3,
+// 7 mixed, 6 for E5M2 x E5M2): 16 PEs per zmm, so twice the MACs per
+// instruction (Zen 4 runs a 512-bit op in one 256-bit pipe pair either way).
+// The same scaled domain in binary32, the sums no longer exact:
+//
+//   * RZ: MXCSR rounds toward zero and truncations compose, as above;
+//     S = 127 - emax (a narrow overflow is a binary32 overflow; the narrow
+//     subnormal grid 2^(emin - Y + S) >= 2^-149 is representable). The
+//     inexact flag: MXCSR's, or the OR of the dropped bits, tracked only
+//     until the tile is known inexact (chunk by chunk).
+//   * RNE: x = RNE_24(acc + p) by the fma, then Veltkamp's split in
+//     binary32 (ties to even: checked on every significand of a binade for
+//     each Y used). RNE_{Y+1}(RNE_24(x)) = RNE_{Y+1}(x) for an acc on the
+//     (Y+1)-bit grid and a product p of at most W bits: if the binary32 sum
+//     is inexact, x has a bit below 2^(E - 23), so one term lies wholly far
+//     below the other. p far below acc: p's W bits sit below 2^(E - 23 + W),
+//     far from the half-ulp 2^(E - Y - 1), so neither rounding reaches the
+//     midpoint; acc far below p: p (W <= Y + 1 bits) is on the grid and the
+//     sum lies strictly between grid point and midpoint unless acc's own
+//     Y + 1 bits reach below 2^(E - 23), i.e. 2Y + 2 > 24. Both bounds are
+//     tight (counterexamples at Y = W - 2 and Y = 12), and the test
+//     GemmNarrow.Binary32RneDoubleRoundingInnocuous checks the identity over
+//     every W, Y, product and relative exponent. For Y <= 11, x * (2^s + 1)
+//     (s = 23 - Y) is exact iff x has at most Y + 1 bits, so MXCSR's inexact
+//     flag is the tile's, as in binary64. S = 126 - emax - s keeps x * 2^s
+//     finite below the narrow overflow; e8 formats (S < 0) also need every
+//     nonzero scaled sum normal, 2^(g + S) >= 2^-126, checked per tile.
+//     Overflow: the a priori bound, or the tracked max |x|.
+//
+// Promotion (numerics.md section 9): w (binary32 values in binary64 lanes)
+// += n * 2^-S every N MACs and after the last: the binary64 sum (TwoSum error
+// for inexactness) rounded to binary32 with RNE (53 >= 2*24 + 2: double
+// rounding is innocuous), all with embedded rounding and suppressed
+// exceptions, so MXCSR sees only the MACs.
+// (Binary32 lanes: the binary32 sum w + n * 2^-S itself, TwoSum's error for
+// inexactness.)
+//
+// SR draws. PE (r, c)'s draws are R-bit windows of one m-sequence: draw d
+// is sequence bits [dR, dR + R), oldest first (numerics.md section 7). Its
+// characteristic polynomial P satisfies P(x)^64 = P(x^64) over GF(2), so the
+// sequence in 64-bit words (MSB first) obeys the LFSR's own recurrence on
+// whole words: W_m = XOR over taps t of W_(m-t). A worker generates the words
+// of all PEs of a tile side by side (two vpternlogq per 8 PEs per 64 bits),
+// continuing from tile to tile (tile t starts at draw t*K, where tile t - 1
+// ended), and starts a stream (the first LFSR-width words from the seed,
+// jumped with Lfsr::skip) only at the first tile of its run. The kernel takes
+// draw k from the word pair holding it with one funnel shift (vpshldvq) that
+// puts it in bits [s-1, s-R].
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "fp8sa/lfsr.hpp"
+#include "fp8sa/numerics.hpp"
+#include "gemm_narrow.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12 warns inside avx512fintrin.h (its _mm512_undefined_* operands of
+// the masked forms) and about the ABI of zmm values between functions of
+// this file, which all carry the same target attribute.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi"
+#include <immintrin.h>
+#define FP8SA_N512 1
+#define FP8SA_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx512vbmi2,fma")))
+#else
+#define FP8SA_N512 0
+#endif
+
+namespace fp8sa {
+namespace detail {
+
+namespace {
+
+constexpr int kNoLsb = 1 << 20;  // lsb exponent of an all-zero row / column
+
+// Statistics of one row of A or column of B (over its K codes).
+struct Line {
+  uint8_t special = 0;  // a NaN/Inf code
+  int lsb = kNoLsb;     // lowest set bit (exponent) of any non-zero value
+  double maxabs = 0, sumabs = 0;
+};
+
+struct CodeInfo {
+  double v[2][256];
+  int lsb[2][256];
+  uint8_t sp[2][256];
+  CodeInfo() {
+    for (int f = 0; f < 2; ++f)
+      for (int c = 0; c < 256; ++c) {
+        const Fp8Format ff = static_cast<Fp8Format>(f);
+        sp[f][c] = fp8_is_special(static_cast<uint8_t>(c), ff) ? 1 : 0;
+        const double d = sp[f][c] != 0 ? 0.0 : fp8_to_double(static_cast<uint8_t>(c), ff);
+        v[f][c] = d;
+        int l = kNoLsb;
+        if (d != 0.0) {
+          int e;
+          const double m = std::frexp(std::fabs(d), &e);  // m in [0.5, 1): d = m 2^e
+          uint64_t mi = static_cast<uint64_t>(std::ldexp(m, 53));
+          l = e - 53 + __builtin_ctzll(mi);
+        }
+        lsb[f][c] = l;
+      }
+  }
+};
+
+const CodeInfo& code_info() {
+  static const CodeInfo ci;
+  return ci;
+}
+
+int lsb_of(double d) {
+  if (d == 0.0) return kNoLsb;
+  int e;
+  const double m = std::frexp(std::fabs(d), &e);
+  const uint64_t mi = static_cast<uint64_t>(std::ldexp(m, 53));
+  return e - 53 + __builtin_ctzll(mi);
+}
+
+}  // namespace
+
+#if FP8SA_N512
+
+namespace {
+
+enum Mode { kRne = 0, kRz = 1, kSr = 2 };
+
+// Constants of the kernel.
+struct KConst {
+  uint64_t mask, low, semask, cm, maskr, l1, halfm1, wlsb;
+  double split;     // RNE: 2^s + 1
+  int s, sr_shift;  // s = 52 - Y; SR: the window's LSB s - R
+};
+
+// The same in registers.
+struct KVec {
+  __m512i mask, low, semask, cm, maskr, l1, halfm1, wlsb;
+};
+
+// One block: MR rows x NV vectors of the tile, k in [k0, k1).
+struct KArgs {
+  const double* ap;  // rows of the tile: Rp x K, scaled by 2^Sa
+  const double* bp;  // the tile's B panel: K x C, scaled by 2^Sb
+  int K, C;
+  double* acc;  // Rp x C, scaled
+  double* w;    // promotion: Rp x C, binary32 values
+  double unscale;  // 2^-S
+  int promote;     // promote_n (0: off)
+  // SR
+  const uint64_t* words;   // the word ring: kRing rows of lp lanes
+  size_t lp;               // lanes per word row
+  const size_t* hi_off;    // per k of the chunk: offset of the row holding the draw's first bit
+  const size_t* lo_off;    // per k: that row's or the next row's offset
+  const int64_t* cnt;      // per k: the funnel shift
+};
+
+struct KState {
+  __m512i inex[2];
+  __m512d mx;
+  bool rare = false;     // promotion met Inf/NaN or overflowed binary32
+  bool pinex = false;    // a promotion was inexact
+};
+
+FP8SA_T512 inline void promote8(double* wp, __m512d* n, double unscale, KState* st) {
+  const __m512d w = _mm512_loadu_pd(wp);
+  const __m512d nv = _mm512_mul_round_pd(*n, _mm512_set1_pd(unscale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  constexpr int kR = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m512d s = _mm512_add_round_pd(w, nv, kR);
+  const __m512d bb = _mm512_sub_round_pd(s, w, kR);
+  const __m512d aa = _mm512_sub_round_pd(s, bb, kR);
+  const __m512d err = _mm512_add_round_pd(_mm512_sub_round_pd(w, aa, kR), _mm512_sub_round_pd(nv, bb, kR), kR);
+  const __m256 r = _mm512_cvt_roundpd_ps(s, kR);
+  const __m512d rd = _mm512_cvt_roundps_pd(r, _MM_FROUND_NO_EXC);
+  const __mmask8 inex = _mm512_cmp_pd_mask(err, _mm512_setzero_pd(), _CMP_NEQ_UQ) |
+                        _mm512_cmp_pd_mask(rd, s, _CMP_NEQ_UQ);
+  const __m512d absr = _mm512_abs_pd(rd);
+  const __mmask8 bad = _mm512_cmp_pd_mask(absr, _mm512_set1_pd(HUGE_VAL), _CMP_NLT_UQ);
+  if (inex != 0) st->pinex = true;
+  if (bad != 0) st->rare = true;
+  _mm512_storeu_pd(wp, rd);
+  *n = _mm512_setzero_pd();
+}
+
+template <int MODE, int KIND, bool TRACK, bool PROMO, int MR, int NV>
+FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0, int k1, KState* st) {
+  constexpr int NA = MR * NV;
+#define FP8SA_Q(u) _mm512_set1_epi64(static_cast<int64_t>(u))
+  const KVec kc{FP8SA_Q(kq.mask), FP8SA_Q(kq.low), FP8SA_Q(kq.semask), FP8SA_Q(kq.cm), FP8SA_Q(kq.maskr),
+                FP8SA_Q(kq.l1), FP8SA_Q(kq.halfm1), FP8SA_Q(kq.wlsb)};
+#undef FP8SA_Q
+  const __m512d vsplit = _mm512_set1_pd(kq.split);
+  const int C = g.C, K = g.K;
+  __m512d a[NA];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) a[i * NV + v] = _mm512_loadu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)));
+  __m512i inex0 = st->inex[0], inex1 = st->inex[1];
+  __m512d mx = st->mx;
+  const double* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
+  for (int k = k0; k < k1; ++k) {
+    const double* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 8 * v0;
+    __m512d b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_pd(brow + 8 * v);
+    const uint64_t* whi = nullptr;
+    const uint64_t* wlo = nullptr;
+    __m512i cnt = _mm512_setzero_si512();
+    if constexpr (MODE == kSr) {
+      const int kk = k - k0;
+      whi = g.words + g.hi_off[kk];
+      wlo = g.words + g.lo_off[kk];
+      cnt = _mm512_set1_epi64(g.cnt[kk]);
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const __m512d av = _mm512_set1_pd(arow[static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k)]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        const int j = i * NV + v;
+        const __m512d x = _mm512_fmadd_pd(av, b[v], a[j]);
+        if constexpr (MODE == kRne) {
+          // Veltkamp's split: hi = RNE of x to 53 - s = Y + 1 bits
+          // (the _round forms: GCC would contract x - x * split into an fma)
+          const __m512d gm = _mm512_mul_round_pd(x, vsplit, _MM_FROUND_CUR_DIRECTION);
+          a[j] = _mm512_add_round_pd(gm, _mm512_sub_round_pd(x, gm, _MM_FROUND_CUR_DIRECTION), _MM_FROUND_CUR_DIRECTION);
+          if constexpr (TRACK) mx = _mm512_range_pd(mx, x, 0x0B);
+        } else if constexpr (MODE == kRz) {
+          const __m512i xi = _mm512_castpd_si512(x);
+          if constexpr (TRACK) {
+            if (j & 1) {
+              inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
+            } else {
+              inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+            }
+          }
+          a[j] = _mm512_castsi512_pd(_mm512_and_si512(xi, kc.mask));
+        } else {
+          const __m512i xi = _mm512_castpd_si512(x);
+          const size_t lane = static_cast<size_t>((r0 + i) * C + 8 * (v0 + v));
+          const __m512i hi = _mm512_loadu_si512(whi + lane);
+          const __m512i lo = _mm512_loadu_si512(wlo + lane);
+          const __m512i tw = _mm512_shldv_epi64(hi, lo, cnt);  // u in bits [s-1, s-R]
+          __m512i rr = _mm512_andnot_si512(tw, kc.maskr);         // v = 2^R - 1 - u there
+          __m512i z;
+          if constexpr (KIND == 0) {
+            // mid: k = 2t + s (t: the window's top R - 1 bits, s: the sticky
+            // of its LSB and below); k + v carries out of the window iff
+            // t + v1 + (s & v0) does out of its top R - 1 bits (v = 2 v1 + v0),
+            // and x + (v0 ? 2^(s-R) - 1 : 0) carries s & v0 into t's LSB.
+            const __mmask8 vlsb = _mm512_testn_epi64_mask(tw, kc.wlsb);
+            rr = _mm512_mask_or_epi64(rr, vlsb, rr, kc.l1);
+            z = xi;
+          } else if constexpr (KIND == 1) {  // trunc
+            z = xi;
+          } else {  // src: RNE at the window's LSB
+            const __m512i lsb = _mm512_and_si512(_mm512_srli_epi64(xi, static_cast<unsigned>(kq.sr_shift)),
+                                                 _mm512_set1_epi64(1));
+            z = _mm512_add_epi64(_mm512_add_epi64(xi, kc.halfm1), lsb);
+          }
+          if constexpr (TRACK) {
+            if (j & 1) {
+              inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
+            } else {
+              inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+            }
+          }
+          a[j] = _mm512_castsi512_pd(_mm512_and_si512(_mm512_add_epi64(z, rr), kc.mask));
+        }
+      }
+    }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v)
+            promote8(g.w + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), &a[i * NV + v], g.unscale, st);
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
+  }
+  // Every MAC is done before the caller reads MXCSR.
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+v"(a[j]));
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm512_storeu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), a[i * NV + v]);
+  asm volatile("" : "+v"(inex0), "+v"(inex1), "+v"(mx));
+  st->inex[0] = inex0;
+  st->inex[1] = inex1;
+  st->mx = mx;
+}
+
+using KernelFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState*);
+
+template <int MODE, int KIND, bool TRACK, bool PROMO>
+KernelFn pick_shape(int nv) {
+  return nv == 2 ? &kernel<MODE, KIND, TRACK, PROMO, 4, 2> : &kernel<MODE, KIND, TRACK, PROMO, 8, 1>;
+}
+
+template <int MODE, int KIND, bool TRACK>
+KernelFn pick_promo(bool promo, int nv) {
+  return promo ? pick_shape<MODE, KIND, TRACK, true>(nv) : pick_shape<MODE, KIND, TRACK, false>(nv);
+}
+
+KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
+  switch (rnd) {
+    case Round::RNE:
+      return track ? pick_promo<kRne, 0, true>(promo, nv) : pick_promo<kRne, 0, false>(promo, nv);
+    case Round::RZ:
+      return track ? pick_promo<kRz, 0, true>(promo, nv) : pick_promo<kRz, 0, false>(promo, nv);
+    default:
+      switch (kind) {
+        case SrKind::Trunc:
+          return track ? pick_promo<kSr, 1, true>(promo, nv) : pick_promo<kSr, 1, false>(promo, nv);
+        case SrKind::Src:
+          return track ? pick_promo<kSr, 2, true>(promo, nv) : pick_promo<kSr, 2, false>(promo, nv);
+        default:
+          return track ? pick_promo<kSr, 0, true>(promo, nv) : pick_promo<kSr, 0, false>(promo, nv);
+      }
+  }
+}
+
+FP8SA_T512 bool any_bits(__m512i x) { return _mm512_test_epi64_mask(x, x) != 0; }
+
+// ---- binary32 lanes (16 PEs per zmm): RZ (every Y) and RNE (Y in [W - 1, 11],
+// W the products' significand width); the file comment, "Binary32 lanes".
+
+struct KArgs32 {
+  const float* ap;  // rows of the tile: Rp x K, scaled by 2^Sa
+  const float* bp;  // the tile's B panel: K x C, scaled by 2^Sb
+  int K, C;
+  float* acc;     // Rp x C, scaled
+  float* w;       // promotion: Rp x C, binary32 values
+  float unscale;  // 2^-S
+  int promote;
+  uint32_t mask, low;
+  float split;  // RNE: 2^s + 1
+};
+
+// inex, pinex: per vector of a block (lane = virtual column; TPS == 1: ORed)
+struct KState32 {
+  __m512i inex[2];
+  __m512 mx;
+  bool rare = false;
+  __mmask16 pinex[2] = {0, 0};
+};
+
+FP8SA_T512 inline void promote16(float* wp, __m512* n, float unscale, KState32* st, int v) {
+  constexpr int kR = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m512 w = _mm512_loadu_ps(wp);
+  const __m512 nv = _mm512_mul_round_ps(*n, _mm512_set1_ps(unscale), kR);  // exact
+  const __m512 s = _mm512_add_round_ps(w, nv, kR);
+  const __m512 bb = _mm512_sub_round_ps(s, w, kR);
+  const __m512 aa = _mm512_sub_round_ps(s, bb, kR);
+  const __m512 err = _mm512_add_round_ps(_mm512_sub_round_ps(w, aa, kR), _mm512_sub_round_ps(nv, bb, kR), kR);
+  const __mmask16 inex = _mm512_cmp_ps_mask(err, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+  const __mmask16 bad = _mm512_cmp_ps_mask(_mm512_abs_ps(s), _mm512_set1_ps(HUGE_VALF), _CMP_NLT_UQ);
+  st->pinex[v] = static_cast<__mmask16>(st->pinex[v] | inex);
+  if (bad != 0) st->rare = true;
+  _mm512_storeu_ps(wp, s);
+  *n = _mm512_setzero_ps();
+}
+
+// MODE kRne: Veltkamp's split in binary32 (TRACK: max |x| kept); kRz: the
+// mask. INEX: x's bits below the kept LSB ORed into st->inex[v], until every
+// tile of the block is known inexact.
+template <int MODE, bool TRACK, bool INEX, bool PROMO, int MR, int NV>
+FP8SA_T512 void kernel32(const KArgs32& g, int r0, int v0, int k0, int k1, KState32* st) {
+  constexpr int NA = MR * NV;
+  const __m512i vmask = _mm512_set1_epi32(static_cast<int>(g.mask));
+  const __m512i vlow = _mm512_set1_epi32(static_cast<int>(g.low));
+  const __m512 vsplit = _mm512_set1_ps(g.split);
+  const int C = g.C, K = g.K;
+  __m512 a[NA];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) a[i * NV + v] = _mm512_loadu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)));
+  __m512i inex[NV];
+  for (int v = 0; v < NV; ++v) inex[v] = st->inex[v];
+  __m512 mx = st->mx;
+  const float* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
+  for (int k = k0; k < k1; ++k) {
+    const float* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 16 * v0;
+    __m512 b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(brow + 16 * v);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_set1_ps(arow[static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k)]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        const int j = i * NV + v;
+        const __m512 x = _mm512_fmadd_ps(av, b[v], a[j]);
+        if constexpr (INEX) inex[v] = _mm512_ternarylogic_epi32(inex[v], _mm512_castps_si512(x), vlow, 0xF8);
+        if constexpr (MODE == kRne) {
+          const __m512 gm = _mm512_mul_round_ps(x, vsplit, _MM_FROUND_CUR_DIRECTION);
+          a[j] = _mm512_add_round_ps(gm, _mm512_sub_round_ps(x, gm, _MM_FROUND_CUR_DIRECTION), _MM_FROUND_CUR_DIRECTION);
+          if constexpr (TRACK) mx = _mm512_range_ps(mx, x, 0x0B);
+        } else {
+          a[j] = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), vmask));
+        }
+      }
+    }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v)
+            promote16(g.w + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)), &a[i * NV + v], g.unscale, st, v);
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
+  }
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+v"(a[j]));
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * (v0 + v)), a[i * NV + v]);
+  for (int v = 0; v < NV; ++v) {
+    asm volatile("" : "+v"(inex[v]));
+    st->inex[v] = inex[v];
+  }
+  asm volatile("" : "+v"(mx));
+  st->mx = mx;
+}
+
+using Kernel32Fn = void (*)(const KArgs32&, int, int, int, int, KState32*);
+
+// Shapes (MR rows x NV vectors): NV 1 with MR 8 or 4; NV 2 with MR 8 or 4
+// (16 rows x 1 vector measured a third slower than 8 x 1 on Zen 4).
+template <int MODE, bool TRACK, bool INEX, bool PROMO>
+Kernel32Fn pick32_shape(int mr, int nv) {
+  if (nv == 2) return mr == 8 ? &kernel32<MODE, TRACK, INEX, PROMO, 8, 2> : &kernel32<MODE, TRACK, INEX, PROMO, 4, 2>;
+  return mr == 8 ? &kernel32<MODE, TRACK, INEX, PROMO, 8, 1> : &kernel32<MODE, TRACK, INEX, PROMO, 4, 1>;
+}
+
+// fn[track][inex] for the plan's rounding and promotion.
+template <bool PROMO>
+void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
+  if (rnd == Round::RNE) {
+    fn[0][0] = pick32_shape<kRne, false, false, PROMO>(mr, nv);
+    fn[0][1] = pick32_shape<kRne, false, true, PROMO>(mr, nv);
+    fn[1][0] = pick32_shape<kRne, true, false, PROMO>(mr, nv);
+    fn[1][1] = pick32_shape<kRne, true, true, PROMO>(mr, nv);
+  } else {
+    fn[0][0] = fn[1][0] = pick32_shape<kRz, false, false, PROMO>(mr, nv);
+    fn[0][1] = fn[1][1] = pick32_shape<kRz, false, true, PROMO>(mr, nv);
+  }
+}
+
+constexpr long kRing = 128;  // word rows kept per worker (a power of 2 above lfsr_w + a chunk's rows + 2)
+
+// Word rows [from, to) of lanes [l0, l1) in the ring: row m = XOR over taps
+// t of row m - t.
+FP8SA_T512 void gen_words(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                          const std::vector<int>& taps) {
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  for (long m = from; m < to; ++m) {
+    uint64_t* dst = row(m);
+    const uint64_t* s0 = row(m - taps[0]);
+    const uint64_t* s1 = row(m - taps[1]);
+    if (taps.size() == 2) {
+      for (size_t l = l0; l < l1; l += 8) {
+        _mm512_storeu_si512(dst + l, _mm512_xor_si512(_mm512_loadu_si512(s0 + l), _mm512_loadu_si512(s1 + l)));
+      }
+    } else {
+      const uint64_t* s2 = row(m - taps[2]);
+      const uint64_t* s3 = row(m - taps[3]);
+      for (size_t l = l0; l < l1; l += 8) {
+        const __m512i x = _mm512_ternarylogic_epi64(_mm512_loadu_si512(s0 + l), _mm512_loadu_si512(s1 + l),
+                                                   _mm512_loadu_si512(s2 + l), 0x96);
+        _mm512_storeu_si512(dst + l, _mm512_xor_si512(x, _mm512_loadu_si512(s3 + l)));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+struct NarrowPlan {
+  const GemmProblem& p;
+  const ArrayConfig& cfg;
+  int R, C, Rp, tn, nv;
+  int Y, emin, emax, s, S, Sa, Sb;
+  double maxfin;  // largest finite narrow value
+  double growth;  // RNE: (1 + 2^-(Y+1))^K
+  uint32_t mxcsr;
+  std::vector<Line> rows, cols;
+  std::vector<double> bpack;  // [tj][k][C], scaled by 2^Sb
+  KConst kc;
+  KernelFn fn_plain = nullptr, fn_track = nullptr;
+  std::vector<int> taps;  // LFSR taps (words)
+  // Binary32 lanes (use32): RZ, and RNE with Y in [W - 1, 11].
+  bool use32 = false;
+  int S32 = 0, Sa32 = 0, Sb32 = 0, mr32 = 16, nv32 = 1, Rp32 = 16;
+  // Super-tiles: TPS consecutive tiles of a tile row side by side, CV = TPS
+  // * C virtual columns (COLS a multiple of 16: TPS 1; COLS 1, 2, 4, 8: CV
+  // 16 or 32), so that narrow arrays fill the vectors.
+  int CV = 16, tps = 1;
+  std::vector<float> bpack32;  // [tj][k][C], scaled by 2^Sb32
+  Kernel32Fn fn32[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
+  NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
+};
+
+struct NarrowWorker {
+  std::vector<double> ap, acc, w;
+  std::vector<float> ap32, acc32, w32;
+  // the last super-tile (binary32 lanes): its tiles' words, flags, taken
+  int s_ti = -1, s_sj = -1;
+  std::vector<uint32_t> s_vals;
+  std::vector<uint8_t> s_flags, s_ok;
+  long ati = -1;
+  // SR word streams: a ring of kRing rows of Lp lanes; rows [gen - kRing, gen)
+  // generated (gen_to: the chunk's target, row-block by row-block)
+  std::vector<uint64_t> words;
+  long gen = 0, gen_to = 0;
+  bool valid = false;
+  std::vector<size_t> hi_off, lo_off;
+  std::vector<int64_t> cnt;
+};
+
+void NarrowPlanDeleter::operator()(NarrowPlan* p) const { delete p; }
+void NarrowWorkerDeleter::operator()(NarrowWorker* w) const { delete w; }
+
+bool narrow512_cpu() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("fma");
+}
+
+NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, int threads,
+                                void (*par)(long, int, void*, void (*)(void*, long))) {
+  const int wprod = (p.fmt_a == Fp8Format::E4M3 ? 4 : 3) + (p.fmt_b == Fp8Format::E4M3 ? 4 : 3);
+  const int Yacc = cfg.acc.man_bits;
+  // (Super-tiles name each tile's inexact flag by the bits below the kept
+  // LSB: none with Y = 23, so e8m23 RZ takes them only on COLS % 16 == 0.)
+  const bool can32 = (cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && Yacc < 23)) &&
+                     (p.rnd == Round::RZ || (p.rnd == Round::RNE && Yacc >= wprod - 1 && Yacc <= 11));
+  if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32) || !narrow512_cpu()) return nullptr;
+  if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
+  NarrowPlanPtr pl(new NarrowPlan(p, cfg));
+  NarrowPlan& P = *pl;
+  P.R = cfg.rows;
+  P.C = cfg.cols;
+  P.nv = (P.C / 8) % 2 == 0 ? 2 : 1;
+  const int mr = P.nv == 2 ? 4 : 8;
+  P.Rp = (P.R + mr - 1) / mr * mr;
+  P.tn = (p.N + P.C - 1) / P.C;
+  const AccFormat& f = cfg.acc;
+  P.Y = f.man_bits;
+  const int bias = f.bias();
+  P.emin = 1 - bias;
+  P.emax = bias;
+  P.s = 52 - P.Y;
+  P.S = p.rnd == Round::RNE ? 1023 - P.emax - 64 : 1023 - P.emax;
+  P.Sa = P.S / 2;
+  P.Sb = P.S - P.Sa;
+  P.maxfin = std::ldexp(2.0 - std::ldexp(1.0, -P.Y), P.emax);
+  P.growth = std::exp(static_cast<double>(p.K) * std::log1p(std::ldexp(1.0, -(P.Y + 1))));
+  P.mxcsr = p.rnd == Round::RNE ? 0x1F80u : 0x7F80u;
+  const int R = cfg.sr_bits;
+  KConst& k = P.kc;
+  k.s = P.s;
+  k.sr_shift = P.s - R;
+  k.mask = ~((uint64_t{1} << P.s) - 1u);
+  k.low = (uint64_t{1} << P.s) - 1u;
+  k.semask = 0xFFF0000000000000ull;
+  k.cm = (static_cast<uint64_t>(P.s) << 52) | (uint64_t{1} << 51);
+  k.maskr = ((uint64_t{1} << R) - 1u) << (P.s - R);
+  k.l1 = (uint64_t{1} << (P.s - R)) - 1u;
+  k.halfm1 = (uint64_t{1} << (P.s - R - 1)) - 1u;
+  k.wlsb = uint64_t{1} << (P.s - R);
+  k.split = std::ldexp(1.0, P.s) + 1.0;
+  const bool promo = cfg.promote_n != 0;
+  P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv);
+  P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv);
+  if (p.rnd == Round::SR) {
+    for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
+  }
+  // Binary32 lanes: RZ for every Y; RNE where rounding the binary32 fma's
+  // RNE sum again to Y + 1 bits is RNE of the exact sum (the file comment):
+  // W - 1 <= Y <= 11, W the products' significand width (8 for E4M3 x E4M3).
+  if (can32) {
+    P.use32 = true;
+    P.CV = P.C % 16 == 0 ? P.C : (P.R >= 8 ? 16 : 32);
+    P.tps = P.CV / P.C;
+    P.S32 = p.rnd == Round::RZ ? 127 - P.emax : 126 - P.emax - (23 - P.Y);
+    P.Sa32 = P.S32 / 2;
+    P.Sb32 = P.S32 - P.Sa32;
+    P.nv32 = (P.CV / 16) % 2 == 0 ? 2 : 1;
+    // (promotion: at most 8 accumulators, so that its temporaries stay in
+    // registers)
+    P.mr32 = P.nv32 == 2 ? (P.R > 4 && !promo ? 8 : 4) : (P.R > 4 ? 8 : 4);
+    P.Rp32 = (P.R + P.mr32 - 1) / P.mr32 * P.mr32;
+    if (promo) {
+      pick32<true>(p.rnd, P.mr32, P.nv32, P.fn32);
+    } else {
+      pick32<false>(p.rnd, P.mr32, P.nv32, P.fn32);
+    }
+  }
+  // Row and column statistics; B packed per tile column, scaled.
+  const CodeInfo& ci = code_info();
+  const int fa = static_cast<int>(p.fmt_a), fb = static_cast<int>(p.fmt_b);
+  P.rows.assign(static_cast<size_t>(p.M), Line{});
+  P.cols.assign(static_cast<size_t>(p.N), Line{});
+  const size_t bsize = static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C);
+  if (P.use32) {
+    const size_t tnv = static_cast<size_t>((p.N + P.CV - 1) / P.CV);
+    P.bpack32.assign(tnv * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV), 0.0f);
+  } else {
+    P.bpack.assign(bsize, 0.0);
+  }
+  struct Job {
+    NarrowPlan* P;
+    const CodeInfo* ci;
+    int fa, fb;
+  } job{&P, &ci, fa, fb};
+  const long nrows = p.M, ntn = P.tn;
+  par(nrows + ntn, threads, &job, [](void* vj, long i) {
+    Job& j = *static_cast<Job*>(vj);
+    NarrowPlan& Q = *j.P;
+    const GemmProblem& pr = Q.p;
+    const size_t K = static_cast<size_t>(pr.K);
+    if (i < pr.M) {
+      Line& L = Q.rows[static_cast<size_t>(i)];
+      const uint8_t* a = pr.A + static_cast<size_t>(i) * K;
+      double mx = 0, sum = 0;
+      int lsb = kNoLsb;
+      uint8_t sp = 0;
+      for (size_t kk = 0; kk < K; ++kk) {
+        const uint8_t c = a[kk];
+        const double v = std::fabs(j.ci->v[j.fa][c]);
+        mx = std::max(mx, v);
+        sum += v;
+        lsb = std::min(lsb, j.ci->lsb[j.fa][c]);
+        sp |= j.ci->sp[j.fa][c];
+      }
+      L.maxabs = mx;
+      L.sumabs = sum;
+      L.lsb = lsb;
+      L.special = sp;
+      return;
+    }
+    const long tj = i - pr.M;
+    const int C = Q.C;
+    const size_t off = static_cast<size_t>(tj) * K * static_cast<size_t>(C);
+    double* dst = Q.use32 ? nullptr : Q.bpack.data() + off;
+    // binary32: super-column sj = tj / TPS, CV floats per k, this tile at
+    // column offset (tj % TPS) * C
+    const size_t cv = static_cast<size_t>(Q.CV);
+    float* dst32 = Q.use32 ? Q.bpack32.data() + static_cast<size_t>(tj / Q.tps) * K * cv +
+                                 static_cast<size_t>(tj % Q.tps) * static_cast<size_t>(C)
+                           : nullptr;
+    const double sc = std::ldexp(1.0, Q.use32 ? Q.Sb32 : Q.Sb);
+    const int n0 = static_cast<int>(tj) * C, w = std::min(C, pr.N - n0);
+    double mx[64] = {}, sum[64] = {};
+    int lsb[64];
+    uint8_t sp[64] = {};
+    for (int c = 0; c < 64; ++c) lsb[c] = kNoLsb;
+    for (size_t kk = 0; kk < K; ++kk) {
+      const uint8_t* b = pr.B + kk * static_cast<size_t>(pr.N) + static_cast<size_t>(n0);
+      for (int c = 0; c < w; ++c) {
+        const uint8_t code = b[c];
+        const double v = j.ci->v[j.fb][code];
+        if (dst32 != nullptr) {
+          dst32[kk * cv + static_cast<size_t>(c)] = static_cast<float>(v * sc);  // exact
+        } else {
+          dst[kk * static_cast<size_t>(C) + static_cast<size_t>(c)] = v * sc;
+        }
+        const int cc = c & 63;
+        mx[cc] = std::max(mx[cc], std::fabs(v));
+        sum[cc] += std::fabs(v);
+        lsb[cc] = std::min(lsb[cc], j.ci->lsb[j.fb][code]);
+        sp[cc] |= j.ci->sp[j.fb][code];
+      }
+    }
+    // (C > 64: statistics of columns c and c + 64 are merged, which only
+    // makes them more conservative.)
+    for (int c = 0; c < w; ++c) {
+      Line& L = Q.cols[static_cast<size_t>(n0 + c)];
+      L.maxabs = mx[c & 63];
+      L.sumabs = sum[c & 63];
+      L.lsb = lsb[c & 63];
+      L.special = sp[c & 63];
+    }
+  });
+  return pl;
+}
+
+NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker()); }
+
+namespace {
+
+// SR: the streams' rows for draws [k0, k1) of tile t (W.gen_to; rows in
+// [W.gen, W.gen_to) still to be generated, per row-block), starting the
+// streams where needed, and the per-k word offsets and shifts. Lanes: Rp x C
+// (rows >= R: zero words).
+void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
+  const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
+  const size_t lp = static_cast<size_t>(P.Rp) * static_cast<size_t>(P.C);
+  const uint64_t K = static_cast<uint64_t>(P.p.K);
+  const uint64_t d0 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k0);
+  const uint64_t d1 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k1);  // exclusive
+  const long m_lo = static_cast<long>((d0 * static_cast<uint64_t>(R)) >> 6);
+  const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(R) - 1u) >> 6) + 1u);  // the last pair's second row
+  if (!W.valid || m_lo < W.gen - kRing + 2 || m_lo > W.gen + 64 * lw) {
+    // Start the streams: rows [h0, h0 + lw) from the seeds.
+    const long h0 = std::max(0L, m_lo - lw);
+    W.words.assign(static_cast<size_t>(kRing) * lp, 0u);
+    const int db = lw >= 16 ? 16 : (lw >= 8 ? 8 : 4);
+    for (int r = 0; r < P.R; ++r)
+      for (int c = 0; c < P.C; ++c) {
+        Lfsr l(lw, db, derive_seed(P.cfg.seed, static_cast<uint32_t>(1 + r * P.C + c), lw));
+        l.skip(static_cast<uint64_t>(h0) * 64u / static_cast<uint64_t>(db));
+        for (long m = h0; m < h0 + lw; ++m) {
+          uint64_t word = 0;
+          for (int q = 0; q < 64 / db; ++q) word = (word << db) | l.draw();
+          W.words[static_cast<size_t>(m & (kRing - 1)) * lp + static_cast<size_t>(r * P.C + c)] = word;
+        }
+      }
+    W.gen = h0 + lw;
+    W.valid = true;
+  }
+  W.gen_to = std::max(W.gen, m_hi + 1);
+  const int n = k1 - k0;
+  W.hi_off.resize(static_cast<size_t>(n));
+  W.lo_off.resize(static_cast<size_t>(n));
+  W.cnt.resize(static_cast<size_t>(n));
+  const int s = P.s;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
+    const long m = static_cast<long>(bit >> 6);
+    const int o = static_cast<int>(bit & 63u);
+    const bool pair = o >= 64 - s;
+    W.hi_off[static_cast<size_t>(i)] = static_cast<size_t>(m & (kRing - 1)) * lp;
+    W.lo_off[static_cast<size_t>(i)] = static_cast<size_t>((m + (pair ? 1 : 0)) & (kRing - 1)) * lp;
+    W.cnt[static_cast<size_t>(i)] = pair ? s - 64 + o : s + o;
+  }
+}
+
+// The accumulator word of a finite or infinite binary64 value exactly
+// representable in format f.
+uint32_t narrow_bits(double v, const AccFormat& f) {
+  uint64_t b;
+  std::memcpy(&b, &v, 8);
+  const uint32_t X = static_cast<uint32_t>(f.exp_bits), Y = static_cast<uint32_t>(f.man_bits);
+  const uint32_t sign = static_cast<uint32_t>(b >> 63) << (X + Y);
+  const int E = static_cast<int>((b >> 52) & 0x7FFu);
+  if (E == 0) return sign;
+  if (E == 0x7FF) return sign | (((1u << X) - 1u) << Y);
+  const uint64_t Sg = (b & ((uint64_t{1} << 52) - 1u)) | (uint64_t{1} << 52);
+  const int L = E - 1023, bias = f.bias(), emin = 1 - bias;
+  if (L >= emin) {
+    return sign | (static_cast<uint32_t>(L + bias) << Y) | static_cast<uint32_t>((Sg >> (52 - Y)) & ((1u << Y) - 1u));
+  }
+  return sign | static_cast<uint32_t>(Sg >> (52 - static_cast<int>(Y) + emin - L));
+}
+
+// Super-tile (ti, sj) on binary32 lanes (P.use32): the words, flags and
+// "taken" of its tiles into W.s_vals, W.s_flags, W.s_ok. Inexact flags: RNE
+// with one tile per super-tile (TPS 1), MXCSR's; otherwise x's bits below
+// the kept LSB per lane (tracked until every tile is known inexact) and,
+// with TPS 1, MXCSR's. With TPS > 1 MXCSR's inexact flag names no tile: a
+// tile without tracked bits when it is set is declined (recomputed alone).
+FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
+  const bool promo = P.cfg.promote_n != 0;
+  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
+  W.s_flags.assign(static_cast<size_t>(TPS), 0);
+  W.s_ok.assign(static_cast<size_t>(TPS), 0);
+  if (W.ati != ti || W.ap32.size() != static_cast<size_t>(Rp) * static_cast<size_t>(K)) {
+    W.ap32.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0f);
+    const CodeInfo& ci = code_info();
+    const double* lut = ci.v[static_cast<int>(p.fmt_a)];
+    const double sc = std::ldexp(1.0, P.Sa32);
+    float lut32[256];
+    for (int c = 0; c < 256; ++c) lut32[c] = static_cast<float>(lut[c] * sc);  // exact
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
+      float* d = W.ap32.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
+      for (int k = 0; k < K; ++k) d[k] = lut32[a[k]];
+    }
+    W.ati = ti;
+  }
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
+  W.acc32.assign(lanes, 0.0f);
+  if (promo) W.w32.assign(lanes, 0.0f);
+  const double scale = std::ldexp(1.0, P.S32);
+  const int n0 = sj * CV;
+  if (p.C_init != nullptr) {
+    const AccFormat rf = P.cfg.result_format();
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      for (int c = 0; c < CV; ++c) {
+        const int n = n0 + c;
+        if (n >= p.N) break;
+        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+        const uint32_t fb = rf.to_f32_bits(word);
+        float fv;
+        std::memcpy(&fv, &fb, 4);
+        if (promo) {
+          W.w32[static_cast<size_t>(r * CV + c)] = fv;
+        } else {
+          W.acc32[static_cast<size_t>(r * CV + c)] = static_cast<float>(static_cast<double>(fv) * scale);  // exact
+        }
+      }
+    }
+  }
+  const int s = 23 - P.Y;
+  KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
+            K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
+            ~((1u << s) - 1u), (1u << s) - 1u, static_cast<float>(std::ldexp(1.0, s) + 1.0)};
+  KState32 st;
+  st.inex[0] = st.inex[1] = _mm512_setzero_si512();
+  st.mx = _mm512_setzero_ps();
+  const bool rne = p.rnd == Round::RNE;
+  // tiles of the super-tile that exist, and those known inexact
+  const int ntiles = std::min(TPS, P.tn - sj * TPS);
+  bool known[64] = {};
+  bool all_known = false, pe = false;
+  // TPS 1 and RNE: MXCSR's flag is the tile's, nothing to track
+  const bool mx_exact = TPS == 1;
+  const int nvec = CV / 16;
+  const unsigned saved = _mm_getcsr();
+  const unsigned mxcsr = rne ? 0x1F80u : 0x7F80u;
+  constexpr int kc = 256;  // k chunk: its B rows stay in L1 across the row blocks
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    const bool need = !all_known && !(rne && mx_exact);
+    const Kernel32Fn fn = P.fn32[track ? 1 : 0][need ? 1 : 0];
+    _mm_setcsr(mxcsr);
+    for (int r0 = 0; r0 < Rp; r0 += P.mr32)
+      for (int v0 = 0; v0 < nvec; v0 += P.nv32) fn(g, r0, v0, k0, k1, &st);
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
+    if ((csr & 0x1Du) != 0) return;
+    if ((csr & 0x20u) != 0) pe = true;
+    if (mx_exact) {
+      if (pe || any_bits(_mm512_or_si512(st.inex[0], st.inex[1]))) all_known = known[0] = true;
+    } else {
+      // lanes: virtual column 16 v + l (NV vectors of the blocks: v < 2)
+      alignas(64) uint32_t bits[32];
+      _mm512_store_si512(bits, st.inex[0]);
+      _mm512_store_si512(bits + 16, st.inex[1]);
+      all_known = true;
+      for (int q = 0; q < ntiles; ++q) {
+        for (int c = 0; c < C && !known[q]; ++c) known[q] = bits[q * C + c] != 0;
+        all_known = all_known && known[q];
+      }
+    }
+  }
+  if (st.rare) return;
+  if (track) {
+    alignas(64) float m16[16];
+    _mm512_store_ps(m16, st.mx);
+    for (float v : m16)
+      if (!(static_cast<double>(v) < limit * scale)) return;
+  }
+  const uint32_t pin = static_cast<uint32_t>(st.pinex[0]) | (static_cast<uint32_t>(st.pinex[1]) << 16);
+  const AccFormat& af = P.cfg.acc;
+  for (int q = 0; q < ntiles; ++q) {
+    bool pinq = false;
+    for (int c = 0; c < C; ++c) pinq = pinq || ((pin >> (q * C + c)) & 1u) != 0;
+    const bool inexact = known[q] || pinq;
+    if (!inexact && pe && !mx_exact) continue;  // MXCSR's inexact names no tile: this one alone
+    bool ok = true;
+    uint32_t* vals = W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C);
+    for (int r = 0; r < R && ok; ++r)
+      for (int c = 0; c < C; ++c) {
+        const size_t i = static_cast<size_t>(r * CV + q * C + c);
+        if (promo) {
+          uint32_t b;
+          std::memcpy(&b, &W.w32[i], 4);
+          vals[r * C + c] = b;
+        } else {
+          const double v = static_cast<double>(W.acc32[i]);
+          if (!std::isfinite(v)) {
+            ok = false;
+            break;
+          }
+          vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+        }
+      }
+    if (!ok) continue;
+    W.s_flags[static_cast<size_t>(q)] = inexact ? kFlagInexact : 0;
+    W.s_ok[static_cast<size_t>(q)] = 1;
+  }
+}
+
+FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
+                         uint8_t* flags) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, C = P.C, Rp = P.Rp, K = p.K;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  const bool promo = P.cfg.promote_n != 0;
+  // A rows of the tile row, scaled (rows outside the matrix and >= R: zero).
+  if (W.ati != ti) {
+    W.ap.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0);
+    const CodeInfo& ci = code_info();
+    const double* lut = ci.v[static_cast<int>(p.fmt_a)];
+    const double sc = std::ldexp(1.0, P.Sa);
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
+      double* d = W.ap.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
+      for (int k = 0; k < K; ++k) d[k] = lut[a[k]] * sc;
+    }
+    W.ati = ti;
+  }
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
+  W.acc.assign(lanes, 0.0);
+  if (promo) W.w.assign(lanes, 0.0);
+  const double scale = std::ldexp(1.0, P.S);
+  if (p.C_init != nullptr) {
+    const AccFormat rf = P.cfg.result_format();
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      for (int c = 0; c < C; ++c) {
+        const int n = tj * C + c;
+        if (n >= p.N) break;
+        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+        uint32_t fb = rf.to_f32_bits(word);
+        float fv;
+        std::memcpy(&fv, &fb, 4);
+        if (promo) {
+          W.w[static_cast<size_t>(r * C + c)] = static_cast<double>(fv);
+        } else {
+          W.acc[static_cast<size_t>(r * C + c)] = static_cast<double>(fv) * scale;
+        }
+      }
+    }
+  }
+  KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
+          K, C, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
+          nullptr};
+  KState st;
+  st.inex[0] = st.inex[1] = _mm512_setzero_si512();
+  st.mx = _mm512_setzero_pd();
+  // RNE: track max |x| where asked; RZ, SR: the dropped bits until the tile
+  // is known inexact.
+  const bool rne = p.rnd == Round::RNE;
+  bool inexact = false;
+  const int mr = P.nv == 2 ? 4 : 8;
+  const int nvec = C / 8;
+  const bool sr = p.rnd == Round::SR;
+  // k in chunks whose B rows (and SR words of a row block) stay in L1
+  // across the row blocks.
+  const int kc = sr ? 64 : 256;
+  const unsigned saved = _mm_getcsr();
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    if (sr) {
+      plan_words(P, W, t, k0, k1);
+      g.words = W.words.data();
+      g.hi_off = W.hi_off.data();
+      g.lo_off = W.lo_off.data();
+      g.cnt = W.cnt.data();
+    }
+    const KernelFn fn = (rne ? track : !inexact) ? P.fn_track : P.fn_plain;
+    _mm_setcsr(P.mxcsr);
+    for (int r0 = 0; r0 < Rp; r0 += mr) {
+      if (sr) {
+        gen_words(W.words.data(), lanes, W.gen, W.gen_to, static_cast<size_t>(r0) * static_cast<size_t>(C),
+                  static_cast<size_t>(r0 + mr) * static_cast<size_t>(C), P.taps);
+      }
+      for (int v0 = 0; v0 < nvec; v0 += P.nv) fn(P.kc, g, r0, v0, k0, k1, &st);
+    }
+    if (sr) W.gen = W.gen_to;
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
+    if ((csr & 0x1Du) != 0) return false;
+    if (sr && (csr & 0x20u) != 0) return false;
+    if (!sr && (csr & 0x20u) != 0) st.inex[0] = _mm512_set1_epi64(1);
+    if (any_bits(_mm512_or_si512(st.inex[0], st.inex[1]))) inexact = true;
+  }
+  if (st.rare) return false;
+  if (track) {
+    alignas(64) double m8[8];
+    _mm512_store_pd(m8, st.mx);
+    for (double v : m8)
+      if (!(v < limit * scale)) return false;
+  }
+  const AccFormat& af = P.cfg.acc;
+  uint8_t f = 0;
+  if (any_bits(_mm512_or_si512(st.inex[0], st.inex[1])) || st.pinex) f |= kFlagInexact;
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) {
+      const size_t i = static_cast<size_t>(r * C + c);
+      if (promo) {
+        const float wf = static_cast<float>(W.w[i]);
+        uint32_t b;
+        std::memcpy(&b, &wf, 4);
+        vals[r * C + c] = b;
+      } else {
+        const double v = W.acc[i];
+        if (std::isinf(v)) return false;  // an overflow (SR): the generic path's flags
+        vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+      }
+    }
+  *flags = f;
+  return true;
+}
+
+}  // namespace
+
+namespace {
+std::atomic<long> g_taken{0}, g_declined{0}, g_taken32{0};
+bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags);
+}  // namespace
+
+bool narrow512_tile(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+  const bool r = tile_(P, W, t, vals, flags);
+  (r ? g_taken : g_declined).fetch_add(1, std::memory_order_relaxed);
+  return r;
+}
+
+void narrow512_counts(long* taken, long* declined, bool reset, long* taken32) {
+  *taken = reset ? g_taken.exchange(0) : g_taken.load();
+  *declined = reset ? g_declined.exchange(0) : g_declined.load();
+  const long t32 = reset ? g_taken32.exchange(0) : g_taken32.load();
+  if (taken32 != nullptr) *taken32 = t32;
+}
+
+namespace {
+// The a priori conditions (file comment) of tile row ti and columns
+// [n0, n0 + ncols): false where declined; *track: RNE needs the tracked
+// max |x| (else the bound proved it); *limit: the bound |x| must stay below.
+bool conditions(const NarrowPlan& P, int ti, int n0, int ncols, bool b32, bool* track, double* limit) {
+  const GemmProblem& p = P.p;
+  const int R = P.R;
+  double rmax = 0, rsum = 0, cmax = 0, csum = 0;
+  int rl = kNoLsb, cl = kNoLsb;
+  for (int r = 0; r < R; ++r) {
+    const int m = ti * R + r;
+    if (m >= p.M) break;
+    const Line& L = P.rows[static_cast<size_t>(m)];
+    if (L.special != 0) return false;
+    rmax = std::max(rmax, L.maxabs);
+    rsum = std::max(rsum, L.sumabs);
+    rl = std::min(rl, L.lsb);
+  }
+  for (int c = 0; c < ncols; ++c) {
+    const int n = n0 + c;
+    if (n >= p.N) break;
+    const Line& L = P.cols[static_cast<size_t>(n)];
+    if (L.special != 0) return false;
+    cmax = std::max(cmax, L.maxabs);
+    csum = std::max(csum, L.sumabs);
+    cl = std::min(cl, L.lsb);
+  }
+  int g = (rl == kNoLsb || cl == kNoLsb) ? kNoLsb : rl + cl;
+  double imax = 0;
+  const bool promo = P.cfg.promote_n != 0;
+  if (p.C_init != nullptr) {
+    const AccFormat rf = P.cfg.result_format();
+    const uint32_t emask = ((1u << rf.exp_bits) - 1u) << rf.man_bits;
+    const uint32_t sbit = 1u << (rf.exp_bits + rf.man_bits);
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      for (int c = 0; c < ncols; ++c) {
+        const int n = n0 + c;
+        if (n >= p.N) break;
+        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+        if ((word & emask) == emask) return false;  // NaN / Inf
+        if (word == sbit && !promo) return false;    // -0
+        if (promo) continue;                          // w, not the narrow sum
+        const uint32_t fb = rf.to_f32_bits(word);
+        float fv;
+        std::memcpy(&fv, &fb, 4);
+        imax = std::max(imax, std::fabs(static_cast<double>(fv)));
+        g = std::min(g, lsb_of(static_cast<double>(fv)));
+      }
+    }
+  }
+  if (g != kNoLsb && g < P.emin - P.Y) return false;  // not tiny-safe
+  *track = false;
+  *limit = P.maxfin;
+  if (b32) {
+    // Every nonzero scaled sum a normal binary32 (e8 RNE: S32 < 0) and, for
+    // RNE, no overflow: proved by the bound or checked on the tracked max |x|.
+    if (g != kNoLsb && g + P.S32 < -126) return false;
+    if (p.rnd == Round::RNE) {
+      const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
+      *track = !(bound < P.maxfin);
+    }
+    return true;
+  }
+  if (p.rnd == Round::RNE) {
+    // Every |x| below 2^(g + 53): every fma exact; below the largest finite
+    // value: no overflow. Proved beforehand by the bound, or checked after
+    // the run on the tracked max |x| (a rounded x would be at least 2^(g+53)).
+    const double bound = (imax + std::min(rsum * cmax, rmax * csum)) * P.growth;
+    if (g != kNoLsb) *limit = std::min(*limit, std::ldexp(1.0, std::min(g + 53, 1000)));
+    *track = !(bound < *limit);
+  }
+  return true;
+}
+
+bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+  const int R = P.R, C = P.C;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  if (P.use32) {
+    // The super-tile holding t (tiles tj0 .. tj0 + TPS - 1 of tile row ti),
+    // computed once per worker and kept until the next one.
+    const int sj = tj / P.tps, q = tj % P.tps;
+    if (W.s_ti != ti || W.s_sj != sj) {
+      W.s_ti = ti;
+      W.s_sj = sj;
+      W.s_ok.assign(static_cast<size_t>(P.tps), 0);
+      bool track = false;
+      double limit = 0;
+      if (conditions(P, ti, sj * P.CV, P.CV, true, &track, &limit)) run_super32(P, W, ti, sj, track, limit);
+    }
+    if (W.s_ok[static_cast<size_t>(q)] == 0) return false;
+    std::memcpy(vals, W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C), sizeof(uint32_t) * static_cast<size_t>(R * C));
+    *flags = W.s_flags[static_cast<size_t>(q)];
+    g_taken32.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  bool track = false;
+  double limit = 0;
+  if (!conditions(P, ti, tj * C, C, false, &track, &limit)) return false;
+  return run_tile(P, W, t, track, limit, vals, flags);
+}
+
+}  // namespace
+
+#else  // !FP8SA_N512
+
+struct NarrowPlan {};
+struct NarrowWorker {};
+void NarrowPlanDeleter::operator()(NarrowPlan* p) const { delete p; }
+void NarrowWorkerDeleter::operator()(NarrowWorker* w) const { delete w; }
+bool narrow512_cpu() { return false; }
+NarrowPlanPtr narrow512_prepare(const GemmProblem&, const ArrayConfig&, int, void (*)(long, int, void*, void (*)(void*, long))) {
+  return nullptr;
+}
+NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker()); }
+bool narrow512_tile(const NarrowPlan&, NarrowWorker&, long, uint32_t*, uint8_t*) { return false; }
+void narrow512_counts(long* taken, long* declined, bool, long* taken32) {
+  *taken = *declined = 0;
+  if (taken32 != nullptr) *taken32 = 0;
+}
+
+#endif
+
+}  // namespace detail
+}  // namespace fp8sa
