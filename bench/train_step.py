@@ -5,7 +5,7 @@ torch.nn.Linear (plain FP32), in one process, interleaved: each round runs
 one FP32 step and one step of every recipe; a recipe's figure is the median
 over rounds of (its step time / that round's FP32 step time).
 
-    python bench/train_step.py [--rounds N] [--threads T] [--out FILE] [--profile RECIPE]
+    python bench/train_step.py [--rounds N] [--threads T] [--unfused] [--out FILE] [--profile RECIPE]
 """
 import argparse
 import cProfile
@@ -24,10 +24,10 @@ DEFAULT = ("e5m2-rne", "mellempudi", "e8m10-sr", "e6m5-sr13")
 
 
 class Stepper:
-    def __init__(self, recipe, threads, seed=1):
+    def __init__(self, recipe, threads, seed=1, fused=True):
         torch.manual_seed(seed)
         self.recipe = recipe
-        self.eng = Engine(recipe, seed=seed, threads=threads)
+        self.eng = Engine(recipe, seed=seed, threads=threads, fused=fused)
         self.model = mlp(SIZES, recipe, self.eng)
         self.opt = MasterSGD(self.model.parameters(), lr=0.05, momentum=0.9, master=recipe.master,
                              round=recipe.master_round, engine=self.eng)
@@ -55,6 +55,9 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="torch and fp8sa threads (default 1)")
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--unfused", action="store_true",
+                    help="also each recipe through the unfused reference path (Engine(fused=False): "
+                         "fp8sa.quantize, fp8sa.gemm, fake_quantize; the path before issue 20), rows NAME/unfused")
     ap.add_argument("--out", help="append the table to this file")
     ap.add_argument("--profile", help="cProfile this recipe's steps instead (top functions by total time)")
     a = ap.parse_args(argv)
@@ -76,6 +79,10 @@ def main(argv=None):
     names = [n for n in a.recipes.split(",") if n]
     steppers = {"fp32": Stepper(RECIPES["fp32"], a.threads)}
     steppers.update({n: Stepper(RECIPES[n], a.threads) for n in names})
+    if a.unfused:
+        for n in list(names):
+            steppers[n + "/unfused"] = Stepper(RECIPES[n], a.threads, fused=False)
+            names.append(n + "/unfused")
     for _ in range(a.warmup):
         for s in steppers.values():
             s.step(x, y)
@@ -87,12 +94,12 @@ def main(argv=None):
             times[n].append(time.perf_counter() - t0)
     lines = [f"Training step, MLP 784-256-128-10, batch {a.batch}, {a.threads} thread(s), "
              f"{a.rounds} interleaved rounds: step time / FP32 step time (median over rounds)",
-             f"  {'recipe':<12} {'ms/step':>9} {'ratio':>7} {'min':>6} {'max':>6}"]
+             f"  {'recipe':<20} {'ms/step':>9} {'ratio':>7} {'min':>6} {'max':>6}"]
     fp = times["fp32"]
-    lines.append(f"  {'fp32':<12} {1e3 * statistics.median(fp):9.2f} {1.0:7.2f}")
+    lines.append(f"  {'fp32':<20} {1e3 * statistics.median(fp):9.2f} {1.0:7.2f}")
     for n in names:
         r = [t / f for t, f in zip(times[n], fp)]
-        lines.append(f"  {n:<12} {1e3 * statistics.median(times[n]):9.2f} {statistics.median(r):7.2f} "
+        lines.append(f"  {n:<20} {1e3 * statistics.median(times[n]):9.2f} {statistics.median(r):7.2f} "
                      f"{min(r):6.2f} {max(r):6.2f}")
     text = "\n".join(lines)
     print(text)
