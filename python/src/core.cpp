@@ -453,13 +453,45 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
   float* o = out.mutable_data();
   const Quantizer q(kFp32, sr_bits, SrKind::Mid);
   Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+  // The values of all 2^width codes (the model's own decode), built once per format.
+  static std::mutex mu;
+  static std::map<int, std::vector<float>> tables;
+  const std::vector<float>* dec;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<float>& d = tables[static_cast<int>(of)];
+    if (d.empty()) {
+      d.resize(size_t{1} << format_info(of).width());
+      for (size_t c = 0; c < d.size(); ++c)
+        d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), static_cast<OutKind>(of), kFp32));
+    }
+    dec = &d;
+  }
+  const float* dv = dec->data();
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
+    // FP16 with SR (mid, sr_bits >= 14), binary32 inputs whose result is a
+    // normal FP16 below the top binade: the 13 discarded bits rem give the
+    // mid threshold k = rem << (sr_bits - 13) (D = rem << (sr_bits - 12) has
+    // its two low bits clear and nothing below), up = u < k, and the
+    // rounded value is the binary32 word with its low 13 bits cleared plus
+    // up (a carry moves into the exponent, still normal and finite);
+    // inexact iff rem != 0. Other inputs take the Quantizer.
+    const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
     for (py::ssize_t i = 0; i < n; ++i) {
       const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+      const uint32_t e = (w[i] >> 23) & 0xFFu;
+      if (fast16 && e >= 113u && e <= 141u) {
+        const uint32_t rem = w[i] & 0x1FFFu;
+        const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
+        const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
+        std::memcpy(&o[i], &v, 4);
+        flags |= rem != 0u ? static_cast<unsigned>(kFlagInexact) : 0u;
+        continue;
+      }
       const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
-      o[i] = static_cast<float>(output_word_value(res.bits, static_cast<OutKind>(of), kFp32));
+      o[i] = dv[res.bits];
       flags |= res.flags;
     }
   }

@@ -169,14 +169,27 @@ def test_quantize_f32_is_quantize(fmt, rnd, sat, scale):
 
 
 @pytest.mark.parametrize("rnd", ["rne", "sr"])
-def test_round_f32_is_fake_quantize(rnd):
-    rng = np.random.default_rng(3)
+@pytest.mark.parametrize("seed", [9, 12345])
+def test_round_f32_is_fake_quantize(rnd, seed):
+    rng = np.random.default_rng(seed)
     x = np.concatenate([rng.standard_normal(5000).astype(np.float32) * 10.0 ** rng.integers(-9, 6, 5000).astype(np.float32),
                         np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e30, 6e-8, 3e-8], np.float32)]).astype(np.float32)
-    v, f = fp8sa._core.round_f32(x, "fp16", rnd, False, 9, 16)
-    ref = fp8sa.fake_quantize(x, "fp16", rnd, False, 9)
-    _, fl = fp8sa.quantize(x, "fp16", rnd, False, 9, return_flags=True)
-    assert np.array_equal(v.view(np.uint32), ref.view(np.uint32)) and f == int(np.bitwise_or.reduce(fl))
+    # every binade around FP16's range, with random and edge mantissas
+    e = np.arange(100, 150, dtype=np.uint32)
+    man = np.array([0, 1, 0x1FFF, 0x2000, 0x7FFFFF, 0x7FE000, 0x7FDFFF], np.uint32)
+    edge = ((e[:, None] << 23) | man[None, :]).ravel()
+    edge = np.concatenate([edge, edge | 0x80000000, (rng.integers(100, 150, 20000).astype(np.uint32) << 23)
+                           | rng.integers(0, 1 << 23, 20000).astype(np.uint32)]).view(np.float32)
+    x = np.concatenate([x, edge])
+    for sr_bits in (16, 14, 20, 13):
+        v, f = fp8sa._core.round_f32(x, "fp16", rnd, False, seed, sr_bits)
+        ref = fp8sa.quantize(x, "fp16", rnd, False, seed, sr_bits=sr_bits)
+        _, fl = fp8sa.quantize(x, "fp16", rnd, False, seed, sr_bits=sr_bits, return_flags=True)
+        assert np.array_equal(v.view(np.uint32), fp8sa.decode(ref, "fp16").view(np.uint32))
+        assert f == int(np.bitwise_or.reduce(fl))
+        for i in rng.integers(0, x.size, 200):  # per-element flags (SR: the element's own LFSR draw differs)
+            if rnd == "rne":
+                assert fp8sa._core.round_f32(x[i:i + 1], "fp16", rnd, False, seed, sr_bits)[1] == fl[i]
 
 
 def _step(recipe, fused, x, y, steps=2):
