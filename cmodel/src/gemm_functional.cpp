@@ -143,6 +143,7 @@ struct Ctx {
   Pe pe;                // the PE's arithmetic (generic path)
   Quantizer quant;
   bool col_sr;                                  // the quantizer uses SR draws
+  std::vector<Lfsr> col_lfsr;                   // SR: column c's LFSR at its seed (copied, then skipped, per tile)
   std::vector<uint8_t> zeros;                   // K zero codes for padded rows / columns
   std::vector<uint8_t> tile_generic;            // 1: compute the tile on the generic path
   std::unique_ptr<std::atomic<uint8_t>[]> tile_inexact;  // fast path: a MAC of the tile was inexact
@@ -157,6 +158,9 @@ struct Ctx {
         col_sr(is_quantized(pp.out_fmt) && pp.out_rnd == Round::SR), zeros(static_cast<size_t>(pp.K), 0u),
         tile_generic(static_cast<size_t>(T), 1u), tile_inexact(new std::atomic<uint8_t>[static_cast<size_t>(T)]) {
     for (long t = 0; t < T; ++t) tile_inexact[static_cast<size_t>(t)].store(0, std::memory_order_relaxed);
+    if (col_sr)
+      for (int c = 0; c < C; ++c)
+        col_lfsr.emplace_back(cc.lfsr_w, cc.q_sr_bits, derive_seed(cc.seed, static_cast<uint32_t>(1 + R * C + c), cc.lfsr_w));
   }
 };
 
@@ -232,8 +236,7 @@ void finish_tile(const Ctx& x, long t, detail::NarrowWorker* nw = nullptr) {
     // column c's LFSR, t*R draws past its seed (SR only: built only then)
     std::optional<Lfsr> col;
     if (!raw && x.col_sr) {
-      col.emplace(x.cfg.lfsr_w, x.cfg.q_sr_bits,
-                  derive_seed(x.cfg.seed, static_cast<uint32_t>(1 + x.R * x.C + c), x.cfg.lfsr_w));
+      col.emplace(x.col_lfsr[static_cast<size_t>(c)]);  // as Lfsr(lfsr_w, q_sr_bits, derive_seed(...)), built once
       col->skip(static_cast<uint64_t>(t) * static_cast<uint64_t>(x.R));
     }
     for (int r = 0; r < x.R; ++r) {

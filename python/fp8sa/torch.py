@@ -112,8 +112,14 @@ class Engine:
     per rows x cols output tile).
     """
 
-    def __init__(self, recipe, seed=1, rows=16, cols=16, threads=0):
+    def __init__(self, recipe, seed=1, rows=16, cols=16, threads=0, fused=True):
         self.recipe = recipe
+        # fused: the quantizations and GEMMs through fp8sa._core's fused
+        # calls (flags ORed in C++, float32 values, no per-element flag
+        # arrays or float64 round trips); False: through fp8sa.quantize and
+        # fp8sa.gemm, the reference the tests compare the fused path with
+        # (same bits, same flags, same seeds).
+        self.fused = bool(fused)
         self.seed = int(seed)
         self.rows, self.cols, self.threads = rows, cols, threads
         self._n = 0
@@ -139,6 +145,8 @@ class Engine:
     def quantize(self, t, fmt, rnd, sat, backward):
         """FP8 codes of tensor t and the power-of-two exponent s it was
         scaled by (codes hold round(t * 2^s))."""
+        if self.fused and t.dtype == torch.float32 and not t.is_complex():
+            return self._quantize_fused(t, fmt, rnd, sat, backward)
         x = _values(t)
         s = 0
         if self.recipe.tensor_scaling:
@@ -149,6 +157,23 @@ class Engine:
                 s = max(-64, min(63, s))
         codes, flags = _fp.quantize(x, fmt, rnd, sat, self.next_seed(), s, return_flags=True)
         f = int(np.bitwise_or.reduce(flags, axis=None)) if flags.size else 0
+        if backward:
+            self.bwd_flags |= f
+        else:
+            self.fwd_flags |= f
+        return codes, s
+
+    def _quantize_fused(self, t, fmt, rnd, sat, backward):
+        x = t.detach().contiguous()
+        s = 0
+        if self.recipe.tensor_scaling and x.numel():
+            amax = float(x.abs().max())  # exact in float32, as numpy's
+            if amax > 0 and math.isfinite(amax):
+                fmax = _fp._TABLE[fmt]["max_finite"]
+                s = int(math.floor(math.log2(fmax / amax)))
+                s = max(-64, min(63, s))
+        codes = np.empty(tuple(x.shape), np.uint8)
+        f = _fp._core.quantize_f32(x.numpy(), codes, fmt, rnd, sat, self.next_seed(), s, 16)
         if backward:
             self.bwd_flags |= f
         else:
@@ -167,6 +192,19 @@ class Engine:
             q = max(-64, min(63, undo))
             kw = dict(out_round=out_round, sat=sat, scale=q)
             undo -= q
+        if self.fused:
+            q = out != "fp32"
+            v, f = _fp._core.gemm_f32(a, b, fa, fb, r.acc, r.acc_round, out, out_round if q else "rne", sat and q,
+                                      kw.get("scale", 0),
+                                      self.next_seed(), self.rows, self.cols, self.threads, r.acc_sr_bits)
+            self.gemm_macs += a.shape[0] * a.shape[1] * b.shape[1]
+            if backward:
+                self.bwd_flags |= f
+            else:
+                self.fwd_flags |= f
+            if undo:
+                v *= np.float32(2.0 ** undo)
+            return torch.from_numpy(v)
         res = _fp.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a=fa, fmt_b=fb, acc=r.acc,
                        round=r.acc_round, out_fmt=out, seed=self.next_seed(), rows=self.rows, cols=self.cols,
                        threads=self.threads, sr_bits=r.acc_sr_bits, **kw)
@@ -310,6 +348,9 @@ class MasterSGD:
 
     def _round(self, t):
         seed = self.engine.next_seed() if self.engine else 1
+        if t.dtype == torch.float32 and (self.engine is None or self.engine.fused):
+            v, _ = _fp._core.round_f32(t.detach().contiguous().numpy(), "fp16", self.round, False, seed, 16)
+            return torch.from_numpy(v)
         v = _fp.fake_quantize(_values(t), "fp16", self.round, False, seed)  # float64: rounded once
         return torch.from_numpy(v).to(t.dtype)
 

@@ -14,7 +14,11 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
+#include <vector>
 #include <stdexcept>
 #include <string>
 
@@ -344,6 +348,220 @@ py::list rtl_configs() {
   return l;
 }
 
+// ---- fused paths for fp8sa.torch (issue 20 section 2) ----------------------
+// The same bits as quantize()/gemm() + decode(), without the per-element
+// flag arrays, the float64 round trip and the extra copies: the flags come
+// back ORed, the values as float32.
+
+// Binary32 words to an FP8 format with RNE or RZ through a table: the result
+// (code and flags) depends only on the sign, the exponent, the mantissa bits
+// down to the round bit of a normal result (bit 20 for E5M2, 19 for E4M3)
+// and whether any bit below is set. Every rounding position of the format
+// (normal or subnormal result, any scale in [-64, 63]) is at or above that
+// bit, and binary32 subnormals stay below 2^-63 after any scale (far below
+// every FP8 subnormal). Each entry is the model's own Quantizer on a
+// representative word (the test suite checks random words of every entry).
+struct Fp8Table {
+  int shift = 0;                 // bits below the round bit of a normal result
+  std::vector<uint16_t> entry;   // code | flags << 8, index (w >> shift) << 1 | sticky
+};
+
+const Fp8Table& fp8_table(OutFormat of, Round r, bool sat, int scale) {
+  static std::mutex mu;
+  static std::map<std::tuple<int, int, bool, int>, std::unique_ptr<Fp8Table>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = cache[std::make_tuple(static_cast<int>(of), static_cast<int>(r), sat, scale)];
+  if (!slot) {
+    auto t = std::make_unique<Fp8Table>();
+    const int man = format_info(of).man_bits;
+    t->shift = 23 - man - 1;
+    const uint32_t n = (uint32_t{1} << (32 - t->shift)) * 2;
+    t->entry.resize(n);
+    const Quantizer q(kFp32, 16, SrKind::Mid);
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t w = ((i >> 1) << t->shift) | (i & 1u);
+      const OpResult res = q.quantize(w, of, r, sat, scale, 0u);
+      t->entry[i] = static_cast<uint16_t>((res.bits & 0xFFu) | (static_cast<uint32_t>(res.flags) << 8));
+    }
+    slot = std::move(t);
+  }
+  return *slot;
+}
+
+// quantize_f32(x float32, out uint8 (FP8) or uint16 (fp16/bf16) of x's size,
+// fmt, round, sat, seed, scale, sr_bits) -> the OR of the flags. As
+// quantize() on binary32 words (e8m23, sr_kind mid): one LFSR draw per
+// element in C order with SR.
+int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const std::string& fmt,
+                 const std::string& rnd, bool sat, long long seed, int scale, int sr_bits) {
+  const OutFormat of = out_format_arg(fmt);
+  const Round r = parse_round(rnd);
+  if (scale < -64 || scale > 63) throw std::invalid_argument("scale " + std::to_string(scale) + " out of range [-64, 63]");
+  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+  const bool fp8 = format_info(of).width() == 8;
+  const py::ssize_t n = x.size();
+  if (!(out.flags() & py::array::c_style) || !out.writeable() || out.size() != n ||
+      out.itemsize() != (fp8 ? 1 : 2) || out.dtype().kind() != 'u')
+    throw std::invalid_argument(std::string("quantize_f32: out must be a writeable C-contiguous ") +
+                                (fp8 ? "uint8" : "uint16") + " array of x's size");
+  const uint32_t* w = reinterpret_cast<const uint32_t*>(x.data());
+  unsigned flags = 0;
+  if (fp8 && r != Round::SR) {
+    const Fp8Table& t = fp8_table(of, r, sat, scale);
+    uint8_t* o = static_cast<uint8_t*>(out.mutable_data());
+    const uint16_t* e = t.entry.data();
+    const int sh = t.shift;
+    const uint32_t low = (uint32_t{1} << sh) - 1u;
+    py::gil_scoped_release nogil;
+    unsigned f = 0;
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint32_t v = w[i];
+      const uint16_t en = e[((v >> sh) << 1) | ((v & low) != 0u ? 1u : 0u)];
+      o[i] = static_cast<uint8_t>(en);
+      f |= en;
+    }
+    flags = f >> 8;
+  } else {
+    const Quantizer q(kFp32, sr_bits, SrKind::Mid);
+    Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+    void* o = out.mutable_data();
+    py::gil_scoped_release nogil;
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+      const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
+      if (fp8)
+        static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res.bits);
+      else
+        static_cast<uint16_t*>(o)[i] = static_cast<uint16_t>(res.bits);
+      flags |= res.flags;
+    }
+  }
+  return static_cast<int>(flags);
+}
+
+// round_f32(x float32, fmt, round, sat, seed, sr_bits) -> (float32 values of
+// the codes, flags OR): fake_quantize (decode(quantize(x))) in one pass.
+py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string& fmt, const std::string& rnd,
+                    bool sat, long long seed, int sr_bits) {
+  const OutFormat of = out_format_arg(fmt);
+  const Round r = parse_round(rnd);
+  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+  std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
+  py::array_t<float> out(shape);
+  const py::ssize_t n = x.size();
+  const uint32_t* w = reinterpret_cast<const uint32_t*>(x.data());
+  float* o = out.mutable_data();
+  const Quantizer q(kFp32, sr_bits, SrKind::Mid);
+  Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+  // The values of all 2^width codes (the model's own decode), built once per format.
+  static std::mutex mu;
+  static std::map<int, std::vector<float>> tables;
+  const std::vector<float>* dec;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<float>& d = tables[static_cast<int>(of)];
+    if (d.empty()) {
+      d.resize(size_t{1} << format_info(of).width());
+      for (size_t c = 0; c < d.size(); ++c)
+        d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), static_cast<OutKind>(of), kFp32));
+    }
+    dec = &d;
+  }
+  const float* dv = dec->data();
+  unsigned flags = 0;
+  {
+    py::gil_scoped_release nogil;
+    // FP16 with SR (mid, sr_bits >= 14), binary32 inputs whose result is a
+    // normal FP16 below the top binade: the 13 discarded bits rem give the
+    // mid threshold k = rem << (sr_bits - 13) (D = rem << (sr_bits - 12) has
+    // its two low bits clear and nothing below), up = u < k, and the
+    // rounded value is the binary32 word with its low 13 bits cleared plus
+    // up (a carry moves into the exponent, still normal and finite);
+    // inexact iff rem != 0. Other inputs take the Quantizer.
+    const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+      const uint32_t e = (w[i] >> 23) & 0xFFu;
+      if (fast16 && e >= 113u && e <= 141u) {
+        const uint32_t rem = w[i] & 0x1FFFu;
+        const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
+        const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
+        std::memcpy(&o[i], &v, 4);
+        flags |= rem != 0u ? static_cast<unsigned>(kFlagInexact) : 0u;
+        continue;
+      }
+      const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
+      o[i] = dv[res.bits];
+      flags |= res.flags;
+    }
+  }
+  return py::make_tuple(out, static_cast<int>(flags));
+}
+
+// gemm_f32(a codes, b codes, fmt_a, fmt_b, acc, round, out_fmt, out_round,
+// sat, scale, seed, rows, cols, threads, sr_bits) -> (float32 values M x N,
+// OR of the tile flags): gemm() on the functional model with the Python
+// defaults (fma PE, no promotion, q_sr_bits 16, lfsr_w 32) and decode().
+// a and b may be strided (a transpose): they are packed here.
+py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const std::string& fmt_a,
+                   const std::string& fmt_b, const std::string& acc, const std::string& rnd,
+                   const std::string& out_fmt, const std::string& out_rnd, bool sat, int scale, long long seed,
+                   int rows, int cols, int threads, int sr_bits) {
+  Arr<uint8_t> a = Arr<uint8_t>::ensure(a_in);
+  Arr<uint8_t> b = Arr<uint8_t>::ensure(b_in);
+  if (!a || !b || a.ndim() != 2 || b.ndim() != 2 || a.shape(1) != b.shape(0))
+    throw std::invalid_argument("gemm_f32: a (M x K) and b (K x N) uint8 codes");
+  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+  ArrayConfig cfg;
+  cfg.rows = rows;
+  cfg.cols = cols;
+  cfg.acc = acc_format(acc);
+  cfg.sr_bits = sr_bits;
+  cfg.q_sr_bits = 16;
+  cfg.lfsr_w = 32;
+  cfg.mul_stages = 0;
+  cfg.q_stages = 0;
+  cfg.pe_kind = PeKind::Fma;
+  cfg.dot_n = 1;
+  cfg.align_bits = 13;
+  cfg.sr_kind = SrKind::Mid;
+  cfg.seed = static_cast<uint32_t>(seed);
+  std::unique_ptr<GemmBackend> be = make_model_backend("functional", cfg);
+  cfg = be->config();
+  GemmProblem p;
+  p.M = static_cast<int>(a.shape(0));
+  p.K = static_cast<int>(a.shape(1));
+  p.N = static_cast<int>(b.shape(1));
+  p.A = a.data();
+  p.B = b.data();
+  p.fmt_a = parse_fp8_format(fmt_a);
+  p.fmt_b = parse_fp8_format(fmt_b);
+  p.rnd = parse_round(rnd);
+  p.out_fmt = parse_out_kind(out_fmt);
+  p.out_rnd = parse_round(out_rnd);
+  p.sat = sat;
+  p.scale = scale;
+  p.validate();
+  GemmRunOptions opt;
+  opt.functional.threads = threads;
+  py::array_t<float> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
+  unsigned flags = 0;
+  {
+    py::gil_scoped_release nogil;
+    const GemmRun run = be->run(p, opt);
+    for (uint8_t f : run.out.tile_flags) flags |= f;
+    const bool raw = p.out_fmt == OutKind::Raw;
+    const AccFormat rf = raw ? cfg.result_format() : kFp32;
+    float* o = out.mutable_data();
+    const size_t n = run.out.out.size();
+    if (raw && rf == kFp32)
+      std::memcpy(o, run.out.out.data(), n * 4);  // binary32 words: their own values
+    else
+      for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(run.out.out[i], p.out_fmt, rf));
+  }
+  return py::make_tuple(out, static_cast<int>(flags));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -363,6 +581,13 @@ PYBIND11_MODULE(_core, m) {
         py::arg("align_bits") = 13, py::arg("sr_kind") = "mid", py::arg("pe_given") = false);
   m.def("quantize", &quantize, py::arg("words"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
         py::arg("scale"), py::arg("acc"), py::arg("sr_bits"), py::arg("sr_kind"), py::arg("rand"));
+  m.def("quantize_f32", &quantize_f32, py::arg("x"), py::arg("out"), py::arg("fmt"), py::arg("round"), py::arg("sat"),
+        py::arg("seed"), py::arg("scale"), py::arg("sr_bits"));
+  m.def("round_f32", &round_f32, py::arg("x"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
+        py::arg("sr_bits"));
+  m.def("gemm_f32", &gemm_f32, py::arg("a"), py::arg("b"), py::arg("fmt_a"), py::arg("fmt_b"), py::arg("acc"),
+        py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"), py::arg("seed"),
+        py::arg("rows"), py::arg("cols"), py::arg("threads"), py::arg("sr_bits"));
   m.def("pe_presets", &pe_presets);
   m.def("decode", &decode, py::arg("codes"), py::arg("fmt"));
   m.def("formats", &formats);

@@ -137,3 +137,94 @@ def test_train_merge_refuses_foreign_missing_and_repeated_records(tmp_path, caps
     (d / "b.json").write_text(json.dumps({"key": "fp32:full:1", "options": opts}))
     assert "run fp32:full:1 twice" in merge([])
     assert not (tmp_path / "t.md").exists()
+
+
+# -- issue 20 section 2: the fused path (fp8sa._core.quantize_f32, gemm_f32,
+# round_f32) against the unfused reference (fp8sa.quantize, fp8sa.gemm,
+# fp8sa.fake_quantize): same bits, same flags, same seeds.
+
+@pytest.mark.parametrize("fmt", ["e5m2", "e4m3"])
+@pytest.mark.parametrize("rnd", ["rne", "rz", "sr"])
+@pytest.mark.parametrize("sat", [False, True])
+@pytest.mark.parametrize("scale", [0, -64, 63, 7, -9])
+def test_quantize_f32_is_quantize(fmt, rnd, sat, scale):
+    rng = np.random.default_rng(abs(scale) * 7 + sat)
+    sh = 20 if fmt == "e5m2" else 19
+    hi = np.arange(1 << (32 - sh), dtype=np.uint64)  # every table entry, with several fills below it
+    fills = [np.zeros_like(hi), np.ones_like(hi), np.full_like(hi, (1 << sh) - 1),
+             rng.integers(1, 1 << sh, hi.size, dtype=np.uint64)]
+    w = np.concatenate([((hi << sh) | f).astype(np.uint32) for f in fills])
+    if rnd == "sr":
+        w = w[rng.permutation(w.size)[:20000]]
+    x = w.view(np.float32)
+    ref, fl = fp8sa.quantize(x, fmt, rnd, sat, 5, scale, return_flags=True)
+    out = np.empty(x.size, np.uint8)
+    f = fp8sa._core.quantize_f32(x, out, fmt, rnd, sat, 5, scale, 16)
+    assert np.array_equal(out, ref)
+    assert f == int(np.bitwise_or.reduce(fl))
+    # per-element flags: one element at a time on a sample
+    for i in rng.integers(0, x.size, 300):
+        o1 = np.empty(1, np.uint8)
+        assert fp8sa._core.quantize_f32(x[i:i + 1], o1, fmt, rnd, sat, 5, scale, 16) == fl[i] or rnd == "sr"
+
+
+@pytest.mark.parametrize("rnd", ["rne", "sr"])
+@pytest.mark.parametrize("seed", [9, 12345])
+def test_round_f32_is_fake_quantize(rnd, seed):
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.standard_normal(5000).astype(np.float32) * 10.0 ** rng.integers(-9, 6, 5000).astype(np.float32),
+                        np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e30, 6e-8, 3e-8], np.float32)]).astype(np.float32)
+    # every binade around FP16's range, with random and edge mantissas
+    e = np.arange(100, 150, dtype=np.uint32)
+    man = np.array([0, 1, 0x1FFF, 0x2000, 0x7FFFFF, 0x7FE000, 0x7FDFFF], np.uint32)
+    edge = ((e[:, None] << 23) | man[None, :]).ravel()
+    edge = np.concatenate([edge, edge | 0x80000000, (rng.integers(100, 150, 20000).astype(np.uint32) << 23)
+                           | rng.integers(0, 1 << 23, 20000).astype(np.uint32)]).view(np.float32)
+    x = np.concatenate([x, edge])
+    for sr_bits in (16, 14, 20, 13):
+        v, f = fp8sa._core.round_f32(x, "fp16", rnd, False, seed, sr_bits)
+        ref = fp8sa.quantize(x, "fp16", rnd, False, seed, sr_bits=sr_bits)
+        _, fl = fp8sa.quantize(x, "fp16", rnd, False, seed, sr_bits=sr_bits, return_flags=True)
+        assert np.array_equal(v.view(np.uint32), fp8sa.decode(ref, "fp16").view(np.uint32))
+        assert f == int(np.bitwise_or.reduce(fl))
+        for i in rng.integers(0, x.size, 200):  # per-element flags (SR: the element's own LFSR draw differs)
+            if rnd == "rne":
+                assert fp8sa._core.round_f32(x[i:i + 1], "fp16", rnd, False, seed, sr_bits)[1] == fl[i]
+
+
+def _step(recipe, fused, x, y, steps=2):
+    torch.manual_seed(4)
+    eng = Engine(recipe, seed=7, fused=fused, rows=8, cols=8)
+    from fp8sa.torch import mlp
+    model = mlp((40, 24, 16, 10), recipe, eng)
+    opt = MasterSGD(model.parameters(), lr=0.05, master=recipe.master, round=recipe.master_round, engine=eng)
+    rec = []
+    for i in range(steps):
+        out = model(x)
+        loss = torch.nn.functional.cross_entropy(out, y)
+        opt.zero_grad()
+        (loss * (2.0 ** (10 + 8 * i))).backward()  # the second step's errors overflow E5M2
+        rec.append((out.detach().numpy().copy(), eng.take_fwd_flags(), eng.take_bwd_flags(),
+                    [p.grad.numpy().copy() for p in model.parameters()]))
+        opt.step(grad_scale=2.0 ** (10 + 8 * i))
+    rec.append([p.detach().numpy().copy() for p in model.parameters()])
+    return rec, eng._n
+
+
+@pytest.mark.parametrize("name", [n for n in RECIPES if n != "fp32"])
+def test_fused_training_step_is_bit_identical_to_the_reference(name):
+    g = torch.Generator().manual_seed(11)
+    x = torch.randn(19, 40, generator=g) * 3
+    x[0, 0] = float("inf") if name == "e5m2-rne" else x[0, 0]
+    y = torch.randint(0, 10, (19,), generator=g)
+    for recipe in (RECIPES[name], replace(RECIPES[name], tensor_scaling=True)):
+        fused, n1 = _step(recipe, True, x, y)
+        ref, n2 = _step(recipe, False, x, y)
+        assert n1 == n2
+        for a, b in zip(fused[:-1], ref[:-1]):
+            assert np.array_equal(a[0].view(np.uint32), b[0].view(np.uint32))
+            assert a[1] == b[1] and a[2] == b[2]
+            for ga, gb in zip(a[3], b[3]):
+                assert np.array_equal(ga.view(np.uint32), gb.view(np.uint32))
+        for pa, pb in zip(fused[-1], ref[-1]):
+            assert np.array_equal(pa.view(np.uint32), pb.view(np.uint32))

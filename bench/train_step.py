@@ -1,0 +1,113 @@
+"""make bench, the training-step section (issue 20 section 2): one training
+step (forward, backward, update) of the MLP 784-256-128-10 at batch 128 with
+fp8sa.torch.Linear under each recipe, against the same step with
+torch.nn.Linear (plain FP32), in one process, interleaved: each round runs
+one FP32 step and one step of every recipe; a recipe's figure is the median
+over rounds of (its step time / that round's FP32 step time).
+
+    python bench/train_step.py [--rounds N] [--threads T] [--unfused] [--out FILE] [--profile RECIPE]
+"""
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+from fp8sa.torch import RECIPES, DynamicLossScaler, Engine, MasterSGD, mlp
+
+SIZES = (784, 256, 128, 10)
+DEFAULT = ("e5m2-rne", "mellempudi", "e8m10-sr", "e6m5-sr13")
+
+
+class Stepper:
+    def __init__(self, recipe, threads, seed=1, fused=True):
+        torch.manual_seed(seed)
+        self.recipe = recipe
+        self.eng = Engine(recipe, seed=seed, threads=threads, fused=fused)
+        self.model = mlp(SIZES, recipe, self.eng)
+        self.opt = MasterSGD(self.model.parameters(), lr=0.05, momentum=0.9, master=recipe.master,
+                             round=recipe.master_round, engine=self.eng)
+        self.scaler = DynamicLossScaler(recipe.init_loss_scale, growth_interval=recipe.growth_interval) \
+            if recipe.loss_scaling else None
+
+    def step(self, x, y):
+        out = self.model(x)
+        loss = F.cross_entropy(out, y)
+        scale = self.scaler.scale if self.scaler is not None else 1.0
+        self.opt.zero_grad()
+        (loss * scale).backward()
+        flags = self.eng.take_bwd_flags()
+        self.eng.take_fwd_flags()
+        ok = self.scaler.update(flags) if self.scaler is not None else True
+        if ok:
+            self.opt.step(grad_scale=scale)
+        return float(loss)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--recipes", default=",".join(DEFAULT))
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1, help="torch and fp8sa threads (default 1)")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--unfused", action="store_true",
+                    help="also each recipe through the unfused reference path (Engine(fused=False): "
+                         "fp8sa.quantize, fp8sa.gemm, fake_quantize; the path before issue 20), rows NAME/unfused")
+    ap.add_argument("--out", help="append the table to this file")
+    ap.add_argument("--profile", help="cProfile this recipe's steps instead (top functions by total time)")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(a.batch, SIZES[0], generator=g)
+    y = torch.randint(0, SIZES[-1], (a.batch,), generator=g)
+    if a.profile:
+        s = Stepper(RECIPES[a.profile], a.threads)
+        for _ in range(a.warmup):
+            s.step(x, y)
+        pr = cProfile.Profile()
+        pr.enable()
+        for _ in range(a.rounds):
+            s.step(x, y)
+        pr.disable()
+        pstats.Stats(pr).sort_stats("tottime").print_stats(25)
+        return 0
+    names = [n for n in a.recipes.split(",") if n]
+    steppers = {"fp32": Stepper(RECIPES["fp32"], a.threads)}
+    steppers.update({n: Stepper(RECIPES[n], a.threads) for n in names})
+    if a.unfused:
+        for n in list(names):
+            steppers[n + "/unfused"] = Stepper(RECIPES[n], a.threads, fused=False)
+            names.append(n + "/unfused")
+    for _ in range(a.warmup):
+        for s in steppers.values():
+            s.step(x, y)
+    times = {n: [] for n in steppers}
+    for _ in range(a.rounds):
+        for n, s in steppers.items():
+            t0 = time.perf_counter()
+            s.step(x, y)
+            times[n].append(time.perf_counter() - t0)
+    lines = [f"Training step, MLP 784-256-128-10, batch {a.batch}, {a.threads} thread(s), "
+             f"{a.rounds} interleaved rounds: step time / FP32 step time (median over rounds)",
+             f"  {'recipe':<20} {'ms/step':>9} {'ratio':>7} {'min':>6} {'max':>6}"]
+    fp = times["fp32"]
+    lines.append(f"  {'fp32':<20} {1e3 * statistics.median(fp):9.2f} {1.0:7.2f}")
+    for n in names:
+        r = [t / f for t, f in zip(times[n], fp)]
+        lines.append(f"  {n:<20} {1e3 * statistics.median(times[n]):9.2f} {statistics.median(r):7.2f} "
+                     f"{min(r):6.2f} {max(r):6.2f}")
+    text = "\n".join(lines)
+    print(text)
+    if a.out:
+        with open(a.out, "a") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
