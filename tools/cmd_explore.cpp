@@ -43,25 +43,7 @@ using explore::Model;
 using explore::Point;
 using explore::Stats;
 
-// The sweep file's parser and planner are in sweep.cpp.
-
-std::string trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) return "";
-  const size_t b = s.find_last_not_of(" \t\r");
-  return s.substr(a, b - a + 1);
-}
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream is(s);
-  while (std::getline(is, cur, ',')) {
-    cur = trim(cur);
-    if (!cur.empty()) out.push_back(cur);
-  }
-  return out;
-}
+// The sweep file's parser and planner, trim and split_list are in sweep.cpp.
 
 // The built-in --quick sweep (a few seconds; its sanity checks run in make test).
 const char* const kQuickSweep =

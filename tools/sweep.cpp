@@ -15,14 +15,6 @@
 
 namespace fp8sa::cli {
 
-using explore::Model;
-using explore::Point;
-
-namespace {
-
-const char* const kKeys[] = {"model", "acc",    "round", "sr_bits", "promote", "k",          "operands",
-                             "data",  "trials", "seed",  "pe",      "dot_n",   "align_bits", "sr_kind"};
-
 std::string trim(const std::string& s) {
   const size_t a = s.find_first_not_of(" \t\r");
   if (a == std::string::npos) return "";
@@ -40,6 +32,15 @@ std::vector<std::string> split_list(const std::string& s) {
   }
   return out;
 }
+
+using explore::Model;
+using explore::Point;
+
+namespace {
+
+const char* const kKeys[] = {"model", "acc",    "round", "sr_bits", "promote", "k",          "operands",
+                             "data",  "trials", "seed",  "pe",      "dot_n",   "align_bits", "sr_kind"};
+
 
 // a * b, saturating at UINT64_MAX.
 uint64_t mul_sat(uint64_t a, uint64_t b) {

@@ -35,6 +35,11 @@ struct SweepSection {
 };
 
 // Parses the text (name: how errors call it, e.g. the path). Throws UsageError.
+// Spaces, tabs and CR trimmed at both ends; a comma list, items trimmed,
+// empty items dropped (the sweep file's and explore's option syntax).
+std::string trim(const std::string& s);
+std::vector<std::string> split_list(const std::string& s);
+
 std::vector<SweepSection> parse_sweep(const std::string& text, const std::string& name);
 
 struct SweepLimits {

@@ -109,6 +109,20 @@ void check_init_words(const uint32_t* w, py::ssize_t n, const ArrayConfig& cfg) 
 }
 
 // gemm(A codes, B codes, C_init words or None, ...) -> (out words M x N uint32, tile flags uint8, info dict)
+// The named controls of a GEMM (operand formats, rounding, output), parsed
+// into p, then the whole problem validated: gemm and gemm_f32 alike.
+void set_controls(GemmProblem& p, const std::string& fmt_a, const std::string& fmt_b, const std::string& rnd,
+                  const std::string& out_fmt, const std::string& out_rnd, bool sat, int scale) {
+  p.fmt_a = parse_fp8_format(fmt_a);
+  p.fmt_b = parse_fp8_format(fmt_b);
+  p.rnd = parse_round(rnd);
+  p.out_fmt = parse_out_kind(out_fmt);
+  p.out_rnd = parse_round(out_rnd);
+  p.sat = sat;
+  p.scale = scale;
+  p.validate();
+}
+
 py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::string& fmt_a, const std::string& fmt_b,
                const std::string& acc, const std::string& rnd, const std::string& out_fmt,
                const std::string& out_rnd, bool sat, int scale, py::object seed, py::object rows, py::object cols,
@@ -166,14 +180,7 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     check_init_words(c.data(), c.size(), cfg);
     p.C_init = c.data();
   }
-  p.fmt_a = parse_fp8_format(fmt_a);
-  p.fmt_b = parse_fp8_format(fmt_b);
-  p.rnd = parse_round(rnd);
-  p.out_fmt = parse_out_kind(out_fmt);
-  p.out_rnd = parse_round(out_rnd);
-  p.sat = sat;
-  p.scale = scale;
-  p.validate();
+  set_controls(p, fmt_a, fmt_b, rnd, out_fmt, out_rnd, sat, scale);
 
   GemmRunOptions opt;
   opt.functional.threads = threads;
@@ -534,14 +541,7 @@ py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const s
   p.N = static_cast<int>(b.shape(1));
   p.A = a.data();
   p.B = b.data();
-  p.fmt_a = parse_fp8_format(fmt_a);
-  p.fmt_b = parse_fp8_format(fmt_b);
-  p.rnd = parse_round(rnd);
-  p.out_fmt = parse_out_kind(out_fmt);
-  p.out_rnd = parse_round(out_rnd);
-  p.sat = sat;
-  p.scale = scale;
-  p.validate();
+  set_controls(p, fmt_a, fmt_b, rnd, out_fmt, out_rnd, sat, scale);
   GemmRunOptions opt;
   opt.functional.threads = threads;
   py::array_t<float> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
