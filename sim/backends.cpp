@@ -6,20 +6,9 @@
 namespace fp8sa {
 namespace {
 
+// A Verilated configuration runs an ArrayConfig when every field of the list
+// is equal (ArrayConfig::operator==, from FP8SA_ARRAY_FIELDS).
 bool same(const ArrayConfig& a, const ArrayConfig& b) { return a == b; }
-
-std::string describe(const ArrayConfig& c) {
-  char seed[16];
-  std::snprintf(seed, sizeof seed, "0x%X", c.seed);
-  return std::to_string(c.rows) + "x" + std::to_string(c.cols) + " " + c.acc.name() + " sr" +
-         std::to_string(c.sr_bits) + "/" + std::to_string(c.q_sr_bits) + " lfsr" + std::to_string(c.lfsr_w) +
-         " seed " + seed + (c.mul_stages != 0 ? " mul_stages " + std::to_string(c.mul_stages) : "") +
-         (c.q_stages != 0 ? " q_stages " + std::to_string(c.q_stages) : "") +
-         (c.promote_n != 0 ? " promote_n " + std::to_string(c.promote_n) : "") +
-         (c.pe_kind != PeKind::Fma ? std::string(" pe ") + pe_kind_name(c.pe_kind) + " dot_n " + std::to_string(c.dot_n) : "") +
-         (c.pe_kind == PeKind::Dot ? " align_bits " + std::to_string(c.align_bits) : "") +
-         (c.sr_kind != SrKind::Mid ? std::string(" sr_kind ") + sr_kind_name(c.sr_kind) : "");
-}
 
 class RtlBackend final : public GemmBackend {
  public:

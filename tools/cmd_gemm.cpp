@@ -16,6 +16,7 @@
 #include <random>
 #include <thread>
 
+#include "array_options.hpp"
 #include "array_rtl.hpp"
 #include "backends.hpp"
 #include "board_link.hpp"
@@ -60,24 +61,6 @@ struct Request {
   std::string preset;    // --preset NAME, if any
   int preset_rnd = -1;   // the rounding it sets (-1: none)
 };
-
-// "4x4 e8m13 dot 4 align 13 promote 128 sr-kind trunc": what sets an array's bits.
-std::string describe(const ArrayConfig& c) {
-  std::string d = std::to_string(c.rows) + "x" + std::to_string(c.cols) + " " + c.acc.name();
-  if (c.pe_kind != PeKind::Fma) d += std::string(" ") + pe_kind_name(c.pe_kind) + " " + std::to_string(c.dot_n);
-  if (c.pe_kind == PeKind::Dot) d += " align " + std::to_string(c.align_bits);
-  if (c.promote_n) d += " promote " + std::to_string(c.promote_n);
-  if (c.sr_kind != SrKind::Mid) d += std::string(" sr-kind ") + sr_kind_name(c.sr_kind);
-  return d;
-}
-
-// The parameters that set the bits of a GEMM (a Verilated configuration's
-// seed, SR widths and pipeline are taken from it when these match).
-bool same_array(const ArrayConfig& a, const ArrayConfig& b) {
-  return a.rows == b.rows && a.cols == b.cols && a.acc == b.acc && a.promote_n == b.promote_n &&
-         a.pe_kind == b.pe_kind && a.dot_n == b.dot_n && a.sr_kind == b.sr_kind &&
-         (a.pe_kind != PeKind::Dot || a.align_bits == b.align_bits);
-}
 
 std::string config_names() {
   std::string names;
@@ -145,83 +128,29 @@ Request parse(const Args& args) {
       throw UsageError(std::string("--preset: ") + e.what());
     }
   }
-  auto contradicts = [&](const char* opt, const std::string& given, const std::string& set) {
-    throw UsageError(std::string("--") + opt + " " + given + " contradicts --preset " + preset->name + " (" + set +
-                     "); give one of them");
-  };
-  PeKind kind = preset != nullptr ? preset->kind : PeKind::Fma;
-  if (args.has("pe")) {
-    std::vector<std::string> kinds;
-    for (unsigned c = 0; c < kPeKindCount; ++c) kinds.push_back(pe_kind_name(static_cast<PeKind>(c)));
-    const PeKind k = parse_pe_kind(args.get_choice("pe", "fma", kinds));
-    if (preset != nullptr && k != preset->kind) contradicts("pe", pe_kind_name(k), pe_kind_name(preset->kind));
-    kind = k;
-  }
-  const int dot_n_def = preset != nullptr && preset->dot_n != 0 ? preset->dot_n : 1;
-  const int dot_n = static_cast<int>(args.get_int("dot-n", dot_n_def, 1, kMaxDotN));
-  if (preset != nullptr && preset->dot_n != 0 && args.has("dot-n") && dot_n != preset->dot_n)
-    contradicts("dot-n", std::to_string(dot_n), std::to_string(preset->dot_n));
-  const int align_def = preset != nullptr && preset->align_bits != 0 ? preset->align_bits : 13;
-  const int align_bits = static_cast<int>(args.get_int("align-bits", align_def, 1, kMaxAlignBits));
-  if (preset != nullptr && preset->align_bits != 0 && args.has("align-bits") && align_bits != preset->align_bits)
-    contradicts("align-bits", std::to_string(align_bits), std::to_string(preset->align_bits));
-  if (args.has("align-bits") && kind != PeKind::Dot)
-    throw UsageError("--align-bits applies to --pe dot only (the " + std::string(pe_kind_name(kind)) +
-                     " PE has no alignment window)");
-  if (args.has("dot-n") && kind == PeKind::Fma && dot_n != 1)
-    throw UsageError("--dot-n " + std::to_string(dot_n) + " needs --pe dot or exact (the fma PE takes one product per step)");
-  const SrKind sr_kind = parse_sr_kind(args.get_choice("sr-kind", "mid", {"mid", "trunc", "src"}));
-  const std::string acc_def = preset != nullptr && preset->acc != nullptr ? preset->acc : "e8m23";
-  const AccFormat acc = parse_acc_format(args.get("acc", acc_def));
-  if (preset != nullptr && preset->acc != nullptr && args.has("acc") && !(acc == AccFormat::parse(preset->acc)))
-    contradicts("acc", acc.name(), preset->acc);
   if (preset != nullptr) {
     r.preset = preset->name;
     r.preset_rnd = preset->rnd;
   }
-  const int rows = static_cast<int>(args.get_int("rows", 8, 1, kArrayMaxDim));
-  const int cols = static_cast<int>(args.get_int("cols", 8, 1, kArrayMaxDim));
-  const int promote = static_cast<int>(args.get_int("promote", 0, 0, 65535));
-  if (promote == 1) throw UsageError("--promote 1: the promotion interval is 0 (off) or in [2, 65535]");
-  ArrayConfig want;
-  want.rows = rows;
-  want.cols = cols;
-  want.acc = acc;
-  want.promote_n = promote;
-  want.pe_kind = kind;
-  want.dot_n = dot_n;
-  want.align_bits = align_bits;
-  want.sr_kind = sr_kind;
+  // The array options, one per field of the list (array_options.hpp).
+  const ArrayOptions want = parse_array_options(args, preset);
+  const std::vector<ArrayField>& fields = array_fields();
   if (!config.empty()) {
     const rtl::NamedArrayConfig& nc = named_config(config, "--config");
-    auto clash = [&](const char* opt, const std::string& given, const std::string& has) {
-      throw UsageError(std::string("--") + opt + " " + given + " contradicts --config " + config + " (" + has +
-                       "); give one of them");
-    };
-    if (args.has("rows") && rows != nc.cfg.rows) clash("rows", std::to_string(rows), std::to_string(nc.cfg.rows) + " rows");
-    if (args.has("cols") && cols != nc.cfg.cols) clash("cols", std::to_string(cols), std::to_string(nc.cfg.cols) + " columns");
-    if ((args.has("acc") || (preset != nullptr && preset->acc != nullptr)) && !(acc == nc.cfg.acc))
-      clash(args.has("acc") ? "acc" : "preset", args.has("acc") ? acc.name() : preset->name, nc.cfg.acc.name());
-    if (args.has("promote") && promote != nc.cfg.promote_n)
-      clash("promote", std::to_string(promote), "promote " + std::to_string(nc.cfg.promote_n));
-    if ((args.has("pe") || preset != nullptr) && kind != nc.cfg.pe_kind)
-      clash(args.has("pe") ? "pe" : "preset", args.has("pe") ? pe_kind_name(kind) : preset->name,
-            std::string("pe ") + pe_kind_name(nc.cfg.pe_kind));
-    if ((args.has("dot-n") || (preset != nullptr && preset->dot_n != 0)) && dot_n != nc.cfg.dot_n)
-      clash(args.has("dot-n") ? "dot-n" : "preset", args.has("dot-n") ? std::to_string(dot_n) : preset->name,
-            "dot-n " + std::to_string(nc.cfg.dot_n));
-    if ((args.has("align-bits") || (preset != nullptr && preset->align_bits != 0)) && align_bits != nc.cfg.align_bits)
-      clash(args.has("align-bits") ? "align-bits" : "preset",
-            args.has("align-bits") ? std::to_string(align_bits) : preset->name,
-            "align-bits " + std::to_string(nc.cfg.align_bits));
-    if (args.has("sr-kind") && sr_kind != nc.cfg.sr_kind)
-      clash("sr-kind", sr_kind_name(sr_kind), std::string("sr-kind ") + sr_kind_name(nc.cfg.sr_kind));
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const ArrayField& f = fields[i];
+      if (!want.set[i] || array_field_equal(want.cfg, nc.cfg, f)) continue;
+      const bool by_preset = !want.given[i];
+      throw UsageError(std::string("--") + (by_preset ? "preset" : f.name) + " " +
+                       (by_preset ? r.preset : array_field_text(want.cfg, f)) + " contradicts --config " + config +
+                       " (" + f.name + " " + array_field_text(nc.cfg, f) + "); give one of them");
+    }
     r.cfg = nc.cfg;
     r.rtl_name = nc.name;
   } else {
-    r.cfg = want;
+    r.cfg = want.cfg;
     for (const auto& nc : rtl::array_configs())
-      if (same_array(nc.cfg, want)) {
+      if (array_request_matches(nc.cfg, want)) {
         r.cfg = nc.cfg;
         r.rtl_name = nc.name;
         break;
@@ -234,10 +163,10 @@ Request parse(const Args& args) {
                                        [](const std::string& b) { return b.rfind("rtl", 0) == 0; });
     if (r.rtl_name.empty() && wants_rtl && !args.has("rows") && !args.has("cols")) {
       for (const auto& nc : rtl::array_configs()) {
-        ArrayConfig sized = want;
-        sized.rows = nc.cfg.rows;
-        sized.cols = nc.cfg.cols;
-        if (same_array(nc.cfg, sized)) {
+        ArrayOptions sized = want;
+        sized.cfg.rows = nc.cfg.rows;
+        sized.cfg.cols = nc.cfg.cols;
+        if (array_request_matches(nc.cfg, sized)) {
           r.cfg = nc.cfg;
           r.rtl_name = nc.name;
           break;
@@ -245,10 +174,21 @@ Request parse(const Args& args) {
       }
     }
   }
-  if (args.has("seed")) r.cfg.seed = static_cast<uint32_t>(args.get_int("seed", 1, 1, 0xFFFFFFFFLL));
-  r.cfg.validate();
+  // Built fields given (--seed, --sr-bits, ..): the model back-ends run
+  // them; an RTL back-end must have been built with them.
+  ArrayConfig built = r.cfg;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const ArrayField& f = fields[i];
+    if (f.role != ArrayFieldRole::Built || !want.given[i]) continue;
+    array_field_parse(r.cfg, f, array_field_text(want.cfg, f));
+  }
+  try {
+    r.cfg.validate();
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   // "rtl" is the Verilated array of this configuration; every RTL back-end
-  // must have exactly its parameters (the seed is built in).
+  // must have exactly its parameters.
   bool any_rtl = false;
   std::vector<std::string> names;
   for (const std::string& b : r.backends) {
@@ -264,10 +204,10 @@ Request parse(const Args& args) {
   }
   r.backends = names;
   if (any_rtl) {
-    const uint32_t built = rtl::array_config(r.rtl_name).cfg.seed;
-    if (r.cfg.seed != built)
-      throw UsageError("--seed: the Verilated " + r.rtl_name + " is built with SEED " + std::to_string(built) +
-                       "; drop --seed or use --backend functional,cycle");
+    for (const ArrayField& f : fields)
+      if (!array_field_equal(r.cfg, built, f))
+        throw UsageError(std::string("--") + f.name + ": the Verilated " + r.rtl_name + " is built with " + f.column +
+                         " " + array_field_text(built, f) + "; drop --" + f.name + " or use --backend functional,cycle");
   }
   parse_problem(args, r);
   return r;

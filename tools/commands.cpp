@@ -6,6 +6,8 @@
 // the real tables without the model or the Verilated RTL.
 #include "commands.hpp"
 
+#include "fp8sa/array_fields.hpp"  // the macro only: this file links no model
+
 namespace fp8sa::cli {
 
 // Options that several commands share (fp8sa gemm and fp8sa board: the same GEMM problem).
@@ -21,40 +23,62 @@ const OptSpec kOptSat{"sat", "", "", "saturate quantized outputs to +-max finite
 const OptSpec kOptScale{"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"};
 const OptSpec kOptCheck{"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"};
 const OptSpec kOptQuiet{"quiet", "", "", "no progress lines on stderr"};
+
+// opts with the array options inserted before the option named `before`.
+std::vector<OptSpec> with_array_options(std::vector<OptSpec> opts, const std::string& before) {
+  std::vector<OptSpec> out;
+  for (OptSpec& o : opts) {
+    if (o.name == before)
+      for (OptSpec& a : array_options()) out.push_back(std::move(a));
+    out.push_back(std::move(o));
+  }
+  return out;
+}
 }  // namespace
+
+const std::vector<std::pair<std::string, std::string>> kGemmArrayDefaults = {{"rows", "8"}, {"cols", "8"}};
+
+std::string gemm_array_default(const std::string& name, const std::string& list_default) {
+  for (const auto& d : kGemmArrayDefaults)
+    if (d.first == name) return d.second;
+  return list_default;
+}
+
+std::vector<OptSpec> array_options() {
+  std::vector<OptSpec> v;
+  auto meta = [](const std::string& kind) {
+    return kind == "Format" ? "eXmY" : kind == "Enum" ? "KIND" : "N";
+  };
+#define FP8SA_ARRAY_OPTION(member, type, kind, role, init, dflt, name, column, lo, hi, example, doc) \
+  v.push_back(OptSpec{name, meta(#kind), gemm_array_default(name, dflt), doc});
+  FP8SA_ARRAY_FIELDS(FP8SA_ARRAY_OPTION)
+#undef FP8SA_ARRAY_OPTION
+  return v;
+}
 
 const CmdSpec kGemmSpec{
     "gemm",
     "A GEMM on the array's back-ends, bit-compared, with a report.\n"
     "C = A x B (+ C) on the functional model, the cycle model and/or the Verilated RTL (which must\n"
     "agree bit for bit); the report gives cycles, utilisation, tile flags and the error against float64.",
-    {
+    with_array_options({
         kOptA,
         kOptB,
         {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23, --promote, --pe dot or exact) or uint32 init words"},
-        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, promote, PE, seed"},
-        {"rows", "R", "8", "array rows, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
-        {"cols", "C", "8", "array columns, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
+        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets every array option below"},
         kOptFmtA,
         kOptFmtB,
-        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
         kOptRound,
-        {"promote", "N", "0", "add the accumulator into an FP32 one every N MACs: 0 (off) or [2, 65535], a multiple of --dot-n"},
-        {"pe", "KIND", "fma", "PE kind (docs/numerics.md section 10): fma (one rounding per product), dot (fused, aligned), exact"},
-        {"dot-n", "N", "1", "products per PE step: 1, 2, 4, .., 64 (--pe dot or exact)"},
-        {"align-bits", "F", "13", "--pe dot: fraction bits kept below the alignment exponent, [1, 48]"},
-        {"sr-kind", "KIND", "mid", "SR construction (PEs and quantizers): mid, trunc or src"},
         {"preset", "NAME", "", "PE preset: h100-fp8, ada-fp8, b200-fp8, exact or fma (sets pe, dot-n, align-bits, acc, round)"},
         kOptOutFmt,
         kOptOutRound,
         kOptSat,
         kOptScale,
-        {"seed", "N", "1", "array LFSR seed, [1, 0xFFFFFFFF] (a Verilated config has its own)"},
         {"backend", "LIST", "all", "functional, cycle, rtl, rtl:NAME (a Verilated config), a comma list, or all"},
         kOptCheck,
         {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, see below)"},
         kOptQuiet,
-    },
+    }, "fmt-a"),
     "", 0, 0,
     "Output dtypes: fp32 -> float32 (the accumulator value, exact for every eXmY); e4m3, e5m2 ->\n"
     "uint8 FP8 codes; fp16 -> float16; bf16 -> uint16 (the BF16 bit patterns).\n"
