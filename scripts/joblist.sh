@@ -41,7 +41,7 @@ regress)
   bindir=$(dirname "$bin")
   configs=("$@"); large=0
   if [ ${#configs[@]} -eq 0 ]; then
-    mapfile -t configs < <(awk '!/^#/ && NF == 16 {print $1}' sim/array_configs.txt)
+    mapfile -t configs < <(cmake -DTABLE=sim/array_configs.txt -DCOLUMNS=name -P cmake/Fp8saConfigTable.cmake)
     large=1
   fi
   echo "# fp8sa job list: make regress, ${#configs[@]} configurations x $seeds seeds from $first, $gemms GEMMs each"
