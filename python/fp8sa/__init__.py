@@ -443,8 +443,6 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", round=None, out_fmt="fp32", o
     for k, v in (("pe", pe), ("dot_n", dot_n), ("align_bits", align_bits), ("acc", acc)):
         if v is not None:
             given[k] = _array_keywords({k: v})[k]
-    if "align_bits" in given and given.get("pe", "fma") != "dot":
-        raise ValueError(f"align_bits applies to pe='dot' only (the {given.get('pe', 'fma')} PE has no alignment window)")
     round = "rne" if round is None else round
     rnd = _choice(round, "round", _ROUNDS)
     out_fmt = _choice(out_fmt, "out_fmt", ("fp32",) + tuple(_TABLE))
@@ -473,6 +471,8 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", round=None, out_fmt="fp32", o
     eff = {f["name"]: f["default"] for f in ARRAY_FIELDS}
     eff.update({k: v for k, v in (_rtl_config(backend) or {}).items() if k in eff})
     eff.update(given)
+    if "align_bits" in given and eff["pe"] != "dot":
+        raise ValueError(f"align_bits applies to pe='dot' only (the {eff['pe']} PE has no alignment window)")
     # C holds init words: binary32 for the dot and exact PEs and with
     # promotion (docs/numerics.md section 10, "Words").
     init_fmt = "e8m23" if (eff["promote"] or eff["pe"] != "fma") else eff["acc"]
