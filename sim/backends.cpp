@@ -34,7 +34,7 @@ std::string rtl_config_name(const ArrayConfig& cfg) {
 
 std::string describe_rtl_configs() {
   std::string s;
-  for (const auto& nc : rtl::array_configs()) s += (s.empty() ? "" : ", ") + nc.name + " (" + describe(nc.cfg) + ")";
+  for (const auto& nc : rtl::array_configs()) s += (s.empty() ? "" : ", ") + nc.name + " (" + describe_array(nc.cfg) + ")";
   return s;
 }
 
@@ -43,14 +43,14 @@ std::unique_ptr<GemmBackend> make_backend(const std::string& name, const ArrayCo
   if (name == "rtl") {
     const std::string n = rtl_config_name(cfg);
     if (n.empty())
-      throw std::invalid_argument("no Verilated array is " + describe(cfg) + " (built: " + describe_rtl_configs() +
+      throw std::invalid_argument("no Verilated array is " + describe_array(cfg) + " (built: " + describe_rtl_configs() +
                                   "); add it to sim/array_configs.txt");
     return std::make_unique<RtlBackend>(rtl::array_config(n));
   }
   if (name.rfind("rtl:", 0) == 0) {
     const rtl::NamedArrayConfig& nc = rtl::array_config(name.substr(4));  // throws listing the names
     if (!same(nc.cfg, cfg))
-      throw std::invalid_argument("back-end " + name + " is " + describe(nc.cfg) + ", not " + describe(cfg));
+      throw std::invalid_argument("back-end " + name + " is " + describe_array(nc.cfg) + ", not " + describe_array(cfg));
     return std::make_unique<RtlBackend>(nc);
   }
   throw std::invalid_argument("unknown back-end '" + name + "' (functional, cycle, rtl, rtl:NAME)");

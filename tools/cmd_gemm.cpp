@@ -65,7 +65,7 @@ struct Request {
 std::string config_names() {
   std::string names;
   for (const auto& nc : rtl::array_configs())
-    names += (names.empty() ? "" : ", ") + nc.name + " (" + describe(nc.cfg) + ")";
+    names += (names.empty() ? "" : ", ") + nc.name + " (" + describe_array(nc.cfg) + ")";
   return names;
 }
 
@@ -139,7 +139,8 @@ Request parse(const Args& args) {
     const rtl::NamedArrayConfig& nc = named_config(config, "--config");
     for (size_t i = 0; i < fields.size(); ++i) {
       const ArrayField& f = fields[i];
-      if (!want.set[i] || array_field_equal(want.cfg, nc.cfg, f)) continue;
+      // (Built fields given are applied below, as without --config.)
+      if (!want.set[i] || f.role == ArrayFieldRole::Built || array_field_equal(want.cfg, nc.cfg, f)) continue;
       const bool by_preset = !want.given[i];
       throw UsageError(std::string("--") + (by_preset ? "preset" : f.name) + " " +
                        (by_preset ? r.preset : array_field_text(want.cfg, f)) + " contradicts --config " + config +
@@ -196,7 +197,7 @@ Request parse(const Args& args) {
     if (b == "rtl" || b.rfind("rtl:", 0) == 0) {
       any_rtl = true;
       if (r.rtl_name.empty())
-        throw UsageError("no Verilated array is " + describe(r.cfg) + " (built: " + config_names() +
+        throw UsageError("no Verilated array is " + describe_array(r.cfg) + " (built: " + config_names() +
                          "); use --backend functional,cycle or add it to sim/array_configs.txt");
       n = "rtl:" + r.rtl_name;
     }

@@ -1,5 +1,5 @@
 // The array's field list (array_fields.hpp) as data, and what comes from it:
-// the text form of each field, operator==, describe() and validate()'s
+// the text form of each field, operator==, describe_array() and validate()'s
 // range checks (ArrayConfig::validate in array.cpp adds the cross-field rules).
 #include <cctype>
 #include <cstdio>
@@ -178,7 +178,7 @@ bool ArrayConfig::operator==(const ArrayConfig& o) const {
   return true;
 }
 
-std::string describe(const ArrayConfig& c) {
+std::string describe_array(const ArrayConfig& c) {
   static const ArrayConfig d;
   std::string s = std::to_string(c.rows) + "x" + std::to_string(c.cols) + " " + c.acc.name();
   for (const ArrayField& f : kFields) {

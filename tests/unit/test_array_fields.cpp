@@ -116,8 +116,8 @@ TEST(ArrayFields, EqualityAndDescribeTellEveryFieldApart) {
     EXPECT_TRUE(base() == base());
     EXPECT_FALSE(e == base());
     EXPECT_TRUE(e != base());
-    EXPECT_NE(describe(e), describe(base()));
-    EXPECT_NE(describe(e).find(array_field_text(e, f)), std::string::npos) << describe(e);
+    EXPECT_NE(describe_array(e), describe_array(base()));
+    EXPECT_NE(describe_array(e).find(array_field_text(e, f)), std::string::npos) << describe_array(e);
   }
 }
 
@@ -162,7 +162,7 @@ TEST(ArrayFields, GemmHasEveryOptionAndParsesItIntoTheField) {
     for (const std::string& s : argv) av.push_back(s.c_str());
     const Args args(kGemmSpec, static_cast<int>(av.size()), av.data(), 2);
     const ArrayOptions o = parse_array_options(args, nullptr);
-    EXPECT_TRUE(o.cfg == want) << describe(o.cfg) << " != " << describe(want);
+    EXPECT_TRUE(o.cfg == want) << describe_array(o.cfg) << " != " << describe_array(want);
     size_t i = static_cast<size_t>(&f - array_fields().data());
     EXPECT_TRUE(o.given[i]);
     // A value out of the list's range is refused naming the option.

@@ -116,9 +116,9 @@ bool array_field_equal(const ArrayConfig& a, const ArrayConfig& b, const ArrayFi
 // given take their defaults. Validates; throws std::invalid_argument starting
 // with `what` for an unknown field, a field given twice or a bad value.
 ArrayConfig array_config_from(const std::vector<std::pair<std::string, std::string>>& values, const std::string& what);
-// "4x4 e8m23" and then "name value" for every other field that is not at
+// describe_array: "4x4 e8m23" and then "name value" for every other field that is not at
 // its default, e.g. "2x2 e8m13 seed 0xBEEF pe dot dot-n 32".
-std::string describe(const ArrayConfig& c);
+std::string describe_array(const ArrayConfig& c);
 
 // seed(i) of docs/array.md "Seeds": (seed ^ (index * 0x9E3779B9)) mod
 // 2^lfsr_w (32-bit wrapping multiply), 1 when that is zero. PE (r, c) uses
