@@ -70,11 +70,8 @@ ArrayOptions parse_array_options(const Args& args, const PePreset* preset) {
 }
 
 bool array_request_matches(const ArrayConfig& built, const ArrayOptions& o) {
-  const std::vector<ArrayField>& fields = array_fields();
-  for (size_t i = 0; i < fields.size(); ++i) {
-    const ArrayField& f = fields[i];
-    if (f.role == ArrayFieldRole::Built && !o.given[i]) continue;
-    if (!array_field_equal(built, o.cfg, f)) return false;
+  for (const ArrayField& f : array_fields()) {
+    if (f.role == ArrayFieldRole::Key && !array_field_equal(built, o.cfg, f)) return false;
   }
   return true;
 }

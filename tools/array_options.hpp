@@ -25,8 +25,9 @@ struct ArrayOptions {
 ArrayOptions parse_array_options(const Args& args, const PePreset* preset);
 
 // A Verilated configuration `built` runs the request: every Key field
-// equal, and every Built field the request gives equal (the others are
-// taken from it).
+// equal. Its Built fields (seed, SR widths, pipeline) are then taken from
+// it, except those the request gives: the model back-ends run those, and
+// an RTL back-end must have been built with them (fp8sa gemm checks).
 bool array_request_matches(const ArrayConfig& built, const ArrayOptions& o);
 
 }  // namespace fp8sa::cli

@@ -185,7 +185,10 @@ TEST(ArrayFields, GemmHasEveryOptionAndParsesItIntoTheField) {
   }
 }
 
-TEST(ArrayFields, CliMatcherComparesKeyFieldsAndBuiltFieldsGiven) {
+// The CLI's matcher: a Key field that differs is not matched; a Built
+// field is taken from the configuration (a Built option given is checked
+// against an RTL back-end by fp8sa gemm: tests/cosim/cli_pe.sh).
+TEST(ArrayFields, CliMatcherComparesKeyFields) {
   using namespace fp8sa::cli;
   const std::vector<ArrayField>& fields = array_fields();
   ArrayOptions o;
@@ -197,10 +200,7 @@ TEST(ArrayFields, CliMatcherComparesKeyFieldsAndBuiltFieldsGiven) {
     const ArrayField& f = fields[i];
     SCOPED_TRACE(f.member);
     const ArrayConfig built = with_example(f);  // a configuration differing only in f
-    o.given.assign(fields.size(), false);
     EXPECT_EQ(array_request_matches(built, o), f.role == ArrayFieldRole::Built);
-    o.given[i] = true;
-    EXPECT_FALSE(array_request_matches(built, o));
   }
 }
 
