@@ -22,7 +22,7 @@
 //              what a configuration table row that leaves the column out
 //              takes (tests/unit/test_array_fields.cpp checks it is init)
 //   "name"     the CLI option (--name) and, with '-' as '_', the Python
-//              keyword; describe() uses it too
+//              keyword; describe_array() uses it too
 //   "COLUMN"   the RTL parameter and the configuration tables' column
 //              (sim/array_configs.txt, fpga/boards.txt)
 //   lo, hi     the legal range validate() checks for Int and Hex (Enum:
@@ -32,7 +32,7 @@
 //   "doc"      one line for help texts
 //
 // From this list come: the ArrayConfig members, validate()'s range checks,
-// operator==, describe(), the text form of each field (array_field_text /
+// operator==, describe_array(), the text form of each field (array_field_text /
 // array_field_parse, the one reader of configuration-table values and CLI
 // and Python values), the options of `fp8sa gemm` (tools/commands.cpp,
 // tools/cmd_gemm.cpp), the keywords of fp8sa.gemm (python/src/core.cpp),
