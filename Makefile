@@ -195,6 +195,9 @@ bench: bench-tool
 	$(BUILD)/bin/fp8sa_bench_pe --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
 	OMP_NUM_THREADS=1 $(BUILD)/venv/bin/python bench/train_step.py --out $(BENCH_DIR)/bench.txt $(if $(filter --quick,$(BENCH_ARGS)),--rounds 3 --warmup 1)
+	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh bench
+	TORCH_EXTENSIONS_DIR=$(abspath $(BUILD))/torch_extensions $(BUILD)/venv/bin/python bench/qpytorch_loop.py \
+	  --build-dir $(BUILD)/torch_extensions --out $(BENCH_DIR)/bench.txt $(if $(filter --quick,$(BENCH_ARGS)),--sizes 256x512x256)
 
 bench-tool: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON \

@@ -142,7 +142,7 @@ train)
   files=$("$py" -c 'import fp8sa, fp8sa._core, glob, os
 print("\n".join(sorted(glob.glob(os.path.join(os.path.dirname(fp8sa.__file__), "*.py"))) + [fp8sa._core.__file__]))') \
     || die "$py cannot import fp8sa"
-  echo "# fp8sa job list: make train, $(wc -l <<<"$runs") runs (recipe x regime x seed)"
+  echo "# fp8sa job list: make train, $(wc -l <<<"$runs") runs (recipe x seed)"
   echo "# root: $root"
   mapfile -t fl <<<"$files"
   echo "# build: $(hash_of "${fl[@]}")"
