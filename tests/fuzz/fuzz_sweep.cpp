@@ -1,5 +1,5 @@
 // libFuzzer target: fp8sa explore's sweep-file parser and planner
-// (tools/sweep.cpp) on arbitrary text, with small limits (1,000 points,
+// (explore/src/sweep.cpp) on arbitrary text, with small limits (1,000 points,
 // 256 MiB of data sets, 2 threads). Allowed outcomes: points that satisfy
 // the invariants below, or one UsageError of one line; never a crash,
 // another exception, a huge allocation (the planner counts before it
@@ -10,11 +10,12 @@
 #include <string>
 
 #include "args.hpp"
-#include "sweep.hpp"
+#include "fp8sa/explore/sweep.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace fp8sa;
   using namespace fp8sa::cli;
+  using namespace fp8sa::explore;
   const std::string text(reinterpret_cast<const char*>(data), size);
   SweepLimits lim;
   lim.max_points = 1000;

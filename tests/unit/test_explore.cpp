@@ -1,4 +1,4 @@
-// fp8sa explore's engine (tools/explore.cpp):
+// fp8sa explore's engine (explore/: reference, models, runner):
 //   * the exact reference (a 128-bit fixed-point sum) against MPFR sums of
 //     the exact products (fp8sa::ref), on every data kind and operand mix;
 //   * the km-block comparison model on a hand-computed case;
@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "explore.hpp"
+#include "fp8sa/explore/models.hpp"
+#include "fp8sa/explore/runner.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "ref.hpp"
@@ -20,7 +21,6 @@ namespace fp8sa::test {
 namespace {
 
 using explore::DataSet;
-using explore::Model;
 using explore::Point;
 
 // The exact dot product of output (m, n) as MPFR sums it, rounded to double.
@@ -68,7 +68,7 @@ TEST(Explore, KmBlockTruncatesBelowFourteenBits) {
   d.exact.assign(4, x);
   d.abs_sum.assign(4, x);
   Point p;
-  p.model = Model::KmBlock;
+  p.model = "km-block";
   p.k = 64;
   p.trials = 4;
   const explore::Stats s = explore::run_point(p, d);

@@ -8,7 +8,8 @@
 // point or data set is made, the planner counts the points (saturating, from
 // the list sizes) and estimates the memory of the largest data sets the
 // workers hold at once; past --max-points or --max-memory it refuses with
-// one line that names the limit and the option that raises it. Memory is
+// one line that names the limit and the option that raises it. Errors are
+// cli::UsageError (tools/args.hpp: a std::runtime_error of one line). Memory is
 // bounded by the file's size (the file itself is capped by the reader).
 #pragma once
 
@@ -17,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "explore.hpp"
+#include "fp8sa/explore/point.hpp"
 
-namespace fp8sa::cli {
+namespace fp8sa::explore {
 
 // Largest sweep file read (bytes).
 constexpr size_t kSweepMaxBytes = size_t{1} << 20;
@@ -50,11 +51,15 @@ struct SweepLimits {
 
 // Bytes a point's data set and its run hold at their peak (operands, the
 // exact sums, the fixed-point copies; npy tensors by their files' sizes).
-uint64_t point_bytes(const explore::Point& p);
+uint64_t point_bytes(const Point& p);
 
 // The points of every section (validated, duplicates removed, in file
 // order), or a UsageError: a bad value (FILE:LINE of its key), more points
 // than limits.max_points, or more memory than limits.max_memory.
-std::vector<explore::Point> plan_sweep(const std::string& text, const std::string& name, const SweepLimits& limits);
+std::vector<Point> plan_sweep(const std::string& text, const std::string& name, const SweepLimits& limits);
 
-}  // namespace fp8sa::cli
+// The built-in --quick sweep (a few seconds; its sanity checks, checks.hpp,
+// run in make test).
+extern const char* const kQuickSweep;
+
+}  // namespace fp8sa::explore

@@ -1,5 +1,5 @@
-// fp8sa explore's sweep files: see sweep.hpp.
-#include "sweep.hpp"
+// fp8sa explore's sweep files: see fp8sa/explore/sweep.hpp.
+#include "fp8sa/explore/sweep.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,11 +9,17 @@
 
 #include <sys/stat.h>
 
-#include "args.hpp"
+#include "args.hpp"  // UsageError, parse_int, shown, to_lower: the CLI's words for bad values
+#include "fp8sa/explore/models.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
 
-namespace fp8sa::cli {
+namespace fp8sa::explore {
+
+using cli::parse_int;
+using cli::shown;
+using cli::to_lower;
+using cli::UsageError;
 
 std::string trim(const std::string& s) {
   const size_t a = s.find_first_not_of(" \t\r");
@@ -33,8 +39,30 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-using explore::Model;
-using explore::Point;
+
+const char* const kQuickSweep =
+    "trials = 64\n"
+    "seed = 1\n"
+    "operands = e4m3\n"
+    "[sweep fp32]\n"
+    "acc = e8m23\n"
+    "k = 1024, 4096\n"
+    "data = uniform, normal\n"
+    "[sweep cliff]\n"
+    "acc = e8m4, e8m10\n"
+    "round = rne, sr\n"
+    "k = 4096\n"
+    "data = uniform\n"
+    "[sweep hopper]\n"
+    "acc = e8m13\n"
+    "round = rz\n"
+    "promote = 0, 128\n"
+    "k = 4096\n"
+    "data = uniform\n"
+    "[sweep block]\n"
+    "model = km-block\n"
+    "k = 4096\n"
+    "data = uniform\n";
 
 namespace {
 
@@ -90,7 +118,7 @@ AccItem acc_item(const std::string& item, const std::string& what) {
 
 // A section's lists, parsed and validated, not yet multiplied out.
 struct Lists {
-  std::vector<Model> models;
+  std::vector<const ModelEntry*> models;  // the registry's entries
   std::vector<AccItem> accs;
   std::vector<Round> rounds;
   std::vector<Range> sr_bits, ks;
@@ -116,11 +144,11 @@ struct Lists {
     const uint64_t n_sr = static_cast<uint64_t>(std::count(rounds.begin(), rounds.end(), Round::SR));
     const uint64_t n_det = rounds.size() - n_sr;
     uint64_t per_model = 0;
-    for (Model m : models) {
+    for (const ModelEntry* m : models) {
       uint64_t c;
-      if (m == Model::KmBlock) {
+      if (!m->uses_acc) {
         c = 1;
-      } else if (m == Model::Hw) {
+      } else if (m->hardware) {
         c = mul_sat(mul_sat(accs_count(), add_sat(n_det, mul_sat(mul_sat(n_sr, total(sr_bits)), sr_kinds.size()))),
                     promotes.size());
         // Every PE kind x DOT_N x window (an upper bound: fma ignores the
@@ -151,7 +179,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
   std::string w;
   for (const auto& m : get("model", {"fp8sa"}, &w)) {
     try {
-      l.models.push_back(explore::parse_model(to_lower(m)));
+      l.models.push_back(&find_model(to_lower(m)));
     } catch (const std::invalid_argument& e) {
       throw UsageError(w + ": " + e.what());
     }
@@ -180,7 +208,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
   for (const auto& x : get("operands", {"e4m3"}, &w)) {
     Fp8Format a, b;
     try {
-      explore::parse_operands(to_lower(x), &a, &b);
+      parse_operands(to_lower(x), &a, &b);
     } catch (const std::invalid_argument& e) {
       throw UsageError(w + ": " + e.what());
     }
@@ -239,7 +267,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
 }
 
 void expand(const Lists& l, std::vector<Point>* out) {
-  for (Model m : l.models)
+  for (const ModelEntry* m : l.models)
     for (const AccItem& ai : l.accs)
       for (long long ax = ai.x.a; ax <= ai.x.b; ++ax)
         for (long long ay = ai.y.a; ay <= ai.y.b; ++ay)
@@ -248,12 +276,12 @@ void expand(const Lists& l, std::vector<Point>* out) {
               for (long long R = rr.a; R <= rr.b; ++R)
                 for (int pn : l.promotes) {
                   Point base;
-                  base.model = m;
+                  base.model = m->name;
                   base.acc = AccFormat{static_cast<int>(ax), static_cast<int>(ay)};
-                  base.rnd = m == Model::Hw ? r0 : Round::SR;
+                  base.rnd = m->hardware ? r0 : Round::SR;
                   base.sr_bits = base.rnd == Round::SR ? static_cast<int>(R) : 16;
-                  base.promote = m == Model::Hw ? pn : 0;
-                  if (m == Model::KmBlock) {
+                  base.promote = m->hardware ? pn : 0;
+                  if (!m->uses_acc) {
                     base.acc = kFp32;
                     base.rnd = Round::RZ;
                     base.sr_bits = 16;
@@ -262,9 +290,9 @@ void expand(const Lists& l, std::vector<Point>* out) {
                   const bool first_r = &rr == &l.sr_bits.front() && R == rr.a;
                   const bool first_p = pn == l.promotes.front();
                   if (base.rnd != Round::SR && !first_r) continue;
-                  if (m != Model::Hw && !first_p) continue;
-                  if (m != Model::Hw && r0 != l.rounds.front()) continue;
-                  if (m == Model::KmBlock && !(ax == l.accs.front().x.a && ay == l.accs.front().y.a &&
+                  if (!m->hardware && !first_p) continue;
+                  if (!m->hardware && r0 != l.rounds.front()) continue;
+                  if (!m->uses_acc && !(ax == l.accs.front().x.a && ay == l.accs.front().y.a &&
                                                &ai == &l.accs.front()))
                     continue;
                   // The PE and SR kinds: the SR models and SR points take
@@ -276,7 +304,7 @@ void expand(const Lists& l, std::vector<Point>* out) {
                         for (long long ab = ar.a; ab <= ar.b; ++ab)
                           for (SrKind sk : l.sr_kinds) {
                   Point pe_base = base;
-                  const bool hw = m == Model::Hw;
+                  const bool hw = m->hardware;
                   const bool first_pe = pk == l.pes.front() && dn == l.dot_ns.front() && &ar == &l.aligns.front() &&
                                         ab == ar.a;
                   if (!hw && !first_pe) continue;
@@ -452,4 +480,4 @@ std::vector<Point> plan_sweep(const std::string& text, const std::string& name, 
   return pts;
 }
 
-}  // namespace fp8sa::cli
+}  // namespace fp8sa::explore
