@@ -20,7 +20,7 @@ import stat
 import sys
 
 AREA_MAX_BYTES = 16 << 20  # the area table's cap, as every input file has one
-CSV_MAX_BYTES = 1 << 30
+CSV_MAX_BYTES = 64 << 20  # 100,000 points (--max-points) of about 250 bytes, with room
 HW = "fp8sa"  # the model registry's hardware model (explore/src/models.cpp)
 NO_ACC = ("km-block",)  # models that read no accumulator, rounding or R (their CSV fields are "-")
 
@@ -506,8 +506,15 @@ def report(rs, info, area):
     sr_bias(o, rs)
     hopper(o, rs)
     pareto(o, rs, area)
+    o.append("## From Python\n\nThe same library runs sweeps from Python (`fp8sa.explore`, docs/python.md): "
+             "`fp8sa.explore.run(\"docs/explore/sweep.conf\", cache=\"build/explore-cache\")` returns this CSV's "
+             "rows as dicts (or, with `as_numpy=True`, its columns as numpy arrays), and `run(points=[{\"acc\": "
+             "\"e8m13\", \"round\": \"rz\", \"promote\": [0, 128]}])` runs points given as dicts of the sweep "
+             "file's keys; the cache is shared with `fp8sa explore`.\n\n")
     o.append("## Files\n\n* `docs/explore/explore.csv`: every point (columns as above; `seconds` is the point's model "
-             "time).\n* `docs/explore/*.png`: the plots.\n* `docs/explore/sweep.conf`: the sweep `make explore` runs.\n")
+             "time).\n* `docs/explore/*.png`: the plots.\n* `docs/explore/sweep.conf`: the sweep `make explore` runs.\n"
+             "* `explore/`: the library (sweeps, point runner, model registry, statistics, references); "
+             "`tools/cmd_explore.cpp`: the command; `tools/explore_report.py`: this text.\n")
     return "".join(o)
 
 
@@ -524,8 +531,14 @@ def check_writable(path):
         os.unlink(path)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit status 2 (argparse prints the usage too)
+        print("explore_report.py: error: %s" % message, file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = OneLineParser(description=__doc__.split("\n")[0])
     ap.add_argument("--csv", required=True, help="fp8sa explore --csv")
     ap.add_argument("--run-info", required=True, help="fp8sa explore --run-info")
     ap.add_argument("--area", default="docs/area.csv", help="PE areas (make synth's docs/area.csv)")
