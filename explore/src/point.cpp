@@ -3,20 +3,15 @@
 #include "fp8sa/explore/point.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <limits>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 
 #include "fp8sa/array.hpp"
-#include "fp8sa/gemm.hpp"
-#include "fp8sa/lfsr.hpp"
 #include "fp8sa/pe.hpp"
 #include "fp8sa/explore/models.hpp"
 #include "fp8sa/explore/reference.hpp"
