@@ -22,7 +22,6 @@ import sys
 AREA_MAX_BYTES = 16 << 20  # the area table's cap, as every input file has one
 CSV_MAX_BYTES = 64 << 20  # 100,000 points (--max-points) of about 250 bytes, with room
 HW = "fp8sa"  # the model registry's hardware model (explore/src/models.cpp)
-NO_ACC = ("km-block",)  # models that read no accumulator, rounding or R (their CSV fields are "-")
 
 
 class InputError(Exception):
@@ -139,12 +138,13 @@ class Query:
 
 
 def find(rs, q):
-    """The matching point with the most outputs (sweeps may share a point at different trial counts)."""
+    """The matching point with the most outputs (sweeps may share a point at different trial counts). A model
+    that reads no accumulator (km-block: its CSV acc is "-") matches on the operands alone."""
     best = None
     for r in rs:
         if r.model != q.model or r.k != q.k or r.ops != q.ops or r.data != q.data:
             continue
-        if q.model not in NO_ACC:
+        if r.acc != "-":
             if r.acc != q.acc:
                 continue
             if q.model == HW and (r.rnd != q.rnd or r.promote != q.promote):
