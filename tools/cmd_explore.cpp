@@ -21,6 +21,7 @@
 
 #include "cli.hpp"
 #include "input_file.hpp"
+#include "npy.hpp"
 #include "fp8sa/explore/checks.hpp"
 #include "fp8sa/explore/runner.hpp"
 #include "fp8sa/explore/speed.hpp"
@@ -124,6 +125,7 @@ int cmd_explore(const Args& args) {
     name = config;
   }
   std::vector<Point> pts = explore::plan_sweep(text, name, lim);
+  explore::set_tensor_reader(read_npy_float32);  // data = npy:FILE
   if (args.has("shard")) pts = explore::shard_points(pts, explore::parse_shard(args.get("shard", "")));
   const std::string csv = args.get("csv", ""), run_info = args.get("run-info", "");
   if (!run_info.empty()) check_writable(run_info, "--run-info");

@@ -3,6 +3,7 @@
 #include "fp8sa/explore/point.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -15,7 +16,6 @@
 #include "fp8sa/pe.hpp"
 #include "fp8sa/explore/models.hpp"
 #include "fp8sa/explore/reference.hpp"
-#include "npy.hpp"  // the CLI's .npy reader (tools/npy.hpp), for data = npy:FILE
 
 namespace fp8sa::explore {
 
@@ -49,20 +49,27 @@ uint8_t to_fp8(float x, Fp8Format f) {
       q.quantize(b, f == Fp8Format::E4M3 ? OutFormat::E4M3 : OutFormat::E5M2, Round::RNE, true).bits);
 }
 
-// The float32 values of an .npy tensor, any shape (cli::read_npy checks it).
+std::mutex reader_mu;
+TensorReader& tensor_reader() {
+  static TensorReader r;
+  return r;
+}
+
+// The float32 values of a tensor file, through the program's reader.
 std::vector<float> npy_floats(const std::string& path) {
-  cli::NpyArray a;
+  TensorReader r;
+  {
+    std::lock_guard<std::mutex> l(reader_mu);
+    r = tensor_reader();
+  }
+  if (!r) throw std::invalid_argument("data npy: " + path + ": this program reads no tensor files");
+  std::vector<float> v;
   try {
-    a = cli::read_npy(path);
+    v = r(path);
   } catch (const std::exception& e) {
     throw std::invalid_argument(std::string("data npy: ") + e.what());
   }
-  if (a.descr != "<f4") {
-    throw std::invalid_argument("data npy: " + path + ": dtype " + a.descr + ", expected float32 ('<f4')");
-  }
-  if (a.count() == 0) throw std::invalid_argument("data npy: " + path + ": no elements");
-  std::vector<float> v(a.count());
-  std::memcpy(v.data(), a.data.data(), v.size() * 4);
+  if (v.empty()) throw std::invalid_argument("data npy: " + path + ": no elements");
   return v;
 }
 
@@ -143,6 +150,11 @@ std::string Point::data_key() const {
   std::snprintf(b, sizeof b, "k=%d ops=%s data=%s trials=%d seed=%" PRIu64, k, operands_name(fa, fb).c_str(),
                 data.c_str(), 4 * rows_of(trials), seed);
   return b;
+}
+
+void set_tensor_reader(TensorReader reader) {
+  std::lock_guard<std::mutex> l(reader_mu);
+  tensor_reader() = std::move(reader);
 }
 
 std::shared_ptr<const DataSet> make_data(const Point& p) {

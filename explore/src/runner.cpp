@@ -20,8 +20,8 @@
 
 #include <sys/stat.h>
 
-#include "args.hpp"  // shown: a path or value as error messages quote it
 #include "fp8sa/explore/models.hpp"
+#include "text.hpp"
 
 namespace fp8sa::explore {
 
@@ -195,7 +195,7 @@ void make_cache_dir(const std::string& path) {
   }
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw std::invalid_argument("cannot create directory '" + cli::shown(path) + "'");
+    throw std::invalid_argument("cannot create directory '" + text::shown(path) + "'");
 }
 
 std::pair<int, int> parse_shard(const std::string& v) {
@@ -207,7 +207,7 @@ std::pair<int, int> parse_shard(const std::string& v) {
   const int i = slash == std::string::npos ? -1 : num(v.substr(0, slash));
   const int n = slash == std::string::npos ? -1 : num(v.substr(slash + 1));
   if (i < 1 || n < 1 || n > 100000 || i > n)
-    throw std::invalid_argument("--shard '" + cli::shown(v) + "': expected I/N with 1 <= I <= N <= 100000 (e.g. 3/16)");
+    throw std::invalid_argument("--shard '" + text::shown(v) + "': expected I/N with 1 <= I <= N <= 100000 (e.g. 3/16)");
   return {i, n};
 }
 

@@ -9,17 +9,16 @@
 
 #include <sys/stat.h>
 
-#include "args.hpp"  // UsageError, parse_int, shown, to_lower: the CLI's words for bad values
 #include "fp8sa/explore/models.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
+#include "text.hpp"
 
 namespace fp8sa::explore {
 
-using cli::parse_int;
-using cli::shown;
-using cli::to_lower;
-using cli::UsageError;
+using text::parse_int;
+using text::shown;
+using text::to_lower;
 
 std::string trim(const std::string& s) {
   const size_t a = s.find_first_not_of(" \t\r");
@@ -91,7 +90,7 @@ Range int_range(const std::string& s, long long lo, long long hi, const std::str
     return {v, v};
   }
   const long long a = parse_int(s.substr(0, dd), lo, hi, what), b = parse_int(s.substr(dd + 2), lo, hi, what);
-  if (b < a) throw UsageError(what + ": empty range '" + shown(s) + "'");
+  if (b < a) throw SweepError(what + ": empty range '" + shown(s) + "'");
   return {a, b};
 }
 
@@ -110,7 +109,7 @@ AccItem acc_item(const std::string& item, const std::string& what) {
   const std::string s = to_lower(item);
   const size_t m = s.find('m');
   if (s.size() < 4 || s[0] != 'e' || m == std::string::npos) {
-    throw UsageError(what + ": '" + shown(item) + "' is not eXmY (e.g. e8m23, e8m2..23, e4..8m10)");
+    throw SweepError(what + ": '" + shown(item) + "' is not eXmY (e.g. e8m23, e8m2..23, e4..8m10)");
   }
   return {int_range(s.substr(1, m - 1), 4, 8, what + " (exponent bits)"),
           int_range(s.substr(m + 1), 2, 23, what + " (mantissa bits)")};
@@ -181,7 +180,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       l.models.push_back(&find_model(to_lower(m)));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   for (const auto& a : get("acc", {"e8m23"}, &w)) l.accs.push_back(acc_item(a, w));
@@ -189,7 +188,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       l.rounds.push_back(parse_round(to_lower(r)));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   for (const auto& x : get("sr_bits", {"16"}, &w)) l.sr_bits.push_back(int_range(x, 2, 24, w));
@@ -199,7 +198,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
       continue;
     }
     const long long v = parse_int(x, 0, 65535, w);
-    if (v == 1) throw UsageError(w + ": 1 is not an interval (0 or off, or [2, 65535])");
+    if (v == 1) throw SweepError(w + ": 1 is not an interval (0 or off, or [2, 65535])");
     l.promotes.push_back(static_cast<int>(v));
   }
   for (const auto& x : get("k", {"4096"}, &w))
@@ -210,7 +209,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       parse_operands(to_lower(x), &a, &b);
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
     l.ops.push_back({a, b});
   }
@@ -223,10 +222,10 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
       const std::string spec = d.substr(4);
       const size_t colon = spec.find(':');
       if (spec.empty() || colon == 0 || (colon != std::string::npos && colon + 1 == spec.size()))
-        throw UsageError(w + ": '" + shown(d) + "': expected npy:FILE or npy:FILE_A:FILE_B");
+        throw SweepError(w + ": '" + shown(d) + "': expected npy:FILE or npy:FILE_A:FILE_B");
       l.data.push_back("npy:" + spec);
     } else {
-      throw UsageError(w + ": '" + shown(d) + "': expected normal, uniform, heavy or npy:FILE[:FILE]");
+      throw SweepError(w + ": '" + shown(d) + "': expected normal, uniform, heavy or npy:FILE[:FILE]");
     }
   }
   for (const auto& x : get("seed", {"1"}, &w)) l.seeds.push_back(int_range(x, 0, INT64_MAX, w));
@@ -234,12 +233,12 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       l.pes.push_back(parse_pe_kind(x));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   for (const auto& x : get("dot_n", {"1"}, &w)) {
     const long long v = parse_int(x, 1, kMaxDotN, w);
-    if ((v & (v - 1)) != 0) throw UsageError(w + ": " + std::to_string(v) + " is not a power of two in [1, 64]");
+    if ((v & (v - 1)) != 0) throw SweepError(w + ": " + std::to_string(v) + " is not a power of two in [1, 64]");
     l.dot_ns.push_back(static_cast<int>(v));
   }
   for (const auto& x : get("align_bits", {"13"}, &w)) l.aligns.push_back(int_range(x, 1, kMaxAlignBits, w));
@@ -247,7 +246,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       l.sr_kinds.push_back(parse_sr_kind(x));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   // A promotion interval must be whole steps, and exact has none.
@@ -255,11 +254,11 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
   for (int pn : l.promotes) {
     for (PeKind pk : l.pes) {
       if (pk == PeKind::Exact && pn != 0)
-        throw UsageError(w + ": " + std::to_string(pn) + " with pe exact (the exact PE rounds once per tile)");
+        throw SweepError(w + ": " + std::to_string(pn) + " with pe exact (the exact PE rounds once per tile)");
       if (pk == PeKind::Fma) continue;
       for (int dn : l.dot_ns)
         if (pn % dn != 0)
-          throw UsageError(w + ": " + std::to_string(pn) + " is not a multiple of dot_n " + std::to_string(dn) +
+          throw SweepError(w + ": " + std::to_string(pn) + " is not a multiple of dot_n " + std::to_string(dn) +
                            " (promotion happens after whole steps)");
     }
   }
@@ -373,35 +372,35 @@ std::vector<SweepSection> parse_sweep(const std::string& text, const std::string
       const bool shape = line.back() == ']' && line.size() >= 7 && to_lower(line.substr(1, 5)) == "sweep";
       const std::string inner = shape ? line.substr(6, line.size() - 7) : "";
       if (!shape || (!inner.empty() && inner[0] != ' ' && inner[0] != '\t'))
-        throw UsageError(w + ": expected a section header '[sweep NAME]', got '" + shown(line) + "'");
+        throw SweepError(w + ": expected a section header '[sweep NAME]', got '" + shown(line) + "'");
       const std::string sec = trim(inner);
-      if (sec.empty()) throw UsageError(w + ": a [sweep NAME] needs a name");
+      if (sec.empty()) throw SweepError(w + ": a [sweep NAME] needs a name");
       for (const SweepSection& s : parsed)
         if (s.name == sec)
-          throw UsageError(w + ": section [sweep " + shown(sec) + "] is already defined at line " +
+          throw SweepError(w + ": section [sweep " + shown(sec) + "] is already defined at line " +
                            std::to_string(s.line) + " (section names must differ)");
       parsed.push_back(SweepSection{sec, ln, {}});
       in_defaults = false;
       continue;
     }
     const size_t eq = line.find('=');
-    if (eq == std::string::npos) throw UsageError(w + ": expected 'key = value, ...', got '" + shown(line) + "'");
+    if (eq == std::string::npos) throw SweepError(w + ": expected 'key = value, ...', got '" + shown(line) + "'");
     const std::string key = to_lower(trim(line.substr(0, eq)));
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      throw UsageError(w + ": unknown key '" + shown(key) +
+      throw SweepError(w + ": unknown key '" + shown(key) +
                        "' (keys: model, acc, round, sr_bits, promote, k, operands, data, trials, seed, pe, dot_n, "
                        "align_bits, sr_kind)");
     }
     SweepSection& cur = in_defaults ? defaults : parsed.back();
     const auto it = cur.v.find(key);
     if (it != cur.v.end())
-      throw UsageError(w + ": key '" + key + "' given twice in this section (first at line " +
+      throw SweepError(w + ": key '" + key + "' given twice in this section (first at line " +
                        std::to_string(it->second.line) + ")");
     std::vector<std::string> vals = split_list(line.substr(eq + 1));
-    if (vals.empty()) throw UsageError(w + ": key '" + key + "' has no value");
+    if (vals.empty()) throw SweepError(w + ": key '" + key + "' has no value");
     cur.v[key] = SweepSection::Value{ln, std::move(vals)};
   }
-  if (parsed.empty()) throw UsageError(name + ": no [sweep NAME] section");
+  if (parsed.empty()) throw SweepError(name + ": no [sweep NAME] section");
   for (SweepSection& s : parsed)
     for (const auto& kv : defaults.v)
       if (s.v.count(kv.first) == 0) s.v[kv.first] = kv.second;
@@ -440,7 +439,7 @@ std::vector<Point> plan_sweep(const std::string& text, const std::string& name, 
     }
   }
   if (n > lim.max_points)
-    throw UsageError(name + ": the sweep has " + (n == UINT64_MAX ? "over 2^64" : std::to_string(n)) +
+    throw SweepError(name + ": the sweep has " + (n == UINT64_MAX ? "over 2^64" : std::to_string(n)) +
                      " points (the most in [sweep " + shown(secs[big].name) + "], line " +
                      std::to_string(secs[big].line) + ": " + std::to_string(biggest) + "), over the limit of " +
                      std::to_string(lim.max_points) + "; raise it with --max-points N");
@@ -471,7 +470,7 @@ std::vector<Point> plan_sweep(const std::string& text, const std::string& name, 
   for (size_t i = 0; i < held; ++i) peak = add_sat(peak, by_size[i].first);
   if (peak > lim.max_memory) {
     const SweepSection& s = secs[by_size.front().second];
-    throw UsageError(where(name, s.line) + ": [sweep " + shown(s.name) + "]: its largest data set (trials x k) needs about " +
+    throw SweepError(where(name, s.line) + ": [sweep " + shown(s.name) + "]: its largest data set (trials x k) needs about " +
                      gib(by_size.front().first) + "; " + std::to_string(held) + " worker thread" +
                      (held == 1 ? "" : "s") + " hold about " + gib(peak) + ", over the limit of " +
                      std::to_string(lim.max_memory >> 20) +

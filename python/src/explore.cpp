@@ -4,9 +4,8 @@
 // threads with the cache, and get each point's row with the CSV's columns;
 // the model registry; the exact and float64 references.
 //
-// Errors are the library's: the sweep parser's UsageError (core.cpp's
-// translator makes it ValueError, with the CLI's FILE:LINE message) and
-// std::invalid_argument (ValueError).
+// Errors are the library's: the sweep parser's SweepError (FILE:LINE and the
+// CLI's words) and the runner's, both std::invalid_argument (ValueError).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -20,6 +19,7 @@
 #include "fp8sa/explore/reference.hpp"
 #include "fp8sa/explore/runner.hpp"
 #include "fp8sa/explore/sweep.hpp"
+#include "npy.hpp"  // the CLI's .npy reader: data = npy:FILE
 
 namespace py = pybind11;
 
@@ -109,6 +109,7 @@ fp8sa::Fp8Format fp8_format(const std::string& s) {
 
 void bind_explore(py::module_& m) {
   py::module_ e = m.def_submodule("_explore", "fp8sa explore's library (explore/); use fp8sa.explore");
+  fp8sa::explore::set_tensor_reader(fp8sa::cli::read_npy_float32);
   py::class_<Point>(e, "Point", "One sweep point (fp8sa explore); its key is its identity in the cache and the CSV")
       .def_property_readonly("key", &Point::key)
       .def_property_readonly("data_key", &Point::data_key)

@@ -155,3 +155,15 @@ def test_exact_dots_and_reference_gemm_against_exact_sums():
             for k in range(200):
                 s += av[i, k] * bv[k, j]  # k order, as fp8sa gemm's check
             assert ref[i, j] == s
+
+
+def test_npy_tensors_are_read_as_the_command_reads_them(tmp_path):
+    x = np.random.default_rng(2).standard_normal(4096).astype(np.float32)
+    np.save(tmp_path / "t.npy", x)
+    conf, want = csv_rows(tmp_path, "trials = 8\nk = 128\n[sweep t]\ndata = npy:%s\nacc = e8m10\n" % (tmp_path / "t.npy"))
+    got = fx.run(conf, threads=1)
+    assert len(got) == len(want) == 1
+    assert "%.6g" % got[0]["bias"] == want[0]["bias"] and got[0]["data"] == "npy:%s" % (tmp_path / "t.npy")
+    np.save(tmp_path / "i.npy", np.arange(8, dtype=np.uint8))
+    with pytest.raises(ValueError, match=r"data npy: .*i.npy: dtype \|u1, expected float32"):
+        fx.run(points=[{"data": "npy:%s" % (tmp_path / "i.npy"), "k": 4, "trials": 4}])

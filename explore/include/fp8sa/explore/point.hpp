@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,8 +63,16 @@ struct DataSet {
   std::string note;                    // e.g. the scaling applied to a .npy tensor
 };
 
-// Builds the operands (throws std::invalid_argument for a bad .npy, naming
-// it) and their exact sums (reference.hpp's exact_dots).
+// The float32 values of a tensor file (data = npy:FILE). The library reads
+// no file format itself (docs/architecture.md: it uses the model only): the
+// program sets the reader (fp8sa explore and fp8sa.explore: the CLI's .npy
+// reader, tools/npy.hpp). It throws naming the file. Unset: npy: data is
+// refused with one line.
+using TensorReader = std::function<std::vector<float>(const std::string& path)>;
+void set_tensor_reader(TensorReader reader);
+
+// Builds the operands (throws std::invalid_argument for a bad tensor,
+// naming it) and their exact sums (reference.hpp's exact_dots).
 std::shared_ptr<const DataSet> make_data(const Point& p);
 
 // One CSV line for a point and its statistics, and the header (its column
