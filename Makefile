@@ -217,7 +217,8 @@ fpga:
 # make explore (docs/exploration.md): the accumulator-width sweep of
 # docs/explore/sweep.conf on all cores, cached per point in
 # $(BUILD)/explore-cache; writes docs/explore/explore.csv, the plots
-# (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md.
+# (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md
+# (tools/explore_report.py, from the CSV and the run's facts, --run-info).
 EXPLORE_CONF ?= docs/explore/sweep.conf
 # With SCHED (local or slurm): the sweep as SHARDS jobs (fp8sa explore
 # --shard), merged with --reproducible (no date or measured time: the same
@@ -226,7 +227,9 @@ explore: build
 	@mkdir -p docs/explore
 ifeq ($(SCHED),)
 	$(FP8SA) explore --config $(EXPLORE_CONF) --cache $(BUILD)/explore-cache \
-	  --csv docs/explore/explore.csv --report docs/exploration.md --area docs/area.csv
+	  --csv docs/explore/explore.csv --run-info $(BUILD)/explore-run.json
+	/usr/bin/python3 tools/explore_report.py --csv docs/explore/explore.csv --run-info $(BUILD)/explore-run.json \
+	  --area docs/area.csv --out docs/exploration.md
 	/usr/bin/python3 tools/plot_explore.py docs/explore/explore.csv docs/area.csv docs/explore
 else
 	@mkdir -p $(JOBS_DIR)

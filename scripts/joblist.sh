@@ -13,7 +13,8 @@
 #        scripts/joblist.sh explore FP8SA_BINARY SWEEP SHARDS CSV [REPORT AREA [PLOTS]]
 #          fp8sa explore --shard I/SHARDS of the sweep file, points cached in
 #          RESULTS/cache. Merge: CSV and REPORT (--reproducible, computing
-#          nothing: every point must be in the cache), the plots in PLOTS.
+#          nothing: every point must be in the cache; the report by
+#          tools/explore_report.py from the CSV and --run-info), the plots in PLOTS.
 #        scripts/joblist.sh synth [AREA_CSV]
 #          one Yosys run per job (synth/area.sh --list). Merge: AREA_CSV
 #          (default docs/area.csv), its report and plots, as synth/area.sh.
@@ -108,7 +109,7 @@ explore)
   echo "# root: $root"
   echo "# build: $(hash_of "$bin" "$sweep")"
   merge="$(q "$bin") explore --config $(q "$sweep") --cache \"\$RESULTS/cache\" --cached-only --reproducible --quiet --csv $(q "$csv")"
-  [ -z "$report" ] || merge+=" --report $(q "$(realpath -m "$report")") --area $(q "$(realpath "$area")")"
+  [ -z "$report" ] || merge+=" --run-info \"\$RESULTS/run-info.json\" && /usr/bin/python3 tools/explore_report.py --csv $(q "$csv") --run-info \"\$RESULTS/run-info.json\" --area $(q "$(realpath "$area")") --out $(q "$(realpath -m "$report")")"
   [ -z "$plots" ] || merge+=" && /usr/bin/python3 tools/plot_explore.py $(q "$csv") $(q "$(realpath "$area")") $(q "$(realpath -m "$plots")")"
   echo "# merge: $merge"
   w=${#shards}

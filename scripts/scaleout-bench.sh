@@ -37,7 +37,9 @@ for l in noop sleep regress regress2000 explore; do
   done
 done
 t explore-plain $B explore --config docs/explore/sweep.conf --reproducible --quiet --csv "$M/plain.csv" \
-  --report "$M/plain.md" --area docs/area.csv
+  --run-info "$M/plain.json"
+/usr/bin/python3 tools/explore_report.py --csv "$M/plain.csv" --run-info "$M/plain.json" --area docs/area.csv \
+  --out "$M/plain.md"
 for f in regress regress2000; do
   cmp "$M/r-$f-local/regress.txt" "$M/r-$f-slurm/regress.txt" && echo "IDENTICAL $f: regress.txt (local, slurm)"
 done

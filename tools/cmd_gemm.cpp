@@ -27,6 +27,7 @@
 #include "fp8sa/backend.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
+#include "fp8sa/explore/reference.hpp"
 #include "npy.hpp"
 
 namespace fp8sa::cli {
@@ -40,7 +41,6 @@ float f32(uint32_t b) {
 }
 
 constexpr uint64_t kMaxOutputs = uint64_t{1} << 28;  // M x N: 1 GiB of accumulator words
-constexpr int kSampleGrid = 64;                      // --check sample: 64 rows x 64 columns
 
 enum class Check { Sample, Full, None };
 
@@ -387,165 +387,37 @@ int compare_and_print(const std::vector<Run>& runs, uint64_t n) {
 // ---------------------------------------------------------------------------
 // The error check
 
-struct ErrorStats {
-  uint64_t counted = 0, nonfinite = 0;
-  double max_rel = 0, sum_sq = 0;      // elementwise relative error
-  double diff_sq = 0, ref_sq = 0;      // normwise: ||got - ref||_F / ||ref||_F
-  void add(double got, double ref) {
-    if (!std::isfinite(got) || !std::isfinite(ref)) {
-      ++nonfinite;
-      return;
-    }
-    const double rel = ref != 0.0 ? std::fabs(got - ref) / std::fabs(ref) : std::fabs(got);
-    max_rel = std::max(max_rel, rel);
-    sum_sq += rel * rel;
-    diff_sq += (got - ref) * (got - ref);
-    ref_sq += ref * ref;
-    ++counted;
-  }
-};
-
-// Reference values of the operands as doubles (every FP8 value and every
-// float32 is exact in binary64, and so is every product of two of them).
-struct RefOperand {
-  const Operand* op;
-  bool use_f32;
-  double lut[256];
-  RefOperand(const Operand& o, Fp8Format fmt, bool f32_inputs) : op(&o), use_f32(f32_inputs && !o.f32.empty()) {
-    for (int c = 0; c < 256; ++c) lut[c] = fp8_to_double(static_cast<uint8_t>(c), fmt);
-  }
-  double operator[](size_t i) const { return use_f32 ? static_cast<double>(op->f32[i]) : lut[op->codes[i]]; }
-};
-
-// ref = C + A*B in binary64, every output summed in k order (as the sampled
-// check does), rows split over the cores. Blocked over columns so that a
-// block of B stays in cache; the inner loop runs over columns, so it
-// vectorises without reordering any sum (a contracted multiply-add changes
-// nothing: every product here is exact in binary64).
-template <class CValue>
-void reference_gemm(const double* a, const double* b, uint64_t m, uint64_t k, uint64_t n, const CValue& c_value,
-                    double* ref) {
-  constexpr uint64_t kColBlock = 256;
-  auto rows = [&](uint64_t i0, uint64_t i1) {
-    for (uint64_t j0 = 0; j0 < n; j0 += kColBlock) {
-      const uint64_t j1 = std::min(n, j0 + kColBlock);
-      // Four rows at a time share each load of B.
-      for (uint64_t i = i0; i < i1; i += 4) {
-        const uint64_t h = std::min<uint64_t>(4, i1 - i);
-        double* out[4];
-        const double* arow[4];
-        for (uint64_t q = 0; q < 4; ++q) {
-          const uint64_t r = i + std::min(q, h - 1);  // a short block repeats its last row
-          out[q] = ref + r * n;
-          arow[q] = a + r * k;
-        }
-        for (uint64_t q = 0; q < h; ++q)
-          for (uint64_t j = j0; j < j1; ++j) out[q][j] = c_value(i + q, j);
-        if (h < 4) {
-          for (uint64_t q = 0; q < h; ++q)
-            for (uint64_t kk = 0; kk < k; ++kk)
-              for (uint64_t j = j0; j < j1; ++j) out[q][j] += arow[q][kk] * b[kk * n + j];
-          continue;
-        }
-        for (uint64_t kk = 0; kk < k; ++kk) {
-          const double x0 = arow[0][kk], x1 = arow[1][kk], x2 = arow[2][kk], x3 = arow[3][kk];
-          const double* brow = b + kk * n;
-          double *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3];
-          for (uint64_t j = j0; j < j1; ++j) {
-            const double y = brow[j];
-            o0[j] += x0 * y;
-            o1[j] += x1 * y;
-            o2[j] += x2 * y;
-            o3[j] += x3 * y;
-          }
-        }
-      }
-    }
-  };
-  const uint64_t threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 64u));
-  std::vector<std::thread> pool;
-  for (uint64_t t = 1; t < threads; ++t) pool.emplace_back(rows, m * t / threads, m * (t + 1) / threads);
-  rows(0, m / threads);
-  for (auto& th : pool) th.join();
-}
+using explore::GemmErrorStats;
 
 // Error of the result against C + A*B in float64 (A, B as FP8 values, or as
-// the original float32 values when use_f32), scaled by 2^scale for quantized
-// outputs, over all outputs (reference_gemm) or a grid of sampled rows and columns
-// (each dot product in k order).
-ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, const std::vector<uint32_t>& Cw,
-                       const GemmOutput& res, bool use_f32, uint64_t* checked_rows, uint64_t* checked_cols) {
-  const uint64_t m = A.rows, k = A.cols, n = B.cols;
-  const RefOperand a(A, r.fmt_a, use_f32), b(B, r.fmt_b, use_f32);
-  const double scale = is_quantized(r.out_fmt) ? std::ldexp(1.0, r.scale) : 1.0;
-  auto c_value = [&](uint64_t i, uint64_t j) {
-    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.init_format().to_f32_bits(Cw[i * n + j])));
-  };
-  ErrorStats st;
-  if (r.check == Check::Full) {
-    *checked_rows = m;
-    *checked_cols = n;
-    std::vector<double> ad(m * k), bd(k * n), ref(m * n);
-    for (size_t i = 0; i < ad.size(); ++i) ad[i] = a[i];
-    for (size_t i = 0; i < bd.size(); ++i) bd[i] = b[i];
-    reference_gemm(ad.data(), bd.data(), m, k, n, c_value, ref.data());
-    for (uint64_t i = 0; i < m * n; ++i) st.add(output_word_value(res.out[i], r.out_fmt, r.cfg.result_format()), ref[i] * scale);
-    return st;
+// the original float32 values when use_f32: every FP8 value and float32 is
+// exact in binary64), scaled by 2^scale for quantized outputs, over all
+// outputs or a grid of sampled rows and columns (explore/ reference.hpp).
+GemmErrorStats check_error(const Request& r, const Operand& A, const Operand& B, const std::vector<uint32_t>& Cw,
+                           const GemmOutput& res, bool use_f32, uint64_t* checked_rows, uint64_t* checked_cols) {
+  double lut_a[256], lut_b[256];
+  for (int c = 0; c < 256; ++c) {
+    lut_a[c] = fp8_to_double(static_cast<uint8_t>(c), r.fmt_a);
+    lut_b[c] = fp8_to_double(static_cast<uint8_t>(c), r.fmt_b);
   }
-  // A fixed-seed grid of distinct rows and columns (all of them when there
-  // are at most 64): the same outputs on every run.
-  std::mt19937_64 rng(0x5EED);
-  auto pick = [&](uint64_t total) {
-    std::vector<uint64_t> v;
-    if (total <= kSampleGrid) {
-      for (uint64_t i = 0; i < total; ++i) v.push_back(i);
-      return v;
-    }
-    while (v.size() < kSampleGrid) {
-      const uint64_t x = rng() % total;
-      if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-    }
-    std::sort(v.begin(), v.end());
-    return v;
+  const bool fa = use_f32 && !A.f32.empty(), fb = use_f32 && !B.f32.empty();
+  explore::GemmCheck g;
+  g.m = A.rows;
+  g.k = A.cols;
+  g.n = B.cols;
+  g.a = [&](uint64_t i) { return fa ? static_cast<double>(A.f32[i]) : lut_a[A.codes[i]]; };
+  g.b = [&](uint64_t i) { return fb ? static_cast<double>(B.f32[i]) : lut_b[B.codes[i]]; };
+  g.c = [&](uint64_t i, uint64_t j) {
+    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.init_format().to_f32_bits(Cw[i * g.n + j])));
   };
-  const std::vector<uint64_t> rows_i = pick(m), cols_j = pick(n);
-  *checked_rows = rows_i.size();
-  *checked_cols = cols_j.size();
-  // Sampled rows and columns, gathered once; four columns at a time so that
-  // four independent k-order sums run in parallel (each output's order is
-  // still k = 0, 1, ...).
-  const size_t nr = rows_i.size(), nc = cols_j.size();
-  std::vector<double> rows(nr * k), cols(nc * k);
-  for (size_t ri = 0; ri < nr; ++ri)
-    for (uint64_t kk = 0; kk < k; ++kk) rows[ri * k + kk] = a[rows_i[ri] * k + kk];
-  for (uint64_t kk = 0; kk < k; ++kk)
-    for (size_t ci = 0; ci < nc; ++ci) cols[ci * k + kk] = b[kk * n + cols_j[ci]];
-  for (size_t ri = 0; ri < nr; ++ri) {
-    const uint64_t i = rows_i[ri];
-    const double* row = &rows[ri * k];
-    for (size_t c0 = 0; c0 < nc; c0 += 4) {
-      const size_t w = std::min<size_t>(4, nc - c0);
-      double s[4] = {0, 0, 0, 0};
-      for (size_t q = 0; q < w; ++q) s[q] = c_value(i, cols_j[c0 + q]);
-      const double* col[4];
-      for (size_t q = 0; q < 4; ++q) col[q] = &cols[(c0 + std::min(q, w - 1)) * k];
-      for (uint64_t kk = 0; kk < k; ++kk) {
-        const double x = row[kk];
-        s[0] += x * col[0][kk];
-        s[1] += x * col[1][kk];
-        s[2] += x * col[2][kk];
-        s[3] += x * col[3][kk];
-      }
-      for (size_t q = 0; q < w; ++q) {
-        const uint64_t j = cols_j[c0 + q];
-        st.add(output_word_value(res.out[i * n + j], r.out_fmt, r.cfg.result_format()), s[q] * scale);
-      }
-    }
-  }
-  return st;
+  g.got = [&](uint64_t i, uint64_t j) {
+    return output_word_value(res.out[i * g.n + j], r.out_fmt, r.cfg.result_format());
+  };
+  g.scale = is_quantized(r.out_fmt) ? std::ldexp(1.0, r.scale) : 1.0;
+  return explore::check_gemm(g, r.check == Check::Full, checked_rows, checked_cols);
 }
 
-void print_error(const char* against, const ErrorStats& st, uint64_t rows, uint64_t cols, uint64_t total) {
+void print_error(const char* against, const GemmErrorStats& st, uint64_t rows, uint64_t cols, uint64_t total) {
   const uint64_t checked = rows * cols;
   std::string over;
   if (checked == total) over = "all " + std::to_string(total) + " outputs";
@@ -558,8 +430,7 @@ void print_error(const char* against, const ErrorStats& st, uint64_t rows, uint6
     return;
   }
   std::printf("error vs %s over %s: max relative %.3e, RMS relative %.3e, normwise %.3e", against, over.c_str(),
-              st.max_rel, std::sqrt(st.sum_sq / static_cast<double>(st.counted)),
-              st.ref_sq > 0 ? std::sqrt(st.diff_sq / st.ref_sq) : std::sqrt(st.diff_sq));
+              st.max_rel, st.rms_rel(), st.normwise());
   if (st.nonfinite) std::printf(" (%" PRIu64 " non-finite skipped)", st.nonfinite);
   std::printf("\n");
 }
@@ -713,10 +584,10 @@ int run_gemm(const Request& r, const Operands& ops, const char* cmd, std::chrono
   if (r.check != Check::None) {
     const auto t0 = std::chrono::steady_clock::now();
     uint64_t rows = 0, cols = 0;
-    const ErrorStats fp8 = check_error(r, A, B, Cw, res, false, &rows, &cols);
+    const GemmErrorStats fp8 = check_error(r, A, B, Cw, res, false, &rows, &cols);
     print_error("float64 of the FP8 operands", fp8, rows, cols, m * n);
     if (!A.f32.empty() || !B.f32.empty()) {
-      const ErrorStats in = check_error(r, A, B, Cw, res, true, &rows, &cols);
+      const GemmErrorStats in = check_error(r, A, B, Cw, res, true, &rows, &cols);
       print_error("float64 of the float32 inputs (quantization included)", in, rows, cols, m * n);
     }
     t_check = seconds_since(t0);

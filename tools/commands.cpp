@@ -193,13 +193,13 @@ const CmdSpec kExploreSpec{
     "Accumulator-width exploration: error against an exact reference, per sweep point.\n"
     "Runs a sweep (accumulator eXmY, rounding, SR bits, promotion, K, operand formats, data) on\n"
     "the functional model's own bits and on comparison models, all cores, cached per point; writes\n"
-    "a CSV and, with --report, the text of docs/exploration.md (docs/exploration.md \"Method\").",
+    "a CSV and, with --run-info, the run's facts; tools/explore_report.py makes docs/exploration.md\n"
+    "from both (docs/exploration.md \"Method\"; Python: fp8sa.explore).",
     {
         {"config", "FILE", "", "sweep file: 'key = v1, v2' lines in [sweep NAME] sections (below)"},
         {"quick", "", "", "the built-in few-second sweep with sanity checks (exit 1 when one fails)"},
         {"csv", "OUT.csv", "", "write every point's statistics"},
-        {"report", "OUT.md", "", "write the exploration report (needs the points it reads; see docs/explore/sweep.conf)"},
-        {"area", "AREA.csv", "docs/area.csv", "PE areas joined in the report (make synth's table)"},
+        {"run-info", "OUT.json", "", "write the run's facts for the report script (time, threads, cache hits, model speed)"},
         {"cache", "DIR", "", "per-point cache directory (created); a cached point is not recomputed"},
         {"threads", "N", "all cores", "worker threads, [1, 256] (points run in parallel, one thread each)"},
         {"max-points", "N", "100000", "refuse a sweep of more points, [1, 2^32] (counted before any is made)"},
@@ -207,7 +207,7 @@ const CmdSpec kExploreSpec{
         {"print", "", "", "print every point's CSV line on stdout"},
         {"shard", "I/N", "", "run only shard I of N, [1, N] (points sharing operands stay together; scripts/jobs.sh)"},
         {"cached-only", "", "", "compute nothing: every point must be in --cache (a merge of shards' results)"},
-        {"reproducible", "", "", "no measured time or date in the CSV and report (byte-identical wherever the points ran)"},
+        {"reproducible", "", "", "no measured time or date in the CSV and run info (byte-identical wherever the points ran)"},
         kOptQuiet,
     },
     "", 0, 0,
@@ -219,8 +219,8 @@ const CmdSpec kExploreSpec{
     "Keys before the first [sweep NAME] are defaults for every section; each section is the\n"
     "cartesian product of its lists; section names must differ. Named values are case-insensitive.\n"
     "A bad line is one error naming FILE:LINE, exit status 2. Refused before anything runs: a sweep\n"
-    "file over 1 MiB, more points than --max-points, data sets over --max-memory, a missing or\n"
-    "malformed --area table (read with --report only), a --report path that cannot be written; an\n"
-    "npy: tensor with no finite non-zero value. Input files that are FIFOs wait 5 s for a writer."};
+    "file over 1 MiB, more points than --max-points, data sets over --max-memory, a --run-info\n"
+    "path that cannot be written; an npy: tensor with no finite non-zero value. Input files that\n"
+    "are FIFOs wait 5 s for a writer."};
 
 }  // namespace fp8sa::cli

@@ -565,6 +565,8 @@ py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const s
 
 }  // namespace
 
+void bind_explore(py::module_& m);  // explore.cpp: fp8sa.explore
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fp8sa bit-exact model (C++), see fp8sa.gemm / fp8sa.quantize";
   py::register_exception_translator([](std::exception_ptr p) {
@@ -574,6 +576,7 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetString(PyExc_ValueError, e.what());
     }
   });
+  bind_explore(m);
   m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("c_init"), py::arg("fmt_a"), py::arg("fmt_b"),
         py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"),
         py::arg("array"), py::arg("backend"), py::arg("threads"));
