@@ -213,7 +213,7 @@ struct KArgs {
   double unscale;  // 2^-S
   int promote;     // promote_n (0: off)
   // SR
-  const uint64_t* words;   // the word ring: kRing rows of lp lanes
+  const uint64_t* words;   // the row block's word ring (Ring): kRing rows of its lanes
   size_t lp;               // lanes per word row
   const size_t* hi_off;    // per k of the chunk: offset of the row holding the draw's first bit
   const size_t* lo_off;    // per k: that row's or the next row's offset
@@ -314,7 +314,7 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
           a[j] = _mm512_castsi512_pd(_mm512_and_si512(xi, kc.mask));
         } else {
           const __m512i xi = _mm512_castpd_si512(x);
-          const size_t lane = static_cast<size_t>((r0 + i) * C + 8 * (v0 + v));
+          const size_t lane = static_cast<size_t>(i * C + 8 * (v0 + v));  // g.words: the row block's ring
           const __m512i hi = _mm512_loadu_si512(whi + lane);
           const __m512i lo = _mm512_loadu_si512(wlo + lane);
           const __m512i tw = _mm512_shldv_epi64(hi, lo, cnt);  // u in bits [s-1, s-R]
@@ -555,6 +555,25 @@ void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
 }
 
 constexpr long kRing = 128;  // word rows kept per worker (a power of 2 above lfsr_w + a chunk's rows + 2)
+// The word ring's layout: one ring per row block of the kernel (mr rows x
+// cw columns of lanes), kRing rows each, a row's stride its lanes and one
+// cache line more. Per block, so that the rows gen_words reads (up to
+// lfsr_w rows back) stay in L1 (one ring of 16 x 16 lanes had 2 KiB rows:
+// 64 KiB back, from L2); the extra line spreads the rows over L1's sets.
+struct Ring {
+  int mr, cw;
+  size_t bls, blk;  // row stride, block size (words)
+  size_t size(int rp) const { return static_cast<size_t>(rp / mr) * blk; }
+  // row m of PE row r's block, at r's first lane
+  size_t at(long m, int r) const {
+    return static_cast<size_t>(r / mr) * blk + static_cast<size_t>(m & (kRing - 1)) * bls +
+           static_cast<size_t>((r % mr) * cw);
+  }
+};
+inline Ring make_ring(int mr, int cw) {
+  const size_t bls = static_cast<size_t>(mr * cw) + 8;
+  return Ring{mr, cw, bls, static_cast<size_t>(kRing) * bls};
+}
 
 // Word rows [from, to) of lanes [l0, l1) in the ring: row m = XOR over taps
 // t of row m - t.
@@ -877,7 +896,8 @@ namespace {
 // (rows >= R: zero words).
 void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
-  const size_t lp = static_cast<size_t>(P.Rp) * static_cast<size_t>(P.C);
+  const Ring rg = make_ring(P.nv == 2 ? 4 : 8, P.C);
+  const size_t lp = rg.bls;
   const uint64_t K = static_cast<uint64_t>(P.p.K);
   const uint64_t d0 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k0);
   const uint64_t d1 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k1);  // exclusive
@@ -886,7 +906,7 @@ void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   if (!W.valid || m_lo < W.gen - kRing + 2 || m_lo > W.gen + 64 * lw) {
     // Start the streams: rows [h0, h0 + lw) from the seeds.
     const long h0 = std::max(0L, m_lo - lw);
-    W.words.assign(static_cast<size_t>(kRing) * lp, 0u);
+    W.words.assign(rg.size(P.Rp), 0u);
     const int db = lw >= 16 ? 16 : (lw >= 8 ? 8 : 4);
     for (int r = 0; r < P.R; ++r)
       for (int c = 0; c < P.C; ++c) {
@@ -895,7 +915,7 @@ void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
         for (long m = h0; m < h0 + lw; ++m) {
           uint64_t word = 0;
           for (int q = 0; q < 64 / db; ++q) word = (word << db) | l.draw();
-          W.words[static_cast<size_t>(m & (kRing - 1)) * lp + static_cast<size_t>(r * P.C + c)] = word;
+          W.words[rg.at(m, r) + static_cast<size_t>(c)] = word;
         }
       }
     W.gen = h0 + lw;
@@ -1080,7 +1100,7 @@ FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
 
 // Rows [h0, h0 + n) of PE (r, c)'s stream in the frame shifted by off bits,
 // from its seed (the LFSR jumped to bit 64 h0 + off).
-void seed_rows(const NarrowPlan& P, int r, int c, uint64_t off, long h0, int n, uint64_t* ring, size_t lp, size_t lane) {
+void seed_rows(const NarrowPlan& P, const Ring& rg, int r, int c, int col, uint64_t off, long h0, int n, uint64_t* ring) {
   const int lw = P.cfg.lfsr_w;
   const uint64_t B = 64u * static_cast<uint64_t>(h0) + off;
   int db = 2;
@@ -1095,7 +1115,7 @@ void seed_rows(const NarrowPlan& P, int r, int c, uint64_t off, long h0, int n, 
   for (long m = h0; m < h0 + n; ++m) {
     uint64_t word = 0;
     for (int q = 0; q < 64 / db; ++q) word = (word << db) | l.draw();
-    ring[static_cast<size_t>(m & (kRing - 1)) * lp + lane] = word;
+    ring[rg.at(m, r) + static_cast<size_t>(col)] = word;
   }
 }
 
@@ -1107,15 +1127,15 @@ void seed_rows(const NarrowPlan& P, int r, int c, uint64_t off, long h0, int n, 
 // Otherwise every lane from its seed.
 FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t0, long* row_lo) {
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w, C = P.C, CV = P.CV, TPS = P.tps, NR = P.R;
-  const size_t lp = static_cast<size_t>(P.Rp) * static_cast<size_t>(CV);
+  const Ring rg = make_ring(4, CV);
   const uint64_t KR = static_cast<uint64_t>(P.p.K) * static_cast<uint64_t>(R);
   const long m_lo = static_cast<long>((static_cast<uint64_t>(t0) * KR) >> 6);
-  if (W.words.size() != static_cast<size_t>(kRing) * lp) {
-    W.words.assign(static_cast<size_t>(kRing) * lp, 0u);
+  if (W.words.size() != rg.size(P.Rp)) {
+    W.words.assign(rg.size(P.Rp), 0u);
     W.valid = false;
   }
   uint64_t* ring = W.words.data();
-  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  auto row = [&](long m, int r) { return ring + rg.at(m, r); };
   bool cont = W.valid && W.s_next == t0 && m_lo >= lw + 1;
   if (cont) {
     const uint64_t d = static_cast<uint64_t>(W.s_qlast) * KR;
@@ -1125,7 +1145,7 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
     // the last rem bits of its row m - j - 1, then row m - j
     const long need_hi = m_lo - 1 - j, need_lo = m_lo - lw - 2 - j;
     if (W.gen <= need_hi) {
-      gen_words(ring, lp, W.gen, need_hi + 1, 0, lp, P.taps);
+      for (int r0 = 0; r0 < P.Rp; r0 += 4) gen_words(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 0, 4 * static_cast<size_t>(CV), P.taps);
       W.gen = need_hi + 1;
     }
     cont = need_lo >= std::max(*row_lo, W.gen - kRing);
@@ -1133,10 +1153,10 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
       const size_t qo = static_cast<size_t>(W.s_qlast) * static_cast<size_t>(C);
       for (int r = 0; r < NR; ++r)
         for (int c = 0; c < C; ++c) {
-          const size_t l0 = static_cast<size_t>(r * CV + c);
+          const size_t l0 = static_cast<size_t>(c);
           for (long m = m_lo - lw - 1; m < m_lo; ++m) {
-            const uint64_t a = row(m - j - 1)[l0 + qo], b = row(m - j)[l0 + qo];
-            row(m)[l0] = rem == 0 ? b : (a << (64 - rem)) | (b >> rem);
+            const uint64_t a = row(m - j - 1, r)[l0 + qo], b = row(m - j, r)[l0 + qo];
+            row(m, r)[l0] = rem == 0 ? b : (a << (64 - rem)) | (b >> rem);
           }
         }
       // lanes q >= 1: bit b of row m is the XOR over the jump's i of lane
@@ -1146,9 +1166,9 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
       const __m512i vidx = _mm512_load_si512(idx);
       for (int r = 0; r < NR; ++r)
         for (long m = m_lo - lw; m < m_lo; ++m) {
-          uint64_t* dst = row(m) + static_cast<size_t>(r * CV);
+          uint64_t* dst = row(m, r);
           const __m512i s1 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(dst));
-          const __m512i s0 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(row(m - 1) + static_cast<size_t>(r * CV)));
+          const __m512i s0 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(row(m - 1, r)));
           __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
           for (int i = 0; i < lw; ++i) {
             const __m512i t = _mm512_shrdv_epi64(s1, s0, _mm512_set1_epi64(i));  // (s1 >> i) | (s0 << (64 - i))
@@ -1167,8 +1187,7 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
     for (int r = 0; r < NR; ++r)
       for (int q = 0; q < TPS; ++q)
         for (int c = 0; c < C; ++c)
-          seed_rows(P, r, c, static_cast<uint64_t>(q) * KR, h0, lw + 1, ring, lp,
-                    static_cast<size_t>(r * CV + q * C + c));
+          seed_rows(P, rg, r, c, q * C + c, static_cast<uint64_t>(q) * KR, h0, lw + 1, ring);
     W.gen = h0 + lw + 1;
     *row_lo = h0;
   }
@@ -1179,7 +1198,7 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
 // streams started at k0 = 0; the per-k offsets and shifts as plan_words.
 void plan_words_super(const NarrowPlan& P, NarrowWorker& W, long t0, int ntiles, int k0, int k1) {
   const int R = P.cfg.sr_bits;
-  const size_t lp = static_cast<size_t>(P.Rp) * static_cast<size_t>(P.CV);
+  const size_t lp = make_ring(4, P.CV).bls;
   const uint64_t K = static_cast<uint64_t>(P.p.K);
   if (k0 == 0) {
     start_super_streams(P, W, t0, &W.s_row_lo);
@@ -1265,6 +1284,7 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   st.inex[0] = st.inex[1] = _mm512_setzero_si512();
   st.mx = _mm512_setzero_pd();
   const bool rne = p.rnd == Round::RNE, sr = p.rnd == Round::SR;
+  const Ring rg = make_ring(4, CV);
   const int ntiles = std::min(TPS, P.tn - sj * TPS);
   const long t0 = static_cast<long>(ti) * P.tn + static_cast<long>(sj) * TPS;
   bool known[16] = {};
@@ -1284,8 +1304,9 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
     _mm_setcsr(P.mxcsr);
     for (int r0 = 0; r0 < Rp; r0 += 4) {
       if (sr) {
-        gen_words(W.words.data(), lanes, W.gen, W.gen_to, static_cast<size_t>(r0) * static_cast<size_t>(CV),
-                  static_cast<size_t>(r0 + 4) * static_cast<size_t>(CV), P.taps);
+        uint64_t* base = W.words.data() + rg.at(0, r0);
+        gen_words(base, rg.bls, W.gen, W.gen_to, 0, 4 * static_cast<size_t>(CV), P.taps);
+        g.words = base;
       }
       fn(P.kc, g, r0, 0, k0, k1, &st);
     }
@@ -1405,6 +1426,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
   const int mr = P.nv == 2 ? 4 : 8;
   const int nvec = C / 8;
   const bool sr = p.rnd == Round::SR;
+  const Ring rg = make_ring(mr, C);
   // k in chunks whose B rows (and SR words of a row block) stay in L1
   // across the row blocks.
   const int kc = sr ? 64 : 256;
@@ -1422,8 +1444,9 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
     _mm_setcsr(P.mxcsr);
     for (int r0 = 0; r0 < Rp; r0 += mr) {
       if (sr) {
-        gen_words(W.words.data(), lanes, W.gen, W.gen_to, static_cast<size_t>(r0) * static_cast<size_t>(C),
-                  static_cast<size_t>(r0 + mr) * static_cast<size_t>(C), P.taps);
+        uint64_t* base = W.words.data() + rg.at(0, r0);
+        gen_words(base, rg.bls, W.gen, W.gen_to, 0, static_cast<size_t>(mr * C), P.taps);
+        g.words = base;
       }
       for (int v0 = 0; v0 < nvec; v0 += P.nv) fn(P.kc, g, r0, v0, k0, k1, &st);
     }
