@@ -251,7 +251,10 @@ FP8SA_T512 inline void promote8(double* wp, __m512d* n, double unscale, KState* 
 // st->inex per lane (x is the exact sum there, so they are the lane's
 // inexactness), as TRACK does for RZ and SR. inex[j & 1]: with NV == 2 that
 // is vector v of the block, i.e. a lane is one virtual column.
-template <int MODE, int KIND, bool TRACK, bool PROMO, int MR, int NV, bool RINEX = false>
+// ONE (SR with R dividing 64): no draw straddles two words, so the draw is
+// its word rotated into place (one load instead of a pair: the kernel is
+// bound by loads about as much as by vector operations).
+template <int MODE, int KIND, bool TRACK, bool PROMO, int MR, int NV, bool RINEX = false, bool ONE = false>
 FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0, int k1, KState* st) {
   constexpr int NA = MR * NV;
 #define FP8SA_Q(u) _mm512_set1_epi64(static_cast<int64_t>(u))
@@ -316,8 +319,12 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
           const __m512i xi = _mm512_castpd_si512(x);
           const size_t lane = static_cast<size_t>(i * C + 8 * (v0 + v));  // g.words: the row block's ring
           const __m512i hi = _mm512_loadu_si512(whi + lane);
-          const __m512i lo = _mm512_loadu_si512(wlo + lane);
-          const __m512i tw = _mm512_shldv_epi64(hi, lo, cnt);  // u in bits [s-1, s-R]
+          __m512i tw;  // u in bits [s-1, s-R]
+          if constexpr (ONE) {
+            tw = _mm512_rolv_epi64(hi, cnt);  // cnt = (s + o) mod 64, o + R <= 64
+          } else {
+            tw = _mm512_shldv_epi64(hi, _mm512_loadu_si512(wlo + lane), cnt);
+          }
           __m512i rr = _mm512_andnot_si512(tw, kc.maskr);         // v = 2^R - 1 - u there
           __m512i z;
           if constexpr (KIND == 0) {
@@ -330,10 +337,12 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
             z = xi;
           } else if constexpr (KIND == 1) {  // trunc
             z = xi;
-          } else {  // src: RNE at the window's LSB
-            const __m512i lsb = _mm512_and_si512(_mm512_srli_epi64(xi, static_cast<unsigned>(kq.sr_shift)),
-                                                 _mm512_set1_epi64(1));
-            z = _mm512_add_epi64(_mm512_add_epi64(xi, kc.halfm1), lsb);
+          } else {  // src: RNE at the window's LSB: x + (half - 1) + its LSB
+            // v and half - 1 hold disjoint bits: one ternary op gives their
+            // sum; the LSB is a masked add of 1
+            rr = _mm512_ternarylogic_epi64(tw, kc.maskr, kc.halfm1, 0xAE);  // (~tw & maskr) | halfm1
+            const __mmask8 lsb = _mm512_test_epi64_mask(xi, kc.wlsb);
+            z = _mm512_mask_add_epi64(xi, lsb, xi, _mm512_set1_epi64(1));
           }
           if constexpr (TRACK) {
             if (j & 1) {
@@ -367,17 +376,23 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
 
 using KernelFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState*);
 
-template <int MODE, int KIND, bool TRACK, bool PROMO>
+template <int MODE, int KIND, bool TRACK, bool PROMO, bool ONE>
 KernelFn pick_shape(int nv) {
-  return nv == 2 ? &kernel<MODE, KIND, TRACK, PROMO, 4, 2> : &kernel<MODE, KIND, TRACK, PROMO, 8, 1>;
+  return nv == 2 ? &kernel<MODE, KIND, TRACK, PROMO, 4, 2, false, ONE> : &kernel<MODE, KIND, TRACK, PROMO, 8, 1, false, ONE>;
 }
 
-template <int MODE, int KIND, bool TRACK>
+template <int MODE, int KIND, bool TRACK, bool ONE = false>
 KernelFn pick_promo(bool promo, int nv) {
-  return promo ? pick_shape<MODE, KIND, TRACK, true>(nv) : pick_shape<MODE, KIND, TRACK, false>(nv);
+  return promo ? pick_shape<MODE, KIND, TRACK, true, ONE>(nv) : pick_shape<MODE, KIND, TRACK, false, ONE>(nv);
 }
 
-KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
+template <int KIND, bool TRACK>
+KernelFn pick_sr(bool one, bool promo, int nv) {
+  return one ? pick_promo<kSr, KIND, TRACK, true>(promo, nv) : pick_promo<kSr, KIND, TRACK, false>(promo, nv);
+}
+
+// one: SR draws never straddle two words (R divides 64)
+KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv, bool one) {
   switch (rnd) {
     case Round::RNE:
       return track ? pick_promo<kRne, 0, true>(promo, nv) : pick_promo<kRne, 0, false>(promo, nv);
@@ -386,11 +401,11 @@ KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
     default:
       switch (kind) {
         case SrKind::Trunc:
-          return track ? pick_promo<kSr, 1, true>(promo, nv) : pick_promo<kSr, 1, false>(promo, nv);
+          return track ? pick_sr<1, true>(one, promo, nv) : pick_sr<1, false>(one, promo, nv);
         case SrKind::Src:
-          return track ? pick_promo<kSr, 2, true>(promo, nv) : pick_promo<kSr, 2, false>(promo, nv);
+          return track ? pick_sr<2, true>(one, promo, nv) : pick_sr<2, false>(one, promo, nv);
         default:
-          return track ? pick_promo<kSr, 0, true>(promo, nv) : pick_promo<kSr, 0, false>(promo, nv);
+          return track ? pick_sr<0, true>(one, promo, nv) : pick_sr<0, false>(one, promo, nv);
       }
   }
 }
@@ -399,7 +414,7 @@ KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
 // vectors (16 virtual columns). fs[track][inex]: RNE: track = max |x|,
 // inex = the per-lane dropped bits (RINEX); RZ, SR: inex = the per-lane
 // dropped bits (TRACK), track unused.
-template <bool PROMO>
+template <bool PROMO, bool ONE>
 void pick_super(Round rnd, SrKind kind, KernelFn fs[2][2]) {
   if (rnd == Round::RNE) {
     fs[0][0] = &kernel<kRne, 0, false, PROMO, 4, 2, false>;
@@ -412,16 +427,16 @@ void pick_super(Round rnd, SrKind kind, KernelFn fs[2][2]) {
   if (rnd == Round::SR) {
     switch (kind) {
       case SrKind::Trunc:
-        f0 = &kernel<kSr, 1, false, PROMO, 4, 2>;
-        f1 = &kernel<kSr, 1, true, PROMO, 4, 2>;
+        f0 = &kernel<kSr, 1, false, PROMO, 4, 2, false, ONE>;
+        f1 = &kernel<kSr, 1, true, PROMO, 4, 2, false, ONE>;
         break;
       case SrKind::Src:
-        f0 = &kernel<kSr, 2, false, PROMO, 4, 2>;
-        f1 = &kernel<kSr, 2, true, PROMO, 4, 2>;
+        f0 = &kernel<kSr, 2, false, PROMO, 4, 2, false, ONE>;
+        f1 = &kernel<kSr, 2, true, PROMO, 4, 2, false, ONE>;
         break;
       default:
-        f0 = &kernel<kSr, 0, false, PROMO, 4, 2>;
-        f1 = &kernel<kSr, 0, true, PROMO, 4, 2>;
+        f0 = &kernel<kSr, 0, false, PROMO, 4, 2, false, ONE>;
+        f1 = &kernel<kSr, 0, true, PROMO, 4, 2, false, ONE>;
         break;
     }
   }
@@ -729,16 +744,17 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   k.wlsb = uint64_t{1} << (P.s - R);
   k.split = std::ldexp(1.0, P.s) + 1.0;
   const bool promo = cfg.promote_n != 0;
-  P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv);
-  P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv);
+  const bool one = 64 % R == 0;
+  P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv, one);
+  P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv, one);
   if (p.rnd == Round::SR) {
     for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
   }
   if (sup64) {
     if (promo) {
-      pick_super<true>(p.rnd, cfg.sr_kind, P.fs64);
+      one ? pick_super<true, true>(p.rnd, cfg.sr_kind, P.fs64) : pick_super<true, false>(p.rnd, cfg.sr_kind, P.fs64);
     } else {
-      pick_super<false>(p.rnd, cfg.sr_kind, P.fs64);
+      one ? pick_super<false, true>(p.rnd, cfg.sr_kind, P.fs64) : pick_super<false, false>(p.rnd, cfg.sr_kind, P.fs64);
     }
   }
   if (sup64 && p.rnd == Round::SR) {
