@@ -7,6 +7,9 @@
 //
 // One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
 // vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
+// Arrays with COLS 1, 2 or 4 put 16 / COLS consecutive tiles of a tile row
+// side by side ("super-tiles", 16 virtual columns; binary32 lanes below do
+// the same), so that every rounding and SR kind has a fast path on them.
 //
 // The scaled domain. Every narrow value v is held as the binary64 v * 2^S.
 // A MAC is x = fma(a', b', acc) (a' = a 2^Sa, b' = b 2^Sb, Sa + Sb = S), and
@@ -61,6 +64,13 @@
 // (RZ, SR; tracked chunk by chunk only until the tile is known inexact),
 // and the promotions'.
 //
+// Binary64 super-tiles (COLS 1, 2, 4 where binary32 lanes do not apply):
+// the inexact flag per lane from x's bits below the kept LSB (RNE too: x is
+// exact there), tracked until every tile of the super-tile is known
+// inexact; with RZ an inexact fma raises MXCSR's flag, which names no tile:
+// a tile without a tracked bit is then declined (recomputed alone); SR
+// declines the super-tile on it.
+//
 // Binary32 lanes (COLS a multiple of 16; RZ with every Y, RNE with
 // W - 1 <= Y <= 11, W the products' significand width: 8 for E4M3 x E4M3,
 // 7 mixed, 6 for E5M2 x E5M2): 16 PEs per zmm, so twice the MACs per
@@ -109,7 +119,24 @@
 // ended), and starts a stream (the first LFSR-width words from the seed,
 // jumped with Lfsr::skip) only at the first tile of its run. The kernel takes
 // draw k from the word pair holding it with one funnel shift (vpshldvq) that
-// puts it in bits [s-1, s-R].
+// puts it in bits [s-1, s-R]; where R divides 64 no draw straddles two words
+// and one rotate (vprolvq) of one word does it. The words live in one ring
+// per row block (its rows a cache line apart), so that the taps' rows stay
+// in L1.
+//
+// SR on binary64 super-tiles: lane (r, q, c) runs tile t0 + q of the
+// super-tile with PE (r, c)'s draws from (t0 + q) K on. Its words are PE
+// (r, c)'s sequence in the frame shifted by q K R bits (row m: bits
+// [64 m + q K R, +64)), which obeys the same word recurrence (any 64
+// consecutive bits do), so one row offset and shift per k still serve every
+// lane. At a super-tile's start, continuing from the worker's previous one
+// (tiles up to t0 - 1), lane 0 takes over the previous last lane group's
+// rows (its frame is lane 0's new one: a relabelling plus a funnel shift),
+// and lanes q >= 1 jump from lane 0 by q K R bits: the sequence bit J ahead
+// is a fixed XOR of the lfsr_w bits before (found once per plan by running
+// the recurrence on lfsr_w-bit masks), i.e. per row an XOR of lane 0's words
+// shifted right by i bits, i in that set (vpshrdvq, masked XORs). A worker's
+// first super-tile starts every lane from its seed.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
