@@ -679,6 +679,12 @@ struct NarrowPlan {
   // i bits (file comment, "SR draws").
   __mmask8 jm[2][32] = {};
   __mmask8 jq[2] = {0, 0};  // lanes with q >= 1
+  // K R a multiple of 64 (wjump): every lane's frame moves on by whole rows
+  // from one super-tile to the next, n K R / 64 rows after a super-tile of
+  // n + 1 tiles; row m is then the XOR of rows m - n K R / 64 - i, i in
+  // wset[n] (the same jump on rows: any frame's rows obey the recurrence).
+  bool wjump = false;
+  std::vector<int> wset[16];
   NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
 };
 
@@ -803,6 +809,22 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
         v[n & 63u] = x;
       }
       V[q] = v[target & 63u];
+    }
+    if (KR % 64u == 0) {
+      P.wjump = true;
+      for (int x = 0; x < lw; ++x) v[x] = 1u << x;
+      const uint64_t J = KR / 64u;
+      uint64_t n2 = static_cast<uint64_t>(lw);
+      for (int q = 1; q < P.tps; ++q) {
+        const uint64_t target = static_cast<uint64_t>(lw - 1) + static_cast<uint64_t>(q) * J;
+        for (; n2 <= target; ++n2) {
+          uint32_t x = 0;
+          for (int t : P.taps) x ^= v[(n2 - static_cast<uint64_t>(t)) & 63u];
+          v[n2 & 63u] = x;
+        }
+        for (int i = 0; i < lw; ++i)
+          if (((v[target & 63u] >> (lw - 1 - i)) & 1u) != 0) P.wset[q].push_back(i);
+      }
     }
     for (int z = 0; z < 2; ++z)
       for (int l = 0; l < 8; ++l) {
@@ -1180,6 +1202,47 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
   uint64_t* ring = W.words.data();
   auto row = [&](long m, int r) { return ring + rg.at(m, r); };
   bool cont = W.valid && W.s_next == t0 && m_lo >= lw + 1;
+  if (cont && P.wjump) {
+    // Every lane moves on in its own frame by J = n K R / 64 rows (n + 1
+    // tiles in the previous super-tile): rows [m_lo - lw, m_lo) from rows
+    // [m_lo - J - 2 lw + 1, m_lo - J), through a buffer (the ring positions
+    // may coincide).
+    const int n = W.s_qlast;
+    const long J = static_cast<long>(n) * static_cast<long>(KR >> 6);
+    const long need_hi = m_lo - J - 1, need_lo = m_lo - J - 2 * lw + 1;
+    if (W.gen <= need_hi) {
+      for (int r0 = 0; r0 < P.Rp; r0 += 4) gen_words(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 0, 4 * static_cast<size_t>(CV), P.taps);
+      W.gen = need_hi + 1;
+    }
+    if (need_lo >= std::max(*row_lo, W.gen - kRing)) {
+      if (n > 0) {
+        const std::vector<int>& set = P.wset[n];
+        alignas(64) uint64_t tmp[32 * 64];  // lw rows x a block's 64 lanes
+        for (int r0 = 0; r0 < P.Rp; r0 += 4) {
+          uint64_t* base = ring + rg.at(0, r0);
+          for (int mm = 0; mm < lw; ++mm) {
+            const long m = m_lo - lw + mm;
+            __m512i acc[8];
+            for (int z = 0; z < 8; ++z) acc[z] = _mm512_setzero_si512();
+            for (int i : set) {
+              const uint64_t* src = base + static_cast<size_t>((m - J - i) & (kRing - 1)) * rg.bls;
+              for (int z = 0; z < 8; ++z) acc[z] = _mm512_xor_si512(acc[z], _mm512_loadu_si512(src + 8 * z));
+            }
+            for (int z = 0; z < 8; ++z) _mm512_store_si512(tmp + mm * 64 + 8 * z, acc[z]);
+          }
+          for (int mm = 0; mm < lw; ++mm) {
+            uint64_t* dst = base + static_cast<size_t>((m_lo - lw + mm) & (kRing - 1)) * rg.bls;
+            for (int z = 0; z < 8; ++z) _mm512_storeu_si512(dst + 8 * z, _mm512_load_si512(tmp + mm * 64 + 8 * z));
+          }
+        }
+      }
+      W.gen = m_lo;
+      *row_lo = m_lo - lw;
+      W.valid = true;
+      return;
+    }
+    cont = false;
+  }
   if (cont) {
     const uint64_t d = static_cast<uint64_t>(W.s_qlast) * KR;
     const long j = static_cast<long>(d >> 6);
