@@ -135,8 +135,11 @@
 // and lanes q >= 1 jump from lane 0 by q K R bits: the sequence bit J ahead
 // is a fixed XOR of the lfsr_w bits before (found once per plan by running
 // the recurrence on lfsr_w-bit masks), i.e. per row an XOR of lane 0's words
-// shifted right by i bits, i in that set (vpshrdvq, masked XORs). A worker's
-// first super-tile starts every lane from its seed.
+// shifted right by i bits, i in that set (vpshrdvq, masked XORs). Where
+// K R is a multiple of 64 every lane instead continues in its own frame:
+// after a super-tile of n + 1 tiles the frames' rows move on by n K R / 64
+// whole rows, so each new row is an XOR of old rows, the same for every lane
+// (P.wset). A worker's first super-tile starts every lane from its seed.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
