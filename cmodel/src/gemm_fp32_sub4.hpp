@@ -37,7 +37,9 @@ constexpr int kSubSlots = 8;    // accumulators (4 x 4 sub-blocks) per kernel bl
 constexpr int kSubBlock = 128;  // floats per kernel block of C
 constexpr int kSubA = 32;       // floats of packed A per k: rows 0..7 each 4 times (a0 a0 a0 a0 a1 ...)
 
-// Sub-blocks s of a kernel block with (sae >> s) & 1 use FMA with SAE.
+// The kernel block's accumulators from in (kSubBlock floats) through k in
+// [k0, k1), stored to acc (in may be acc). Sub-blocks s with (sae >> s) & 1
+// use FMA with SAE.
 // kFlag: MXCSR read after (the empty asm statements pin the FMAs before
 // it, as in k_tile); returns whether MXCSR's inexact flag is set. The
 // caller keeps the flag clear between chunks (clear_inexact() after a
@@ -45,10 +47,10 @@ constexpr int kSubA = 32;       // floats of packed A per k: rows 0..7 each 4 ti
 // FMAs, the unflagged kernel, k_sub4_inexact) raises nothing, so a write of
 // MXCSR, which waits for the FP pipeline, is needed only after a raised flag.
 template <unsigned kSae, bool kFlag>
-FP8SA_AVX512 bool k_sub4(const float* ap, const float* bp, int k0, int k1, float* acc) {
+FP8SA_AVX512 bool k_sub4(const float* ap, const float* bp, int k0, int k1, const float* in, float* acc) {
   __m512 c[kSubSlots];
 #pragma GCC unroll 8
-  for (int s = 0; s < kSubSlots; ++s) c[s] = _mm512_load_ps(acc + 16 * s);
+  for (int s = 0; s < kSubSlots; ++s) c[s] = _mm512_load_ps(in + 16 * s);
   if (kFlag) {
 #pragma GCC unroll 8
     for (int s = 0; s < kSubSlots; ++s) asm volatile("" : "+v"(c[s]));
@@ -83,7 +85,7 @@ FP8SA_AVX512 bool k_sub4(const float* ap, const float* bp, int k0, int k1, float
   return (after & kMxcsrInexact) != 0;
 }
 
-using SubKernel = bool (*)(const float*, const float*, int, int, float*);
+using SubKernel = bool (*)(const float*, const float*, int, int, const float*, float*);
 
 // Which sub-blocks of kLive had an inexact MAC over [k0, k1), from the
 // accumulators acc (not changed): each runs two chains, rounded down and
@@ -301,25 +303,35 @@ class FastGemmSub4 {
       for (int i = 0; i < n; ++i) live |= slots[i];
       return ~live & 0xFFu;
     };
+    // Tiles of the array wider or taller than a kernel block are shared with
+    // other blocks, which may find them inexact meanwhile.
+    const bool shared = kSubRows % x_.R != 0 || kSubCols % x_.C != 0;
+    // Two buffers in turn: a chunk runs from cur into nxt, so the chunk's
+    // start values stay for the re-run without a copy.
+    alignas(64) float spare[kSubBlock];
+    float* cur = acc;
+    float* nxt = spare;
     int k = k0;
     int chunk = k0 == 0 ? kChunk / 4 : kChunk;  // a short first chunk: wide-range data turns inexact at once
     while (k < k1) {
-      // Tiles another block found inexact (tiles larger than a block).
       int w = 0;
-      for (int i = 0; i < n; ++i) {
-        if (x_.tile_inexact[static_cast<size_t>(tile[i])].load(std::memory_order_relaxed) != 0) continue;
-        tile[w] = tile[i];
-        slots[w++] = slots[i];
+      if (shared) {
+        for (int i = 0; i < n; ++i) {
+          if (x_.tile_inexact[static_cast<size_t>(tile[i])].load(std::memory_order_relaxed) != 0) continue;
+          tile[w] = tile[i];
+          slots[w++] = slots[i];
+        }
+        n = w;
       }
-      n = w;
       if (n == 0) {
-        k_sub4<0xFFu, false>(ap, bp, k, k1, acc);
+        k_sub4<0xFFu, false>(ap, bp, k, k1, cur, acc);
         return;
       }
       const int kend = std::min(k1, k + chunk);
-      alignas(64) float save[kSubBlock];
-      std::memcpy(save, acc, sizeof save);
-      if (!kSub4Flagged[sae_of()](ap, bp, k, kend, acc)) {
+      const unsigned sae = sae_of();
+      const bool raised = kSub4Flagged[sae](ap, bp, k, kend, cur, nxt);
+      std::swap(cur, nxt);  // cur: the values at kend; nxt: at k
+      if (!raised) {
         k = kend;
         chunk = std::min(2 * chunk, kMaxChunk);
         continue;
@@ -327,7 +339,7 @@ class FastGemmSub4 {
       chunk = kChunk;
       clear_inexact();
       // Some pending tile had an inexact MAC in [k, kend): which ones.
-      const unsigned bad = kSub4Inexact[~sae_of() & 0xFFu](ap, bp, k, kend, save);
+      const unsigned bad = kSub4Inexact[~sae & 0xFFu](ap, bp, k, kend, nxt);
       w = 0;
       for (int i = 0; i < n; ++i) {
         if ((slots[i] & bad) != 0) {
@@ -340,6 +352,7 @@ class FastGemmSub4 {
       n = w;
       k = kend;
     }
+    if (cur != acc) std::memcpy(acc, cur, sizeof spare);
   }
 
   Ctx& x_;
