@@ -291,6 +291,22 @@ Arr<double> decode(Arr<uint32_t> codes, const std::string& fmt) {
                                   std::to_string(width) + "-bit " + f + " code");
   const AccFormat raw_acc = table ? kFp32 : af;
   const OutKind kind = table ? static_cast<OutKind>(of) : OutKind::Raw;
+  if (!table && af == kFp32) {
+    // binary32 words (fp8sa.gemm's raw e8m23 output): the float's own value,
+    // widened exactly; NaN words keep output_word_value's NaN. About ten
+    // times faster than the per-word decode on a 1024^2 result.
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint32_t w = c[i];
+      if ((w & 0x7F800000u) == 0x7F800000u && (w & 0x007FFFFFu) != 0) {
+        o[i] = output_word_value(w, kind, raw_acc);
+      } else {
+        float v;
+        std::memcpy(&v, &w, 4);
+        o[i] = static_cast<double>(v);
+      }
+    }
+    return out;
+  }
   for (py::ssize_t i = 0; i < n; ++i) o[i] = output_word_value(c[i], kind, raw_acc);
   return out;
 }
