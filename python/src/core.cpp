@@ -189,8 +189,13 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     py::gil_scoped_release nogil;
     run = be->run(p, opt);
   }
-  Arr<uint32_t> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
-  std::memcpy(out.mutable_data(), run.out.out.data(), run.out.out.size() * 4);
+  // The result words handed to numpy without a copy: the array owns the
+  // model's vector through a capsule.
+  auto words = std::make_unique<std::vector<uint32_t>>(std::move(run.out.out));
+  const uint32_t* wdata = words->data();
+  const py::capsule owner(words.get(), [](void* v) { delete static_cast<std::vector<uint32_t>*>(v); });
+  words.release();
+  Arr<uint32_t> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)}, wdata, owner);
   Arr<uint8_t> flags({static_cast<py::ssize_t>(run.out.tiles_m), static_cast<py::ssize_t>(run.out.tiles_n)});
   std::memcpy(flags.mutable_data(), run.out.tile_flags.data(), run.out.tile_flags.size());
   py::dict info;
