@@ -184,7 +184,8 @@ fuzz:
 # goes to the terminal and to $(BENCH_DIR)/bench.txt. BENCH_ARGS: extra
 # fp8sa_bench options (e.g. --quick). BENCH32=1 adds the Verilated 32x32
 # array (its first compile takes long: docs/bench.md); make regress sets it.
-# Section 8 (training steps): bench/train_step.py on the venv's fp8sa.
+# Section 8 (training steps): bench/train_step.py on the venv's fp8sa;
+# bench/python_gemm.py: fp8sa.gemm against numpy's matmul (issue 20 1b).
 BENCH_DIR := $(BUILD)/bench
 BENCH_ARGS ?=
 BENCH32 ?= 0
@@ -194,6 +195,7 @@ bench: bench-tool
 	$(BUILD)/bin/fp8sa_bench_acc --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 	$(BUILD)/bin/fp8sa_bench_pe --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
+	$(BUILD)/venv/bin/python bench/python_gemm.py --out $(BENCH_DIR)/bench.txt $(if $(filter --quick,$(BENCH_ARGS)),--n 256 --rounds 3)
 	OMP_NUM_THREADS=1 $(BUILD)/venv/bin/python bench/train_step.py --out $(BENCH_DIR)/bench.txt $(if $(filter --quick,$(BENCH_ARGS)),--rounds 3 --warmup 1)
 	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh bench
 	TORCH_EXTENSIONS_DIR=$(abspath $(BUILD))/torch_extensions $(BUILD)/venv/bin/python bench/qpytorch_loop.py \

@@ -228,8 +228,13 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     py::gil_scoped_release nogil;
     run = be->run(p, opt);
   }
-  Arr<uint32_t> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
-  std::memcpy(out.mutable_data(), run.out.out.data(), run.out.out.size() * 4);
+  // The result words handed to numpy without a copy: the array owns the
+  // model's vector through a capsule.
+  auto words = std::make_unique<std::vector<uint32_t>>(std::move(run.out.out));
+  const uint32_t* wdata = words->data();
+  const py::capsule owner(words.get(), [](void* v) { delete static_cast<std::vector<uint32_t>*>(v); });
+  words.release();
+  Arr<uint32_t> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)}, wdata, owner);
   Arr<uint8_t> flags({static_cast<py::ssize_t>(run.out.tiles_m), static_cast<py::ssize_t>(run.out.tiles_n)});
   std::memcpy(flags.mutable_data(), run.out.tile_flags.data(), run.out.tile_flags.size());
   py::dict info;
@@ -319,6 +324,22 @@ Arr<double> decode(Arr<uint32_t> codes, const std::string& fmt) {
                                   std::to_string(width) + "-bit " + f + " code");
   const AccFormat raw_acc = table ? kFp32 : af;
   const OutKind kind = table ? static_cast<OutKind>(of) : OutKind::Raw;
+  if (!table && af == kFp32) {
+    // binary32 words (fp8sa.gemm's raw e8m23 output): the float's own value,
+    // widened exactly; NaN words keep output_word_value's NaN. About ten
+    // times faster than the per-word decode on a 1024^2 result.
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint32_t w = c[i];
+      if ((w & 0x7F800000u) == 0x7F800000u && (w & 0x007FFFFFu) != 0) {
+        o[i] = output_word_value(w, kind, raw_acc);
+      } else {
+        float v;
+        std::memcpy(&v, &w, 4);
+        o[i] = static_cast<double>(v);
+      }
+    }
+    return out;
+  }
   for (py::ssize_t i = 0; i < n; ++i) o[i] = output_word_value(c[i], kind, raw_acc);
   return out;
 }
