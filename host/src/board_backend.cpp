@@ -37,16 +37,7 @@ GemmRun BoardBackend::run(const GemmProblem& p, const GemmRunOptions& /*opt*/) {
   tiling.start_output(&o);
 
   link_.array_reset();
-  TileConfig tc;
-  tc.k = p.K;
-  tc.fmt_a = p.fmt_a;
-  tc.fmt_b = p.fmt_b;
-  tc.rnd = p.rnd;
-  tc.out_fmt = p.out_fmt;
-  tc.out_rnd = p.out_rnd;
-  tc.sat = p.sat;
-  tc.scale = p.scale;
-  link_.config(tc);
+  link_.config(TileConfig{p.K, p.fmt_a, p.fmt_b, p.rnd, p.out_fmt, p.out_rnd, p.sat, p.scale});
 
   // LOAD_A and LOAD_B are step-major (docs/fpga.md): byte k*ROWS + r, k*COLS + c.
   std::vector<uint8_t> a(static_cast<size_t>(K) * static_cast<size_t>(R));

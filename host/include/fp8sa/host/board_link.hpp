@@ -26,7 +26,7 @@ struct BoardInfo {
   uint8_t errors[7] = {};          // bad CRC, unknown, wrong state, bad length, bad value, timeout, UART framing
 };
 
-// The tile controls CONFIG writes.
+// The tile controls CONFIG writes, in its payload order (docs/fpga.md).
 struct TileConfig {
   int k = 1;
   Fp8Format fmt_a = Fp8Format::E4M3, fmt_b = Fp8Format::E4M3;
