@@ -19,12 +19,12 @@
 #include "array_options.hpp"
 #include "array_rtl.hpp"
 #include "backends.hpp"
-#include "board_link.hpp"
 #include "board_sim.hpp"
 #include "cli.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/backend.hpp"
+#include "fp8sa/host/board_backend.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
 #include "fp8sa/explore/reference.hpp"
@@ -80,7 +80,10 @@ std::vector<std::string> parse_backends(const std::string& list) {
     const size_t comma = std::min(list.find(',', pos), list.size());
     const std::string b = list.substr(pos, comma - pos);
     if (b == "all") {
-      for (const char* x : {"functional", "cycle", "rtl"}) add(x);
+      for (const char* x : {"functional", "cycle", "rtl"})
+        if (kCliHasRtl || std::string(x) != "rtl") add(x);  // all: the back-ends this build has
+    } else if (!kCliHasRtl && (b == "rtl" || b.rfind("rtl:", 0) == 0)) {
+      throw UsageError("--backend " + shown(b) + ": " + kNoRtlHint);
     } else if (b == "functional" || b == "cycle" || b == "rtl" || (b.rfind("rtl:", 0) == 0 && b.size() > 4)) {
       add(b);
     } else {
