@@ -25,33 +25,18 @@
 
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/numerics.hpp"
+#include "bench_util.hpp"
 
 namespace {
 
 using fp8sa::Fp8Format;
 
-// As fp8sa_bench: N(0, 1) samples quantized (RNE, saturating) to FP8 codes.
-std::vector<uint8_t> randn_fp8(size_t n, Fp8Format fmt, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  const fp8sa::Quantizer q(fp8sa::kFp32);
-  const fp8sa::OutFormat of = fmt == Fp8Format::E4M3 ? fp8sa::OutFormat::E4M3 : fp8sa::OutFormat::E5M2;
-  std::vector<uint8_t> v(n);
-  for (auto& c : v) {
-    const float x = nd(rng);
-    uint32_t b;
-    std::memcpy(&b, &x, 4);
-    c = static_cast<uint8_t>(q.quantize(b, of, fp8sa::Round::RNE, true).bits);
-  }
-  return v;
-}
+using fp8sa::bench::randn_fp8;
 
 bool g_cpu = false;
 double now() {
   if (g_cpu) {
-    timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+    return fp8sa::bench::cpu_seconds();
   }
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }

@@ -78,6 +78,7 @@
 #include "fp8sa/pe.hpp"
 #include "gemm_narrow.hpp"
 #include "gemm_pe_fast.hpp"
+#include "parallel.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -116,22 +117,7 @@ uint8_t GemmOutput::flags() const {
 
 namespace {
 
-template <class F>
-void parallel_for(long n, int threads, const F& f) {
-  if (threads <= 1 || n <= 1) {
-    for (long i = 0; i < n; ++i) f(i);
-    return;
-  }
-  std::atomic<long> next{0};
-  auto work = [&] {
-    for (long i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) f(i);
-  };
-  std::vector<std::thread> ts;
-  const long nt = std::min<long>(threads, n);
-  for (long i = 1; i < nt; ++i) ts.emplace_back(work);
-  work();
-  for (std::thread& t : ts) t.join();
-}
+using detail::parallel_for;
 
 bool fp8_special(uint8_t code, Fp8Format f) { return fp8_is_special(code, f); }
 

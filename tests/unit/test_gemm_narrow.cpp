@@ -34,6 +34,7 @@
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/numerics.hpp"
 #include "gemm_narrow.hpp"
+#include "gen.hpp"
 #include "ref.hpp"
 #include "test_util.hpp"
 
@@ -89,13 +90,7 @@ Prob make(std::mt19937_64& rng, int M, int K, int N, Fp8Format fa, Fp8Format fb,
   for (auto& a : p.A) a = rand_code(rng, fa, kind);
   for (auto& b : p.B) b = rand_code(rng, fb, kind == Kind::Cancel ? Kind::Random : kind);
   if (kind == Kind::Cancel) {
-    // A's second half negates its first half in k order: every sum returns
-    // towards zero, often exactly (with a few mantissa bits, not always).
-    const int h = K / 2;
-    for (int m = 0; m < M; ++m)
-      for (int k = 0; k < h; ++k) p.A[static_cast<size_t>(m) * K + h + k] = p.A[static_cast<size_t>(m) * K + k] ^ 0x80u;
-    for (int k = 0; k < h; ++k)
-      for (int n = 0; n < N; ++n) p.B[static_cast<size_t>(h + k) * N + n] = p.B[static_cast<size_t>(k) * N + n];
+    mirror_for_cancellation(p.A, p.B, M, K, N);
   }
   if (kind == Kind::Specials) {
     p.A[rng() % p.A.size()] = fa == Fp8Format::E4M3 ? 0x7F : 0x7E;

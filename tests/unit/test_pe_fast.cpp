@@ -38,6 +38,7 @@
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
 #include "gemm_pe_fast.hpp"
+#include "gen.hpp"
 #include "ref.hpp"
 #include "test_util.hpp"
 
@@ -161,13 +162,7 @@ Prob make(std::mt19937_64& rng, int M, int K, int N, Fp8Format fa, Fp8Format fb,
   for (auto& a : p.A) a = rand_code(rng, fa, d);
   for (auto& b : p.B) b = rand_code(rng, fb, d == Data::Cancel ? Data::Random : d);
   if (d == Data::Cancel) {
-    // A's second half negates its first half in k order: sums return to
-    // (or near) zero.
-    const int h = K / 2;
-    for (int m = 0; m < M; ++m)
-      for (int k = 0; k < h; ++k) p.A[static_cast<size_t>(m) * K + h + k] = p.A[static_cast<size_t>(m) * K + k] ^ 0x80u;
-    for (int k = 0; k < h; ++k)
-      for (int n = 0; n < N; ++n) p.B[static_cast<size_t>(h + k) * N + n] = p.B[static_cast<size_t>(k) * N + n];
+    mirror_for_cancellation(p.A, p.B, M, K, N);
   }
   if (d == Data::Specials) {
     const int hits = 1 + static_cast<int>(rng() % 3);
