@@ -4,7 +4,7 @@
 // only localparams, so every module that includes it gets its own copy.
 // No include guard on purpose: a guard would hide the localparams from the
 // second module of a compilation unit. Not a module file (.vh): the tools'
-// rtl/*.v globs do not pick it up; they find it through -I rtl.
+// rtl/*/*.v globs do not pick it up; they find it through -I rtl.
 //
 // Add a format or a code here first, then the units that decode it
 // (docs/formats.md lists them).

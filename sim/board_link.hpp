@@ -1,5 +1,5 @@
 // The host side of the fp8sa board's framed UART protocol (docs/fpga.md
-// "Host link"; the board side is rtl/fp8sa_host_link.v): frames and their
+// "Host link"; the board side is rtl/board/fp8sa_host_link.v): frames and their
 // CRC, one request/reply transaction at a time over a byte channel, and the
 // board as a GEMM back-end that tiles any M x K x N onto the board's array.
 //
