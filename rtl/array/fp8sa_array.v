@@ -663,89 +663,36 @@ module fp8sa_array #(
     end
   end
 
-  // What the output register loads from, and when.
-  wire              out_fill;             // the output register loads this edge
-  wire [COLS*32-1:0] fill_data;
-  wire [PtrW-1:0]   fill_row;
-  wire              fill_last;
-  wire [3:0]        fill_flags;
-
-  reg               ov_q;
-  wire              out_free = ~ov_q | out_ready_i;
+  // The output path's word: {data, row, last, flags}. Q_STAGES = 1 puts a
+  // quantizer-stage register before the output register; both are
+  // fp8sa_stream_reg (a row moves on when the next register is free).
+  localparam integer OutWordW = COLS*32 + PtrW + 1 + 4;
+  wire [OutWordW-1:0] row_word = {row_data, ptr_q, row_last, row_oflags};
+  wire                fill_valid;         // a word for the output register
+  wire [OutWordW-1:0] fill_word;
+  wire                out_free;           // the output register can load
+  wire [OutWordW-1:0] out_word;
 
   generate
     if (Q_STAGES == 0) begin : g_q0
       assign path_free  = out_free;
-      assign out_fill   = out_load;
-      assign fill_data  = row_data;
-      assign fill_row   = ptr_q;
-      assign fill_last  = row_last;
-      assign fill_flags = row_oflags;
+      assign fill_valid = row_ready;
+      assign fill_word  = row_word;
     end else begin : g_q1
-      // Quantizer stage: loads a row when empty or moving on; moves on into
-      // the output register when that is free.
-      reg               qv_q;
-      reg [COLS*32-1:0] qd_q;
-      reg [PtrW-1:0]    qrow_q;
-      reg               qlast_q;
-      reg [3:0]         qflags_q;
-      wire              q_move = qv_q & out_free;
-
-      assign path_free  = ~qv_q | q_move;
-      assign out_fill   = q_move;
-      assign fill_data  = qd_q;
-      assign fill_row   = qrow_q;
-      assign fill_last  = qlast_q;
-      assign fill_flags = qflags_q;
-
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          qv_q     <= 1'b0;
-          qd_q     <= {(COLS*32){1'b0}};
-          qrow_q   <= {PtrW{1'b0}};
-          qlast_q  <= 1'b0;
-          qflags_q <= 4'b0000;
-        end else begin
-          qv_q <= out_load | (qv_q & ~q_move);
-          if (out_load) begin
-            qd_q     <= row_data;
-            qrow_q   <= ptr_q;
-            qlast_q  <= row_last;
-            qflags_q <= row_oflags;
-          end
-        end
-      end
+      fp8sa_stream_reg #(.W(OutWordW)) u_qreg (
+        .clk_i(clk_i), .rst_ni(rst_ni),
+        .valid_i(row_ready), .ready_o(path_free), .data_i(row_word),
+        .valid_o(fill_valid), .ready_i(out_free), .data_o(fill_word)
+      );
     end
   endgenerate
 
-  reg [COLS*32-1:0] od_q;
-  reg [PtrW-1:0]    orow_q;
-  reg               olast_q;
-  reg [3:0]         oflags_q;
-
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      ov_q     <= 1'b0;
-      od_q     <= {(COLS*32){1'b0}};
-      orow_q   <= {PtrW{1'b0}};
-      olast_q  <= 1'b0;
-      oflags_q <= 4'b0000;
-    end else begin
-      ov_q <= out_fill | (ov_q & ~out_ready_i);
-      if (out_fill) begin
-        od_q     <= fill_data;
-        orow_q   <= fill_row;
-        olast_q  <= fill_last;
-        oflags_q <= fill_flags;
-      end
-    end
-  end
-
-  assign out_valid_o = ov_q;
-  assign out_data_o  = od_q;
-  assign out_row_o   = orow_q;
-  assign out_last_o  = olast_q;
-  assign out_flags_o = oflags_q;
+  fp8sa_stream_reg #(.W(OutWordW)) u_oreg (
+    .clk_i(clk_i), .rst_ni(rst_ni),
+    .valid_i(fill_valid), .ready_o(out_free), .data_i(fill_word),
+    .valid_o(out_valid_o), .ready_i(out_ready_i), .data_o(out_word)
+  );
+  assign {out_data_o, out_row_o, out_last_o, out_flags_o} = out_word;
 
 `ifndef SYNTHESIS
   // Command contract checks (docs/array.md "Ports"), at the handshake.
