@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_array: ROWS x COLS output-stationary FP8-multiply / accumulate
 // systolic array with per-column quantizers (docs/array.md is the
 // cycle-level contract; this header is a summary).
@@ -84,31 +85,31 @@ module fp8sa_array #(
   // tile commands
   input  wire                                  cmd_valid_i,
   output wire                                  cmd_ready_o,
-  input  wire [15:0]                           cmd_k_i,        // steps, 0 treated as 1
+  input  wire [`FP8SA_K_W-1:0]                           cmd_k_i,        // steps, 0 treated as 1
   input  wire                                  cmd_fmt_a_i,    // 0 E4M3, 1 E5M2
   input  wire                                  cmd_fmt_b_i,
-  input  wire [1:0]                            cmd_rnd_i,      // 0 RNE, 1 RZ, 2 SR
+  input  wire [`FP8SA_RND_W-1:0]                            cmd_rnd_i,      // 0 RNE, 1 RZ, 2 SR
   input  wire                                  cmd_use_init_i,
-  input  wire [2:0]                            cmd_out_fmt_i,  // 0..3 quantize, 4 raw
-  input  wire [1:0]                            cmd_out_rnd_i,
+  input  wire [`FP8SA_OUT_FMT_W-1:0]                            cmd_out_fmt_i,  // 0..3 quantize, 4 raw
+  input  wire [`FP8SA_RND_W-1:0]                            cmd_out_rnd_i,
   input  wire                                  cmd_sat_i,
-  input  wire [6:0]                            cmd_scale_i,    // signed
+  input  wire [`FP8SA_SCALE_W-1:0]                            cmd_scale_i,    // signed
   // steps
   input  wire                                  in_valid_i,
   output wire                                  in_ready_o,
-  input  wire [ROWS*DOT_N*8-1:0]               in_a_i,         // row r lane i in [8*(r*DOT_N+i) +: 8]
-  input  wire [COLS*DOT_N*8-1:0]               in_b_i,         // column c lane i in [8*(c*DOT_N+i) +: 8]
+  input  wire [ROWS*DOT_N*`FP8SA_FP8_W-1:0]               in_a_i,         // row r lane i in [8*(r*DOT_N+i) +: 8]
+  input  wire [COLS*DOT_N*`FP8SA_FP8_W-1:0]               in_b_i,         // column c lane i in [8*(c*DOT_N+i) +: 8]
   // init bank rows
   input  wire                                  init_valid_i,
   output wire                                  init_ready_o,
-  input  wire [COLS*((PE_KIND != 0 || PROMOTE_N > 0) ? 32 : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [INIT_W*c +: INIT_W]
+  input  wire [COLS*((PE_KIND != 0 || PROMOTE_N > 0) ? `FP8SA_B32_W : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [INIT_W*c +: INIT_W]
   // result rows
   output wire                                  out_valid_o,
   input  wire                                  out_ready_i,
-  output wire [COLS*32-1:0]                    out_data_o,     // column c in [32c+31:32c]
-  output wire [7:0]                            out_row_o,
+  output wire [COLS*`FP8SA_B32_W-1:0]                    out_data_o,     // column c in [32c+31:32c]
+  output wire [`FP8SA_ROW_W-1:0]                            out_row_o,
   output wire                                  out_last_o,
-  output wire [3:0]                            out_flags_o
+  output wire [`FP8SA_FLAG_W-1:0]                            out_flags_o
 );
 
   // ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_array_cell: one position (r, c) of fp8sa_array (docs/array.md):
 // the PE's operand registers, the PE (the socket: PE_KIND picks
 // fp8sa_mac_pe, fp8sa_dot_pe or fp8sa_exact_pe, siblings with one port
@@ -60,16 +61,16 @@ module fp8sa_array_cell #(
   input  wire                         clk_i,
   input  wire                         rst_ni,
   input  wire                         adv_i,          // global advance
-  input  wire [DOT_N*8+7:0]           lane_i,         // LaneW bits, from the left neighbour / row skew
-  input  wire [DOT_N*8-1:0]           b_i,            // from the upper neighbour / column skew
-  input  wire [((PE_KIND != 0 || PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] bank_i,  // init_bank[r][c], INIT_W bits
+  input  wire [DOT_N*`FP8SA_FP8_W+`FP8SA_LANE_CTRL_W-1:0]           lane_i,         // LaneW bits, from the left neighbour / row skew
+  input  wire [DOT_N*`FP8SA_FP8_W-1:0]           b_i,            // from the upper neighbour / column skew
+  input  wire [((PE_KIND != 0 || PROMOTE_N > 0) ? `FP8SA_B32_W-1 : ACC_EXP_W + ACC_MAN_W):0] bank_i,  // init_bank[r][c], INIT_W bits
   input  wire                         drain_i,        // this row loaded into the output register
-  output wire [DOT_N*8+7:0]           lane_o,         // LaneW bits: lane_q, to the right neighbour
-  output wire [DOT_N*8-1:0]           b_o,            // b_q, to the lower neighbour
+  output wire [DOT_N*`FP8SA_FP8_W+`FP8SA_LANE_CTRL_W-1:0]           lane_o,         // LaneW bits: lane_q, to the right neighbour
+  output wire [DOT_N*`FP8SA_FP8_W-1:0]           b_o,            // b_q, to the lower neighbour
   output wire                         done_o,
   output wire                         shadow_valid_o,
-  output wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] shadow_o,  // RES_W bits
-  output wire [3:0]                   shadow_flags_o,
+  output wire [((PROMOTE_N > 0) ? `FP8SA_B32_W-1 : ACC_EXP_W + ACC_MAN_W):0] shadow_o,  // RES_W bits
+  output wire [`FP8SA_FLAG_W-1:0]                   shadow_flags_o,
   output wire                         init_taken_o    // the next edge performs a use_init tile's first step
 );
 

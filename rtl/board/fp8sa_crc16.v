@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_crc16: one byte of CRC-16/CCITT-FALSE (polynomial 0x1021, MSB
 // first; docs/fpga.md "Frames"): crc_o is crc_i advanced over data_i. The
 // initial value 0xFFFF is the caller's. Combinational; the receiver and the

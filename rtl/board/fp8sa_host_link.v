@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_host_link: the board's framed host protocol over a byte stream
 // (docs/fpga.md "Host link" is the contract; this is a summary).
 //
@@ -64,28 +65,28 @@ module fp8sa_host_link #(
   output wire                          arr_rst_no,
   output wire                          cmd_valid_o,
   input  wire                          cmd_ready_i,
-  output wire [15:0]                   cmd_k_o,
+  output wire [`FP8SA_K_W-1:0]                   cmd_k_o,
   output wire                          cmd_fmt_a_o,
   output wire                          cmd_fmt_b_o,
-  output wire [1:0]                    cmd_rnd_o,
+  output wire [`FP8SA_RND_W-1:0]                    cmd_rnd_o,
   output wire                          cmd_use_init_o,
-  output wire [2:0]                    cmd_out_fmt_o,
-  output wire [1:0]                    cmd_out_rnd_o,
+  output wire [`FP8SA_OUT_FMT_W-1:0]                    cmd_out_fmt_o,
+  output wire [`FP8SA_RND_W-1:0]                    cmd_out_rnd_o,
   output wire                          cmd_sat_o,
-  output wire [6:0]                    cmd_scale_o,
+  output wire [`FP8SA_SCALE_W-1:0]                    cmd_scale_o,
   output wire                          in_valid_o,
   input  wire                          in_ready_i,
-  output wire [ROWS*8-1:0]             in_a_o,
-  output wire [COLS*8-1:0]             in_b_o,
+  output wire [ROWS*`FP8SA_FP8_W-1:0]             in_a_o,
+  output wire [COLS*`FP8SA_FP8_W-1:0]             in_b_o,
   output wire                          init_valid_o,
   input  wire                          init_ready_i,
   output wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,
   input  wire                          out_valid_i,
   output wire                          out_ready_o,
-  input  wire [COLS*32-1:0]            out_data_i,
-  input  wire [7:0]                    out_row_i,
+  input  wire [COLS*`FP8SA_B32_W-1:0]            out_data_i,
+  input  wire [`FP8SA_ROW_W-1:0]                    out_row_i,
   input  wire                          out_last_i,
-  input  wire [3:0]                    out_flags_i,
+  input  wire [`FP8SA_FLAG_W-1:0]                    out_flags_i,
   // board indicators
   output wire                          busy_o,         // a frame or a tile in progress
   output wire                          error_o         // the last reply was an error

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_host_rx: the host link's frame receiver (docs/fpga.md "Frames").
 //
 // Contract. From the UART's byte stream it finds request frames (0xA5, CMD,

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_host_tx: the host link's reply transmitter (docs/fpga.md "Frames").
 //
 // Contract. While send_i is high it offers the reply frame 0x5A, STATUS,

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_stream_reg: one pipeline register on a valid/ready stream (the
 // common_cells stream_register / spill_register family, without the spill
 // buffer: full throughput, and ready_o depends combinationally on ready_i).
