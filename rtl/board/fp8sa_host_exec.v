@@ -18,20 +18,22 @@
 // A load's buffer is invalid from its header until its frame ends well.
 // Reset (asynchronous, active low): idle, nothing configured or loaded.
 module fp8sa_host_exec #(
-  parameter integer ROWS           = 2,
-  parameter integer COLS           = 2,
+  parameter integer ROWS           = 2,        // [1, 64]
+  parameter integer COLS           = 2,        // [1, 64]
   parameter integer ACC_EXP_W      = 8,
   parameter integer ACC_MAN_W      = 23,
+  // what a request is checked against (CONFIG, the loads)
+  parameter integer K_MAX          = 1024,     // [1, 65535], ROWS*K_MAX and COLS*K_MAX <= 65535
+  parameter integer RND_MODES      = 3,        // the array's rounding hardware: rnd codes accepted < RND_MODES
+  parameter integer OUT_QUANT      = 1,        // 0: the array has no quantizer bank: raw output only
+  // reported by INFO only (the array's build)
   parameter integer SR_BITS        = 16,
   parameter integer Q_SR_BITS      = 16,
   parameter integer LFSR_W         = 32,
   parameter [31:0]  SEED           = 32'h1,
   parameter integer MUL_STAGES     = 0,
   parameter integer Q_STAGES       = 0,
-  parameter integer K_MAX          = 1024,     // [1, 65535], ROWS*K_MAX and COLS*K_MAX <= 65535
-  parameter integer CLKS_PER_BIT   = 26,       // reported in INFO only
-  parameter integer RND_MODES      = 3,        // the array's rounding hardware: rnd codes accepted < RND_MODES
-  parameter integer OUT_QUANT      = 1         // 0: the array has no quantizer bank: raw output only
+  parameter integer CLKS_PER_BIT   = 26        // [1, 65535]: the UART's, reported in INFO only
 ) (
   input  wire                          clk_i,
   input  wire                          rst_ni,
