@@ -184,7 +184,8 @@ fuzz:
 # goes to the terminal and to $(BENCH_DIR)/bench.txt. BENCH_ARGS: extra
 # fp8sa_bench options (e.g. --quick). BENCH32=1 adds the Verilated 32x32
 # array (its first compile takes long: docs/bench.md); make regress sets it.
-# Section 8 (training steps): bench/train_step.py on the venv's fp8sa.
+# Section 8 (training steps): bench/train_step.py on the venv's fp8sa;
+# bench/python_gemm.py: fp8sa.gemm against numpy's matmul (issue 20 1b).
 BENCH_DIR := $(BUILD)/bench
 BENCH_ARGS ?=
 BENCH32 ?= 0
@@ -194,7 +195,11 @@ bench: bench-tool
 	$(BUILD)/bin/fp8sa_bench_acc --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 	$(BUILD)/bin/fp8sa_bench_pe --generic --arrays 4,8,16 --out $(BENCH_DIR)/bench.txt $(filter --quick,$(BENCH_ARGS))
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
+	$(BUILD)/venv/bin/python bench/python_gemm.py --out $(BENCH_DIR)/bench.txt $(if $(filter --quick,$(BENCH_ARGS)),--n 256 --rounds 3)
 	OMP_NUM_THREADS=1 $(BUILD)/venv/bin/python bench/train_step.py --out $(BENCH_DIR)/bench.txt $(if $(filter --quick,$(BENCH_ARGS)),--rounds 3 --warmup 1)
+	@FP8SA_VENV=$(abspath $(BUILD))/venv ./scripts/install-deps.sh bench
+	TORCH_EXTENSIONS_DIR=$(abspath $(BUILD))/torch_extensions $(BUILD)/venv/bin/python bench/qpytorch_loop.py \
+	  --build-dir $(BUILD)/torch_extensions --out $(BENCH_DIR)/bench.txt $(if $(filter --quick,$(BENCH_ARGS)),--sizes 256x512x256)
 
 bench-tool: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DFP8SA_BENCH=ON \
@@ -214,7 +219,8 @@ fpga:
 # make explore (docs/exploration.md): the accumulator-width sweep of
 # docs/explore/sweep.conf on all cores, cached per point in
 # $(BUILD)/explore-cache; writes docs/explore/explore.csv, the plots
-# (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md.
+# (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md
+# (tools/explore_report.py, from the CSV and the run's facts, --run-info).
 EXPLORE_CONF ?= docs/explore/sweep.conf
 # With SCHED (local or slurm): the sweep as SHARDS jobs (fp8sa explore
 # --shard), merged with --reproducible (no date or measured time: the same
@@ -223,7 +229,9 @@ explore: build
 	@mkdir -p docs/explore
 ifeq ($(SCHED),)
 	$(FP8SA) explore --config $(EXPLORE_CONF) --cache $(BUILD)/explore-cache \
-	  --csv docs/explore/explore.csv --report docs/exploration.md --area docs/area.csv
+	  --csv docs/explore/explore.csv --run-info $(BUILD)/explore-run.json
+	/usr/bin/python3 tools/explore_report.py --csv docs/explore/explore.csv --run-info $(BUILD)/explore-run.json \
+	  --area docs/area.csv --out docs/exploration.md
 	/usr/bin/python3 tools/plot_explore.py docs/explore/explore.csv docs/area.csv docs/explore
 else
 	@mkdir -p $(JOBS_DIR)

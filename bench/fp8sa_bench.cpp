@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "bench_arrays.hpp"
+#include "bench_util.hpp"
 #include "lockstep.hpp"
 #include "array_rtl.hpp"
 #include "fp8sa/array.hpp"
@@ -70,6 +71,7 @@ namespace {
 using fp8sa::ArrayConfig;
 using fp8sa::ArrayCycleModel;
 using fp8sa::Fp8Format;
+using fp8sa::bench::randn_fp8;
 using fp8sa::GemmOutput;
 using fp8sa::GemmProblem;
 using Clock = std::chrono::steady_clock;
@@ -129,22 +131,6 @@ std::string cpu_model() {
     }
   }
   return "unknown CPU";
-}
-
-// N(0, 1) samples quantized (RNE, saturating) to FP8 codes: all finite.
-std::vector<uint8_t> randn_fp8(size_t n, Fp8Format fmt, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  const fp8sa::Quantizer q(fp8sa::kFp32);
-  const fp8sa::OutFormat of = fmt == Fp8Format::E4M3 ? fp8sa::OutFormat::E4M3 : fp8sa::OutFormat::E5M2;
-  std::vector<uint8_t> v(n);
-  for (auto& c : v) {
-    const float x = nd(rng);
-    uint32_t b;
-    std::memcpy(&b, &x, 4);
-    c = static_cast<uint8_t>(q.quantize(b, of, fp8sa::Round::RNE, true).bits);
-  }
-  return v;
 }
 
 std::vector<float> to_float(const std::vector<uint8_t>& codes, Fp8Format fmt) {

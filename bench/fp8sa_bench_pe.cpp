@@ -35,11 +35,16 @@
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/numerics.hpp"
+#include "bench_util.hpp"
 #include "fp8sa/pe.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using fp8sa::bench::cpu_seconds;
+using fp8sa::bench::median;
+using fp8sa::bench::randn_fp8;
+using fp8sa::bench::Report;
 
 struct Options {
   int M = 1024, K = 1024, N = 1024;
@@ -110,49 +115,6 @@ Options parse(int argc, char** argv) {
     }
   }
   return o;
-}
-
-std::vector<uint8_t> randn_fp8(size_t n, fp8sa::Fp8Format fmt, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  const fp8sa::Quantizer q(fp8sa::kFp32);
-  const fp8sa::OutFormat of = fmt == fp8sa::Fp8Format::E4M3 ? fp8sa::OutFormat::E4M3 : fp8sa::OutFormat::E5M2;
-  std::vector<uint8_t> v(n);
-  for (auto& c : v) {
-    const float x = nd(rng);
-    uint32_t b;
-    std::memcpy(&b, &x, 4);
-    c = static_cast<uint8_t>(q.quantize(b, of, fp8sa::Round::RNE, true).bits);
-  }
-  return v;
-}
-
-double cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-struct Report {
-  std::string text;
-  void line(const char* f, ...) __attribute__((format(printf, 2, 3)));
-};
-
-void Report::line(const char* f, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, f);
-  std::vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  text += std::string(buf) + "\n";
-  std::printf("%s\n", buf);
-  std::fflush(stdout);
 }
 
 struct Config {

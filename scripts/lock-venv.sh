@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates scripts/requirements-lock.txt: installs every requirements
-# file (test, python, fpga, formal) into a scratch venv made the way
+# file (test, python, fpga, formal, bench) into a scratch venv made the way
 # install-deps.sh makes the project's (Debian's python3,
 # --system-site-packages) and pins every PyPI package that lands in it,
 # direct or transitive. Run after changing a requirements file; commit the
@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 -m venv --system-site-packages "$tmp/venv"
 reqs=()
-for r in test python fpga formal; do reqs+=(-r "$root/scripts/requirements-$r.txt"); done
+for r in test python fpga formal bench; do reqs+=(-r "$root/scripts/requirements-$r.txt"); done
 "$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check "${reqs[@]}"
 {
   echo "# Every PyPI package of build/venv, direct or transitive, pinned: the"

@@ -18,7 +18,7 @@ B=build/bin/fp8sa
 { echo "# root: $PWD"; for i in $(seq -w 1 20); do echo "sleep.$i sleep 2"; done; } > "$M/sleep.list"
 scripts/joblist.sh regress $B 2 50 1000 > "$M/regress.list"
 # shellcheck disable=SC2046
-scripts/joblist.sh regress $B 1 2000 1000 $(awk '!/^#/ && NF == 16 {print $1}' sim/array_configs.txt) > "$M/regress2000.list"
+scripts/joblist.sh regress $B 1 2000 1000 $(cmake -DTABLE=sim/array_configs.txt -DCOLUMNS=name -P cmake/Fp8saConfigTable.cmake) > "$M/regress2000.list"
 scripts/joblist.sh explore $B docs/explore/sweep.conf 16 "$M/explore.csv" "$M/exploration.md" docs/area.csv > "$M/explore.list"
 t() {
   local name=$1; shift
@@ -37,7 +37,9 @@ for l in noop sleep regress regress2000 explore; do
   done
 done
 t explore-plain $B explore --config docs/explore/sweep.conf --reproducible --quiet --csv "$M/plain.csv" \
-  --report "$M/plain.md" --area docs/area.csv
+  --run-info "$M/plain.json"
+/usr/bin/python3 tools/explore_report.py --csv "$M/plain.csv" --run-info "$M/plain.json" --area docs/area.csv \
+  --out "$M/plain.md"
 for f in regress regress2000; do
   cmp "$M/r-$f-local/regress.txt" "$M/r-$f-slurm/regress.txt" && echo "IDENTICAL $f: regress.txt (local, slurm)"
 done

@@ -6,20 +6,9 @@
 namespace fp8sa {
 namespace {
 
+// A Verilated configuration runs an ArrayConfig when every field of the list
+// is equal (ArrayConfig::operator==, from FP8SA_ARRAY_FIELDS).
 bool same(const ArrayConfig& a, const ArrayConfig& b) { return a == b; }
-
-std::string describe(const ArrayConfig& c) {
-  char seed[16];
-  std::snprintf(seed, sizeof seed, "0x%X", c.seed);
-  return std::to_string(c.rows) + "x" + std::to_string(c.cols) + " " + c.acc.name() + " sr" +
-         std::to_string(c.sr_bits) + "/" + std::to_string(c.q_sr_bits) + " lfsr" + std::to_string(c.lfsr_w) +
-         " seed " + seed + (c.mul_stages != 0 ? " mul_stages " + std::to_string(c.mul_stages) : "") +
-         (c.q_stages != 0 ? " q_stages " + std::to_string(c.q_stages) : "") +
-         (c.promote_n != 0 ? " promote_n " + std::to_string(c.promote_n) : "") +
-         (c.pe_kind != PeKind::Fma ? std::string(" pe ") + pe_kind_name(c.pe_kind) + " dot_n " + std::to_string(c.dot_n) : "") +
-         (c.pe_kind == PeKind::Dot ? " align_bits " + std::to_string(c.align_bits) : "") +
-         (c.sr_kind != SrKind::Mid ? std::string(" sr_kind ") + sr_kind_name(c.sr_kind) : "");
-}
 
 class RtlBackend final : public GemmBackend {
  public:
@@ -45,7 +34,7 @@ std::string rtl_config_name(const ArrayConfig& cfg) {
 
 std::string describe_rtl_configs() {
   std::string s;
-  for (const auto& nc : rtl::array_configs()) s += (s.empty() ? "" : ", ") + nc.name + " (" + describe(nc.cfg) + ")";
+  for (const auto& nc : rtl::array_configs()) s += (s.empty() ? "" : ", ") + nc.name + " (" + describe_array(nc.cfg) + ")";
   return s;
 }
 
@@ -54,14 +43,14 @@ std::unique_ptr<GemmBackend> make_backend(const std::string& name, const ArrayCo
   if (name == "rtl") {
     const std::string n = rtl_config_name(cfg);
     if (n.empty())
-      throw std::invalid_argument("no Verilated array is " + describe(cfg) + " (built: " + describe_rtl_configs() +
+      throw std::invalid_argument("no Verilated array is " + describe_array(cfg) + " (built: " + describe_rtl_configs() +
                                   "); add it to sim/array_configs.txt");
     return std::make_unique<RtlBackend>(rtl::array_config(n));
   }
   if (name.rfind("rtl:", 0) == 0) {
     const rtl::NamedArrayConfig& nc = rtl::array_config(name.substr(4));  // throws listing the names
     if (!same(nc.cfg, cfg))
-      throw std::invalid_argument("back-end " + name + " is " + describe(nc.cfg) + ", not " + describe(cfg));
+      throw std::invalid_argument("back-end " + name + " is " + describe_array(nc.cfg) + ", not " + describe_array(cfg));
     return std::make_unique<RtlBackend>(nc);
   }
   throw std::invalid_argument("unknown back-end '" + name + "' (functional, cycle, rtl, rtl:NAME)");

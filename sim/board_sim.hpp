@@ -1,16 +1,17 @@
 // The simulated board: the Verilated fp8sa_board_core of each board in
 // fpga/boards.txt (the board's array, K_MAX and link; a fast simulation baud
 // rate, sim_clks_per_bit(), and a short frame timeout, sim_timeout_cycles()),
-// behind a bit-level UART model on the host side, as a board::ByteChannel.
-// The host code that drives a real board over a serial port runs unchanged
-// against it (fp8sa board --sim NAME).
+// behind a bit-level UART model on the host side, as a board::ByteChannel
+// (host/include/fp8sa/host/channel.hpp). The host code that drives a real
+// board over a serial port (host/, fp8sa_host) runs unchanged against it
+// (fp8sa board --sim NAME).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "board_link.hpp"
+#include "fp8sa/host/channel.hpp"
 
 namespace fp8sa::board {
 

@@ -56,6 +56,19 @@ void pulse_reset(V& t) {
   t.eval();
 }
 
+// One rising clock edge: the inputs set by drive() while the clock is low,
+// then the edge, then the clock low again (what the PEs' clock() does).
+template <class V, class Drive>
+void clock_edge(V& t, Drive&& drive) {
+  set(t.clk_i, 0);
+  drive();
+  t.eval();
+  set(t.clk_i, 1);
+  t.eval();
+  set(t.clk_i, 0);
+  t.eval();
+}
+
 // Owns a context and a model; finalizes the model on destruction.
 template <class V>
 struct Holder {
@@ -203,21 +216,11 @@ class MacPeImpl final : public MacPe {
     reset();
   }
   void reset() override {
-    V& t = *h_.top;
     drive(PeInputs{});
-    set(t.clk_i, 0);
-    pulse_reset(t);
+    set(h_.top->clk_i, 0);
+    pulse_reset(*h_.top);
   }
-  void clock(const PeInputs& in) override {
-    V& t = *h_.top;
-    set(t.clk_i, 0);
-    drive(in);
-    t.eval();
-    set(t.clk_i, 1);
-    t.eval();
-    set(t.clk_i, 0);
-    t.eval();
-  }
+  void clock(const PeInputs& in) override { clock_edge(*h_.top, [&] { drive(in); }); }
   uint32_t acc() override { return static_cast<uint32_t>(h_.top->acc_o); }
   uint8_t flags() override { return static_cast<uint8_t>(h_.top->flags_o); }
   AccFormat format() const override { return fmt_; }
@@ -270,21 +273,11 @@ class KindPeImpl final : public KindPe {
  public:
   explicit KindPeImpl(const KindPeParams& p) : p_(p) { reset(); }
   void reset() override {
-    V& t = *h_.top;
     drive(KindPeInputs{});
-    set(t.clk_i, 0);
-    pulse_reset(t);
+    set(h_.top->clk_i, 0);
+    pulse_reset(*h_.top);
   }
-  void clock(const KindPeInputs& in) override {
-    V& t = *h_.top;
-    set(t.clk_i, 0);
-    drive(in);
-    t.eval();
-    set(t.clk_i, 1);
-    t.eval();
-    set(t.clk_i, 0);
-    t.eval();
-  }
+  void clock(const KindPeInputs& in) override { clock_edge(*h_.top, [&] { drive(in); }); }
   uint32_t acc() override { return static_cast<uint32_t>(h_.top->acc_o); }
   uint8_t flags() override { return static_cast<uint8_t>(h_.top->flags_o); }
   const KindPeParams& params() const override { return p_; }

@@ -1,7 +1,8 @@
 // rtl_units.hpp without the Verilated numerics units: the build of `make run`
 // (CMake option FP8SA_RUN_ONLY, sim/CMakeLists.txt) Verilates only the arrays
-// the main job runs. Every factory names what is missing and how to get it;
-// the *_configs() lists are empty.
+// the main job runs, and a build without Verilator (sim/none/) none. Every
+// factory names what is missing and how to get it; the *_configs() lists are
+// empty.
 #include "rtl_units.hpp"
 
 #include <stdexcept>
@@ -9,10 +10,15 @@
 namespace fp8sa::rtl {
 namespace {
 
+// Why they are missing: make run's build, or a build without Verilator (sim/none/).
+#ifdef FP8SA_RTL_NONE_NO_VERILATOR
+#include "none/rtl_none.hpp"
+#else
+#define FP8SA_RTL_NONE_WHY "configured with FP8SA_RUN_ONLY=ON by make run; `make` builds them"
+#endif
+
 [[noreturn]] void not_built(const std::string& unit) {
-  throw std::invalid_argument("rtl " + unit +
-                              ": the Verilated units are not in this build (configured with "
-                              "FP8SA_RUN_ONLY=ON by make run; `make` builds them)");
+  throw std::invalid_argument("rtl " + unit + ": the Verilated units are not in this build (" FP8SA_RTL_NONE_WHY ")");
 }
 
 }  // namespace

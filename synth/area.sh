@@ -99,7 +99,10 @@ job_list() {
     case $srk in trunc) p="$p -set SR_KIND 1" ;; src) p="$p -set SR_KIND 2" ;; esac
     echo "array_glue|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array|-set ROWS $rows -set COLS $cols $p -set Q_SR_BITS $qsr -set SEED $seed -set Q_STAGES $qs|glue"
     echo "array_cell|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array_cell|$p|flat"
-  done < <(awk '!/^#/ && NF == 16' sim/array_configs.txt; echo "bench16x16 16 16 8 23 16 16 32 1 0 0 0 fma 1 13 mid")
+  done < <(cmake -DTABLE=sim/array_configs.txt \
+             -DCOLUMNS="name;ROWS;COLS;ACC_EXP_W;ACC_MAN_W;SR_BITS;Q_SR_BITS;LFSR_W;SEED;MUL_STAGES;Q_STAGES;PROMOTE_N;PE_KIND;DOT_N;ALIGN_BITS;SR_KIND" \
+             -P cmake/Fp8saConfigTable.cmake
+           echo "bench16x16 16 16 8 23 16 16 32 1 0 0 0 fma 1 13 mid")
   # Check of the composition: one small array flattened whole.
   echo "array_flat|a2x3|e8m23|-|16|-|fp8sa_array|-set ROWS 2 -set COLS 3 -set SEED 32'h2B7E1516|flat"
 }

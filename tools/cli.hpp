@@ -10,6 +10,9 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "fp8sa/numerics.hpp"
+#ifdef FP8SA_CLI_NO_RTL
+#include "none/rtl_none.hpp"
+#endif
 
 namespace fp8sa::cli {
 
@@ -20,6 +23,17 @@ int cmd_board(const Args& args);
 int cmd_randn(const Args& args);
 int cmd_lockstep(const Args& args);
 int cmd_explore(const Args& args);
+
+// A CLI built without Verilator (FP8SA_WITH_RTL=OFF, tools/CMakeLists.txt
+// defines FP8SA_CLI_NO_RTL): no RTL back-end, no simulated board; a real
+// board over --port works. kNoRtlHint says how to get the rest.
+#ifdef FP8SA_CLI_NO_RTL
+constexpr bool kCliHasRtl = false;
+constexpr const char* kNoRtlHint = FP8SA_RTL_NONE_WHY;
+#else
+constexpr bool kCliHasRtl = true;
+constexpr const char* kNoRtlHint = "";
+#endif
 
 // An accumulator format name, parsed and range-checked (UsageError).
 inline AccFormat parse_acc_format(const std::string& s) {

@@ -37,6 +37,7 @@ uint8_t random_finite(std::mt19937_64& rng, Fp8Format fmt) {
 }  // namespace
 
 int cmd_demo(const Args& args) {
+  if (!kCliHasRtl) throw UsageError(std::string("the demo compares the model with the Verilated PE: ") + kNoRtlHint);
   const int k = static_cast<int>(args.get_int("k", 4096, 1, 1 << 24));
   const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, INT64_MAX));
 

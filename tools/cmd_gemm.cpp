@@ -16,16 +16,18 @@
 #include <random>
 #include <thread>
 
+#include "array_options.hpp"
 #include "array_rtl.hpp"
 #include "backends.hpp"
-#include "board_link.hpp"
 #include "board_sim.hpp"
 #include "cli.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/backend.hpp"
+#include "fp8sa/host/board_backend.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
+#include "fp8sa/explore/reference.hpp"
 #include "npy.hpp"
 
 namespace fp8sa::cli {
@@ -39,7 +41,6 @@ float f32(uint32_t b) {
 }
 
 constexpr uint64_t kMaxOutputs = uint64_t{1} << 28;  // M x N: 1 GiB of accumulator words
-constexpr int kSampleGrid = 64;                      // --check sample: 64 rows x 64 columns
 
 enum class Check { Sample, Full, None };
 
@@ -61,28 +62,10 @@ struct Request {
   int preset_rnd = -1;   // the rounding it sets (-1: none)
 };
 
-// "4x4 e8m13 dot 4 align 13 promote 128 sr-kind trunc": what sets an array's bits.
-std::string describe(const ArrayConfig& c) {
-  std::string d = std::to_string(c.rows) + "x" + std::to_string(c.cols) + " " + c.acc.name();
-  if (c.pe_kind != PeKind::Fma) d += std::string(" ") + pe_kind_name(c.pe_kind) + " " + std::to_string(c.dot_n);
-  if (c.pe_kind == PeKind::Dot) d += " align " + std::to_string(c.align_bits);
-  if (c.promote_n) d += " promote " + std::to_string(c.promote_n);
-  if (c.sr_kind != SrKind::Mid) d += std::string(" sr-kind ") + sr_kind_name(c.sr_kind);
-  return d;
-}
-
-// The parameters that set the bits of a GEMM (a Verilated configuration's
-// seed, SR widths and pipeline are taken from it when these match).
-bool same_array(const ArrayConfig& a, const ArrayConfig& b) {
-  return a.rows == b.rows && a.cols == b.cols && a.acc == b.acc && a.promote_n == b.promote_n &&
-         a.pe_kind == b.pe_kind && a.dot_n == b.dot_n && a.sr_kind == b.sr_kind &&
-         (a.pe_kind != PeKind::Dot || a.align_bits == b.align_bits);
-}
-
 std::string config_names() {
   std::string names;
   for (const auto& nc : rtl::array_configs())
-    names += (names.empty() ? "" : ", ") + nc.name + " (" + describe(nc.cfg) + ")";
+    names += (names.empty() ? "" : ", ") + nc.name + " (" + describe_array(nc.cfg) + ")";
   return names;
 }
 
@@ -97,7 +80,10 @@ std::vector<std::string> parse_backends(const std::string& list) {
     const size_t comma = std::min(list.find(',', pos), list.size());
     const std::string b = list.substr(pos, comma - pos);
     if (b == "all") {
-      for (const char* x : {"functional", "cycle", "rtl"}) add(x);
+      for (const char* x : {"functional", "cycle", "rtl"})
+        if (kCliHasRtl || std::string(x) != "rtl") add(x);  // all: the back-ends this build has
+    } else if (!kCliHasRtl && (b == "rtl" || b.rfind("rtl:", 0) == 0)) {
+      throw UsageError("--backend " + shown(b) + ": " + kNoRtlHint);
     } else if (b == "functional" || b == "cycle" || b == "rtl" || (b.rfind("rtl:", 0) == 0 && b.size() > 4)) {
       add(b);
     } else {
@@ -145,83 +131,30 @@ Request parse(const Args& args) {
       throw UsageError(std::string("--preset: ") + e.what());
     }
   }
-  auto contradicts = [&](const char* opt, const std::string& given, const std::string& set) {
-    throw UsageError(std::string("--") + opt + " " + given + " contradicts --preset " + preset->name + " (" + set +
-                     "); give one of them");
-  };
-  PeKind kind = preset != nullptr ? preset->kind : PeKind::Fma;
-  if (args.has("pe")) {
-    std::vector<std::string> kinds;
-    for (unsigned c = 0; c < kPeKindCount; ++c) kinds.push_back(pe_kind_name(static_cast<PeKind>(c)));
-    const PeKind k = parse_pe_kind(args.get_choice("pe", "fma", kinds));
-    if (preset != nullptr && k != preset->kind) contradicts("pe", pe_kind_name(k), pe_kind_name(preset->kind));
-    kind = k;
-  }
-  const int dot_n_def = preset != nullptr && preset->dot_n != 0 ? preset->dot_n : 1;
-  const int dot_n = static_cast<int>(args.get_int("dot-n", dot_n_def, 1, kMaxDotN));
-  if (preset != nullptr && preset->dot_n != 0 && args.has("dot-n") && dot_n != preset->dot_n)
-    contradicts("dot-n", std::to_string(dot_n), std::to_string(preset->dot_n));
-  const int align_def = preset != nullptr && preset->align_bits != 0 ? preset->align_bits : 13;
-  const int align_bits = static_cast<int>(args.get_int("align-bits", align_def, 1, kMaxAlignBits));
-  if (preset != nullptr && preset->align_bits != 0 && args.has("align-bits") && align_bits != preset->align_bits)
-    contradicts("align-bits", std::to_string(align_bits), std::to_string(preset->align_bits));
-  if (args.has("align-bits") && kind != PeKind::Dot)
-    throw UsageError("--align-bits applies to --pe dot only (the " + std::string(pe_kind_name(kind)) +
-                     " PE has no alignment window)");
-  if (args.has("dot-n") && kind == PeKind::Fma && dot_n != 1)
-    throw UsageError("--dot-n " + std::to_string(dot_n) + " needs --pe dot or exact (the fma PE takes one product per step)");
-  const SrKind sr_kind = parse_sr_kind(args.get_choice("sr-kind", "mid", {"mid", "trunc", "src"}));
-  const std::string acc_def = preset != nullptr && preset->acc != nullptr ? preset->acc : "e8m23";
-  const AccFormat acc = parse_acc_format(args.get("acc", acc_def));
-  if (preset != nullptr && preset->acc != nullptr && args.has("acc") && !(acc == AccFormat::parse(preset->acc)))
-    contradicts("acc", acc.name(), preset->acc);
   if (preset != nullptr) {
     r.preset = preset->name;
     r.preset_rnd = preset->rnd;
   }
-  const int rows = static_cast<int>(args.get_int("rows", 8, 1, kArrayMaxDim));
-  const int cols = static_cast<int>(args.get_int("cols", 8, 1, kArrayMaxDim));
-  const int promote = static_cast<int>(args.get_int("promote", 0, 0, 65535));
-  if (promote == 1) throw UsageError("--promote 1: the promotion interval is 0 (off) or in [2, 65535]");
-  ArrayConfig want;
-  want.rows = rows;
-  want.cols = cols;
-  want.acc = acc;
-  want.promote_n = promote;
-  want.pe_kind = kind;
-  want.dot_n = dot_n;
-  want.align_bits = align_bits;
-  want.sr_kind = sr_kind;
+  // The array options, one per field of the list (array_options.hpp).
+  const ArrayOptions want = parse_array_options(args, preset);
+  const std::vector<ArrayField>& fields = array_fields();
   if (!config.empty()) {
     const rtl::NamedArrayConfig& nc = named_config(config, "--config");
-    auto clash = [&](const char* opt, const std::string& given, const std::string& has) {
-      throw UsageError(std::string("--") + opt + " " + given + " contradicts --config " + config + " (" + has +
-                       "); give one of them");
-    };
-    if (args.has("rows") && rows != nc.cfg.rows) clash("rows", std::to_string(rows), std::to_string(nc.cfg.rows) + " rows");
-    if (args.has("cols") && cols != nc.cfg.cols) clash("cols", std::to_string(cols), std::to_string(nc.cfg.cols) + " columns");
-    if ((args.has("acc") || (preset != nullptr && preset->acc != nullptr)) && !(acc == nc.cfg.acc))
-      clash(args.has("acc") ? "acc" : "preset", args.has("acc") ? acc.name() : preset->name, nc.cfg.acc.name());
-    if (args.has("promote") && promote != nc.cfg.promote_n)
-      clash("promote", std::to_string(promote), "promote " + std::to_string(nc.cfg.promote_n));
-    if ((args.has("pe") || preset != nullptr) && kind != nc.cfg.pe_kind)
-      clash(args.has("pe") ? "pe" : "preset", args.has("pe") ? pe_kind_name(kind) : preset->name,
-            std::string("pe ") + pe_kind_name(nc.cfg.pe_kind));
-    if ((args.has("dot-n") || (preset != nullptr && preset->dot_n != 0)) && dot_n != nc.cfg.dot_n)
-      clash(args.has("dot-n") ? "dot-n" : "preset", args.has("dot-n") ? std::to_string(dot_n) : preset->name,
-            "dot-n " + std::to_string(nc.cfg.dot_n));
-    if ((args.has("align-bits") || (preset != nullptr && preset->align_bits != 0)) && align_bits != nc.cfg.align_bits)
-      clash(args.has("align-bits") ? "align-bits" : "preset",
-            args.has("align-bits") ? std::to_string(align_bits) : preset->name,
-            "align-bits " + std::to_string(nc.cfg.align_bits));
-    if (args.has("sr-kind") && sr_kind != nc.cfg.sr_kind)
-      clash("sr-kind", sr_kind_name(sr_kind), std::string("sr-kind ") + sr_kind_name(nc.cfg.sr_kind));
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const ArrayField& f = fields[i];
+      // (Built fields given are applied below, as without --config.)
+      if (!want.set[i] || f.role == ArrayFieldRole::Built || array_field_equal(want.cfg, nc.cfg, f)) continue;
+      const bool by_preset = !want.given[i];
+      throw UsageError(std::string("--") + (by_preset ? "preset" : f.name) + " " +
+                       (by_preset ? r.preset : array_field_text(want.cfg, f)) + " contradicts --config " + config +
+                       " (" + f.name + " " + array_field_text(nc.cfg, f) + "); give one of them");
+    }
     r.cfg = nc.cfg;
     r.rtl_name = nc.name;
   } else {
-    r.cfg = want;
+    r.cfg = want.cfg;
     for (const auto& nc : rtl::array_configs())
-      if (same_array(nc.cfg, want)) {
+      if (array_request_matches(nc.cfg, want)) {
         r.cfg = nc.cfg;
         r.rtl_name = nc.name;
         break;
@@ -234,10 +167,10 @@ Request parse(const Args& args) {
                                        [](const std::string& b) { return b.rfind("rtl", 0) == 0; });
     if (r.rtl_name.empty() && wants_rtl && !args.has("rows") && !args.has("cols")) {
       for (const auto& nc : rtl::array_configs()) {
-        ArrayConfig sized = want;
-        sized.rows = nc.cfg.rows;
-        sized.cols = nc.cfg.cols;
-        if (same_array(nc.cfg, sized)) {
+        ArrayOptions sized = want;
+        sized.cfg.rows = nc.cfg.rows;
+        sized.cfg.cols = nc.cfg.cols;
+        if (array_request_matches(nc.cfg, sized)) {
           r.cfg = nc.cfg;
           r.rtl_name = nc.name;
           break;
@@ -245,10 +178,21 @@ Request parse(const Args& args) {
       }
     }
   }
-  if (args.has("seed")) r.cfg.seed = static_cast<uint32_t>(args.get_int("seed", 1, 1, 0xFFFFFFFFLL));
-  r.cfg.validate();
+  // Built fields given (--seed, --sr-bits, ..): the model back-ends run
+  // them; an RTL back-end must have been built with them.
+  ArrayConfig built = r.cfg;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const ArrayField& f = fields[i];
+    if (f.role != ArrayFieldRole::Built || !want.given[i]) continue;
+    array_field_parse(r.cfg, f, array_field_text(want.cfg, f));
+  }
+  try {
+    r.cfg.validate();
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   // "rtl" is the Verilated array of this configuration; every RTL back-end
-  // must have exactly its parameters (the seed is built in).
+  // must have exactly its parameters.
   bool any_rtl = false;
   std::vector<std::string> names;
   for (const std::string& b : r.backends) {
@@ -256,7 +200,7 @@ Request parse(const Args& args) {
     if (b == "rtl" || b.rfind("rtl:", 0) == 0) {
       any_rtl = true;
       if (r.rtl_name.empty())
-        throw UsageError("no Verilated array is " + describe(r.cfg) + " (built: " + config_names() +
+        throw UsageError("no Verilated array is " + describe_array(r.cfg) + " (built: " + config_names() +
                          "); use --backend functional,cycle or add it to sim/array_configs.txt");
       n = "rtl:" + r.rtl_name;
     }
@@ -264,10 +208,10 @@ Request parse(const Args& args) {
   }
   r.backends = names;
   if (any_rtl) {
-    const uint32_t built = rtl::array_config(r.rtl_name).cfg.seed;
-    if (r.cfg.seed != built)
-      throw UsageError("--seed: the Verilated " + r.rtl_name + " is built with SEED " + std::to_string(built) +
-                       "; drop --seed or use --backend functional,cycle");
+    for (const ArrayField& f : fields)
+      if (!array_field_equal(r.cfg, built, f))
+        throw UsageError(std::string("--") + f.name + ": the Verilated " + r.rtl_name + " is built with " + f.column +
+                         " " + array_field_text(built, f) + "; drop --" + f.name + " or use --backend functional,cycle");
   }
   parse_problem(args, r);
   return r;
@@ -446,165 +390,37 @@ int compare_and_print(const std::vector<Run>& runs, uint64_t n) {
 // ---------------------------------------------------------------------------
 // The error check
 
-struct ErrorStats {
-  uint64_t counted = 0, nonfinite = 0;
-  double max_rel = 0, sum_sq = 0;      // elementwise relative error
-  double diff_sq = 0, ref_sq = 0;      // normwise: ||got - ref||_F / ||ref||_F
-  void add(double got, double ref) {
-    if (!std::isfinite(got) || !std::isfinite(ref)) {
-      ++nonfinite;
-      return;
-    }
-    const double rel = ref != 0.0 ? std::fabs(got - ref) / std::fabs(ref) : std::fabs(got);
-    max_rel = std::max(max_rel, rel);
-    sum_sq += rel * rel;
-    diff_sq += (got - ref) * (got - ref);
-    ref_sq += ref * ref;
-    ++counted;
-  }
-};
-
-// Reference values of the operands as doubles (every FP8 value and every
-// float32 is exact in binary64, and so is every product of two of them).
-struct RefOperand {
-  const Operand* op;
-  bool use_f32;
-  double lut[256];
-  RefOperand(const Operand& o, Fp8Format fmt, bool f32_inputs) : op(&o), use_f32(f32_inputs && !o.f32.empty()) {
-    for (int c = 0; c < 256; ++c) lut[c] = fp8_to_double(static_cast<uint8_t>(c), fmt);
-  }
-  double operator[](size_t i) const { return use_f32 ? static_cast<double>(op->f32[i]) : lut[op->codes[i]]; }
-};
-
-// ref = C + A*B in binary64, every output summed in k order (as the sampled
-// check does), rows split over the cores. Blocked over columns so that a
-// block of B stays in cache; the inner loop runs over columns, so it
-// vectorises without reordering any sum (a contracted multiply-add changes
-// nothing: every product here is exact in binary64).
-template <class CValue>
-void reference_gemm(const double* a, const double* b, uint64_t m, uint64_t k, uint64_t n, const CValue& c_value,
-                    double* ref) {
-  constexpr uint64_t kColBlock = 256;
-  auto rows = [&](uint64_t i0, uint64_t i1) {
-    for (uint64_t j0 = 0; j0 < n; j0 += kColBlock) {
-      const uint64_t j1 = std::min(n, j0 + kColBlock);
-      // Four rows at a time share each load of B.
-      for (uint64_t i = i0; i < i1; i += 4) {
-        const uint64_t h = std::min<uint64_t>(4, i1 - i);
-        double* out[4];
-        const double* arow[4];
-        for (uint64_t q = 0; q < 4; ++q) {
-          const uint64_t r = i + std::min(q, h - 1);  // a short block repeats its last row
-          out[q] = ref + r * n;
-          arow[q] = a + r * k;
-        }
-        for (uint64_t q = 0; q < h; ++q)
-          for (uint64_t j = j0; j < j1; ++j) out[q][j] = c_value(i + q, j);
-        if (h < 4) {
-          for (uint64_t q = 0; q < h; ++q)
-            for (uint64_t kk = 0; kk < k; ++kk)
-              for (uint64_t j = j0; j < j1; ++j) out[q][j] += arow[q][kk] * b[kk * n + j];
-          continue;
-        }
-        for (uint64_t kk = 0; kk < k; ++kk) {
-          const double x0 = arow[0][kk], x1 = arow[1][kk], x2 = arow[2][kk], x3 = arow[3][kk];
-          const double* brow = b + kk * n;
-          double *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3];
-          for (uint64_t j = j0; j < j1; ++j) {
-            const double y = brow[j];
-            o0[j] += x0 * y;
-            o1[j] += x1 * y;
-            o2[j] += x2 * y;
-            o3[j] += x3 * y;
-          }
-        }
-      }
-    }
-  };
-  const uint64_t threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 64u));
-  std::vector<std::thread> pool;
-  for (uint64_t t = 1; t < threads; ++t) pool.emplace_back(rows, m * t / threads, m * (t + 1) / threads);
-  rows(0, m / threads);
-  for (auto& th : pool) th.join();
-}
+using explore::GemmErrorStats;
 
 // Error of the result against C + A*B in float64 (A, B as FP8 values, or as
-// the original float32 values when use_f32), scaled by 2^scale for quantized
-// outputs, over all outputs (reference_gemm) or a grid of sampled rows and columns
-// (each dot product in k order).
-ErrorStats check_error(const Request& r, const Operand& A, const Operand& B, const std::vector<uint32_t>& Cw,
-                       const GemmOutput& res, bool use_f32, uint64_t* checked_rows, uint64_t* checked_cols) {
-  const uint64_t m = A.rows, k = A.cols, n = B.cols;
-  const RefOperand a(A, r.fmt_a, use_f32), b(B, r.fmt_b, use_f32);
-  const double scale = is_quantized(r.out_fmt) ? std::ldexp(1.0, r.scale) : 1.0;
-  auto c_value = [&](uint64_t i, uint64_t j) {
-    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.init_format().to_f32_bits(Cw[i * n + j])));
-  };
-  ErrorStats st;
-  if (r.check == Check::Full) {
-    *checked_rows = m;
-    *checked_cols = n;
-    std::vector<double> ad(m * k), bd(k * n), ref(m * n);
-    for (size_t i = 0; i < ad.size(); ++i) ad[i] = a[i];
-    for (size_t i = 0; i < bd.size(); ++i) bd[i] = b[i];
-    reference_gemm(ad.data(), bd.data(), m, k, n, c_value, ref.data());
-    for (uint64_t i = 0; i < m * n; ++i) st.add(output_word_value(res.out[i], r.out_fmt, r.cfg.result_format()), ref[i] * scale);
-    return st;
+// the original float32 values when use_f32: every FP8 value and float32 is
+// exact in binary64), scaled by 2^scale for quantized outputs, over all
+// outputs or a grid of sampled rows and columns (explore/ reference.hpp).
+GemmErrorStats check_error(const Request& r, const Operand& A, const Operand& B, const std::vector<uint32_t>& Cw,
+                           const GemmOutput& res, bool use_f32, uint64_t* checked_rows, uint64_t* checked_cols) {
+  double lut_a[256], lut_b[256];
+  for (int c = 0; c < 256; ++c) {
+    lut_a[c] = fp8_to_double(static_cast<uint8_t>(c), r.fmt_a);
+    lut_b[c] = fp8_to_double(static_cast<uint8_t>(c), r.fmt_b);
   }
-  // A fixed-seed grid of distinct rows and columns (all of them when there
-  // are at most 64): the same outputs on every run.
-  std::mt19937_64 rng(0x5EED);
-  auto pick = [&](uint64_t total) {
-    std::vector<uint64_t> v;
-    if (total <= kSampleGrid) {
-      for (uint64_t i = 0; i < total; ++i) v.push_back(i);
-      return v;
-    }
-    while (v.size() < kSampleGrid) {
-      const uint64_t x = rng() % total;
-      if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-    }
-    std::sort(v.begin(), v.end());
-    return v;
+  const bool fa = use_f32 && !A.f32.empty(), fb = use_f32 && !B.f32.empty();
+  explore::GemmCheck g;
+  g.m = A.rows;
+  g.k = A.cols;
+  g.n = B.cols;
+  g.a = [&](uint64_t i) { return fa ? static_cast<double>(A.f32[i]) : lut_a[A.codes[i]]; };
+  g.b = [&](uint64_t i) { return fb ? static_cast<double>(B.f32[i]) : lut_b[B.codes[i]]; };
+  g.c = [&](uint64_t i, uint64_t j) {
+    return Cw.empty() ? 0.0 : static_cast<double>(f32(r.cfg.init_format().to_f32_bits(Cw[i * g.n + j])));
   };
-  const std::vector<uint64_t> rows_i = pick(m), cols_j = pick(n);
-  *checked_rows = rows_i.size();
-  *checked_cols = cols_j.size();
-  // Sampled rows and columns, gathered once; four columns at a time so that
-  // four independent k-order sums run in parallel (each output's order is
-  // still k = 0, 1, ...).
-  const size_t nr = rows_i.size(), nc = cols_j.size();
-  std::vector<double> rows(nr * k), cols(nc * k);
-  for (size_t ri = 0; ri < nr; ++ri)
-    for (uint64_t kk = 0; kk < k; ++kk) rows[ri * k + kk] = a[rows_i[ri] * k + kk];
-  for (uint64_t kk = 0; kk < k; ++kk)
-    for (size_t ci = 0; ci < nc; ++ci) cols[ci * k + kk] = b[kk * n + cols_j[ci]];
-  for (size_t ri = 0; ri < nr; ++ri) {
-    const uint64_t i = rows_i[ri];
-    const double* row = &rows[ri * k];
-    for (size_t c0 = 0; c0 < nc; c0 += 4) {
-      const size_t w = std::min<size_t>(4, nc - c0);
-      double s[4] = {0, 0, 0, 0};
-      for (size_t q = 0; q < w; ++q) s[q] = c_value(i, cols_j[c0 + q]);
-      const double* col[4];
-      for (size_t q = 0; q < 4; ++q) col[q] = &cols[(c0 + std::min(q, w - 1)) * k];
-      for (uint64_t kk = 0; kk < k; ++kk) {
-        const double x = row[kk];
-        s[0] += x * col[0][kk];
-        s[1] += x * col[1][kk];
-        s[2] += x * col[2][kk];
-        s[3] += x * col[3][kk];
-      }
-      for (size_t q = 0; q < w; ++q) {
-        const uint64_t j = cols_j[c0 + q];
-        st.add(output_word_value(res.out[i * n + j], r.out_fmt, r.cfg.result_format()), s[q] * scale);
-      }
-    }
-  }
-  return st;
+  g.got = [&](uint64_t i, uint64_t j) {
+    return output_word_value(res.out[i * g.n + j], r.out_fmt, r.cfg.result_format());
+  };
+  g.scale = is_quantized(r.out_fmt) ? std::ldexp(1.0, r.scale) : 1.0;
+  return explore::check_gemm(g, r.check == Check::Full, checked_rows, checked_cols);
 }
 
-void print_error(const char* against, const ErrorStats& st, uint64_t rows, uint64_t cols, uint64_t total) {
+void print_error(const char* against, const GemmErrorStats& st, uint64_t rows, uint64_t cols, uint64_t total) {
   const uint64_t checked = rows * cols;
   std::string over;
   if (checked == total) over = "all " + std::to_string(total) + " outputs";
@@ -617,8 +433,7 @@ void print_error(const char* against, const ErrorStats& st, uint64_t rows, uint6
     return;
   }
   std::printf("error vs %s over %s: max relative %.3e, RMS relative %.3e, normwise %.3e", against, over.c_str(),
-              st.max_rel, std::sqrt(st.sum_sq / static_cast<double>(st.counted)),
-              st.ref_sq > 0 ? std::sqrt(st.diff_sq / st.ref_sq) : std::sqrt(st.diff_sq));
+              st.max_rel, st.rms_rel(), st.normwise());
   if (st.nonfinite) std::printf(" (%" PRIu64 " non-finite skipped)", st.nonfinite);
   std::printf("\n");
 }
@@ -772,10 +587,10 @@ int run_gemm(const Request& r, const Operands& ops, const char* cmd, std::chrono
   if (r.check != Check::None) {
     const auto t0 = std::chrono::steady_clock::now();
     uint64_t rows = 0, cols = 0;
-    const ErrorStats fp8 = check_error(r, A, B, Cw, res, false, &rows, &cols);
+    const GemmErrorStats fp8 = check_error(r, A, B, Cw, res, false, &rows, &cols);
     print_error("float64 of the FP8 operands", fp8, rows, cols, m * n);
     if (!A.f32.empty() || !B.f32.empty()) {
-      const ErrorStats in = check_error(r, A, B, Cw, res, true, &rows, &cols);
+      const GemmErrorStats in = check_error(r, A, B, Cw, res, true, &rows, &cols);
       print_error("float64 of the float32 inputs (quantization included)", in, rows, cols, m * n);
     }
     t_check = seconds_since(t0);

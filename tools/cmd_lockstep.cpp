@@ -17,6 +17,7 @@ int cmd_lockstep(const Args& args) {
     built = built || nc.name == opt.config;
     names += (names.empty() ? "" : ", ") + nc.name;
   }
+  if (!kCliHasRtl) throw UsageError(std::string("the lockstep checker runs the Verilated array: ") + kNoRtlHint);
   if (!built) throw UsageError("array configuration '" + shown(opt.config) + "' is not built (built: " + names + ")");
   opt.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, INT64_MAX));
   opt.gemms = static_cast<int>(args.get_int("gemms", 20, 1, 1 << 20));

@@ -6,6 +6,8 @@
 // the real tables without the model or the Verilated RTL.
 #include "commands.hpp"
 
+#include "fp8sa/array_fields.hpp"  // the macro only: this file links no model
+
 namespace fp8sa::cli {
 
 // Options that several commands share (fp8sa gemm and fp8sa board: the same GEMM problem).
@@ -21,47 +23,71 @@ const OptSpec kOptSat{"sat", "", "", "saturate quantized outputs to +-max finite
 const OptSpec kOptScale{"scale", "S", "0", "quantize acc * 2^S, S in [-64, 63] (quantized outputs only)"};
 const OptSpec kOptCheck{"check", "MODE", "sample", "error check: sample (a 64 x 64 grid of outputs), full (every output), none"};
 const OptSpec kOptQuiet{"quiet", "", "", "no progress lines on stderr"};
+
+// opts with the array options inserted before the option named `before`.
+std::vector<OptSpec> with_array_options(std::vector<OptSpec> opts, const std::string& before) {
+  std::vector<OptSpec> out;
+  for (OptSpec& o : opts) {
+    if (o.name == before)
+      for (OptSpec& a : array_options()) out.push_back(std::move(a));
+    out.push_back(std::move(o));
+  }
+  return out;
+}
 }  // namespace
+
+const std::vector<std::pair<std::string, std::string>> kGemmArrayDefaults = {{"rows", "8"}, {"cols", "8"}};
+
+std::string gemm_array_default(const std::string& name, const std::string& list_default) {
+  for (const auto& d : kGemmArrayDefaults)
+    if (d.first == name) return d.second;
+  return list_default;
+}
+
+std::vector<OptSpec> array_options() {
+  std::vector<OptSpec> v;
+  auto meta = [](const std::string& kind) {
+    return kind == "Format" ? "eXmY" : kind == "Enum" ? "KIND" : "N";
+  };
+#define FP8SA_ARRAY_OPTION(member, type, kind, role, init, dflt, name, column, lo, hi, example, doc) \
+  v.push_back(OptSpec{name, meta(#kind), gemm_array_default(name, dflt), doc});
+  FP8SA_ARRAY_FIELDS(FP8SA_ARRAY_OPTION)
+#undef FP8SA_ARRAY_OPTION
+  return v;
+}
 
 const CmdSpec kGemmSpec{
     "gemm",
     "A GEMM on the array's back-ends, bit-compared, with a report.\n"
     "C = A x B (+ C) on the functional model, the cycle model and/or the Verilated RTL (which must\n"
     "agree bit for bit); the report gives cycles, utilisation, tile flags and the error against float64.",
-    {
+    with_array_options({
         kOptA,
         kOptB,
         {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23, --promote, --pe dot or exact) or uint32 init words"},
-        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets rows, cols, acc, promote, PE, seed"},
-        {"rows", "R", "8", "array rows, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
-        {"cols", "C", "8", "array columns, [1, 256] (functional and cycle back-ends; rtl: a built configuration)"},
+        {"config", "NAME", "", "a named array configuration (sim/array_configs.txt): sets every array option below"},
         kOptFmtA,
         kOptFmtB,
-        {"acc", "eXmY", "e8m23", "accumulator format (exponent 4-8 bits, mantissa 2-23)"},
         kOptRound,
-        {"promote", "N", "0", "add the accumulator into an FP32 one every N MACs: 0 (off) or [2, 65535], a multiple of --dot-n"},
-        {"pe", "KIND", "fma", "PE kind (docs/numerics.md section 10): fma (one rounding per product), dot (fused, aligned), exact"},
-        {"dot-n", "N", "1", "products per PE step: 1, 2, 4, .., 64 (--pe dot or exact)"},
-        {"align-bits", "F", "13", "--pe dot: fraction bits kept below the alignment exponent, [1, 48]"},
-        {"sr-kind", "KIND", "mid", "SR construction (PEs and quantizers): mid, trunc or src"},
         {"preset", "NAME", "", "PE preset: h100-fp8, ada-fp8, b200-fp8, exact or fma (sets pe, dot-n, align-bits, acc, round)"},
         kOptOutFmt,
         kOptOutRound,
         kOptSat,
         kOptScale,
-        {"seed", "N", "1", "array LFSR seed, [1, 0xFFFFFFFF] (a Verilated config has its own)"},
         {"backend", "LIST", "all", "functional, cycle, rtl, rtl:NAME (a Verilated config), a comma list, or all"},
         kOptCheck,
         {"out", "OUT.npy", "", "write the result (dtype by --out-fmt, see below)"},
         kOptQuiet,
-    },
+    }, "fmt-a"),
     "", 0, 0,
     "Output dtypes: fp32 -> float32 (the accumulator value, exact for every eXmY); e4m3, e5m2 ->\n"
     "uint8 FP8 codes; fp16 -> float16; bf16 -> uint16 (the BF16 bit patterns).\n"
     "float32 operands are quantized with RNE, saturating (NaN kept); the report counts the values\n"
     "changed and gives the error against the unquantized float32 values as well.\n"
     "--backend rtl needs a Verilated configuration with these rows, cols, accumulator, --promote and PE;\n"
-    "without --rows and --cols it takes the size of the first such configuration.\n"
+    "without --rows and --cols it takes the size of the first such configuration. --seed, --sr-bits,\n"
+    "--q-sr-bits, --lfsr-w, --mul-stages and --q-stages are then that configuration's unless given;\n"
+    "given, the model back-ends run them and an RTL back-end must have been built with them.\n"
     "With --promote N the result word (fp32 output, C, the quantizer input) is binary32 whatever\n"
     "--acc (docs/numerics.md section 9). With --pe dot or exact, C is binary32 init words.\n"
     "Presets (docs/numerics.md 10.2): h100-fp8 = dot 32, align 13, e8m13, rz; ada-fp8 = dot 16, align 13,\n"
@@ -167,13 +193,13 @@ const CmdSpec kExploreSpec{
     "Accumulator-width exploration: error against an exact reference, per sweep point.\n"
     "Runs a sweep (accumulator eXmY, rounding, SR bits, promotion, K, operand formats, data) on\n"
     "the functional model's own bits and on comparison models, all cores, cached per point; writes\n"
-    "a CSV and, with --report, the text of docs/exploration.md (docs/exploration.md \"Method\").",
+    "a CSV and, with --run-info, the run's facts; tools/explore_report.py makes docs/exploration.md\n"
+    "from both (docs/exploration.md \"Method\"; Python: fp8sa.explore).",
     {
         {"config", "FILE", "", "sweep file: 'key = v1, v2' lines in [sweep NAME] sections (below)"},
         {"quick", "", "", "the built-in few-second sweep with sanity checks (exit 1 when one fails)"},
         {"csv", "OUT.csv", "", "write every point's statistics"},
-        {"report", "OUT.md", "", "write the exploration report (needs the points it reads; see docs/explore/sweep.conf)"},
-        {"area", "AREA.csv", "docs/area.csv", "PE areas joined in the report (make synth's table)"},
+        {"run-info", "OUT.json", "", "write the run's facts for the report script (time, threads, cache hits, model speed)"},
         {"cache", "DIR", "", "per-point cache directory (created); a cached point is not recomputed"},
         {"threads", "N", "all cores", "worker threads, [1, 256] (points run in parallel, one thread each)"},
         {"max-points", "N", "100000", "refuse a sweep of more points, [1, 2^32] (counted before any is made)"},
@@ -181,7 +207,7 @@ const CmdSpec kExploreSpec{
         {"print", "", "", "print every point's CSV line on stdout"},
         {"shard", "I/N", "", "run only shard I of N, [1, N] (points sharing operands stay together; scripts/jobs.sh)"},
         {"cached-only", "", "", "compute nothing: every point must be in --cache (a merge of shards' results)"},
-        {"reproducible", "", "", "no measured time or date in the CSV and report (byte-identical wherever the points ran)"},
+        {"reproducible", "", "", "no measured time or date in the CSV and run info (byte-identical wherever the points ran)"},
         kOptQuiet,
     },
     "", 0, 0,
@@ -193,8 +219,8 @@ const CmdSpec kExploreSpec{
     "Keys before the first [sweep NAME] are defaults for every section; each section is the\n"
     "cartesian product of its lists; section names must differ. Named values are case-insensitive.\n"
     "A bad line is one error naming FILE:LINE, exit status 2. Refused before anything runs: a sweep\n"
-    "file over 1 MiB, more points than --max-points, data sets over --max-memory, a missing or\n"
-    "malformed --area table (read with --report only), a --report path that cannot be written; an\n"
-    "npy: tensor with no finite non-zero value. Input files that are FIFOs wait 5 s for a writer."};
+    "file over 1 MiB, more points than --max-points, data sets over --max-memory, a --run-info\n"
+    "path that cannot be written; an npy: tensor with no finite non-zero value. Input files that\n"
+    "are FIFOs wait 5 s for a writer."};
 
 }  // namespace fp8sa::cli

@@ -367,4 +367,13 @@ void write_npy(const std::string& path, const std::string& descr, uint64_t rows,
   w.write(descr, rows, cols, data.data(), data.size());
 }
 
+std::vector<float> read_npy_float32(const std::string& path) {
+  const NpyArray a = read_npy(path);
+  if (a.descr != "<f4") throw UsageError(path + ": dtype " + a.descr + ", expected float32 ('<f4')");
+  if (a.count() == 0) throw UsageError(path + ": no elements");
+  std::vector<float> v(a.count());
+  std::memcpy(v.data(), a.data.data(), v.size() * 4);
+  return v;
+}
+
 }  // namespace fp8sa::cli

@@ -61,6 +61,10 @@ NpyArray parse_npy(const uint8_t* buf, size_t len, const std::string& name);
 // header promised plus one byte.
 NpyArray read_npy(const std::string& path);
 
+// The values of a float32 ('<f4') .npy file of any shape, at least one
+// (fp8sa explore's data = npy:FILE). UsageError naming the file otherwise.
+std::vector<float> read_npy_float32(const std::string& path);
+
 // An output file opened (created or truncated) before a long computation, so
 // a bad path fails first; write() checks every write and the close.
 class NpyWriter {

@@ -185,25 +185,17 @@ ArrayInputs::ArrayInputs(const ArrayConfig& cfg) {
 
 ArrayOutputs::ArrayOutputs(const ArrayConfig& cfg) { out_data_o.resize(cfg.cols); }
 
+void validate_field_ranges(const ArrayConfig& c);  // array_fields.cpp: the list's ranges
+
 void ArrayConfig::validate() const {
-  if (rows < 1 || rows > kArrayMaxDim) throw std::invalid_argument(range_msg("rows", rows, 1, kArrayMaxDim));
-  if (cols < 1 || cols > kArrayMaxDim) throw std::invalid_argument(range_msg("cols", cols, 1, kArrayMaxDim));
-  try {
-    acc.validate();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string("array: ") + e.what());
-  }
-  if (sr_bits < 2 || sr_bits > 24) throw std::invalid_argument(range_msg("sr_bits", sr_bits, 2, 24));
-  if (q_sr_bits < 2 || q_sr_bits > 24) throw std::invalid_argument(range_msg("q_sr_bits", q_sr_bits, 2, 24));
+  validate_field_ranges(*this);
+  // The rules between fields.
   const int wmin = std::max(4, std::max(sr_bits, q_sr_bits));
-  if (lfsr_w < wmin || lfsr_w > 32) {
+  if (lfsr_w < wmin) {
     throw std::invalid_argument(range_msg("lfsr_w", lfsr_w, wmin, 32) +
                                 " (max(4, sr_bits, q_sr_bits): a draw takes that many bits of the state)");
   }
-  if (seed == 0) throw std::invalid_argument("array: seed 0 is not allowed (SEED must be non-zero)");
-  if (mul_stages < 0 || mul_stages > 2) throw std::invalid_argument(range_msg("mul_stages", mul_stages, 0, 2));
-  if (q_stages < 0 || q_stages > 1) throw std::invalid_argument(range_msg("q_stages", q_stages, 0, 1));
-  if (promote_n != 0 && (promote_n < 2 || promote_n > 65535)) {
+  if (promote_n == 1) {
     throw std::invalid_argument("array: promote_n " + std::to_string(promote_n) +
                                 " out of range (0 = off, or [2, 65535])");
   }

@@ -60,6 +60,7 @@
 // exact for hundreds of k (docs/bench.md). MXCSR is set to its default (RNE,
 // no FTZ/DAZ) in every worker.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -69,6 +70,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "fp8sa/gemm.hpp"
@@ -76,6 +78,7 @@
 #include "fp8sa/pe.hpp"
 #include "gemm_narrow.hpp"
 #include "gemm_pe_fast.hpp"
+#include "parallel.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -114,22 +117,7 @@ uint8_t GemmOutput::flags() const {
 
 namespace {
 
-template <class F>
-void parallel_for(long n, int threads, const F& f) {
-  if (threads <= 1 || n <= 1) {
-    for (long i = 0; i < n; ++i) f(i);
-    return;
-  }
-  std::atomic<long> next{0};
-  auto work = [&] {
-    for (long i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) f(i);
-  };
-  std::vector<std::thread> ts;
-  const long nt = std::min<long>(threads, n);
-  for (long i = 1; i < nt; ++i) ts.emplace_back(work);
-  work();
-  for (std::thread& t : ts) t.join();
-}
+using detail::parallel_for;
 
 bool fp8_special(uint8_t code, Fp8Format f) { return fp8_is_special(code, f); }
 
@@ -528,6 +516,43 @@ struct BlockTiles {
   int8_t i0[kMr * kNr], i1[kMr * kNr], j0[kMr * kNr], j1[kMr * kNr];  // the same as block rows / columns
 };
 
+// Tiles with a NaN/Inf operand (row_sp[m], col_sp[n]: row m of A, column n
+// of B holds one) or init word go to the generic path, never pending.
+void mark_generic_tiles(Ctx& x, const std::vector<uint8_t>& row_sp, const std::vector<uint8_t>& col_sp, int threads) {
+  const GemmProblem& p = x.p;
+  const int M = p.M, N = p.N;
+  const uint32_t expmask = 0x7F800000u;
+  parallel_for(x.T, threads, [&](long t) {
+    const int ti = static_cast<int>(t / x.tn), tj = static_cast<int>(t % x.tn);
+    uint8_t s = 0;
+    for (int r = 0; r < x.R; ++r) {
+      const int m = ti * x.R + r;
+      if (m < M) s |= row_sp[static_cast<size_t>(m)];
+    }
+    for (int c = 0; c < x.C; ++c) {
+      const int n = tj * x.C + c;
+      if (n < N) s |= col_sp[static_cast<size_t>(n)];
+    }
+    if (p.C_init != nullptr) {
+      for (int r = 0; r < x.R && s == 0; ++r) {
+        const int m = ti * x.R + r;
+        if (m >= M) break;
+        for (int c = 0; c < x.C; ++c) {
+          const int n = tj * x.C + c;
+          if (n >= N) break;
+          if ((p.C_init[static_cast<size_t>(m) * static_cast<size_t>(N) + static_cast<size_t>(n)] & expmask) ==
+              expmask) {
+            s = 1;
+            break;
+          }
+        }
+      }
+    }
+    x.tile_generic[static_cast<size_t>(t)] = s;
+    if (s != 0) x.tile_inexact[static_cast<size_t>(t)].store(1, std::memory_order_relaxed);  // never pending
+  });
+}
+
 // The fast path is a BLIS-style blocked SGEMM (Goto's loop order) whose only
 // freedom is where partial sums live between k blocks: an MR x NR block of C
 // is loaded, carried through k in [k0, k0 + kKc) in registers and stored as
@@ -614,37 +639,7 @@ class FastGemm {
       }
       for (int jj = 0; jj < w; ++jj) col_sp[static_cast<size_t>(n0 + jj)] = s[jj] != 0 ? 1 : 0;
     });
-    // Tiles with a NaN/Inf operand or init word go to the generic path.
-    const uint32_t expmask = 0x7F800000u;
-    parallel_for(x_.T, threads_, [&](long t) {
-      const int ti = static_cast<int>(t / x_.tn), tj = static_cast<int>(t % x_.tn);
-      uint8_t s = 0;
-      for (int r = 0; r < x_.R; ++r) {
-        const int m = ti * x_.R + r;
-        if (m < M) s |= row_sp[static_cast<size_t>(m)];
-      }
-      for (int c = 0; c < x_.C; ++c) {
-        const int n = tj * x_.C + c;
-        if (n < N) s |= col_sp[static_cast<size_t>(n)];
-      }
-      if (p.C_init != nullptr) {
-        for (int r = 0; r < x_.R && s == 0; ++r) {
-          const int m = ti * x_.R + r;
-          if (m >= M) break;
-          for (int c = 0; c < x_.C; ++c) {
-            const int n = tj * x_.C + c;
-            if (n >= N) break;
-            if ((p.C_init[static_cast<size_t>(m) * static_cast<size_t>(N) + static_cast<size_t>(n)] & expmask) ==
-                expmask) {
-              s = 1;
-              break;
-            }
-          }
-        }
-      }
-      x_.tile_generic[static_cast<size_t>(t)] = s;
-      if (s != 0) x_.tile_inexact[static_cast<size_t>(t)].store(1, std::memory_order_relaxed);  // never pending
-    });
+    mark_generic_tiles(x_, row_sp, col_sp, threads_);
     // Kernel: work items are (A block, run of B panels); each runs k blocks
     // in order, so each output's k order holds whatever the schedule.
     const int mc = std::max(1, kMcRows / MR), nc = std::max(1, kNcCols / NR);  // groups, panels per item
@@ -915,6 +910,8 @@ class FastGemm {
   std::vector<uint8_t> block_done_;  // (g, j): every tile of the block known inexact (block() only)
 };
 
+#include "gemm_fp32_sub4.hpp"
+
 bool cpu_has_fast() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
@@ -972,6 +969,8 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
       FastGemm<12, 1, true>(x, threads).run();
     } else if (C % 8 == 0 && R % 8 == 0) {
       FastGemm<8, 1, true>(x, threads).run();
+    } else if (R % 4 == 0 && C % 4 == 0 && cpu_has_avx512()) {
+      FastGemmSub4(x, threads).run();  // one flag domain per register (gemm_fp32_sub4.hpp)
     } else if (R % 4 == 0 && R % 6 != 0) {
       FastGemm<4, 2, false>(x, threads).run();  // 4 x 16 blocks in one row of tiles
     } else {

@@ -24,7 +24,8 @@ bool narrow_fast_cpu();
 // FMA. Thread-safe.
 bool narrow_tile(const GemmProblem& p, const ArrayConfig& cfg, long t, int tiles_n, uint32_t* vals, uint8_t* flags);
 
-// The AVX-512 narrow path (gemm_narrow512.cpp): fma PE, COLS a multiple of 8,
+// The AVX-512 narrow path (gemm_narrow512.cpp): fma PE, COLS a multiple of 8
+// (or 1, 2, 4: super-tiles),
 // every accumulator, rounding, SR kind and promote_n but e8m23 RNE without
 // promotion. A plan per gemm call (row / column statistics, B packed), a
 // worker per thread (A rows, the SR word streams, which continue from tile
@@ -54,8 +55,8 @@ NarrowWorkerPtr narrow512_worker();
 bool narrow512_tile(const NarrowPlan& plan, NarrowWorker& w, long t, uint32_t* vals, uint8_t* flags);
 // Test hook: tiles narrow512_tile computed and declined since the last reset
 // (process-wide, relaxed counters); taken32: of the computed, those on
-// binary32 lanes.
-void narrow512_counts(long* taken, long* declined, bool reset, long* taken32 = nullptr);
+// binary32 lanes; taken64s: those on binary64 super-tiles (COLS 1, 2, 4).
+void narrow512_counts(long* taken, long* declined, bool reset, long* taken32 = nullptr, long* taken64s = nullptr);
 
 }  // namespace detail
 }  // namespace fp8sa

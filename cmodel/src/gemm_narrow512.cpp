@@ -7,6 +7,9 @@
 //
 // One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
 // vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
+// Arrays with COLS 1, 2 or 4 put 16 / COLS consecutive tiles of a tile row
+// side by side ("super-tiles", 16 virtual columns; binary32 lanes below do
+// the same), so that every rounding and SR kind has a fast path on them.
 //
 // The scaled domain. Every narrow value v is held as the binary64 v * 2^S.
 // A MAC is x = fma(a', b', acc) (a' = a 2^Sa, b' = b 2^Sb, Sa + Sb = S), and
@@ -61,6 +64,13 @@
 // (RZ, SR; tracked chunk by chunk only until the tile is known inexact),
 // and the promotions'.
 //
+// Binary64 super-tiles (COLS 1, 2, 4 where binary32 lanes do not apply):
+// the inexact flag per lane from x's bits below the kept LSB (RNE too: x is
+// exact there), tracked until every tile of the super-tile is known
+// inexact; with RZ an inexact fma raises MXCSR's flag, which names no tile:
+// a tile without a tracked bit is then declined (recomputed alone); SR
+// declines the super-tile on it.
+//
 // Binary32 lanes (COLS a multiple of 16; RZ with every Y, RNE with
 // W - 1 <= Y <= 11, W the products' significand width: 8 for E4M3 x E4M3,
 // 7 mixed, 6 for E5M2 x E5M2): 16 PEs per zmm, so twice the MACs per
@@ -109,7 +119,27 @@
 // ended), and starts a stream (the first LFSR-width words from the seed,
 // jumped with Lfsr::skip) only at the first tile of its run. The kernel takes
 // draw k from the word pair holding it with one funnel shift (vpshldvq) that
-// puts it in bits [s-1, s-R].
+// puts it in bits [s-1, s-R]; where R divides 64 no draw straddles two words
+// and one rotate (vprolvq) of one word does it. The words live in one ring
+// per row block (its rows a cache line apart), so that the taps' rows stay
+// in L1.
+//
+// SR on binary64 super-tiles: lane (r, q, c) runs tile t0 + q of the
+// super-tile with PE (r, c)'s draws from (t0 + q) K on. Its words are PE
+// (r, c)'s sequence in the frame shifted by q K R bits (row m: bits
+// [64 m + q K R, +64)), which obeys the same word recurrence (any 64
+// consecutive bits do), so one row offset and shift per k still serve every
+// lane. At a super-tile's start, continuing from the worker's previous one
+// (tiles up to t0 - 1), lane 0 takes over the previous last lane group's
+// rows (its frame is lane 0's new one: a relabelling plus a funnel shift),
+// and lanes q >= 1 jump from lane 0 by q K R bits: the sequence bit J ahead
+// is a fixed XOR of the lfsr_w bits before (found once per plan by running
+// the recurrence on lfsr_w-bit masks), i.e. per row an XOR of lane 0's words
+// shifted right by i bits, i in that set (vpshrdvq, masked XORs). Where
+// K R is a multiple of 64 every lane instead continues in its own frame:
+// after a super-tile of n + 1 tiles the frames' rows move on by n K R / 64
+// whole rows, so each new row is an XOR of old rows, the same for every lane
+// (P.wset). A worker's first super-tile starts every lane from its seed.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -213,7 +243,7 @@ struct KArgs {
   double unscale;  // 2^-S
   int promote;     // promote_n (0: off)
   // SR
-  const uint64_t* words;   // the word ring: kRing rows of lp lanes
+  const uint64_t* words;   // the row block's word ring (Ring): kRing rows of its lanes
   size_t lp;               // lanes per word row
   const size_t* hi_off;    // per k of the chunk: offset of the row holding the draw's first bit
   const size_t* lo_off;    // per k: that row's or the next row's offset
@@ -224,10 +254,10 @@ struct KState {
   __m512i inex[2];
   __m512d mx;
   bool rare = false;     // promotion met Inf/NaN or overflowed binary32
-  bool pinex = false;    // a promotion was inexact
+  __mmask8 pinex[2] = {0, 0};  // lanes whose promotion was inexact, per vector v of a block
 };
 
-FP8SA_T512 inline void promote8(double* wp, __m512d* n, double unscale, KState* st) {
+FP8SA_T512 inline void promote8(double* wp, __m512d* n, double unscale, KState* st, int v) {
   const __m512d w = _mm512_loadu_pd(wp);
   const __m512d nv = _mm512_mul_round_pd(*n, _mm512_set1_pd(unscale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   constexpr int kR = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
@@ -241,13 +271,20 @@ FP8SA_T512 inline void promote8(double* wp, __m512d* n, double unscale, KState* 
                         _mm512_cmp_pd_mask(rd, s, _CMP_NEQ_UQ);
   const __m512d absr = _mm512_abs_pd(rd);
   const __mmask8 bad = _mm512_cmp_pd_mask(absr, _mm512_set1_pd(HUGE_VAL), _CMP_NLT_UQ);
-  if (inex != 0) st->pinex = true;
+  st->pinex[v & 1] = static_cast<__mmask8>(st->pinex[v & 1] | inex);
   if (bad != 0) st->rare = true;
   _mm512_storeu_pd(wp, rd);
   *n = _mm512_setzero_pd();
 }
 
-template <int MODE, int KIND, bool TRACK, bool PROMO, int MR, int NV>
+// RINEX (RNE only, super-tiles): x's bits below the kept LSB ORed into
+// st->inex per lane (x is the exact sum there, so they are the lane's
+// inexactness), as TRACK does for RZ and SR. inex[j & 1]: with NV == 2 that
+// is vector v of the block, i.e. a lane is one virtual column.
+// ONE (SR with R dividing 64): no draw straddles two words, so the draw is
+// its word rotated into place (one load instead of a pair: the kernel is
+// bound by loads about as much as by vector operations).
+template <int MODE, int KIND, bool TRACK, bool PROMO, int MR, int NV, bool RINEX = false, bool ONE = false>
 FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0, int k1, KState* st) {
   constexpr int NA = MR * NV;
 #define FP8SA_Q(u) _mm512_set1_epi64(static_cast<int64_t>(u))
@@ -290,6 +327,14 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
           const __m512d gm = _mm512_mul_round_pd(x, vsplit, _MM_FROUND_CUR_DIRECTION);
           a[j] = _mm512_add_round_pd(gm, _mm512_sub_round_pd(x, gm, _MM_FROUND_CUR_DIRECTION), _MM_FROUND_CUR_DIRECTION);
           if constexpr (TRACK) mx = _mm512_range_pd(mx, x, 0x0B);
+          if constexpr (RINEX) {
+            const __m512i xi = _mm512_castpd_si512(x);
+            if (j & 1) {
+              inex1 = _mm512_ternarylogic_epi64(inex1, xi, kc.low, 0xF8);
+            } else {
+              inex0 = _mm512_ternarylogic_epi64(inex0, xi, kc.low, 0xF8);
+            }
+          }
         } else if constexpr (MODE == kRz) {
           const __m512i xi = _mm512_castpd_si512(x);
           if constexpr (TRACK) {
@@ -302,10 +347,14 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
           a[j] = _mm512_castsi512_pd(_mm512_and_si512(xi, kc.mask));
         } else {
           const __m512i xi = _mm512_castpd_si512(x);
-          const size_t lane = static_cast<size_t>((r0 + i) * C + 8 * (v0 + v));
+          const size_t lane = static_cast<size_t>(i * C + 8 * (v0 + v));  // g.words: the row block's ring
           const __m512i hi = _mm512_loadu_si512(whi + lane);
-          const __m512i lo = _mm512_loadu_si512(wlo + lane);
-          const __m512i tw = _mm512_shldv_epi64(hi, lo, cnt);  // u in bits [s-1, s-R]
+          __m512i tw;  // u in bits [s-1, s-R]
+          if constexpr (ONE) {
+            tw = _mm512_rolv_epi64(hi, cnt);  // cnt = (s + o) mod 64, o + R <= 64
+          } else {
+            tw = _mm512_shldv_epi64(hi, _mm512_loadu_si512(wlo + lane), cnt);
+          }
           __m512i rr = _mm512_andnot_si512(tw, kc.maskr);         // v = 2^R - 1 - u there
           __m512i z;
           if constexpr (KIND == 0) {
@@ -318,10 +367,12 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
             z = xi;
           } else if constexpr (KIND == 1) {  // trunc
             z = xi;
-          } else {  // src: RNE at the window's LSB
-            const __m512i lsb = _mm512_and_si512(_mm512_srli_epi64(xi, static_cast<unsigned>(kq.sr_shift)),
-                                                 _mm512_set1_epi64(1));
-            z = _mm512_add_epi64(_mm512_add_epi64(xi, kc.halfm1), lsb);
+          } else {  // src: RNE at the window's LSB: x + (half - 1) + its LSB
+            // v and half - 1 hold disjoint bits: one ternary op gives their
+            // sum; the LSB is a masked add of 1
+            rr = _mm512_ternarylogic_epi64(tw, kc.maskr, kc.halfm1, 0xAE);  // (~tw & maskr) | halfm1
+            const __mmask8 lsb = _mm512_test_epi64_mask(xi, kc.wlsb);
+            z = _mm512_mask_add_epi64(xi, lsb, xi, _mm512_set1_epi64(1));
           }
           if constexpr (TRACK) {
             if (j & 1) {
@@ -338,7 +389,7 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
       if (k == next_p) {
         for (int i = 0; i < MR; ++i)
           for (int v = 0; v < NV; ++v)
-            promote8(g.w + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), &a[i * NV + v], g.unscale, st);
+            promote8(g.w + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), &a[i * NV + v], g.unscale, st, v);
         next_p = std::min(K - 1, next_p + g.promote);
       }
     }
@@ -355,17 +406,23 @@ FP8SA_T512 void kernel(const KConst& kq, const KArgs& g, int r0, int v0, int k0,
 
 using KernelFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState*);
 
-template <int MODE, int KIND, bool TRACK, bool PROMO>
+template <int MODE, int KIND, bool TRACK, bool PROMO, bool ONE>
 KernelFn pick_shape(int nv) {
-  return nv == 2 ? &kernel<MODE, KIND, TRACK, PROMO, 4, 2> : &kernel<MODE, KIND, TRACK, PROMO, 8, 1>;
+  return nv == 2 ? &kernel<MODE, KIND, TRACK, PROMO, 4, 2, false, ONE> : &kernel<MODE, KIND, TRACK, PROMO, 8, 1, false, ONE>;
 }
 
-template <int MODE, int KIND, bool TRACK>
+template <int MODE, int KIND, bool TRACK, bool ONE = false>
 KernelFn pick_promo(bool promo, int nv) {
-  return promo ? pick_shape<MODE, KIND, TRACK, true>(nv) : pick_shape<MODE, KIND, TRACK, false>(nv);
+  return promo ? pick_shape<MODE, KIND, TRACK, true, ONE>(nv) : pick_shape<MODE, KIND, TRACK, false, ONE>(nv);
 }
 
-KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
+template <int KIND, bool TRACK>
+KernelFn pick_sr(bool one, bool promo, int nv) {
+  return one ? pick_promo<kSr, KIND, TRACK, true>(promo, nv) : pick_promo<kSr, KIND, TRACK, false>(promo, nv);
+}
+
+// one: SR draws never straddle two words (R divides 64)
+KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv, bool one) {
   switch (rnd) {
     case Round::RNE:
       return track ? pick_promo<kRne, 0, true>(promo, nv) : pick_promo<kRne, 0, false>(promo, nv);
@@ -374,13 +431,47 @@ KernelFn pick_kernel(Round rnd, SrKind kind, bool track, bool promo, int nv) {
     default:
       switch (kind) {
         case SrKind::Trunc:
-          return track ? pick_promo<kSr, 1, true>(promo, nv) : pick_promo<kSr, 1, false>(promo, nv);
+          return track ? pick_sr<1, true>(one, promo, nv) : pick_sr<1, false>(one, promo, nv);
         case SrKind::Src:
-          return track ? pick_promo<kSr, 2, true>(promo, nv) : pick_promo<kSr, 2, false>(promo, nv);
+          return track ? pick_sr<2, true>(one, promo, nv) : pick_sr<2, false>(one, promo, nv);
         default:
-          return track ? pick_promo<kSr, 0, true>(promo, nv) : pick_promo<kSr, 0, false>(promo, nv);
+          return track ? pick_sr<0, true>(one, promo, nv) : pick_sr<0, false>(one, promo, nv);
       }
   }
+}
+
+// Super-tiles on binary64 lanes (COLS 1, 2 or 4): blocks of 4 rows x 2
+// vectors (16 virtual columns). fs[track][inex]: RNE: track = max |x|,
+// inex = the per-lane dropped bits (RINEX); RZ, SR: inex = the per-lane
+// dropped bits (TRACK), track unused.
+template <bool PROMO, bool ONE>
+void pick_super(Round rnd, SrKind kind, KernelFn fs[2][2]) {
+  if (rnd == Round::RNE) {
+    fs[0][0] = &kernel<kRne, 0, false, PROMO, 4, 2, false>;
+    fs[0][1] = &kernel<kRne, 0, false, PROMO, 4, 2, true>;
+    fs[1][0] = &kernel<kRne, 0, true, PROMO, 4, 2, false>;
+    fs[1][1] = &kernel<kRne, 0, true, PROMO, 4, 2, true>;
+    return;
+  }
+  KernelFn f0 = &kernel<kRz, 0, false, PROMO, 4, 2>, f1 = &kernel<kRz, 0, true, PROMO, 4, 2>;
+  if (rnd == Round::SR) {
+    switch (kind) {
+      case SrKind::Trunc:
+        f0 = &kernel<kSr, 1, false, PROMO, 4, 2, false, ONE>;
+        f1 = &kernel<kSr, 1, true, PROMO, 4, 2, false, ONE>;
+        break;
+      case SrKind::Src:
+        f0 = &kernel<kSr, 2, false, PROMO, 4, 2, false, ONE>;
+        f1 = &kernel<kSr, 2, true, PROMO, 4, 2, false, ONE>;
+        break;
+      default:
+        f0 = &kernel<kSr, 0, false, PROMO, 4, 2, false, ONE>;
+        f1 = &kernel<kSr, 0, true, PROMO, 4, 2, false, ONE>;
+        break;
+    }
+  }
+  fs[0][0] = fs[1][0] = f0;
+  fs[0][1] = fs[1][1] = f1;
 }
 
 FP8SA_T512 bool any_bits(__m512i x) { return _mm512_test_epi64_mask(x, x) != 0; }
@@ -509,6 +600,25 @@ void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
 }
 
 constexpr long kRing = 128;  // word rows kept per worker (a power of 2 above lfsr_w + a chunk's rows + 2)
+// The word ring's layout: one ring per row block of the kernel (mr rows x
+// cw columns of lanes), kRing rows each, a row's stride its lanes and one
+// cache line more. Per block, so that the rows gen_words reads (up to
+// lfsr_w rows back) stay in L1 (one ring of 16 x 16 lanes had 2 KiB rows:
+// 64 KiB back, from L2); the extra line spreads the rows over L1's sets.
+struct Ring {
+  int mr, cw;
+  size_t bls, blk;  // row stride, block size (words)
+  size_t size(int rp) const { return static_cast<size_t>(rp / mr) * blk; }
+  // row m of PE row r's block, at r's first lane
+  size_t at(long m, int r) const {
+    return static_cast<size_t>(r / mr) * blk + static_cast<size_t>(m & (kRing - 1)) * bls +
+           static_cast<size_t>((r % mr) * cw);
+  }
+};
+inline Ring make_ring(int mr, int cw) {
+  const size_t bls = static_cast<size_t>(mr * cw) + 8;
+  return Ring{mr, cw, bls, static_cast<size_t>(kRing) * bls};
+}
 
 // Word rows [from, to) of lanes [l0, l1) in the ring: row m = XOR over taps
 // t of row m - t.
@@ -559,6 +669,25 @@ struct NarrowPlan {
   int CV = 16, tps = 1;
   std::vector<float> bpack32;  // [tj][k][C], scaled by 2^Sb32
   Kernel32Fn fn32[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
+  // Super-tiles on binary64 lanes (sup64: COLS 1, 2 or 4 where binary32
+  // lanes do not apply): TPS = 16 / C tiles side by side in CV = 16 virtual
+  // columns (bpack: [sj][k][16]), blocks of 4 rows x 2 vectors.
+  bool sup64 = false;
+  KernelFn fs64[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
+  // SR on super-tiles: lane (r, q, c) (virtual column q C + c) reads PE
+  // (r, c)'s stream in the frame shifted by q K R bits (row m: bits
+  // [64 m + q K R, +64)), so that one row offset and shift per k serve
+  // every lane. jm[z][i]: the lanes of zmm z of a 16-lane row segment whose
+  // jump from lane (r, 0, c) by q K R bits takes the stream shifted right by
+  // i bits (file comment, "SR draws").
+  __mmask8 jm[2][32] = {};
+  __mmask8 jq[2] = {0, 0};  // lanes with q >= 1
+  // K R a multiple of 64 (wjump): every lane's frame moves on by whole rows
+  // from one super-tile to the next, n K R / 64 rows after a super-tile of
+  // n + 1 tiles; row m is then the XOR of rows m - n K R / 64 - i, i in
+  // wset[n] (the same jump on rows: any frame's rows obey the recurrence).
+  bool wjump = false;
+  std::vector<int> wset[16];
   NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
 };
 
@@ -577,6 +706,11 @@ struct NarrowWorker {
   bool valid = false;
   std::vector<size_t> hi_off, lo_off;
   std::vector<int64_t> cnt;
+  // SR super-tiles: the tile after the last super-tile's, and that
+  // super-tile's last lane group q (its frame continues into lane 0's)
+  long s_next = -1;
+  int s_qlast = 0;
+  long s_row_lo = 0;  // the lowest ring row every lane holds
 };
 
 void NarrowPlanDeleter::operator()(NarrowPlan* p) const { delete p; }
@@ -597,13 +731,26 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   // LSB: none with Y = 23, so e8m23 RZ takes them only on COLS % 16 == 0.)
   const bool can32 = (cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && Yacc < 23)) &&
                      (p.rnd == Round::RZ || (p.rnd == Round::RNE && Yacc >= wprod - 1 && Yacc <= 11));
-  if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32) || !narrow512_cpu()) return nullptr;
+  // Binary64 super-tiles: COLS 1, 2 or 4 elsewhere (SR: while the lanes'
+  // stream jumps, (TPS - 1) K R bits, stay cheap to derive).
+  bool sup64 = !can32 && cfg.cols < 8 && 16 % cfg.cols == 0;
+  if (sup64 && p.rnd == Round::SR &&
+      static_cast<uint64_t>(16 / cfg.cols - 1) * static_cast<uint64_t>(p.K) * static_cast<uint64_t>(cfg.sr_bits) >
+          (uint64_t{1} << 25)) {
+    sup64 = false;
+  }
+  if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || !narrow512_cpu()) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
   NarrowPlan& P = *pl;
   P.R = cfg.rows;
   P.C = cfg.cols;
-  P.nv = (P.C / 8) % 2 == 0 ? 2 : 1;
+  P.sup64 = sup64;
+  if (sup64) {
+    P.CV = 16;
+    P.tps = 16 / P.C;
+  }
+  P.nv = sup64 ? 2 : ((P.C / 8) % 2 == 0 ? 2 : 1);
   const int mr = P.nv == 2 ? 4 : 8;
   P.Rp = (P.R + mr - 1) / mr * mr;
   P.tn = (p.N + P.C - 1) / P.C;
@@ -633,10 +780,63 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   k.wlsb = uint64_t{1} << (P.s - R);
   k.split = std::ldexp(1.0, P.s) + 1.0;
   const bool promo = cfg.promote_n != 0;
-  P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv);
-  P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv);
+  const bool one = 64 % R == 0;
+  P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv, one);
+  P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv, one);
   if (p.rnd == Round::SR) {
     for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
+  }
+  if (sup64) {
+    if (promo) {
+      one ? pick_super<true, true>(p.rnd, cfg.sr_kind, P.fs64) : pick_super<true, false>(p.rnd, cfg.sr_kind, P.fs64);
+    } else {
+      one ? pick_super<false, true>(p.rnd, cfg.sr_kind, P.fs64) : pick_super<false, false>(p.rnd, cfg.sr_kind, P.fs64);
+    }
+  }
+  if (sup64 && p.rnd == Round::SR) {
+    // The jumps by q K R bits (q = 1 .. TPS - 1): the sequence bit J past
+    // position n as the XOR of bits n - i, i in [0, lw), found by running
+    // the recurrence s_n = XOR over taps t of s_(n - t) on lw-bit masks
+    // (mask bit j: bit n - (lw - 1 - j)).
+    const int lw = cfg.lfsr_w;
+    const uint64_t KR = static_cast<uint64_t>(p.K) * static_cast<uint64_t>(R);
+    uint32_t v[64];
+    for (int n = 0; n < lw; ++n) v[n] = 1u << n;
+    uint32_t V[16] = {};
+    uint64_t n = static_cast<uint64_t>(lw);
+    for (int q = 1; q < P.tps; ++q) {
+      const uint64_t target = static_cast<uint64_t>(lw - 1) + static_cast<uint64_t>(q) * KR;
+      for (; n <= target; ++n) {
+        uint32_t x = 0;
+        for (int t : P.taps) x ^= v[(n - static_cast<uint64_t>(t)) & 63u];
+        v[n & 63u] = x;
+      }
+      V[q] = v[target & 63u];
+    }
+    if (KR % 64u == 0) {
+      P.wjump = true;
+      for (int x = 0; x < lw; ++x) v[x] = 1u << x;
+      const uint64_t J = KR / 64u;
+      uint64_t n2 = static_cast<uint64_t>(lw);
+      for (int q = 1; q < P.tps; ++q) {
+        const uint64_t target = static_cast<uint64_t>(lw - 1) + static_cast<uint64_t>(q) * J;
+        for (; n2 <= target; ++n2) {
+          uint32_t x = 0;
+          for (int t : P.taps) x ^= v[(n2 - static_cast<uint64_t>(t)) & 63u];
+          v[n2 & 63u] = x;
+        }
+        for (int i = 0; i < lw; ++i)
+          if (((v[target & 63u] >> (lw - 1 - i)) & 1u) != 0) P.wset[q].push_back(i);
+      }
+    }
+    for (int z = 0; z < 2; ++z)
+      for (int l = 0; l < 8; ++l) {
+        const int q = (8 * z + l) / P.C;
+        if (q == 0) continue;
+        P.jq[z] = static_cast<__mmask8>(P.jq[z] | (1u << l));
+        for (int i = 0; i < lw; ++i)
+          if (((V[q] >> (lw - 1 - i)) & 1u) != 0) P.jm[z][i] = static_cast<__mmask8>(P.jm[z][i] | (1u << l));
+      }
   }
   // Binary32 lanes: RZ for every Y; RNE where rounding the binary32 fma's
   // RNE sum again to Y + 1 bits is RNE of the exact sum (the file comment):
@@ -664,7 +864,8 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   const int fa = static_cast<int>(p.fmt_a), fb = static_cast<int>(p.fmt_b);
   P.rows.assign(static_cast<size_t>(p.M), Line{});
   P.cols.assign(static_cast<size_t>(p.N), Line{});
-  const size_t bsize = static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C);
+  const size_t bsize = sup64 ? static_cast<size_t>((p.N + P.CV - 1) / P.CV) * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV)
+                             : static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C);
   if (P.use32) {
     const size_t tnv = static_cast<size_t>((p.N + P.CV - 1) / P.CV);
     P.bpack32.assign(tnv * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV), 0.0f);
@@ -705,7 +906,12 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     const long tj = i - pr.M;
     const int C = Q.C;
     const size_t off = static_cast<size_t>(tj) * K * static_cast<size_t>(C);
-    double* dst = Q.use32 ? nullptr : Q.bpack.data() + off;
+    // binary64 super-tiles: super-column tj / TPS, CV doubles per k
+    const size_t bstride = Q.sup64 ? static_cast<size_t>(Q.CV) : static_cast<size_t>(C);
+    double* dst = Q.use32 ? nullptr
+                          : (Q.sup64 ? Q.bpack.data() + static_cast<size_t>(tj / Q.tps) * K * bstride +
+                                           static_cast<size_t>(tj % Q.tps) * static_cast<size_t>(C)
+                                     : Q.bpack.data() + off);
     // binary32: super-column sj = tj / TPS, CV floats per k, this tile at
     // column offset (tj % TPS) * C
     const size_t cv = static_cast<size_t>(Q.CV);
@@ -726,7 +932,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
         if (dst32 != nullptr) {
           dst32[kk * cv + static_cast<size_t>(c)] = static_cast<float>(v * sc);  // exact
         } else {
-          dst[kk * static_cast<size_t>(C) + static_cast<size_t>(c)] = v * sc;
+          dst[kk * bstride + static_cast<size_t>(c)] = v * sc;
         }
         const int cc = c & 63;
         mx[cc] = std::max(mx[cc], std::fabs(v));
@@ -758,7 +964,8 @@ namespace {
 // (rows >= R: zero words).
 void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
-  const size_t lp = static_cast<size_t>(P.Rp) * static_cast<size_t>(P.C);
+  const Ring rg = make_ring(P.nv == 2 ? 4 : 8, P.C);
+  const size_t lp = rg.bls;
   const uint64_t K = static_cast<uint64_t>(P.p.K);
   const uint64_t d0 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k0);
   const uint64_t d1 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k1);  // exclusive
@@ -767,7 +974,7 @@ void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   if (!W.valid || m_lo < W.gen - kRing + 2 || m_lo > W.gen + 64 * lw) {
     // Start the streams: rows [h0, h0 + lw) from the seeds.
     const long h0 = std::max(0L, m_lo - lw);
-    W.words.assign(static_cast<size_t>(kRing) * lp, 0u);
+    W.words.assign(rg.size(P.Rp), 0u);
     const int db = lw >= 16 ? 16 : (lw >= 8 ? 8 : 4);
     for (int r = 0; r < P.R; ++r)
       for (int c = 0; c < P.C; ++c) {
@@ -776,7 +983,7 @@ void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
         for (long m = h0; m < h0 + lw; ++m) {
           uint64_t word = 0;
           for (int q = 0; q < 64 / db; ++q) word = (word << db) | l.draw();
-          W.words[static_cast<size_t>(m & (kRing - 1)) * lp + static_cast<size_t>(r * P.C + c)] = word;
+          W.words[rg.at(m, r) + static_cast<size_t>(c)] = word;
         }
       }
     W.gen = h0 + lw;
@@ -953,6 +1160,323 @@ FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   }
 }
 
+// ---- SR streams of binary64 super-tiles (P.sup64): lane (r, q, c) reads PE
+// (r, c)'s stream in the frame shifted by q K R bits, so that draw k of tile
+// t0 + q sits, for every lane, at the bit (t0 K + k) R of its frame: one row
+// offset and funnel shift per k, as on plain tiles. Every lane's frame
+// obeys the word recurrence (any 64 consecutive bits do).
+
+// Rows [h0, h0 + n) of PE (r, c)'s stream in the frame shifted by off bits,
+// from its seed (the LFSR jumped to bit 64 h0 + off).
+void seed_rows(const NarrowPlan& P, const Ring& rg, int r, int c, int col, uint64_t off, long h0, int n, uint64_t* ring) {
+  const int lw = P.cfg.lfsr_w;
+  const uint64_t B = 64u * static_cast<uint64_t>(h0) + off;
+  int db = 2;
+  for (int d : {16, 8, 4})
+    if (d <= lw && B % static_cast<uint64_t>(d) == 0) {
+      db = d;
+      break;
+    }
+  Lfsr l(lw, db, derive_seed(P.cfg.seed, static_cast<uint32_t>(1 + r * P.C + c), lw));
+  l.skip(B / static_cast<uint64_t>(db));
+  if (B % static_cast<uint64_t>(db) != 0) l.step();  // db = 2, B odd
+  for (long m = h0; m < h0 + n; ++m) {
+    uint64_t word = 0;
+    for (int q = 0; q < 64 / db; ++q) word = (word << db) | l.draw();
+    ring[rg.at(m, r) + static_cast<size_t>(col)] = word;
+  }
+}
+
+// Every lane's rows [m_lo - lw, m_lo) in its frame at super-tile t0's first
+// draw (m_lo = t0 K R / 64), W.gen set past them. Continuing from the
+// worker's previous super-tile (tiles ending at t0 - 1): lane 0 takes the
+// previous last lane group's rows (its frame, (q_last K R) bits further on,
+// is lane 0's new one), lanes q >= 1 jump from lane 0 by q K R bits (P.jm).
+// Otherwise every lane from its seed.
+FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t0, long* row_lo) {
+  const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w, C = P.C, CV = P.CV, TPS = P.tps, NR = P.R;
+  const Ring rg = make_ring(4, CV);
+  const uint64_t KR = static_cast<uint64_t>(P.p.K) * static_cast<uint64_t>(R);
+  const long m_lo = static_cast<long>((static_cast<uint64_t>(t0) * KR) >> 6);
+  if (W.words.size() != rg.size(P.Rp)) {
+    W.words.assign(rg.size(P.Rp), 0u);
+    W.valid = false;
+  }
+  uint64_t* ring = W.words.data();
+  auto row = [&](long m, int r) { return ring + rg.at(m, r); };
+  bool cont = W.valid && W.s_next == t0 && m_lo >= lw + 1;
+  if (cont && P.wjump) {
+    // Every lane moves on in its own frame by J = n K R / 64 rows (n + 1
+    // tiles in the previous super-tile): rows [m_lo - lw, m_lo) from rows
+    // [m_lo - J - 2 lw + 1, m_lo - J), through a buffer (the ring positions
+    // may coincide).
+    const int n = W.s_qlast;
+    const long J = static_cast<long>(n) * static_cast<long>(KR >> 6);
+    const long need_hi = m_lo - J - 1, need_lo = m_lo - J - 2 * lw + 1;
+    if (W.gen <= need_hi) {
+      for (int r0 = 0; r0 < P.Rp; r0 += 4) gen_words(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 0, 4 * static_cast<size_t>(CV), P.taps);
+      W.gen = need_hi + 1;
+    }
+    if (need_lo >= std::max(*row_lo, W.gen - kRing)) {
+      if (n > 0) {
+        const std::vector<int>& set = P.wset[n];
+        alignas(64) uint64_t tmp[32 * 64];  // lw rows x a block's 64 lanes
+        for (int r0 = 0; r0 < P.Rp; r0 += 4) {
+          uint64_t* base = ring + rg.at(0, r0);
+          for (int mm = 0; mm < lw; ++mm) {
+            const long m = m_lo - lw + mm;
+            __m512i acc[8];
+            for (int z = 0; z < 8; ++z) acc[z] = _mm512_setzero_si512();
+            for (int i : set) {
+              const uint64_t* src = base + static_cast<size_t>((m - J - i) & (kRing - 1)) * rg.bls;
+              for (int z = 0; z < 8; ++z) acc[z] = _mm512_xor_si512(acc[z], _mm512_loadu_si512(src + 8 * z));
+            }
+            for (int z = 0; z < 8; ++z) _mm512_store_si512(tmp + mm * 64 + 8 * z, acc[z]);
+          }
+          for (int mm = 0; mm < lw; ++mm) {
+            uint64_t* dst = base + static_cast<size_t>((m_lo - lw + mm) & (kRing - 1)) * rg.bls;
+            for (int z = 0; z < 8; ++z) _mm512_storeu_si512(dst + 8 * z, _mm512_load_si512(tmp + mm * 64 + 8 * z));
+          }
+        }
+      }
+      W.gen = m_lo;
+      *row_lo = m_lo - lw;
+      W.valid = true;
+      return;
+    }
+    cont = false;
+  }
+  if (cont) {
+    const uint64_t d = static_cast<uint64_t>(W.s_qlast) * KR;
+    const long j = static_cast<long>(d >> 6);
+    const int rem = static_cast<int>(d & 63u);
+    // lane 0's row m: the last lane group's bits from 64 (m - j) - rem, i.e.
+    // the last rem bits of its row m - j - 1, then row m - j
+    const long need_hi = m_lo - 1 - j, need_lo = m_lo - lw - 2 - j;
+    if (W.gen <= need_hi) {
+      for (int r0 = 0; r0 < P.Rp; r0 += 4) gen_words(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 0, 4 * static_cast<size_t>(CV), P.taps);
+      W.gen = need_hi + 1;
+    }
+    cont = need_lo >= std::max(*row_lo, W.gen - kRing);
+    if (cont) {
+      const size_t qo = static_cast<size_t>(W.s_qlast) * static_cast<size_t>(C);
+      for (int r = 0; r < NR; ++r)
+        for (int c = 0; c < C; ++c) {
+          const size_t l0 = static_cast<size_t>(c);
+          for (long m = m_lo - lw - 1; m < m_lo; ++m) {
+            const uint64_t a = row(m - j - 1, r)[l0 + qo], b = row(m - j, r)[l0 + qo];
+            row(m, r)[l0] = rem == 0 ? b : (a << (64 - rem)) | (b >> rem);
+          }
+        }
+      // lanes q >= 1: bit b of row m is the XOR over the jump's i of lane
+      // (r, 0, c)'s bit b - i (rows m - 1 and m)
+      alignas(64) int64_t idx[8];
+      for (int l = 0; l < 8; ++l) idx[l] = l % C;
+      const __m512i vidx = _mm512_load_si512(idx);
+      for (int r = 0; r < NR; ++r)
+        for (long m = m_lo - lw; m < m_lo; ++m) {
+          uint64_t* dst = row(m, r);
+          const __m512i s1 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(dst));
+          const __m512i s0 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(row(m - 1, r)));
+          __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+          for (int i = 0; i < lw; ++i) {
+            const __m512i t = _mm512_shrdv_epi64(s1, s0, _mm512_set1_epi64(i));  // (s1 >> i) | (s0 << (64 - i))
+            acc0 = _mm512_mask_xor_epi64(acc0, P.jm[0][i], acc0, t);
+            acc1 = _mm512_mask_xor_epi64(acc1, P.jm[1][i], acc1, t);
+          }
+          _mm512_mask_storeu_epi64(dst, P.jq[0], acc0);
+          _mm512_mask_storeu_epi64(dst + 8, P.jq[1], acc1);
+        }
+      W.gen = m_lo;
+      *row_lo = m_lo - lw;
+    }
+  }
+  if (!cont) {
+    const long h0 = std::max(0L, m_lo - lw - 1);
+    for (int r = 0; r < NR; ++r)
+      for (int q = 0; q < TPS; ++q)
+        for (int c = 0; c < C; ++c)
+          seed_rows(P, rg, r, c, q * C + c, static_cast<uint64_t>(q) * KR, h0, lw + 1, ring);
+    W.gen = h0 + lw + 1;
+    *row_lo = h0;
+  }
+  W.valid = true;
+}
+
+// The rows for draws [k0, k1) of super-tile t0 (lane 0's frame: tile t0),
+// streams started at k0 = 0; the per-k offsets and shifts as plan_words.
+void plan_words_super(const NarrowPlan& P, NarrowWorker& W, long t0, int ntiles, int k0, int k1) {
+  const int R = P.cfg.sr_bits;
+  const size_t lp = make_ring(4, P.CV).bls;
+  const uint64_t K = static_cast<uint64_t>(P.p.K);
+  if (k0 == 0) {
+    start_super_streams(P, W, t0, &W.s_row_lo);
+    W.s_next = t0 + ntiles;
+    W.s_qlast = ntiles - 1;
+  }
+  const uint64_t d0 = static_cast<uint64_t>(t0) * K + static_cast<uint64_t>(k0);
+  const uint64_t d1 = static_cast<uint64_t>(t0) * K + static_cast<uint64_t>(k1);
+  const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(R) - 1u) >> 6) + 1u);
+  W.gen_to = std::max(W.gen, m_hi + 1);
+  const int n = k1 - k0;
+  W.hi_off.resize(static_cast<size_t>(n));
+  W.lo_off.resize(static_cast<size_t>(n));
+  W.cnt.resize(static_cast<size_t>(n));
+  const int s = P.s;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
+    const long m = static_cast<long>(bit >> 6);
+    const int o = static_cast<int>(bit & 63u);
+    const bool pair = o >= 64 - s;
+    W.hi_off[static_cast<size_t>(i)] = static_cast<size_t>(m & (kRing - 1)) * lp;
+    W.lo_off[static_cast<size_t>(i)] = static_cast<size_t>((m + (pair ? 1 : 0)) & (kRing - 1)) * lp;
+    W.cnt[static_cast<size_t>(i)] = pair ? s - 64 + o : s + o;
+  }
+}
+
+// Super-tile (ti, sj) on binary64 lanes (P.sup64): its tiles' words, flags
+// and "taken" into W.s_vals, W.s_flags, W.s_ok, as run_super32. Inexact
+// flags: per lane, x's bits below the kept LSB (RNE: x is exact; RZ, SR: as
+// on plain tiles), tracked until every tile is known inexact, and the
+// promotions'. MXCSR's inexact flag (RZ: an fma rounded) names no tile: a
+// tile with no tracked bit is then declined (recomputed alone); SR declines
+// the super-tile on it (a sticky lost).
+FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp, K = p.K;
+  const bool promo = P.cfg.promote_n != 0;
+  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
+  W.s_flags.assign(static_cast<size_t>(TPS), 0);
+  W.s_ok.assign(static_cast<size_t>(TPS), 0);
+  if (W.ati != ti || W.ap.size() != static_cast<size_t>(Rp) * static_cast<size_t>(K)) {
+    W.ap.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0);
+    const double* lut = code_info().v[static_cast<int>(p.fmt_a)];
+    const double sc = std::ldexp(1.0, P.Sa);
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
+      double* d = W.ap.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
+      for (int k = 0; k < K; ++k) d[k] = lut[a[k]] * sc;
+    }
+    W.ati = ti;
+  }
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
+  W.acc.assign(lanes, 0.0);
+  if (promo) W.w.assign(lanes, 0.0);
+  const double scale = std::ldexp(1.0, P.S);
+  const int n0 = sj * CV;
+  if (p.C_init != nullptr) {
+    const AccFormat rf = P.cfg.result_format();
+    for (int r = 0; r < R; ++r) {
+      const int m = ti * R + r;
+      if (m >= p.M) break;
+      for (int c = 0; c < CV; ++c) {
+        const int n = n0 + c;
+        if (n >= p.N) break;
+        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+        const uint32_t fb = rf.to_f32_bits(word);
+        float fv;
+        std::memcpy(&fv, &fb, 4);
+        if (promo) {
+          W.w[static_cast<size_t>(r * CV + c)] = static_cast<double>(fv);
+        } else {
+          W.acc[static_cast<size_t>(r * CV + c)] = static_cast<double>(fv) * scale;
+        }
+      }
+    }
+  }
+  KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
+          K, CV, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
+          nullptr};
+  KState st;
+  st.inex[0] = st.inex[1] = _mm512_setzero_si512();
+  st.mx = _mm512_setzero_pd();
+  const bool rne = p.rnd == Round::RNE, sr = p.rnd == Round::SR;
+  const Ring rg = make_ring(4, CV);
+  const int ntiles = std::min(TPS, P.tn - sj * TPS);
+  const long t0 = static_cast<long>(ti) * P.tn + static_cast<long>(sj) * TPS;
+  bool known[16] = {};
+  bool all_known = false, pe = false;
+  const int kc = sr ? 64 : 256;
+  const unsigned saved = _mm_getcsr();
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    if (sr) {
+      plan_words_super(P, W, t0, ntiles, k0, k1);
+      g.words = W.words.data();
+      g.hi_off = W.hi_off.data();
+      g.lo_off = W.lo_off.data();
+      g.cnt = W.cnt.data();
+    }
+    const KernelFn fn = P.fs64[track ? 1 : 0][all_known ? 0 : 1];
+    _mm_setcsr(P.mxcsr);
+    for (int r0 = 0; r0 < Rp; r0 += 4) {
+      if (sr) {
+        uint64_t* base = W.words.data() + rg.at(0, r0);
+        gen_words(base, rg.bls, W.gen, W.gen_to, 0, 4 * static_cast<size_t>(CV), P.taps);
+        g.words = base;
+      }
+      fn(P.kc, g, r0, 0, k0, k1, &st);
+    }
+    if (sr) W.gen = W.gen_to;
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
+    if ((csr & 0x1Du) != 0) return;
+    if ((csr & 0x20u) != 0) {
+      if (sr) return;
+      pe = true;
+    }
+    // lanes: virtual column 8 v + l
+    alignas(64) uint64_t bits[16];
+    _mm512_store_si512(bits, st.inex[0]);
+    _mm512_store_si512(bits + 8, st.inex[1]);
+    all_known = true;
+    for (int q = 0; q < ntiles; ++q) {
+      for (int c = 0; c < C && !known[q]; ++c) known[q] = bits[q * C + c] != 0;
+      all_known = all_known && known[q];
+    }
+  }
+  if (st.rare) return;
+  if (track) {
+    alignas(64) double m8[8];
+    _mm512_store_pd(m8, st.mx);
+    for (double v : m8)
+      if (!(v < limit * scale)) return;
+  }
+  const uint32_t pin = static_cast<uint32_t>(st.pinex[0]) | (static_cast<uint32_t>(st.pinex[1]) << 8);
+  const AccFormat& af = P.cfg.acc;
+  for (int q = 0; q < ntiles; ++q) {
+    bool pinq = false;
+    for (int c = 0; c < C; ++c) pinq = pinq || ((pin >> (q * C + c)) & 1u) != 0;
+    const bool inexact = known[q] || pinq;
+    if (!inexact && pe && !rne) continue;  // MXCSR's inexact names no tile: this one alone
+    bool ok = true;
+    uint32_t* vals = W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C);
+    for (int r = 0; r < R && ok; ++r)
+      for (int c = 0; c < C; ++c) {
+        const size_t i = static_cast<size_t>(r * CV + q * C + c);
+        if (promo) {
+          const float wf = static_cast<float>(W.w[i]);
+          uint32_t b;
+          std::memcpy(&b, &wf, 4);
+          vals[r * C + c] = b;
+        } else {
+          const double v = W.acc[i];
+          if (!std::isfinite(v)) {  // an overflow (SR): the generic path's flags
+            ok = false;
+            break;
+          }
+          vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+        }
+      }
+    if (!ok) continue;
+    W.s_flags[static_cast<size_t>(q)] = inexact ? kFlagInexact : 0;
+    W.s_ok[static_cast<size_t>(q)] = 1;
+  }
+}
+
 FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
                          uint8_t* flags) {
   const GemmProblem& p = P.p;
@@ -1011,6 +1535,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
   const int mr = P.nv == 2 ? 4 : 8;
   const int nvec = C / 8;
   const bool sr = p.rnd == Round::SR;
+  const Ring rg = make_ring(mr, C);
   // k in chunks whose B rows (and SR words of a row block) stay in L1
   // across the row blocks.
   const int kc = sr ? 64 : 256;
@@ -1028,8 +1553,9 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
     _mm_setcsr(P.mxcsr);
     for (int r0 = 0; r0 < Rp; r0 += mr) {
       if (sr) {
-        gen_words(W.words.data(), lanes, W.gen, W.gen_to, static_cast<size_t>(r0) * static_cast<size_t>(C),
-                  static_cast<size_t>(r0 + mr) * static_cast<size_t>(C), P.taps);
+        uint64_t* base = W.words.data() + rg.at(0, r0);
+        gen_words(base, rg.bls, W.gen, W.gen_to, 0, static_cast<size_t>(mr * C), P.taps);
+        g.words = base;
       }
       for (int v0 = 0; v0 < nvec; v0 += P.nv) fn(P.kc, g, r0, v0, k0, k1, &st);
     }
@@ -1051,7 +1577,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
   }
   const AccFormat& af = P.cfg.acc;
   uint8_t f = 0;
-  if (any_bits(_mm512_or_si512(st.inex[0], st.inex[1])) || st.pinex) f |= kFlagInexact;
+  if (any_bits(_mm512_or_si512(st.inex[0], st.inex[1])) || (st.pinex[0] | st.pinex[1]) != 0) f |= kFlagInexact;
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) {
       const size_t i = static_cast<size_t>(r * C + c);
@@ -1073,7 +1599,7 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
 }  // namespace
 
 namespace {
-std::atomic<long> g_taken{0}, g_declined{0}, g_taken32{0};
+std::atomic<long> g_taken{0}, g_declined{0}, g_taken32{0}, g_taken64s{0};
 bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags);
 }  // namespace
 
@@ -1083,11 +1609,13 @@ bool narrow512_tile(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals
   return r;
 }
 
-void narrow512_counts(long* taken, long* declined, bool reset, long* taken32) {
+void narrow512_counts(long* taken, long* declined, bool reset, long* taken32, long* taken64s) {
   *taken = reset ? g_taken.exchange(0) : g_taken.load();
   *declined = reset ? g_declined.exchange(0) : g_declined.load();
   const long t32 = reset ? g_taken32.exchange(0) : g_taken32.load();
   if (taken32 != nullptr) *taken32 = t32;
+  const long t64 = reset ? g_taken64s.exchange(0) : g_taken64s.load();
+  if (taken64s != nullptr) *taken64s = t64;
 }
 
 namespace {
@@ -1169,7 +1697,7 @@ bool conditions(const NarrowPlan& P, int ti, int n0, int ncols, bool b32, bool* 
 bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
   const int R = P.R, C = P.C;
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
-  if (P.use32) {
+  if (P.use32 || P.sup64) {
     // The super-tile holding t (tiles tj0 .. tj0 + TPS - 1 of tile row ti),
     // computed once per worker and kept until the next one.
     const int sj = tj / P.tps, q = tj % P.tps;
@@ -1179,12 +1707,18 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
       W.s_ok.assign(static_cast<size_t>(P.tps), 0);
       bool track = false;
       double limit = 0;
-      if (conditions(P, ti, sj * P.CV, P.CV, true, &track, &limit)) run_super32(P, W, ti, sj, track, limit);
+      if (conditions(P, ti, sj * P.CV, P.CV, P.use32, &track, &limit)) {
+        if (P.use32) {
+          run_super32(P, W, ti, sj, track, limit);
+        } else {
+          run_super64(P, W, ti, sj, track, limit);
+        }
+      }
     }
     if (W.s_ok[static_cast<size_t>(q)] == 0) return false;
     std::memcpy(vals, W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C), sizeof(uint32_t) * static_cast<size_t>(R * C));
     *flags = W.s_flags[static_cast<size_t>(q)];
-    g_taken32.fetch_add(1, std::memory_order_relaxed);
+    (P.use32 ? g_taken32 : g_taken64s).fetch_add(1, std::memory_order_relaxed);
     return true;
   }
   bool track = false;
@@ -1207,9 +1741,10 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem&, const ArrayConfig&, int, voi
 }
 NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker()); }
 bool narrow512_tile(const NarrowPlan&, NarrowWorker&, long, uint32_t*, uint8_t*) { return false; }
-void narrow512_counts(long* taken, long* declined, bool, long* taken32) {
+void narrow512_counts(long* taken, long* declined, bool, long* taken32, long* taken64s) {
   *taken = *declined = 0;
   if (taken32 != nullptr) *taken32 = 0;
+  if (taken64s != nullptr) *taken64s = 0;
 }
 
 #endif

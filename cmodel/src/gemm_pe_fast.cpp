@@ -107,6 +107,7 @@
 // words and an accumulator that overflows to Inf (a step with RNE or SR,
 // a promotion add).
 #include "gemm_pe_fast.hpp"
+#include "parallel.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -138,23 +139,6 @@ namespace detail {
 namespace {
 
 std::vector<uint8_t>* g_trace = nullptr;
-
-template <class Fn>
-void par_for(long n, int threads, const Fn& f) {
-  if (threads <= 1 || n <= 1) {
-    for (long i = 0; i < n; ++i) f(i);
-    return;
-  }
-  std::atomic<long> next{0};
-  auto work = [&] {
-    for (long i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) f(i);
-  };
-  std::vector<std::thread> ts;
-  const long nt = std::min<long>(threads, n);
-  for (long i = 1; i < nt; ++i) ts.emplace_back(work);
-  work();
-  for (std::thread& t : ts) t.join();
-}
 
 // Packed operands live in buffers taken from a small pool and given back
 // when the GEMM ends: a 1024^3 GEMM packs tens of MiB, and fresh pages
@@ -433,7 +417,7 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
       af.resize(M * Kps);
       zf.assign(Kps, 0.0f);
     }
-    par_for(tm, threads, [&](long ti) {
+    parallel_for(tm, threads, [&](long ti) {
       for (int g = 0; g < GR; ++g) {
         uint8_t* w = reinterpret_cast<uint8_t*>(agp.data() +
                                                 (static_cast<size_t>(ti) * static_cast<size_t>(GR) + static_cast<size_t>(g)) * Kps);
@@ -476,7 +460,7 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
     } else {
       bpf.resize(static_cast<size_t>(tn) * Kps * Cps);
     }
-    par_for(tn, threads, [&](long tj) {
+    parallel_for(tn, threads, [&](long tj) {
       const size_t c0 = static_cast<size_t>(tj) * static_cast<size_t>(C);
       const size_t cols = std::min(static_cast<size_t>(C), N - c0);  // real lanes
       for (size_t k = 0; k < Kps; ++k) {
@@ -517,7 +501,7 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
     top_a.resize(M);
     lsb_b.assign(N, static_cast<int16_t>(kNoLsb));
     top_b.assign(N, static_cast<int16_t>(kNoTop));
-    par_for((p.M + 15) / 16, threads, [&](long blk) {
+    parallel_for((p.M + 15) / 16, threads, [&](long blk) {
       for (size_t m = static_cast<size_t>(blk) * 16; m < std::min(M, static_cast<size_t>(blk) * 16 + 16); ++m) {
         const uint8_t* a = p.A + m * Ks;
         double* v = ad.data() + m * Ks;
@@ -536,7 +520,7 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
       }
     });
     bd.resize(static_cast<size_t>(tn) * Ks * Cqs);
-    par_for(tn, threads, [&](long tj) {
+    parallel_for(tn, threads, [&](long tj) {
       double* panel = bd.data() + static_cast<size_t>(tj) * Ks * Cqs;
       for (size_t k = 0; k < Ks; ++k) {
         for (size_t c = 0; c < Cqs; ++c) {
@@ -574,7 +558,7 @@ PeFast::PeFast(const GemmProblem& pp, const ArrayConfig& cc, int threads)
     }
     umask = static_cast<uint32_t>(low_mask64(cfg.sr_bits));
     tile_state.resize(static_cast<size_t>(R) * static_cast<size_t>(C) * static_cast<size_t>(T));
-    par_for(static_cast<long>(R) * C, threads, [&](long pe_i) {
+    parallel_for(static_cast<long>(R) * C, threads, [&](long pe_i) {
       uint32_t s = derive_seed(cfg.seed, static_cast<uint32_t>(1 + pe_i), w);
       uint32_t* out = tile_state.data() + static_cast<size_t>(pe_i) * static_cast<size_t>(T);
       for (long t = 0; t < T; ++t) {

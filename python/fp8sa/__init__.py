@@ -374,66 +374,82 @@ def _resolve_pe(preset, pe, dot_n, align_bits, acc, round):
     return tuple(out)
 
 
-def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round=None, out_fmt="fp32", out_round="rne",
-         sat=False, scale=0, seed=None, rows=None, cols=None, backend="functional", threads=0, sr_bits=16,
-         q_sr_bits=16, lfsr_w=32, mul_stages=0, q_stages=0, promote=None, pe=None, dot_n=None, align_bits=None,
-         sr_kind="mid", preset=None):
+# The array's keywords: one per field of the one list (C++
+# cmodel/include/fp8sa/array_fields.hpp, as _core.array_fields()): name,
+# kind, default, range or choices, one-line doc.
+ARRAY_FIELDS = tuple(_core.array_fields())
+_ARRAY = {f["name"]: f for f in ARRAY_FIELDS}
+
+
+def array_fields():
+    """The array's parameters, one dict per field (name: the keyword of gemm;
+    kind: int, hex, format or enum; default, lo, hi, choices, doc)."""
+    return [dict(f) for f in ARRAY_FIELDS]
+
+
+def _array_keywords(kw, what="gemm"):
+    """The array keywords given, checked by the list's kind and range."""
+    out = {}
+    for k, v in kw.items():
+        f = _ARRAY.get(k)
+        if f is None:
+            raise TypeError(f"{what}() got an unexpected keyword argument '{k}' (array keywords: {', '.join(_ARRAY)})")
+        if v is None:
+            continue  # None: the default (or the rtl:NAME array's)
+        if f["kind"] in ("int", "hex"):
+            out[k] = _int(v, k, f["lo"], f["hi"])
+        elif f["kind"] == "enum":
+            out[k] = _choice(v, k, tuple(f["choices"]))
+        else:
+            out[k] = _acc_name(v, k)
+    if out.get("promote") == 1:
+        raise ValueError("promote 1: the promotion interval is 0 (off) or in [2, 65535]")
+    return out
+
+
+def _gemm_doc():
+    lines = [f"    {f['name']}: {f['doc']} (default {f['default']})" for f in ARRAY_FIELDS]
+    return "\n".join(lines)
+
+
+def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", round=None, out_fmt="fp32", out_round="rne", sat=False,
+         scale=0, backend="functional", threads=0, preset=None, **array):
     """C = A x B (+ c) on the array (docs/array.md "GEMM tiling"), returning
     GemmResult (values, tile_flags).
 
     a (M x K), b (K x N): uint8 FP8 codes in fmt_a / fmt_b, or float values
     (quantized to the format with RNE, saturating, as `fp8sa gemm` does).
     c: initial accumulators: float32 (the result word is binary32: e8m23, or
-    any acc with promotion) or uint32 result words; None for zeros.
-    acc: accumulator format "eXmY" (default e8m23, or the rtl:NAME array's); round: its rounding "rne", "rz", "sr".
-    promote: add the accumulator into a binary32 one every N MACs, 0 (off)
-    or [2, 65535] (default 0, or the rtl:NAME array's); the raw output words,
-    c and the quantizer input are then binary32 (docs/numerics.md section 9).
+    any acc with promotion, or the dot and exact PEs) or uint32 init words;
+    None for zeros. round: the accumulator's rounding "rne", "rz", "sr".
     out_fmt: "fp32" (the raw accumulator word) or a quantizer format
     ("e4m3", "e5m2", "fp16", "bf16") with out_round, sat and scale (the
     output is round(acc * 2**scale)).
-    seed, rows, cols: the array (defaults 1, 8, 8; rtl:NAME takes its own).
-    sr_bits, q_sr_bits, lfsr_w, mul_stages, q_stages: the array's other
-    parameters (SR_BITS, Q_SR_BITS, LFSR_W, MUL_STAGES, Q_STAGES of
-    docs/array.md; the last two change cycles, never bits).
-    pe: the PE kind "fma" (default), "dot" or "exact" (docs/numerics.md
-    section 10); dot_n: products per step (1, 2, 4, .., 64); align_bits: the
-    dot PE's window [1, 48] (default 13); sr_kind: "mid", "trunc", "src";
-    promote: 0 or the promotion interval N (a multiple of dot_n).
     preset: "h100-fp8", "ada-fp8", "b200-fp8", "exact" or "fma" sets the PE
     (and for the first three acc and round); contradicting keywords raise.
     backend: "functional", "cycle", "rtl:NAME" (in-tree builds only), "rtl".
     values: float32 (exact decode of the output words); tile_flags: uint8,
     ceil(M/rows) x ceil(N/cols), the flags of each output tile.
+
+    The array, one keyword per parameter (array_fields(); rtl:NAME takes its
+    own, and a keyword given must agree with it):
     """
     fmt_a = _choice(fmt_a, "fmt_a", _FP8)
     fmt_b = _choice(fmt_b, "fmt_b", _FP8)
+    given = _array_keywords(array)
     # The PE (docs/numerics.md section 10): a preset sets what it names.
-    pe_given = any(v is not None for v in (pe, dot_n, align_bits, preset)) or sr_kind != "mid"
-    pe, dot_n, align_bits, acc, round = _resolve_pe(preset, pe, dot_n, align_bits, acc, round)
-    pe = "fma" if pe is None else _choice(pe, "pe", _PE_KINDS)
-    if align_bits is not None and pe != "dot":
-        raise ValueError(f"align_bits applies to pe='dot' only (the {pe} PE has no alignment window)")
-    dot_n = 1 if dot_n is None else _int(dot_n, "dot_n", 1, 64)
-    align_bits = 13 if align_bits is None else _int(align_bits, "align_bits", 1, 48)
-    sr_kind = _choice(sr_kind, "sr_kind", _SR_KINDS)
+    pe, dot_n, align_bits, acc, round = _resolve_pe(preset, given.get("pe"), given.get("dot_n"),
+                                                    given.get("align_bits"), given.get("acc"), round)
+    for k, v in (("pe", pe), ("dot_n", dot_n), ("align_bits", align_bits), ("acc", acc)):
+        if v is not None:
+            given[k] = _array_keywords({k: v})[k]
     round = "rne" if round is None else round
-    acc_given = acc is not None
-    acc = "e8m23" if acc is None else _acc_name(acc)
     rnd = _choice(round, "round", _ROUNDS)
     out_fmt = _choice(out_fmt, "out_fmt", ("fp32",) + tuple(_TABLE))
     out_round = _choice(out_round, "out_round", _ROUNDS)
     sat = _bool(sat, "sat")
     scale = _int(scale, "scale", -64, 63)
-    seed = None if seed is None else _int(seed, "seed", 1, 0xFFFFFFFF)
-    rows = None if rows is None else _int(rows, "rows", 1, 256)
-    cols = None if cols is None else _int(cols, "cols", 1, 256)
-    promote = None if promote is None else _int(promote, "promote", 0, 65535)
-    if promote == 1:
-        raise ValueError("promote 1: the promotion interval is 0 (off) or in [2, 65535]")
     threads = _int(threads, "threads", 0, 4096)
-    ints = {k: _int(v, k) for k, v in (("sr_bits", sr_bits), ("q_sr_bits", q_sr_bits), ("lfsr_w", lfsr_w),
-                                        ("mul_stages", mul_stages), ("q_stages", q_stages))}
     backend = _name(backend, "backend")
     if out_fmt == "fp32" and (out_round != "rne" or sat or scale != 0):
         raise ValueError("out_round, sat and scale apply to quantized outputs only (out_fmt e4m3|e5m2|fp16|bf16); "
@@ -451,23 +467,25 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", acc=None, round=None, out_fmt
         raise ValueError(f"gemm: K = {k} is too large (at most 65535: one command per tile)")
     if m * n > (1 << 28):
         raise ValueError(f"gemm: {m} x {n} outputs is too large (at most 2^28, 1 GiB of accumulator words)")
-    # The array's result word: rtl:NAME brings its accumulator and promotion.
-    cfg = _rtl_config(backend)
-    eff_acc = cfg["acc"] if (cfg and not acc_given) else acc
-    eff_promote = cfg.get("promote", 0) if (cfg and promote is None) else (promote or 0)
-    eff_pe = cfg["pe"] if (cfg and not pe_given) else pe
+    # The array's init word: rtl:NAME brings its own parameters, the keywords given win.
+    eff = {f["name"]: f["default"] for f in ARRAY_FIELDS}
+    eff.update({k: v for k, v in (_rtl_config(backend) or {}).items() if k in eff})
+    eff.update(given)
+    if "align_bits" in given and eff["pe"] != "dot":
+        raise ValueError(f"align_bits applies to pe='dot' only (the {eff['pe']} PE has no alignment window)")
     # C holds init words: binary32 for the dot and exact PEs and with
     # promotion (docs/numerics.md section 10, "Words").
-    init_fmt = "e8m23" if (eff_promote or eff_pe != "fma") else eff_acc
+    init_fmt = "e8m23" if (eff["promote"] or eff["pe"] != "fma") else eff["acc"]
     A = _operand(a_arr, fmt_a, "a")
     B = _operand(b_arr, fmt_b, "b")
     C = None if c is None else _c_words(c, init_fmt)
-    words, tflags, info = _core.gemm(A, B, C, fmt_a, fmt_b, acc, rnd, out_fmt, out_round, sat, scale, seed, rows,
-                                     cols, acc_given, backend, threads, ints["sr_bits"], ints["q_sr_bits"],
-                                     ints["lfsr_w"], ints["mul_stages"], ints["q_stages"], promote, pe, dot_n,
-                                     align_bits, sr_kind, pe_given)
+    words, tflags, info = _core.gemm(A, B, C, fmt_a, fmt_b, rnd, out_fmt, out_round, sat, scale, given, backend,
+                                     threads)
     if out_fmt == "fp32":
         values = _core.decode(words, info["result_fmt"]).astype(_np.float32)
     else:
         values = _core.decode(words, out_fmt).astype(_np.float32)
     return GemmResult(values, tflags, words, info)
+
+
+gemm.__doc__ += _gemm_doc() + "\n"

@@ -194,9 +194,9 @@ class Engine:
             undo -= q
         if self.fused:
             q = out != "fp32"
-            v, f = _fp._core.gemm_f32(a, b, fa, fb, r.acc, r.acc_round, out, out_round if q else "rne", sat and q,
-                                      kw.get("scale", 0),
-                                      self.next_seed(), self.rows, self.cols, self.threads, r.acc_sr_bits)
+            array = dict(acc=r.acc, seed=self.next_seed(), rows=self.rows, cols=self.cols, sr_bits=r.acc_sr_bits)
+            v, f = _fp._core.gemm_f32(a, b, fa, fb, r.acc_round, out, out_round if q else "rne", sat and q,
+                                      kw.get("scale", 0), array, self.threads)
             self.gemm_macs += a.shape[0] * a.shape[1] * b.shape[1]
             if backward:
                 self.bwd_flags |= f

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "cli.hpp"  // parse_acc_format: the CLI's accumulator-format parser and message
+#include "fp8sa/array.hpp"
 #include "fp8sa/backend.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/lfsr.hpp"
@@ -59,42 +60,102 @@ bool has_rtl() {
 #endif
 }
 
-std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* cfg, bool rows_given,
-                                         bool cols_given, bool acc_given, bool seed_given, bool pe_given) {
+// ---- the array's keywords: one per field of the list (array_fields.hpp) ----
+
+// Python's default array: 8 x 8 (as `fp8sa gemm`), else the list's defaults.
+ArrayConfig python_default_array() {
+  ArrayConfig c;
+  c.rows = 8;
+  c.cols = 8;
+  return c;
+}
+
+// The array of a call: the defaults, then the keywords given (a dict of
+// Python keyword -> int or str). given: per field of array_fields().
+ArrayConfig array_from_keywords(const py::dict& kw, std::vector<bool>* given) {
+  const std::vector<ArrayField>& fields = array_fields();
+  ArrayConfig c = python_default_array();
+  given->assign(fields.size(), false);
+  for (const auto& item : kw) {
+    const std::string key = py::str(item.first);
+    size_t i = 0;
+    while (i < fields.size() && fields[i].python_name() != key) ++i;
+    if (i == fields.size()) throw std::invalid_argument("no array keyword '" + key + "'");
+    const py::handle v = item.second;
+    std::string text;
+    if (py::isinstance<py::str>(v)) {
+      text = v.cast<std::string>();
+    } else {
+      const long long x = v.cast<long long>();
+      if (x < fields[i].lo || (fields[i].kind != ArrayFieldKind::Format && x > fields[i].hi))
+        throw std::invalid_argument(key + " " + std::to_string(x) + " out of range [" + std::to_string(fields[i].lo) +
+                                    ", " + std::to_string(fields[i].hi) + "]");
+      text = std::to_string(x);
+    }
+    array_field_parse(c, fields[i], text);
+    (*given)[i] = true;
+  }
+  return c;
+}
+
+// Every field by its Python keyword: ints as int, the others as their names.
+py::dict array_dict(const ArrayConfig& c) {
+  py::dict d;
+  for (const ArrayField& f : array_fields()) {
+    if (f.kind == ArrayFieldKind::Int || f.kind == ArrayFieldKind::Hex)
+      d[py::str(f.python_name())] = array_field_value(c, f);
+    else
+      d[py::str(f.python_name())] = array_field_text(c, f);
+  }
+  return d;
+}
+
+// The list itself, for the Python face (its keywords, checks and docs).
+py::list array_fields_py() {
+  py::list l;
+  const ArrayConfig d = python_default_array();
+  for (const ArrayField& f : array_fields()) {
+    py::dict e;
+    e["name"] = f.python_name();
+    e["member"] = f.member;
+    e["column"] = f.column;
+    e["kind"] = f.kind == ArrayFieldKind::Int ? "int" : f.kind == ArrayFieldKind::Hex ? "hex"
+                : f.kind == ArrayFieldKind::Format ? "format" : "enum";
+    e["role"] = f.role == ArrayFieldRole::Key ? "key" : "built";
+    e["default"] = array_dict(d)[py::str(f.python_name())];
+    e["lo"] = f.lo;
+    e["hi"] = f.hi;
+    e["choices"] = f.choices();
+    e["example"] = f.example;
+    e["doc"] = f.doc;
+    l.append(e);
+  }
+  return l;
+}
+
+std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* cfg, const std::vector<bool>& given) {
   const bool rtl = name == "rtl" || name.rfind("rtl:", 0) == 0;
   if (!rtl) return make_model_backend(name, *cfg);
 #ifdef FP8SA_PY_WITH_RTL
   if (name.size() > 4) {
-    // rtl:NAME: the array is that configuration; explicit rows/cols/acc/seed must agree.
+    // rtl:NAME: the array is that configuration; every keyword given must agree.
     const rtl::NamedArrayConfig& nc = rtl::array_config(name.substr(4));
-    const ArrayConfig& b = nc.cfg;
-    if ((rows_given && cfg->rows != b.rows) || (cols_given && cfg->cols != b.cols) ||
-        (acc_given && !(cfg->acc == b.acc)) || (seed_given && cfg->seed != b.seed))
-      throw std::invalid_argument("backend " + name + " is " + std::to_string(b.rows) + "x" + std::to_string(b.cols) +
-                                  " " + b.acc.name() + " seed " + std::to_string(b.seed) +
-                                  "; rows/cols/acc/seed contradict it (give none of them, or the same)");
-    if (pe_given && (cfg->pe_kind != b.pe_kind || cfg->dot_n != b.dot_n || cfg->sr_kind != b.sr_kind ||
-                     (b.pe_kind == PeKind::Dot && cfg->align_bits != b.align_bits)))
-      throw std::invalid_argument("backend " + name + " has pe " + pe_kind_name(b.pe_kind) + ", dot_n " +
-                                  std::to_string(b.dot_n) + ", align_bits " + std::to_string(b.align_bits) +
-                                  ", sr_kind " + sr_kind_name(b.sr_kind) +
-                                  "; the PE keywords given contradict it (give none of them, or the same)");
-    *cfg = b;
+    const std::vector<ArrayField>& fields = array_fields();
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (given[i] && !array_field_equal(*cfg, nc.cfg, fields[i]))
+        throw std::invalid_argument("backend " + name + " has " + fields[i].python_name() + " " +
+                                    array_field_text(nc.cfg, fields[i]) + "; " + fields[i].python_name() + "=" +
+                                    array_field_text(*cfg, fields[i]) +
+                                    " contradicts it (give none of them, or the same)");
+    *cfg = nc.cfg;
   }
   return make_backend(name, *cfg);
 #else
-  (void)rows_given, (void)cols_given, (void)acc_given, (void)seed_given, (void)pe_given;
+  (void)given;
   throw std::invalid_argument("backend '" + name +
                               "' needs the Verilated RTL, which this fp8sa module was built without "
                               "(pip install builds the model only; the in-tree `make` build links the RTL)");
 #endif
-}
-
-// promote given and a configuration (rtl:NAME) that has another interval.
-void check_promote(const std::string& backend, const ArrayConfig& cfg, const py::object& promote) {
-  if (!promote.is_none() && cfg.promote_n != promote.cast<int>())
-    throw std::invalid_argument("backend " + backend + " has promote " + std::to_string(cfg.promote_n) + "; promote=" +
-                                std::to_string(promote.cast<int>()) + " contradicts it (give none, or the same)");
 }
 
 // C_init words: the PE's init word, binary32 with promotion and for the dot
@@ -124,11 +185,8 @@ void set_controls(GemmProblem& p, const std::string& fmt_a, const std::string& f
 }
 
 py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::string& fmt_a, const std::string& fmt_b,
-               const std::string& acc, const std::string& rnd, const std::string& out_fmt,
-               const std::string& out_rnd, bool sat, int scale, py::object seed, py::object rows, py::object cols,
-               bool acc_given, const std::string& backend, int threads, int sr_bits, int q_sr_bits, int lfsr_w,
-               int mul_stages, int q_stages, py::object promote, const std::string& pe, int dot_n,
-               int align_bits, const std::string& sr_kind, bool pe_given) {
+               const std::string& rnd, const std::string& out_fmt, const std::string& out_rnd, bool sat, int scale,
+               const py::dict& array, const std::string& backend, int threads) {
   if (a.ndim() != 2 || b.ndim() != 2)
     throw std::invalid_argument("gemm: a and b must be 2-D (a is " + std::to_string(a.ndim()) + "-D, b is " +
                                 std::to_string(b.ndim()) + "-D)");
@@ -136,29 +194,10 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     throw std::invalid_argument("gemm: shape mismatch: a is " + std::to_string(a.shape(0)) + " x " +
                                 std::to_string(a.shape(1)) + ", b is " + std::to_string(b.shape(0)) + " x " +
                                 std::to_string(b.shape(1)) + " (a's columns must equal b's rows)");
-  ArrayConfig cfg;
-  cfg.rows = rows.is_none() ? 8 : rows.cast<int>();
-  cfg.cols = cols.is_none() ? 8 : cols.cast<int>();
-  cfg.acc = acc_format(acc);
-  cfg.sr_bits = sr_bits;
-  cfg.q_sr_bits = q_sr_bits;
-  cfg.lfsr_w = lfsr_w;
-  cfg.mul_stages = mul_stages;
-  cfg.q_stages = q_stages;
-  cfg.pe_kind = parse_pe_kind(pe);
-  cfg.dot_n = dot_n;
-  cfg.align_bits = align_bits;
-  cfg.sr_kind = parse_sr_kind(sr_kind);
-  if (!seed.is_none()) {
-    const long long s = seed.cast<long long>();
-    if (s < 1 || s > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(s) + " out of range [1, 4294967295]");
-    cfg.seed = static_cast<uint32_t>(s);
-  }
-  if (!promote.is_none()) cfg.promote_n = promote.cast<int>();
-  std::unique_ptr<GemmBackend> be =
-      backend_for(backend, &cfg, !rows.is_none(), !cols.is_none(), acc_given, !seed.is_none(), pe_given);
+  std::vector<bool> given;
+  ArrayConfig cfg = array_from_keywords(array, &given);
+  std::unique_ptr<GemmBackend> be = backend_for(backend, &cfg, given);
   cfg = be->config();
-  check_promote(backend, cfg, promote);
 
   GemmProblem p;
   p.M = static_cast<int>(a.shape(0));
@@ -189,26 +228,20 @@ py::tuple gemm(Arr<uint8_t> a, Arr<uint8_t> b, py::object c_init, const std::str
     py::gil_scoped_release nogil;
     run = be->run(p, opt);
   }
-  Arr<uint32_t> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
-  std::memcpy(out.mutable_data(), run.out.out.data(), run.out.out.size() * 4);
+  // The result words handed to numpy without a copy: the array owns the
+  // model's vector through a capsule.
+  auto words = std::make_unique<std::vector<uint32_t>>(std::move(run.out.out));
+  const uint32_t* wdata = words->data();
+  const py::capsule owner(words.get(), [](void* v) { delete static_cast<std::vector<uint32_t>*>(v); });
+  words.release();
+  Arr<uint32_t> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)}, wdata, owner);
   Arr<uint8_t> flags({static_cast<py::ssize_t>(run.out.tiles_m), static_cast<py::ssize_t>(run.out.tiles_n)});
   std::memcpy(flags.mutable_data(), run.out.tile_flags.data(), run.out.tile_flags.size());
   py::dict info;
   info["backend"] = be->name();
-  info["rows"] = cfg.rows;
-  info["cols"] = cfg.cols;
-  info["acc"] = cfg.acc.name();
-  info["promote"] = cfg.promote_n;
+  for (const auto& kv : array_dict(cfg)) info[kv.first] = kv.second;  // every field of the list
   info["result_fmt"] = cfg.result_format().name();  // the raw output words' format (binary32 with promotion)
   info["init_fmt"] = cfg.init_format().name();      // C's words (binary32 for dot, exact and promotion)
-  info["pe"] = pe_kind_name(cfg.pe_kind);
-  info["dot_n"] = cfg.dot_n;
-  info["align_bits"] = cfg.align_bits;
-  info["sr_kind"] = sr_kind_name(cfg.sr_kind);
-  info["seed"] = cfg.seed;
-  info["sr_bits"] = cfg.sr_bits;
-  info["q_sr_bits"] = cfg.q_sr_bits;
-  info["lfsr_w"] = cfg.lfsr_w;
   if (run.has_cycles) {
     info["cycles"] = run.cycles;
     info["pe_macs"] = run.pe_macs;
@@ -291,6 +324,22 @@ Arr<double> decode(Arr<uint32_t> codes, const std::string& fmt) {
                                   std::to_string(width) + "-bit " + f + " code");
   const AccFormat raw_acc = table ? kFp32 : af;
   const OutKind kind = table ? static_cast<OutKind>(of) : OutKind::Raw;
+  if (!table && af == kFp32) {
+    // binary32 words (fp8sa.gemm's raw e8m23 output): the float's own value,
+    // widened exactly; NaN words keep output_word_value's NaN. About ten
+    // times faster than the per-word decode on a 1024^2 result.
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint32_t w = c[i];
+      if ((w & 0x7F800000u) == 0x7F800000u && (w & 0x007FFFFFu) != 0) {
+        o[i] = output_word_value(w, kind, raw_acc);
+      } else {
+        float v;
+        std::memcpy(&v, &w, 4);
+        o[i] = static_cast<double>(v);
+      }
+    }
+    return out;
+  }
   for (py::ssize_t i = 0; i < n; ++i) o[i] = output_word_value(c[i], kind, raw_acc);
   return out;
 }
@@ -335,20 +384,7 @@ py::list rtl_configs() {
   for (const auto& nc : rtl::array_configs()) {
     py::dict d;
     d["name"] = nc.name;
-    d["rows"] = nc.cfg.rows;
-    d["cols"] = nc.cfg.cols;
-    d["acc"] = nc.cfg.acc.name();
-    d["promote"] = nc.cfg.promote_n;
-    d["seed"] = nc.cfg.seed;
-    d["sr_bits"] = nc.cfg.sr_bits;
-    d["q_sr_bits"] = nc.cfg.q_sr_bits;
-    d["lfsr_w"] = nc.cfg.lfsr_w;
-    d["mul_stages"] = nc.cfg.mul_stages;
-    d["q_stages"] = nc.cfg.q_stages;
-    d["pe"] = pe_kind_name(nc.cfg.pe_kind);
-    d["dot_n"] = nc.cfg.dot_n;
-    d["align_bits"] = nc.cfg.align_bits;
-    d["sr_kind"] = sr_kind_name(nc.cfg.sr_kind);
+    for (const auto& kv : array_dict(nc.cfg)) d[kv.first] = kv.second;  // every field of the list
     l.append(d);
   }
 #endif
@@ -505,34 +541,20 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
   return py::make_tuple(out, static_cast<int>(flags));
 }
 
-// gemm_f32(a codes, b codes, fmt_a, fmt_b, acc, round, out_fmt, out_round,
-// sat, scale, seed, rows, cols, threads, sr_bits) -> (float32 values M x N,
-// OR of the tile flags): gemm() on the functional model with the Python
-// defaults (fma PE, no promotion, q_sr_bits 16, lfsr_w 32) and decode().
+// gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
+// scale, array keywords, threads) -> (float32 values M x N, OR of the tile
+// flags): gemm() on the functional model (the array: Python's defaults and
+// the keywords given, as gemm()) and decode().
 // a and b may be strided (a transpose): they are packed here.
 py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const std::string& fmt_a,
-                   const std::string& fmt_b, const std::string& acc, const std::string& rnd,
-                   const std::string& out_fmt, const std::string& out_rnd, bool sat, int scale, long long seed,
-                   int rows, int cols, int threads, int sr_bits) {
+                   const std::string& fmt_b, const std::string& rnd, const std::string& out_fmt,
+                   const std::string& out_rnd, bool sat, int scale, const py::dict& array, int threads) {
   Arr<uint8_t> a = Arr<uint8_t>::ensure(a_in);
   Arr<uint8_t> b = Arr<uint8_t>::ensure(b_in);
   if (!a || !b || a.ndim() != 2 || b.ndim() != 2 || a.shape(1) != b.shape(0))
     throw std::invalid_argument("gemm_f32: a (M x K) and b (K x N) uint8 codes");
-  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
-  ArrayConfig cfg;
-  cfg.rows = rows;
-  cfg.cols = cols;
-  cfg.acc = acc_format(acc);
-  cfg.sr_bits = sr_bits;
-  cfg.q_sr_bits = 16;
-  cfg.lfsr_w = 32;
-  cfg.mul_stages = 0;
-  cfg.q_stages = 0;
-  cfg.pe_kind = PeKind::Fma;
-  cfg.dot_n = 1;
-  cfg.align_bits = 13;
-  cfg.sr_kind = SrKind::Mid;
-  cfg.seed = static_cast<uint32_t>(seed);
+  std::vector<bool> given;
+  ArrayConfig cfg = array_from_keywords(array, &given);
   std::unique_ptr<GemmBackend> be = make_model_backend("functional", cfg);
   cfg = be->config();
   GemmProblem p;
@@ -564,6 +586,8 @@ py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const s
 
 }  // namespace
 
+void bind_explore(py::module_& m);  // explore.cpp: fp8sa.explore
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fp8sa bit-exact model (C++), see fp8sa.gemm / fp8sa.quantize";
   py::register_exception_translator([](std::exception_ptr p) {
@@ -573,21 +597,20 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetString(PyExc_ValueError, e.what());
     }
   });
+  bind_explore(m);
   m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("c_init"), py::arg("fmt_a"), py::arg("fmt_b"),
-        py::arg("acc"), py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"),
-        py::arg("seed"), py::arg("rows"), py::arg("cols"), py::arg("acc_given"), py::arg("backend"),
-        py::arg("threads"), py::arg("sr_bits"), py::arg("q_sr_bits"), py::arg("lfsr_w"), py::arg("mul_stages"),
-        py::arg("q_stages"), py::arg("promote") = py::none(), py::arg("pe") = "fma", py::arg("dot_n") = 1,
-        py::arg("align_bits") = 13, py::arg("sr_kind") = "mid", py::arg("pe_given") = false);
+        py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"),
+        py::arg("array"), py::arg("backend"), py::arg("threads"));
+  m.def("array_fields", &array_fields_py);
   m.def("quantize", &quantize, py::arg("words"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
         py::arg("scale"), py::arg("acc"), py::arg("sr_bits"), py::arg("sr_kind"), py::arg("rand"));
   m.def("quantize_f32", &quantize_f32, py::arg("x"), py::arg("out"), py::arg("fmt"), py::arg("round"), py::arg("sat"),
         py::arg("seed"), py::arg("scale"), py::arg("sr_bits"));
   m.def("round_f32", &round_f32, py::arg("x"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
         py::arg("sr_bits"));
-  m.def("gemm_f32", &gemm_f32, py::arg("a"), py::arg("b"), py::arg("fmt_a"), py::arg("fmt_b"), py::arg("acc"),
-        py::arg("round"), py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"), py::arg("seed"),
-        py::arg("rows"), py::arg("cols"), py::arg("threads"), py::arg("sr_bits"));
+  m.def("gemm_f32", &gemm_f32, py::arg("a"), py::arg("b"), py::arg("fmt_a"), py::arg("fmt_b"), py::arg("round"),
+        py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"), py::arg("array"),
+        py::arg("threads"));
   m.def("pe_presets", &pe_presets);
   m.def("decode", &decode, py::arg("codes"), py::arg("fmt"));
   m.def("formats", &formats);

@@ -204,8 +204,9 @@ def test_bad_data_files_are_one_line_exit_2(tmp_path, capsys, case, msg):
 
 @pytest.mark.parametrize("args, msg", [
     (["--threads", "-1"], "--threads"), (["--recipes", ""], "no recipe"), (["--recipes", " , "], "no recipe"),
-    (["--lr", "nan"], "--lr"), (["--lr", "-0.1"], "--lr"), (["--narrow-subset", "-5"], "--narrow-subset"),
-    (["--narrow-test", "-1"], "--narrow-test"), (["--doc", "/nonexistent/t.md"], "--doc"),
+    (["--lr", "nan"], "--lr"), (["--lr", "-0.1"], "--lr"), (["--train-subset", "-5"], "--train-subset"),
+    (["--test-subset", "-1"], "--test-subset"),
+    (["--train-subset", "100000"], "--train-subset 100000"), (["--doc", "/nonexistent/t.md"], "--doc"),
     (["--figdir", "/proc/fp8sa-figs"], "--figdir"), (["--torch-threads", "0"], "--torch-threads"),
     (["--batch", "100000"], "--batch 100000"),
 ])

@@ -96,8 +96,8 @@ def test_tiny_training_loss_falls_and_loss_scale_reacts_to_injected_overflow():
 
 @pytest.mark.parametrize("args, msg", [(["--recipes", "nosuch"], "nosuch"), (["--epochs", "0"], "--epochs"),
                                         (["--data", "/nonexistent"], "nonexistent"), (["--seeds", "x"], "invalid int"),
-                                        (["--run", "fp32:full:1"], "--run-out"),
-                                        (["--run", "fp32:full:9", "--run-out", "/tmp/x.json"], "not a run of this grid"),
+                                        (["--run", "fp32:1"], "--run-out"),
+                                        (["--run", "fp32:9", "--run-out", "/tmp/x.json"], "not a run of this grid"),
                                         (["--merge", "/tmp"], "--reproducible"),
                                         (["--merge", "/nonexistent", "--reproducible"], "not a folder"),
                                         (["--list-runs", "--merge", "/tmp"], "do not go together")])
@@ -117,12 +117,12 @@ def test_train_merge_refuses_foreign_missing_and_repeated_records(tmp_path, caps
     import json
     from fp8sa.train_fmnist import GRID_OPTIONS, main
     grid = ["--recipes", "fp32", "--seeds", "2", "--epochs", "1"]
-    opts = dict(recipes="fp32", seeds=2, epochs=1, narrow_epochs=2, narrow_subset=3000, narrow_test=2000, batch=128,
+    opts = dict(recipes="fp32", seeds=2, epochs=1, train_subset=0, test_subset=0, batch=128,
                 lr=0.05, torch_threads=1, sample_step=200)
     assert set(opts) == set(GRID_OPTIONS)
     d = tmp_path / "runs"
     d.mkdir()
-    (d / "a.json").write_text(json.dumps({"key": "fp32:full:1", "options": opts}))
+    (d / "a.json").write_text(json.dumps({"key": "fp32:1", "options": opts}))
     out = ["--doc", str(tmp_path / "t.md"), "--figdir", str(tmp_path / "fig"), "--merge", str(d), "--reproducible"]
 
     def merge(extra):
@@ -134,8 +134,8 @@ def test_train_merge_refuses_foreign_missing_and_repeated_records(tmp_path, caps
 
     assert "1 of 2 runs have no record" in merge([])
     assert "made with other options: batch 128 (merge: 64)" in merge(["--batch", "64"])
-    (d / "b.json").write_text(json.dumps({"key": "fp32:full:1", "options": opts}))
-    assert "run fp32:full:1 twice" in merge([])
+    (d / "b.json").write_text(json.dumps({"key": "fp32:1", "options": opts}))
+    assert "run fp32:1 twice" in merge([])
     assert not (tmp_path / "t.md").exists()
 
 

@@ -189,7 +189,10 @@ expect "a FIFO whose writer comes a second later still reads" 0 'PASS|on a 8x8 a
 wait
 # Item 4: unbounded reads of devices.
 one_line_error "explore --config /dev/zero stops at the 1 MiB cap (grew without bound)" "sweep file '/dev/zero' is over the limit of 1048576 bytes" "$bin" explore --config /dev/zero
-one_line_error "explore --area /dev/zero stops at its cap, before the sweep (read for 28 s, then exit 0)" "area table .* over the limit" "$bin" explore --quick --quiet --report "$tmp/r.md" --area /dev/zero
+# The report is tools/explore_report.py (from the CSV and --run-info); its inputs are capped alike.
+report_py=(/usr/bin/python3 "$(cd "$(dirname "$0")/../.." && pwd)/tools/explore_report.py")
+"$bin" explore --quick --quiet --reproducible --csv "$tmp/q.csv" --run-info "$tmp/q.json" > /dev/null
+one_line_error "explore report: --area /dev/zero stops at its cap (read for 28 s, then exit 0)" "area table .* over the limit" "${report_py[@]}" --csv "$tmp/q.csv" --run-info "$tmp/q.json" --out "$tmp/r.md" --area /dev/zero
 # Item 5: points and bytes are counted before anything is allocated.
 printf 'acc = e4..8m2..23\nround = rne, rz, sr\nsr_bits = 2..24\nk = 1..65535\n[sweep big]\n' > "$tmp/huge_points.conf"
 one_line_error "a 90-byte sweep of ~2e8 points is refused at once, naming --max-points" 'over the limit of 100000; raise it with --max-points' "$bin" explore --config "$tmp/huge_points.conf"
@@ -205,12 +208,13 @@ printf '[sweepfoo]\nk = 4\n' > "$tmp/sweepfoo.conf"
 one_line_error "explore: [sweepfoo] is not a section header (was the section 'foo')" "sweepfoo.conf:1: expected a section header" "$bin" explore --config "$tmp/sweepfoo.conf"
 printf '[sweep a]\nk = 4\ntrials = 4\n[sweep a]\nk = 8\n' > "$tmp/dup_sec.conf"
 one_line_error "explore: a section defined twice (was merged silently)" 'dup_sec.conf:4: section \[sweep a\] is already defined at line 1' "$bin" explore --config "$tmp/dup_sec.conf"
-out=$(limited "$bin" explore --quick --report /nonexistent/r.md 2>&1); rc=$?
-if [ $rc -eq 2 ] && ! grep -q 'points (' <<<"$out" && grep -q -- "--report '/nonexistent/r.md'" <<<"$out"; then
-  pass=$((pass+1)); echo "ok   explore: a bad --report path fails before the sweep (was after it)"
-else fail=$((fail+1)); echo "FAIL explore --report /nonexistent: rc $rc"; echo "$out" | tail -3; fi
-one_line_error "explore: --area of a missing file is an error (was exit 0 without areas)" "cannot read area table .*nonexistent.csv" "$bin" explore --quick --report "$tmp/r.md" --area /nonexistent.csv
-one_line_error "explore: --area without --report (it would be ignored)" 'area is read for --report only' "$bin" explore --quick --area "$tmp/x.csv"
+out=$(limited "$bin" explore --quick --run-info /nonexistent/r.json 2>&1); rc=$?
+if [ $rc -eq 2 ] && ! grep -q 'points (' <<<"$out" && grep -q -- "--run-info '/nonexistent/r.json'" <<<"$out"; then
+  pass=$((pass+1)); echo "ok   explore: a bad --run-info path fails before the sweep (was after it)"
+else fail=$((fail+1)); echo "FAIL explore --run-info /nonexistent: rc $rc"; echo "$out" | tail -3; fi
+one_line_error "explore report: a bad --out path fails before any input is read" "--out '/nonexistent/r.md': cannot create" "${report_py[@]}" --csv /dev/zero --run-info /dev/zero --out /nonexistent/r.md
+one_line_error "explore report: --area of a missing file is an error (was exit 0 without areas)" "cannot read area table .*nonexistent.csv" "${report_py[@]}" --csv "$tmp/q.csv" --run-info "$tmp/q.json" --out "$tmp/r.md" --area /nonexistent.csv
+one_line_error "explore: --area is the report script's, not the command's (it would be ignored)" 'unknown option --area' "$bin" explore --quick --area "$tmp/x.csv"
 mknpy "$tmp/allnan.npy" "$(hdr '(4,)' '<f4')" '\x00\x00\xc0\x7f\x00\x00\xc0\x7f\x00\x00\xc0\x7f\x00\x00\xc0\x7f'
 mknpy "$tmp/allzero.npy" "$(hdr '(4,)' '<f4')" '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
 for t in allnan allzero; do

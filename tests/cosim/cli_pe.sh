@@ -48,6 +48,15 @@ expect "exact --backend all" 0 'config x4x4.*PASS: all back-ends bit-identical' 
 expect "rtl:h100_2x2 with C and SR" 0 'PASS: all back-ends bit-identical' \
   bash -c "'$bin' gemm --a '$tmp/A.npy' --b '$tmp/B.npy' --config h100_2x2 --c '$tmp/C.npy' --out-fmt e5m2 --out-round sr --backend all --quiet | tr '\n' ' '"
 
+# The built parameters (seed, SR widths, LFSR, pipeline: the field list's
+# Built role) are a Verilated configuration's own: given, the model
+# back-ends run them, and an RTL back-end must have been built with them.
+expect "--sr-bits on the model back-ends" 0 'PASS' g --sr-bits 8 --lfsr-w 16 --round sr --backend functional,cycle
+expect "--mul-stages vs the RTL" 2 '--mul-stages: the Verilated a2x3 is built with MUL_STAGES 0' g --mul-stages 1 --backend all
+expect "--seed vs the RTL" 2 '--seed: the Verilated a2x3 is built with SEED 0x2B7E1516' g --seed 5 --backend all
+expect "--q-sr-bits vs --config" 2 '--q-sr-bits: the Verilated a4x4 is built with Q_SR_BITS 16' "$bin" gemm --a "$tmp/A.npy" --b "$tmp/B.npy" --config a4x4 --q-sr-bits 8 --backend rtl --quiet
+expect "--lfsr-w below the SR widths" 2 'lfsr_w 8 out of range \[16, 32\]' ge --lfsr-w 8
+
 # Presets refuse contradicting options.
 expect "preset vs --round" 2 '--round rne contradicts --preset h100-fp8 \(rz\)' ge --preset h100-fp8 --round rne
 expect "preset vs --acc" 2 '--acc e8m23 contradicts --preset ada-fp8 \(e8m13\)' ge --preset ada-fp8 --acc e8m23

@@ -23,7 +23,7 @@
 #include <random>
 #include <thread>
 
-#include "board_link.hpp"
+#include "fp8sa/host/board_backend.hpp"
 #include "board_sim.hpp"
 #include "fp8sa/gemm.hpp"
 

@@ -1,4 +1,4 @@
-// libFuzzer target: the host side of the board link (sim/board_link.cpp)
+// libFuzzer target: the host side of the board link (host/, fp8sa_host)
 // with arbitrary bytes in place of the board: the reply decoder (sync byte
 // search, header, payload, CRC, status), INFO's decoding and validation,
 // and a small GEMM tiled onto whatever array INFO claims, every request
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "board_link.hpp"
+#include "fp8sa/host/board_backend.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // libFuzzer target: fp8sa explore's sweep-file parser and planner
-// (tools/sweep.cpp) on arbitrary text, with small limits (1,000 points,
+// (explore/src/sweep.cpp) on arbitrary text, with small limits (1,000 points,
 // 256 MiB of data sets, 2 threads). Allowed outcomes: points that satisfy
-// the invariants below, or one UsageError of one line; never a crash,
+// the invariants below, or one SweepError of one line; never a crash,
 // another exception, a huge allocation (the planner counts before it
 // expands: "k = 1..65535" x "seed = 0..2^62" must be refused, not made).
 #include <cstdint>
@@ -9,12 +9,11 @@
 #include <set>
 #include <string>
 
-#include "args.hpp"
-#include "sweep.hpp"
+#include "fp8sa/explore/sweep.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace fp8sa;
-  using namespace fp8sa::cli;
+  using namespace fp8sa::explore;
   const std::string text(reinterpret_cast<const char*>(data), size);
   SweepLimits lim;
   lim.max_points = 1000;
@@ -32,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!keys.insert(p.key()).second) std::abort();  // duplicates are removed
       if (point_bytes(p) > lim.max_memory) std::abort();
     }
-  } catch (const UsageError& e) {
+  } catch (const SweepError& e) {
     const std::string m = e.what();
     if (m.empty() || m.size() > 600 || m.find('\n') != std::string::npos) std::abort();
   }

@@ -3,9 +3,9 @@
 set -euo pipefail
 src=${1:?}; work=${2:?}; cxx=${3:?}
 rm -rf "$work"; mkdir -p "$work"
-echo "== model-only configure (FP8SA_WITH_RTL=OFF FP8SA_WITH_TESTS=OFF)"
+echo "== model-only configure (FP8SA_WITH_RTL=OFF FP8SA_WITH_TESTS=OFF FP8SA_WITH_CLI=OFF)"
 cmake -S "$src" -B "$work/model" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" \
-  -DFP8SA_WITH_RTL=OFF -DFP8SA_WITH_TESTS=OFF > "$work/model.configure.log"
+  -DFP8SA_WITH_RTL=OFF -DFP8SA_WITH_TESTS=OFF -DFP8SA_WITH_CLI=OFF > "$work/model.configure.log"
 if grep -qE '^(verilator_DIR|GTest_DIR|MPFR_[A-Z_]+)[:=]' "$work/model/CMakeCache.txt"; then
   echo "FAIL: the model-only configure looked for Verilator, GoogleTest or MPFR:"
   grep -E '^(verilator_DIR|GTest_DIR|MPFR_[A-Z_]+)[:=]' "$work/model/CMakeCache.txt" | head -5

@@ -51,7 +51,9 @@ mv "$work/explore.csv" "$work/exploration.md" "$work/slurm/"
 
 # One plain explore process over the same sweep.
 "$bin" explore --config tests/scaleout/sweep.conf --reproducible --quiet --csv "$work/plain.csv" \
-  --report "$work/plain.md" --area docs/area.csv > /dev/null || fail "plain explore run"
+  --run-info "$work/plain.json" > /dev/null || fail "plain explore run"
+/usr/bin/python3 tools/explore_report.py --csv "$work/plain.csv" --run-info "$work/plain.json" --area docs/area.csv \
+  --out "$work/plain.md" || fail "plain explore report"
 
 rc=0
 check() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scaleout.SlurmTrainListMatchesOneProcess (docs/scale-out.md): a tiny make
-# train grid (two narrow-accumulator recipes x 1 seed on a 256-image subset)
+# train grid (two narrow-accumulator recipes x 1 seed on 256 training images)
 # as a job list (scripts/joblist.sh train): run on the local cores, run again
 # (resume: nothing to run), and as a Slurm job array on a one-node cluster
 # (scripts/slurm-local.sh); both merges (--merge --reproducible) must be
@@ -17,13 +17,13 @@ cd "$src"
 fail() { echo "FAIL: $*"; exit 1; }
 [ -d /usr/share/datasets/fashion-mnist ] || fail "no Fashion-MNIST (scripts/install-deps.sh python: dataset-fashion-mnist)"
 SECONDS=0
-grid=(--recipes e8m10-rne,e6m5-sr13 --seeds 1 --narrow-epochs 1 --narrow-subset 256 --narrow-test 200 --batch 64)
+grid=(--recipes e8m10-rne,e6m5-sr13 --seeds 1 --epochs 1 --train-subset 256 --test-subset 200 --batch 64)
 # Every output goes to one place (doc/fig), moved aside after each run: the
 # documents name their plot and CSV by path, so the same path makes the same bytes.
 scripts/joblist.sh train "$py" "${grid[@]}" --doc "$work/training.md" --figdir "$work/fig" > "$work/train.list" \
   || fail "train list"
 [ "$(grep -vc '^#' "$work/train.list")" -eq 2 ] || fail "train list: expected 2 jobs"
-grep -q '^train\.e8m10-rne\.subset\.1 ' "$work/train.list" || fail "train list: no job train.e8m10-rne.subset.1"
+grep -q '^train\.e8m10-rne\.1 ' "$work/train.list" || fail "train list: no job train.e8m10-rne.1"
 keep() { mkdir -p "$work/$1" && mv "$work/training.md" "$work/fig" "$work/$1/" || fail "$1: no outputs"; }
 
 scripts/jobs.sh run "$work/train.list" "$work/local/train" --sched local || fail "local train run"
@@ -51,7 +51,7 @@ for f in training.md fig/results.csv fig/curves.png; do
   done
 done
 [ "$(wc -l < "$work/local/fig/results.csv")" -eq 3 ] || { echo "FAIL: results.csv has not 2 rows"; rc=1; }
-grep -q '^| e6m5-sr13 | subset | 1 | ' "$work/local/training.md" || { echo "FAIL: no e6m5-sr13 row"; rc=1; }
+grep -q '^| e6m5-sr13 | 1 | ' "$work/local/training.md" || { echo "FAIL: no e6m5-sr13 row"; rc=1; }
 ! grep -q 'UTC\|s / epoch' "$work/local/training.md" || { echo "FAIL: a date or a time in the reproducible report"; rc=1; }
 [ $rc -eq 0 ] && echo "PASS: the train list merges to the same bytes locally, on Slurm and as one process ($SECONDS s)"
 exit $rc

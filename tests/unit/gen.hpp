@@ -151,4 +151,17 @@ class AccGen {
   std::mt19937_64& rng_;
 };
 
+// Cancelling operands for an M x K x N GEMM (A row-major M x K, B K x N):
+// A's second half in k negates its first half and B's second half repeats
+// its first, so every dot product returns towards zero in k order (often
+// exactly, not always: the products have a few mantissa bits).
+inline void mirror_for_cancellation(std::vector<uint8_t>& A, std::vector<uint8_t>& B, int M, int K, int N) {
+  const int h = K / 2;
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < h; ++k)
+      A[static_cast<size_t>(m) * K + h + k] = static_cast<uint8_t>(A[static_cast<size_t>(m) * K + k] ^ 0x80u);
+  for (int k = 0; k < h; ++k)
+    for (int n = 0; n < N; ++n) B[static_cast<size_t>(h + k) * N + n] = B[static_cast<size_t>(k) * N + n];
+}
+
 }  // namespace fp8sa::test

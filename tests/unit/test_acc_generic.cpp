@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "fp8sa/numerics.hpp"
 #include "gen.hpp"
@@ -29,6 +30,23 @@ std::string width_name(const testing::TestParamInfo<Width>& i) {
 
 class AccGenericWidth : public testing::TestWithParam<Width> {};
 
+// What both suites set up for one width: the seeded generator, the formats,
+// the target values, the report and the coverage counters.
+struct WidthRun {
+  WidthRun(const Width& w, uint64_t salt, const std::string& what)
+      : seed(test_seed(salt + static_cast<uint64_t>(w.e * 100 + w.m))), rng(seed), rf(ref::acc_format(w.e, w.m)),
+        mf{w.e, w.m}, g(rf, rng), targets(g.targets()), rep("AccGenericWidth " + rf.name() + ": " + what) {}
+  uint64_t seed;
+  std::mt19937_64 rng;
+  ref::FloatFormat rf;
+  AccFormat mf;
+  AccGen g;
+  std::vector<double> targets;
+  CaseReport rep;
+  Coverage cov;
+  int failures = 0;
+};
+
 constexpr int kSrBitsSet[] = {2, 3, 5, 8, 16, 24};
 constexpr Round kModes[] = {Round::RNE, Round::RZ, Round::SR};
 
@@ -45,16 +63,8 @@ uint32_t pick_u(std::mt19937_64& rng, const ref::Exact* x, const ref::FloatForma
 }
 
 TEST_P(AccGenericWidth, RandomAndBoundaryMacsAllModesMatchMpfrReference) {
-  const Width w = GetParam();
-  const uint64_t seed = test_seed(0xACC0000ull + static_cast<uint64_t>(w.e * 100 + w.m));
-  std::mt19937_64 rng(seed);
-  const ref::FloatFormat rf = ref::acc_format(w.e, w.m);
-  const AccFormat mf{w.e, w.m};
-  AccGen g(rf, rng);
-  const std::vector<double> targets = g.targets();
-  CaseReport rep("AccGenericWidth " + rf.name() + ": MACs, RNE/RZ/SR vs ref_mac (MPFR)");
-  Coverage cov;
-  int failures = 0;
+  WidthRun run(GetParam(), 0xACC0000ull, "MACs, RNE/RZ/SR vs ref_mac (MPFR)");
+  auto& [seed, rng, rf, mf, g, targets, rep, cov, failures] = run;
   constexpr int kPerMode = 200000;
   for (Round rnd : kModes) {
     for (int i = 0; i < kPerMode; ++i) {
@@ -126,16 +136,8 @@ TEST_P(AccGenericWidth, RandomAndBoundaryMacsAllModesMatchMpfrReference) {
 }
 
 TEST_P(AccGenericWidth, RandomAndBoundaryAddsAllModesMatchMpfrReference) {
-  const Width w = GetParam();
-  const uint64_t seed = test_seed(0xADD0000ull + static_cast<uint64_t>(w.e * 100 + w.m));
-  std::mt19937_64 rng(seed);
-  const ref::FloatFormat rf = ref::acc_format(w.e, w.m);
-  const AccFormat mf{w.e, w.m};
-  AccGen g(rf, rng);
-  const std::vector<double> targets = g.targets();
-  CaseReport rep("AccGenericWidth " + rf.name() + ": adds, RNE/RZ/SR vs ref_add (MPFR)");
-  Coverage cov;
-  int failures = 0;
+  WidthRun run(GetParam(), 0xADD0000ull, "adds, RNE/RZ/SR vs ref_add (MPFR)");
+  auto& [seed, rng, rf, mf, g, targets, rep, cov, failures] = run;
   constexpr int kPerMode = 100000;
   for (Round rnd : kModes) {
     for (int i = 0; i < kPerMode; ++i) {

@@ -1,4 +1,4 @@
-// fp8sa explore's engine (tools/explore.cpp):
+// fp8sa explore's engine (explore/: reference, models, runner):
 //   * the exact reference (a 128-bit fixed-point sum) against MPFR sums of
 //     the exact products (fp8sa::ref), on every data kind and operand mix;
 //   * the km-block comparison model on a hand-computed case;
@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "explore.hpp"
+#include "fp8sa/explore/models.hpp"
+#include "fp8sa/explore/reference.hpp"
+#include "fp8sa/explore/runner.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "ref.hpp"
@@ -20,7 +23,6 @@ namespace fp8sa::test {
 namespace {
 
 using explore::DataSet;
-using explore::Model;
 using explore::Point;
 
 // The exact dot product of output (m, n) as MPFR sums it, rounded to double.
@@ -68,7 +70,7 @@ TEST(Explore, KmBlockTruncatesBelowFourteenBits) {
   d.exact.assign(4, x);
   d.abs_sum.assign(4, x);
   Point p;
-  p.model = Model::KmBlock;
+  p.model = "km-block";
   p.k = 64;
   p.trials = 4;
   const explore::Stats s = explore::run_point(p, d);
@@ -123,6 +125,78 @@ TEST(Explore, HardwarePointStatisticsFromTheModelsWords) {
   EXPECT_EQ(s.trials, 32);
   EXPECT_NEAR(s.bias, sum / 32, 1e-15);
   EXPECT_DOUBLE_EQ(s.max_rel, mx);
+}
+
+// A comparison model is one registry entry: registered, it runs in a point,
+// names itself in the key and the CSV, and the registry refuses its name twice.
+TEST(Explore, RegisteredModelRunsAsAPointAndIsRefusedTwice) {
+  explore::ModelEntry e;
+  e.name = "test-half";
+  e.description = "half the exact sum (a test model)";
+  e.uses_acc = false;
+  e.run = [](const Point&, const DataSet& d, double* y) {
+    for (size_t i = 0; i < d.exact.size(); ++i) y[i] = d.exact[i] / 2;
+  };
+  explore::register_model(e);
+  EXPECT_THROW(explore::register_model(e), std::invalid_argument);
+  Point p;
+  p.model = "test-half";
+  p.k = 32;
+  p.trials = 8;
+  p.data = "uniform";
+  const auto d = explore::make_data(p);
+  const explore::Stats s = explore::run_point(p, *d);
+  EXPECT_EQ(s.trials, 8);
+  EXPECT_DOUBLE_EQ(s.bias, -0.5);
+  EXPECT_NE(p.key().find("model=test-half acc=- round=-"), std::string::npos) << p.key();
+  EXPECT_EQ(explore::csv_line(p, s, false).rfind("test-half,-,-,-,0,32,", 0), 0u) << explore::csv_line(p, s, false);
+  try {
+    explore::find_model("nosuch");
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& x) {
+    EXPECT_NE(std::string(x.what()).find("sr-ideal or test-half"), std::string::npos) << x.what();
+  }
+}
+
+// The float64 reference check (fp8sa gemm, fp8sa board): the result equal
+// to the k-order float64 sums has no error, one output off by a known
+// amount gives exactly that error; the sampled grid is every output when
+// there are at most 64 rows and columns, so it agrees with the full check.
+TEST(Explore, GemmReferenceCheckFullAndSampled) {
+  const uint64_t m = 5, k = 7, n = 3;
+  std::vector<double> a(m * k), b(k * n), want(m * n, 0.0);
+  for (uint64_t i = 0; i < a.size(); ++i) a[i] = static_cast<double>(static_cast<int>(i % 11) - 5) / 4;
+  for (uint64_t i = 0; i < b.size(); ++i) b[i] = static_cast<double>(static_cast<int>(i % 7) - 3) * 8;
+  for (uint64_t i = 0; i < m; ++i)
+    for (uint64_t j = 0; j < n; ++j) {
+      double s = 1.5;  // C
+      for (uint64_t kk = 0; kk < k; ++kk) s += a[i * k + kk] * b[kk * n + j];
+      want[i * n + j] = s;
+    }
+  std::vector<double> got = want;
+  explore::GemmCheck g;
+  g.m = m;
+  g.k = k;
+  g.n = n;
+  g.a = [&](uint64_t i) { return a[i]; };
+  g.b = [&](uint64_t i) { return b[i]; };
+  g.c = [](uint64_t, uint64_t) { return 1.5; };
+  g.got = [&](uint64_t i, uint64_t j) { return got[i * n + j]; };
+  uint64_t rows = 0, cols = 0;
+  explore::GemmErrorStats st = explore::check_gemm(g, true, &rows, &cols);
+  EXPECT_EQ(st.counted, m * n);
+  EXPECT_EQ(st.max_rel, 0.0);
+  uint64_t off = 0;
+  while (want[off] == 0) ++off;
+  got[off] = want[off] * 1.25;
+  for (bool full : {true, false}) {
+    st = explore::check_gemm(g, full, &rows, &cols);
+    EXPECT_EQ(rows, m);
+    EXPECT_EQ(cols, n);
+    EXPECT_EQ(st.counted, m * n);
+    EXPECT_DOUBLE_EQ(st.max_rel, 0.25);
+    EXPECT_DOUBLE_EQ(st.rms_rel(), std::sqrt(0.0625 / static_cast<double>(m * n)));
+  }
 }
 
 }  // namespace

@@ -88,10 +88,15 @@ void run_suite(Data d, uint64_t default_seed) {
   // 4 x 16 (16x16), 6 x 16 (6x16, 12x16) and 12 x 8 (12x8); 4 x 16 and
   // 6 x 16 blocks in one row of tiles with group testing (4x4, 8x4, 6x4);
   // 6 x 16 blocks over several rows of tiles, with re-runs and the per-lane
-  // test (1x1, 3x5, 2x3).
+  // test (1x1, 3x5, 2x3); on AVX-512 hosts ROWS and COLS multiples of 4
+  // outside those take the 8 x 16 blocks of 4 x 4 sub-blocks with SAE
+  // (gemm_fp32_sub4.hpp): 4x4, 8x4, 4x8, and tiles cut by the blocks
+  // (12x4, 4x12, 16x4), ragged and across A and B blocks.
   const Shape shapes[] = {{1, 1, 1, 1, 1},      {7, 300, 17, 1, 1},    {13, 513, 35, 4, 4},  {100, 600, 270, 8, 8},
                           {97, 257, 31, 3, 5},  {40, 1000, 40, 2, 3},  {25, 260, 300, 16, 16}, {6, 256, 16, 6, 16},
-                          {50, 520, 41, 12, 8}, {30, 300, 70, 12, 16}, {30, 300, 37, 6, 4}, {20, 280, 50, 8, 4}};
+                          {50, 520, 41, 12, 8}, {30, 300, 70, 12, 16}, {30, 300, 37, 6, 4}, {20, 280, 50, 8, 4},
+                          {110, 600, 290, 4, 4}, {36, 530, 45, 4, 8},   {30, 300, 60, 12, 4}, {21, 270, 50, 4, 12},
+                          {33, 260, 40, 16, 4}};
   for (const Shape& s : shapes) {
     // format pairs E4M3 x E5M2, E5M2 x E4M3 (each operand in each format), C_init or not
     for (int fp = 0; fp < 2; ++fp) {

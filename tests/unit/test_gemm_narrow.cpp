@@ -34,6 +34,7 @@
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/numerics.hpp"
 #include "gemm_narrow.hpp"
+#include "gen.hpp"
 #include "ref.hpp"
 #include "test_util.hpp"
 
@@ -89,13 +90,7 @@ Prob make(std::mt19937_64& rng, int M, int K, int N, Fp8Format fa, Fp8Format fb,
   for (auto& a : p.A) a = rand_code(rng, fa, kind);
   for (auto& b : p.B) b = rand_code(rng, fb, kind == Kind::Cancel ? Kind::Random : kind);
   if (kind == Kind::Cancel) {
-    // A's second half negates its first half in k order: every sum returns
-    // towards zero, often exactly (with a few mantissa bits, not always).
-    const int h = K / 2;
-    for (int m = 0; m < M; ++m)
-      for (int k = 0; k < h; ++k) p.A[static_cast<size_t>(m) * K + h + k] = p.A[static_cast<size_t>(m) * K + k] ^ 0x80u;
-    for (int k = 0; k < h; ++k)
-      for (int n = 0; n < N; ++n) p.B[static_cast<size_t>(h + k) * N + n] = p.B[static_cast<size_t>(k) * N + n];
+    mirror_for_cancellation(p.A, p.B, M, K, N);
   }
   if (kind == Kind::Specials) {
     p.A[rng() % p.A.size()] = fa == Fp8Format::E4M3 ? 0x7F : 0x7E;
@@ -451,7 +446,8 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
       const int y = cfg.acc.man_bits;
       const bool b32 = (cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && y < 23)) &&
                        (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11));
-      if (b32 || cfg.cols % 8 == 0) {
+      // (and binary64 super-tiles on COLS 1, 2, 4: every rounding and SR kind)
+      if (b32 || cfg.cols % 8 == 0 || (cfg.cols < 8 && 16 % cfg.cols == 0)) {
         ++asserted;
         EXPECT_EQ(taken, tiles) << what << ": " << declined << " tiles declined";
       }
@@ -602,6 +598,110 @@ TEST(GemmNarrow, Binary32LanesEqualGeneric) {
   EXPECT_GT(on32, cases) << "too few tiles on binary32 lanes";
   std::printf("%d cases, %d failed, %ld tiles on binary32 lanes, flags seen %s, seed %llu\n", cases, fails, on32,
               ref::flags_str(seen_flags).c_str(), static_cast<unsigned long long>(seed));
+}
+
+// Binary64 super-tiles (COLS 1, 2, 4 where binary32 lanes do not apply:
+// SR of every kind, RNE with Y < W - 1 or Y >= 12, RZ with Y = 23): 16 / COLS
+// tiles side by side, each lane's SR stream in its own tile's frame (jumped
+// from lane 0, or continued from the worker's previous super-tile). Against
+// the generic path on random problems: every SR kind and R, LFSR widths,
+// K with K R a multiple of 64 or not, promotion, init words, and the edge
+// kinds (NaN/Inf codes and words, tiny, overflow, cancellation), 1 and 2
+// threads (runs that start inside a super-tile). Most cases use data near
+// N(0,1) so that tiles are taken; the count of taken tiles is checked.
+TEST(GemmNarrow, Super64EqualsGeneric) {
+  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  const uint64_t seed = test_seed(1110);
+  std::mt19937_64 rng(seed);
+  const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
+  const int shapes[][2] = {{4, 4}, {2, 2}, {1, 1}, {3, 4}, {5, 2}, {2, 1}, {6, 4}, {1, 4}, {4, 2}, {8, 4}, {7, 1}, {4, 4}};
+  const int ns[] = {0, 0, 0, 3, 32, 128};
+  int cases = 0, fails = 0;
+  long on64 = 0, sr64 = 0;
+  uint8_t seen_flags = 0;
+  for (int it = 0; it < 300; ++it) {
+    const bool normal = it % 3 != 0;  // data near N(0,1): tiles taken
+    const Kind kind = kinds[it % 6];
+    const int sel = it % 5;  // 0..2: SR mid / trunc / src; 3: RNE outside binary32's range; 4: RZ, Y = 23
+    AccFormat acc{4 + static_cast<int>(rng() % 5), 2 + static_cast<int>(rng() % 22)};
+    Round rnd = Round::SR;
+    ArrayConfig cfg;
+    cfg.sr_kind = static_cast<SrKind>(sel < 3 ? sel : 0);
+    if (sel == 3) {
+      rnd = Round::RNE;
+      acc.man_bits = (rng() & 1) != 0 ? 2 + static_cast<int>(rng() % 4) : 12 + static_cast<int>(rng() % 11);
+    } else if (sel == 4) {
+      rnd = Round::RZ;
+      acc.man_bits = 23;
+    }
+    if (normal && acc.exp_bits < 6) acc.exp_bits = 6 + static_cast<int>(rng() % 3);
+    const int sh = static_cast<int>(rng() % 12);
+    cfg.rows = shapes[sh][0];
+    cfg.cols = shapes[sh][1];
+    cfg.acc = acc;
+    cfg.sr_bits = 2 + static_cast<int>(rng() % 23);
+    cfg.q_sr_bits = 4;  // (narrow LFSRs allowed)
+    cfg.lfsr_w = std::max(cfg.sr_bits, 4) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 4)));
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.promote_n = ns[rng() % 6];
+    const int M = 1 + static_cast<int>(rng() % 24), N = 1 + static_cast<int>(rng() % 70);
+    int K = 1 + static_cast<int>(rng() % (it % 4 == 0 ? 700 : 120));
+    if (it % 7 == 0) K = 64 * (1 + static_cast<int>(rng() % 6));  // K R a multiple of 64
+    const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
+    Prob pr = make(rng, M, K, N, fa, fb, normal ? Kind::Random : kind, (rng() % 3) == 0, acc);
+    if (normal) {
+      // codes of magnitude in [2^-4, 8] or zero
+      auto near1 = [&](Fp8Format f) {
+        for (;;) {
+          const uint8_t c = static_cast<uint8_t>(rng());
+          if (!finite_code(c, f)) continue;
+          const double v = std::fabs(ref::fp8_decode(c, f));
+          if (v == 0.0 || (v >= 0.0625 && v <= 8.0)) return c;
+        }
+      };
+      for (auto& a : pr.A) a = near1(fa);
+      for (auto& b : pr.B) b = near1(fb);
+      for (auto& c : pr.C) c = 0;
+    }
+    if (cfg.promote_n != 0) {
+      for (auto& c : pr.C) {
+        do c = static_cast<uint32_t>(rng()); while ((c & 0x7F800000u) == 0x7F800000u);
+        c &= 0xC3FFFFFFu;  // near the products' scale
+      }
+      if (kind == Kind::Specials && !pr.C.empty() && !normal) pr.C[rng() % pr.C.size()] = 0x7FC00000u;
+    }
+    GemmProblem p = problem(pr, rnd);
+    if (rng() % 5 == 0) {
+      p.out_fmt = static_cast<OutKind>(rng() % 4);
+      p.out_rnd = static_cast<Round>(rng() % 3);
+      p.sat = (rng() & 1) != 0;
+    }
+    long taken = 0, declined = 0, taken32 = 0, taken64 = 0;
+    detail::narrow512_counts(&taken, &declined, true, &taken32, &taken64);
+    ++cases;
+    const std::string what = "case " + std::to_string(it) + " (" + (normal ? "near-1" : kind_name(kind)) + ", " +
+                             acc.name() + " " + name(rnd) + " R=" + std::to_string(cfg.sr_bits) + " " +
+                             sr_kind_name(cfg.sr_kind) + " lfsr_w " + std::to_string(cfg.lfsr_w) + " promote " +
+                             std::to_string(cfg.promote_n) + ", " + std::to_string(cfg.rows) + "x" +
+                             std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" + std::to_string(K) + "x" +
+                             std::to_string(N) + ", seed " + std::to_string(seed) + ")";
+    if (fast_differs(p, cfg, 1 + it % 2, what, &seen_flags)) ++fails;
+    detail::narrow512_counts(&taken, &declined, true, &taken32, &taken64);
+    on64 += taken64;
+    if (rnd == Round::SR) sr64 += taken64;
+    if (normal && cfg.promote_n == 0) {
+      // no NaN/Inf, every sum on the format's grid and far from overflow:
+      // every tile on the super-tiles (or on binary32 lanes: RNE with
+      // Y = W - 1 for E5M2 operands)
+      const long tiles = static_cast<long>((M + cfg.rows - 1) / cfg.rows) * ((N + cfg.cols - 1) / cfg.cols);
+      EXPECT_EQ(taken64 + taken32, tiles) << what << ": " << declined << " declined";
+      EXPECT_EQ(taken, tiles) << what;
+    }
+  }
+  EXPECT_EQ(seen_flags & 0xF, 0xF) << "flags seen: " << ref::flags_str(seen_flags);
+  EXPECT_GT(sr64, 10L * cases) << "too few SR tiles on binary64 super-tiles";
+  std::printf("%d cases, %d failed, %ld tiles on binary64 super-tiles (%ld SR), flags seen %s, seed %llu\n", cases,
+              fails, on64, sr64, ref::flags_str(seen_flags).c_str(), static_cast<unsigned long long>(seed));
 }
 
 TEST(GemmNarrow, MatchesMpfrReference) {

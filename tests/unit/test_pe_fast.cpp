@@ -38,6 +38,7 @@
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
 #include "gemm_pe_fast.hpp"
+#include "gen.hpp"
 #include "ref.hpp"
 #include "test_util.hpp"
 
@@ -161,13 +162,7 @@ Prob make(std::mt19937_64& rng, int M, int K, int N, Fp8Format fa, Fp8Format fb,
   for (auto& a : p.A) a = rand_code(rng, fa, d);
   for (auto& b : p.B) b = rand_code(rng, fb, d == Data::Cancel ? Data::Random : d);
   if (d == Data::Cancel) {
-    // A's second half negates its first half in k order: sums return to
-    // (or near) zero.
-    const int h = K / 2;
-    for (int m = 0; m < M; ++m)
-      for (int k = 0; k < h; ++k) p.A[static_cast<size_t>(m) * K + h + k] = p.A[static_cast<size_t>(m) * K + k] ^ 0x80u;
-    for (int k = 0; k < h; ++k)
-      for (int n = 0; n < N; ++n) p.B[static_cast<size_t>(h + k) * N + n] = p.B[static_cast<size_t>(k) * N + n];
+    mirror_for_cancellation(p.A, p.B, M, K, N);
   }
   if (d == Data::Specials) {
     const int hits = 1 + static_cast<int>(rng() % 3);
@@ -332,6 +327,22 @@ int random_k(std::mt19937_64& rng, int it) {
   return 1 + static_cast<int>(rng() % 70);
 }
 
+// Case `it` of a random suite: a rounding, an M x K x N problem (M, N up to
+// max_mn, K from random_k) of data d with random operand formats and C, on
+// cfg, checked fast path against generic path into st.
+void check_random_case(std::mt19937_64& rng, int it, Data d, const ArrayConfig& cfg, int max_mn, uint64_t seed,
+                       Stats* st) {
+  const Round rnd = static_cast<Round>(rng() % 3);
+  const int M = 1 + static_cast<int>(rng() % max_mn), N = 1 + static_cast<int>(rng() % max_mn);
+  const int K = random_k(rng, it);
+  const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
+  const Prob pr = make(rng, M, K, N, fa, fb, d, rng() % 3 != 0);
+  check(pr, cfg, rnd, 1 + it % 2, "case " + std::to_string(it) + " (" + data_name(d) + ", " + cfg_name(cfg, rnd) +
+                                      ", " + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N) +
+                                      ", seed " + std::to_string(seed) + ")",
+        st);
+}
+
 TEST(PeFast, DotEqualsGeneric) {
   const uint64_t seed = test_seed(1701);
   std::mt19937_64 rng(seed);
@@ -348,15 +359,7 @@ TEST(PeFast, DotEqualsGeneric) {
       cfg.promote_n = cfg.dot_n * (1 + static_cast<int>(rng() % 4));
       if (cfg.promote_n < 2) cfg.promote_n = 2;
     }
-    const Round rnd = static_cast<Round>(rng() % 3);
-    const int M = 1 + static_cast<int>(rng() % 24), N = 1 + static_cast<int>(rng() % 24);
-    const int K = random_k(rng, it);
-    const Prob pr = make(rng, M, K, N, static_cast<Fp8Format>(rng() & 1), static_cast<Fp8Format>(rng() & 1), d,
-                         rng() % 3 != 0);
-    check(pr, cfg, rnd, 1 + it % 2, "case " + std::to_string(it) + " (" + data_name(d) + ", " + cfg_name(cfg, rnd) +
-                                        ", " + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N) +
-                                        ", seed " + std::to_string(seed) + ")",
-          &st);
+    check_random_case(rng, it, d, cfg, 24, seed, &st);
   }
   report("dot", st, seed);
   EXPECT_EQ(st.fails, 0);
@@ -375,15 +378,7 @@ TEST(PeFast, ExactEqualsGeneric) {
     cfg.pe_kind = PeKind::Exact;
     cfg.dot_n = 1 << (rng() % 7);
     cfg.acc = random_acc(rng);
-    const Round rnd = static_cast<Round>(rng() % 3);
-    const int M = 1 + static_cast<int>(rng() % 24), N = 1 + static_cast<int>(rng() % 24);
-    const int K = random_k(rng, it);
-    const Prob pr = make(rng, M, K, N, static_cast<Fp8Format>(rng() & 1), static_cast<Fp8Format>(rng() & 1), d,
-                         rng() % 3 != 0);
-    check(pr, cfg, rnd, 1 + it % 2, "case " + std::to_string(it) + " (" + data_name(d) + ", " + cfg_name(cfg, rnd) +
-                                        ", " + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N) +
-                                        ", seed " + std::to_string(seed) + ")",
-          &st);
+    check_random_case(rng, it, d, cfg, 24, seed, &st);
   }
   report("exact", st, seed);
   EXPECT_EQ(st.fails, 0);
@@ -464,14 +459,7 @@ TEST(PeFast, DotPromotion) {
     cfg.acc = random_acc(rng);
     const int mult[] = {1, 2, 3, 4, 8, 100};
     cfg.promote_n = std::max(2, cfg.dot_n * mult[rng() % 6]);
-    const Round rnd = static_cast<Round>(rng() % 3);
-    const int M = 1 + static_cast<int>(rng() % 20), N = 1 + static_cast<int>(rng() % 20);
-    const Prob pr = make(rng, M, random_k(rng, it), N, static_cast<Fp8Format>(rng() & 1),
-                         static_cast<Fp8Format>(rng() & 1), d, rng() % 3 != 0);
-    check(pr, cfg, rnd, 1 + it % 2, "case " + std::to_string(it) + " (" + data_name(d) + ", " + cfg_name(cfg, rnd) +
-                                        ", " + std::to_string(M) + "x" + std::to_string(pr.K) + "x" + std::to_string(N) +
-                                        ", seed " + std::to_string(seed) + ")",
-          &st);
+    check_random_case(rng, it, d, cfg, 20, seed, &st);
   }
   ArrayConfig h100;
   h100.rows = h100.cols = 8;

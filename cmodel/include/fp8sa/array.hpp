@@ -33,8 +33,11 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "fp8sa/array_fields.hpp"
 #include "fp8sa/lfsr.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
@@ -46,23 +49,15 @@ constexpr int kMaxPortLanes = kArrayMaxDim * kMaxDotN;  // in_a_i / in_b_i lanes
 constexpr int kCmdQueueDepth = 4;
 constexpr uint8_t kOutFmtRaw = static_cast<uint8_t>(OutKind::Raw);  // cmd_out_fmt_i code for the raw accumulator word
 
-// The array's parameters (docs/array.md "Parameters"); names as the RTL's
-// ROWS, COLS, ACC_EXP_W/ACC_MAN_W, SR_BITS, Q_SR_BITS, LFSR_W, SEED.
+// The array's parameters (docs/array.md "Parameters"): the members come
+// from the one list, FP8SA_ARRAY_FIELDS (array_fields.hpp), with their
+// defaults, ranges, RTL parameter names (ROWS, COLS, ACC_EXP_W/ACC_MAN_W,
+// SR_BITS, Q_SR_BITS, LFSR_W, SEED, MUL_STAGES, Q_STAGES, PROMOTE_N,
+// PE_KIND, DOT_N, ALIGN_BITS, SR_KIND) and one-line docs.
 struct ArrayConfig {
-  int rows = 4;         // [1, 256]
-  int cols = 4;         // [1, 256]
-  AccFormat acc = kFp32;
-  int sr_bits = 16;     // [2, 24]
-  int q_sr_bits = 16;   // [2, 24]
-  int lfsr_w = 32;      // [max(4, sr_bits, q_sr_bits), 32]
-  uint32_t seed = 1;    // non-zero
-  int mul_stages = 0;   // [0, 2]: PE product pipeline registers (docs/array.md "Pipelined PE")
-  int q_stages = 0;     // [0, 1]: register after the quantizers (docs/array.md "Output path")
-  int promote_n = 0;   // 0 (off) or [2, 65535], a multiple of dot_n: add the narrow accumulator into an FP32 one every promote_n products (docs/numerics.md "Promotion")
-  PeKind pe_kind = PeKind::Fma;  // PE_KIND (docs/numerics.md section 10)
-  int dot_n = 1;                 // DOT_N: products per step, 1, 2, 4, .., 64 (fma: 1)
-  int align_bits = 13;           // ALIGN_BITS [1, 48]: the dot PE's window
-  SrKind sr_kind = SrKind::Mid;  // SR_KIND: every SR rounding of the array (PEs and quantizers)
+#define FP8SA_ARRAY_MEMBER(member, type, kind, role, init, dflt, name, column, lo, hi, example, doc) type member = init;
+  FP8SA_ARRAY_FIELDS(FP8SA_ARRAY_MEMBER)
+#undef FP8SA_ARRAY_MEMBER
   // Throws std::invalid_argument naming the field, e.g. "array: rows 0 out of range [1, 256]".
   void validate() const;
   // TILE_GAP = max(COLS, ceil((ROWS + COLS - 1) / 2)), docs/array.md "Tile spacing".
@@ -75,16 +70,55 @@ struct ArrayConfig {
   // (docs/numerics.md section 10, "Words").
   AccFormat result_format() const { return promote_n > 0 ? kFp32 : acc; }
   AccFormat init_format() const { return pe().init_format(); }
-  // Every parameter equal (the Verilated-configuration matcher uses this).
-  bool operator==(const ArrayConfig& o) const {
-    return rows == o.rows && cols == o.cols && acc == o.acc && sr_bits == o.sr_bits && q_sr_bits == o.q_sr_bits &&
-           lfsr_w == o.lfsr_w && seed == o.seed && mul_stages == o.mul_stages && q_stages == o.q_stages &&
-           promote_n == o.promote_n && pe() == o.pe();
-  }
+  // Every field of the list equal (the Verilated-configuration matcher uses this).
+  bool operator==(const ArrayConfig& o) const;
   bool operator!=(const ArrayConfig& o) const { return !(*this == o); }
   // Steps of a tile of k products: ceil(k / dot_n) (cmd_k_i).
   uint32_t steps(uint32_t k) const { return (k + static_cast<uint32_t>(dot_n) - 1) / static_cast<uint32_t>(dot_n); }
 };
+
+// The fields of the list, for code that walks them (the CLI options, the
+// Python keywords, the table reader, the matcher, the tests): one entry per
+// FP8SA_ARRAY_FIELDS line, in order.
+enum class ArrayFieldKind : uint8_t { Int, Hex, Format, Enum };
+enum class ArrayFieldRole : uint8_t { Key, Built };  // array_fields.hpp "role"
+struct ArrayField {
+  const char* member;   // "promote_n"
+  ArrayFieldKind kind;
+  ArrayFieldRole role;
+  const char* dflt;     // "0": the default as text
+  const char* name;     // "promote": the CLI option, the Python keyword (with '_' for '-')
+  const char* column;   // "PROMOTE_N": the RTL parameter, the table column (Format: COLUMN_EXP_W, COLUMN_MAN_W)
+  long long lo, hi;     // Int, Hex: the range; Enum: the codes; Format: unused
+  const char* example;  // a legal value other than the default
+  const char* doc;      // one line
+  // Enum: the value names, by code ("fma", "dot", "exact"); empty otherwise.
+  std::vector<std::string> choices() const;
+  std::string python_name() const;  // name with '-' as '_'
+};
+const std::vector<ArrayField>& array_fields();
+// The field of that CLI name (or Python keyword, or column); nullptr if none.
+const ArrayField* find_array_field(const std::string& name);
+// The field's value as text: "4", "e8m23", "0x0000BEEF", "dot".
+std::string array_field_text(const ArrayConfig& c, const ArrayField& f);
+// Sets the field from text (decimal or 0x hex for Int and Hex, eXmY, an
+// enum name, case-insensitive); throws std::invalid_argument naming the
+// field for text that is not a value of its kind. Ranges are validate()'s.
+void array_field_parse(ArrayConfig& c, const ArrayField& f, const std::string& text);
+// Int, Hex, Enum: the value (Enum: its code); Format: exp_bits * 100 + man_bits.
+long long array_field_value(const ArrayConfig& c, const ArrayField& f);
+// Int, Hex, Enum: stores v unchecked (cast; for tests of validate());
+// Format: v = exp_bits * 100 + man_bits.
+void array_field_set_value(ArrayConfig& c, const ArrayField& f, long long v);
+bool array_field_equal(const ArrayConfig& a, const ArrayConfig& b, const ArrayField& f);
+// The one reader of a configuration's values as text: (field, value) pairs,
+// a field named by its column (ROWS, ACC), CLI name or member; fields not
+// given take their defaults. Validates; throws std::invalid_argument starting
+// with `what` for an unknown field, a field given twice or a bad value.
+ArrayConfig array_config_from(const std::vector<std::pair<std::string, std::string>>& values, const std::string& what);
+// describe_array: "4x4 e8m23" and then "name value" for every other field that is not at
+// its default, e.g. "2x2 e8m13 seed 0xBEEF pe dot dot-n 32".
+std::string describe_array(const ArrayConfig& c);
 
 // seed(i) of docs/array.md "Seeds": (seed ^ (index * 0x9E3779B9)) mod
 // 2^lfsr_w (32-bit wrapping multiply), 1 when that is zero. PE (r, c) uses

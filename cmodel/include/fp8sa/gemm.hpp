@@ -23,7 +23,9 @@
 //
 // Three back-ends give the same bits (backend.hpp): gemm_functional (fast,
 // no cycles), the cycle model (ArrayCycleModel driven through its ports by
-// gemm_stream) and the Verilated RTL (sim/).
+// gemm_stream) and the Verilated RTL (sim/); a board (host/) is a fourth.
+// GemmTiling (gemm_tiling.hpp) is this tiling written once for everything
+// that feeds an array tile by tile (gemm_stream, the board back-end).
 #pragma once
 
 #include <cstddef>

@@ -17,6 +17,7 @@
 
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
+#include "fp8sa/gemm_tiling.hpp"
 
 namespace fp8sa {
 
@@ -58,18 +59,12 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
   if (out == nullptr) throw std::invalid_argument("gemm_stream: out is null");
   if (opt.in_gap_pct < 0 || opt.in_gap_pct > 99 || opt.out_stall_pct < 0 || opt.out_stall_pct > 99)
     throw std::invalid_argument("gemm_stream: in_gap_pct and out_stall_pct must be in [0, 99]");
+  const GemmTiling tiling(p, cfg.rows, cfg.cols, cfg.dot_n);  // docs/array.md "GEMM tiling"
   const int R = cfg.rows, C = cfg.cols, M = p.M, N = p.N, K = p.K, D = cfg.dot_n;
-  const int steps = static_cast<int>(cfg.steps(static_cast<uint32_t>(K)));  // cmd_k_i: ceil(K / DOT_N)
-  const int tm = (M + R - 1) / R, tn = (N + C - 1) / C;
-  const long T = static_cast<long>(tm) * tn;
-  out->M = M;
-  out->N = N;
-  out->tiles_m = tm;
-  out->tiles_n = tn;
-  out->out.assign(static_cast<size_t>(M) * static_cast<size_t>(N), 0u);
-  out->tile_flags.assign(static_cast<size_t>(T), 0u);
+  const int steps = tiling.steps;  // cmd_k_i: ceil(K / DOT_N)
+  const long T = tiling.tiles;
+  tiling.start_output(out);
   const bool use_init = p.C_init != nullptr;
-  const size_t nn = static_cast<size_t>(N), kk = static_cast<size_t>(K);
 
   detail::StreamRng rng{opt.stall_seed != 0 ? opt.stall_seed : 1u};
   const bool random = opt.stall_seed != 0;
@@ -97,53 +92,29 @@ GemmStreamStats gemm_stream(Ports& ports, const GemmProblem& p, const ArrayConfi
     in.cmd_valid_i = cmd_t < T && !(random && rng.pct(opt.in_gap_pct));
     in.in_valid_i = step_t < cmd_t && !(random && rng.pct(opt.in_gap_pct));
     if (in.in_valid_i) {
-      const int ti = static_cast<int>(step_t / tn), tj = static_cast<int>(step_t % tn);
+      const int ti = tiling.tile_row(step_t), tj = tiling.tile_col(step_t);
       // Step step_k: products k = step_k * D + i in lane i; +0 past K.
-      for (int r = 0; r < R; ++r) {
-        const int row = ti * R + r;
-        for (int i = 0; i < D; ++i) {
-          const int k = step_k * D + i;
-          in.in_a_i[static_cast<size_t>(r * D + i)] =
-              (row < M && k < K) ? p.A[static_cast<size_t>(row) * kk + static_cast<size_t>(k)] : uint8_t{0};
-        }
-      }
-      for (int c = 0; c < C; ++c) {
-        const int col = tj * C + c;
-        for (int i = 0; i < D; ++i) {
-          const int k = step_k * D + i;
-          in.in_b_i[static_cast<size_t>(c * D + i)] =
-              (col < N && k < K) ? p.B[static_cast<size_t>(k) * nn + static_cast<size_t>(col)] : uint8_t{0};
-        }
-      }
+      for (int r = 0; r < R; ++r)
+        for (int i = 0; i < D; ++i) in.in_a_i[static_cast<size_t>(r * D + i)] = tiling.a(ti, r, step_k * D + i);
+      for (int c = 0; c < C; ++c)
+        for (int i = 0; i < D; ++i) in.in_b_i[static_cast<size_t>(c * D + i)] = tiling.b(tj, c, step_k * D + i);
     }
     in.init_valid_i = init_t < T && !(random && rng.pct(opt.in_gap_pct));
     if (in.init_valid_i) {
-      const int ti = static_cast<int>(init_t / tn), tj = static_cast<int>(init_t % tn);
-      const int row = ti * R + init_r;
-      for (int c = 0; c < C; ++c) {
-        const int col = tj * C + c;
-        in.init_data_i[static_cast<size_t>(c)] =
-            (row < M && col < N) ? p.C_init[static_cast<size_t>(row) * nn + static_cast<size_t>(col)] : 0u;
-      }
+      const int ti = tiling.tile_row(init_t), tj = tiling.tile_col(init_t);
+      for (int c = 0; c < C; ++c) in.init_data_i[static_cast<size_t>(c)] = tiling.init(ti, tj, init_r, c);
     }
     in.out_ready_i = !(random && rng.pct(opt.out_stall_pct));
 
     bool progress = false;
     if (o.out_valid_o && in.out_ready_i) {
-      const int ti = static_cast<int>(out_t / tn), tj = static_cast<int>(out_t % tn);
       if (o.out_row_o != out_r || o.out_last_o != (out_r == R - 1)) {
         throw std::logic_error("gemm_stream: result row " + std::to_string(o.out_row_o) + " (last " +
                                std::to_string(o.out_last_o) + ") where row " + std::to_string(out_r) +
                                " of tile " + std::to_string(out_t) + " was expected, cycle " +
                                std::to_string(st.cycles));
       }
-      const int row = ti * R + out_r;
-      if (row < M) {
-        for (int c = 0; c < C; ++c) {
-          const int col = tj * C + c;
-          if (col < N) out->out[static_cast<size_t>(row) * nn + static_cast<size_t>(col)] = o.out_data_o[static_cast<size_t>(c)];
-        }
-      }
+      tiling.put_row(out, tiling.tile_row(out_t), tiling.tile_col(out_t), out_r, o.out_data_o);
       if (o.out_last_o) out->tile_flags[static_cast<size_t>(out_t)] = o.out_flags_o;
       if (++out_r == R) {
         out_r = 0;

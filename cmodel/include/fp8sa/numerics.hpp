@@ -67,6 +67,7 @@ enum class Round : uint8_t { RNE = 0, RZ = 1, SR = 2 };
 // discarded fraction becomes the threshold k that the random word is
 // compared with. One per array (SR_KIND), for the PEs and the quantizers.
 enum class SrKind : uint8_t { Mid = 0, Trunc = 1, Src = 2 };
+constexpr unsigned kSrKindCount = 3;
 
 constexpr const FormatInfo& format_info(Fp8Format f) { return kFormatTable[static_cast<int>(f)]; }
 // Throws std::invalid_argument for a code outside the table.

@@ -4,22 +4,30 @@
 // A sweep file is "key = value, value, ..." lines, '#' comments and
 // sections "[sweep NAME]"; keys before the first section are defaults for
 // every section; each section is the cartesian product of its lists. Every
-// error is one UsageError naming FILE:LINE of the line at fault. Before any
+// error is one SweepError naming FILE:LINE of the line at fault. Before any
 // point or data set is made, the planner counts the points (saturating, from
 // the list sizes) and estimates the memory of the largest data sets the
 // workers hold at once; past --max-points or --max-memory it refuses with
-// one line that names the limit and the option that raises it. Memory is
+// one line that names the limit and the option that raises it. Errors are
+// SweepError (a std::invalid_argument of one line). Memory is
 // bounded by the file's size (the file itself is capped by the reader).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "explore.hpp"
+#include "fp8sa/explore/point.hpp"
 
-namespace fp8sa::cli {
+namespace fp8sa::explore {
+
+// A bad sweep: one line naming FILE:LINE and the problem (the CLI prints it
+// and exits 2; Python raises ValueError).
+struct SweepError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
 
 // Largest sweep file read (bytes).
 constexpr size_t kSweepMaxBytes = size_t{1} << 20;
@@ -34,7 +42,7 @@ struct SweepSection {
   std::map<std::string, Value> v;  // key -> its line and list (defaults merged in)
 };
 
-// Parses the text (name: how errors call it, e.g. the path). Throws UsageError.
+// Parses the text (name: how errors call it, e.g. the path). Throws SweepError.
 // Spaces, tabs and CR trimmed at both ends; a comma list, items trimmed,
 // empty items dropped (the sweep file's and explore's option syntax).
 std::string trim(const std::string& s);
@@ -50,11 +58,15 @@ struct SweepLimits {
 
 // Bytes a point's data set and its run hold at their peak (operands, the
 // exact sums, the fixed-point copies; npy tensors by their files' sizes).
-uint64_t point_bytes(const explore::Point& p);
+uint64_t point_bytes(const Point& p);
 
 // The points of every section (validated, duplicates removed, in file
-// order), or a UsageError: a bad value (FILE:LINE of its key), more points
+// order), or a SweepError: a bad value (FILE:LINE of its key), more points
 // than limits.max_points, or more memory than limits.max_memory.
-std::vector<explore::Point> plan_sweep(const std::string& text, const std::string& name, const SweepLimits& limits);
+std::vector<Point> plan_sweep(const std::string& text, const std::string& name, const SweepLimits& limits);
 
-}  // namespace fp8sa::cli
+// The built-in --quick sweep (a few seconds; its sanity checks, checks.hpp,
+// run in make test).
+extern const char* const kQuickSweep;
+
+}  // namespace fp8sa::explore

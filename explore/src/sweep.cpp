@@ -1,5 +1,5 @@
-// fp8sa explore's sweep files: see sweep.hpp.
-#include "sweep.hpp"
+// fp8sa explore's sweep files: see fp8sa/explore/sweep.hpp.
+#include "fp8sa/explore/sweep.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,11 +9,16 @@
 
 #include <sys/stat.h>
 
-#include "args.hpp"
+#include "fp8sa/explore/models.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
+#include "text.hpp"
 
-namespace fp8sa::cli {
+namespace fp8sa::explore {
+
+using text::parse_int;
+using text::shown;
+using text::to_lower;
 
 std::string trim(const std::string& s) {
   const size_t a = s.find_first_not_of(" \t\r");
@@ -33,8 +38,30 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-using explore::Model;
-using explore::Point;
+
+const char* const kQuickSweep =
+    "trials = 64\n"
+    "seed = 1\n"
+    "operands = e4m3\n"
+    "[sweep fp32]\n"
+    "acc = e8m23\n"
+    "k = 1024, 4096\n"
+    "data = uniform, normal\n"
+    "[sweep cliff]\n"
+    "acc = e8m4, e8m10\n"
+    "round = rne, sr\n"
+    "k = 4096\n"
+    "data = uniform\n"
+    "[sweep hopper]\n"
+    "acc = e8m13\n"
+    "round = rz\n"
+    "promote = 0, 128\n"
+    "k = 4096\n"
+    "data = uniform\n"
+    "[sweep block]\n"
+    "model = km-block\n"
+    "k = 4096\n"
+    "data = uniform\n";
 
 namespace {
 
@@ -63,7 +90,7 @@ Range int_range(const std::string& s, long long lo, long long hi, const std::str
     return {v, v};
   }
   const long long a = parse_int(s.substr(0, dd), lo, hi, what), b = parse_int(s.substr(dd + 2), lo, hi, what);
-  if (b < a) throw UsageError(what + ": empty range '" + shown(s) + "'");
+  if (b < a) throw SweepError(what + ": empty range '" + shown(s) + "'");
   return {a, b};
 }
 
@@ -82,7 +109,7 @@ AccItem acc_item(const std::string& item, const std::string& what) {
   const std::string s = to_lower(item);
   const size_t m = s.find('m');
   if (s.size() < 4 || s[0] != 'e' || m == std::string::npos) {
-    throw UsageError(what + ": '" + shown(item) + "' is not eXmY (e.g. e8m23, e8m2..23, e4..8m10)");
+    throw SweepError(what + ": '" + shown(item) + "' is not eXmY (e.g. e8m23, e8m2..23, e4..8m10)");
   }
   return {int_range(s.substr(1, m - 1), 4, 8, what + " (exponent bits)"),
           int_range(s.substr(m + 1), 2, 23, what + " (mantissa bits)")};
@@ -90,7 +117,7 @@ AccItem acc_item(const std::string& item, const std::string& what) {
 
 // A section's lists, parsed and validated, not yet multiplied out.
 struct Lists {
-  std::vector<Model> models;
+  std::vector<const ModelEntry*> models;  // the registry's entries
   std::vector<AccItem> accs;
   std::vector<Round> rounds;
   std::vector<Range> sr_bits, ks;
@@ -116,11 +143,11 @@ struct Lists {
     const uint64_t n_sr = static_cast<uint64_t>(std::count(rounds.begin(), rounds.end(), Round::SR));
     const uint64_t n_det = rounds.size() - n_sr;
     uint64_t per_model = 0;
-    for (Model m : models) {
+    for (const ModelEntry* m : models) {
       uint64_t c;
-      if (m == Model::KmBlock) {
+      if (!m->uses_acc) {
         c = 1;
-      } else if (m == Model::Hw) {
+      } else if (m->hardware) {
         c = mul_sat(mul_sat(accs_count(), add_sat(n_det, mul_sat(mul_sat(n_sr, total(sr_bits)), sr_kinds.size()))),
                     promotes.size());
         // Every PE kind x DOT_N x window (an upper bound: fma ignores the
@@ -151,9 +178,9 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
   std::string w;
   for (const auto& m : get("model", {"fp8sa"}, &w)) {
     try {
-      l.models.push_back(explore::parse_model(to_lower(m)));
+      l.models.push_back(&find_model(to_lower(m)));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   for (const auto& a : get("acc", {"e8m23"}, &w)) l.accs.push_back(acc_item(a, w));
@@ -161,7 +188,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       l.rounds.push_back(parse_round(to_lower(r)));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   for (const auto& x : get("sr_bits", {"16"}, &w)) l.sr_bits.push_back(int_range(x, 2, 24, w));
@@ -171,7 +198,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
       continue;
     }
     const long long v = parse_int(x, 0, 65535, w);
-    if (v == 1) throw UsageError(w + ": 1 is not an interval (0 or off, or [2, 65535])");
+    if (v == 1) throw SweepError(w + ": 1 is not an interval (0 or off, or [2, 65535])");
     l.promotes.push_back(static_cast<int>(v));
   }
   for (const auto& x : get("k", {"4096"}, &w))
@@ -180,9 +207,9 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
   for (const auto& x : get("operands", {"e4m3"}, &w)) {
     Fp8Format a, b;
     try {
-      explore::parse_operands(to_lower(x), &a, &b);
+      parse_operands(to_lower(x), &a, &b);
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
     l.ops.push_back({a, b});
   }
@@ -195,10 +222,10 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
       const std::string spec = d.substr(4);
       const size_t colon = spec.find(':');
       if (spec.empty() || colon == 0 || (colon != std::string::npos && colon + 1 == spec.size()))
-        throw UsageError(w + ": '" + shown(d) + "': expected npy:FILE or npy:FILE_A:FILE_B");
+        throw SweepError(w + ": '" + shown(d) + "': expected npy:FILE or npy:FILE_A:FILE_B");
       l.data.push_back("npy:" + spec);
     } else {
-      throw UsageError(w + ": '" + shown(d) + "': expected normal, uniform, heavy or npy:FILE[:FILE]");
+      throw SweepError(w + ": '" + shown(d) + "': expected normal, uniform, heavy or npy:FILE[:FILE]");
     }
   }
   for (const auto& x : get("seed", {"1"}, &w)) l.seeds.push_back(int_range(x, 0, INT64_MAX, w));
@@ -206,12 +233,12 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       l.pes.push_back(parse_pe_kind(x));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   for (const auto& x : get("dot_n", {"1"}, &w)) {
     const long long v = parse_int(x, 1, kMaxDotN, w);
-    if ((v & (v - 1)) != 0) throw UsageError(w + ": " + std::to_string(v) + " is not a power of two in [1, 64]");
+    if ((v & (v - 1)) != 0) throw SweepError(w + ": " + std::to_string(v) + " is not a power of two in [1, 64]");
     l.dot_ns.push_back(static_cast<int>(v));
   }
   for (const auto& x : get("align_bits", {"13"}, &w)) l.aligns.push_back(int_range(x, 1, kMaxAlignBits, w));
@@ -219,7 +246,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     try {
       l.sr_kinds.push_back(parse_sr_kind(x));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(w + ": " + e.what());
+      throw SweepError(w + ": " + e.what());
     }
   }
   // A promotion interval must be whole steps, and exact has none.
@@ -227,11 +254,11 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
   for (int pn : l.promotes) {
     for (PeKind pk : l.pes) {
       if (pk == PeKind::Exact && pn != 0)
-        throw UsageError(w + ": " + std::to_string(pn) + " with pe exact (the exact PE rounds once per tile)");
+        throw SweepError(w + ": " + std::to_string(pn) + " with pe exact (the exact PE rounds once per tile)");
       if (pk == PeKind::Fma) continue;
       for (int dn : l.dot_ns)
         if (pn % dn != 0)
-          throw UsageError(w + ": " + std::to_string(pn) + " is not a multiple of dot_n " + std::to_string(dn) +
+          throw SweepError(w + ": " + std::to_string(pn) + " is not a multiple of dot_n " + std::to_string(dn) +
                            " (promotion happens after whole steps)");
     }
   }
@@ -239,7 +266,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
 }
 
 void expand(const Lists& l, std::vector<Point>* out) {
-  for (Model m : l.models)
+  for (const ModelEntry* m : l.models)
     for (const AccItem& ai : l.accs)
       for (long long ax = ai.x.a; ax <= ai.x.b; ++ax)
         for (long long ay = ai.y.a; ay <= ai.y.b; ++ay)
@@ -248,12 +275,12 @@ void expand(const Lists& l, std::vector<Point>* out) {
               for (long long R = rr.a; R <= rr.b; ++R)
                 for (int pn : l.promotes) {
                   Point base;
-                  base.model = m;
+                  base.model = m->name;
                   base.acc = AccFormat{static_cast<int>(ax), static_cast<int>(ay)};
-                  base.rnd = m == Model::Hw ? r0 : Round::SR;
+                  base.rnd = m->hardware ? r0 : Round::SR;
                   base.sr_bits = base.rnd == Round::SR ? static_cast<int>(R) : 16;
-                  base.promote = m == Model::Hw ? pn : 0;
-                  if (m == Model::KmBlock) {
+                  base.promote = m->hardware ? pn : 0;
+                  if (!m->uses_acc) {
                     base.acc = kFp32;
                     base.rnd = Round::RZ;
                     base.sr_bits = 16;
@@ -262,9 +289,9 @@ void expand(const Lists& l, std::vector<Point>* out) {
                   const bool first_r = &rr == &l.sr_bits.front() && R == rr.a;
                   const bool first_p = pn == l.promotes.front();
                   if (base.rnd != Round::SR && !first_r) continue;
-                  if (m != Model::Hw && !first_p) continue;
-                  if (m != Model::Hw && r0 != l.rounds.front()) continue;
-                  if (m == Model::KmBlock && !(ax == l.accs.front().x.a && ay == l.accs.front().y.a &&
+                  if (!m->hardware && !first_p) continue;
+                  if (!m->hardware && r0 != l.rounds.front()) continue;
+                  if (!m->uses_acc && !(ax == l.accs.front().x.a && ay == l.accs.front().y.a &&
                                                &ai == &l.accs.front()))
                     continue;
                   // The PE and SR kinds: the SR models and SR points take
@@ -276,7 +303,7 @@ void expand(const Lists& l, std::vector<Point>* out) {
                         for (long long ab = ar.a; ab <= ar.b; ++ab)
                           for (SrKind sk : l.sr_kinds) {
                   Point pe_base = base;
-                  const bool hw = m == Model::Hw;
+                  const bool hw = m->hardware;
                   const bool first_pe = pk == l.pes.front() && dn == l.dot_ns.front() && &ar == &l.aligns.front() &&
                                         ab == ar.a;
                   if (!hw && !first_pe) continue;
@@ -345,35 +372,35 @@ std::vector<SweepSection> parse_sweep(const std::string& text, const std::string
       const bool shape = line.back() == ']' && line.size() >= 7 && to_lower(line.substr(1, 5)) == "sweep";
       const std::string inner = shape ? line.substr(6, line.size() - 7) : "";
       if (!shape || (!inner.empty() && inner[0] != ' ' && inner[0] != '\t'))
-        throw UsageError(w + ": expected a section header '[sweep NAME]', got '" + shown(line) + "'");
+        throw SweepError(w + ": expected a section header '[sweep NAME]', got '" + shown(line) + "'");
       const std::string sec = trim(inner);
-      if (sec.empty()) throw UsageError(w + ": a [sweep NAME] needs a name");
+      if (sec.empty()) throw SweepError(w + ": a [sweep NAME] needs a name");
       for (const SweepSection& s : parsed)
         if (s.name == sec)
-          throw UsageError(w + ": section [sweep " + shown(sec) + "] is already defined at line " +
+          throw SweepError(w + ": section [sweep " + shown(sec) + "] is already defined at line " +
                            std::to_string(s.line) + " (section names must differ)");
       parsed.push_back(SweepSection{sec, ln, {}});
       in_defaults = false;
       continue;
     }
     const size_t eq = line.find('=');
-    if (eq == std::string::npos) throw UsageError(w + ": expected 'key = value, ...', got '" + shown(line) + "'");
+    if (eq == std::string::npos) throw SweepError(w + ": expected 'key = value, ...', got '" + shown(line) + "'");
     const std::string key = to_lower(trim(line.substr(0, eq)));
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      throw UsageError(w + ": unknown key '" + shown(key) +
+      throw SweepError(w + ": unknown key '" + shown(key) +
                        "' (keys: model, acc, round, sr_bits, promote, k, operands, data, trials, seed, pe, dot_n, "
                        "align_bits, sr_kind)");
     }
     SweepSection& cur = in_defaults ? defaults : parsed.back();
     const auto it = cur.v.find(key);
     if (it != cur.v.end())
-      throw UsageError(w + ": key '" + key + "' given twice in this section (first at line " +
+      throw SweepError(w + ": key '" + key + "' given twice in this section (first at line " +
                        std::to_string(it->second.line) + ")");
     std::vector<std::string> vals = split_list(line.substr(eq + 1));
-    if (vals.empty()) throw UsageError(w + ": key '" + key + "' has no value");
+    if (vals.empty()) throw SweepError(w + ": key '" + key + "' has no value");
     cur.v[key] = SweepSection::Value{ln, std::move(vals)};
   }
-  if (parsed.empty()) throw UsageError(name + ": no [sweep NAME] section");
+  if (parsed.empty()) throw SweepError(name + ": no [sweep NAME] section");
   for (SweepSection& s : parsed)
     for (const auto& kv : defaults.v)
       if (s.v.count(kv.first) == 0) s.v[kv.first] = kv.second;
@@ -412,7 +439,7 @@ std::vector<Point> plan_sweep(const std::string& text, const std::string& name, 
     }
   }
   if (n > lim.max_points)
-    throw UsageError(name + ": the sweep has " + (n == UINT64_MAX ? "over 2^64" : std::to_string(n)) +
+    throw SweepError(name + ": the sweep has " + (n == UINT64_MAX ? "over 2^64" : std::to_string(n)) +
                      " points (the most in [sweep " + shown(secs[big].name) + "], line " +
                      std::to_string(secs[big].line) + ": " + std::to_string(biggest) + "), over the limit of " +
                      std::to_string(lim.max_points) + "; raise it with --max-points N");
@@ -443,7 +470,7 @@ std::vector<Point> plan_sweep(const std::string& text, const std::string& name, 
   for (size_t i = 0; i < held; ++i) peak = add_sat(peak, by_size[i].first);
   if (peak > lim.max_memory) {
     const SweepSection& s = secs[by_size.front().second];
-    throw UsageError(where(name, s.line) + ": [sweep " + shown(s.name) + "]: its largest data set (trials x k) needs about " +
+    throw SweepError(where(name, s.line) + ": [sweep " + shown(s.name) + "]: its largest data set (trials x k) needs about " +
                      gib(by_size.front().first) + "; " + std::to_string(held) + " worker thread" +
                      (held == 1 ? "" : "s") + " hold about " + gib(peak) + ", over the limit of " +
                      std::to_string(lim.max_memory >> 20) +
@@ -452,4 +479,4 @@ std::vector<Point> plan_sweep(const std::string& text, const std::string& name, 
   return pts;
 }
 
-}  // namespace fp8sa::cli
+}  // namespace fp8sa::explore

@@ -1,18 +1,18 @@
-// fp8sa explore's engine (docs/exploration.md "Method"): sweep points, their
-// operands, the exact reference, the models that are measured, the error
-// statistics and the per-point cache. The command (cmd_explore.cpp) parses
-// the sweep file, runs the points on all cores and writes the CSV and the
-// report. Links the model only.
+// fp8sa explore's points and their operands (docs/exploration.md "Method"):
+// what one point of a sweep is, its canonical key (its identity in the
+// cache and the CSV), the operands it runs on with their exact dot products,
+// and the CSV line of a point and its statistics. Links the model only.
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
+#include "fp8sa/explore/stats.hpp"
 
 namespace fp8sa::explore {
 
@@ -21,16 +21,8 @@ namespace fp8sa::explore {
 // version are recomputed.
 inline constexpr const char* kVersion = "explore-2";
 
-// What computes a point's dot products.
-enum class Model {
-  Hw,        // "fp8sa": the array's own bits, gemm_functional (the functional back-end)
-  KmBlock,   // "km-block": Khattak & Mikaitis (2025) H100 FP8 block model (not hardware)
-  Sr1Step,   // "sr-1step": the fp8sa MAC with SR draws one LFSR step apart (not hardware)
-  SrIdeal,   // "sr-ideal": the fp8sa MAC with SR draws from mt19937 (not hardware)
-};
-
 struct Point {
-  Model model = Model::Hw;
+  std::string model = "fp8sa";  // a name in the model registry (models.hpp)
   AccFormat acc = kFp32;
   Round rnd = Round::RNE;
   int sr_bits = 16;     // SR only (0 in the key otherwise)
@@ -46,14 +38,17 @@ struct Point {
   uint64_t seed = 1;
   // The canonical text of the point ("model=fp8sa acc=e8m13 ..."), its
   // identity in the cache and in the CSV: fields a model ignores are "-".
+  // Throws std::invalid_argument for a model that is not registered.
   std::string key() const;
   // The operands' identity (data, formats, k, trials, seed): points that
   // share it share operands and exact reference.
   std::string data_key() const;
 };
 
-const char* model_name(Model m);
-Model parse_model(const std::string& s);   // throws std::invalid_argument
+// 64-bit FNV-1a of s: the seed of a point's generated operands (of its
+// data_key) and the name of its cache file.
+uint64_t fnv1a(const std::string& s);
+
 std::string operands_name(Fp8Format fa, Fp8Format fb);  // "e4m3", "e5m2", "e4m3xe5m2", "e5m2xe4m3"
 // "e4m3" | "e5m2" | "e4m3xe5m2" | "e5m2xe4m3"; throws std::invalid_argument.
 void parse_operands(const std::string& s, Fp8Format* fa, Fp8Format* fb);
@@ -68,31 +63,20 @@ struct DataSet {
   std::string note;                    // e.g. the scaling applied to a .npy tensor
 };
 
-// Builds the operands (throws std::invalid_argument for a bad .npy, naming
-// it). The exact sums use a 128-bit fixed-point accumulator at 2^-32, the
-// LSB of the smallest FP8 x FP8 product: exact for every K <= 65535.
+// The float32 values of a tensor file (data = npy:FILE). The library reads
+// no file format itself (docs/architecture.md: it uses the model only): the
+// program sets the reader (fp8sa explore and fp8sa.explore: the CLI's .npy
+// reader, tools/npy.hpp). It throws naming the file. Unset: npy: data is
+// refused with one line.
+using TensorReader = std::function<std::vector<float>(const std::string& path)>;
+void set_tensor_reader(TensorReader reader);
+
+// Builds the operands (throws std::invalid_argument for a bad tensor,
+// naming it) and their exact sums (reference.hpp's exact_dots).
 std::shared_ptr<const DataSet> make_data(const Point& p);
 
-struct Stats {
-  int trials = 0;            // outputs with a non-zero exact value (relative error defined)
-  int zero_exact = 0;        // outputs whose exact value is 0 (left out of the relative error)
-  int nonfinite = 0;         // outputs that were Inf or NaN (overflow): their error counts as +Inf
-  double mean_rel = 0, rms_rel = 0, max_rel = 0;  // |y - x| / |x|
-  double bias = 0, bias_se = 0;                   // mean of (y - x) / |x|, its standard error
-  double rms_norm = 0, max_norm = 0;              // |y - x| / sum |a_i b_i| (normwise)
-  uint64_t macs = 0;
-  double seconds = 0;        // CPU time of the model run (one thread)
-};
-
-// Runs one point on its data set (the model on one thread).
-Stats run_point(const Point& p, const DataSet& d);
-
-// The cache: one small text file per point in dir, named by a hash of
-// key() and kVersion, holding both (a hit needs both to match).
-bool cache_load(const std::string& dir, const Point& p, Stats* s);
-void cache_store(const std::string& dir, const Point& p, const Stats& s);  // best effort
-
-// One CSV line for a point and its statistics, and the header.
+// One CSV line for a point and its statistics, and the header (its column
+// names, comma-separated).
 std::string csv_header();
 // with_time false: the seconds column is "-" (fp8sa explore --reproducible).
 std::string csv_line(const Point& p, const Stats& s, bool with_time = true);
