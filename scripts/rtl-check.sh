@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # RTL portability checks: lint (Verilator -Wall), Icarus (-g2005) and Yosys.
 # usage: scripts/rtl-check.sh lint|iverilog|yosys|all
-# Every module in rtl/ is checked as a top, plus the parameter sets below
+# Every module in rtl/{units,array,board}/ is checked as a top, plus the parameter sets below
 # (named configurations of the numerics units). Exit 1 on any warning/error.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-RTL_FILES=$(echo rtl/*.v)
+. scripts/rtl-sources.sh
+RTL_FILES=$(rtl_sources rtl)
+RTL_INCS=$(rtl_incs rtl)
 TOPS=$(for f in $RTL_FILES; do basename "$f" .v; done)
 # Non-default parameter sets for the parameterised numerics units.
 PARAM_SETS=(
@@ -65,19 +67,19 @@ step() { printf '%-10s %s\n' "$1" "$2"; }
 do_lint() {
   local out
   for t in $TOPS; do
-    out=$(verilator --lint-only -Wall -Irtl --top-module "$t" $RTL_FILES 2>&1)
+    out=$(verilator --lint-only -Wall $RTL_INCS --top-module "$t" $RTL_FILES 2>&1)
     if [ -n "$out" ]; then echo "$out"; step lint "$t: FAIL"; fail=1; else step lint "$t: clean"; fi
   done
   for ps in "${PARAM_SETS[@]}"; do
     set -- $ps
     local top=$1; shift
-    out=$(verilator --lint-only -Wall -Irtl --top-module "$top" "$@" $RTL_FILES 2>&1)
+    out=$(verilator --lint-only -Wall $RTL_INCS --top-module "$top" "$@" $RTL_FILES 2>&1)
     if [ -n "$out" ]; then echo "$out"; step lint "$ps: FAIL"; fail=1; else step lint "$ps: clean"; fi
   done
   # Beyond the Verilated configurations: a 32x32 array, linted and elaborated by Yosys.
-  out=$(verilator --lint-only -Wall -Irtl --top-module fp8sa_array -GROWS=32 -GCOLS=32 $RTL_FILES 2>&1)
+  out=$(verilator --lint-only -Wall $RTL_INCS --top-module fp8sa_array -GROWS=32 -GCOLS=32 $RTL_FILES 2>&1)
   if [ -n "$out" ]; then echo "$out"; step lint "fp8sa_array 32x32: FAIL"; fail=1; else step lint "fp8sa_array 32x32: clean"; fi
-  out=$(yosys -q -p "read_verilog -Irtl $RTL_FILES; chparam -set ROWS 32 -set COLS 32 fp8sa_array; hierarchy -check -top fp8sa_array; proc" 2>&1)
+  out=$(yosys -q -p "read_verilog $RTL_INCS $RTL_FILES; chparam -set ROWS 32 -set COLS 32 fp8sa_array; hierarchy -check -top fp8sa_array; proc" 2>&1)
   if [ $? -ne 0 ] || echo "$out" | grep -qiE 'warning|error'; then
     echo "$out"; step lint "yosys fp8sa_array 32x32 elaboration: FAIL"; fail=1
   else
@@ -88,7 +90,7 @@ do_lint() {
 do_iverilog() {
   local out
   for t in $TOPS; do
-    out=$(iverilog -g2005 -Wall -Irtl -s "$t" -o /dev/null $RTL_FILES 2>&1)
+    out=$(iverilog -g2005 -Wall $RTL_INCS -s "$t" -o /dev/null $RTL_FILES 2>&1)
     if [ -n "$out" ]; then echo "$out"; step iverilog "$t: FAIL"; fail=1; else step iverilog "$t: clean"; fi
   done
   for ps in "${PARAM_SETS[@]}"; do
@@ -96,7 +98,7 @@ do_iverilog() {
     local top=$1; shift
     local pargs=()
     for g in "$@"; do pargs+=("-P$top.${g#-G}"); done
-    out=$(iverilog -g2005 -Wall -Irtl -s "$top" "${pargs[@]}" -o /dev/null $RTL_FILES 2>&1)
+    out=$(iverilog -g2005 -Wall $RTL_INCS -s "$top" "${pargs[@]}" -o /dev/null $RTL_FILES 2>&1)
     if [ -n "$out" ]; then echo "$out"; step iverilog "$ps: FAIL"; fail=1; else step iverilog "$ps: clean"; fi
   done
 }
@@ -104,7 +106,7 @@ do_iverilog() {
 do_yosys() {
   local out
   for t in fp8sa_mac_pe fp8sa_quantizer fp8sa_fadd fp8sa_lfsr fp8sa_norm_round fp8sa_dot_pe fp8sa_exact_pe; do
-    out=$(yosys -q -p "read_verilog -Irtl $RTL_FILES; hierarchy -check -top $t; synth -top $t; check -assert" 2>&1)
+    out=$(yosys -q -p "read_verilog $RTL_INCS $RTL_FILES; hierarchy -check -top $t; synth -top $t; check -assert" 2>&1)
     if [ $? -ne 0 ] || echo "$out" | grep -qiE 'warning|error'; then
       echo "$out"; step yosys "$t: FAIL"; fail=1
     else

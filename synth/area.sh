@@ -15,6 +15,7 @@
 #                 (DIR/jobs/*/area.csv: scripts/joblist.sh synth, docs/scale-out.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/rtl-sources.sh
 jobs=$(nproc)
 rtl=rtl
 csv=docs/area.csv
@@ -107,8 +108,8 @@ job_list() {
 }
 
 yver=$(yosys -V)
-rtl_hash=$(cat "$rtl"/*.v "$rtl"/*.vh 2>/dev/null | sha256sum | cut -c1-16)
-script_hash=$(cat synth/synth_one.sh synth/fmax_one.sh synth/fmax/*.v | sha256sum | cut -c1-16)
+rtl_hash=$(cat $(rtl_sources "$rtl") $(find "$rtl" -name "*.vh" | sort) 2>/dev/null | sha256sum | cut -c1-16)
+script_hash=$(cat synth/synth_one.sh synth/fmax_one.sh scripts/rtl-sources.sh synth/fmax/*.v | sha256sum | cut -c1-16)
 cache=build/synth/cache
 mkdir -p "$cache" build/synth/logs
 work=$(mktemp -d)

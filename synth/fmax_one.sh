@@ -9,9 +9,10 @@ set -euo pipefail
 rtl=$1 chp=$2 log=$3
 top=fp8sa_pe_fmax_top
 here=$(dirname "$0")
+. "$here/../scripts/rtl-sources.sh"
 command -v nextpnr-ice40 > /dev/null || { echo "fmax_one.sh: nextpnr-ice40 not found (scripts/install-deps.sh synth)" >&2; exit 2; }
 json=$log.json
-if ! yosys -q -l "$log" -p "read_verilog -I$rtl $(echo "$rtl"/*.v) $here/fmax/$top.v; ${chp:+chparam $chp $top;}
+if ! yosys -q -l "$log" -p "read_verilog $(rtl_incs "$rtl") $(rtl_sources "$rtl") $here/fmax/$top.v; ${chp:+chparam $chp $top;}
     synth_ice40 -top $top -json $json" > /dev/null 2>&1; then
   echo "fmax_one.sh: yosys failed ($chp), log $log" >&2; exit 1
 fi

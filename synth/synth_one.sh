@@ -15,7 +15,8 @@
 set -euo pipefail
 target=$1 rtl=$2 top=$3 chp=$4 mode=$5 log=$6
 
-read_cmd="read_verilog -I$rtl $(echo "$rtl"/*.v)"
+. "$(dirname "$0")/../scripts/rtl-sources.sh"
+read_cmd="read_verilog $(rtl_incs "$rtl") $(rtl_sources "$rtl")"
 prep="${chp:+chparam $chp $top;} hierarchy -top $top"
 if [ "$mode" = glue ]; then prep="$prep; blackbox *fp8sa_array_cell"; fi
 case $target in

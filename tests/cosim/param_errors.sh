@@ -4,7 +4,9 @@
 # usage: param_errors.sh RTL_DIR
 set -uo pipefail
 rtl=${1:?usage: param_errors.sh RTL_DIR}
-files=$(echo "$rtl"/*.v)
+. "$(dirname "$0")/../../scripts/rtl-sources.sh"
+files=$(rtl_sources "$rtl")
+incs=$(rtl_incs "$rtl")
 cases=(
   "fp8sa_mac_pe ACC_MAN_W 24"
   "fp8sa_mac_pe ACC_MAN_W 1"
@@ -76,11 +78,11 @@ check() {  # tool case-text output rc
 }
 for c in "${cases[@]}"; do
   set -- $c; top=$1; p=$2; v=$3
-  out=$(verilator --lint-only -Wall -I"$rtl" --top-module "$top" -G"$p=$v" $files 2>&1); rc=$?
+  out=$(verilator --lint-only -Wall $incs --top-module "$top" -G"$p=$v" $files 2>&1); rc=$?
   check verilator "$top $p=$v" "$out" $rc
-  out=$(iverilog -g2005 -I"$rtl" -s "$top" -P"$top.$p=$v" -o /dev/null $files 2>&1); rc=$?
+  out=$(iverilog -g2005 $incs -s "$top" -P"$top.$p=$v" -o /dev/null $files 2>&1); rc=$?
   check iverilog "$top $p=$v" "$out" $rc
-  out=$(yosys -q -p "read_verilog -I$rtl $files; chparam -set $p $v $top; hierarchy -check -top $top" 2>&1); rc=$?
+  out=$(yosys -q -p "read_verilog $incs $files; chparam -set $p $v $top; hierarchy -check -top $top" 2>&1); rc=$?
   check yosys "$top $p=$v" "$out" $rc
 done
 echo "${pass} passed, ${fail} failed"

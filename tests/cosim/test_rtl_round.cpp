@@ -1,4 +1,4 @@
-// The RTL rounding cell (rtl/fp8sa_round.v) alone, Verilated with
+// The RTL rounding cell (rtl/units/fp8sa_round.v) alone, Verilated with
 // SR_BITS = 4 and a 6-bit magnitude, for each SR kind (SR_KIND 0 mid,
 // 1 trunc, 2 src), over every input its contract allows: every mode (incl.
 // reserved 3), magnitude, discarded-bits word D (R + 1 bits) and sticky st

@@ -8,7 +8,7 @@ root=${1:?}; work=${2:?}
 fusesoc=${FP8SA_VENV:-$root/build/venv}/bin/fusesoc
 [ -x "$fusesoc" ] || { echo "FAIL: $fusesoc missing (scripts/install-deps.sh core installs it)"; exit 1; }
 fail=0
-for f in "$root"/rtl/*.v "$root"/rtl/*.vh; do
+for f in "$root"/rtl/*.vh "$root"/rtl/*/*.v "$root"/rtl/*/*.vh; do
   rel=${f#"$root"/}
   grep -qE "^[[:space:]]*- ${rel}(:|$)" "$root/fp8sa.core" || { echo "FAIL: $rel is not in fp8sa.core"; fail=1; }
 done

@@ -13,7 +13,7 @@ if grep -qE '^(verilator_DIR|GTest_DIR|MPFR_[A-Z_]+)[:=]' "$work/model/CMakeCach
 fi
 cmake --build "$work/model" -j 2 > "$work/model.build.log"
 cmake --install "$work/model" --prefix "$work/prefix" > "$work/install.log"
-for f in include/fp8sa/backend.hpp include/fp8sa/systemc/fp8sa_array_sc.hpp share/fp8sa/rtl/fp8sa_array.v \
+for f in include/fp8sa/backend.hpp include/fp8sa/systemc/fp8sa_array_sc.hpp share/fp8sa/rtl/array/fp8sa_array.v \
          lib/cmake/fp8sa/fp8saConfig.cmake; do
   [ -f "$work/prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_mac_acc: the accumulate half of one MAC, acc_o = round(acc_i + p)
 // for an exact FP8 product p given unpacked as fp8sa_fp8_mul returns it
 // (docs/numerics.md section 4): the product's classes and the 0 * Inf rule
@@ -16,16 +17,16 @@ module fp8sa_mac_acc #(
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] acc_i,          // ACC_W bits
   input  wire                         prod_sign_i,
-  input  wire [9:0]                   prod_exp_i,     // signed
-  input  wire [7:0]                   prod_sig_i,
+  input  wire [`FP8SA_EXP_W-1:0]                   prod_exp_i,     // signed
+  input  wire [`FP8SA_PROD_SIG_W-1:0]                   prod_sig_i,
   input  wire                         prod_zero_i,
   input  wire                         prod_inf_i,
   input  wire                         prod_nan_i,
   input  wire                         prod_invalid_i,
-  input  wire [1:0]                   rnd_i,
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,
   input  wire [SR_BITS-1:0]           rand_i,
   output wire [ACC_EXP_W+ACC_MAN_W:0] acc_o,
-  output wire [3:0]                   flags_o
+  output wire [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
   // Parameter ranges are checked by fp8sa_acc_add.

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_board_core: everything of an fp8sa FPGA board except its clock and
 // pins (docs/fpga.md): an fp8sa_array behind the framed UART host link.
 // The board tops in fpga/ add the PLL or clock divider, the power-on reset

@@ -1,88 +1,93 @@
 `default_nettype none
-// fp8sa_host_link: the board's framed host protocol over a byte stream
-// (docs/fpga.md "Host link" is the contract; this is a summary).
+`include "fp8sa_widths.vh"
+// fp8sa_host_exec: the host link's command executor (docs/fpga.md
+// "Commands", "Status codes", "Tile run").
 //
-// Request frame: 0xA5, CMD, LEN (2 bytes), LEN payload bytes, CRC (2
-// bytes); reply frame: 0x5A, STATUS, CMD, LEN (2), payload, CRC (2). Every
-// multi-byte field is little-endian; CRC is CRC-16/CCITT-FALSE (polynomial
-// 0x1021, initial value 0xFFFF) over every byte after the sync byte.
-// Strictly one frame at a time: each request gets exactly one reply, bytes
-// that arrive while the link executes or replies are dropped, and bytes
-// outside a frame are skipped until the next 0xA5 (resynchronisation).
-//
-// Commands: INFO 0x01 (array parameters, state, error counters), CONFIG
-// 0x02 (K and the tile controls), ARRAY_RESET 0x03 (the array and its
-// LFSRs back to their reset state), LOAD_A 0x10 (ROWS x K codes, step-major:
-// byte k*ROWS + r is A[r][k]), LOAD_B 0x11 (K x COLS codes, byte k*COLS + c
-// is B[k][c]), LOAD_C 0x12 (ROWS x COLS init words, 4 bytes each,
-// row-major), START 0x20 (1 byte: use_init; replied when the tile is done,
-// with its flags), READ 0x21 (the last tile's outputs, 1, 2 or 4 bytes each
-// by output format, row-major, then the flags byte).
-// Status codes, first match wins: BAD_CRC 1, UNKNOWN_CMD 2, WRONG_STATE 3
-// (a load or START before CONFIG, START without A and B or without C for
-// use_init, READ before a tile), BAD_LENGTH 4, BAD_VALUE 5 (a CONFIG field
-// or START byte out of range, or a rounding / output format the board's
-// array was built without: RND_MODES, OUT_QUANT), TIMEOUT 6 (a frame not completed within
-// TIMEOUT_CYCLES of its previous byte: the link drops it, replies, and is
-// idle again). A load that fails for any reason leaves its buffer invalid.
+// Contract. It holds everything the protocol names: the configuration
+// (CONFIG), the tile buffers (LOAD_A/B/C), the last tile's outputs, the
+// tile counter and the error counters (INFO). From the frame receiver
+// (fp8sa_host_rx) it takes the header (hdr_i: cmd_i, len_i), the payload
+// bytes (pay_valid_i: rx_data_i at payload index rx_idx_i) and the frame's
+// end (end_i with end_crc_ok_i / end_timeout_i / end_cmd_i). At end_i it
+// decides the status (the first that applies: BAD_CRC, TIMEOUT, UNKNOWN_CMD,
+// WRONG_STATE, BAD_LENGTH, BAD_VALUE, OK), the next cycle it acts on a good
+// frame (SExec), runs a START's tile on the array (SRun: command, steps and
+// init rows out, result rows in), then has the reply sent (send_o high
+// until done_i from fp8sa_host_tx, which reads rep_st_o, rep_cmd_o,
+// rep_len_o and asks for payload byte rep_idx_i on rep_byte_o).
+// A load's buffer is invalid from its header until its frame ends well.
 // Reset (asynchronous, active low): idle, nothing configured or loaded.
-module fp8sa_host_link #(
-  parameter integer ROWS           = 2,
-  parameter integer COLS           = 2,
+module fp8sa_host_exec #(
+  parameter integer ROWS           = 2,        // [1, 64]
+  parameter integer COLS           = 2,        // [1, 64]
   parameter integer ACC_EXP_W      = 8,
   parameter integer ACC_MAN_W      = 23,
+  // what a request is checked against (CONFIG, the loads)
+  parameter integer K_MAX          = 1024,     // [1, 65535], ROWS*K_MAX and COLS*K_MAX <= 65535
+  parameter integer RND_MODES      = 3,        // the array's rounding hardware: rnd codes accepted < RND_MODES
+  parameter integer OUT_QUANT      = 1,        // 0: the array has no quantizer bank: raw output only
+  // reported by INFO only (the array's build)
   parameter integer SR_BITS        = 16,
   parameter integer Q_SR_BITS      = 16,
   parameter integer LFSR_W         = 32,
   parameter [31:0]  SEED           = 32'h1,
   parameter integer MUL_STAGES     = 0,
   parameter integer Q_STAGES       = 0,
-  parameter integer K_MAX          = 1024,     // [1, 65535], ROWS*K_MAX and COLS*K_MAX <= 65535
-  parameter integer CLKS_PER_BIT   = 26,       // reported in INFO only
-  parameter integer TIMEOUT_CYCLES = 1200000,  // [16, 2^30]: cycles without a byte that end a frame
-  parameter integer RND_MODES      = 3,        // the array's rounding hardware: rnd codes accepted < RND_MODES
-  parameter integer OUT_QUANT      = 1         // 0: the array has no quantizer bank: raw output only
+  parameter integer CLKS_PER_BIT   = 26        // [1, 65535]: the UART's, reported in INFO only
 ) (
   input  wire                          clk_i,
   input  wire                          rst_ni,
-  // byte stream from the UART receiver
-  input  wire                          rx_valid_i,
+  // the frame receiver (fp8sa_host_rx ports of the same names, rx_idx_i = pay_idx_o)
+  input  wire                          hdr_i,
+  input  wire                          pay_valid_i,
+  input  wire [15:0]                   rx_idx_i,
   input  wire [7:0]                    rx_data_i,
-  input  wire                          rx_err_i,       // framing error (counted)
-  // byte stream to the UART transmitter
-  output wire                          tx_valid_o,
-  input  wire                          tx_ready_i,
-  output wire [7:0]                    tx_data_o,
+  input  wire                          rx_err_i,       // UART framing error (counted)
+  input  wire                          end_i,
+  input  wire                          end_crc_ok_i,
+  input  wire                          end_timeout_i,
+  input  wire [7:0]                    end_cmd_i,
+  input  wire [7:0]                    cmd_i,
+  input  wire [15:0]                   len_i,
+  // the reply transmitter (fp8sa_host_tx; rep_idx_i = its pay_idx_o)
+  output wire                          send_o,
+  output wire [7:0]                    rep_st_o,
+  output wire [7:0]                    rep_cmd_o,
+  output wire [15:0]                   rep_len_o,
+  input  wire [15:0]                   rep_idx_i,
+  output wire [7:0]                    rep_byte_o,
+  input  wire                          done_i,
   // the array (fp8sa_array ports of the same names)
   output wire                          arr_rst_no,
   output wire                          cmd_valid_o,
   input  wire                          cmd_ready_i,
-  output wire [15:0]                   cmd_k_o,
+  output wire [`FP8SA_K_W-1:0]                   cmd_k_o,
   output wire                          cmd_fmt_a_o,
   output wire                          cmd_fmt_b_o,
-  output wire [1:0]                    cmd_rnd_o,
+  output wire [`FP8SA_RND_W-1:0]                    cmd_rnd_o,
   output wire                          cmd_use_init_o,
-  output wire [2:0]                    cmd_out_fmt_o,
-  output wire [1:0]                    cmd_out_rnd_o,
+  output wire [`FP8SA_OUT_FMT_W-1:0]                    cmd_out_fmt_o,
+  output wire [`FP8SA_RND_W-1:0]                    cmd_out_rnd_o,
   output wire                          cmd_sat_o,
-  output wire [6:0]                    cmd_scale_o,
+  output wire [`FP8SA_SCALE_W-1:0]                    cmd_scale_o,
   output wire                          in_valid_o,
   input  wire                          in_ready_i,
-  output wire [ROWS*8-1:0]             in_a_o,
-  output wire [COLS*8-1:0]             in_b_o,
+  output wire [ROWS*`FP8SA_FP8_W-1:0]             in_a_o,
+  output wire [COLS*`FP8SA_FP8_W-1:0]             in_b_o,
   output wire                          init_valid_o,
   input  wire                          init_ready_i,
   output wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,
   input  wire                          out_valid_i,
   output wire                          out_ready_o,
-  input  wire [COLS*32-1:0]            out_data_i,
-  input  wire [7:0]                    out_row_i,
+  input  wire [COLS*`FP8SA_B32_W-1:0]            out_data_i,
+  input  wire [`FP8SA_ROW_W-1:0]                    out_row_i,
   input  wire                          out_last_i,
-  input  wire [3:0]                    out_flags_i,
-  // board indicators
-  output wire                          busy_o,         // a frame or a tile in progress
+  input  wire [`FP8SA_FLAG_W-1:0]                    out_flags_i,
+  // board indicator
   output wire                          error_o         // the last reply was an error
 );
+
+  `include "fp8sa_host_protocol.vh"
 
   // ---------------------------------------------------------------------
   // Parameters
@@ -100,9 +105,6 @@ module fp8sa_host_link #(
     if (K_MAX < 1 || ROWS * K_MAX > 65535 || COLS * K_MAX > 65535) begin : g_err_k_max
       fp8sa_param_error_K_MAX_times_ROWS_or_COLS_above_65535 u_param_error ();
     end
-    if (TIMEOUT_CYCLES < 16 || TIMEOUT_CYCLES > 1073741824) begin : g_err_timeout
-      fp8sa_param_error_TIMEOUT_CYCLES_out_of_range_16_to_2p30 u_param_error ();
-    end
     if (RND_MODES < 1 || RND_MODES > 3) begin : g_err_rnd_modes
       fp8sa_param_error_RND_MODES_out_of_range_1_to_3 u_param_error ();
     end
@@ -114,18 +116,8 @@ module fp8sa_host_link #(
     end
   endgenerate
 
-  localparam [7:0] SyncReq = 8'hA5, SyncRep = 8'h5A;
-  localparam [7:0] CmdInfo = 8'h01, CmdConfig = 8'h02, CmdArrayReset = 8'h03,
-                   CmdLoadA = 8'h10, CmdLoadB = 8'h11, CmdLoadC = 8'h12,
-                   CmdStart = 8'h20, CmdRead = 8'h21;
-  localparam [7:0] StOk = 8'd0, StBadCrc = 8'd1, StUnknown = 8'd2, StWrongState = 8'd3,
-                   StBadLength = 8'd4, StBadValue = 8'd5, StTimeout = 8'd6;
-  localparam integer InfoLen = 32;
-  localparam integer CfgLen  = 9;
-
   // Widths of the constants a reply or a check compares with (all fit: see the checks above).
   localparam integer LenCI = NOut * 4;
-  localparam integer TimeoutM1I = TIMEOUT_CYCLES - 1;
   localparam [15:0]  LenC  = LenCI[15:0];
   localparam [15:0]  NOutW = NOut[15:0];
   localparam [15:0]  KMax  = K_MAX[15:0];
@@ -133,30 +125,12 @@ module fp8sa_host_link #(
                      SrB = SR_BITS[7:0], QsrB = Q_SR_BITS[7:0], LfsrB = LFSR_W[7:0],
                      MulB = MUL_STAGES[7:0], QstB = Q_STAGES[7:0];
   localparam [15:0]  CpbB = CLKS_PER_BIT[15:0];
-  localparam [15:0]  InfoLenW = InfoLen[15:0];
+  localparam [15:0]  InfoLenW = ProtoInfoLen[15:0];
+  localparam [7:0]   VerMajB  = ProtoVersionMajor[7:0], VerMinB = ProtoVersionMinor[7:0];
   // Tile buffer address width.
   localparam integer AW = (K_MAX <= 2) ? 1 : $clog2(K_MAX);
-  localparam integer IdleW = $clog2(TIMEOUT_CYCLES + 1);
-  localparam [IdleW-1:0] TimeoutM1 = TimeoutM1I[IdleW-1:0];
   localparam [7:0]   RndModesB = RND_MODES[7:0];
   localparam [7:0]   BuildB    = {5'd0, OUT_QUANT[0:0], RND_MODES[1:0]};   // INFO byte 23
-
-  // ---------------------------------------------------------------------
-  // CRC-16/CCITT-FALSE, one byte, MSB first
-  // ---------------------------------------------------------------------
-  function [15:0] crc16_byte;
-    input [15:0] crc;
-    input [7:0]  data;
-    integer      i;
-    reg   [15:0] c;
-    begin
-      c = crc;
-      for (i = 7; i >= 0; i = i - 1) begin
-        c = (c[15] ^ data[i]) ? ({c[14:0], 1'b0} ^ 16'h1021) : {c[14:0], 1'b0};
-      end
-      crc16_byte = c;
-    end
-  endfunction
 
   function [7:0] sat_inc;
     input [7:0] v;
@@ -168,16 +142,9 @@ module fp8sa_host_link #(
   // ---------------------------------------------------------------------
   // State
   // ---------------------------------------------------------------------
-  localparam [3:0] SHunt = 4'd0, SCmd = 4'd1, SLen0 = 4'd2, SLen1 = 4'd3, SPay = 4'd4,
-                   SCrc0 = 4'd5, SCrc1 = 4'd6, SExec = 4'd7, SRun = 4'd8, SReply = 4'd9;
-  reg [3:0]  state_q;
-  reg [7:0]  cmd_q;
-  reg [15:0] len_q;
-  reg [15:0] got_q;          // payload bytes received
-  reg [15:0] crc_q;          // running CRC of the request
-  reg [7:0]  crc_lo_q;       // received CRC, low byte
-  reg [IdleW-1:0] idle_q;    // cycles since the last byte of the open frame
-  reg [CfgLen*8-1:0] pay_q;  // first CfgLen payload bytes (CONFIG, START), byte i at [8i +: 8]
+  localparam [1:0] SIdle = 2'd0, SExec = 2'd1, SRun = 2'd2, SReply = 2'd3;
+  reg [1:0]  state_q;
+  reg [ProtoCfgLen*8-1:0] pay_q;  // first ProtoCfgLen payload bytes (CONFIG, START), byte i at [8i +: 8]
   reg        wr_en_q;        // payload bytes of this frame go to a tile buffer
 
   // configuration (CONFIG)
@@ -207,14 +174,12 @@ module fp8sa_host_link #(
   // reply
   reg [7:0]  rep_st_q, rep_cmd_q;
   reg [15:0] rep_len_q;
-  reg [15:0] rep_idx_q;      // byte of the reply frame being offered
-  reg [15:0] rep_crc_q;
   reg        err_led_q;
   // error counters (saturating), reported by INFO
   reg [7:0]  n_crc_q, n_unknown_q, n_state_q, n_len_q, n_value_q, n_timeout_q, n_rxerr_q;
 
   // ---------------------------------------------------------------------
-  // Request decoding (valid from SLen1 on: cmd_q, len_q)
+  // Request decoding (valid from hdr_i on: cmd_i, len_i)
   // ---------------------------------------------------------------------
   wire [31:0] len_a = ROWS * {16'd0, k_q};
   wire [31:0] len_b = COLS * {16'd0, k_q};
@@ -224,9 +189,9 @@ module fp8sa_host_link #(
     cmd_known = 1'b1;
     need_cfg  = 1'b0;
     want_len  = 32'd0;
-    case (cmd_q)
+    case (cmd_i)
       CmdInfo:       want_len = 32'd0;
-      CmdConfig:     want_len = CfgLen;
+      CmdConfig:     want_len = ProtoCfgLen;
       CmdArrayReset: want_len = 32'd0;
       CmdLoadA:      begin want_len = len_a; need_cfg = 1'b1; end
       CmdLoadB:      begin want_len = len_b; need_cfg = 1'b1; end
@@ -236,14 +201,14 @@ module fp8sa_host_link #(
       default:       cmd_known = 1'b0;
     endcase
   end
-  wire len_ok = ({16'd0, len_q} == want_len);
-  wire is_load = (cmd_q == CmdLoadA) || (cmd_q == CmdLoadB) || (cmd_q == CmdLoadC);
+  wire len_ok = ({16'd0, len_i} == want_len);
+  wire is_load = (cmd_i == CmdLoadA) || (cmd_i == CmdLoadB) || (cmd_i == CmdLoadC);
 
   // Checks at the end of a frame whose CRC matched.
   wire start_use_init = pay_q[0];
   wire state_ok = !(need_cfg && !cfg_ok_q) &&
-                  !((cmd_q == CmdStart) && (!a_ok_q || !b_ok_q || (start_use_init && !c_ok_q))) &&
-                  !((cmd_q == CmdRead) && !res_ok_q);
+                  !((cmd_i == CmdStart) && (!a_ok_q || !b_ok_q || (start_use_init && !c_ok_q))) &&
+                  !((cmd_i == CmdRead) && !res_ok_q);
   wire [15:0] cfg_k     = pay_q[15:0];
   wire [7:0]  cfg_fmt_a = pay_q[23:16], cfg_fmt_b = pay_q[31:24], cfg_rnd = pay_q[39:32],
               cfg_ofmt  = pay_q[47:40], cfg_ornd  = pay_q[55:48], cfg_sat = pay_q[63:56],
@@ -252,8 +217,8 @@ module fp8sa_host_link #(
                        (cfg_rnd < RndModesB) && (cfg_ofmt <= 8'd4) && (OUT_QUANT == 1 || cfg_ofmt == 8'd4) &&
                        (cfg_ornd <= 8'd2) && (cfg_sat <= 8'd1) &&
                        (cfg_scale[7] == cfg_scale[6]);
-  wire values_ok = ((cmd_q != CmdConfig) || cfg_values_ok) &&
-                   ((cmd_q != CmdStart) || (pay_q[7:1] == 7'd0));
+  wire values_ok = ((cmd_i != CmdConfig) || cfg_values_ok) &&
+                   ((cmd_i != CmdStart) || (pay_q[7:1] == 7'd0));
   reg [7:0] verdict;   // status of a frame whose CRC matched
   always @* begin
     if (!cmd_known)      verdict = StUnknown;
@@ -267,13 +232,12 @@ module fp8sa_host_link #(
   // Tile buffers: one byte-wide memory per row of A and per column of B,
   // written from the payload, read one step ahead of the array.
   // ---------------------------------------------------------------------
-  wire rx_in_frame = rx_valid_i && (state_q == SPay);
-  wire wr_a = rx_in_frame && wr_en_q && (cmd_q == CmdLoadA);
-  wire wr_b = rx_in_frame && wr_en_q && (cmd_q == CmdLoadB);
-  wire wr_c = rx_in_frame && wr_en_q && (cmd_q == CmdLoadC);
+  wire wr_a = pay_valid_i && wr_en_q && (cmd_i == CmdLoadA);
+  wire wr_b = pay_valid_i && wr_en_q && (cmd_i == CmdLoadB);
+  wire wr_c = pay_valid_i && wr_en_q && (cmd_i == CmdLoadC);
 
   wire        step_fire = in_valid_o && in_ready_i;
-  reg         starting;       // this cycle launches a tile (set in the FSM block below)
+  wire        starting  = (state_q == SExec) && (rep_st_q == StOk) && (cmd_i == CmdStart);
   wire [15:0] step_next = starting ? 16'd0 : (step_fire ? step_q + 16'd1 : step_q);
   wire [AW-1:0] rd_k    = (step_next < KMax) ? step_next[AW-1:0] : {AW{1'b0}};
 
@@ -314,16 +278,16 @@ module fp8sa_host_link #(
   assign init_data_o = init_row;
 
   // ---------------------------------------------------------------------
-  // Reply bytes
+  // Reply payload bytes (byte rep_idx_i of the payload)
   // ---------------------------------------------------------------------
-  wire [15:0] pidx = rep_idx_q - 16'd5;       // payload byte index
+  wire [15:0] pidx = rep_idx_i;
   reg  [7:0]  info_byte;
   always @* begin
     case (pidx[4:0])
       5'd0:  info_byte = 8'h46;   // 'F'
       5'd1:  info_byte = 8'h38;   // '8'
-      5'd2:  info_byte = 8'd1;    // protocol version 1.0
-      5'd3:  info_byte = 8'd0;
+      5'd2:  info_byte = VerMajB;
+      5'd3:  info_byte = VerMinB;
       5'd4:  info_byte = RowsB;
       5'd5:  info_byte = ColsB;
       5'd6:  info_byte = ExpB;
@@ -370,43 +334,23 @@ module fp8sa_host_link #(
   end
   wire [7:0]  res_sel  = res_wsel[{3'd0, res_byte} * 8 +: 8];
   wire [7:0]  read_byte = res_in ? res_sel : {4'd0, res_flags_q};
-  wire [7:0]  pay_byte = (rep_st_q != StOk)      ? 8'd0 :
-                         (rep_cmd_q == CmdInfo)  ? info_byte :
-                         (rep_cmd_q == CmdRead)  ? read_byte : {4'd0, res_flags_q};
-  wire [15:0] pay_end  = rep_len_q + 16'd5;
-  reg  [7:0]  tx_byte;
-  always @* begin
-    if (rep_idx_q == 16'd0)      tx_byte = SyncRep;
-    else if (rep_idx_q == 16'd1) tx_byte = rep_st_q;
-    else if (rep_idx_q == 16'd2) tx_byte = rep_cmd_q;
-    else if (rep_idx_q == 16'd3) tx_byte = rep_len_q[7:0];
-    else if (rep_idx_q == 16'd4) tx_byte = rep_len_q[15:8];
-    else if (rep_idx_q < pay_end) tx_byte = pay_byte;
-    else if (rep_idx_q == pay_end) tx_byte = rep_crc_q[7:0];
-    else                          tx_byte = rep_crc_q[15:8];
-  end
-  wire tx_fire  = tx_valid_o && tx_ready_i;
-  wire tx_last  = (rep_idx_q == pay_end + 16'd1);
+  assign rep_byte_o = (rep_st_q != StOk)      ? 8'd0 :
+                      (rep_cmd_q == CmdInfo)  ? info_byte :
+                      (rep_cmd_q == CmdRead)  ? read_byte : {4'd0, res_flags_q};
   wire [2:0] ofmt_w = (out_fmt_q <= 3'd1) ? 3'd1 : (out_fmt_q <= 3'd3) ? 3'd2 : 3'd4;
   wire [15:0] read_len = NOutW * {13'd0, res_w_q} + 16'd1;
 
   // ---------------------------------------------------------------------
-  // The frame state machine
+  // The executor's state machine
   // ---------------------------------------------------------------------
-  wire frame_open = (state_q == SCmd) || (state_q == SLen0) || (state_q == SLen1) ||
-                    (state_q == SPay) || (state_q == SCrc0) || (state_q == SCrc1);
-  wire timed_out  = frame_open && !rx_valid_i && (idle_q == TimeoutM1);
-  wire crc_match  = (crc_q == {rx_data_i, crc_lo_q});   // at SCrc1 with rx_valid_i
   wire out_fire   = out_valid_i && out_ready_o;
   wire run_done   = (state_q == SRun) && out_done_q && !cmd_pend_q && !init_pend_q;
-  reg  [15:0] crc_v;
 
   integer wi, wb;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= SHunt;
-      cmd_q <= 8'd0; len_q <= 16'd0; got_q <= 16'd0; crc_q <= 16'hFFFF; crc_lo_q <= 8'd0;
-      idle_q <= {IdleW{1'b0}}; pay_q <= {CfgLen*8{1'b0}}; wr_en_q <= 1'b0;
+      state_q <= SIdle;
+      pay_q <= {ProtoCfgLen*8{1'b0}}; wr_en_q <= 1'b0;
       cfg_ok_q <= 1'b0; k_q <= 16'd1; fmt_a_q <= 1'b0; fmt_b_q <= 1'b0; sat_q <= 1'b0;
       rnd_q <= 2'd0; out_rnd_q <= 2'd0; out_fmt_q <= 3'd4; scale_q <= 7'd0;
       a_ok_q <= 1'b0; b_ok_q <= 1'b0; c_ok_q <= 1'b0; res_ok_q <= 1'b0;
@@ -414,14 +358,12 @@ module fp8sa_host_link #(
       c_q <= {NOut*32{1'b0}}; res_q <= {NOut*32{1'b0}}; res_flags_q <= 4'd0; res_w_q <= 3'd4;
       use_init_q <= 1'b0; cmd_pend_q <= 1'b0; init_pend_q <= 1'b0; init_row_q <= 8'd0;
       step_q <= 16'd0; out_done_q <= 1'b0; tiles_q <= 8'd0; arr_rst_q <= 1'b0;
-      rep_st_q <= 8'd0; rep_cmd_q <= 8'd0; rep_len_q <= 16'd0; rep_idx_q <= 16'd0;
-      rep_crc_q <= 16'hFFFF; err_led_q <= 1'b0;
+      rep_st_q <= 8'd0; rep_cmd_q <= 8'd0; rep_len_q <= 16'd0; err_led_q <= 1'b0;
       n_crc_q <= 8'd0; n_unknown_q <= 8'd0; n_state_q <= 8'd0; n_len_q <= 8'd0;
       n_value_q <= 8'd0; n_timeout_q <= 8'd0; n_rxerr_q <= 8'd0;
     end else begin
       arr_rst_q <= 1'b0;
       if (rx_err_i) n_rxerr_q <= sat_inc(n_rxerr_q);
-      idle_q <= (frame_open && !rx_valid_i) ? idle_q + 1'b1 : {IdleW{1'b0}};
 
       // tile data path (state SRun)
       if (cmd_valid_o && cmd_ready_i) cmd_pend_q <= 1'b0;
@@ -444,66 +386,58 @@ module fp8sa_host_link #(
         end
       end
 
-      case (state_q)
-        SHunt: begin
-          if (rx_valid_i && (rx_data_i == SyncReq)) begin
-            state_q <= SCmd;
-            crc_q   <= 16'hFFFF;
-          end
+      // A frame's header: a load that opens invalidates its buffer until
+      // the frame ends well; the payload counters start over.
+      if (hdr_i) begin
+        wr_lane_q <= 8'd0; wr_k_q <= 16'd0; pay_q <= {ProtoCfgLen*8{1'b0}};
+        wr_en_q <= 1'b0;
+        if (cmd_known && cfg_ok_q && is_load && ({16'd0, len_i} == want_len)) begin
+          wr_en_q <= 1'b1;
+          if (cmd_i == CmdLoadA) a_ok_q <= 1'b0;
+          if (cmd_i == CmdLoadB) b_ok_q <= 1'b0;
+          if (cmd_i == CmdLoadC) c_ok_q <= 1'b0;
         end
-        SCmd: if (rx_valid_i) begin
-          cmd_q <= rx_data_i; crc_q <= crc16_byte(crc_q, rx_data_i); state_q <= SLen0;
+      end
+      // A payload byte: the first ProtoCfgLen kept, a load's to its buffer.
+      if (pay_valid_i) begin
+        for (wi = 0; wi < ProtoCfgLen; wi = wi + 1) begin
+          if (rx_idx_i == wi[15:0]) pay_q[wi*8 +: 8] <= rx_data_i;
         end
-        SLen0: if (rx_valid_i) begin
-          len_q[7:0] <= rx_data_i; crc_q <= crc16_byte(crc_q, rx_data_i); state_q <= SLen1;
-        end
-        SLen1: if (rx_valid_i) begin
-          len_q[15:8] <= rx_data_i; crc_q <= crc16_byte(crc_q, rx_data_i);
-          got_q <= 16'd0; wr_lane_q <= 8'd0; wr_k_q <= 16'd0; pay_q <= {CfgLen*8{1'b0}};
-          state_q <= ({rx_data_i, len_q[7:0]} == 16'd0) ? SCrc0 : SPay;
-        end
-        SPay: if (rx_valid_i) begin
-          crc_q <= crc16_byte(crc_q, rx_data_i);
-          got_q <= got_q + 16'd1;
-          for (wi = 0; wi < CfgLen; wi = wi + 1) begin
-            if (got_q == wi[15:0]) pay_q[wi*8 +: 8] <= rx_data_i;
-          end
-          if (wr_c) begin
-            for (wi = 0; wi < NOut; wi = wi + 1) begin
-              for (wb = 0; wb < 4; wb = wb + 1) begin
-                if ((wr_k_q == wi[15:0]) && (wr_lane_q[1:0] == wb[1:0])) c_q[(wi*4 + wb)*8 +: 8] <= rx_data_i;
-              end
+        if (wr_c) begin
+          for (wi = 0; wi < NOut; wi = wi + 1) begin
+            for (wb = 0; wb < 4; wb = wb + 1) begin
+              if ((wr_k_q == wi[15:0]) && (wr_lane_q[1:0] == wb[1:0])) c_q[(wi*4 + wb)*8 +: 8] <= rx_data_i;
             end
           end
-          // lane / step counters for the tile buffers
-          if ((cmd_q == CmdLoadC) ? (wr_lane_q == 8'd3) :
-              (cmd_q == CmdLoadA) ? (wr_lane_q == RowsB - 8'd1) : (wr_lane_q == ColsB - 8'd1)) begin
-            wr_lane_q <= 8'd0;
-            wr_k_q    <= wr_k_q + 16'd1;
-          end else begin
-            wr_lane_q <= wr_lane_q + 8'd1;
-          end
-          if (got_q + 16'd1 == len_q) state_q <= SCrc0;
         end
-        SCrc0: if (rx_valid_i) begin
-          crc_lo_q <= rx_data_i; state_q <= SCrc1;
+        // lane / step counters for the tile buffers
+        if ((cmd_i == CmdLoadC) ? (wr_lane_q == 8'd3) :
+            (cmd_i == CmdLoadA) ? (wr_lane_q == RowsB - 8'd1) : (wr_lane_q == ColsB - 8'd1)) begin
+          wr_lane_q <= 8'd0;
+          wr_k_q    <= wr_k_q + 16'd1;
+        end else begin
+          wr_lane_q <= wr_lane_q + 8'd1;
         end
-        SCrc1: if (rx_valid_i) begin
-          state_q   <= SExec;
-          rep_cmd_q <= cmd_q;
-          rep_st_q  <= crc_match ? verdict : StBadCrc;
-        end
+      end
+      // The frame's end: its status.
+      if (end_i) begin
+        state_q   <= SExec;
+        rep_cmd_q <= end_cmd_i;
+        rep_st_q  <= end_timeout_i ? StTimeout : end_crc_ok_i ? verdict : StBadCrc;
+      end
+
+      case (state_q)
         SExec: begin
           // rep_st_q holds the verdict; act on a good frame
           rep_len_q <= 16'd0;
           state_q   <= SReply;
           if (is_load) begin
-            if (cmd_q == CmdLoadA) a_ok_q <= (rep_st_q == StOk);
-            if (cmd_q == CmdLoadB) b_ok_q <= (rep_st_q == StOk);
-            if (cmd_q == CmdLoadC) c_ok_q <= (rep_st_q == StOk);
+            if (cmd_i == CmdLoadA) a_ok_q <= (rep_st_q == StOk);
+            if (cmd_i == CmdLoadB) b_ok_q <= (rep_st_q == StOk);
+            if (cmd_i == CmdLoadC) c_ok_q <= (rep_st_q == StOk);
           end
           if (rep_st_q == StOk) begin
-            case (cmd_q)
+            case (cmd_i)
               CmdInfo: rep_len_q <= InfoLenW;
               CmdConfig: begin
                 cfg_ok_q <= 1'b1;
@@ -539,8 +473,6 @@ module fp8sa_host_link #(
               default:      n_timeout_q <= sat_inc(n_timeout_q);
             endcase
           end
-          rep_idx_q <= 16'd0;
-          rep_crc_q <= 16'hFFFF;
         end
         SRun: begin
           if (run_done) begin
@@ -549,47 +481,24 @@ module fp8sa_host_link #(
             tiles_q  <= tiles_q + 8'd1;
           end
         end
-        default: begin   // SReply
-          if (tx_fire) begin
-            rep_idx_q <= rep_idx_q + 16'd1;
-            if ((rep_idx_q != 16'd0) && (rep_idx_q < pay_end)) rep_crc_q <= crc_v;
-            if (tx_last) begin
-              state_q   <= SHunt;
-              err_led_q <= (rep_st_q != StOk);
-            end
+        SReply: begin
+          if (done_i) begin
+            state_q   <= SIdle;
+            err_led_q <= (rep_st_q != StOk);
           end
         end
+        default: ;   // SIdle: the receiver has the link
       endcase
-
-      // A frame with no byte for TIMEOUT_CYCLES: drop it and reply TIMEOUT.
-      if (timed_out) begin
-        state_q   <= SExec;
-        rep_cmd_q <= (state_q == SCmd) ? 8'd0 : cmd_q;
-        rep_st_q  <= StTimeout;
-      end
-      // A load that opened: its buffer is invalid until the frame ends well.
-      if ((state_q == SLen1) && rx_valid_i) begin
-        wr_en_q <= 1'b0;
-        if (cmd_known && cfg_ok_q && is_load && ({16'd0, rx_data_i, len_q[7:0]} == want_len)) begin
-          wr_en_q <= 1'b1;
-          if (cmd_q == CmdLoadA) a_ok_q <= 1'b0;
-          if (cmd_q == CmdLoadB) b_ok_q <= 1'b0;
-          if (cmd_q == CmdLoadC) c_ok_q <= 1'b0;
-        end
-      end
     end
-  end
-
-  always @* begin
-    crc_v    = crc16_byte(rep_crc_q, tx_byte);
-    starting = (state_q == SExec) && (rep_st_q == StOk) && (cmd_q == CmdStart);
   end
 
   // ---------------------------------------------------------------------
   // Outputs
   // ---------------------------------------------------------------------
-  assign tx_valid_o     = (state_q == SReply);
-  assign tx_data_o      = tx_byte;
+  assign send_o         = (state_q == SReply);
+  assign rep_st_o       = rep_st_q;
+  assign rep_cmd_o      = rep_cmd_q;
+  assign rep_len_o      = rep_len_q;
   assign arr_rst_no     = !arr_rst_q;
   assign cmd_valid_o    = (state_q == SRun) && cmd_pend_q;
   assign cmd_k_o        = k_q;
@@ -604,7 +513,6 @@ module fp8sa_host_link #(
   assign in_valid_o     = (state_q == SRun) && (step_q < k_q);
   assign init_valid_o   = (state_q == SRun) && init_pend_q;
   assign out_ready_o    = 1'b1;
-  assign busy_o         = (state_q != SHunt);
   assign error_o        = err_led_q;
 
 endmodule

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_lfsr: Fibonacci LFSR that hands out DRAW_W random bits per draw
 // (docs/numerics.md section 7).
 //

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_mac_pe: the MAC processing element (docs/numerics.md section 8).
 //
 // Holds the accumulator acc_q (format eXmY), the sticky flags flags_q and
@@ -79,16 +80,16 @@ module fp8sa_mac_pe #(
   input  wire                         en_i,
   input  wire                         clr_i,
   input  wire                         last_i,       // the tile's last MAC (PROMOTE_N > 0)
-  input  wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] init_i,  // INIT_W bits
-  input  wire [DOT_N*8-1:0]           a_i,          // DOT_N (= 1) FP8 codes
+  input  wire [((PROMOTE_N > 0) ? `FP8SA_B32_W-1 : ACC_EXP_W + ACC_MAN_W):0] init_i,  // INIT_W bits
+  input  wire [DOT_N*`FP8SA_FP8_W-1:0]           a_i,          // DOT_N (= 1) FP8 codes
   input  wire                         fmt_a_i,      // 0 E4M3, 1 E5M2
-  input  wire [DOT_N*8-1:0]           b_i,
+  input  wire [DOT_N*`FP8SA_FP8_W-1:0]           b_i,
   input  wire                         fmt_b_i,
-  input  wire [1:0]                   rnd_i,
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,
   input  wire                         seed_load_i,
   input  wire [LFSR_W-1:0]            seed_i,
-  output wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] acc_o,   // RES_W bits
-  output wire [3:0]                   flags_o,
+  output wire [((PROMOTE_N > 0) ? `FP8SA_B32_W-1 : ACC_EXP_W + ACC_MAN_W):0] acc_o,   // RES_W bits
+  output wire [`FP8SA_FLAG_W-1:0]                   flags_o,
   output wire                         acc_fire_o,   // the next edge performs a MAC
   output wire [TAG_W-1:0]             acc_tag_o     // its tag_i
 );

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_uart_rx: 8N1 UART receiver (docs/fpga.md "Host link").
 //
 // rx_i is asynchronous to clk_i: two synchronizer flops, then a falling

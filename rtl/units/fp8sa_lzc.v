@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_lzc: leading-zero counter.
 //
 // cnt_o is the number of zero bits above the most significant one of in_i,

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_array_cell: one position (r, c) of fp8sa_array (docs/array.md):
 // the PE's operand registers, the PE (the socket: PE_KIND picks
 // fp8sa_mac_pe, fp8sa_dot_pe or fp8sa_exact_pe, siblings with one port
@@ -60,16 +61,16 @@ module fp8sa_array_cell #(
   input  wire                         clk_i,
   input  wire                         rst_ni,
   input  wire                         adv_i,          // global advance
-  input  wire [DOT_N*8+7:0]           lane_i,         // LaneW bits, from the left neighbour / row skew
-  input  wire [DOT_N*8-1:0]           b_i,            // from the upper neighbour / column skew
-  input  wire [((PE_KIND != 0 || PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] bank_i,  // init_bank[r][c], INIT_W bits
+  input  wire [DOT_N*`FP8SA_FP8_W+`FP8SA_LANE_CTRL_W-1:0]           lane_i,         // LaneW bits, from the left neighbour / row skew
+  input  wire [DOT_N*`FP8SA_FP8_W-1:0]           b_i,            // from the upper neighbour / column skew
+  input  wire [((PE_KIND != 0 || PROMOTE_N > 0) ? `FP8SA_B32_W-1 : ACC_EXP_W + ACC_MAN_W):0] bank_i,  // init_bank[r][c], INIT_W bits
   input  wire                         drain_i,        // this row loaded into the output register
-  output wire [DOT_N*8+7:0]           lane_o,         // LaneW bits: lane_q, to the right neighbour
-  output wire [DOT_N*8-1:0]           b_o,            // b_q, to the lower neighbour
+  output wire [DOT_N*`FP8SA_FP8_W+`FP8SA_LANE_CTRL_W-1:0]           lane_o,         // LaneW bits: lane_q, to the right neighbour
+  output wire [DOT_N*`FP8SA_FP8_W-1:0]           b_o,            // b_q, to the lower neighbour
   output wire                         done_o,
   output wire                         shadow_valid_o,
-  output wire [((PROMOTE_N > 0) ? 31 : ACC_EXP_W + ACC_MAN_W):0] shadow_o,  // RES_W bits
-  output wire [3:0]                   shadow_flags_o,
+  output wire [((PROMOTE_N > 0) ? `FP8SA_B32_W-1 : ACC_EXP_W + ACC_MAN_W):0] shadow_o,  // RES_W bits
+  output wire [`FP8SA_FLAG_W-1:0]                   shadow_flags_o,
   output wire                         init_taken_o    // the next edge performs a use_init tile's first step
 );
 
@@ -122,112 +123,46 @@ module fp8sa_array_cell #(
   wire [InitW-1:0] pe_init = acc_tag[TagUseInit] ? bank_i : {InitW{1'b0}};
 
   // The PE socket: one port list, the kind picked here (as Ibex picks its
-  // multiplier).
+  // multiplier). The branches differ only in the module's name; what the
+  // socket carries is named once, here.
+  wire [2:0]      pe_tag   = {step_first, step_use_init, step_last};
+  wire [AW-1:0]   pe_a     = lane_q[LaneALsb +: AW];
+  wire            pe_fmt_a = lane_q[LaneFmtA];
+  wire            pe_fmt_b = lane_q[LaneFmtB];
+  wire [RndW-1:0] pe_rnd   = lane_q[LaneRndLsb +: RndW];
   generate
     if (PE_KIND == PeKindDot) begin : g_dot
       fp8sa_dot_pe #(
-        .ACC_EXP_W  (ACC_EXP_W),
-        .ACC_MAN_W  (ACC_MAN_W),
-        .SR_BITS    (SR_BITS),
-        .LFSR_W     (LFSR_W),
-        .SEED       (SEED),
-        .RND_MODES  (RND_MODES),
-        .MUL_STAGES (MUL_STAGES),
-        .TAG_W      (3),
-        .PROMOTE_N  (PROMOTE_N),
-        .DOT_N      (DOT_N),
-        .ALIGN_BITS (ALIGN_BITS),
-        .SR_KIND    (SR_KIND)
+        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
+        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(3), .PROMOTE_N(PROMOTE_N), .DOT_N(DOT_N),
+        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
       ) u_pe (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .adv_i       (adv_i),
-        .tag_i       ({step_first, step_use_init, step_last}),
-        .en_i        (mac_en),
-        .clr_i       (mac_clr),
-        .last_i      (step_last),
-        .init_i      (pe_init),
-        .a_i         (lane_q[LaneALsb +: AW]),
-        .fmt_a_i     (lane_q[LaneFmtA]),
-        .b_i         (b_q),
-        .fmt_b_i     (lane_q[LaneFmtB]),
-        .rnd_i       (lane_q[LaneRndLsb +: RndW]),
-        .seed_load_i (1'b0),
-        .seed_i      ({LFSR_W{1'b0}}),
-        .acc_o       (acc),
-        .flags_o     (acc_flags),
-        .acc_fire_o  (acc_fire),
-        .acc_tag_o   (acc_tag)
+        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(adv_i), .tag_i(pe_tag), .en_i(mac_en), .clr_i(mac_clr),
+        .last_i(step_last), .init_i(pe_init), .a_i(pe_a), .fmt_a_i(pe_fmt_a), .b_i(b_q), .fmt_b_i(pe_fmt_b),
+        .rnd_i(pe_rnd), .seed_load_i(1'b0), .seed_i({LFSR_W{1'b0}}),
+        .acc_o(acc), .flags_o(acc_flags), .acc_fire_o(acc_fire), .acc_tag_o(acc_tag)
       );
     end else if (PE_KIND == PeKindExact) begin : g_exact
       fp8sa_exact_pe #(
-        .ACC_EXP_W  (ACC_EXP_W),
-        .ACC_MAN_W  (ACC_MAN_W),
-        .SR_BITS    (SR_BITS),
-        .LFSR_W     (LFSR_W),
-        .SEED       (SEED),
-        .RND_MODES  (RND_MODES),
-        .MUL_STAGES (MUL_STAGES),
-        .TAG_W      (3),
-        .PROMOTE_N  (PROMOTE_N),
-        .DOT_N      (DOT_N),
-        .ALIGN_BITS (ALIGN_BITS),
-        .SR_KIND    (SR_KIND)
+        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
+        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(3), .PROMOTE_N(PROMOTE_N), .DOT_N(DOT_N),
+        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
       ) u_pe (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .adv_i       (adv_i),
-        .tag_i       ({step_first, step_use_init, step_last}),
-        .en_i        (mac_en),
-        .clr_i       (mac_clr),
-        .last_i      (step_last),
-        .init_i      (pe_init),
-        .a_i         (lane_q[LaneALsb +: AW]),
-        .fmt_a_i     (lane_q[LaneFmtA]),
-        .b_i         (b_q),
-        .fmt_b_i     (lane_q[LaneFmtB]),
-        .rnd_i       (lane_q[LaneRndLsb +: RndW]),
-        .seed_load_i (1'b0),
-        .seed_i      ({LFSR_W{1'b0}}),
-        .acc_o       (acc),
-        .flags_o     (acc_flags),
-        .acc_fire_o  (acc_fire),
-        .acc_tag_o   (acc_tag)
+        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(adv_i), .tag_i(pe_tag), .en_i(mac_en), .clr_i(mac_clr),
+        .last_i(step_last), .init_i(pe_init), .a_i(pe_a), .fmt_a_i(pe_fmt_a), .b_i(b_q), .fmt_b_i(pe_fmt_b),
+        .rnd_i(pe_rnd), .seed_load_i(1'b0), .seed_i({LFSR_W{1'b0}}),
+        .acc_o(acc), .flags_o(acc_flags), .acc_fire_o(acc_fire), .acc_tag_o(acc_tag)
       );
     end else begin : g_fma
       fp8sa_mac_pe #(
-        .ACC_EXP_W  (ACC_EXP_W),
-        .ACC_MAN_W  (ACC_MAN_W),
-        .SR_BITS    (SR_BITS),
-        .LFSR_W     (LFSR_W),
-        .SEED       (SEED),
-        .RND_MODES  (RND_MODES),
-        .MUL_STAGES (MUL_STAGES),
-        .TAG_W      (3),
-        .PROMOTE_N  (PROMOTE_N),
-        .DOT_N      (DOT_N),
-        .ALIGN_BITS (ALIGN_BITS),
-        .SR_KIND    (SR_KIND)
+        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
+        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(3), .PROMOTE_N(PROMOTE_N), .DOT_N(DOT_N),
+        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
       ) u_pe (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .adv_i       (adv_i),
-        .tag_i       ({step_first, step_use_init, step_last}),
-        .en_i        (mac_en),
-        .clr_i       (mac_clr),
-        .last_i      (step_last),
-        .init_i      (pe_init),
-        .a_i         (lane_q[LaneALsb +: AW]),
-        .fmt_a_i     (lane_q[LaneFmtA]),
-        .b_i         (b_q),
-        .fmt_b_i     (lane_q[LaneFmtB]),
-        .rnd_i       (lane_q[LaneRndLsb +: RndW]),
-        .seed_load_i (1'b0),
-        .seed_i      ({LFSR_W{1'b0}}),
-        .acc_o       (acc),
-        .flags_o     (acc_flags),
-        .acc_fire_o  (acc_fire),
-        .acc_tag_o   (acc_tag)
+        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(adv_i), .tag_i(pe_tag), .en_i(mac_en), .clr_i(mac_clr),
+        .last_i(step_last), .init_i(pe_init), .a_i(pe_a), .fmt_a_i(pe_fmt_a), .b_i(b_q), .fmt_b_i(pe_fmt_b),
+        .rnd_i(pe_rnd), .seed_load_i(1'b0), .seed_i({LFSR_W{1'b0}}),
+        .acc_o(acc), .flags_o(acc_flags), .acc_fire_o(acc_fire), .acc_tag_o(acc_tag)
       );
     end
   endgenerate

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_exact_pe: the exact processing element (docs/numerics.md section
 // 10.3, PE kind `exact`): each step adds its DOT_N exact FP8 products into a
 // fixed-point accumulator without rounding; the tile's result is one
@@ -82,16 +83,16 @@ module fp8sa_exact_pe #(
   input  wire                         en_i,         // issue a step
   input  wire                         clr_i,        // the step starts a tile (with en_i)
   input  wire                         last_i,       // the step ends a tile
-  input  wire [31:0]                  init_i,       // INIT_W = 32: binary32 init word
-  input  wire [DOT_N*8-1:0]           a_i,          // product i: a_i[8i +: 8]
+  input  wire [`FP8SA_B32_W-1:0]                  init_i,       // INIT_W = 32: binary32 init word
+  input  wire [DOT_N*`FP8SA_FP8_W-1:0]           a_i,          // product i: a_i[8i +: 8]
   input  wire                         fmt_a_i,      // 0 E4M3, 1 E5M2
-  input  wire [DOT_N*8-1:0]           b_i,
+  input  wire [DOT_N*`FP8SA_FP8_W-1:0]           b_i,
   input  wire                         fmt_b_i,
-  input  wire [1:0]                   rnd_i,
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,
   input  wire                         seed_load_i,
   input  wire [LFSR_W-1:0]            seed_i,
   output wire [ACC_EXP_W+ACC_MAN_W:0] acc_o,        // RES_W = ACC_W bits
-  output wire [3:0]                   flags_o,
+  output wire [`FP8SA_FLAG_W-1:0]                   flags_o,
   output wire                         acc_fire_o,   // the next edge performs a step
   output wire [TAG_W-1:0]             acc_tag_o     // its tag_i
 );

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_cmd_queue: the tile command queue of fp8sa_array (docs/array.md
 // "Commands"): 4 entries of W bits, with two read positions.
 //

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_fadd: plain two-operand adder in the accumulator format,
 // sum_o = round(a_i + b_i) (docs/numerics.md section 4): b_i is unpacked
 // by fp8sa_acc_unpack and added by fp8sa_acc_add. With the default e8m23
@@ -15,10 +16,10 @@ module fp8sa_fadd #(
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] a_i,      // ACC_W bits
   input  wire [ACC_EXP_W+ACC_MAN_W:0] b_i,      // ACC_W bits
-  input  wire [1:0]                   rnd_i,
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,
   input  wire [SR_BITS-1:0]           rand_i,
   output wire [ACC_EXP_W+ACC_MAN_W:0] sum_o,
-  output wire [3:0]                   flags_o
+  output wire [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
   localparam integer SigW = (ACC_MAN_W + 1 > 8) ? ACC_MAN_W + 1 : 8;

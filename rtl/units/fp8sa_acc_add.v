@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_acc_add: the accumulator adder, sum_o = round(acc_i + addend), with
 // one rounding into the accumulator format eXmY (X = ACC_EXP_W,
 // Y = ACC_MAN_W) in mode rnd_i (docs/numerics.md sections 4 and 5).
@@ -94,16 +95,16 @@ module fp8sa_acc_add #(
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] acc_i,       // ACC_W bits
   input  wire                         add_sign_i,
-  input  wire [9:0]                   add_exp_i,   // signed
+  input  wire [`FP8SA_EXP_W-1:0]                   add_exp_i,   // signed
   input  wire [ADD_SIG_W-1:0]         add_sig_i,
   input  wire                         add_zero_i,
   input  wire                         add_inf_i,
   input  wire                         add_nan_i,
   input  wire                         add_invalid_i,
-  input  wire [1:0]                   rnd_i,
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,
   input  wire [SR_BITS-1:0]           rand_i,
   output reg  [ACC_EXP_W+ACC_MAN_W:0] sum_o,
-  output reg  [3:0]                   flags_o
+  output reg  [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
   // ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_array: ROWS x COLS output-stationary FP8-multiply / accumulate
 // systolic array with per-column quantizers (docs/array.md is the
 // cycle-level contract; this header is a summary).
@@ -84,31 +85,31 @@ module fp8sa_array #(
   // tile commands
   input  wire                                  cmd_valid_i,
   output wire                                  cmd_ready_o,
-  input  wire [15:0]                           cmd_k_i,        // steps, 0 treated as 1
+  input  wire [`FP8SA_K_W-1:0]                           cmd_k_i,        // steps, 0 treated as 1
   input  wire                                  cmd_fmt_a_i,    // 0 E4M3, 1 E5M2
   input  wire                                  cmd_fmt_b_i,
-  input  wire [1:0]                            cmd_rnd_i,      // 0 RNE, 1 RZ, 2 SR
+  input  wire [`FP8SA_RND_W-1:0]                            cmd_rnd_i,      // 0 RNE, 1 RZ, 2 SR
   input  wire                                  cmd_use_init_i,
-  input  wire [2:0]                            cmd_out_fmt_i,  // 0..3 quantize, 4 raw
-  input  wire [1:0]                            cmd_out_rnd_i,
+  input  wire [`FP8SA_OUT_FMT_W-1:0]                            cmd_out_fmt_i,  // 0..3 quantize, 4 raw
+  input  wire [`FP8SA_RND_W-1:0]                            cmd_out_rnd_i,
   input  wire                                  cmd_sat_i,
-  input  wire [6:0]                            cmd_scale_i,    // signed
+  input  wire [`FP8SA_SCALE_W-1:0]                            cmd_scale_i,    // signed
   // steps
   input  wire                                  in_valid_i,
   output wire                                  in_ready_o,
-  input  wire [ROWS*DOT_N*8-1:0]               in_a_i,         // row r lane i in [8*(r*DOT_N+i) +: 8]
-  input  wire [COLS*DOT_N*8-1:0]               in_b_i,         // column c lane i in [8*(c*DOT_N+i) +: 8]
+  input  wire [ROWS*DOT_N*`FP8SA_FP8_W-1:0]               in_a_i,         // row r lane i in [8*(r*DOT_N+i) +: 8]
+  input  wire [COLS*DOT_N*`FP8SA_FP8_W-1:0]               in_b_i,         // column c lane i in [8*(c*DOT_N+i) +: 8]
   // init bank rows
   input  wire                                  init_valid_i,
   output wire                                  init_ready_o,
-  input  wire [COLS*((PE_KIND != 0 || PROMOTE_N > 0) ? 32 : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [INIT_W*c +: INIT_W]
+  input  wire [COLS*((PE_KIND != 0 || PROMOTE_N > 0) ? `FP8SA_B32_W : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_i,  // column c in [INIT_W*c +: INIT_W]
   // result rows
   output wire                                  out_valid_o,
   input  wire                                  out_ready_i,
-  output wire [COLS*32-1:0]                    out_data_o,     // column c in [32c+31:32c]
-  output wire [7:0]                            out_row_o,
+  output wire [COLS*`FP8SA_B32_W-1:0]                    out_data_o,     // column c in [32c+31:32c]
+  output wire [`FP8SA_ROW_W-1:0]                            out_row_o,
   output wire                                  out_last_o,
-  output wire [3:0]                            out_flags_o
+  output wire [`FP8SA_FLAG_W-1:0]                            out_flags_o
 );
 
   // ---------------------------------------------------------------------
@@ -663,89 +664,36 @@ module fp8sa_array #(
     end
   end
 
-  // What the output register loads from, and when.
-  wire              out_fill;             // the output register loads this edge
-  wire [COLS*32-1:0] fill_data;
-  wire [PtrW-1:0]   fill_row;
-  wire              fill_last;
-  wire [3:0]        fill_flags;
-
-  reg               ov_q;
-  wire              out_free = ~ov_q | out_ready_i;
+  // The output path's word: {data, row, last, flags}. Q_STAGES = 1 puts a
+  // quantizer-stage register before the output register; both are
+  // fp8sa_stream_reg (a row moves on when the next register is free).
+  localparam integer OutWordW = COLS*32 + PtrW + 1 + 4;
+  wire [OutWordW-1:0] row_word = {row_data, ptr_q, row_last, row_oflags};
+  wire                fill_valid;         // a word for the output register
+  wire [OutWordW-1:0] fill_word;
+  wire                out_free;           // the output register can load
+  wire [OutWordW-1:0] out_word;
 
   generate
     if (Q_STAGES == 0) begin : g_q0
       assign path_free  = out_free;
-      assign out_fill   = out_load;
-      assign fill_data  = row_data;
-      assign fill_row   = ptr_q;
-      assign fill_last  = row_last;
-      assign fill_flags = row_oflags;
+      assign fill_valid = row_ready;
+      assign fill_word  = row_word;
     end else begin : g_q1
-      // Quantizer stage: loads a row when empty or moving on; moves on into
-      // the output register when that is free.
-      reg               qv_q;
-      reg [COLS*32-1:0] qd_q;
-      reg [PtrW-1:0]    qrow_q;
-      reg               qlast_q;
-      reg [3:0]         qflags_q;
-      wire              q_move = qv_q & out_free;
-
-      assign path_free  = ~qv_q | q_move;
-      assign out_fill   = q_move;
-      assign fill_data  = qd_q;
-      assign fill_row   = qrow_q;
-      assign fill_last  = qlast_q;
-      assign fill_flags = qflags_q;
-
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          qv_q     <= 1'b0;
-          qd_q     <= {(COLS*32){1'b0}};
-          qrow_q   <= {PtrW{1'b0}};
-          qlast_q  <= 1'b0;
-          qflags_q <= 4'b0000;
-        end else begin
-          qv_q <= out_load | (qv_q & ~q_move);
-          if (out_load) begin
-            qd_q     <= row_data;
-            qrow_q   <= ptr_q;
-            qlast_q  <= row_last;
-            qflags_q <= row_oflags;
-          end
-        end
-      end
+      fp8sa_stream_reg #(.W(OutWordW)) u_qreg (
+        .clk_i(clk_i), .rst_ni(rst_ni),
+        .valid_i(row_ready), .ready_o(path_free), .data_i(row_word),
+        .valid_o(fill_valid), .ready_i(out_free), .data_o(fill_word)
+      );
     end
   endgenerate
 
-  reg [COLS*32-1:0] od_q;
-  reg [PtrW-1:0]    orow_q;
-  reg               olast_q;
-  reg [3:0]         oflags_q;
-
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      ov_q     <= 1'b0;
-      od_q     <= {(COLS*32){1'b0}};
-      orow_q   <= {PtrW{1'b0}};
-      olast_q  <= 1'b0;
-      oflags_q <= 4'b0000;
-    end else begin
-      ov_q <= out_fill | (ov_q & ~out_ready_i);
-      if (out_fill) begin
-        od_q     <= fill_data;
-        orow_q   <= fill_row;
-        olast_q  <= fill_last;
-        oflags_q <= fill_flags;
-      end
-    end
-  end
-
-  assign out_valid_o = ov_q;
-  assign out_data_o  = od_q;
-  assign out_row_o   = orow_q;
-  assign out_last_o  = olast_q;
-  assign out_flags_o = oflags_q;
+  fp8sa_stream_reg #(.W(OutWordW)) u_oreg (
+    .clk_i(clk_i), .rst_ni(rst_ni),
+    .valid_i(fill_valid), .ready_o(out_free), .data_i(fill_word),
+    .valid_o(out_valid_o), .ready_i(out_ready_i), .data_o(out_word)
+  );
+  assign {out_data_o, out_row_o, out_last_o, out_flags_o} = out_word;
 
 `ifndef SYNTHESIS
   // Command contract checks (docs/array.md "Ports"), at the handshake.

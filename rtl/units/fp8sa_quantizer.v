@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_quantizer: output unit, converts an accumulator-format value
 // (eXmY, X = ACC_EXP_W, Y = ACC_MAN_W) times 2^scale_i to E4M3, E5M2, FP16
 // or BF16 (docs/numerics.md section 6).
@@ -39,13 +40,13 @@ module fp8sa_quantizer #(
   parameter integer SR_KIND   = 0    // [0, 2]: SR construction (fp8sa_round)
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] acc_i,      // ACC_W bits
-  input  wire [2:0]                   out_fmt_i,  // 0 E4M3, 1 E5M2, 2 FP16, 3 BF16
-  input  wire [1:0]                   rnd_i,      // 0 RNE, 1 RZ, 2 SR
+  input  wire [`FP8SA_OUT_FMT_W-1:0]                   out_fmt_i,  // 0 E4M3, 1 E5M2, 2 FP16, 3 BF16
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,      // 0 RNE, 1 RZ, 2 SR
   input  wire                         sat_i,
-  input  wire [6:0]                   scale_i,    // signed, [-64, 63]
+  input  wire [`FP8SA_SCALE_W-1:0]                   scale_i,    // signed, [-64, 63]
   input  wire [SR_BITS-1:0]           rand_i,
-  output reg  [15:0]                  q_o,
-  output reg  [3:0]                   flags_o
+  output reg  [`FP8SA_Q_W-1:0]                  q_o,
+  output reg  [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
   // ---------------------------------------------------------------------

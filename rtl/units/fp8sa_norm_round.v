@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_norm_round: normalize and round a raw finite value once into an
 // accumulator format eXmY (X = ACC_EXP_W, Y = ACC_MAN_W), in the spirit of
 // HardFloat's RoundAnyRawFNToRecFN (docs/numerics.md sections 4 and 5).
@@ -48,7 +49,7 @@ module fp8sa_norm_round #(
   parameter integer MAG_W     = 32,   // [1, 1023]: bits of mag_i
   parameter integer EXP_W     = 10    // [2, 16]: bits of exp_i (signed)
 ) (
-  input  wire [1:0]                   rnd_i,       // 0 RNE, 1 RZ, 2 SR, 3 reserved (RNE)
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,       // 0 RNE, 1 RZ, 2 SR, 3 reserved (RNE)
   input  wire [SR_BITS-1:0]           rand_i,      // u of numerics.md section 5
   input  wire                         sign_i,
   input  wire [MAG_W-1:0]             mag_i,
@@ -56,7 +57,7 @@ module fp8sa_norm_round #(
   input  wire                         sticky_i,    // a non-zero remainder below mag_i[0]
   input  wire                         zero_sign_i, // the sign of a zero result
   output reg  [ACC_EXP_W+ACC_MAN_W:0] res_o,       // ACC_W bits
-  output reg  [3:0]                   flags_o
+  output reg  [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
   `include "fp8sa_pkg.vh"

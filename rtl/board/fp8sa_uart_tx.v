@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_uart_tx: 8N1 UART transmitter (docs/fpga.md "Host link").
 //
 // valid_i/ready_o handshake: a byte is taken at the closing edge of a cycle

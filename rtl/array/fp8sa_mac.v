@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_mac: one multiply-accumulate, acc_o = round(acc_i + a * b)
 // (docs/numerics.md section 4). The FP8 product (fp8sa_fp8_mul) is exact
 // and feeds the accumulate half (fp8sa_mac_acc: the accumulator adder)
@@ -14,14 +15,14 @@ module fp8sa_mac #(
   parameter integer SR_KIND   = 0    // [0, 2]: SR construction (fp8sa_round)
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0] acc_i,    // ACC_W bits
-  input  wire [7:0]                   a_i,
+  input  wire [`FP8SA_FP8_W-1:0]                   a_i,
   input  wire                         fmt_a_i,  // 0 E4M3, 1 E5M2
-  input  wire [7:0]                   b_i,
+  input  wire [`FP8SA_FP8_W-1:0]                   b_i,
   input  wire                         fmt_b_i,
-  input  wire [1:0]                   rnd_i,
+  input  wire [`FP8SA_RND_W-1:0]                   rnd_i,
   input  wire [SR_BITS-1:0]           rand_i,
   output wire [ACC_EXP_W+ACC_MAN_W:0] acc_o,
-  output wire [3:0]                   flags_o
+  output wire [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
   // Parameter ranges are checked by fp8sa_acc_add (in fp8sa_mac_acc).

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_fp8_mul: exact product of two FP8 operands (docs/numerics.md
 // sections 1 and 2), each E4M3 (fmt = 0) or E5M2 (fmt = 1).
 //
@@ -14,13 +15,13 @@
 //
 // Latency: combinational. Contract: none (every input is legal).
 module fp8sa_fp8_mul (
-  input  wire [7:0] a_i,
+  input  wire [`FP8SA_FP8_W-1:0] a_i,
   input  wire       fmt_a_i,        // 0 E4M3, 1 E5M2
-  input  wire [7:0] b_i,
+  input  wire [`FP8SA_FP8_W-1:0] b_i,
   input  wire       fmt_b_i,
   output wire       prod_sign_o,
-  output wire [9:0] prod_exp_o,     // signed
-  output wire [7:0] prod_sig_o,
+  output wire [`FP8SA_EXP_W-1:0] prod_exp_o,     // signed
+  output wire [`FP8SA_PROD_SIG_W-1:0] prod_sig_o,
   output wire       prod_zero_o,
   output wire       prod_inf_o,
   output wire       prod_nan_o,

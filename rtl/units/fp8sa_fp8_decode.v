@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_fp8_decode: class and exact (significand, exponent) of one FP8
 // operand, E4M3 (fmt_i = 0, bias 7, no Inf, NaN = S.1111.111) or E5M2
 // (fmt_i = 1, bias 15, Inf = S.11111.00, NaN = S.11111.{01,10,11}).
@@ -10,10 +11,10 @@
 //
 // Latency: combinational. Contract: none.
 module fp8sa_fp8_decode (
-  input  wire [6:0] mag_i,   // operand without its sign bit
+  input  wire [`FP8SA_FP8_W-2:0] mag_i,   // operand without its sign bit
   input  wire       fmt_i,   // 0 E4M3, 1 E5M2
-  output reg  [3:0] sig_o,
-  output reg  [5:0] exp_o,   // signed
+  output reg  [`FP8SA_FP8_SIG_W-1:0] sig_o,
+  output reg  [`FP8SA_FP8_EXP_W-1:0] exp_o,   // signed
   output reg        zero_o,
   output reg        inf_o,
   output reg        nan_o

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_pe_promote: the promotion of partial sums shared by the PEs that
 // round every step (docs/numerics.md section 9, and 10 for dot): a narrow
 // accumulator n (eXmY, X = ACC_EXP_W, Y = ACC_MAN_W) that the PE's step
@@ -38,12 +39,12 @@ module fp8sa_pe_promote #(
   input  wire                         clr_fire_i,    // a clr is performed at this edge
   input  wire                         clr_i,         // the step at the accumulate stage starts a tile
   input  wire                         last_i,        // ... ends a tile
-  input  wire [31:0]                  init_i,        // binary32 init word (w's start)
+  input  wire [`FP8SA_B32_W-1:0]                  init_i,        // binary32 init word (w's start)
   input  wire [ACC_EXP_W+ACC_MAN_W:0] narrow_i,      // the step's rounded narrow result
-  input  wire [3:0]                   narrow_flags_i,
+  input  wire [`FP8SA_FLAG_W-1:0]                   narrow_flags_i,
   output wire [ACC_EXP_W+ACC_MAN_W:0] base_o,        // the step's narrow operand
-  output wire [31:0]                  acc_o,         // w, pending add applied
-  output wire [3:0]                   flags_o
+  output wire [`FP8SA_B32_W-1:0]                  acc_o,         // w, pending add applied
+  output wire [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
   `include "fp8sa_pkg.vh"

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_skew: enable-gated delay line of DEPTH registers of WIDTH bits
 // (the operand skew of fp8sa_array, docs/array.md "Dataflow").
 //

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_acc_unpack: class and exact (significand, exponent) of a packed
 // accumulator-format word eXmY (X = ACC_EXP_W, Y = ACC_MAN_W,
 // docs/numerics.md section 3), in the unpacked-addend encoding of
@@ -17,8 +18,8 @@ module fp8sa_acc_unpack #(
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0]                 acc_i,  // ACC_W bits
   output wire                                         sign_o,
-  output wire [9:0]                                   exp_o,  // signed
-  output wire [((ACC_MAN_W > 7) ? ACC_MAN_W : 7):0]   sig_o,  // ADD_SIG_W bits
+  output wire [`FP8SA_EXP_W-1:0]                                   exp_o,  // signed
+  output wire [((ACC_MAN_W > `FP8SA_PROD_SIG_W-1) ? ACC_MAN_W : `FP8SA_PROD_SIG_W-1):0]   sig_o,  // ADD_SIG_W bits
   output wire                                         zero_o,
   output wire                                         inf_o,
   output wire                                         nan_o,

@@ -1,4 +1,5 @@
 `default_nettype none
+`include "fp8sa_widths.vh"
 // fp8sa_round: the one rounding cell of the RTL (docs/numerics.md sections 4
 // and 5), used by fp8sa_acc_add, fp8sa_quantizer and fp8sa_norm_round (in
 // the manner of cvfpu's fpnew_rounding).
@@ -52,7 +53,7 @@ module fp8sa_round #(
   parameter integer MAG_W   = 8,   // [2, 32] packed magnitude width
   parameter integer SR_KIND = 0    // [0, 2]: SrKindMid, SrKindTrunc, SrKindSrc
 ) (
-  input  wire [1:0]         rnd_i,       // 0 RNE, 1 RZ, 2 SR, 3 reserved (RNE)
+  input  wire [`FP8SA_RND_W-1:0]         rnd_i,       // 0 RNE, 1 RZ, 2 SR, 3 reserved (RNE)
   input  wire [MAG_W-1:0]   abs_i,       // truncated magnitude; abs_i[0] is the LSB
   input  wire               guard_i,
   input  wire               sticky_i,
