@@ -148,6 +148,7 @@ class SimBoard final : public ByteChannel {
   }
 
   int board_baud() const override { return info_.baud; }
+  double board_clock_hz() const override { return info_.clock_hz; }
 
   std::string describe() const override {
     return "simulated " + info_.name + " (" + info_.part + ", Verilated fp8sa_board_core, " +

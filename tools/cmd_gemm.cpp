@@ -456,18 +456,6 @@ void write_output(NpyWriter& w, const GemmOutput& res, OutKind out_fmt, AccForma
   std::printf("wrote %s (%s, %" PRIu64 " x %" PRIu64 ")\n", w.path().c_str(), descr.c_str(), m, n);
 }
 
-// The link's share of a board run: bytes each way and MAC/s including the
-// link, in wall time and (simulated board) in the board's own time.
-void print_board_throughput(board::BoardBackend& b, double wall_s, uint64_t macs) {
-  board::BoardLink& l = b.link();
-  std::printf("board link: %" PRIu64 " bytes sent, %" PRIu64 " received; %.3g MAC/s including the link (%.3f s wall)\n",
-              l.bytes_sent(), l.bytes_received(), wall_s > 0 ? static_cast<double>(macs) / wall_s : 0.0, wall_s);
-  // The UART bound of a real board: 10 bits per byte at its rate.
-  const int baud = l.channel().board_baud();
-  const double uart_s = static_cast<double>(l.bytes_sent() + l.bytes_received()) * 10.0 / baud;
-  std::printf("board link at %d baud (8N1): %.3f s of line time for these bytes, at most %.3g MAC/s on a real board\n",
-              baud, uart_s, static_cast<double>(macs) / uart_s);
-}
 
 Operands load_operands(const Request& r) {
   Operands o{load_operand(r.a_path, "A", r.fmt_a), load_operand(r.b_path, "B", r.fmt_b)};
@@ -537,7 +525,7 @@ int run_gemm(const Request& r, const Operands& ops, const char* cmd, std::chrono
 
   const std::vector<Run> runs = run_backends(r, p);
   const int differ = compare_and_print(runs, n);
-  if (r.board) print_board_throughput(*r.board, runs.front().seconds, m * k * n);
+  if (r.after_runs) r.after_runs(runs.front().seconds);
   const GemmOutput& res = runs.front().run.out;
 
   const uint8_t flags = res.flags();

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct Request {
   bool quiet = false;
   std::string a_path, b_path, c_path, out_path;
   std::shared_ptr<board::BoardBackend> board;  // fp8sa board: the "board" back-end
+  // fp8sa board: its throughput report, printed after the back-end table
+  // (given the first back-end's wall seconds).
+  std::function<void(double wall_s)> after_runs;
   std::string preset;    // --preset NAME, if any
   int preset_rnd = -1;   // the rounding it sets (-1: none)
 };
