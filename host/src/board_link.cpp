@@ -76,7 +76,7 @@ Reply BoardLink::transact(uint8_t cmd, const std::vector<uint8_t>& payload) {
   send_raw(make_frame(cmd, payload));
   const double sent_at = ch_.now();
   Reply r = read_reply();
-  turnaround_s_ = sync_at_s_ - sent_at;
+  turnaround_s_ = std::max(0.0, sync_at_s_ - sent_at - ch_.byte_time_s());
   if (r.cmd != cmd && r.status == Status::Ok)
     throw BoardError("reply answers command " + std::to_string(r.cmd) + ", sent " + std::to_string(cmd));
   return r;

@@ -70,8 +70,9 @@ class BoardLink {
   uint64_t bytes_sent() const { return sent_; }
   uint64_t bytes_received() const { return received_; }
   // Board time (the channel's clock) from the end of the last request that
-  // transact() sent to the arrival of its reply's sync byte: for START, the
-  // tile's run on the array (plus the board's turnaround and one byte time).
+  // transact() sent to the start of its reply (the sync byte's arrival less
+  // its byte time on the line): for START, the tile's run on the array and
+  // the board's few cycles of turnaround.
   double last_turnaround_s() const { return turnaround_s_; }
 
  private:
