@@ -40,12 +40,14 @@ void print_board_throughput(board::BoardBackend& b, const GemmProblem& p, double
   double hz = ch.board_clock_hz();
   if (hz <= 0) hz = static_cast<double>(info.clks_per_bit) * baud;
   const double peak = static_cast<double>(info.cfg.rows) * info.cfg.cols * info.cfg.dot_n * hz;
-  std::printf("board time: %.0f cycles at %.4g MHz (%.4g s, the link at %.4g Mbaud), %.3g MAC/s\n",
-              st.board_s * hz, hz / 1e6, st.board_s, hz / info.clks_per_bit / 1e6, macs / st.board_s);
-  std::printf("array at work (START to its reply, %ld tiles): %.0f cycles, %.3g MAC/s = %.1f %% of the peak "
-              "%d x %d x %d x %.4g MHz = %.3g MAC/s\n",
-              st.tiles, st.start_s * hz, macs / st.start_s, 100.0 * macs / st.start_s / peak, info.cfg.rows,
-              info.cfg.cols, info.cfg.dot_n, hz / 1e6, peak);
+  if (hz > 0 && st.board_s > 0 && st.start_s > 0) {  // (a real board that reports no CLKS_PER_BIT: no cycles)
+    std::printf("board time: %.0f cycles at %.4g MHz (%.4g s, the link at %.4g Mbaud), %.3g MAC/s\n",
+                st.board_s * hz, hz / 1e6, st.board_s, hz / info.clks_per_bit / 1e6, macs / st.board_s);
+    std::printf("array at work (START to its reply, %ld tiles): %.0f cycles, %.3g MAC/s = %.1f %% of the peak "
+                "%d x %d x %d x %.4g MHz = %.3g MAC/s\n",
+                st.tiles, st.start_s * hz, macs / st.start_s, 100.0 * macs / st.start_s / peak, info.cfg.rows,
+                info.cfg.cols, info.cfg.dot_n, hz / 1e6, peak);
+  }
   // The real link: 10 bits a byte (8N1) at the board's baud rate.
   const uint64_t frames = bytes - st.operand_bytes - st.init_bytes - st.result_bytes;
   const double line_s = static_cast<double>(bytes) * 10.0 / baud;
