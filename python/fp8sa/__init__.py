@@ -489,7 +489,15 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", round=None, out_fmt="fp32", o
         raise ValueError(f"gemm: {m} x {n} outputs is too large (at most 2^28, 1 GiB of accumulator words)")
     # The array's init word: rtl:NAME brings its own parameters, the keywords given win.
     eff = {f["name"]: f["default"] for f in ARRAY_FIELDS}
-    eff.update({k: v for k, v in (_rtl_config(backend) or {}).items() if k in eff})
+    named = _rtl_config(backend) or {}
+    eff.update({k: v for k, v in named.items() if k in eff})
+    if "out_quant" in named:  # a board: what its array was built without (INFO), in this API's words
+        if out_fmt != "fp32" and not named["out_quant"]:
+            raise ValueError(f"out_fmt {out_fmt}: the board's array ({backend}) has no quantizer bank "
+                             "(use out_fmt='fp32')")
+        if {"rne": 0, "rz": 1, "rtz": 1, "sr": 2}[rnd] >= named["rnd_modes"]:
+            raise ValueError(f"round {rnd}: the board's PEs ({backend}) were built without it "
+                             f"(RND_MODES {named['rnd_modes']})")
     eff.update(given)
     if "align_bits" in given and eff["pe"] != "dot":
         raise ValueError(f"align_bits applies to pe='dot' only (the {eff['pe']} PE has no alignment window)")

@@ -76,7 +76,8 @@ def test_board_sim_is_the_icebreaker_and_gemm_takes_the_boards_array():
     assert res.info["backend"] == "board" and res.info["acc"] == arr["acc"]
     with pytest.raises(ValueError, match="backend board:sim:icebreaker has rows 2; rows=8 contradicts it"):
         fp8sa.gemm(a, b, backend="board:sim:icebreaker", rows=8)
-    with pytest.raises(ValueError, match="no quantizer bank"):
+    with pytest.raises(ValueError, match=r"out_fmt e4m3: the board.s array \(board:sim:icebreaker\) "
+                                         r"has no quantizer bank \(use out_fmt=.fp32.\)"):
         fp8sa.gemm(a, b, backend="board:sim:icebreaker", out_fmt="e4m3")
     with pytest.raises(ValueError, match="over the board's K_MAX of 1024"):
         fp8sa.gemm(np.zeros((1, 1025), np.uint8), np.zeros((1025, 1), np.uint8), backend="board:sim")
