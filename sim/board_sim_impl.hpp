@@ -148,6 +148,8 @@ class SimBoard final : public ByteChannel {
   }
 
   int board_baud() const override { return info_.baud; }
+  double board_clock_hz() const override { return info_.clock_hz; }
+  double byte_time_s() const override { return 10.0 * sim_clks_per_bit() / info_.clock_hz; }
 
   std::string describe() const override {
     return "simulated " + info_.name + " (" + info_.part + ", Verilated fp8sa_board_core, " +

@@ -19,8 +19,8 @@
 #include "array_options.hpp"
 #include "array_rtl.hpp"
 #include "backends.hpp"
-#include "board_sim.hpp"
 #include "cli.hpp"
+#include "gemm_command.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "fp8sa/backend.hpp"
@@ -32,7 +32,7 @@
 
 namespace fp8sa::cli {
 
-namespace {
+namespace gemm_cmd {
 
 float f32(uint32_t b) {
   float f;
@@ -41,26 +41,6 @@ float f32(uint32_t b) {
 }
 
 constexpr uint64_t kMaxOutputs = uint64_t{1} << 28;  // M x N: 1 GiB of accumulator words
-
-enum class Check { Sample, Full, None };
-
-struct Request {
-  ArrayConfig cfg;
-  std::string rtl_name;  // the Verilated configuration with cfg's parameters, if any
-  std::vector<std::string> backends;  // make_backend names, in the order given (the first is the reference)
-  Fp8Format fmt_a = Fp8Format::E4M3, fmt_b = Fp8Format::E4M3;
-  Round rnd = Round::RNE, out_rnd = Round::RNE;
-  std::string round_name, out_fmt_name, out_round_name;
-  OutKind out_fmt = OutKind::Raw;
-  bool sat = false;
-  int scale = 0;
-  Check check = Check::Sample;
-  bool quiet = false;
-  std::string a_path, b_path, c_path, out_path;
-  std::shared_ptr<board::BoardBackend> board;  // fp8sa board: the "board" back-end
-  std::string preset;    // --preset NAME, if any
-  int preset_rnd = -1;   // the rounding it sets (-1: none)
-};
 
 std::string config_names() {
   std::string names;
@@ -99,10 +79,6 @@ const rtl::NamedArrayConfig& named_config(const std::string& name, const char* o
     if (c.name == name) return c;
   throw UsageError(std::string(option) + ": no configuration '" + shown(name) + "' (built: " + config_names() + ")");
 }
-
-// The GEMM itself (formats, rounding, output, check, files): the options
-// `fp8sa gemm` and `fp8sa board` share.
-void parse_problem(const Args& args, Request& r);
 
 Request parse(const Args& args) {
   Request r;
@@ -252,14 +228,6 @@ void parse_problem(const Args& args, Request& r) {
   r.c_path = args.get("c", "");
   r.out_path = args.get("out", "");
 }
-
-// An FP8 operand and what the way in did to it.
-struct Operand {
-  std::vector<uint8_t> codes;  // rows x cols FP8 codes
-  std::vector<float> f32;      // the float32 values when the file held float32, else empty
-  uint64_t rows = 0, cols = 0;
-  uint64_t rounded = 0, saturated = 0, inf_mapped = 0, nan_kept = 0;  // float32 input only
-};
 
 Operand load_operand(const std::string& path, const char* what, Fp8Format fmt) {
   NpyArray a = read_npy(path);
@@ -488,24 +456,6 @@ void write_output(NpyWriter& w, const GemmOutput& res, OutKind out_fmt, AccForma
   std::printf("wrote %s (%s, %" PRIu64 " x %" PRIu64 ")\n", w.path().c_str(), descr.c_str(), m, n);
 }
 
-// The link's share of a board run: bytes each way and MAC/s including the
-// link, in wall time and (simulated board) in the board's own time.
-void print_board_throughput(board::BoardBackend& b, double wall_s, uint64_t macs) {
-  board::BoardLink& l = b.link();
-  std::printf("board link: %" PRIu64 " bytes sent, %" PRIu64 " received; %.3g MAC/s including the link (%.3f s wall)\n",
-              l.bytes_sent(), l.bytes_received(), wall_s > 0 ? static_cast<double>(macs) / wall_s : 0.0, wall_s);
-  // The UART bound of a real board: 10 bits per byte at its rate.
-  const int baud = l.channel().board_baud();
-  const double uart_s = static_cast<double>(l.bytes_sent() + l.bytes_received()) * 10.0 / baud;
-  std::printf("board link at %d baud (8N1): %.3f s of line time for these bytes, at most %.3g MAC/s on a real board\n",
-              baud, uart_s, static_cast<double>(macs) / uart_s);
-}
-
-// The operands A and B, loaded and their shapes checked (fp8sa board does
-// this before it opens the board, so a bad file fails first).
-struct Operands {
-  Operand A, B;
-};
 
 Operands load_operands(const Request& r) {
   Operands o{load_operand(r.a_path, "A", r.fmt_a), load_operand(r.b_path, "B", r.fmt_b)};
@@ -575,7 +525,7 @@ int run_gemm(const Request& r, const Operands& ops, const char* cmd, std::chrono
 
   const std::vector<Run> runs = run_backends(r, p);
   const int differ = compare_and_print(runs, n);
-  if (r.board) print_board_throughput(*r.board, runs.front().seconds, m * k * n);
+  if (r.after_runs) r.after_runs(runs.front().seconds);
   const GemmOutput& res = runs.front().run.out;
 
   const uint8_t flags = res.flags();
@@ -616,61 +566,15 @@ int run_gemm(const Request& r, const Operands& ops, const char* cmd, std::chrono
   return 0;
 }
 
-}  // namespace
+}  // namespace gemm_cmd
+
+using namespace gemm_cmd;
 
 int cmd_gemm(const Args& args) {
   const auto t_start = std::chrono::steady_clock::now();
   const Request r = parse(args);
   const Operands ops = load_operands(r);
   return run_gemm(r, ops, "gemm", t_start);
-}
-
-int cmd_board(const Args& args) {
-  const auto t_start = std::chrono::steady_clock::now();
-  Request r;
-  const bool sim = args.has("sim");
-  const std::string port = args.get("port", "");
-  if (sim && !port.empty()) throw UsageError("give --port DEVICE (a real board) or --sim (the simulated board), not both");
-  if (!sim && port.empty()) throw UsageError("give --port DEVICE (a real board) or --sim (the simulated board)");
-  if (!sim && (args.has("board") || args.has("vcd"))) throw UsageError("--board and --vcd apply to --sim only");
-  if (sim && args.has("baud")) throw UsageError("--baud applies to --port only (the simulated board's rate is built in)");
-  const double timeout = args.get_double("timeout", 2.0, 0.001, 3600.0);
-  // Parse the whole command line and read the operands before the board is
-  // opened: a bad file fails at once, not after the board answered (or did not).
-  parse_problem(args, r);
-  const Operands ops = load_operands(r);
-  std::unique_ptr<board::ByteChannel> ch;
-  try {
-    if (sim) {
-      ch = board::open_sim_board(to_lower(args.get("board", "icebreaker")), args.get("vcd", ""));
-    } else {
-      ch = board::open_serial(port, static_cast<int>(args.get_int("baud", 115200, 1, 4000000)));
-    }
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-  try {
-    r.board = std::make_shared<board::BoardBackend>(std::move(ch), timeout);
-  } catch (const board::BoardError& e) {
-    std::fprintf(stderr, "fp8sa board: error: %s (%s)\n", e.what(), port.empty() ? "simulated board" : port.c_str());
-    return 2;
-  }
-  r.cfg = r.board->config();
-  r.backends = {"board", "functional"};
-  // What the board's array was built without (INFO), before any work.
-  const board::BoardInfo& bi = r.board->info();
-  if (static_cast<int>(r.rnd) >= bi.rnd_modes)
-    throw UsageError("--round " + r.round_name + ": the board's PEs were built without it (RND_MODES " +
-                     std::to_string(bi.rnd_modes) + ")");
-  if (is_quantized(r.out_fmt) && !bi.out_quant)
-    throw UsageError("--out-fmt " + r.out_fmt_name + ": the board's array has no quantizer bank (use --out-fmt fp32)");
-  try {
-    return run_gemm(r, ops, "board", t_start);
-  } catch (const board::BoardError& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "fp8sa board: error: %s\n", e.what());
-    return 1;
-  }
 }
 
 }  // namespace fp8sa::cli

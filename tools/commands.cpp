@@ -98,7 +98,8 @@ const CmdSpec kBoardSpec{
     "board",
     "A GEMM on an fp8sa FPGA board (or the simulated one), bit-compared with the model.\n"
     "Tiles C = A x B (+ C) onto the board's array over its UART link (docs/fpga.md), compares every\n"
-    "output and tile flag with the functional model of the same array, and reports MAC/s with the link.",
+    "output and tile flag with the functional model of the same array, and reports MAC/s with the link,\n"
+    "in the board's cycles at its clock against the array's peak, and the bound the link's baud rate sets.",
     {
         kOptA,
         kOptB,

@@ -11,6 +11,24 @@
 
 namespace fp8sa::board {
 
+uint64_t protocol_bytes(int M, int K, int N, int rows, int cols, int out_bytes, bool c_init, TileOrder order) {
+  // Frame overhead: a request is sync, CMD, LEN (2), payload, CRC (2); a
+  // reply sync, STATUS, CMD, LEN (2), payload, CRC (2) (docs/fpga.md "Frames").
+  constexpr uint64_t kReq = 6, kRep = 7;
+  const auto u = [](long v) { return static_cast<uint64_t>(v); };
+  const uint64_t tm = u((M + rows - 1) / rows), tn = u((N + cols - 1) / cols), tiles = tm * tn;
+  const uint64_t a_loads = order == TileOrder::KeepA ? tm : tiles;
+  const uint64_t b_loads = order == TileOrder::KeepA ? tiles : tn;
+  const uint64_t rc = u(rows) * u(cols);
+  uint64_t bytes = (kReq + kRep) + (kReq + protocol::ProtoCfgLen + kRep);  // ARRAY_RESET, CONFIG
+  bytes += a_loads * (kReq + u(K) * u(rows) + kRep);                     // LOAD_A
+  bytes += b_loads * (kReq + u(K) * u(cols) + kRep);                     // LOAD_B
+  if (c_init) bytes += tiles * (kReq + 4 * rc + kRep);                   // LOAD_C
+  bytes += tiles * (kReq + 1 + kRep + 1);                                // START (use_init; flags)
+  bytes += tiles * (kReq + kRep + rc * u(out_bytes) + 1);                // READ (outputs, flags)
+  return bytes;
+}
+
 BoardBackend::BoardBackend(std::unique_ptr<ByteChannel> ch, double reply_timeout_s)
     : ch_(std::move(ch)), link_(*ch_, reply_timeout_s), info_(link_.info()) {}
 
@@ -36,6 +54,10 @@ GemmRun BoardBackend::run(const GemmProblem& p, const GemmRunOptions& /*opt*/) {
   GemmOutput& o = run.out;
   tiling.start_output(&o);
 
+  stats_ = BoardRunStats{};
+  stats_.macs = static_cast<uint64_t>(p.M) * static_cast<uint64_t>(p.K) * static_cast<uint64_t>(p.N);
+  const uint64_t sent0 = link_.bytes_sent(), received0 = link_.bytes_received();
+  const double t0 = ch_->now();
   link_.array_reset();
   link_.config(TileConfig{p.K, p.fmt_a, p.fmt_b, p.rnd, p.out_fmt, p.out_rnd, p.sat, p.scale});
 
@@ -49,21 +71,31 @@ GemmRun BoardBackend::run(const GemmProblem& p, const GemmRunOptions& /*opt*/) {
       for (int k = 0; k < K; ++k)
         for (int r = 0; r < R; ++r) a[static_cast<size_t>(k * R + r)] = tiling.a(ti, r, k);
       link_.load_a(a);
+      ++stats_.a_loads;
+      stats_.operand_bytes += a.size();
     }
     for (int k = 0; k < K; ++k)
       for (int cc = 0; cc < C; ++cc) b[static_cast<size_t>(k * C + cc)] = tiling.b(tj, cc, k);
     link_.load_b(b);
+    stats_.operand_bytes += b.size();
     if (p.C_init) {
       for (int r = 0; r < R; ++r)
         for (int cc = 0; cc < C; ++cc) c[static_cast<size_t>(r * C + cc)] = tiling.init(ti, tj, r, cc);
       link_.load_c(c);
+      stats_.init_bytes += 4 * c.size();
     }
     link_.start(p.C_init != nullptr);
+    stats_.start_s += link_.last_turnaround_s();
     uint8_t flags = 0;
     const std::vector<uint32_t> w = link_.read(R * C, wbytes, &flags);
     for (int r = 0; r < R; ++r) tiling.put_row(&o, ti, tj, r, &w[static_cast<size_t>(r * C)]);
     o.tile_flags[static_cast<size_t>(t)] = flags;
+    stats_.result_bytes += w.size() * static_cast<size_t>(wbytes) + 1;
+    ++stats_.tiles;
   }
+  stats_.board_s = ch_->now() - t0;
+  stats_.bytes_sent = link_.bytes_sent() - sent0;
+  stats_.bytes_received = link_.bytes_received() - received0;
   return run;
 }
 

@@ -43,7 +43,10 @@ Reply BoardLink::read_reply() {
                                   "wrong device or baud rate?)"
                                 : ""));
     ++received_;
-    if (b == kSyncReply) break;
+    if (b == kSyncReply) {
+      sync_at_s_ = ch_.now();
+      break;
+    }
     ++skipped;
   }
   uint8_t hdr[4];
@@ -71,7 +74,9 @@ Reply BoardLink::read_reply() {
 
 Reply BoardLink::transact(uint8_t cmd, const std::vector<uint8_t>& payload) {
   send_raw(make_frame(cmd, payload));
+  const double sent_at = ch_.now();
   Reply r = read_reply();
+  turnaround_s_ = std::max(0.0, sync_at_s_ - sent_at - ch_.byte_time_s());
   if (r.cmd != cmd && r.status == Status::Ok)
     throw BoardError("reply answers command " + std::to_string(r.cmd) + ", sent " + std::to_string(cmd));
   return r;

@@ -26,7 +26,8 @@ except ImportError as e:  # pragma: no cover - a broken install, said plainly
 
 __version__ = "0.3.0"
 
-__all__ = ["gemm", "quantize", "encode", "decode", "fake_quantize", "formats", "rtl_configs", "has_rtl", "pe_presets",
+__all__ = ["gemm", "quantize", "encode", "decode", "fake_quantize", "formats", "rtl_configs", "has_rtl", "sim_boards",
+           "board_array", "pe_presets",
            "GemmResult", "FLAG_INEXACT", "FLAG_UNDERFLOW", "FLAG_OVERFLOW", "FLAG_INVALID", "flag_names"]
 
 FLAG_INEXACT = _core.FLAG_INEXACT
@@ -51,6 +52,20 @@ def rtl_configs():
 def has_rtl():
     """True when this build links the Verilated RTL (backend="rtl:NAME")."""
     return _core.has_rtl()
+
+
+def sim_boards():
+    """The simulated boards this module can run (backend="board:sim:NAME"):
+    dicts of name, part, sys_hz, baud (fpga/boards.txt); empty without the RTL."""
+    return _core.sim_boards()
+
+
+def board_array(backend="board:sim"):
+    """The array of a board back-end ("board:sim" is the iCEBreaker,
+    "board:sim:NAME" any of sim_boards()), as the board reports it (INFO):
+    every array keyword, and k_max, rnd_modes, out_quant. Raises ValueError
+    in a build without the Verilated boards."""
+    return _core.board_array(_name(backend, "backend"))
 
 
 def flag_names(flags):
@@ -334,7 +349,10 @@ def _c_words(c, fmt):
 
 
 def _rtl_config(backend):
-    """The rtl:NAME configuration's dict (rtl_configs()), or None."""
+    """The rtl:NAME configuration's dict (rtl_configs()), a board back-end's
+    array (board_array()), or None."""
+    if backend.startswith("board:") or backend == "board":
+        return _core.board_array(backend)
     if backend.startswith("rtl:"):
         for c in _core.rtl_configs():
             if c["name"] == backend[4:]:
@@ -427,7 +445,9 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", round=None, out_fmt="fp32", o
     output is round(acc * 2**scale)).
     preset: "h100-fp8", "ada-fp8", "b200-fp8", "exact" or "fma" sets the PE
     (and for the first three acc and round); contradicting keywords raise.
-    backend: "functional", "cycle", "rtl:NAME" (in-tree builds only), "rtl".
+    backend: "functional", "cycle", "rtl:NAME" (in-tree builds only), "rtl",
+    or "board:sim" / "board:sim:NAME" (in-tree builds only): the simulated
+    FPGA board (sim_boards()) through its UART link, with the board's array.
     values: float32 (exact decode of the output words); tile_flags: uint8,
     ceil(M/rows) x ceil(N/cols), the flags of each output tile.
 
@@ -469,7 +489,15 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", round=None, out_fmt="fp32", o
         raise ValueError(f"gemm: {m} x {n} outputs is too large (at most 2^28, 1 GiB of accumulator words)")
     # The array's init word: rtl:NAME brings its own parameters, the keywords given win.
     eff = {f["name"]: f["default"] for f in ARRAY_FIELDS}
-    eff.update({k: v for k, v in (_rtl_config(backend) or {}).items() if k in eff})
+    named = _rtl_config(backend) or {}
+    eff.update({k: v for k, v in named.items() if k in eff})
+    if "out_quant" in named:  # a board: what its array was built without (INFO), in this API's words
+        if out_fmt != "fp32" and not named["out_quant"]:
+            raise ValueError(f"out_fmt {out_fmt}: the board's array ({backend}) has no quantizer bank "
+                             "(use out_fmt='fp32')")
+        if {"rne": 0, "rz": 1, "rtz": 1, "sr": 2}[rnd] >= named["rnd_modes"]:
+            raise ValueError(f"round {rnd}: the board's PEs ({backend}) were built without it "
+                             f"(RND_MODES {named['rnd_modes']})")
     eff.update(given)
     if "align_bits" in given and eff["pe"] != "dot":
         raise ValueError(f"align_bits applies to pe='dot' only (the {eff['pe']} PE has no alignment window)")

@@ -110,10 +110,38 @@ class Engine:
     own LFSR seed derived from it and a counter, so no two SR streams repeat.
     rows, cols: the array the functional model tiles onto (tile flags are
     per rows x cols output tile).
+    backend: where the GEMMs run: "functional" (the fast model), "cycle",
+    "rtl:NAME", or "board:sim" / "board:sim:NAME", the simulated FPGA board
+    (fp8sa.sim_boards(); in-tree builds with the Verilated boards only).
+    array: the array keywords (fp8sa.gemm's) every GEMM runs with, in place
+    of rows, cols and a fresh seed per GEMM. A board brings its own array
+    (fp8sa.board_array()): its seed is built in, so every GEMM's LFSRs start
+    from it; the recipe's acc (and acc_sr_bits under SR) must be the board's.
     """
 
-    def __init__(self, recipe, seed=1, rows=16, cols=16, threads=0, fused=True):
+    def __init__(self, recipe, seed=1, rows=16, cols=16, threads=0, fused=True, backend="functional", array=None):
         self.recipe = recipe
+        self.backend = _fp._name(backend, "Engine: backend")
+        if self.backend.startswith("board"):
+            if array is not None:
+                raise ValueError(f"Engine: backend {self.backend} brings its own array; give no array")
+            array = _fp.board_array(self.backend)
+            array = {k: v for k, v in array.items() if k not in ("k_max", "rnd_modes", "out_quant")}
+            if not recipe.plain and array["acc"] != recipe.acc:
+                raise ValueError(f"Engine: recipe {recipe.name} has acc {recipe.acc}, the board's array "
+                                 f"({self.backend}) {array['acc']}")
+            if not recipe.plain and recipe.acc_round == "sr" and array["sr_bits"] != recipe.acc_sr_bits:
+                raise ValueError(f"Engine: recipe {recipe.name} has acc_sr_bits {recipe.acc_sr_bits}, the board's "
+                                 f"array ({self.backend}) sr_bits {array['sr_bits']}")
+        # The array of every GEMM (None: rows, cols, the recipe's acc and a
+        # fresh seed each); only its keywords that differ from the defaults
+        # go to fp8sa.gemm (a board takes none: the array is its own).
+        self.array = None if array is None else dict(array)
+        if self.array is not None:
+            rows, cols = self.array.get("rows", rows), self.array.get("cols", cols)
+            defaults = {f["name"]: f["default"] for f in _fp.ARRAY_FIELDS}
+            self._gemm_kw = {} if self.backend.startswith("board") else {
+                k: v for k, v in self.array.items() if defaults.get(k) != v}
         # fused: the quantizations and GEMMs through fp8sa._core's fused
         # calls (flags ORed in C++, float32 values, no per-element flag
         # arrays or float64 round trips); False: through fp8sa.quantize and
@@ -192,9 +220,14 @@ class Engine:
             q = max(-64, min(63, undo))
             kw = dict(out_round=out_round, sat=sat, scale=q)
             undo -= q
-        if self.fused:
+        if self.array is not None and not (self.fused and self.backend == "functional"):
+            # A fixed array, off the fused path (another back-end, or the reference).
+            res = _fp.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a=fa, fmt_b=fb, round=r.acc_round,
+                           out_fmt=out, threads=self.threads, backend=self.backend, **kw, **self._gemm_kw)
+        elif self.fused and self.backend == "functional":
             q = out != "fp32"
-            array = dict(acc=r.acc, seed=self.next_seed(), rows=self.rows, cols=self.cols, sr_bits=r.acc_sr_bits)
+            array = self.array if self.array is not None else dict(
+                acc=r.acc, seed=self.next_seed(), rows=self.rows, cols=self.cols, sr_bits=r.acc_sr_bits)
             v, f = _fp._core.gemm_f32(a, b, fa, fb, r.acc_round, out, out_round if q else "rne", sat and q,
                                       kw.get("scale", 0), array, self.threads)
             self.gemm_macs += a.shape[0] * a.shape[1] * b.shape[1]
@@ -205,9 +238,10 @@ class Engine:
             if undo:
                 v *= np.float32(2.0 ** undo)
             return torch.from_numpy(v)
-        res = _fp.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a=fa, fmt_b=fb, acc=r.acc,
-                       round=r.acc_round, out_fmt=out, seed=self.next_seed(), rows=self.rows, cols=self.cols,
-                       threads=self.threads, sr_bits=r.acc_sr_bits, **kw)
+        else:
+            res = _fp.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a=fa, fmt_b=fb, acc=r.acc,
+                           round=r.acc_round, out_fmt=out, seed=self.next_seed(), rows=self.rows, cols=self.cols,
+                           threads=self.threads, sr_bits=r.acc_sr_bits, backend=self.backend, **kw)
         self.gemm_macs += a.shape[0] * a.shape[1] * b.shape[1]
         if backward:
             self.bwd_flags |= res.flags

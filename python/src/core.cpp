@@ -31,6 +31,8 @@
 #include "fp8sa/pe.hpp"
 #ifdef FP8SA_PY_WITH_RTL
 #include "backends.hpp"
+#include "board_sim.hpp"
+#include "fp8sa/host/board_backend.hpp"
 #endif
 
 namespace py = pybind11;
@@ -133,7 +135,127 @@ py::list array_fields_py() {
   return l;
 }
 
+// ---- the simulated boards: backend "board:sim" / "board:sim:NAME" ----
+
+// "board:sim" -> "icebreaker" (fp8sa board --sim's default), "board:sim:NAME" -> NAME.
+bool is_board_backend(const std::string& name) { return name == "board" || name.rfind("board:", 0) == 0; }
+std::string sim_board_name(const std::string& backend) {
+  if (backend == "board:sim") return "icebreaker";
+  if (backend.rfind("board:sim:", 0) == 0 && backend.size() > 10) return backend.substr(10);
+  throw std::invalid_argument("backend '" + backend + "': a board back-end is board:sim or board:sim:NAME "
+                              "(a simulated board of fpga/boards.txt)");
+}
+
+#ifdef FP8SA_PY_WITH_RTL
+// One simulated board per name for the module's life (opened on first use:
+// its Verilated board core, reset, asked INFO), shared by every GEMM on it;
+// its mutex keeps one GEMM at a time on the link (run() releases the GIL).
+struct SimBoardSlot {
+  std::mutex m;
+  std::unique_ptr<board::BoardBackend> be;
+};
+SimBoardSlot& sim_board(const std::string& name) {
+  static std::mutex all;
+  static std::map<std::string, std::unique_ptr<SimBoardSlot>> boards;
+  std::lock_guard<std::mutex> g(all);
+  auto& slot = boards[name];
+  if (!slot) {
+    bool known = false;
+    std::string names;
+    for (const board::SimBoardInfo& b : board::sim_boards()) {
+      known = known || b.name == name;
+      names += (names.empty() ? "" : ", ") + b.name;
+    }
+    if (!known)
+      throw std::invalid_argument("backend board:sim:" + name + ": no such simulated board (built: " + names + ")");
+    auto s = std::make_unique<SimBoardSlot>();
+    try {
+      s->be = std::make_unique<board::BoardBackend>(board::open_sim_board(name));
+    } catch (const board::BoardError& e) {
+      throw std::runtime_error("simulated board " + name + ": " + e.what());
+    }
+    slot = std::move(s);
+  }
+  return *slot;
+}
+
+// The board as a back-end of one call: its GEMM under the board's lock, link
+// errors as RuntimeError (a bad problem stays ValueError).
+class LockedBoard final : public GemmBackend {
+ public:
+  explicit LockedBoard(SimBoardSlot& s) : s_(s) {}
+  std::string name() const override { return "board"; }
+  const ArrayConfig& config() const override { return s_.be->config(); }
+  GemmRun run(const GemmProblem& p, const GemmRunOptions& opt) override {
+    std::lock_guard<std::mutex> g(s_.m);
+    try {
+      return s_.be->run(p, opt);
+    } catch (const board::BoardError& e) {
+      throw std::runtime_error(std::string("board link: ") + e.what());
+    }
+  }
+
+ private:
+  SimBoardSlot& s_;
+};
+#endif
+
+// The simulated boards built into this module: name, part, SYS_HZ, BAUD.
+py::list sim_boards_py() {
+  py::list l;
+#ifdef FP8SA_PY_WITH_RTL
+  for (const board::SimBoardInfo& b : board::sim_boards()) {
+    py::dict d;
+    d["name"] = b.name;
+    d["part"] = b.part;
+    d["sys_hz"] = b.clock_hz;
+    d["baud"] = b.baud;
+    l.append(d);
+  }
+#endif
+  return l;
+}
+
+// A board back-end's array (the board's INFO, every field of the list) and
+// its limits (k_max, rnd_modes, out_quant).
+py::dict board_array(const std::string& backend) {
+  const std::string name = sim_board_name(backend);
+#ifdef FP8SA_PY_WITH_RTL
+  SimBoardSlot& s = sim_board(name);
+  py::dict d = array_dict(s.be->config());
+  d["k_max"] = s.be->info().k_max;
+  d["rnd_modes"] = s.be->info().rnd_modes;
+  d["out_quant"] = s.be->info().out_quant;
+  return d;
+#else
+  throw std::invalid_argument("backend '" + backend +
+                              "' needs the Verilated boards, which this fp8sa module was built without "
+                              "(pip install builds the model only; the in-tree `make` build links the RTL)");
+#endif
+}
+
 std::unique_ptr<GemmBackend> backend_for(const std::string& name, ArrayConfig* cfg, const std::vector<bool>& given) {
+  if (is_board_backend(name)) {
+    const std::string bname = sim_board_name(name);
+#ifdef FP8SA_PY_WITH_RTL
+    SimBoardSlot& s = sim_board(bname);
+    // The array is the board's; every keyword given must agree.
+    const std::vector<ArrayField>& fields = array_fields();
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (given[i] && !array_field_equal(*cfg, s.be->config(), fields[i]))
+        throw std::invalid_argument("backend " + name + " has " + fields[i].python_name() + " " +
+                                    array_field_text(s.be->config(), fields[i]) + "; " + fields[i].python_name() +
+                                    "=" + array_field_text(*cfg, fields[i]) +
+                                    " contradicts it (give none of them, or the same)");
+    *cfg = s.be->config();
+    return std::make_unique<LockedBoard>(s);
+#else
+    (void)given;
+    throw std::invalid_argument("backend '" + name +
+                                "' needs the Verilated boards, which this fp8sa module was built without "
+                                "(pip install builds the model only; the in-tree `make` build links the RTL)");
+#endif
+  }
   const bool rtl = name == "rtl" || name.rfind("rtl:", 0) == 0;
   if (!rtl) return make_model_backend(name, *cfg);
 #ifdef FP8SA_PY_WITH_RTL
@@ -616,6 +738,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("formats", &formats);
   m.def("rtl_configs", &rtl_configs);
   m.def("has_rtl", &has_rtl);
+  m.def("sim_boards", &sim_boards_py);
+  m.def("board_array", &board_array, py::arg("backend"));
   m.attr("FLAG_INEXACT") = static_cast<int>(kFlagInexact);
   m.attr("FLAG_UNDERFLOW") = static_cast<int>(kFlagUnderflow);
   m.attr("FLAG_OVERFLOW") = static_cast<int>(kFlagOverflow);

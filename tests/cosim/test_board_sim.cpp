@@ -134,6 +134,42 @@ TEST_F(SimBoardTest, QuantizedOutputsOnTheUlx3sAreBitExactWithTheModel) {
     }
 }
 
+// The link's traffic of a GEMM (BoardRunStats, fp8sa board's throughput
+// report) against the protocol's frame-by-frame count (protocol_bytes), on
+// ragged problems with and without C and with every output width; the
+// board time covers the array's.
+TEST_F(SimBoardTest, LinkBytesAreTheProtocolsCountAndBoardTimeCoversTheArrays) {
+  open("ulx3s");
+  const ArrayConfig& cfg = board_->config();
+  struct Case { int m, k, n; bool c; OutKind out; };
+  for (const Case& t : {Case{3, 19, 5, false, OutKind::Raw}, Case{9, 7, 2, true, OutKind::FP16},
+                        Case{4, 33, 11, true, OutKind::E4M3}}) {
+    Problem pr = make_problem(t.m, t.k, t.n, 77, t.c, cfg.acc);
+    pr.p.out_fmt = t.out;
+    board_->run(pr.p);
+    const BoardRunStats& st = board_->last_run();
+    const int w = t.out == OutKind::Raw ? 4 : t.out == OutKind::FP16 ? 2 : 1;
+    EXPECT_EQ(st.bytes_sent + st.bytes_received,
+              protocol_bytes(t.m, t.k, t.n, cfg.rows, cfg.cols, w, t.c, TileOrder::KeepA))
+        << t.m << "x" << t.k << "x" << t.n;
+    const long tm = (t.m + cfg.rows - 1) / cfg.rows, tn = (t.n + cfg.cols - 1) / cfg.cols;
+    EXPECT_EQ(st.tiles, tm * tn);
+    EXPECT_EQ(st.a_loads, tm);
+    EXPECT_EQ(st.operand_bytes, static_cast<uint64_t>(tm * cfg.rows * t.k + tm * tn * cfg.cols * t.k));
+    EXPECT_EQ(st.result_bytes, static_cast<uint64_t>(tm * tn * (cfg.rows * cfg.cols * w + 1)));
+    EXPECT_EQ(st.macs, static_cast<uint64_t>(t.m) * t.k * t.n);
+    // Each tile's run takes at least its K steps; the whole run is longer.
+    EXPECT_GE(st.start_s * board_->link().channel().board_clock_hz(), static_cast<double>(st.tiles * t.k));
+    EXPECT_GT(st.board_s, st.start_s);
+  }
+  // B kept instead of A: the same bytes when the tile grid is square (as
+  // many A as B loads), fewer with more tile rows than tile columns.
+  EXPECT_EQ(protocol_bytes(8, 64, 8, 4, 4, 4, false, TileOrder::KeepA),
+            protocol_bytes(8, 64, 8, 4, 4, 4, false, TileOrder::KeepB));
+  EXPECT_LT(protocol_bytes(64, 64, 4, 4, 4, 4, false, TileOrder::KeepB),
+            protocol_bytes(64, 64, 4, 4, 4, 4, false, TileOrder::KeepA));
+}
+
 TEST_F(SimBoardTest, BoardRefusesWhatItsArrayWasBuiltWithout) {
   // The board itself (not only the host code) refuses a quantized output
   // without a quantizer bank.

@@ -34,6 +34,14 @@ expect "icebreaker sim: 5x40x3 SR, bit-exact" 0 'PASS: all back-ends bit-identic
   "$bin" board --sim --a "$tmp/A.npy" --b "$tmp/B.npy" --fmt-b e5m2 --round sr --quiet
 expect "icebreaker sim: throughput line" 0 'board link: [0-9]+ bytes sent, [0-9]+ received; .* MAC/s including the link' \
   "$bin" board --sim --a "$tmp/A.npy" --b "$tmp/B.npy" --quiet --out "$tmp/C.npy"
+# Issue 21: the throughput report: board time in the board's cycles at its
+# SYS_HZ, the array's share against its peak, and the real link's bound.
+expect "icebreaker sim: board time in cycles" 0 'board time: [0-9]+ cycles at [0-9.]+ MHz .* [0-9.e+]+ MAC/s' \
+  "$bin" board --sim --a "$tmp/A.npy" --b "$tmp/B.npy" --quiet
+expect "icebreaker sim: the array against its peak" 0 'array at work .* MAC/s = [0-9.]+ % of the peak [0-9]+ x [0-9]+ x [0-9]+ x [0-9.]+ MHz' \
+  "$bin" board --sim --a "$tmp/A.npy" --b "$tmp/B.npy" --quiet
+expect "ulx3s sim: the baud rate's bound and B kept on chip" 0 'with B kept on chip across A tiles \(computed\): [0-9.]+ bytes per MAC, at [0-9]+ baud at most' \
+  "$bin" board --sim --board ulx3s --a "$tmp/A.npy" --b "$tmp/B.npy" --c "$tmp/C.npy" --quiet
 expect "ulx3s sim: E4M3 output with SR, bit-exact" 0 'PASS: all back-ends bit-identical' \
   "$bin" board --sim --board ulx3s --a "$tmp/A.npy" --b "$tmp/B.npy" --out-fmt e4m3 --out-round sr --quiet
 one_line "neither --port nor --sim" "$bin" board --a "$tmp/A.npy" --b "$tmp/B.npy"

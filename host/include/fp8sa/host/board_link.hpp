@@ -69,11 +69,18 @@ class BoardLink {
   ByteChannel& channel() { return ch_; }
   uint64_t bytes_sent() const { return sent_; }
   uint64_t bytes_received() const { return received_; }
+  // Board time (the channel's clock) from the end of the last request that
+  // transact() sent to the start of its reply (the sync byte's arrival less
+  // its byte time on the line): for START, the tile's run on the array and
+  // the board's few cycles of turnaround.
+  double last_turnaround_s() const { return turnaround_s_; }
 
  private:
   ByteChannel& ch_;
   double timeout_s_;
   uint64_t sent_ = 0, received_ = 0;
+  double sync_at_s_ = 0;      // board time the last reply's sync byte arrived
+  double turnaround_s_ = 0;
 };
 
 }  // namespace fp8sa::board
