@@ -482,6 +482,21 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
   return static_cast<int>(flags);
 }
 
+// The float32 values of all 2^width codes of a quantizer output format (the
+// model's own decode, output_word_value), built once per format.
+const float* decode_table(OutFormat of) {
+  static std::mutex mu;
+  static std::map<int, std::vector<float>> tables;
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<float>& d = tables[static_cast<int>(of)];
+  if (d.empty()) {
+    d.resize(size_t{1} << format_info(of).width());
+    for (size_t c = 0; c < d.size(); ++c)
+      d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), static_cast<OutKind>(of), kFp32));
+  }
+  return d.data();
+}
+
 // round_f32(x float32, fmt, round, sat, seed, sr_bits) -> (float32 values of
 // the codes, flags OR): fake_quantize (decode(quantize(x))) in one pass.
 py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string& fmt, const std::string& rnd,
@@ -496,21 +511,7 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
   float* o = out.mutable_data();
   const Quantizer q(kFp32, sr_bits, SrKind::Mid);
   Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
-  // The values of all 2^width codes (the model's own decode), built once per format.
-  static std::mutex mu;
-  static std::map<int, std::vector<float>> tables;
-  const std::vector<float>* dec;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    std::vector<float>& d = tables[static_cast<int>(of)];
-    if (d.empty()) {
-      d.resize(size_t{1} << format_info(of).width());
-      for (size_t c = 0; c < d.size(); ++c)
-        d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), static_cast<OutKind>(of), kFp32));
-    }
-    dec = &d;
-  }
-  const float* dv = dec->data();
+  const float* dv = decode_table(of);
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
@@ -539,6 +540,132 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
     }
   }
   return py::make_tuple(out, static_cast<int>(flags));
+}
+
+// gemm_f32's output quantizer (issue 20 section 2). The GEMM runs with raw
+// outputs and the array's quantizer stage is applied here, to the same
+// words with the same draws as the functional model's per-tile output unit
+// (gemm_functional.cpp, finish_tile), which jumps column c's LFSR to tile
+// t's draws with Lfsr::skip and quantizes through the generic Quantizer,
+// per element: at a training step's sizes that cost 15-30 times the GEMM.
+// Column c's LFSR (seed derive_seed(seed, 1 + R*C + c)) gives row r of tile
+// t draw t*R + r, so walking the tiles in order is one continuous stream
+// per column; padded rows and columns draw too. Padded PEs hold +0, which
+// quantizes to +0 without a flag, so only the real outputs are quantized.
+// Binary32 words (e8m23, or any accumulator with promotion) into FP8: RNE
+// and RZ through fp8_table; SR through sr_fp8 below where the result is a
+// normal below the top binade. Every other word goes through the model's
+// Quantizer. The tests compare every path with fp8sa.gemm's quantized
+// output (test_torch.py, test_gemm_f32_quantized_output_is_gemm).
+//
+// sr_fp8: binary32 w (exponent field e, 0 < e < 255), the unbiased result
+// exponent E = e - 127 + scale with emin <= E < emax of the FP8 format: the
+// result is normal, the kept bits are w's top `man` mantissa bits, and the
+// sh = 23 - man bits below are the discarded part rem. The rounding goes up
+// iff u < k (numerics.md section 5, the kind's threshold of rem with R
+// random bits: from D, the R + 1 bits below the kept LSB, and st, any bit
+// below them: mid 2 floor(D / 4) + (D mod 4 != 0 or st), trunc floor(D / 2),
+// src floor(D / 2) rounded to nearest even by D's LSB and st). A carry out of
+// the mantissa moves into the exponent, at most emax: finite, and not E4M3's
+// NaN code. Inexact iff rem != 0; never tiny, never an overflow.
+struct SrFp8 {
+  int man, sh, bias, emin, emax, R;
+  SrKind kind;
+  uint32_t umask;
+  bool fast(uint32_t w, int scale) const {
+    const int e = static_cast<int>((w >> 23) & 0xFFu);
+    const int E = e - 127 + scale;
+    return e != 0 && e != 255 && E >= emin && E < emax;
+  }
+  // code | inexact << 8
+  uint32_t round(uint32_t w, int scale, uint32_t u) const {
+    const uint32_t rem = w & ((1u << sh) - 1u);
+    const int r1 = R + 1;
+    uint32_t D;
+    bool st;
+    if (sh >= r1) {
+      D = rem >> (sh - r1);
+      st = (rem & ((1u << (sh - r1)) - 1u)) != 0u;
+    } else {
+      D = rem << (r1 - sh);
+      st = false;
+    }
+    uint32_t k;
+    if (kind == SrKind::Trunc)
+      k = D >> 1;
+    else if (kind == SrKind::Src)
+      k = (D >> 1) + ((D & 1u) != 0u && (st || (D & 2u) != 0u) ? 1u : 0u);
+    else
+      k = ((D >> 2) << 1) | ((D & 3u) != 0u || st ? 1u : 0u);
+    const int E = static_cast<int>((w >> 23) & 0xFFu) - 127 + scale;
+    uint32_t code = (static_cast<uint32_t>(E + bias) << man) | ((w >> sh) & ((1u << man) - 1u));
+    code += (u & umask) < k ? 1u : 0u;
+    code |= (w >> 31) << 7;
+    return code | (rem != 0u ? static_cast<uint32_t>(kFlagInexact) << 8 : 0u);
+  }
+};
+
+unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const std::vector<uint32_t>& words, float* o) {
+  const OutFormat of = out_format(p.out_fmt);
+  const FormatInfo& fi = format_info(of);
+  const float* dv = decode_table(of);
+  const Quantizer q(cfg.result_format(), cfg.q_sr_bits, cfg.sr_kind);
+  const bool f32 = cfg.result_format() == kFp32;
+  const bool fp8 = fi.width() == 8;
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N);
+  unsigned flags = 0;
+  if (p.out_rnd != Round::SR) {
+    if (f32 && fp8) {
+      const Fp8Table& t = fp8_table(of, p.out_rnd, p.sat, p.scale);
+      const uint16_t* e = t.entry.data();
+      const int sh = t.shift;
+      const uint32_t low = (uint32_t{1} << sh) - 1u;
+      unsigned f = 0;
+      for (size_t i = 0; i < M * N; ++i) {
+        const uint32_t v = words[i];
+        const uint16_t en = e[((v >> sh) << 1) | ((v & low) != 0u ? 1u : 0u)];
+        o[i] = dv[en & 0xFFu];
+        f |= en;
+      }
+      return f >> 8;
+    }
+    for (size_t i = 0; i < M * N; ++i) {
+      const OpResult res = q.quantize(words[i], of, p.out_rnd, p.sat, p.scale, 0u);
+      o[i] = dv[res.bits];
+      flags |= res.flags;
+    }
+    return flags;
+  }
+  const int R = cfg.rows, C = cfg.cols;
+  const long tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
+  const SrFp8 sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), cfg.q_sr_bits, cfg.sr_kind,
+                 (1u << cfg.q_sr_bits) - 1u};
+  const bool fast = f32 && fp8;
+  unsigned f8 = 0;  // sr_fp8's inexact flags, << 8
+  for (int c = 0; c < C; ++c) {
+    Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, derive_seed(cfg.seed, static_cast<uint32_t>(1 + R * C + c), cfg.lfsr_w));
+    for (long ti = 0; ti < tm; ++ti) {
+      for (long tj = 0; tj < tn; ++tj) {
+        const size_t n = static_cast<size_t>(tj * C + c);
+        for (int r = 0; r < R; ++r) {
+          const uint32_t u = l.draw();
+          const size_t m = static_cast<size_t>(ti * R + r);
+          if (m >= M || n >= N) continue;
+          const uint32_t w = words[m * N + n];
+          if (fast && sr.fast(w, p.scale)) {
+            const uint32_t res = sr.round(w, p.scale, u);
+            o[m * N + n] = dv[res & 0xFFu];
+            f8 |= res;
+          } else {
+            const OpResult res = q.quantize(w, of, Round::SR, p.sat, p.scale, u);
+            o[m * N + n] = dv[res.bits];
+            flags |= res.flags;
+          }
+        }
+      }
+    }
+  }
+  return flags | (f8 >> 8);
 }
 
 // gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
@@ -570,16 +697,20 @@ py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const s
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
+    // The quantizer stage runs here (quantize_outputs) on the raw words.
+    const GemmProblem q = p;
+    p.out_fmt = OutKind::Raw;
     const GemmRun run = be->run(p, opt);
     for (uint8_t f : run.out.tile_flags) flags |= f;
-    const bool raw = p.out_fmt == OutKind::Raw;
-    const AccFormat rf = raw ? cfg.result_format() : kFp32;
+    const AccFormat rf = cfg.result_format();
     float* o = out.mutable_data();
     const size_t n = run.out.out.size();
-    if (raw && rf == kFp32)
+    if (is_quantized(q.out_fmt))
+      flags |= quantize_outputs(q, cfg, run.out.out, o);
+    else if (rf == kFp32)
       std::memcpy(o, run.out.out.data(), n * 4);  // binary32 words: their own values
     else
-      for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(run.out.out[i], p.out_fmt, rf));
+      for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(run.out.out[i], OutKind::Raw, rf));
   }
   return py::make_tuple(out, static_cast<int>(flags));
 }
