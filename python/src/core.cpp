@@ -13,6 +13,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -550,7 +551,8 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // per element: at a training step's sizes that cost 15-30 times the GEMM.
 // Column c's LFSR (seed derive_seed(seed, 1 + R*C + c)) gives row r of tile
 // t draw t*R + r, so walking the tiles in order is one continuous stream
-// per column; padded rows and columns draw too. Padded PEs hold +0, which
+// per column (the C streams run side by side); padded rows and columns
+// draw too. Padded PEs hold +0, which
 // quantizes to +0 without a flag, so only the real outputs are quantized.
 // Binary32 words (e8m23, or any accumulator with promotion) into FP8: RNE
 // and RZ through fp8_table; SR through sr_fp8 below where the result is a
@@ -568,9 +570,9 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // src floor(D / 2) rounded to nearest even by D's LSB and st). A carry out of
 // the mantissa moves into the exponent, at most emax: finite, and not E4M3's
 // NaN code. Inexact iff rem != 0; never tiny, never an overflow.
+template <SrKind KIND>
 struct SrFp8 {
   int man, sh, bias, emin, emax, R;
-  SrKind kind;
   uint32_t umask;
   bool fast(uint32_t w, int scale) const {
     const int e = static_cast<int>((w >> 23) & 0xFFu);
@@ -581,29 +583,81 @@ struct SrFp8 {
   uint32_t round(uint32_t w, int scale, uint32_t u) const {
     const uint32_t rem = w & ((1u << sh) - 1u);
     const int r1 = R + 1;
-    uint32_t D;
-    bool st;
+    // Branch-free: the random comparison and the sticky bits are data.
+    uint32_t D, st;
     if (sh >= r1) {
       D = rem >> (sh - r1);
-      st = (rem & ((1u << (sh - r1)) - 1u)) != 0u;
+      st = static_cast<uint32_t>((rem & ((1u << (sh - r1)) - 1u)) != 0u);
     } else {
       D = rem << (r1 - sh);
-      st = false;
+      st = 0u;
     }
     uint32_t k;
-    if (kind == SrKind::Trunc)
+    if (KIND == SrKind::Trunc)
       k = D >> 1;
-    else if (kind == SrKind::Src)
-      k = (D >> 1) + ((D & 1u) != 0u && (st || (D & 2u) != 0u) ? 1u : 0u);
+    else if (KIND == SrKind::Src)
+      k = (D >> 1) + (D & (st | (D >> 1)) & 1u);
     else
-      k = ((D >> 2) << 1) | ((D & 3u) != 0u || st ? 1u : 0u);
+      k = ((D >> 2) << 1) | static_cast<uint32_t>(((D & 3u) | st) != 0u);
     const int E = static_cast<int>((w >> 23) & 0xFFu) - 127 + scale;
     uint32_t code = (static_cast<uint32_t>(E + bias) << man) | ((w >> sh) & ((1u << man) - 1u));
-    code += (u & umask) < k ? 1u : 0u;
+    code += static_cast<uint32_t>((u & umask) < k);
     code |= (w >> 31) << 7;
-    return code | (rem != 0u ? static_cast<uint32_t>(kFlagInexact) << 8 : 0u);
+    static_assert(kFlagInexact == 1u, "the inexact flag is bit 0");
+    return code | (static_cast<uint32_t>(rem != 0u) << 8);  // kFlagInexact << 8
   }
 };
+
+// The SR walk of quantize_outputs: column c's stream state st[c], advanced
+// one draw at a time by the LFSR's own draw map (Lfsr::draw_table, as
+// Lfsr::draw). fast: binary32 words into FP8 (sr_fp8 where it applies).
+template <SrKind KIND>
+unsigned sr_walk(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q, bool fast,
+                 const std::vector<uint32_t>& words, const float* dv, float* o) {
+  const OutFormat of = out_format(p.out_fmt);
+  const FormatInfo& fi = format_info(of);
+  const int R = cfg.rows, C = cfg.cols;
+  const long tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N);
+  const SrFp8<KIND> sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), cfg.q_sr_bits,
+                       (1u << cfg.q_sr_bits) - 1u};
+  const uint32_t dmask = sr.umask;  // Lfsr::draw's low draw_bits bits
+  std::vector<uint32_t> st;
+  const uint32_t* jt = nullptr;
+  for (int c = 0; c < C; ++c) {
+    const Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, derive_seed(cfg.seed, static_cast<uint32_t>(1 + R * C + c), cfg.lfsr_w));
+    st.push_back(l.state());
+    jt = l.draw_table();
+  }
+  unsigned flags = 0, f8 = 0;  // f8: sr_fp8's inexact flags, << 8
+  for (long ti = 0; ti < tm; ++ti) {
+    for (long tj = 0; tj < tn; ++tj) {
+      const size_t n0 = static_cast<size_t>(tj * C);
+      const int cn = static_cast<int>(std::min<size_t>(static_cast<size_t>(C), N - n0));  // real columns
+      for (int r = 0; r < R; ++r) {
+        const size_t m = static_cast<size_t>(ti * R + r);
+        for (int c = 0; c < C; ++c) {
+          uint32_t& s = st[static_cast<size_t>(c)];
+          s = jt[s & 0xFFu] ^ jt[256 + ((s >> 8) & 0xFFu)] ^ jt[512 + ((s >> 16) & 0xFFu)] ^ jt[768 + (s >> 24)];
+          if (m >= M || c >= cn) continue;
+          const uint32_t u = s & dmask;
+          const size_t i = m * N + n0 + static_cast<size_t>(c);
+          const uint32_t w = words[i];
+          if (fast && sr.fast(w, p.scale)) {
+            const uint32_t res = sr.round(w, p.scale, u);
+            o[i] = dv[res & 0xFFu];
+            f8 |= res;
+          } else {
+            const OpResult res = q.quantize(w, of, Round::SR, p.sat, p.scale, u);
+            o[i] = dv[res.bits];
+            flags |= res.flags;
+          }
+        }
+      }
+    }
+  }
+  return flags | (f8 >> 8);
+}
 
 unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const std::vector<uint32_t>& words, float* o) {
   const OutFormat of = out_format(p.out_fmt);
@@ -636,36 +690,10 @@ unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const st
     }
     return flags;
   }
-  const int R = cfg.rows, C = cfg.cols;
-  const long tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
-  const SrFp8 sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), cfg.q_sr_bits, cfg.sr_kind,
-                 (1u << cfg.q_sr_bits) - 1u};
   const bool fast = f32 && fp8;
-  unsigned f8 = 0;  // sr_fp8's inexact flags, << 8
-  for (int c = 0; c < C; ++c) {
-    Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, derive_seed(cfg.seed, static_cast<uint32_t>(1 + R * C + c), cfg.lfsr_w));
-    for (long ti = 0; ti < tm; ++ti) {
-      for (long tj = 0; tj < tn; ++tj) {
-        const size_t n = static_cast<size_t>(tj * C + c);
-        for (int r = 0; r < R; ++r) {
-          const uint32_t u = l.draw();
-          const size_t m = static_cast<size_t>(ti * R + r);
-          if (m >= M || n >= N) continue;
-          const uint32_t w = words[m * N + n];
-          if (fast && sr.fast(w, p.scale)) {
-            const uint32_t res = sr.round(w, p.scale, u);
-            o[m * N + n] = dv[res & 0xFFu];
-            f8 |= res;
-          } else {
-            const OpResult res = q.quantize(w, of, Round::SR, p.sat, p.scale, u);
-            o[m * N + n] = dv[res.bits];
-            flags |= res.flags;
-          }
-        }
-      }
-    }
-  }
-  return flags | (f8 >> 8);
+  if (cfg.sr_kind == SrKind::Trunc) return sr_walk<SrKind::Trunc>(p, cfg, q, fast, words, dv, o);
+  if (cfg.sr_kind == SrKind::Src) return sr_walk<SrKind::Src>(p, cfg, q, fast, words, dv, o);
+  return sr_walk<SrKind::Mid>(p, cfg, q, fast, words, dv, o);
 }
 
 // gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
