@@ -432,6 +432,39 @@ const Fp8Table& fp8_table(OutFormat of, Round r, bool sat, int scale) {
   return *slot;
 }
 
+// f(i, u) for i in [0, n), u lfsr's i-th draw from its state (SR; 0
+// otherwise): the same draws as calling lfsr.draw() in order. One stream's
+// draw map (four table loads, Lfsr::draw_table) waits on the previous draw,
+// so it runs at that latency per element; here the stream is cut into
+// kDrawStreams segments, each jumped to its first draw (Lfsr::skip), and
+// advanced side by side.
+constexpr int kDrawStreams = 8;
+template <class F>
+void for_each_draw(py::ssize_t n, bool sr, const Lfsr& lfsr, F&& f) {
+  if (!sr) {
+    for (py::ssize_t i = 0; i < n; ++i) f(i, 0u);
+    return;
+  }
+  const py::ssize_t seg = (n + kDrawStreams - 1) / kDrawStreams;
+  uint32_t st[kDrawStreams];
+  for (int s = 0; s < kDrawStreams; ++s) {
+    Lfsr l = lfsr;
+    l.skip(static_cast<uint64_t>(s) * static_cast<uint64_t>(seg));
+    st[s] = l.state();
+  }
+  const uint32_t* jt = lfsr.draw_table();
+  const uint32_t mask = lfsr.draw_bits() >= 32 ? 0xFFFFFFFFu : (1u << lfsr.draw_bits()) - 1u;
+  for (py::ssize_t i = 0; i < seg; ++i) {
+    for (int s = 0; s < kDrawStreams; ++s) {
+      const py::ssize_t j = s * seg + i;
+      if (j >= n) break;
+      uint32_t& x = st[s];
+      x = jt[x & 0xFFu] ^ jt[256 + ((x >> 8) & 0xFFu)] ^ jt[512 + ((x >> 16) & 0xFFu)] ^ jt[768 + (x >> 24)];
+      f(j, x & mask);
+    }
+  }
+}
+
 // quantize_f32(x float32, out uint8 (FP8) or uint16 (fp16/bf16) of x's size,
 // fmt, round, sat, seed, scale, sr_bits) -> the OR of the flags. As
 // quantize() on binary32 words (e8m23, sr_kind mid): one LFSR draw per
@@ -467,18 +500,17 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     flags = f >> 8;
   } else {
     const Quantizer q(kFp32, sr_bits, SrKind::Mid);
-    Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+    const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
     void* o = out.mutable_data();
     py::gil_scoped_release nogil;
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+    for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) {
       const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
       if (fp8)
         static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res.bits);
       else
         static_cast<uint16_t*>(o)[i] = static_cast<uint16_t>(res.bits);
       flags |= res.flags;
-    }
+    });
   }
   return static_cast<int>(flags);
 }
@@ -511,7 +543,7 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
   const uint32_t* w = reinterpret_cast<const uint32_t*>(x.data());
   float* o = out.mutable_data();
   const Quantizer q(kFp32, sr_bits, SrKind::Mid);
-  Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+  const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
   const float* dv = decode_table(of);
   unsigned flags = 0;
   {
@@ -524,21 +556,20 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
     // up (a carry moves into the exponent, still normal and finite);
     // inexact iff rem != 0. Other inputs take the Quantizer.
     const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+    for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) {
       const uint32_t e = (w[i] >> 23) & 0xFFu;
       if (fast16 && e >= 113u && e <= 141u) {
         const uint32_t rem = w[i] & 0x1FFFu;
         const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
         const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
         std::memcpy(&o[i], &v, 4);
-        flags |= rem != 0u ? static_cast<unsigned>(kFlagInexact) : 0u;
-        continue;
+        flags |= static_cast<unsigned>(rem != 0u);  // kFlagInexact
+        return;
       }
       const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
       o[i] = dv[res.bits];
       flags |= res.flags;
-    }
+    });
   }
   return py::make_tuple(out, static_cast<int>(flags));
 }
