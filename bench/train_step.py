@@ -77,7 +77,7 @@ def main(argv=None):
         s = Stepper(RECIPES[a.profile], a.threads)
         for _ in range(a.warmup):
             s.step(x, y)
-        pr = cProfile.Profile()
+        pr = cProfile.Profile(clock)
         pr.enable()
         for _ in range(a.rounds):
             s.step(x, y)

@@ -432,6 +432,45 @@ const Fp8Table& fp8_table(OutFormat of, Round r, bool sat, int scale) {
   return *slot;
 }
 
+// sr_fp8 (the rule is described at quantize_outputs below).
+template <SrKind KIND>
+struct SrFp8 {
+  int man, sh, bias, emin, emax, R;
+  uint32_t umask;
+  bool fast(uint32_t w, int scale) const {
+    const int e = static_cast<int>((w >> 23) & 0xFFu);
+    const int E = e - 127 + scale;
+    return e != 0 && e != 255 && E >= emin && E < emax;
+  }
+  // code | inexact << 8
+  uint32_t round(uint32_t w, int scale, uint32_t u) const {
+    const uint32_t rem = w & ((1u << sh) - 1u);
+    const int r1 = R + 1;
+    // Branch-free: the random comparison and the sticky bits are data.
+    uint32_t D, st;
+    if (sh >= r1) {
+      D = rem >> (sh - r1);
+      st = static_cast<uint32_t>((rem & ((1u << (sh - r1)) - 1u)) != 0u);
+    } else {
+      D = rem << (r1 - sh);
+      st = 0u;
+    }
+    uint32_t k;
+    if (KIND == SrKind::Trunc)
+      k = D >> 1;
+    else if (KIND == SrKind::Src)
+      k = (D >> 1) + (D & (st | (D >> 1)) & 1u);
+    else
+      k = ((D >> 2) << 1) | static_cast<uint32_t>(((D & 3u) | st) != 0u);
+    const int E = static_cast<int>((w >> 23) & 0xFFu) - 127 + scale;
+    uint32_t code = (static_cast<uint32_t>(E + bias) << man) | ((w >> sh) & ((1u << man) - 1u));
+    code += static_cast<uint32_t>((u & umask) < k);
+    code |= (w >> 31) << 7;
+    static_assert(kFlagInexact == 1u, "the inexact flag is bit 0");
+    return code | (static_cast<uint32_t>(rem != 0u) << 8);  // kFlagInexact << 8
+  }
+};
+
 // f(i, u) for i in [0, n), u lfsr's i-th draw from its state (SR; 0
 // otherwise): the same draws as calling lfsr.draw() in order. One stream's
 // draw map (four table loads, Lfsr::draw_table) waits on the previous draw,
@@ -503,7 +542,18 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
     void* o = out.mutable_data();
     py::gil_scoped_release nogil;
+    // SR into FP8: sr_fp8 where the result is a normal below the top binade.
+    const FormatInfo& fi = format_info(of);
+    const SrFp8<SrKind::Mid> sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), sr_bits,
+                                sr_bits >= 32 ? 0xFFFFFFFFu : (1u << sr_bits) - 1u};
+    const bool fast = fp8 && r == Round::SR && sr_bits <= 24;
     for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) {
+      if (fast && sr.fast(w[i], scale)) {
+        const uint32_t res = sr.round(w[i], scale, u);
+        static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res);
+        flags |= res >> 8;
+        return;
+      }
       const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
       if (fp8)
         static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res.bits);
@@ -601,44 +651,6 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // src floor(D / 2) rounded to nearest even by D's LSB and st). A carry out of
 // the mantissa moves into the exponent, at most emax: finite, and not E4M3's
 // NaN code. Inexact iff rem != 0; never tiny, never an overflow.
-template <SrKind KIND>
-struct SrFp8 {
-  int man, sh, bias, emin, emax, R;
-  uint32_t umask;
-  bool fast(uint32_t w, int scale) const {
-    const int e = static_cast<int>((w >> 23) & 0xFFu);
-    const int E = e - 127 + scale;
-    return e != 0 && e != 255 && E >= emin && E < emax;
-  }
-  // code | inexact << 8
-  uint32_t round(uint32_t w, int scale, uint32_t u) const {
-    const uint32_t rem = w & ((1u << sh) - 1u);
-    const int r1 = R + 1;
-    // Branch-free: the random comparison and the sticky bits are data.
-    uint32_t D, st;
-    if (sh >= r1) {
-      D = rem >> (sh - r1);
-      st = static_cast<uint32_t>((rem & ((1u << (sh - r1)) - 1u)) != 0u);
-    } else {
-      D = rem << (r1 - sh);
-      st = 0u;
-    }
-    uint32_t k;
-    if (KIND == SrKind::Trunc)
-      k = D >> 1;
-    else if (KIND == SrKind::Src)
-      k = (D >> 1) + (D & (st | (D >> 1)) & 1u);
-    else
-      k = ((D >> 2) << 1) | static_cast<uint32_t>(((D & 3u) | st) != 0u);
-    const int E = static_cast<int>((w >> 23) & 0xFFu) - 127 + scale;
-    uint32_t code = (static_cast<uint32_t>(E + bias) << man) | ((w >> sh) & ((1u << man) - 1u));
-    code += static_cast<uint32_t>((u & umask) < k);
-    code |= (w >> 31) << 7;
-    static_assert(kFlagInexact == 1u, "the inexact flag is bit 0");
-    return code | (static_cast<uint32_t>(rem != 0u) << 8);  // kFlagInexact << 8
-  }
-};
-
 // The SR walk of quantize_outputs: column c's stream state st[c], advanced
 // one draw at a time by the LFSR's own draw map (Lfsr::draw_table, as
 // Lfsr::draw). fast: binary32 words into FP8 (sr_fp8 where it applies).

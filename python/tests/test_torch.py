@@ -162,6 +162,12 @@ def test_quantize_f32_is_quantize(fmt, rnd, sat, scale):
     f = fp8sa._core.quantize_f32(x, out, fmt, rnd, sat, 5, scale, 16)
     assert np.array_equal(out, ref)
     assert f == int(np.bitwise_or.reduce(fl))
+    if rnd == "sr":  # SR widths with R + 1 below and above the discarded bits
+        for bits in (3, 24):
+            ref, fl = fp8sa.quantize(x, fmt, rnd, sat, 5, scale, sr_bits=bits, return_flags=True)
+            f = fp8sa._core.quantize_f32(x, out, fmt, rnd, sat, 5, scale, bits)
+            assert np.array_equal(out, ref)
+            assert f == int(np.bitwise_or.reduce(fl))
     # per-element flags: one element at a time on a sample
     for i in rng.integers(0, x.size, 300):
         o1 = np.empty(1, np.uint8)
