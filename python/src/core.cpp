@@ -14,6 +14,9 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <cstring>
 #include <map>
 #include <memory>
@@ -651,6 +654,129 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // src floor(D / 2) rounded to nearest even by D's LSB and st). A carry out of
 // the mantissa moves into the exponent, at most emax: finite, and not E4M3's
 // NaN code. Inexact iff rem != 0; never tiny, never an overflow.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FP8SA_PY_X86 1
+// GCC 12 warns inside avx512fintrin.h (the _mm512_undefined_* operands of its
+// masked forms), as in cmodel/src/gemm_narrow512.cpp.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define FP8SA_PY_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+
+bool py_avx512() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  return ok;
+}
+
+// sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
+// into FP8): the same per-element steps as the scalar walk, in 32-bit
+// lanes. A lane's LFSR draw is the draw map's four table lookups
+// (gathers); sr_fp8's rule and its fast test per lane; the FP8 code's
+// value from the decode table (a gather). Lanes outside the problem are
+// masked off (their draws still advance); lanes sr_fp8 does not cover go
+// through the Quantizer with their own draw, as in the scalar walk.
+template <SrKind KIND>
+FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q,
+                                   const SrFp8<KIND>& sr, const uint32_t* jt, uint32_t* st,
+                                   const std::vector<uint32_t>& words, const float* dv, float* o) {
+  const OutFormat of = out_format(p.out_fmt);
+  const int R = cfg.rows, C = cfg.cols;
+  const long tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N);
+  const int r1 = sr.R + 1;
+  const bool down = sr.sh >= r1;  // D = rem >> (sh - r1), else rem << (r1 - sh)
+  const __m512i vff = _mm512_set1_epi32(0xFF), vdm = _mm512_set1_epi32(static_cast<int>(sr.umask));
+  const __m512i vrem = _mm512_set1_epi32(static_cast<int>((1u << sr.sh) - 1u));
+  const __m512i vlow = _mm512_set1_epi32(static_cast<int>(down ? (1u << (sr.sh - r1)) - 1u : 0u));
+  const __m512i vsh = _mm512_set1_epi32(sr.sh), vman = _mm512_set1_epi32((1 << sr.man) - 1);
+  const __m512i vbias = _mm512_set1_epi32(sr.bias - 127 + p.scale);  // E + bias = e + this
+  const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - p.scale), vemax = _mm512_set1_epi32(sr.emax + 127 - p.scale);
+  const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), two = _mm512_set1_epi32(2);
+  const __m512i zero = _mm512_setzero_si512();
+  __mmask16 inex = 0;
+  unsigned flags = 0;
+  alignas(64) uint32_t ub[16];
+  for (long ti = 0; ti < tm; ++ti) {
+    for (long tj = 0; tj < tn; ++tj) {
+      for (int r = 0; r < R; ++r) {
+        const size_t m = static_cast<size_t>(ti * R + r);
+        for (int c0 = 0; c0 < C; c0 += 16) {
+          __m512i s = _mm512_loadu_si512(st + c0);
+          s = _mm512_xor_si512(
+              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), jt, 4),
+                               _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), jt + 256, 4)),
+              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), jt + 512, 4),
+                               _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), jt + 768, 4)));
+          _mm512_storeu_si512(st + c0, s);
+          const size_t n0 = static_cast<size_t>(tj * C + c0);
+          if (m >= M || n0 >= N) continue;
+          const __mmask16 valid = N - n0 >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                               : static_cast<__mmask16>((1u << (N - n0)) - 1u);
+          const __m512i u = _mm512_and_si512(s, vdm);
+          const size_t i0 = m * N + n0;
+          const __m512i w = _mm512_maskz_loadu_epi32(valid, words.data() + i0);
+          const __m512i e = _mm512_and_si512(_mm512_srli_epi32(w, 23), vff);
+          // e != 0, e != 255, emin <= e - 127 + scale < emax
+          const __mmask16 fast = _mm512_mask_cmpgt_epi32_mask(
+              _mm512_mask_cmplt_epi32_mask(
+                  _mm512_mask_cmpge_epi32_mask(_mm512_mask_cmpneq_epi32_mask(
+                                                   _mm512_cmpneq_epi32_mask(e, zero), e, vff),
+                                               e, vemin),
+                  e, vemax),
+              e, zero);
+          const __m512i rem = _mm512_and_si512(w, vrem);
+          __m512i D;
+          __mmask16 stk;
+          if (down) {
+            D = _mm512_srlv_epi32(rem, _mm512_set1_epi32(sr.sh - r1));
+            stk = _mm512_test_epi32_mask(rem, vlow);
+          } else {
+            D = _mm512_sllv_epi32(rem, _mm512_set1_epi32(r1 - sr.sh));
+            stk = 0;
+          }
+          __m512i k;
+          if (KIND == SrKind::Trunc) {
+            k = _mm512_srli_epi32(D, 1);
+          } else if (KIND == SrKind::Src) {
+            // (D >> 1) + (D & 1 && (st || D & 2))
+            const __mmask16 b0 = _mm512_test_epi32_mask(D, one);
+            const __mmask16 b1 = _mm512_test_epi32_mask(D, two);
+            k = _mm512_mask_add_epi32(_mm512_srli_epi32(D, 1), b0 & (stk | b1), _mm512_srli_epi32(D, 1), one);
+          } else {
+            // ((D >> 2) << 1) | ((D & 3) != 0 || st)
+            const __mmask16 sb = _mm512_test_epi32_mask(D, three) | stk;
+            k = _mm512_mask_or_epi32(_mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1), sb,
+                                     _mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1), one);
+          }
+          __m512i code = _mm512_or_si512(_mm512_sllv_epi32(_mm512_add_epi32(e, vbias), _mm512_set1_epi32(sr.man)),
+                                         _mm512_and_si512(_mm512_srlv_epi32(w, vsh), vman));
+          code = _mm512_mask_add_epi32(code, _mm512_cmplt_epu32_mask(u, k), code, one);
+          code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(w, 31), 7));
+          inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+          const __m512 val = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), fast, code, dv, 4);
+          _mm512_mask_storeu_ps(o + i0, fast, val);
+          __mmask16 slow = static_cast<__mmask16>(valid & ~fast);
+          if (slow != 0) {
+            _mm512_store_si512(ub, u);
+            while (slow != 0) {
+              const int c = __builtin_ctz(slow);
+              slow = static_cast<__mmask16>(slow & (slow - 1u));
+              const OpResult res = q.quantize(words[i0 + static_cast<size_t>(c)], of, Round::SR, p.sat, p.scale, ub[c]);
+              o[i0 + static_cast<size_t>(c)] = dv[res.bits];
+              flags |= res.flags;
+            }
+          }
+        }
+      }
+    }
+  }
+  return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#pragma GCC diagnostic pop
+#else
+#define FP8SA_PY_X86 0
+#endif
+
 // The SR walk of quantize_outputs: column c's stream state st[c], advanced
 // one draw at a time by the LFSR's own draw map (Lfsr::draw_table, as
 // Lfsr::draw). fast: binary32 words into FP8 (sr_fp8 where it applies).
@@ -672,6 +798,9 @@ unsigned sr_walk(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& 
     st.push_back(l.state());
     jt = l.draw_table();
   }
+#if FP8SA_PY_X86
+  if (fast && C % 16 == 0 && py_avx512()) return sr_walk16<KIND>(p, cfg, q, sr, jt, st.data(), words, dv, o);
+#endif
   unsigned flags = 0, f8 = 0;  // f8: sr_fp8's inexact flags, << 8
   for (long ti = 0; ti < tm; ++ti) {
     for (long tj = 0; tj < tn; ++tj) {

@@ -207,7 +207,8 @@ def test_round_f32_is_fake_quantize(rnd, seed):
 _QARRAYS = [dict(rows=3, cols=5), dict(rows=16, cols=16, q_sr_bits=6), dict(rows=4, cols=4, sr_kind="trunc", q_sr_bits=3),
             dict(rows=5, cols=2, sr_kind="src", q_sr_bits=24), dict(rows=4, cols=8, acc="e8m10", sr_bits=13),
             dict(rows=2, cols=3, acc="e6m5", promote=4, lfsr_w=24, q_sr_bits=20),
-            dict(rows=4, cols=4, pe="dot", dot_n=4, sr_kind="src", q_sr_bits=4)]
+            dict(rows=4, cols=4, pe="dot", dot_n=4, sr_kind="src", q_sr_bits=4),
+            dict(rows=2, cols=32, sr_kind="src", q_sr_bits=5), dict(rows=3, cols=48, q_sr_bits=9)]
 
 
 @pytest.mark.parametrize("arr", range(len(_QARRAYS)))
