@@ -400,6 +400,20 @@ py::list rtl_configs() {
 // flag arrays, the float64 round trip and the extra copies: the flags come
 // back ORed, the values as float32.
 
+// The AVX-512 loops of the fused calls (x86 with F, BW, DQ, VL; checked at
+// run time, the scalar loops otherwise).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FP8SA_PY_X86 1
+#define FP8SA_PY_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+bool py_avx512() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  return ok;
+}
+#else
+#define FP8SA_PY_X86 0
+#endif
+
 // Binary32 words to an FP8 format with RNE or RZ through a table: the result
 // (code and flags) depends only on the sign, the exponent, the mantissa bits
 // down to the round bit of a normal result (bit 20 for E5M2, 19 for E4M3)
@@ -507,6 +521,68 @@ void for_each_draw(py::ssize_t n, bool sr, const Lfsr& lfsr, F&& f) {
   }
 }
 
+#if FP8SA_PY_X86
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// quantize_f32's RNE / RZ into FP8 on AVX-512, 16 words per zmm: results
+// that are normal FP8 values below the top binade (emin <= E < emax, E the
+// word's exponent plus scale, any sat) are computed in the lanes: the top
+// `man` mantissa bits kept, rem the sh = 23 - man bits below, RNE up iff
+// rem > half or rem == half with the kept LSB set (a carry moves into the
+// exponent, at most emax: finite); inexact iff rem != 0. Every other lane,
+// and the tail, takes the table (fp8_table). Returns the flags' OR.
+FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_t n, const Fp8Table& t,
+                                       const FormatInfo& fi, Round r, int scale) {
+  const int man = fi.man_bits, sh = 23 - man;
+  const __m512i vff = _mm512_set1_epi32(0xFF), vrem = _mm512_set1_epi32(static_cast<int>((1u << sh) - 1u));
+  const __m512i vhalf = _mm512_set1_epi32(static_cast<int>(1u << (sh - 1))), one = _mm512_set1_epi32(1);
+  const __m512i vman = _mm512_set1_epi32((1 << man) - 1), vbias = _mm512_set1_epi32(fi.bias - 127 + scale);
+  const __m512i vemin = _mm512_set1_epi32(fi.emin() + 127 - scale), vemax = _mm512_set1_epi32(fi.emax() + 127 - scale);
+  const __m512i zero = _mm512_setzero_si512();
+  const uint16_t* e16 = t.entry.data();
+  const uint32_t low = (uint32_t{1} << t.shift) - 1u;
+  unsigned f = 0;
+  __mmask16 inex = 0;
+  py::ssize_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i x = _mm512_loadu_si512(w + i);
+    const __m512i e = _mm512_and_si512(_mm512_srli_epi32(x, 23), vff);
+    const __mmask16 fast = _mm512_mask_cmpgt_epi32_mask(
+        _mm512_mask_cmplt_epi32_mask(
+            _mm512_mask_cmpge_epi32_mask(_mm512_mask_cmpneq_epi32_mask(_mm512_cmpneq_epi32_mask(e, zero), e, vff),
+                                         e, vemin),
+            e, vemax),
+        e, zero);
+    const __m512i rem = _mm512_and_si512(x, vrem);
+    __m512i code = _mm512_or_si512(_mm512_slli_epi32(_mm512_add_epi32(e, vbias), static_cast<unsigned>(man)),
+                                   _mm512_and_si512(_mm512_srli_epi32(x, static_cast<unsigned>(sh)), vman));
+    if (r == Round::RNE) {
+      const __mmask16 up = _mm512_cmpgt_epu32_mask(rem, vhalf) |
+                           (_mm512_cmpeq_epi32_mask(rem, vhalf) & _mm512_test_epi32_mask(code, one));
+      code = _mm512_mask_add_epi32(code, up, code, one);
+    }
+    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
+    for (unsigned slow = static_cast<uint16_t>(~fast); slow != 0; slow &= slow - 1u) {
+      const py::ssize_t j = i + __builtin_ctz(slow);
+      const uint32_t v = w[j];
+      const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+      o[j] = static_cast<uint8_t>(en);
+      f |= en;
+    }
+  }
+  for (; i < n; ++i) {
+    const uint32_t v = w[i];
+    const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+    o[i] = static_cast<uint8_t>(en);
+    f |= en;
+  }
+  return (f >> 8) | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#pragma GCC diagnostic pop
+#endif
+
 // quantize_f32(x float32, out uint8 (FP8) or uint16 (fp16/bf16) of x's size,
 // fmt, round, sat, seed, scale, sr_bits) -> the OR of the flags. As
 // quantize() on binary32 words (e8m23, sr_kind mid): one LFSR draw per
@@ -532,6 +608,9 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     const int sh = t.shift;
     const uint32_t low = (uint32_t{1} << sh) - 1u;
     py::gil_scoped_release nogil;
+#if FP8SA_PY_X86
+    if (py_avx512()) return static_cast<int>(fp8_rn_avx512(w, o, n, t, format_info(of), r, scale));
+#endif
     unsigned f = 0;
     for (py::ssize_t i = 0; i < n; ++i) {
       const uint32_t v = w[i];
@@ -654,19 +733,11 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // src floor(D / 2) rounded to nearest even by D's LSB and st). A carry out of
 // the mantissa moves into the exponent, at most emax: finite, and not E4M3's
 // NaN code. Inexact iff rem != 0; never tiny, never an overflow.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define FP8SA_PY_X86 1
+#if FP8SA_PY_X86
 // GCC 12 warns inside avx512fintrin.h (the _mm512_undefined_* operands of its
 // masked forms), as in cmodel/src/gemm_narrow512.cpp.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#define FP8SA_PY_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
-
-bool py_avx512() {
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-  return ok;
-}
 
 // sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
 // into FP8): the same per-element steps as the scalar walk, in 32-bit
@@ -773,8 +844,6 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
   return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
 }
 #pragma GCC diagnostic pop
-#else
-#define FP8SA_PY_X86 0
 #endif
 
 // The SR walk of quantize_outputs: column c's stream state st[c], advanced
