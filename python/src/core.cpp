@@ -715,11 +715,11 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // Column c's LFSR (seed derive_seed(seed, 1 + R*C + c)) gives row r of tile
 // t draw t*R + r, so walking the tiles in order is one continuous stream
 // per column (the C streams run side by side); padded rows and columns
-// draw too. Padded PEs hold +0, which
-// quantizes to +0 without a flag, so only the real outputs are quantized.
-// Binary32 words (e8m23, or any accumulator with promotion) into FP8: RNE
-// and RZ through fp8_table; SR through sr_fp8 below where the result is a
-// normal below the top binade. Every other word goes through the model's
+// draw too. Padded PEs hold +0, which quantizes to +0 without a flag, so
+// only the real outputs are quantized. Binary32 words (e8m23, or any
+// accumulator with promotion) into FP8: RNE and RZ through fp8_table; SR
+// through sr_fp8 (SrFp8, the rule below) where the result is a normal below
+// the top binade, 16 columns per zmm on AVX-512 (sr_walk16). Every other word goes through the model's
 // Quantizer. The tests compare every path with fp8sa.gemm's quantized
 // output (test_torch.py, test_gemm_f32_quantized_output_is_gemm).
 //
@@ -940,7 +940,8 @@ unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const st
 // gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
 // scale, array keywords, threads) -> (float32 values M x N, OR of the tile
 // flags): gemm() on the functional model (the array: Python's defaults and
-// the keywords given, as gemm()) and decode().
+// the keywords given, as gemm()) and decode(); a quantized output's stage
+// runs on the raw words in quantize_outputs.
 // a and b may be strided (a transpose): they are packed here.
 py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const std::string& fmt_a,
                    const std::string& fmt_b, const std::string& rnd, const std::string& out_fmt,
