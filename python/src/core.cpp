@@ -489,17 +489,20 @@ struct SrFp8 {
 };
 
 // f(i, u) for i in [0, n), u lfsr's i-th draw from its state (SR; 0
-// otherwise): the same draws as calling lfsr.draw() in order. One stream's
+// otherwise): the same draws as calling lfsr.draw() in order. Returns the OR
+// of f's results (flags: a local here, where a byte store of f's cannot
+// alias it). One stream's
 // draw map (four table loads, Lfsr::draw_table) waits on the previous draw,
 // so it runs at that latency per element; here the stream is cut into
 // kDrawStreams segments, each jumped to its first draw (Lfsr::skip), and
 // advanced side by side.
 constexpr int kDrawStreams = 8;
 template <class F>
-void for_each_draw(py::ssize_t n, bool sr, const Lfsr& lfsr, F&& f) {
+unsigned for_each_draw(py::ssize_t n, bool sr, const Lfsr& lfsr, F&& f) {
+  unsigned acc = 0;
   if (!sr) {
-    for (py::ssize_t i = 0; i < n; ++i) f(i, 0u);
-    return;
+    for (py::ssize_t i = 0; i < n; ++i) acc |= f(i, 0u);
+    return acc;
   }
   const py::ssize_t seg = (n + kDrawStreams - 1) / kDrawStreams;
   uint32_t st[kDrawStreams];
@@ -516,9 +519,10 @@ void for_each_draw(py::ssize_t n, bool sr, const Lfsr& lfsr, F&& f) {
       if (j >= n) break;
       uint32_t& x = st[s];
       x = jt[x & 0xFFu] ^ jt[256 + ((x >> 8) & 0xFFu)] ^ jt[512 + ((x >> 16) & 0xFFu)] ^ jt[768 + (x >> 24)];
-      f(j, x & mask);
+      acc |= f(j, x & mask);
     }
   }
+  return acc;
 }
 
 #if FP8SA_PY_X86
@@ -629,19 +633,18 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     const SrFp8<SrKind::Mid> sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), sr_bits,
                                 sr_bits >= 32 ? 0xFFFFFFFFu : (1u << sr_bits) - 1u};
     const bool fast = fp8 && r == Round::SR && sr_bits <= 24;
-    for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) {
+    flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
       if (fast && sr.fast(w[i], scale)) {
         const uint32_t res = sr.round(w[i], scale, u);
         static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res);
-        flags |= res >> 8;
-        return;
+        return res >> 8;
       }
       const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
       if (fp8)
         static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res.bits);
       else
         static_cast<uint16_t*>(o)[i] = static_cast<uint16_t>(res.bits);
-      flags |= res.flags;
+      return res.flags;
     });
   }
   return static_cast<int>(flags);
@@ -688,19 +691,18 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
     // up (a carry moves into the exponent, still normal and finite);
     // inexact iff rem != 0. Other inputs take the Quantizer.
     const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
-    for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) {
+    flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
       const uint32_t e = (w[i] >> 23) & 0xFFu;
       if (fast16 && e >= 113u && e <= 141u) {
         const uint32_t rem = w[i] & 0x1FFFu;
         const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
         const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
         std::memcpy(&o[i], &v, 4);
-        flags |= static_cast<unsigned>(rem != 0u);  // kFlagInexact
-        return;
+        return static_cast<unsigned>(rem != 0u);  // kFlagInexact
       }
       const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
       o[i] = dv[res.bits];
-      flags |= res.flags;
+      return res.flags;
     });
   }
   return py::make_tuple(out, static_cast<int>(flags));
