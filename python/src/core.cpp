@@ -587,6 +587,141 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
 #pragma GCC diagnostic pop
 #endif
 
+#if FP8SA_PY_X86
+// The map of 16 draws of an LFSR (its width and draw_bits) as a byte-sliced
+// table like Lfsr::draw_table (the map is linear over GF(2)): entry
+// 256 b + v is the state 16 draws after the state v << 8b, from Lfsr::skip.
+// Built once per (width, draw_bits).
+const uint32_t* jump16_table(const Lfsr& proto) {
+  static std::mutex mu;
+  static std::map<std::pair<int, int>, std::vector<uint32_t>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<uint32_t>& t = cache[std::make_pair(proto.width(), proto.draw_bits())];
+  if (t.empty()) {
+    t.assign(1024, 0u);
+    const uint64_t wmask = (uint64_t{1} << proto.width()) - 1u;
+    for (int b = 0; b < 4; ++b)
+      for (uint64_t v = 1; v < 256; ++v) {
+        const uint64_t st = v << (8 * b);
+        if ((st & ~wmask) != 0) continue;  // not a state of this width
+        Lfsr l(proto.width(), proto.draw_bits(), st);
+        l.skip(16);
+        t[static_cast<size_t>(256 * b) + v] = l.state();
+      }
+  }
+  return t.data();
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// One LFSR stream, 16 consecutive draws per zmm: lane c holds the state
+// after draw i + c of the block starting at draw i, and the block moves on
+// by the 16-draw map (four gathers from jump16_table). The same draws as
+// Lfsr::draw in order.
+struct Draws16 {
+  __m512i st;
+  const uint32_t* j16;
+};
+
+FP8SA_PY_AVX512 Draws16 draws16_start(const Lfsr& lfsr) {
+  alignas(64) uint32_t init[16];
+  Lfsr l = lfsr;
+  for (int c = 0; c < 16; ++c) {
+    l.draw();
+    init[c] = l.state();
+  }
+  return Draws16{_mm512_load_si512(init), jump16_table(lfsr)};
+}
+
+FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) {
+  const __m512i vff = _mm512_set1_epi32(0xFF);
+  const __m512i s = d->st;
+  d->st = _mm512_xor_si512(
+      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), d->j16, 4),
+                       _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), d->j16 + 256, 4)),
+      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), d->j16 + 512, 4),
+                       _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), d->j16 + 768, 4)));
+}
+
+// quantize_f32 with SR into FP8 (mid), 16 elements per zmm: sr_fp8 in the
+// lanes it covers (as sr_walk16), the Quantizer for the others with their
+// own draws. Returns the flags' OR.
+FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_t n, const Lfsr& lfsr,
+                                       const SrFp8<SrKind::Mid>& sr, const Quantizer& q, OutFormat of, bool sat,
+                                       int scale) {
+  Draws16 d = draws16_start(lfsr);
+  const int r1 = sr.R + 1;
+  const bool down = sr.sh >= r1;
+  const __m512i vff = _mm512_set1_epi32(0xFF), vdm = _mm512_set1_epi32(static_cast<int>(sr.umask));
+  const __m512i vrem = _mm512_set1_epi32(static_cast<int>((1u << sr.sh) - 1u));
+  const __m512i vlow = _mm512_set1_epi32(static_cast<int>(down ? (1u << (sr.sh - r1)) - 1u : 0u));
+  const __m512i vman = _mm512_set1_epi32((1 << sr.man) - 1), vbias = _mm512_set1_epi32(sr.bias - 127 + scale);
+  const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - scale), vemax = _mm512_set1_epi32(sr.emax + 127 - scale);
+  const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), zero = _mm512_setzero_si512();
+  __mmask16 inex = 0;
+  unsigned flags = 0;
+  alignas(64) uint32_t ub[16];
+  py::ssize_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i u = _mm512_and_si512(d.st, vdm);
+    const __m512i x = _mm512_loadu_si512(w + i);
+    const __m512i e = _mm512_and_si512(_mm512_srli_epi32(x, 23), vff);
+    const __mmask16 fast = _mm512_mask_cmpgt_epi32_mask(
+        _mm512_mask_cmplt_epi32_mask(
+            _mm512_mask_cmpge_epi32_mask(_mm512_mask_cmpneq_epi32_mask(_mm512_cmpneq_epi32_mask(e, zero), e, vff),
+                                         e, vemin),
+            e, vemax),
+        e, zero);
+    const __m512i rem = _mm512_and_si512(x, vrem);
+    __m512i D;
+    __mmask16 stk = 0;
+    if (down) {
+      D = _mm512_srlv_epi32(rem, _mm512_set1_epi32(sr.sh - r1));
+      stk = _mm512_test_epi32_mask(rem, vlow);
+    } else {
+      D = _mm512_sllv_epi32(rem, _mm512_set1_epi32(r1 - sr.sh));
+    }
+    // mid: ((D >> 2) << 1) | ((D & 3) != 0 || st)
+    const __m512i kb = _mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1);
+    const __m512i k = _mm512_mask_or_epi32(kb, _mm512_test_epi32_mask(D, three) | stk, kb, one);
+    __m512i code = _mm512_or_si512(_mm512_sllv_epi32(_mm512_add_epi32(e, vbias), _mm512_set1_epi32(sr.man)),
+                                   _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_set1_epi32(sr.sh)), vman));
+    code = _mm512_mask_add_epi32(code, _mm512_cmplt_epu32_mask(u, k), code, one);
+    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
+    unsigned slow = static_cast<uint16_t>(~fast);
+    if (slow != 0) {
+      _mm512_store_si512(ub, u);
+      for (; slow != 0; slow &= slow - 1u) {
+        const int c = __builtin_ctz(slow);
+        const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res.bits);
+        flags |= res.flags;
+      }
+    }
+    draws16_next(&d);
+  }
+  if (i < n) {  // the tail: lane c holds element i + c's state
+    _mm512_store_si512(ub, _mm512_and_si512(d.st, vdm));
+    for (int c = 0; i + c < n; ++c) {
+      const uint32_t v = w[i + c];
+      if (sr.fast(v, scale)) {
+        const uint32_t res = sr.round(v, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res);
+        flags |= res >> 8;
+      } else {
+        const OpResult res = q.quantize(v, of, Round::SR, sat, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res.bits);
+        flags |= res.flags;
+      }
+    }
+  }
+  return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#pragma GCC diagnostic pop
+#endif
+
 // quantize_f32(x float32, out uint8 (FP8) or uint16 (fp16/bf16) of x's size,
 // fmt, round, sat, seed, scale, sr_bits) -> the OR of the flags. As
 // quantize() on binary32 words (e8m23, sr_kind mid): one LFSR draw per
@@ -633,6 +768,10 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     const SrFp8<SrKind::Mid> sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), sr_bits,
                                 sr_bits >= 32 ? 0xFFFFFFFFu : (1u << sr_bits) - 1u};
     const bool fast = fp8 && r == Round::SR && sr_bits <= 24;
+#if FP8SA_PY_X86
+    if (fast && py_avx512())
+      return static_cast<int>(fp8_sr_avx512(w, static_cast<uint8_t*>(o), n, lfsr, sr, q, of, sat, scale));
+#endif
     flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
       if (fast && sr.fast(w[i], scale)) {
         const uint32_t res = sr.round(w[i], scale, u);

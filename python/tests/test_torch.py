@@ -164,10 +164,15 @@ def test_quantize_f32_is_quantize(fmt, rnd, sat, scale):
     assert f == int(np.bitwise_or.reduce(fl))
     if rnd == "sr":  # SR widths with R + 1 below and above the discarded bits
         for bits in (3, 24):
-            ref, fl = fp8sa.quantize(x, fmt, rnd, sat, 5, scale, sr_bits=bits, return_flags=True)
+            rb, fb = fp8sa.quantize(x, fmt, rnd, sat, 5, scale, sr_bits=bits, return_flags=True)
             f = fp8sa._core.quantize_f32(x, out, fmt, rnd, sat, 5, scale, bits)
-            assert np.array_equal(out, ref)
-            assert f == int(np.bitwise_or.reduce(fl))
+            assert np.array_equal(out, rb)
+            assert f == int(np.bitwise_or.reduce(fb))
+        for n in (1, 7, 16, 17, 333):  # lengths with and without a partial block of 16 draws
+            rn, fn = fp8sa.quantize(x[:n], fmt, rnd, sat, 9, scale, return_flags=True)
+            o = np.empty(n, np.uint8)
+            assert fp8sa._core.quantize_f32(x[:n], o, fmt, rnd, sat, 9, scale, 16) == int(np.bitwise_or.reduce(fn))
+            assert np.array_equal(o, rn)
     # per-element flags: one element at a time on a sample
     for i in rng.integers(0, x.size, 300):
         o1 = np.empty(1, np.uint8)
