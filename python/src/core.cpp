@@ -412,6 +412,7 @@ bool py_avx512() {
 }
 #else
 #define FP8SA_PY_X86 0
+bool py_avx512() { return false; }
 #endif
 
 // Binary32 words to an FP8 format with RNE or RZ through a table: the result
@@ -719,6 +720,51 @@ FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_
   }
   return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
 }
+// round_f32's FP16 SR (the fast16 rule there), 16 elements per zmm; lanes
+// outside it through the Quantizer with their own draws, decoded by table.
+FP8SA_PY_AVX512 unsigned fp16_sr_avx512(const uint32_t* w, float* o, py::ssize_t n, const Lfsr& lfsr, int sr_bits,
+                                        const Quantizer& q, OutFormat of, bool sat, const float* dv) {
+  Draws16 d = draws16_start(lfsr);
+  const __m512i vdm = _mm512_set1_epi32(static_cast<int>((1u << sr_bits) - 1u)), vff = _mm512_set1_epi32(0xFF);
+  const __m512i lo = _mm512_set1_epi32(113), hi = _mm512_set1_epi32(141), rmask = _mm512_set1_epi32(0x1FFF);
+  const __m512i carry = _mm512_set1_epi32(0x2000), sh = _mm512_set1_epi32(sr_bits - 13);
+  __mmask16 inex = 0;
+  unsigned flags = 0;
+  alignas(64) uint32_t ub[16];
+  py::ssize_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i u = _mm512_and_si512(d.st, vdm);
+    const __m512i x = _mm512_loadu_si512(w + i);
+    const __m512i e = _mm512_and_si512(_mm512_srli_epi32(x, 23), vff);
+    const __mmask16 fast = _mm512_mask_cmple_epi32_mask(_mm512_cmpge_epi32_mask(e, lo), e, hi);
+    const __m512i rem = _mm512_and_si512(x, rmask);
+    const __m512i k = _mm512_sllv_epi32(rem, sh);  // < 2^24: sr_bits <= 24
+    const __m512i v = _mm512_mask_add_epi32(_mm512_andnot_si512(rmask, x), _mm512_cmplt_epu32_mask(u, k),
+                                            _mm512_andnot_si512(rmask, x), carry);
+    inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+    _mm512_mask_storeu_epi32(o + i, fast, v);
+    unsigned slow = static_cast<uint16_t>(~fast);
+    if (slow != 0) {
+      _mm512_store_si512(ub, u);
+      for (; slow != 0; slow &= slow - 1u) {
+        const int c = __builtin_ctz(slow);
+        const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, 0, ub[c]);
+        o[i + c] = dv[res.bits];
+        flags |= res.flags;
+      }
+    }
+    draws16_next(&d);
+  }
+  if (i < n) {  // the tail: lane c holds element i + c's state
+    _mm512_store_si512(ub, _mm512_and_si512(d.st, vdm));
+    for (int c = 0; i + c < n; ++c) {
+      const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, 0, ub[c]);
+      o[i + c] = dv[res.bits];
+      flags |= res.flags;
+    }
+  }
+  return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
 #pragma GCC diagnostic pop
 #endif
 
@@ -830,7 +876,11 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
     // up (a carry moves into the exponent, still normal and finite);
     // inexact iff rem != 0. Other inputs take the Quantizer.
     const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
-    flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
+    const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && py_avx512();
+#if FP8SA_PY_X86
+    if (vec) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
+#endif
+    if (!vec) flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
       const uint32_t e = (w[i] >> 23) & 0xFFu;
       if (fast16 && e >= 113u && e <= 141u) {
         const uint32_t rem = w[i] & 0x1FFFu;
