@@ -17,6 +17,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -401,13 +402,16 @@ py::list rtl_configs() {
 // back ORed, the values as float32.
 
 // The AVX-512 loops of the fused calls (x86 with F, BW, DQ, VL; checked at
-// run time, the scalar loops otherwise).
+// run time, the scalar loops otherwise). FP8SA_PY_NO_AVX512 set in the
+// environment takes the scalar loops on any CPU, so that the tests cover
+// both (test_torch.py runs its comparisons once more with it).
 #if defined(__x86_64__) && defined(__GNUC__)
 #define FP8SA_PY_X86 1
 #define FP8SA_PY_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 bool py_avx512() {
   static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                         std::getenv("FP8SA_PY_NO_AVX512") == nullptr;
   return ok;
 }
 #else

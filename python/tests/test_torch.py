@@ -264,6 +264,18 @@ def test_gemm_f32_quantized_output_every_product(sr_kind, q_sr_bits, out_fmt):
         assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
 
 
+def test_fused_calls_scalar_loops_match_too():
+    # The fused calls' scalar loops (CPUs without AVX-512; FP8SA_PY_NO_AVX512
+    # takes them here) against the same references, in a fresh process.
+    import subprocess
+    import sys
+    env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+                        "quantize_f32 or round_f32 or quantized_output or every_product or bit_identical"],
+                       env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+
+
 def _step(recipe, fused, x, y, steps=2):
     torch.manual_seed(4)
     eng = Engine(recipe, seed=7, fused=fused, rows=8, cols=8)
