@@ -937,8 +937,8 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
 // into FP8): the same per-element steps as the scalar walk, in 32-bit
 // lanes. A lane's LFSR draw is the draw map's four table lookups
-// (gathers); sr_fp8's rule and its fast test per lane; the FP8 code's
-// value from the decode table (a gather). Lanes outside the problem are
+// (gathers); sr_fp8's rule and its fast test per lane; the rounded code's
+// value directly as binary32 bits. Lanes outside the problem are
 // masked off (their draws still advance); lanes sr_fp8 does not cover go
 // through the Quantizer with their own draw, as in the scalar walk.
 template <SrKind KIND>
@@ -954,8 +954,8 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
   const __m512i vff = _mm512_set1_epi32(0xFF), vdm = _mm512_set1_epi32(static_cast<int>(sr.umask));
   const __m512i vrem = _mm512_set1_epi32(static_cast<int>((1u << sr.sh) - 1u));
   const __m512i vlow = _mm512_set1_epi32(static_cast<int>(down ? (1u << (sr.sh - r1)) - 1u : 0u));
-  const __m512i vsh = _mm512_set1_epi32(sr.sh), vman = _mm512_set1_epi32((1 << sr.man) - 1);
-  const __m512i vbias = _mm512_set1_epi32(sr.bias - 127 + p.scale);  // E + bias = e + this
+  const __m512i vunit = _mm512_set1_epi32(static_cast<int>(1u << sr.sh));
+  const __m512i vscale = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(p.scale) << 23));
   const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - p.scale), vemax = _mm512_set1_epi32(sr.emax + 127 - p.scale);
   const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), two = _mm512_set1_epi32(2);
   const __m512i zero = _mm512_setzero_si512();
@@ -1014,13 +1014,15 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
             k = _mm512_mask_or_epi32(_mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1), sb,
                                      _mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1), one);
           }
-          __m512i code = _mm512_or_si512(_mm512_sllv_epi32(_mm512_add_epi32(e, vbias), _mm512_set1_epi32(sr.man)),
-                                         _mm512_and_si512(_mm512_srlv_epi32(w, vsh), vman));
-          code = _mm512_mask_add_epi32(code, _mm512_cmplt_epu32_mask(u, k), code, one);
-          code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(w, 31), 7));
+          // The value of the rounded code itself: a normal FP8 value is
+          // the binary32 word w with its sh low bits cleared, plus one unit
+          // there when the rounding goes up (a carry moves into the
+          // exponent), times 2^scale (exponent + scale, still normal).
+          __m512i v = _mm512_andnot_si512(vrem, w);
+          v = _mm512_mask_add_epi32(v, _mm512_cmplt_epu32_mask(u, k), v, vunit);
+          v = _mm512_add_epi32(v, vscale);
           inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
-          const __m512 val = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), fast, code, dv, 4);
-          _mm512_mask_storeu_ps(o + i0, fast, val);
+          _mm512_mask_storeu_epi32(o + i0, fast, v);
           __mmask16 slow = static_cast<__mmask16>(valid & ~fast);
           if (slow != 0) {
             _mm512_store_si512(ub, u);
