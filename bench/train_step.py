@@ -5,7 +5,11 @@ torch.nn.Linear (plain FP32), in one process, interleaved: each round runs
 one FP32 step and one step of every recipe; a recipe's figure is the median
 over rounds of (its step time / that round's FP32 step time).
 
-    python bench/train_step.py [--rounds N] [--threads T] [--unfused] [--out FILE] [--profile RECIPE]
+    python bench/train_step.py [--rounds N] [--threads T] [--unfused] [--cpu] [--out FILE] [--profile RECIPE]
+
+--cpu times each step by the process's CPU time (time.process_time) instead
+of the wall clock: on a machine shared with other jobs the wall clock also
+counts the time a step waits for a core (single-threaded steps only).
 """
 import argparse
 import cProfile
@@ -58,10 +62,14 @@ def main(argv=None):
     ap.add_argument("--unfused", action="store_true",
                     help="also each recipe through the unfused reference path (Engine(fused=False): "
                          "fp8sa.quantize, fp8sa.gemm, fake_quantize; the path before issue 20), rows NAME/unfused")
+    ap.add_argument("--cpu", action="store_true", help="process CPU time instead of wall time (loaded machines)")
     ap.add_argument("--out", help="append the table to this file")
     ap.add_argument("--profile", help="cProfile this recipe's steps instead (top functions by total time)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
+    if a.cpu and a.threads != 1:
+        ap.error("--cpu measures single-threaded steps only (--threads 1)")
+    clock = time.process_time if a.cpu else time.perf_counter
     g = torch.Generator().manual_seed(0)
     x = torch.rand(a.batch, SIZES[0], generator=g)
     y = torch.randint(0, SIZES[-1], (a.batch,), generator=g)
@@ -69,7 +77,7 @@ def main(argv=None):
         s = Stepper(RECIPES[a.profile], a.threads)
         for _ in range(a.warmup):
             s.step(x, y)
-        pr = cProfile.Profile()
+        pr = cProfile.Profile(clock)
         pr.enable()
         for _ in range(a.rounds):
             s.step(x, y)
@@ -89,11 +97,11 @@ def main(argv=None):
     times = {n: [] for n in steppers}
     for _ in range(a.rounds):
         for n, s in steppers.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             s.step(x, y)
-            times[n].append(time.perf_counter() - t0)
+            times[n].append(clock() - t0)
     lines = [f"Training step, MLP 784-256-128-10, batch {a.batch}, {a.threads} thread(s), "
-             f"{a.rounds} interleaved rounds: step time / FP32 step time (median over rounds)",
+             f"{a.rounds} interleaved rounds{', CPU time' if a.cpu else ''}: step time / FP32 step time (median over rounds)",
              f"  {'recipe':<20} {'ms/step':>9} {'ratio':>7} {'min':>6} {'max':>6}"]
     fp = times["fp32"]
     lines.append(f"  {'fp32':<20} {1e3 * statistics.median(fp):9.2f} {1.0:7.2f}")

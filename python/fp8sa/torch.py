@@ -192,6 +192,13 @@ class Engine:
         return codes, s
 
     def _quantize_fused(self, t, fmt, rnd, sat, backward):
+        if rnd != "sr" and t.dim() == 2 and not t.is_contiguous() and t.t().is_contiguous():
+            # A transposed view (Linear's weight.t()): RNE and RZ round each
+            # element alone, so its codes are the transpose of the stored
+            # tensor's, without a float32 transposed copy (SR draws in C
+            # order of the view and takes the copy).
+            codes, s = self._quantize_fused(t.t(), fmt, rnd, sat, backward)
+            return codes.T, s
         x = t.detach().contiguous()
         s = 0
         if self.recipe.tensor_scaling and x.numel():

@@ -13,6 +13,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -518,6 +523,24 @@ py::list rtl_configs() {
 // flag arrays, the float64 round trip and the extra copies: the flags come
 // back ORed, the values as float32.
 
+// The AVX-512 loops of the fused calls (x86 with F, BW, DQ, VL; checked at
+// run time, the scalar loops otherwise). FP8SA_PY_NO_AVX512 set in the
+// environment takes the scalar loops on any CPU, so that the tests cover
+// both (test_torch.py runs its comparisons once more with it).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FP8SA_PY_X86 1
+#define FP8SA_PY_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+bool py_avx512() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                         std::getenv("FP8SA_PY_NO_AVX512") == nullptr;
+  return ok;
+}
+#else
+#define FP8SA_PY_X86 0
+bool py_avx512() { return false; }
+#endif
+
 // Binary32 words to an FP8 format with RNE or RZ through a table: the result
 // (code and flags) depends only on the sign, the exponent, the mantissa bits
 // down to the round bit of a normal result (bit 20 for E5M2, 19 for E4M3)
@@ -553,6 +576,324 @@ const Fp8Table& fp8_table(OutFormat of, Round r, bool sat, int scale) {
   return *slot;
 }
 
+// sr_fp8 (the rule is described at quantize_outputs below).
+template <SrKind KIND>
+struct SrFp8 {
+  int man, sh, bias, emin, emax, R;
+  uint32_t umask;
+  bool fast(uint32_t w, int scale) const {
+    const int e = static_cast<int>((w >> 23) & 0xFFu);
+    const int E = e - 127 + scale;
+    return e != 0 && e != 255 && E >= emin && E < emax;
+  }
+  // code | inexact << 8
+  uint32_t round(uint32_t w, int scale, uint32_t u) const {
+    const uint32_t rem = w & ((1u << sh) - 1u);
+    const int r1 = R + 1;
+    // Branch-free: the random comparison and the sticky bits are data.
+    uint32_t D, st;
+    if (sh >= r1) {
+      D = rem >> (sh - r1);
+      st = static_cast<uint32_t>((rem & ((1u << (sh - r1)) - 1u)) != 0u);
+    } else {
+      D = rem << (r1 - sh);
+      st = 0u;
+    }
+    uint32_t k;
+    if (KIND == SrKind::Trunc)
+      k = D >> 1;
+    else if (KIND == SrKind::Src)
+      k = (D >> 1) + (D & (st | (D >> 1)) & 1u);
+    else
+      k = ((D >> 2) << 1) | static_cast<uint32_t>(((D & 3u) | st) != 0u);
+    const int E = static_cast<int>((w >> 23) & 0xFFu) - 127 + scale;
+    uint32_t code = (static_cast<uint32_t>(E + bias) << man) | ((w >> sh) & ((1u << man) - 1u));
+    code += static_cast<uint32_t>((u & umask) < k);
+    code |= (w >> 31) << 7;
+    static_assert(kFlagInexact == 1u, "the inexact flag is bit 0");
+    return code | (static_cast<uint32_t>(rem != 0u) << 8);  // kFlagInexact << 8
+  }
+};
+
+// f(i, u) for i in [0, n), u lfsr's i-th draw from its state (SR; 0
+// otherwise): the same draws as calling lfsr.draw() in order. Returns the OR
+// of f's results (flags: a local here, where a byte store of f's cannot
+// alias it). One stream's
+// draw map (four table loads, Lfsr::draw_table) waits on the previous draw,
+// so it runs at that latency per element; here the stream is cut into
+// kDrawStreams segments, each jumped to its first draw (Lfsr::skip), and
+// advanced side by side.
+constexpr int kDrawStreams = 8;
+template <class F>
+unsigned for_each_draw(py::ssize_t n, bool sr, const Lfsr& lfsr, F&& f) {
+  unsigned acc = 0;
+  if (!sr) {
+    for (py::ssize_t i = 0; i < n; ++i) acc |= f(i, 0u);
+    return acc;
+  }
+  const py::ssize_t seg = (n + kDrawStreams - 1) / kDrawStreams;
+  uint32_t st[kDrawStreams];
+  for (int s = 0; s < kDrawStreams; ++s) {
+    Lfsr l = lfsr;
+    l.skip(static_cast<uint64_t>(s) * static_cast<uint64_t>(seg));
+    st[s] = l.state();
+  }
+  const uint32_t* jt = lfsr.draw_table();
+  const uint32_t mask = lfsr.draw_bits() >= 32 ? 0xFFFFFFFFu : (1u << lfsr.draw_bits()) - 1u;
+  for (py::ssize_t i = 0; i < seg; ++i) {
+    for (int s = 0; s < kDrawStreams; ++s) {
+      const py::ssize_t j = s * seg + i;
+      if (j >= n) break;
+      uint32_t& x = st[s];
+      x = jt[x & 0xFFu] ^ jt[256 + ((x >> 8) & 0xFFu)] ^ jt[512 + ((x >> 16) & 0xFFu)] ^ jt[768 + (x >> 24)];
+      acc |= f(j, x & mask);
+    }
+  }
+  return acc;
+}
+
+#if FP8SA_PY_X86
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// quantize_f32's RNE / RZ into FP8 on AVX-512, 16 words per zmm: results
+// that are normal FP8 values below the top binade (emin <= E < emax, E the
+// word's exponent plus scale, any sat) are computed in the lanes: the top
+// `man` mantissa bits kept, rem the sh = 23 - man bits below, RNE up iff
+// rem > half or rem == half with the kept LSB set (a carry moves into the
+// exponent, at most emax: finite); inexact iff rem != 0. Every other lane,
+// and the tail, takes the table (fp8_table). Returns the flags' OR.
+FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_t n, const Fp8Table& t,
+                                       const FormatInfo& fi, Round r, int scale) {
+  const int man = fi.man_bits, sh = 23 - man;
+  const __m512i vff = _mm512_set1_epi32(0xFF), vrem = _mm512_set1_epi32(static_cast<int>((1u << sh) - 1u));
+  const __m512i vhalf = _mm512_set1_epi32(static_cast<int>(1u << (sh - 1))), one = _mm512_set1_epi32(1);
+  const __m512i vman = _mm512_set1_epi32((1 << man) - 1), vbias = _mm512_set1_epi32(fi.bias - 127 + scale);
+  const __m512i vemin = _mm512_set1_epi32(fi.emin() + 127 - scale), vemax = _mm512_set1_epi32(fi.emax() + 127 - scale);
+  const __m512i zero = _mm512_setzero_si512();
+  const uint16_t* e16 = t.entry.data();
+  const uint32_t low = (uint32_t{1} << t.shift) - 1u;
+  unsigned f = 0;
+  __mmask16 inex = 0;
+  py::ssize_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i x = _mm512_loadu_si512(w + i);
+    const __m512i e = _mm512_and_si512(_mm512_srli_epi32(x, 23), vff);
+    const __mmask16 fast = _mm512_mask_cmpgt_epi32_mask(
+        _mm512_mask_cmplt_epi32_mask(
+            _mm512_mask_cmpge_epi32_mask(_mm512_mask_cmpneq_epi32_mask(_mm512_cmpneq_epi32_mask(e, zero), e, vff),
+                                         e, vemin),
+            e, vemax),
+        e, zero);
+    const __m512i rem = _mm512_and_si512(x, vrem);
+    __m512i code = _mm512_or_si512(_mm512_slli_epi32(_mm512_add_epi32(e, vbias), static_cast<unsigned>(man)),
+                                   _mm512_and_si512(_mm512_srli_epi32(x, static_cast<unsigned>(sh)), vman));
+    if (r == Round::RNE) {
+      const __mmask16 up = _mm512_cmpgt_epu32_mask(rem, vhalf) |
+                           (_mm512_cmpeq_epi32_mask(rem, vhalf) & _mm512_test_epi32_mask(code, one));
+      code = _mm512_mask_add_epi32(code, up, code, one);
+    }
+    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
+    for (unsigned slow = static_cast<uint16_t>(~fast); slow != 0; slow &= slow - 1u) {
+      const py::ssize_t j = i + __builtin_ctz(slow);
+      const uint32_t v = w[j];
+      const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+      o[j] = static_cast<uint8_t>(en);
+      f |= en;
+    }
+  }
+  for (; i < n; ++i) {
+    const uint32_t v = w[i];
+    const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+    o[i] = static_cast<uint8_t>(en);
+    f |= en;
+  }
+  return (f >> 8) | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#pragma GCC diagnostic pop
+#endif
+
+#if FP8SA_PY_X86
+// The map of 16 draws of an LFSR (its width and draw_bits) as a byte-sliced
+// table like Lfsr::draw_table (the map is linear over GF(2)): entry
+// 256 b + v is the state 16 draws after the state v << 8b, from Lfsr::skip.
+// Built once per (width, draw_bits).
+const uint32_t* jump16_table(const Lfsr& proto) {
+  static std::mutex mu;
+  static std::map<std::pair<int, int>, std::vector<uint32_t>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<uint32_t>& t = cache[std::make_pair(proto.width(), proto.draw_bits())];
+  if (t.empty()) {
+    t.assign(1024, 0u);
+    const uint64_t wmask = (uint64_t{1} << proto.width()) - 1u;
+    for (int b = 0; b < 4; ++b)
+      for (uint64_t v = 1; v < 256; ++v) {
+        const uint64_t st = v << (8 * b);
+        if ((st & ~wmask) != 0) continue;  // not a state of this width
+        Lfsr l(proto.width(), proto.draw_bits(), st);
+        l.skip(16);
+        t[static_cast<size_t>(256 * b) + v] = l.state();
+      }
+  }
+  return t.data();
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// One LFSR stream, 16 consecutive draws per zmm: lane c holds the state
+// after draw i + c of the block starting at draw i, and the block moves on
+// by the 16-draw map (four gathers from jump16_table). The same draws as
+// Lfsr::draw in order.
+struct Draws16 {
+  __m512i st;
+  const uint32_t* j16;
+};
+
+FP8SA_PY_AVX512 Draws16 draws16_start(const Lfsr& lfsr) {
+  alignas(64) uint32_t init[16];
+  Lfsr l = lfsr;
+  for (int c = 0; c < 16; ++c) {
+    l.draw();
+    init[c] = l.state();
+  }
+  return Draws16{_mm512_load_si512(init), jump16_table(lfsr)};
+}
+
+FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) {
+  const __m512i vff = _mm512_set1_epi32(0xFF);
+  const __m512i s = d->st;
+  d->st = _mm512_xor_si512(
+      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), d->j16, 4),
+                       _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), d->j16 + 256, 4)),
+      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), d->j16 + 512, 4),
+                       _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), d->j16 + 768, 4)));
+}
+
+// quantize_f32 with SR into FP8 (mid), 16 elements per zmm: sr_fp8 in the
+// lanes it covers (as sr_walk16), the Quantizer for the others with their
+// own draws. Returns the flags' OR.
+FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_t n, const Lfsr& lfsr,
+                                       const SrFp8<SrKind::Mid>& sr, const Quantizer& q, OutFormat of, bool sat,
+                                       int scale) {
+  Draws16 d = draws16_start(lfsr);
+  const int r1 = sr.R + 1;
+  const bool down = sr.sh >= r1;
+  const __m512i vff = _mm512_set1_epi32(0xFF), vdm = _mm512_set1_epi32(static_cast<int>(sr.umask));
+  const __m512i vrem = _mm512_set1_epi32(static_cast<int>((1u << sr.sh) - 1u));
+  const __m512i vlow = _mm512_set1_epi32(static_cast<int>(down ? (1u << (sr.sh - r1)) - 1u : 0u));
+  const __m512i vman = _mm512_set1_epi32((1 << sr.man) - 1), vbias = _mm512_set1_epi32(sr.bias - 127 + scale);
+  const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - scale), vemax = _mm512_set1_epi32(sr.emax + 127 - scale);
+  const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), zero = _mm512_setzero_si512();
+  __mmask16 inex = 0;
+  unsigned flags = 0;
+  alignas(64) uint32_t ub[16];
+  py::ssize_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i u = _mm512_and_si512(d.st, vdm);
+    const __m512i x = _mm512_loadu_si512(w + i);
+    const __m512i e = _mm512_and_si512(_mm512_srli_epi32(x, 23), vff);
+    const __mmask16 fast = _mm512_mask_cmpgt_epi32_mask(
+        _mm512_mask_cmplt_epi32_mask(
+            _mm512_mask_cmpge_epi32_mask(_mm512_mask_cmpneq_epi32_mask(_mm512_cmpneq_epi32_mask(e, zero), e, vff),
+                                         e, vemin),
+            e, vemax),
+        e, zero);
+    const __m512i rem = _mm512_and_si512(x, vrem);
+    __m512i D;
+    __mmask16 stk = 0;
+    if (down) {
+      D = _mm512_srlv_epi32(rem, _mm512_set1_epi32(sr.sh - r1));
+      stk = _mm512_test_epi32_mask(rem, vlow);
+    } else {
+      D = _mm512_sllv_epi32(rem, _mm512_set1_epi32(r1 - sr.sh));
+    }
+    // mid: ((D >> 2) << 1) | ((D & 3) != 0 || st)
+    const __m512i kb = _mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1);
+    const __m512i k = _mm512_mask_or_epi32(kb, _mm512_test_epi32_mask(D, three) | stk, kb, one);
+    __m512i code = _mm512_or_si512(_mm512_sllv_epi32(_mm512_add_epi32(e, vbias), _mm512_set1_epi32(sr.man)),
+                                   _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_set1_epi32(sr.sh)), vman));
+    code = _mm512_mask_add_epi32(code, _mm512_cmplt_epu32_mask(u, k), code, one);
+    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
+    unsigned slow = static_cast<uint16_t>(~fast);
+    if (slow != 0) {
+      _mm512_store_si512(ub, u);
+      for (; slow != 0; slow &= slow - 1u) {
+        const int c = __builtin_ctz(slow);
+        const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res.bits);
+        flags |= res.flags;
+      }
+    }
+    draws16_next(&d);
+  }
+  if (i < n) {  // the tail: lane c holds element i + c's state
+    _mm512_store_si512(ub, _mm512_and_si512(d.st, vdm));
+    for (int c = 0; i + c < n; ++c) {
+      const uint32_t v = w[i + c];
+      if (sr.fast(v, scale)) {
+        const uint32_t res = sr.round(v, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res);
+        flags |= res >> 8;
+      } else {
+        const OpResult res = q.quantize(v, of, Round::SR, sat, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res.bits);
+        flags |= res.flags;
+      }
+    }
+  }
+  return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+// round_f32's FP16 SR (the fast16 rule there), 16 elements per zmm; lanes
+// outside it through the Quantizer with their own draws, decoded by table.
+FP8SA_PY_AVX512 unsigned fp16_sr_avx512(const uint32_t* w, float* o, py::ssize_t n, const Lfsr& lfsr, int sr_bits,
+                                        const Quantizer& q, OutFormat of, bool sat, const float* dv) {
+  Draws16 d = draws16_start(lfsr);
+  const __m512i vdm = _mm512_set1_epi32(static_cast<int>((1u << sr_bits) - 1u)), vff = _mm512_set1_epi32(0xFF);
+  const __m512i lo = _mm512_set1_epi32(113), hi = _mm512_set1_epi32(141), rmask = _mm512_set1_epi32(0x1FFF);
+  const __m512i carry = _mm512_set1_epi32(0x2000), sh = _mm512_set1_epi32(sr_bits - 13);
+  __mmask16 inex = 0;
+  unsigned flags = 0;
+  alignas(64) uint32_t ub[16];
+  py::ssize_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i u = _mm512_and_si512(d.st, vdm);
+    const __m512i x = _mm512_loadu_si512(w + i);
+    const __m512i e = _mm512_and_si512(_mm512_srli_epi32(x, 23), vff);
+    const __mmask16 fast = _mm512_mask_cmple_epi32_mask(_mm512_cmpge_epi32_mask(e, lo), e, hi);
+    const __m512i rem = _mm512_and_si512(x, rmask);
+    const __m512i k = _mm512_sllv_epi32(rem, sh);  // < 2^24: sr_bits <= 24
+    const __m512i v = _mm512_mask_add_epi32(_mm512_andnot_si512(rmask, x), _mm512_cmplt_epu32_mask(u, k),
+                                            _mm512_andnot_si512(rmask, x), carry);
+    inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+    _mm512_mask_storeu_epi32(o + i, fast, v);
+    unsigned slow = static_cast<uint16_t>(~fast);
+    if (slow != 0) {
+      _mm512_store_si512(ub, u);
+      for (; slow != 0; slow &= slow - 1u) {
+        const int c = __builtin_ctz(slow);
+        const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, 0, ub[c]);
+        o[i + c] = dv[res.bits];
+        flags |= res.flags;
+      }
+    }
+    draws16_next(&d);
+  }
+  if (i < n) {  // the tail: lane c holds element i + c's state
+    _mm512_store_si512(ub, _mm512_and_si512(d.st, vdm));
+    for (int c = 0; i + c < n; ++c) {
+      const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, 0, ub[c]);
+      o[i + c] = dv[res.bits];
+      flags |= res.flags;
+    }
+  }
+  return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#pragma GCC diagnostic pop
+#endif
+
 // quantize_f32(x float32, out uint8 (FP8) or uint16 (fp16/bf16) of x's size,
 // fmt, round, sat, seed, scale, sr_bits) -> the OR of the flags. As
 // quantize() on binary32 words (e8m23, sr_kind mid): one LFSR draw per
@@ -578,6 +919,9 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     const int sh = t.shift;
     const uint32_t low = (uint32_t{1} << sh) - 1u;
     py::gil_scoped_release nogil;
+#if FP8SA_PY_X86
+    if (py_avx512()) return static_cast<int>(fp8_rn_avx512(w, o, n, t, format_info(of), r, scale));
+#endif
     unsigned f = 0;
     for (py::ssize_t i = 0; i < n; ++i) {
       const uint32_t v = w[i];
@@ -588,20 +932,48 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     flags = f >> 8;
   } else {
     const Quantizer q(kFp32, sr_bits, SrKind::Mid);
-    Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+    const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
     void* o = out.mutable_data();
     py::gil_scoped_release nogil;
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+    // SR into FP8: sr_fp8 where the result is a normal below the top binade.
+    const FormatInfo& fi = format_info(of);
+    const SrFp8<SrKind::Mid> sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), sr_bits,
+                                sr_bits >= 32 ? 0xFFFFFFFFu : (1u << sr_bits) - 1u};
+    const bool fast = fp8 && r == Round::SR && sr_bits <= 24;
+#if FP8SA_PY_X86
+    if (fast && py_avx512())
+      return static_cast<int>(fp8_sr_avx512(w, static_cast<uint8_t*>(o), n, lfsr, sr, q, of, sat, scale));
+#endif
+    flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
+      if (fast && sr.fast(w[i], scale)) {
+        const uint32_t res = sr.round(w[i], scale, u);
+        static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res);
+        return res >> 8;
+      }
       const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
       if (fp8)
         static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res.bits);
       else
         static_cast<uint16_t*>(o)[i] = static_cast<uint16_t>(res.bits);
-      flags |= res.flags;
-    }
+      return res.flags;
+    });
   }
   return static_cast<int>(flags);
+}
+
+// The float32 values of all 2^width codes of a quantizer output format (the
+// model's own decode, output_word_value), built once per format.
+const float* decode_table(OutFormat of) {
+  static std::mutex mu;
+  static std::map<int, std::vector<float>> tables;
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<float>& d = tables[static_cast<int>(of)];
+  if (d.empty()) {
+    d.resize(size_t{1} << format_info(of).width());
+    for (size_t c = 0; c < d.size(); ++c)
+      d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), static_cast<OutKind>(of), kFp32));
+  }
+  return d.data();
 }
 
 // round_f32(x float32, fmt, round, sat, seed, sr_bits) -> (float32 values of
@@ -617,22 +989,8 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
   const uint32_t* w = reinterpret_cast<const uint32_t*>(x.data());
   float* o = out.mutable_data();
   const Quantizer q(kFp32, sr_bits, SrKind::Mid);
-  Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
-  // The values of all 2^width codes (the model's own decode), built once per format.
-  static std::mutex mu;
-  static std::map<int, std::vector<float>> tables;
-  const std::vector<float>* dec;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    std::vector<float>& d = tables[static_cast<int>(of)];
-    if (d.empty()) {
-      d.resize(size_t{1} << format_info(of).width());
-      for (size_t c = 0; c < d.size(); ++c)
-        d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), static_cast<OutKind>(of), kFp32));
-    }
-    dec = &d;
-  }
-  const float* dv = dec->data();
+  const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+  const float* dv = decode_table(of);
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
@@ -644,29 +1002,265 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
     // up (a carry moves into the exponent, still normal and finite);
     // inexact iff rem != 0. Other inputs take the Quantizer.
     const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const uint32_t u = r == Round::SR ? lfsr.draw() : 0u;
+    const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && py_avx512();
+#if FP8SA_PY_X86
+    if (vec) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
+#endif
+    if (!vec) flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
       const uint32_t e = (w[i] >> 23) & 0xFFu;
       if (fast16 && e >= 113u && e <= 141u) {
         const uint32_t rem = w[i] & 0x1FFFu;
         const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
         const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
         std::memcpy(&o[i], &v, 4);
-        flags |= rem != 0u ? static_cast<unsigned>(kFlagInexact) : 0u;
-        continue;
+        return static_cast<unsigned>(rem != 0u);  // kFlagInexact
       }
       const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
       o[i] = dv[res.bits];
-      flags |= res.flags;
-    }
+      return res.flags;
+    });
   }
   return py::make_tuple(out, static_cast<int>(flags));
+}
+
+// gemm_f32's output quantizer (issue 20 section 2). The GEMM runs with raw
+// outputs and the array's quantizer stage is applied here, to the same
+// words with the same draws as the functional model's per-tile output unit
+// (gemm_functional.cpp, finish_tile), which jumps column c's LFSR to tile
+// t's draws with Lfsr::skip and quantizes through the generic Quantizer,
+// per element: at a training step's sizes that cost 15-30 times the GEMM.
+// Column c's LFSR (seed derive_seed(seed, 1 + R*C + c)) gives row r of tile
+// t draw t*R + r, so walking the tiles in order is one continuous stream
+// per column (the C streams run side by side); padded rows and columns
+// draw too. Padded PEs hold +0, which quantizes to +0 without a flag, so
+// only the real outputs are quantized. Binary32 words (e8m23, or any
+// accumulator with promotion) into FP8: RNE and RZ through fp8_table; SR
+// through sr_fp8 (SrFp8, the rule below) where the result is a normal below
+// the top binade, 16 columns per zmm on AVX-512 (sr_walk16). Every other word goes through the model's
+// Quantizer. The tests compare every path with fp8sa.gemm's quantized
+// output (test_torch.py, test_gemm_f32_quantized_output_is_gemm).
+//
+// sr_fp8: binary32 w (exponent field e, 0 < e < 255), the unbiased result
+// exponent E = e - 127 + scale with emin <= E < emax of the FP8 format: the
+// result is normal, the kept bits are w's top `man` mantissa bits, and the
+// sh = 23 - man bits below are the discarded part rem. The rounding goes up
+// iff u < k (numerics.md section 5, the kind's threshold of rem with R
+// random bits: from D, the R + 1 bits below the kept LSB, and st, any bit
+// below them: mid 2 floor(D / 4) + (D mod 4 != 0 or st), trunc floor(D / 2),
+// src floor(D / 2) rounded to nearest even by D's LSB and st). A carry out of
+// the mantissa moves into the exponent, at most emax: finite, and not E4M3's
+// NaN code. Inexact iff rem != 0; never tiny, never an overflow.
+#if FP8SA_PY_X86
+// GCC 12 warns inside avx512fintrin.h (the _mm512_undefined_* operands of its
+// masked forms), as in cmodel/src/gemm_narrow512.cpp.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
+// into FP8): the same per-element steps as the scalar walk, in 32-bit
+// lanes. A lane's LFSR draw is the draw map's four table lookups
+// (gathers); sr_fp8's rule and its fast test per lane; the rounded code's
+// value directly as binary32 bits. Lanes outside the problem are
+// masked off (their draws still advance); lanes sr_fp8 does not cover go
+// through the Quantizer with their own draw, as in the scalar walk.
+template <SrKind KIND>
+FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q,
+                                   const SrFp8<KIND>& sr, const uint32_t* jt, uint32_t* st,
+                                   const std::vector<uint32_t>& words, const float* dv, float* o) {
+  const OutFormat of = out_format(p.out_fmt);
+  const int R = cfg.rows, C = cfg.cols;
+  const long tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N);
+  const int r1 = sr.R + 1;
+  const bool down = sr.sh >= r1;  // D = rem >> (sh - r1), else rem << (r1 - sh)
+  const __m512i vff = _mm512_set1_epi32(0xFF), vdm = _mm512_set1_epi32(static_cast<int>(sr.umask));
+  const __m512i vrem = _mm512_set1_epi32(static_cast<int>((1u << sr.sh) - 1u));
+  const __m512i vlow = _mm512_set1_epi32(static_cast<int>(down ? (1u << (sr.sh - r1)) - 1u : 0u));
+  const __m512i vunit = _mm512_set1_epi32(static_cast<int>(1u << sr.sh));
+  const __m512i vscale = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(p.scale) << 23));
+  const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - p.scale), vemax = _mm512_set1_epi32(sr.emax + 127 - p.scale);
+  const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), two = _mm512_set1_epi32(2);
+  const __m512i zero = _mm512_setzero_si512();
+  __mmask16 inex = 0;
+  unsigned flags = 0;
+  alignas(64) uint32_t ub[16];
+  for (long ti = 0; ti < tm; ++ti) {
+    for (long tj = 0; tj < tn; ++tj) {
+      for (int r = 0; r < R; ++r) {
+        const size_t m = static_cast<size_t>(ti * R + r);
+        for (int c0 = 0; c0 < C; c0 += 16) {
+          __m512i s = _mm512_loadu_si512(st + c0);
+          s = _mm512_xor_si512(
+              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), jt, 4),
+                               _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), jt + 256, 4)),
+              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), jt + 512, 4),
+                               _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), jt + 768, 4)));
+          _mm512_storeu_si512(st + c0, s);
+          const size_t n0 = static_cast<size_t>(tj * C + c0);
+          if (m >= M || n0 >= N) continue;
+          const __mmask16 valid = N - n0 >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                               : static_cast<__mmask16>((1u << (N - n0)) - 1u);
+          const __m512i u = _mm512_and_si512(s, vdm);
+          const size_t i0 = m * N + n0;
+          const __m512i w = _mm512_maskz_loadu_epi32(valid, words.data() + i0);
+          const __m512i e = _mm512_and_si512(_mm512_srli_epi32(w, 23), vff);
+          // e != 0, e != 255, emin <= e - 127 + scale < emax
+          const __mmask16 fast = _mm512_mask_cmpgt_epi32_mask(
+              _mm512_mask_cmplt_epi32_mask(
+                  _mm512_mask_cmpge_epi32_mask(_mm512_mask_cmpneq_epi32_mask(
+                                                   _mm512_cmpneq_epi32_mask(e, zero), e, vff),
+                                               e, vemin),
+                  e, vemax),
+              e, zero);
+          const __m512i rem = _mm512_and_si512(w, vrem);
+          __m512i D;
+          __mmask16 stk;
+          if (down) {
+            D = _mm512_srlv_epi32(rem, _mm512_set1_epi32(sr.sh - r1));
+            stk = _mm512_test_epi32_mask(rem, vlow);
+          } else {
+            D = _mm512_sllv_epi32(rem, _mm512_set1_epi32(r1 - sr.sh));
+            stk = 0;
+          }
+          __m512i k;
+          if (KIND == SrKind::Trunc) {
+            k = _mm512_srli_epi32(D, 1);
+          } else if (KIND == SrKind::Src) {
+            // (D >> 1) + (D & 1 && (st || D & 2))
+            const __mmask16 b0 = _mm512_test_epi32_mask(D, one);
+            const __mmask16 b1 = _mm512_test_epi32_mask(D, two);
+            k = _mm512_mask_add_epi32(_mm512_srli_epi32(D, 1), b0 & (stk | b1), _mm512_srli_epi32(D, 1), one);
+          } else {
+            // ((D >> 2) << 1) | ((D & 3) != 0 || st)
+            const __mmask16 sb = _mm512_test_epi32_mask(D, three) | stk;
+            k = _mm512_mask_or_epi32(_mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1), sb,
+                                     _mm512_slli_epi32(_mm512_srli_epi32(D, 2), 1), one);
+          }
+          // The value of the rounded code itself: a normal FP8 value is
+          // the binary32 word w with its sh low bits cleared, plus one unit
+          // there when the rounding goes up (a carry moves into the
+          // exponent), times 2^scale (exponent + scale, still normal).
+          __m512i v = _mm512_andnot_si512(vrem, w);
+          v = _mm512_mask_add_epi32(v, _mm512_cmplt_epu32_mask(u, k), v, vunit);
+          v = _mm512_add_epi32(v, vscale);
+          inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
+          _mm512_mask_storeu_epi32(o + i0, fast, v);
+          __mmask16 slow = static_cast<__mmask16>(valid & ~fast);
+          if (slow != 0) {
+            _mm512_store_si512(ub, u);
+            while (slow != 0) {
+              const int c = __builtin_ctz(slow);
+              slow = static_cast<__mmask16>(slow & (slow - 1u));
+              const OpResult res = q.quantize(words[i0 + static_cast<size_t>(c)], of, Round::SR, p.sat, p.scale, ub[c]);
+              o[i0 + static_cast<size_t>(c)] = dv[res.bits];
+              flags |= res.flags;
+            }
+          }
+        }
+      }
+    }
+  }
+  return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#pragma GCC diagnostic pop
+#endif
+
+// The SR walk of quantize_outputs: column c's stream state st[c], advanced
+// one draw at a time by the LFSR's own draw map (Lfsr::draw_table, as
+// Lfsr::draw). fast: binary32 words into FP8 (sr_fp8 where it applies).
+template <SrKind KIND>
+unsigned sr_walk(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q, bool fast,
+                 const std::vector<uint32_t>& words, const float* dv, float* o) {
+  const OutFormat of = out_format(p.out_fmt);
+  const FormatInfo& fi = format_info(of);
+  const int R = cfg.rows, C = cfg.cols;
+  const long tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N);
+  const SrFp8<KIND> sr{fi.man_bits, 23 - fi.man_bits, fi.bias, fi.emin(), fi.emax(), cfg.q_sr_bits,
+                       (1u << cfg.q_sr_bits) - 1u};
+  const uint32_t dmask = sr.umask;  // Lfsr::draw's low draw_bits bits
+  std::vector<uint32_t> st;
+  const uint32_t* jt = nullptr;
+  for (int c = 0; c < C; ++c) {
+    const Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, derive_seed(cfg.seed, static_cast<uint32_t>(1 + R * C + c), cfg.lfsr_w));
+    st.push_back(l.state());
+    jt = l.draw_table();
+  }
+#if FP8SA_PY_X86
+  if (fast && C % 16 == 0 && py_avx512()) return sr_walk16<KIND>(p, cfg, q, sr, jt, st.data(), words, dv, o);
+#endif
+  unsigned flags = 0, f8 = 0;  // f8: sr_fp8's inexact flags, << 8
+  for (long ti = 0; ti < tm; ++ti) {
+    for (long tj = 0; tj < tn; ++tj) {
+      const size_t n0 = static_cast<size_t>(tj * C);
+      const int cn = static_cast<int>(std::min<size_t>(static_cast<size_t>(C), N - n0));  // real columns
+      for (int r = 0; r < R; ++r) {
+        const size_t m = static_cast<size_t>(ti * R + r);
+        for (int c = 0; c < C; ++c) {
+          uint32_t& s = st[static_cast<size_t>(c)];
+          s = jt[s & 0xFFu] ^ jt[256 + ((s >> 8) & 0xFFu)] ^ jt[512 + ((s >> 16) & 0xFFu)] ^ jt[768 + (s >> 24)];
+          if (m >= M || c >= cn) continue;
+          const uint32_t u = s & dmask;
+          const size_t i = m * N + n0 + static_cast<size_t>(c);
+          const uint32_t w = words[i];
+          if (fast && sr.fast(w, p.scale)) {
+            const uint32_t res = sr.round(w, p.scale, u);
+            o[i] = dv[res & 0xFFu];
+            f8 |= res;
+          } else {
+            const OpResult res = q.quantize(w, of, Round::SR, p.sat, p.scale, u);
+            o[i] = dv[res.bits];
+            flags |= res.flags;
+          }
+        }
+      }
+    }
+  }
+  return flags | (f8 >> 8);
+}
+
+unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const std::vector<uint32_t>& words, float* o) {
+  const OutFormat of = out_format(p.out_fmt);
+  const FormatInfo& fi = format_info(of);
+  const float* dv = decode_table(of);
+  const Quantizer q(cfg.result_format(), cfg.q_sr_bits, cfg.sr_kind);
+  const bool f32 = cfg.result_format() == kFp32;
+  const bool fp8 = fi.width() == 8;
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N);
+  unsigned flags = 0;
+  if (p.out_rnd != Round::SR) {
+    if (f32 && fp8) {
+      const Fp8Table& t = fp8_table(of, p.out_rnd, p.sat, p.scale);
+      const uint16_t* e = t.entry.data();
+      const int sh = t.shift;
+      const uint32_t low = (uint32_t{1} << sh) - 1u;
+      unsigned f = 0;
+      for (size_t i = 0; i < M * N; ++i) {
+        const uint32_t v = words[i];
+        const uint16_t en = e[((v >> sh) << 1) | ((v & low) != 0u ? 1u : 0u)];
+        o[i] = dv[en & 0xFFu];
+        f |= en;
+      }
+      return f >> 8;
+    }
+    for (size_t i = 0; i < M * N; ++i) {
+      const OpResult res = q.quantize(words[i], of, p.out_rnd, p.sat, p.scale, 0u);
+      o[i] = dv[res.bits];
+      flags |= res.flags;
+    }
+    return flags;
+  }
+  const bool fast = f32 && fp8;
+  if (cfg.sr_kind == SrKind::Trunc) return sr_walk<SrKind::Trunc>(p, cfg, q, fast, words, dv, o);
+  if (cfg.sr_kind == SrKind::Src) return sr_walk<SrKind::Src>(p, cfg, q, fast, words, dv, o);
+  return sr_walk<SrKind::Mid>(p, cfg, q, fast, words, dv, o);
 }
 
 // gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
 // scale, array keywords, threads) -> (float32 values M x N, OR of the tile
 // flags): gemm() on the functional model (the array: Python's defaults and
-// the keywords given, as gemm()) and decode().
+// the keywords given, as gemm()) and decode(); a quantized output's stage
+// runs on the raw words in quantize_outputs.
 // a and b may be strided (a transpose): they are packed here.
 py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const std::string& fmt_a,
                    const std::string& fmt_b, const std::string& rnd, const std::string& out_fmt,
@@ -692,16 +1286,20 @@ py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const s
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
+    // The quantizer stage runs here (quantize_outputs) on the raw words.
+    const GemmProblem q = p;
+    p.out_fmt = OutKind::Raw;
     const GemmRun run = be->run(p, opt);
     for (uint8_t f : run.out.tile_flags) flags |= f;
-    const bool raw = p.out_fmt == OutKind::Raw;
-    const AccFormat rf = raw ? cfg.result_format() : kFp32;
+    const AccFormat rf = cfg.result_format();
     float* o = out.mutable_data();
     const size_t n = run.out.out.size();
-    if (raw && rf == kFp32)
+    if (is_quantized(q.out_fmt))
+      flags |= quantize_outputs(q, cfg, run.out.out, o);
+    else if (rf == kFp32)
       std::memcpy(o, run.out.out.data(), n * 4);  // binary32 words: their own values
     else
-      for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(run.out.out[i], p.out_fmt, rf));
+      for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(run.out.out[i], OutKind::Raw, rf));
   }
   return py::make_tuple(out, static_cast<int>(flags));
 }

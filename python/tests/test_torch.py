@@ -162,6 +162,17 @@ def test_quantize_f32_is_quantize(fmt, rnd, sat, scale):
     f = fp8sa._core.quantize_f32(x, out, fmt, rnd, sat, 5, scale, 16)
     assert np.array_equal(out, ref)
     assert f == int(np.bitwise_or.reduce(fl))
+    if rnd == "sr":  # SR widths with R + 1 below and above the discarded bits
+        for bits in (3, 24):
+            rb, fb = fp8sa.quantize(x, fmt, rnd, sat, 5, scale, sr_bits=bits, return_flags=True)
+            f = fp8sa._core.quantize_f32(x, out, fmt, rnd, sat, 5, scale, bits)
+            assert np.array_equal(out, rb)
+            assert f == int(np.bitwise_or.reduce(fb))
+        for n in (1, 7, 16, 17, 333):  # lengths with and without a partial block of 16 draws
+            rn, fn = fp8sa.quantize(x[:n], fmt, rnd, sat, 9, scale, return_flags=True)
+            o = np.empty(n, np.uint8)
+            assert fp8sa._core.quantize_f32(x[:n], o, fmt, rnd, sat, 9, scale, 16) == int(np.bitwise_or.reduce(fn))
+            assert np.array_equal(o, rn)
     # per-element flags: one element at a time on a sample
     for i in rng.integers(0, x.size, 300):
         o1 = np.empty(1, np.uint8)
@@ -190,6 +201,79 @@ def test_round_f32_is_fake_quantize(rnd, seed):
         for i in rng.integers(0, x.size, 200):  # per-element flags (SR: the element's own LFSR draw differs)
             if rnd == "rne":
                 assert fp8sa._core.round_f32(x[i:i + 1], "fp16", rnd, False, seed, sr_bits)[1] == fl[i]
+
+
+# gemm_f32 with a quantized output: the quantizer stage runs in the binding
+# (one LFSR stream per column, table and normal-range SR fast paths, the
+# Quantizer elsewhere) and must give fp8sa.gemm's bits and flags: every
+# output format and rounding, SR kinds and widths (R + 1 below and above the
+# discarded bits), scales into the subnormal and overflow ranges, narrow
+# and promoted accumulators, padded tiles, NaN/Inf operand codes.
+_QARRAYS = [dict(rows=3, cols=5), dict(rows=16, cols=16, q_sr_bits=6), dict(rows=4, cols=4, sr_kind="trunc", q_sr_bits=3),
+            dict(rows=5, cols=2, sr_kind="src", q_sr_bits=24), dict(rows=4, cols=8, acc="e8m10", sr_bits=13),
+            dict(rows=2, cols=3, acc="e6m5", promote=4, lfsr_w=24, q_sr_bits=20),
+            dict(rows=4, cols=4, pe="dot", dot_n=4, sr_kind="src", q_sr_bits=4),
+            dict(rows=2, cols=32, sr_kind="src", q_sr_bits=5), dict(rows=3, cols=48, q_sr_bits=9)]
+
+
+@pytest.mark.parametrize("arr", range(len(_QARRAYS)))
+@pytest.mark.parametrize("out_fmt", ["e5m2", "e4m3", "fp16", "bf16"])
+@pytest.mark.parametrize("out_round", ["sr", "rne", "rz"])
+def test_gemm_f32_quantized_output_is_gemm(arr, out_fmt, out_round):
+    kw = dict(_QARRAYS[arr])
+    rng = np.random.default_rng(arr * 31 + len(out_fmt) + len(out_round))
+    for trial in range(6):
+        M, K, N = (int(v) for v in rng.integers(1, 40, 3))
+        fa, fb = ("e5m2", "e4m3") if trial % 2 else ("e4m3", "e5m2")
+        a = rng.integers(0, 256, (M, K), dtype=np.uint8)
+        b = rng.integers(0, 256, (K, N), dtype=np.uint8)
+        if trial < 4:  # mostly finite codes, so that most tiles are not NaN
+            a &= np.uint8(0xBB if trial < 2 else 0xB7)
+            b &= np.uint8(0xBB if trial < 2 else 0xB7)
+        sat = bool(trial % 3 == 0)
+        scale = int(rng.choice([0, 0, -20, 9, -64, 63, int(rng.integers(-30, 30))]))
+        rnd = str(rng.choice(["rne", "rz", "sr"]))
+        seed = int(rng.integers(1, 1 << 32))
+        ref = fp8sa.gemm(a, b, fmt_a=fa, fmt_b=fb, round=rnd, out_fmt=out_fmt, out_round=out_round, sat=sat,
+                         scale=scale, seed=seed, threads=1, **kw)
+        v, f = fp8sa._core.gemm_f32(a, b, fa, fb, rnd, out_fmt, out_round, sat, scale, dict(kw, seed=seed), 1)
+        want = ref.values
+        nan = np.isnan(want)
+        assert np.array_equal(np.isnan(v), nan)
+        assert np.array_equal(v.view(np.uint32)[~nan], want.view(np.uint32)[~nan]), (trial, M, K, N, scale, rnd)
+        assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
+@pytest.mark.parametrize("sr_kind", ["mid", "trunc", "src"])
+@pytest.mark.parametrize("q_sr_bits", [2, 4, 16])
+@pytest.mark.parametrize("out_fmt", ["e5m2", "e4m3"])
+def test_gemm_f32_quantized_output_every_product(sr_kind, q_sr_bits, out_fmt):
+    # K = 1: every product of two FP8 codes is an output (its bits reach
+    # every SR threshold case, ties included), at scales that put it in the
+    # normal, subnormal and overflow ranges of the output format.
+    a = np.arange(256, dtype=np.uint8).reshape(256, 1)
+    b = np.arange(256, dtype=np.uint8).reshape(1, 256)
+    kw = dict(rows=16, cols=16, q_sr_bits=q_sr_bits, sr_kind=sr_kind)
+    for scale in (0, -6, 5, -17):
+        ref = fp8sa.gemm(a, b, fmt_a="e4m3", fmt_b="e5m2", out_fmt=out_fmt, out_round="sr", scale=scale, seed=77,
+                         threads=1, **kw)
+        v, f = fp8sa._core.gemm_f32(a, b, "e4m3", "e5m2", "rne", out_fmt, "sr", False, scale, dict(kw, seed=77), 1)
+        nan = np.isnan(ref.values)
+        assert np.array_equal(np.isnan(v), nan)
+        assert np.array_equal(v.view(np.uint32)[~nan], ref.values.view(np.uint32)[~nan]), scale
+        assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
+def test_fused_calls_scalar_loops_match_too():
+    # The fused calls' scalar loops (CPUs without AVX-512; FP8SA_PY_NO_AVX512
+    # takes them here) against the same references, in a fresh process.
+    import subprocess
+    import sys
+    env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+                        "quantize_f32 or round_f32 or quantized_output or every_product or bit_identical"],
+                       env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
 
 def _step(recipe, fused, x, y, steps=2):
