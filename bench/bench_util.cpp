@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <random>
@@ -45,6 +46,36 @@ void Report::line(const char* f, ...) {
   text += std::string(buf) + "\n";
   std::printf("%s\n", buf);
   std::fflush(stdout);
+}
+
+void Usage::error(const std::string& m) const {
+  std::fprintf(stderr, "%s: %s\n", prog, m.c_str());
+  std::fputs(text, stderr);
+  std::exit(2);
+}
+
+int Usage::parse_int(const std::string& s, const char* what, int lo, int hi) const {
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < lo || v > hi) {
+    error(std::string(what) + ": '" + s + "' is not an integer in [" + std::to_string(lo) + ", " +
+          std::to_string(hi) + "]");
+  }
+  return static_cast<int>(v);
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> v;
+  std::string cur;
+  for (char c : s + sep) {
+    if (c == sep) {
+      if (!cur.empty()) v.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return v;
 }
 
 }  // namespace fp8sa::bench

@@ -29,4 +29,17 @@ struct Report {
   void line(const char* f, ...) __attribute__((format(printf, 2, 3)));
 };
 
+// A bench program's command line: a usage error prints "PROG: message"
+// and the usage text to stderr and exits 2 (bad input: one line, status 2).
+struct Usage {
+  const char* prog;
+  const char* text;
+  [[noreturn]] void error(const std::string& m) const;
+  // s as a decimal integer in [lo, hi], else error() naming what.
+  int parse_int(const std::string& s, const char* what, int lo, int hi) const;
+};
+
+// s cut at each sep, empty fields dropped ("a,,b," gives a, b).
+std::vector<std::string> split(const std::string& s, char sep);
+
 }  // namespace fp8sa::bench

@@ -72,6 +72,7 @@ using fp8sa::ArrayConfig;
 using fp8sa::ArrayCycleModel;
 using fp8sa::Fp8Format;
 using fp8sa::bench::randn_fp8;
+using fp8sa::bench::split;
 using fp8sa::GemmOutput;
 using fp8sa::GemmProblem;
 using Clock = std::chrono::steady_clock;
@@ -171,16 +172,6 @@ struct Options {
   };
   std::vector<Lockstep> lockstep;
 };
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream is(s);
-  while (std::getline(is, cur, sep)) {
-    if (!cur.empty()) out.push_back(cur);
-  }
-  return out;
-}
 
 // The Verilated square array of a size: bench16x16 / bench32x32
 // (bench/CMakeLists.txt) when built, else the aNxN line of

@@ -50,6 +50,7 @@ using fp8sa::bench::cpu_seconds;
 using fp8sa::bench::median;
 using fp8sa::bench::randn_fp8;
 using fp8sa::bench::Report;
+using fp8sa::bench::split;
 
 struct Size {
   int M, K, N;
@@ -78,37 +79,14 @@ struct Options {
   std::vector<Config> configs;
 };
 
-[[noreturn]] void usage_error(const std::string& m) {
-  std::fprintf(stderr, "fp8sa_bench_acc: %s\n", m.c_str());
-  std::fprintf(stderr,
-               "usage: fp8sa_bench_acc [--sizes MxKxN,...] [--arrays 4,8,16] [--reps N] [--threads N]\n"
-               "                       [--configs ACC-RND[R][-KIND][-pN],...] [--generic] [--quick] [--out FILE]\n");
-  std::exit(2);
-}
+const fp8sa::bench::Usage kUsage{
+    "fp8sa_bench_acc",
+    "usage: fp8sa_bench_acc [--sizes MxKxN,...] [--arrays 4,8,16] [--reps N] [--threads N]\n"
+    "                       [--configs ACC-RND[R][-KIND][-pN],...] [--generic] [--quick] [--out FILE]\n"};
 
-int parse_int(const std::string& s, const char* what, int lo, int hi) {
-  char* end = nullptr;
-  const long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < lo || v > hi) {
-    usage_error(std::string(what) + ": '" + s + "' is not an integer in [" + std::to_string(lo) + ", " +
-                std::to_string(hi) + "]");
-  }
-  return static_cast<int>(v);
-}
+[[noreturn]] void usage_error(const std::string& m) { kUsage.error(m); }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> v;
-  std::string cur;
-  for (char c : s + sep) {
-    if (c == sep) {
-      if (!cur.empty()) v.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  return v;
-}
+int parse_int(const std::string& s, const char* what, int lo, int hi) { return kUsage.parse_int(s, what, lo, hi); }
 
 Config parse_config(const std::string& s) {
   const std::vector<std::string> f = split(s, '-');

@@ -55,23 +55,14 @@ struct Options {
   std::string out;
 };
 
-[[noreturn]] void usage_error(const std::string& m) {
-  std::fprintf(stderr, "fp8sa_bench_pe: %s\n", m.c_str());
-  std::fprintf(stderr,
-               "usage: fp8sa_bench_pe [--m M] [--k K] [--n N] [--reps N] [--samples N] [--arrays 4,8,16]\n"
-               "                      [--generic] [--quick] [--out FILE]\n");
-  std::exit(2);
-}
+const fp8sa::bench::Usage kUsage{
+    "fp8sa_bench_pe",
+    "usage: fp8sa_bench_pe [--m M] [--k K] [--n N] [--reps N] [--samples N] [--arrays 4,8,16]\n"
+    "                      [--generic] [--quick] [--out FILE]\n"};
 
-int parse_int(const std::string& s, const char* what, int lo, int hi) {
-  char* end = nullptr;
-  const long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < lo || v > hi) {
-    usage_error(std::string(what) + ": '" + s + "' is not an integer in [" + std::to_string(lo) + ", " +
-                std::to_string(hi) + "]");
-  }
-  return static_cast<int>(v);
-}
+[[noreturn]] void usage_error(const std::string& m) { kUsage.error(m); }
+
+int parse_int(const std::string& s, const char* what, int lo, int hi) { return kUsage.parse_int(s, what, lo, hi); }
 
 Options parse(int argc, char** argv) {
   Options o;

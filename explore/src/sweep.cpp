@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include "fp8sa/array.hpp"
 #include "fp8sa/explore/models.hpp"
 #include "fp8sa/numerics.hpp"
 #include "fp8sa/pe.hpp"
@@ -65,8 +66,32 @@ const char* const kQuickSweep =
 
 namespace {
 
-const char* const kKeys[] = {"model", "acc",    "round", "sr_bits", "promote", "k",          "operands",
-                             "data",  "trials", "seed",  "pe",      "dot_n",   "align_bits", "sr_kind"};
+// The ArrayConfig fields a sweep sets, named by member: Field::promote_n
+// is checked by the compiler against the list.
+#define FP8SA_SWEEP_FIELD(member, ...) member,
+enum class Field : size_t { FP8SA_ARRAY_FIELDS(FP8SA_SWEEP_FIELD) };
+#undef FP8SA_SWEEP_FIELD
+constexpr Field kSweptFields[] = {Field::acc,   Field::sr_bits,    Field::promote_n, Field::pe_kind,
+                                  Field::dot_n, Field::align_bits, Field::sr_kind};
+
+const ArrayField& array_field(Field f) { return array_fields().at(static_cast<size_t>(f)); }
+
+// A field's sweep key: its list name with '_' for '-' ("dot-n" -> "dot_n").
+const std::string& field_key(Field f) {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> v;
+    for (const ArrayField& af : array_fields()) v.push_back(af.python_name());
+    return v;
+  }();
+  return keys.at(static_cast<size_t>(f));
+}
+
+// The keys' list for messages: "model, acc, round, ...".
+std::string keys_text() {
+  std::string s;
+  for (const std::string& k : sweep_keys()) s += (s.empty() ? "" : ", ") + k;
+  return s;
+}
 
 
 // a * b, saturating at UINT64_MAX.
@@ -92,6 +117,11 @@ Range int_range(const std::string& s, long long lo, long long hi, const std::str
   const long long a = parse_int(s.substr(0, dd), lo, hi, what), b = parse_int(s.substr(dd + 2), lo, hi, what);
   if (b < a) throw SweepError(what + ": empty range '" + shown(s) + "'");
   return {a, b};
+}
+
+// int_range over an array field's legal range (FP8SA_ARRAY_FIELDS lo, hi).
+Range field_range(const std::string& s, Field f, const std::string& what) {
+  return int_range(s, array_field(f).lo, array_field(f).hi, what);
 }
 
 uint64_t total(const std::vector<Range>& rs) {
@@ -175,6 +205,10 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     *w = where(file, it == s.v.end() ? s.line : it->second.line) + ": " + k;
     return it == s.v.end() ? def : it->second.items;
   };
+  // An array field's list: its key and, when absent, the array's default.
+  auto field = [&](Field f, std::string* w) {
+    return get(field_key(f), {array_field(f).dflt}, w);
+  };
   std::string w;
   for (const auto& m : get("model", {"fp8sa"}, &w)) {
     try {
@@ -183,7 +217,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
       throw SweepError(w + ": " + e.what());
     }
   }
-  for (const auto& a : get("acc", {"e8m23"}, &w)) l.accs.push_back(acc_item(a, w));
+  for (const auto& a : field(Field::acc, &w)) l.accs.push_back(acc_item(a, w));
   for (const auto& r : get("round", {"rne"}, &w)) {
     try {
       l.rounds.push_back(parse_round(to_lower(r)));
@@ -191,8 +225,8 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
       throw SweepError(w + ": " + e.what());
     }
   }
-  for (const auto& x : get("sr_bits", {"16"}, &w)) l.sr_bits.push_back(int_range(x, 2, 24, w));
-  for (const auto& x : get("promote", {"0"}, &w)) {
+  for (const auto& x : field(Field::sr_bits, &w)) l.sr_bits.push_back(field_range(x, Field::sr_bits, w));
+  for (const auto& x : field(Field::promote_n, &w)) {
     if (to_lower(x) == "off") {
       l.promotes.push_back(0);
       continue;
@@ -229,20 +263,20 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     }
   }
   for (const auto& x : get("seed", {"1"}, &w)) l.seeds.push_back(int_range(x, 0, INT64_MAX, w));
-  for (const auto& x : get("pe", {"fma"}, &w)) {
+  for (const auto& x : field(Field::pe_kind, &w)) {
     try {
       l.pes.push_back(parse_pe_kind(x));
     } catch (const std::invalid_argument& e) {
       throw SweepError(w + ": " + e.what());
     }
   }
-  for (const auto& x : get("dot_n", {"1"}, &w)) {
+  for (const auto& x : field(Field::dot_n, &w)) {
     const long long v = parse_int(x, 1, kMaxDotN, w);
     if ((v & (v - 1)) != 0) throw SweepError(w + ": " + std::to_string(v) + " is not a power of two in [1, 64]");
     l.dot_ns.push_back(static_cast<int>(v));
   }
-  for (const auto& x : get("align_bits", {"13"}, &w)) l.aligns.push_back(int_range(x, 1, kMaxAlignBits, w));
-  for (const auto& x : get("sr_kind", {"mid"}, &w)) {
+  for (const auto& x : field(Field::align_bits, &w)) l.aligns.push_back(field_range(x, Field::align_bits, w));
+  for (const auto& x : field(Field::sr_kind, &w)) {
     try {
       l.sr_kinds.push_back(parse_sr_kind(x));
     } catch (const std::invalid_argument& e) {
@@ -250,7 +284,7 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
     }
   }
   // A promotion interval must be whole steps, and exact has none.
-  get("promote", {"0"}, &w);
+  field(Field::promote_n, &w);
   for (int pn : l.promotes) {
     for (PeKind pk : l.pes) {
       if (pk == PeKind::Exact && pn != 0)
@@ -258,8 +292,8 @@ Lists parse_lists(const SweepSection& s, const std::string& file) {
       if (pk == PeKind::Fma) continue;
       for (int dn : l.dot_ns)
         if (pn % dn != 0)
-          throw SweepError(w + ": " + std::to_string(pn) + " is not a multiple of dot_n " + std::to_string(dn) +
-                           " (promotion happens after whole steps)");
+          throw SweepError(w + ": " + std::to_string(pn) + " is not a multiple of " + field_key(Field::dot_n) +
+                           " " + std::to_string(dn) + " (promotion happens after whole steps)");
     }
   }
   return l;
@@ -352,6 +386,23 @@ std::string gib(uint64_t bytes) {
 
 }  // namespace
 
+const std::vector<std::string>& sweep_keys() {
+  static const std::vector<std::string> keys = {
+      "model",       field_key(Field::acc),    "round", field_key(Field::sr_bits),    field_key(Field::promote_n),
+      "k",           "operands",         "data",  "trials",               "seed",
+      field_key(Field::pe_kind), field_key(Field::dot_n), field_key(Field::align_bits), field_key(Field::sr_kind)};
+  return keys;
+}
+
+const std::vector<std::string>& sweep_array_key_members() {
+  static const std::vector<std::string> members = [] {
+    std::vector<std::string> v;
+    for (Field f : kSweptFields) v.push_back(array_field(f).member);
+    return v;
+  }();
+  return members;
+}
+
 std::vector<SweepSection> parse_sweep(const std::string& text, const std::string& name) {
   SweepSection defaults;
   defaults.name = "(defaults)";
@@ -386,11 +437,8 @@ std::vector<SweepSection> parse_sweep(const std::string& text, const std::string
     const size_t eq = line.find('=');
     if (eq == std::string::npos) throw SweepError(w + ": expected 'key = value, ...', got '" + shown(line) + "'");
     const std::string key = to_lower(trim(line.substr(0, eq)));
-    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      throw SweepError(w + ": unknown key '" + shown(key) +
-                       "' (keys: model, acc, round, sr_bits, promote, k, operands, data, trials, seed, pe, dot_n, "
-                       "align_bits, sr_kind)");
-    }
+    if (std::find(sweep_keys().begin(), sweep_keys().end(), key) == sweep_keys().end())
+      throw SweepError(w + ": unknown key '" + shown(key) + "' (keys: " + keys_text() + ")");
     SweepSection& cur = in_defaults ? defaults : parsed.back();
     const auto it = cur.v.find(key);
     if (it != cur.v.end())

@@ -427,37 +427,29 @@ module fp8sa_array #(
         lane_in                       = inj_lane;
         lane_in[LaneALsb +: AW]       = in_a_i[AW*r +: AW];
       end
-      if (r == 0) begin : g_direct
-        assign lane_bus[0 +: LaneW] = lane_in;
-      end else begin : g_delay
-        fp8sa_skew #(
-          .WIDTH (LaneW),
-          .DEPTH (r)
-        ) u_skew (
-          .clk_i  (clk_i),
-          .rst_ni (rst_ni),
-          .en_i   (adv),
-          .d_i    (lane_in),
-          .q_o    (lane_bus[(r*(COLS+1))*LaneW +: LaneW])
-        );
-      end
+      fp8sa_skew #(
+        .WIDTH (LaneW),
+        .DEPTH (r)   // row 0: a wire
+      ) u_skew (
+        .clk_i  (clk_i),
+        .rst_ni (rst_ni),
+        .en_i   (adv),
+        .d_i    (lane_in),
+        .q_o    (lane_bus[(r*(COLS+1))*LaneW +: LaneW])
+      );
     end
 
     for (c = 0; c < COLS; c = c + 1) begin : g_col_skew
-      if (c == 0) begin : g_direct
-        assign b_bus[0 +: AW] = in_b_i[0 +: AW];
-      end else begin : g_delay
-        fp8sa_skew #(
-          .WIDTH (AW),
-          .DEPTH (c)
-        ) u_skew (
-          .clk_i  (clk_i),
-          .rst_ni (rst_ni),
-          .en_i   (adv),
-          .d_i    (in_b_i[AW*c +: AW]),
-          .q_o    (b_bus[AW*c +: AW])
-        );
-      end
+      fp8sa_skew #(
+        .WIDTH (AW),
+        .DEPTH (c)   // column 0: a wire
+      ) u_skew (
+        .clk_i  (clk_i),
+        .rst_ni (rst_ni),
+        .en_i   (adv),
+        .d_i    (in_b_i[AW*c +: AW]),
+        .q_o    (b_bus[AW*c +: AW])
+      );
     end
 
     for (r = 0; r < ROWS; r = r + 1) begin : g_row

@@ -124,27 +124,15 @@ module fp8sa_dot_pe #(
   localparam [ExpW+ManW-1:0] InfMag = {{ExpW{1'b1}}, {ManW{1'b0}}};
   localparam integer BiasOff = 128 - Bias;               // e(c) + 128 = max(e, 1) + BiasOff
 
+  localparam integer ClrAlone = 0;   // clr_i without en_i is ignored
+  `include "fp8sa_pe_checks.vh"
+
   generate
     if (ACC_EXP_W < 4 || ACC_EXP_W > 8) begin : g_err_exp_w
       fp8sa_param_error_ACC_EXP_W_out_of_range_4_to_8 u_param_error ();
     end
     if (ACC_MAN_W < 2 || ACC_MAN_W > 23) begin : g_err_man_w
       fp8sa_param_error_ACC_MAN_W_out_of_range_2_to_23 u_param_error ();
-    end
-    if (SR_BITS < 2 || SR_BITS > 24) begin : g_err_sr_bits
-      fp8sa_param_error_SR_BITS_out_of_range_2_to_24 u_param_error ();
-    end
-    if (SR_BITS > LFSR_W) begin : g_err_sr_lfsr
-      fp8sa_param_error_SR_BITS_exceeds_LFSR_W u_param_error ();
-    end
-    if (RND_MODES < 1 || RND_MODES > 3) begin : g_err_rnd_modes
-      fp8sa_param_error_RND_MODES_out_of_range_1_to_3 u_param_error ();
-    end
-    if (MUL_STAGES < 0 || MUL_STAGES > 2) begin : g_err_mul_stages
-      fp8sa_param_error_MUL_STAGES_out_of_range_0_to_2 u_param_error ();
-    end
-    if (TAG_W < 1 || TAG_W > 8) begin : g_err_tag_w
-      fp8sa_param_error_TAG_W_out_of_range_1_to_8 u_param_error ();
     end
     if (PROMOTE_N < 0 || PROMOTE_N == 1 || PROMOTE_N > 65535) begin : g_err_promote_n
       fp8sa_param_error_PROMOTE_N_not_0_or_2_to_65535 u_param_error ();
@@ -155,12 +143,6 @@ module fp8sa_dot_pe #(
     end
     if (PROMOTE_N > 0 && (PROMOTE_N % DOT_N) != 0) begin : g_err_promote_dot
       fp8sa_param_error_PROMOTE_N_not_a_multiple_of_DOT_N u_param_error ();
-    end
-    if (ALIGN_BITS < 1 || ALIGN_BITS > 48) begin : g_err_align_bits
-      fp8sa_param_error_ALIGN_BITS_out_of_range_1_to_48 u_param_error ();
-    end
-    if (SR_KIND < 0 || SR_KIND > 2) begin : g_err_sr_kind
-      fp8sa_param_error_SR_KIND_out_of_range_0_to_2 u_param_error ();
     end
   endgenerate
 
@@ -180,26 +162,27 @@ module fp8sa_dot_pe #(
   wire [DOT_N*PW-1:0] pw_issue;
   wire [DOT_N*PW-1:0] pw_acc;     // the products at the accumulate stage
 
+  // The DOT_N products (fp8sa_fp8_mul_n: lane i's word at prods[gi*PrW +: PrW]).
+  localparam integer PrW = `FP8SA_PROD_W;
+  wire [DOT_N*PrW-1:0] prods;
+
+  fp8sa_fp8_mul_n #(
+    .N (DOT_N)
+  ) u_mul (
+    .a_i     (a_i),
+    .fmt_a_i (fmt_a_i),
+    .b_i     (b_i),
+    .fmt_b_i (fmt_b_i),
+    .prod_o  (prods)
+  );
+
   genvar gi, gb;
   generate
     for (gi = 0; gi < DOT_N; gi = gi + 1) begin : g_mul
       wire       p_sign, p_zero, p_inf, p_nan, p_invalid;
       wire [9:0] p_exp;
       wire [7:0] p_sig;
-
-      fp8sa_fp8_mul u_mul (
-        .a_i            (a_i[8*gi +: 8]),
-        .fmt_a_i        (fmt_a_i),
-        .b_i            (b_i[8*gi +: 8]),
-        .fmt_b_i        (fmt_b_i),
-        .prod_sign_o    (p_sign),
-        .prod_exp_o     (p_exp),
-        .prod_sig_o     (p_sig),
-        .prod_zero_o    (p_zero),
-        .prod_inf_o     (p_inf),
-        .prod_nan_o     (p_nan),
-        .prod_invalid_o (p_invalid)
-      );
+      assign {p_sign, p_exp, p_sig, p_zero, p_inf, p_nan, p_invalid} = prods[gi*PrW +: PrW];
 
       // p_exp is in [-32, 26] for a finite non-zero product: 7 bits hold it.
       wire [6:0] p_e  = p_exp[6:0] + mm_e;
@@ -207,23 +190,19 @@ module fp8sa_dot_pe #(
       wire [2:0] p_exp_hi_unused = p_exp[9:7];
 
       assign pw_issue[gi*PW +: PW] = {p_sign, p_e, p_m, p_zero, p_inf, p_nan, p_invalid};
-
-      if (MUL_STAGES == 0) begin : g_comb
-        assign pw_acc[gi*PW +: PW] = pw_issue[gi*PW +: PW];
-      end else begin : g_pipe
-        fp8sa_skew #(
-          .WIDTH (PW),
-          .DEPTH (MUL_STAGES)
-        ) u_stages (
-          .clk_i  (clk_i),
-          .rst_ni (rst_ni),
-          .en_i   (adv_i),
-          .d_i    (pw_issue[gi*PW +: PW]),
-          .q_o    (pw_acc[gi*PW +: PW])
-        );
-      end
     end
   endgenerate
+
+  fp8sa_skew #(
+    .WIDTH (DOT_N * PW),
+    .DEPTH (MUL_STAGES)   // 0: a wire
+  ) u_stages (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .en_i   (adv_i),
+    .d_i    (pw_issue),
+    .q_o    (pw_acc)
+  );
 
   // Control word: {xtag, en, clr, rnd}; xtag = {last_i, tag_i} with
   // promotion, else tag_i.
@@ -240,23 +219,16 @@ module fp8sa_dot_pe #(
   wire [CtlW-1:0] ctl_issue = {xtag_i, en_i, clr_i, rnd_built};
   wire [CtlW-1:0] ctl_acc;
 
-  generate
-    if (MUL_STAGES == 0) begin : g_ctl_comb
-      assign ctl_acc = ctl_issue;
-      wire adv_unused = adv_i;
-    end else begin : g_ctl_pipe
-      fp8sa_skew #(
-        .WIDTH (CtlW),
-        .DEPTH (MUL_STAGES)
-      ) u_stages (
-        .clk_i  (clk_i),
-        .rst_ni (rst_ni),
-        .en_i   (adv_i),
-        .d_i    (ctl_issue),
-        .q_o    (ctl_acc)
-      );
-    end
-  endgenerate
+  fp8sa_skew #(
+    .WIDTH (CtlW),
+    .DEPTH (MUL_STAGES)   // 0: a wire
+  ) u_ctl_stages (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .en_i   (adv_i),
+    .d_i    (ctl_issue),
+    .q_o    (ctl_acc)
+  );
 
   wire [XTagW-1:0] s_xtag;
   wire             s_en, s_clr;
@@ -601,23 +573,6 @@ module fp8sa_dot_pe #(
 
   assign acc_fire_o = step_fire;
   assign acc_tag_o  = s_xtag[TAG_W-1:0];
-
-`ifndef SYNTHESIS
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      // reset: no step issued
-    end else if (MUL_STAGES == 0 || adv_i) begin
-      if (en_i && (rnd_i == RndReserved)) begin
-        $display("fp8sa ERROR: %m: step issued with reserved rounding mode 3 (treated as RNE) at time %0t",
-                 $time);
-      end
-      if (clr_i && !en_i) begin
-        $display("fp8sa ERROR: %m: clr_i without en_i (ignored: dot PE clears only with a step) at time %0t",
-                 $time);
-      end
-    end
-  end
-`endif
 
 endmodule
 `default_nettype wire

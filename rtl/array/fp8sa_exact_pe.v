@@ -121,6 +121,9 @@ module fp8sa_exact_pe #(
   localparam [AccW-1:0] CanonNan = {1'b0, {ExpW{1'b1}}, 1'b1, {(ManW - 1){1'b0}}};
   localparam [ExpW+ManW-1:0] InfMag = {{ExpW{1'b1}}, {ManW{1'b0}}};
 
+  localparam integer ClrAlone = 0;   // clr_i without en_i is ignored
+  `include "fp8sa_pe_checks.vh"
+
   generate
     if (ACC_EXP_W < 4 || ACC_EXP_W > 8) begin : g_err_exp_w
       fp8sa_param_error_ACC_EXP_W_out_of_range_4_to_8 u_param_error ();
@@ -128,33 +131,12 @@ module fp8sa_exact_pe #(
     if (ACC_MAN_W < 2 || ACC_MAN_W > 23) begin : g_err_man_w
       fp8sa_param_error_ACC_MAN_W_out_of_range_2_to_23 u_param_error ();
     end
-    if (SR_BITS < 2 || SR_BITS > 24) begin : g_err_sr_bits
-      fp8sa_param_error_SR_BITS_out_of_range_2_to_24 u_param_error ();
-    end
-    if (SR_BITS > LFSR_W) begin : g_err_sr_lfsr
-      fp8sa_param_error_SR_BITS_exceeds_LFSR_W u_param_error ();
-    end
-    if (RND_MODES < 1 || RND_MODES > 3) begin : g_err_rnd_modes
-      fp8sa_param_error_RND_MODES_out_of_range_1_to_3 u_param_error ();
-    end
-    if (MUL_STAGES < 0 || MUL_STAGES > 2) begin : g_err_mul_stages
-      fp8sa_param_error_MUL_STAGES_out_of_range_0_to_2 u_param_error ();
-    end
-    if (TAG_W < 1 || TAG_W > 8) begin : g_err_tag_w
-      fp8sa_param_error_TAG_W_out_of_range_1_to_8 u_param_error ();
-    end
     if (PROMOTE_N != 0) begin : g_err_promote_n
       fp8sa_param_error_PROMOTE_N_must_be_0_for_the_exact_PE u_param_error ();
     end
     if (DOT_N != 1 && DOT_N != 2 && DOT_N != 4 && DOT_N != 8 && DOT_N != 16 && DOT_N != 32
         && DOT_N != 64) begin : g_err_dot_n
       fp8sa_param_error_DOT_N_not_a_power_of_two_1_to_64 u_param_error ();
-    end
-    if (ALIGN_BITS < 1 || ALIGN_BITS > 48) begin : g_err_align_bits
-      fp8sa_param_error_ALIGN_BITS_out_of_range_1_to_48 u_param_error ();
-    end
-    if (SR_KIND < 0 || SR_KIND > 2) begin : g_err_sr_kind
-      fp8sa_param_error_SR_KIND_out_of_range_0_to_2 u_param_error ();
     end
   endgenerate
 
@@ -168,70 +150,60 @@ module fp8sa_exact_pe #(
   wire [DOT_N*PW-1:0] pw_issue;
   wire [DOT_N*PW-1:0] pw_acc;
 
+  // The DOT_N products (fp8sa_fp8_mul_n: lane i's word at prods[gi*PrW +: PrW]).
+  localparam integer PrW = `FP8SA_PROD_W;
+  wire [DOT_N*PrW-1:0] prods;
+
+  fp8sa_fp8_mul_n #(
+    .N (DOT_N)
+  ) u_mul (
+    .a_i     (a_i),
+    .fmt_a_i (fmt_a_i),
+    .b_i     (b_i),
+    .fmt_b_i (fmt_b_i),
+    .prod_o  (prods)
+  );
+
   genvar gi;
   generate
     for (gi = 0; gi < DOT_N; gi = gi + 1) begin : g_mul
       wire       p_sign, p_zero, p_inf, p_nan, p_invalid;
       wire [9:0] p_exp;
       wire [7:0] p_sig;
-
-      fp8sa_fp8_mul u_mul (
-        .a_i            (a_i[8*gi +: 8]),
-        .fmt_a_i        (fmt_a_i),
-        .b_i            (b_i[8*gi +: 8]),
-        .fmt_b_i        (fmt_b_i),
-        .prod_sign_o    (p_sign),
-        .prod_exp_o     (p_exp),
-        .prod_sig_o     (p_sig),
-        .prod_zero_o    (p_zero),
-        .prod_inf_o     (p_inf),
-        .prod_nan_o     (p_nan),
-        .prod_invalid_o (p_invalid)
-      );
+      assign {p_sign, p_exp, p_sig, p_zero, p_inf, p_nan, p_invalid} = prods[gi*PrW +: PrW];
 
       // p_exp + 32 is in [0, 58] for a finite non-zero product.
       wire [9:0] p_pos = p_exp + 10'd32;
       wire [3:0] p_pos_hi_unused = p_pos[9:6];
 
       assign pw_issue[gi*PW +: PW] = {p_sign, p_pos[5:0], p_sig, p_zero, p_inf, p_nan, p_invalid};
-
-      if (MUL_STAGES == 0) begin : g_comb
-        assign pw_acc[gi*PW +: PW] = pw_issue[gi*PW +: PW];
-      end else begin : g_pipe
-        fp8sa_skew #(
-          .WIDTH (PW),
-          .DEPTH (MUL_STAGES)
-        ) u_stages (
-          .clk_i  (clk_i),
-          .rst_ni (rst_ni),
-          .en_i   (adv_i),
-          .d_i    (pw_issue[gi*PW +: PW]),
-          .q_o    (pw_acc[gi*PW +: PW])
-        );
-      end
     end
   endgenerate
+
+  fp8sa_skew #(
+    .WIDTH (DOT_N * PW),
+    .DEPTH (MUL_STAGES)   // 0: a wire
+  ) u_stages (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .en_i   (adv_i),
+    .d_i    (pw_issue),
+    .q_o    (pw_acc)
+  );
 
   wire [CtlW-1:0] ctl_issue = {tag_i, en_i, clr_i, last_i, rnd_built};
   wire [CtlW-1:0] ctl_acc;
 
-  generate
-    if (MUL_STAGES == 0) begin : g_ctl_comb
-      assign ctl_acc = ctl_issue;
-      wire adv_unused = adv_i;
-    end else begin : g_ctl_pipe
-      fp8sa_skew #(
-        .WIDTH (CtlW),
-        .DEPTH (MUL_STAGES)
-      ) u_stages (
-        .clk_i  (clk_i),
-        .rst_ni (rst_ni),
-        .en_i   (adv_i),
-        .d_i    (ctl_issue),
-        .q_o    (ctl_acc)
-      );
-    end
-  endgenerate
+  fp8sa_skew #(
+    .WIDTH (CtlW),
+    .DEPTH (MUL_STAGES)   // 0: a wire
+  ) u_ctl_stages (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .en_i   (adv_i),
+    .d_i    (ctl_issue),
+    .q_o    (ctl_acc)
+  );
 
   wire [TAG_W-1:0] s_tag;
   wire             s_en, s_clr, s_last;
@@ -477,23 +449,6 @@ module fp8sa_exact_pe #(
 
   assign acc_fire_o = step_fire;
   assign acc_tag_o  = s_tag;
-
-`ifndef SYNTHESIS
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      // reset: no step issued
-    end else if (MUL_STAGES == 0 || adv_i) begin
-      if (en_i && (rnd_i == RndReserved)) begin
-        $display("fp8sa ERROR: %m: step issued with reserved rounding mode 3 (treated as RNE) at time %0t",
-                 $time);
-      end
-      if (clr_i && !en_i) begin
-        $display("fp8sa ERROR: %m: clr_i without en_i (ignored: exact PE clears only with a step) at time %0t",
-                 $time);
-      end
-    end
-  end
-`endif
 
 endmodule
 `default_nettype wire

@@ -100,24 +100,13 @@ module fp8sa_mac_pe #(
   // The pipeline carries last_i only when it is used (PROMOTE_N = 0 adds no flop).
   localparam integer XTagW = TAG_W + ((PROMOTE_N > 0) ? 1 : 0);
 
-  // ACC_*, SR_BITS, LFSR_W and SEED ranges are checked by the submodules;
-  // this is the one cross-parameter rule, named for the PE's parameters.
+  // ACC_*, LFSR_W and SEED ranges are checked by the submodules; the
+  // ranges every PE kind shares come from fp8sa_pe_checks.vh, the fma
+  // PE's own rules follow it.
+  localparam integer ClrAlone = 1;   // clr_i without en_i loads init_i
+  `include "fp8sa_pe_checks.vh"
+
   generate
-    if (SR_BITS > LFSR_W) begin : g_err_sr_lfsr
-      fp8sa_param_error_SR_BITS_exceeds_LFSR_W u_param_error ();
-    end
-    if (SR_BITS < 2 || SR_BITS > 24) begin : g_err_sr_bits
-      fp8sa_param_error_SR_BITS_out_of_range_2_to_24 u_param_error ();
-    end
-    if (RND_MODES < 1 || RND_MODES > 3) begin : g_err_rnd_modes
-      fp8sa_param_error_RND_MODES_out_of_range_1_to_3 u_param_error ();
-    end
-    if (MUL_STAGES < 0 || MUL_STAGES > 2) begin : g_err_mul_stages
-      fp8sa_param_error_MUL_STAGES_out_of_range_0_to_2 u_param_error ();
-    end
-    if (TAG_W < 1 || TAG_W > 8) begin : g_err_tag_w
-      fp8sa_param_error_TAG_W_out_of_range_1_to_8 u_param_error ();
-    end
     if (PROMOTE_N < 0 || PROMOTE_N == 1 || PROMOTE_N > 65535) begin : g_err_promote_n
       fp8sa_param_error_PROMOTE_N_not_0_or_2_to_65535 u_param_error ();
     end
@@ -127,12 +116,6 @@ module fp8sa_mac_pe #(
     end
     if (DOT_N != 1) begin : g_err_dot_n
       fp8sa_param_error_DOT_N_must_be_1_for_the_fma_PE u_param_error ();
-    end
-    if (ALIGN_BITS < 1 || ALIGN_BITS > 48) begin : g_err_align_bits
-      fp8sa_param_error_ALIGN_BITS_out_of_range_1_to_48 u_param_error ();
-    end
-    if (SR_KIND < 0 || SR_KIND > 2) begin : g_err_sr_kind
-      fp8sa_param_error_SR_KIND_out_of_range_0_to_2 u_param_error ();
     end
   endgenerate
 
@@ -187,23 +170,16 @@ module fp8sa_mac_pe #(
                              p_zero, p_inf, p_nan, p_invalid};
   wire [OpW-1:0] op_acc;  // the operation at the accumulate stage
 
-  generate
-    if (MUL_STAGES == 0) begin : g_comb
-      assign op_acc = op_issue;
-      wire adv_unused = adv_i;
-    end else begin : g_pipe
-      fp8sa_skew #(
-        .WIDTH (OpW),
-        .DEPTH (MUL_STAGES)
-      ) u_stages (
-        .clk_i  (clk_i),
-        .rst_ni (rst_ni),
-        .en_i   (adv_i),
-        .d_i    (op_issue),
-        .q_o    (op_acc)
-      );
-    end
-  endgenerate
+  fp8sa_skew #(
+    .WIDTH (OpW),
+    .DEPTH (MUL_STAGES)   // 0: a wire
+  ) u_stages (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .en_i   (adv_i),
+    .d_i    (op_issue),
+    .q_o    (op_acc)
+  );
 
   wire [XTagW-1:0] s_xtag;
   wire [TAG_W-1:0] s_tag = s_xtag[TAG_W-1:0];
@@ -324,17 +300,6 @@ module fp8sa_mac_pe #(
 
   assign acc_fire_o = mac_fire;
   assign acc_tag_o  = s_tag;
-
-`ifndef SYNTHESIS
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      // reset: no MAC issued
-    end else if (en_i && (MUL_STAGES == 0 || adv_i) && (rnd_i == RndReserved)) begin
-      $display("fp8sa ERROR: %m: MAC issued with reserved rounding mode 3 (treated as RNE) at time %0t",
-               $time);
-    end
-  end
-`endif
 
 endmodule
 `default_nettype wire

@@ -12,21 +12,7 @@
 //   busy_o, error_o         for LEDs: a frame or tile in progress; the last
 //                           reply was an error
 module fp8sa_board_core #(
-  parameter integer ROWS           = 2,
-  parameter integer COLS           = 2,
-  parameter integer ACC_EXP_W      = 8,
-  parameter integer ACC_MAN_W      = 23,
-  parameter integer SR_BITS        = 16,
-  parameter integer Q_SR_BITS      = 16,
-  parameter integer LFSR_W         = 32,
-  parameter [31:0]  SEED           = 32'h1,
-  parameter integer MUL_STAGES     = 0,
-  parameter integer Q_STAGES       = 0,
-  parameter integer K_MAX          = 1024,
-  parameter integer CLKS_PER_BIT   = 26,
-  parameter integer TIMEOUT_CYCLES = 1200000,
-  parameter integer RND_MODES      = 3,   // [1, 3]: the PEs' rounding hardware (fp8sa_array)
-  parameter integer OUT_QUANT      = 1    // [0, 1]: 0 = no quantizer bank (fp8sa_array)
+  `include "fp8sa_board_params.vh"
 ) (
   input  wire clk_i,
   input  wire rst_ni,

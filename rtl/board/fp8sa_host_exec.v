@@ -57,32 +57,8 @@ module fp8sa_host_exec #(
   input  wire [15:0]                   rep_idx_i,
   output wire [7:0]                    rep_byte_o,
   input  wire                          done_i,
-  // the array (fp8sa_array ports of the same names)
-  output wire                          arr_rst_no,
-  output wire                          cmd_valid_o,
-  input  wire                          cmd_ready_i,
-  output wire [`FP8SA_K_W-1:0]                   cmd_k_o,
-  output wire                          cmd_fmt_a_o,
-  output wire                          cmd_fmt_b_o,
-  output wire [`FP8SA_RND_W-1:0]                    cmd_rnd_o,
-  output wire                          cmd_use_init_o,
-  output wire [`FP8SA_OUT_FMT_W-1:0]                    cmd_out_fmt_o,
-  output wire [`FP8SA_RND_W-1:0]                    cmd_out_rnd_o,
-  output wire                          cmd_sat_o,
-  output wire [`FP8SA_SCALE_W-1:0]                    cmd_scale_o,
-  output wire                          in_valid_o,
-  input  wire                          in_ready_i,
-  output wire [ROWS*`FP8SA_FP8_W-1:0]             in_a_o,
-  output wire [COLS*`FP8SA_FP8_W-1:0]             in_b_o,
-  output wire                          init_valid_o,
-  input  wire                          init_ready_i,
-  output wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,
-  input  wire                          out_valid_i,
-  output wire                          out_ready_o,
-  input  wire [COLS*`FP8SA_B32_W-1:0]            out_data_i,
-  input  wire [`FP8SA_ROW_W-1:0]                    out_row_i,
-  input  wire                          out_last_i,
-  input  wire [`FP8SA_FLAG_W-1:0]                    out_flags_i,
+  // the array (fp8sa_array ports of the same names): fp8sa_host_array_ports.vh
+  `include "fp8sa_host_array_ports.vh"
   // board indicator
   output wire                          error_o         // the last reply was an error
 );

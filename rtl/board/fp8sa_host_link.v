@@ -35,21 +35,7 @@
 // transmitter: header, payload, CRC). The codes come from
 // fp8sa_host_protocol.vh, the table the C++ host reads too.
 module fp8sa_host_link #(
-  parameter integer ROWS           = 2,
-  parameter integer COLS           = 2,
-  parameter integer ACC_EXP_W      = 8,
-  parameter integer ACC_MAN_W      = 23,
-  parameter integer SR_BITS        = 16,
-  parameter integer Q_SR_BITS      = 16,
-  parameter integer LFSR_W         = 32,
-  parameter [31:0]  SEED           = 32'h1,
-  parameter integer MUL_STAGES     = 0,
-  parameter integer Q_STAGES       = 0,
-  parameter integer K_MAX          = 1024,     // [1, 65535], ROWS*K_MAX and COLS*K_MAX <= 65535
-  parameter integer CLKS_PER_BIT   = 26,       // reported in INFO only
-  parameter integer TIMEOUT_CYCLES = 1200000,  // [16, 2^30]: cycles without a byte that end a frame
-  parameter integer RND_MODES      = 3,        // the array's rounding hardware: rnd codes accepted < RND_MODES
-  parameter integer OUT_QUANT      = 1         // 0: the array has no quantizer bank: raw output only
+  `include "fp8sa_board_params.vh"
 ) (
   input  wire                          clk_i,
   input  wire                          rst_ni,
@@ -61,32 +47,8 @@ module fp8sa_host_link #(
   output wire                          tx_valid_o,
   input  wire                          tx_ready_i,
   output wire [7:0]                    tx_data_o,
-  // the array (fp8sa_array ports of the same names)
-  output wire                          arr_rst_no,
-  output wire                          cmd_valid_o,
-  input  wire                          cmd_ready_i,
-  output wire [`FP8SA_K_W-1:0]                   cmd_k_o,
-  output wire                          cmd_fmt_a_o,
-  output wire                          cmd_fmt_b_o,
-  output wire [`FP8SA_RND_W-1:0]                    cmd_rnd_o,
-  output wire                          cmd_use_init_o,
-  output wire [`FP8SA_OUT_FMT_W-1:0]                    cmd_out_fmt_o,
-  output wire [`FP8SA_RND_W-1:0]                    cmd_out_rnd_o,
-  output wire                          cmd_sat_o,
-  output wire [`FP8SA_SCALE_W-1:0]                    cmd_scale_o,
-  output wire                          in_valid_o,
-  input  wire                          in_ready_i,
-  output wire [ROWS*`FP8SA_FP8_W-1:0]             in_a_o,
-  output wire [COLS*`FP8SA_FP8_W-1:0]             in_b_o,
-  output wire                          init_valid_o,
-  input  wire                          init_ready_i,
-  output wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,
-  input  wire                          out_valid_i,
-  output wire                          out_ready_o,
-  input  wire [COLS*`FP8SA_B32_W-1:0]            out_data_i,
-  input  wire [`FP8SA_ROW_W-1:0]                    out_row_i,
-  input  wire                          out_last_i,
-  input  wire [`FP8SA_FLAG_W-1:0]                    out_flags_i,
+  // the array (fp8sa_array ports of the same names): fp8sa_host_array_ports.vh
+  `include "fp8sa_host_array_ports.vh"
   // board indicators
   output wire                          busy_o,         // a frame or a tile in progress
   output wire                          error_o         // the last reply was an error

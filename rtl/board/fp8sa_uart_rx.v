@@ -22,17 +22,9 @@ module fp8sa_uart_rx #(
   output wire       frame_err_o
 );
 
-  generate
-    if (CLKS_PER_BIT < 4 || CLKS_PER_BIT > 65535) begin : g_err_cpb
-      fp8sa_param_error_CLKS_PER_BIT_out_of_range_4_to_65535 u_param_error ();
-    end
-  endgenerate
-
-  localparam integer CntW = $clog2(CLKS_PER_BIT + 1);   // bit-time counter
-  localparam integer BitM1I  = CLKS_PER_BIT - 1;
+  `include "fp8sa_uart_baud.vh"
   localparam integer HalfM1I = CLKS_PER_BIT / 2 - 1;
-  localparam [CntW-1:0] BitM1  = BitM1I[CntW-1:0];
-  localparam [CntW-1:0] HalfM1 = HalfM1I[CntW-1:0];
+  localparam [CntW-1:0] HalfM1 = HalfM1I[CntW-1:0];    // half a bit: the start bit's middle
 
   localparam [1:0] SIdle = 2'd0, SStart = 2'd1, SData = 2'd2, SBreak = 2'd3;
 

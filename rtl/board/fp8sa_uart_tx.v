@@ -18,15 +18,7 @@ module fp8sa_uart_tx #(
   output wire       tx_o
 );
 
-  generate
-    if (CLKS_PER_BIT < 4 || CLKS_PER_BIT > 65535) begin : g_err_cpb
-      fp8sa_param_error_CLKS_PER_BIT_out_of_range_4_to_65535 u_param_error ();
-    end
-  endgenerate
-
-  localparam integer CntW = $clog2(CLKS_PER_BIT + 1);   // bit-time counter
-  localparam integer BitM1I = CLKS_PER_BIT - 1;
-  localparam [CntW-1:0] BitM1 = BitM1I[CntW-1:0];
+  `include "fp8sa_uart_baud.vh"
 
   reg [CntW-1:0] cnt_q;      // cycles left in the current bit
   reg [3:0]      bits_q;     // bits left after the current one (10 per byte), 0 when idle

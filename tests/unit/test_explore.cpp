@@ -6,6 +6,7 @@
 //     here from gemm_functional's words and the MPFR sums.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "fp8sa/explore/models.hpp"
 #include "fp8sa/explore/reference.hpp"
 #include "fp8sa/explore/runner.hpp"
+#include "fp8sa/explore/sweep.hpp"
 #include "fp8sa/array.hpp"
 #include "fp8sa/gemm.hpp"
 #include "ref.hpp"
@@ -197,6 +199,34 @@ TEST(Explore, GemmReferenceCheckFullAndSampled) {
     EXPECT_DOUBLE_EQ(st.max_rel, 0.25);
     EXPECT_DOUBLE_EQ(st.rms_rel(), std::sqrt(0.0625 / static_cast<double>(m * n)));
   }
+}
+
+// The sweep keys of the array's fields come from the one field list: each
+// is the field's list name ("dot-n") with '_' for '-', a sweep file takes
+// it, and a section that gives it the list's default plans the same points
+// as one that leaves it out (the sweep's default is the array's).
+TEST(Explore, SweepKeyOfAnArrayFieldIsItsListName) {
+  const std::vector<std::string>& keys = explore::sweep_keys();
+  const std::vector<std::string>& members = explore::sweep_array_key_members();
+  ASSERT_EQ(members.size(), 7u);  // acc, sr_bits, promote_n, pe_kind, dot_n, align_bits, sr_kind
+  const explore::SweepLimits lim;
+  const std::string base = "[sweep s]\nk = 16\ntrials = 4\n";
+  const std::vector<explore::Point> plain = explore::plan_sweep(base, "t.conf", lim);
+  for (const std::string& m : members) {
+    const ArrayField* f = nullptr;
+    for (const ArrayField& af : array_fields())
+      if (m == af.member) f = &af;
+    ASSERT_NE(f, nullptr) << m << " is not an ArrayConfig member";
+    std::string want = f->name;
+    std::replace(want.begin(), want.end(), '-', '_');
+    EXPECT_EQ(std::count(keys.begin(), keys.end(), want), 1) << m << ": no sweep key '" << want << "'";
+    const std::vector<explore::Point> given =
+        explore::plan_sweep(base + want + " = " + f->dflt + "\n", "t.conf", lim);
+    ASSERT_EQ(given.size(), plain.size()) << want;
+    for (size_t i = 0; i < given.size(); ++i) EXPECT_EQ(given[i].key(), plain[i].key()) << want;
+  }
+  EXPECT_THROW(explore::plan_sweep(base + "promote_n = 0\n", "t.conf", lim), explore::SweepError)
+      << "the sweep key is the list name, not the member";
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The functional model's narrow fast path (cmodel/src/gemm_narrow.cpp):
+// The functional model's narrow fast path (cmodel/src/array/gemm_narrow.cpp):
 //
 //   * Differential: gemm_functional with allow_fast = true (the fast path)
 //     against allow_fast = false (the generic AccAdder path, itself checked
@@ -36,6 +36,7 @@
 #include "gemm_narrow.hpp"
 #include "gen.hpp"
 #include "ref.hpp"
+#include "test_problem.hpp"
 #include "test_util.hpp"
 
 namespace fp8sa::test {
@@ -52,13 +53,6 @@ const char* kind_name(Kind k) {
     default: return "specials";
   }
 }
-
-struct Prob {
-  int M, K, N;
-  Fp8Format fa, fb;
-  std::vector<uint8_t> A, B;
-  std::vector<uint32_t> C;
-};
 
 bool finite_code(uint8_t c, Fp8Format f) { return !ref::fp8_is_nan(c, f) && !ref::fp8_is_inf(c, f); }
 
@@ -106,20 +100,6 @@ Prob make(std::mt19937_64& rng, int M, int K, int N, Fp8Format fa, Fp8Format fb,
     }
     if (kind == Kind::Specials) p.C[rng() % p.C.size()] = ((1u << acc.exp_bits) - 1u) << acc.man_bits;  // +Inf
   }
-  return p;
-}
-
-GemmProblem problem(const Prob& pr, Round rnd) {
-  GemmProblem p;
-  p.M = pr.M;
-  p.K = pr.K;
-  p.N = pr.N;
-  p.A = pr.A.data();
-  p.B = pr.B.data();
-  p.C_init = pr.C.empty() ? nullptr : pr.C.data();
-  p.fmt_a = pr.fa;
-  p.fmt_b = pr.fb;
-  p.rnd = rnd;
   return p;
 }
 

@@ -1,5 +1,5 @@
 // The functional model's fast path for the dot and exact PE kinds
-// (cmodel/src/gemm_pe_fast.cpp):
+// (cmodel/src/array/gemm_pe_fast.cpp):
 //
 //   * Differential: gemm_functional with allow_fast = true against
 //     allow_fast = false (the generic path: Pe::tile per PE, the PE seam's
@@ -40,6 +40,7 @@
 #include "gemm_pe_fast.hpp"
 #include "gen.hpp"
 #include "ref.hpp"
+#include "test_problem.hpp"
 #include "test_util.hpp"
 
 namespace fp8sa::test {
@@ -125,13 +126,6 @@ uint8_t rand_code(std::mt19937_64& rng, Fp8Format f, Data d) {
   }
 }
 
-struct Prob {
-  int M, K, N;
-  Fp8Format fa, fb;
-  std::vector<uint8_t> A, B;
-  std::vector<uint32_t> C;
-};
-
 // A binary32 init word: mostly near the products' scale, with subnormals,
 // huge values and signed zeros; NaN/Inf only in the specials case.
 uint32_t rand_init(std::mt19937_64& rng, bool specials) {
@@ -175,20 +169,6 @@ Prob make(std::mt19937_64& rng, int M, int K, int N, Fp8Format fa, Fp8Format fb,
     p.C.resize(static_cast<size_t>(M) * N);
     for (auto& c : p.C) c = rand_init(rng, d == Data::Specials);
   }
-  return p;
-}
-
-GemmProblem problem(const Prob& pr, Round rnd) {
-  GemmProblem p;
-  p.M = pr.M;
-  p.K = pr.K;
-  p.N = pr.N;
-  p.A = pr.A.data();
-  p.B = pr.B.data();
-  p.C_init = pr.C.empty() ? nullptr : pr.C.data();
-  p.fmt_a = pr.fa;
-  p.fmt_b = pr.fb;
-  p.rnd = rnd;
   return p;
 }
 

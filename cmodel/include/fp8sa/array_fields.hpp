@@ -41,7 +41,7 @@
 // per line, no commas inside `init`).
 //
 // A new field: one line here, its cross-field rules (if any) in
-// ArrayConfig::validate (cmodel/src/array.cpp), the RTL parameter of the
+// ArrayConfig::validate (cmodel/src/array/array.cpp), the RTL parameter of the
 // same COLUMN name, and what the model does with it.
 #pragma once
 

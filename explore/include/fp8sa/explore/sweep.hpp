@@ -50,6 +50,17 @@ std::vector<std::string> split_list(const std::string& s);
 
 std::vector<SweepSection> parse_sweep(const std::string& text, const std::string& name);
 
+// The keys a sweep file knows, in the order its messages list them. The
+// keys that sweep a field of the array's one list (FP8SA_ARRAY_FIELDS:
+// acc, sr_bits, promote, pe, dot_n, align_bits, sr_kind) are that field's
+// name taken from the list with '_' for '-' (its Python keyword), so a field
+// renamed there is renamed here; sweep_array_key_members() gives their
+// ArrayConfig members, in the same order as they stand in sweep_keys().
+// The others (model, round, k, operands, data, trials, seed) are the
+// sweep's own: seed is the data's seed, not the array's LFSR seed.
+const std::vector<std::string>& sweep_keys();
+const std::vector<std::string>& sweep_array_key_members();
+
 struct SweepLimits {
   uint64_t max_points = 100000;            // --max-points
   uint64_t max_memory = uint64_t{4} << 30;  // --max-memory, bytes

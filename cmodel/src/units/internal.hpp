@@ -1,5 +1,6 @@
-// fp8sa model internals shared by the .cpp files of cmodel/src (not installed,
-// not part of the API). Everything here is integer bit manipulation; the
+// fp8sa model internals shared by the model units (cmodel/src/units/) and
+// the array model's fast paths (cmodel/src/array/) (not installed, not part
+// of the API). Everything here is integer bit manipulation; the
 // comments refer to docs/numerics.md.
 #pragma once
 
