@@ -42,7 +42,11 @@
 //   * tile-aligned blocks (the array's COLS a multiple of 8 and ROWS of a
 //     kernel height: 8x8, 16x16, 12x8, ...): every block lies in one tile, so
 //     the flag over a block's k block is the tile's, at the kernel's full
-//     speed. Once a tile is known inexact its blocks run unflagged.
+//     speed. Once a tile is known inexact its blocks run unflagged. With
+//     AVX-512F the blocks are zmm: 16 x 16 (ROWS a multiple of 16, COLS of
+//     16) or 8 x 16; with 8-column tiles (8x8) a 16-column block holds two
+//     tiles, run as one unflagged zmm block once both are known inexact
+//     (until then in chunks of k with flags per tile: block_pair).
 //   * otherwise (4x4, 8x4, 1x1, 2x3, ...) 4 x 16 or 6 x 16 blocks that
 //     cover several tiles: a flagged chunk of k says some lane of the block
 //     was inexact. Lanes of tiles already known inexact may have raised it,
