@@ -91,8 +91,13 @@ void run_suite(Data d, uint64_t default_seed) {
   // test (1x1, 3x5, 2x3); on AVX-512 hosts ROWS and COLS multiples of 4
   // outside those take the 8 x 16 blocks of 4 x 4 sub-blocks with SAE
   // (gemm_fp32_sub4.hpp): 4x4, 8x4, 4x8, and tiles cut by the blocks
-  // (12x4, 4x12, 16x4), ragged and across A and B blocks.
-  const Shape shapes[] = {{1, 1, 1, 1, 1},      {7, 300, 17, 1, 1},    {13, 513, 35, 4, 4},  {100, 600, 270, 8, 8},
+  // (12x4, 4x12, 16x4), ragged and across A and B blocks. On AVX-512
+  // hosts the zmm kernels: 16 x 16 blocks (16x16, 32x16), 8 x 16 blocks
+  // (8x16, 24x16), and pairs of 8-column tiles in one 16-column block (8x8,
+  // 16x8, 24x8, 8x24: a panel across two tiles of 24 columns).
+  const Shape shapes[] = {{70, 530, 45, 8, 16},  {50, 300, 40, 24, 16}, {70, 520, 90, 32, 16},
+                          {45, 530, 70, 16, 8},  {40, 300, 100, 8, 24}, {60, 300, 50, 24, 8},
+                          {1, 1, 1, 1, 1},      {7, 300, 17, 1, 1},    {13, 513, 35, 4, 4},  {100, 600, 270, 8, 8},
                           {97, 257, 31, 3, 5},  {40, 1000, 40, 2, 3},  {25, 260, 300, 16, 16}, {6, 256, 16, 6, 16},
                           {50, 520, 41, 12, 8}, {30, 300, 70, 12, 16}, {30, 300, 37, 6, 4}, {20, 280, 50, 8, 4},
                           {110, 600, 290, 4, 4}, {36, 530, 45, 4, 8},   {30, 300, 60, 12, 4}, {21, 270, 50, 4, 12},

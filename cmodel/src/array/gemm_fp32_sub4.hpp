@@ -29,8 +29,6 @@
 // Values are unchanged from the other paths: every output is one binary32
 // FMA chain in k order, partial sums stored as binary32 between k blocks.
 
-#define FP8SA_AVX512 __attribute__((target("avx2,fma,f16c,avx512f")))
-
 constexpr int kSubRows = 8;     // rows per kernel block (two 4-row sub-blocks)
 constexpr int kSubCols = 16;    // columns per kernel block (four 4-column sub-blocks)
 constexpr int kSubSlots = 8;    // accumulators (4 x 4 sub-blocks) per kernel block

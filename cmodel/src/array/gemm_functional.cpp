@@ -42,7 +42,11 @@
 //   * tile-aligned blocks (the array's COLS a multiple of 8 and ROWS of a
 //     kernel height: 8x8, 16x16, 12x8, ...): every block lies in one tile, so
 //     the flag over a block's k block is the tile's, at the kernel's full
-//     speed. Once a tile is known inexact its blocks run unflagged.
+//     speed. Once a tile is known inexact its blocks run unflagged. With
+//     AVX-512F the blocks are zmm: 16 x 16 (ROWS a multiple of 16, COLS of
+//     16) or 8 x 16; with 8-column tiles (8x8) a 16-column block holds two
+//     tiles, run as one unflagged zmm block once both are known inexact
+//     (until then in chunks of k with flags per tile: block_pair).
 //   * otherwise (4x4, 8x4, 1x1, 2x3, ...) 4 x 16 or 6 x 16 blocks that
 //     cover several tiles: a flagged chunk of k says some lane of the block
 //     was inexact. Lanes of tiles already known inexact may have raised it,
@@ -84,6 +88,7 @@
 #include <immintrin.h>
 #define FP8SA_HAVE_X86_FAST 1
 #define FP8SA_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define FP8SA_AVX512 __attribute__((target("avx2,fma,f16c,avx512f")))
 #else
 #define FP8SA_HAVE_X86_FAST 0
 #endif
@@ -370,9 +375,10 @@ FP8SA_AVX2 void pack_b_panel(const uint8_t* b, size_t n, size_t K, Fp8Format fmt
 // whether any of the FMAs was inexact. The empty asm statements take every
 // accumulator as an operand and are ordered with the MXCSR accesses (all are
 // volatile), so no FMA can be moved across them.
-template <int MR, int NV, bool kFlag>
+// BS: floats of the B panel per k (a panel wider than the block: the pair
+// path's 8-column halves of a 16-column panel).
+template <int MR, int NV, bool kFlag, int BS = 8 * NV>
 FP8SA_AVX2 bool k_tile(const float* ap, const float* bp, int k0, int k1, float* cc, size_t ldc) {
-  constexpr int NR = 8 * NV;
   __m256 c[MR * NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
@@ -386,9 +392,9 @@ FP8SA_AVX2 bool k_tile(const float* ap, const float* bp, int k0, int k1, float* 
     for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+x"(c[v]));
   }
   const float* a = ap + MR * k0;
-  const float* b = bp + NR * k0;
+  const float* b = bp + BS * k0;
 #pragma GCC unroll 2
-  for (int k = k0; k < k1; ++k, a += MR, b += NR) {
+  for (int k = k0; k < k1; ++k, a += MR, b += BS) {
     __m256 bv[NV];
 #pragma GCC unroll 2
     for (int h = 0; h < NV; ++h) bv[h] = _mm256_load_ps(b + 8 * h);
@@ -409,6 +415,53 @@ FP8SA_AVX2 bool k_tile(const float* ap, const float* bp, int k0, int k1, float* 
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 2
     for (int h = 0; h < NV; ++h) _mm256_storeu_ps(cc + ldc * static_cast<size_t>(i) + 8 * h, c[NV * i + h]);
+  }
+  return (after & kMxcsrInexact) != 0;
+}
+
+// k_tile with zmm accumulators (AVX-512F): an MR x (16*NV) block. The same
+// FMA chains, lane for lane, so the same bits; MR = 16 gives 16 independent
+// chains (twice the AVX2 kernel's) and one broadcast per 16 columns instead
+// of per 8, which is what the 4 x 16 and 8 x 8 AVX2 kernels ran short of.
+template <int MR, int NV, bool kFlag>
+FP8SA_AVX512 bool k_tile512(const float* ap, const float* bp, int k0, int k1, float* cc, size_t ldc) {
+  constexpr int NR = 16 * NV;
+  __m512 c[MR * NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 2
+    for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm512_loadu_ps(cc + ldc * static_cast<size_t>(i) + 16 * h);
+  }
+  if (kFlag) {
+    uint32_t csr = kMxcsrDefault;
+    asm volatile("ldmxcsr %0" : : "m"(csr));
+#pragma GCC unroll 16
+    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+v"(c[v]));
+  }
+  const float* a = ap + MR * k0;
+  const float* b = bp + NR * k0;
+#pragma GCC unroll 2
+  for (int k = k0; k < k1; ++k, a += MR, b += NR) {
+    __m512 bv[NV];
+#pragma GCC unroll 2
+    for (int h = 0; h < NV; ++h) bv[h] = _mm512_load_ps(b + 16 * h);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_set1_ps(a[i]);
+#pragma GCC unroll 2
+      for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm512_fmadd_ps(av, bv[h], c[NV * i + h]);
+    }
+  }
+  uint32_t after = 0;
+  if (kFlag) {
+#pragma GCC unroll 16
+    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+v"(c[v]));
+    asm volatile("stmxcsr %0" : "=m"(after));
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 2
+    for (int h = 0; h < NV; ++h) _mm512_storeu_ps(cc + ldc * static_cast<size_t>(i) + 16 * h, c[NV * i + h]);
   }
   return (after & kMxcsrInexact) != 0;
 }
@@ -562,11 +615,16 @@ void mark_generic_tiles(Ctx& x, const std::vector<uint8_t>& row_sp, const std::v
 // block (about kMcRows x kKc floats, 96 KiB, L2); a work item is one A block
 // by kNcCols columns of B, so threads share nothing but the tile_inexact
 // bytes. kTileAligned: MR divides ROWS and NR divides COLS (block_aligned);
-// otherwise MR x NR is 6 x 16 with the tracking of block().
-template <int MR, int NV, bool kTileAligned>
+// otherwise MR x NR is 6 x 16 with the tracking of block(). kWide (AVX-512F
+// CPUs, tile-aligned only): 0 the AVX2 ymm kernel; 1 the zmm kernel
+// (16 * NV columns); 2 pairs of 8-column tiles (COLS a multiple of 8, NV 1:
+// block_pair).
+template <int MR, int NV, bool kTileAligned, int kWide = 0>
 class FastGemm {
  public:
-  static constexpr int NR = 8 * NV;
+  static constexpr int NR = (kWide != 0 ? 16 : 8) * NV;
+  static_assert(kWide == 0 || kTileAligned, "zmm kernels only on the tile-aligned path");
+  static_assert(kWide != 2 || NV == 1, "pairs of 8-column tiles: 16-column panels");
   static_assert(kTileAligned || (MR <= kMr && NR == kNr), "the flag-tracking path is written for 16-wide blocks of <= 6 rows");
   FastGemm(Ctx& x, int threads) : x_(x), threads_(threads) {}
 
@@ -654,7 +712,9 @@ class FastGemm {
         const int k1 = std::min(K, k0 + kKc);
         for (int j = j0; j < j1; ++j) {
           for (int g = g0; g < g1; ++g) {
-            if constexpr (kTileAligned) {
+            if constexpr (kWide == 2) {
+              block_pair(g, j, k0, k1);
+            } else if constexpr (kTileAligned) {
               block_aligned(g, j, k0, k1);
             } else {
               block(g, j, k0, k1);
@@ -893,10 +953,79 @@ class FastGemm {
     float* c = cb_ + static_cast<size_t>(g) * MR * ldc_ + static_cast<size_t>(j) * NR;
     const long t = static_cast<long>(g * MR / x_.R) * x_.tn + (j * NR / x_.C);
     std::atomic<uint8_t>& inexact = x_.tile_inexact[static_cast<size_t>(t)];
-    if (inexact.load(std::memory_order_relaxed) != 0) {
+    if constexpr (kWide == 1) {
+      if (inexact.load(std::memory_order_relaxed) != 0) {
+        k_tile512<MR, NV, false>(ap, bp, k0, k1, c, ldc_);
+      } else if (k_tile512<MR, NV, true>(ap, bp, k0, k1, c, ldc_)) {
+        inexact.store(1, std::memory_order_relaxed);
+      }
+    } else if (inexact.load(std::memory_order_relaxed) != 0) {
       k_tile<MR, NV, false>(ap, bp, k0, k1, c, ldc_);
     } else if (k_tile<MR, NV, true>(ap, bp, k0, k1, c, ldc_)) {
       inexact.store(1, std::memory_order_relaxed);
+    }
+  }
+
+  // Pairs of 8-column tiles (8x8, 16x8, 8x24, ...: MR divides ROWS, 8
+  // divides COLS, not 16): the 16-column block holds two tiles side by side,
+  // columns 0-7 in one and 8-15 in the next. One ymm chain per 8 lanes of a
+  // tile gives only MR chains and a broadcast per 8 FMAs. Once both tiles are
+  // known inexact, no flag is needed and the block runs as one zmm block
+  // (MR zmm chains, a broadcast per 16 columns): after their exact prefix,
+  // which is most of the MACs of a large GEMM. Until then the k block goes
+  // in chunks (kChunk k, doubling while nothing turns inexact), so the zmm
+  // kernel takes over at the chunk after both tiles turned, not at the next
+  // k block: while both are pending, a chunk runs the zmm kernel flagged,
+  // and a raised flag is resolved by re-running the chunk on one half (ymm,
+  // flagged) from the values saved at its start (if that half was exact, the
+  // other was the inexact one); with one tile pending, each half runs the ymm
+  // kernel on its own, flagged for the pending one. A half past N (padding,
+  // +0 products) has no tile and counts as known inexact.
+  void block_pair(int g, int j, int k0, int k1) {
+    const size_t Ks = static_cast<size_t>(x_.p.K);
+    const float* ap = ap_ + static_cast<size_t>(g) * Ks * MR;
+    const float* bp = bp_ + static_cast<size_t>(j) * Ks * NR;
+    float* c = cb_ + static_cast<size_t>(g) * MR * ldc_ + static_cast<size_t>(j) * NR;
+    const long row = static_cast<long>(g * MR / x_.R) * x_.tn;
+    std::atomic<uint8_t>* half[2] = {nullptr, nullptr};
+    bool pending[2] = {false, false};
+    for (int h = 0; h < 2; ++h) {
+      const int n0 = j * NR + 8 * h;
+      if (n0 >= x_.p.N) continue;
+      half[h] = &x_.tile_inexact[static_cast<size_t>(row + n0 / x_.C)];
+      pending[h] = half[h]->load(std::memory_order_relaxed) == 0;
+    }
+    int k = k0, chunk = kChunk;
+    while (k < k1) {
+      if (!pending[0] && !pending[1]) {
+        k_tile512<MR, 1, false>(ap, bp, k, k1, c, ldc_);
+        return;
+      }
+      const int kend = std::min(k1, k + chunk);
+      bool turned = false;
+      if (pending[0] && pending[1]) {
+        alignas(64) float save[MR * 16];  // the block's values at the chunk's start
+        for (int i = 0; i < MR; ++i) std::memcpy(&save[16 * i], c + static_cast<size_t>(i) * ldc_, 16 * sizeof(float));
+        if (k_tile512<MR, 1, true>(ap, bp, k, kend, c, ldc_)) {
+          turned = true;
+          const bool first = k_tile<MR, 1, true, 16>(ap, bp, k, kend, save, 16);
+          const bool second = !first || k_tile<MR, 1, true, 16>(ap, bp + 8, k, kend, save + 8, 16);
+          if (first) half[0]->store(1, std::memory_order_relaxed);
+          if (second) half[1]->store(1, std::memory_order_relaxed);
+        }
+      } else {
+        for (int h = 0; h < 2; ++h) {
+          if (!pending[h]) {
+            k_tile<MR, 1, false, 16>(ap, bp + 8 * h, k, kend, c + 8 * h, ldc_);
+          } else if (k_tile<MR, 1, true, 16>(ap, bp + 8 * h, k, kend, c + 8 * h, ldc_)) {
+            half[h]->store(1, std::memory_order_relaxed);
+            turned = true;
+          }
+        }
+      }
+      chunk = turned ? kChunk : std::min(2 * chunk, kMaxChunk);
+      k = kend;
+      for (int h = 0; h < 2; ++h) pending[h] = half[h] != nullptr && half[h]->load(std::memory_order_relaxed) == 0;
     }
   }
 
@@ -961,7 +1090,14 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
     // Tile-aligned blocks where the array's shape allows a kernel with
     // enough accumulators (8 or more ymm) to keep both FMA pipes busy.
     const int R = cfg.rows, C = cfg.cols;
-    if (C % 16 == 0 && R % 6 == 0) {
+    const bool avx512 = cpu_has_avx512();
+    if (C % 16 == 0 && R % 16 == 0 && avx512) {
+      FastGemm<16, 1, true, 1>(x, threads).run();  // 16x16, 32x32, ...: 16 zmm chains per tile block
+    } else if (C % 16 == 0 && R % 8 == 0 && avx512) {
+      FastGemm<8, 1, true, 1>(x, threads).run();
+    } else if (C % 8 == 0 && R % 8 == 0 && avx512) {
+      FastGemm<8, 1, true, 2>(x, threads).run();  // 8x8, 8x24, ...: pairs of tiles
+    } else if (C % 16 == 0 && R % 6 == 0) {
       FastGemm<6, 2, true>(x, threads).run();
     } else if (C % 16 == 0 && R % 4 == 0) {
       FastGemm<4, 2, true>(x, threads).run();
@@ -969,7 +1105,7 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
       FastGemm<12, 1, true>(x, threads).run();
     } else if (C % 8 == 0 && R % 8 == 0) {
       FastGemm<8, 1, true>(x, threads).run();
-    } else if (R % 4 == 0 && C % 4 == 0 && cpu_has_avx512()) {
+    } else if (R % 4 == 0 && C % 4 == 0 && avx512) {
       FastGemmSub4(x, threads).run();  // one flag domain per register (gemm_fp32_sub4.hpp)
     } else if (R % 4 == 0 && R % 6 != 0) {
       FastGemm<4, 2, false>(x, threads).run();  // 4 x 16 blocks in one row of tiles
