@@ -49,7 +49,11 @@ module fp8sa_host_link #(
   parameter integer CLKS_PER_BIT   = 26,       // reported in INFO only
   parameter integer TIMEOUT_CYCLES = 1200000,  // [16, 2^30]: cycles without a byte that end a frame
   parameter integer RND_MODES      = 3,        // the array's rounding hardware: rnd codes accepted < RND_MODES
-  parameter integer OUT_QUANT      = 1         // 0: the array has no quantizer bank: raw output only
+  parameter integer OUT_QUANT      = 1,        // 0: the array has no quantizer bank: raw output only
+  parameter integer PE_KIND        = 0,        // [0, 2]: the array's PE kind (INFO; the init word's width)
+  parameter integer DOT_N          = 1,        // 1, 2, 4, .., 64: products per step (the step's lanes)
+  parameter integer ALIGN_BITS     = 13,       // reported in INFO only
+  parameter integer SR_KIND        = 0         // reported in INFO only
 ) (
   input  wire                          clk_i,
   input  wire                          rst_ni,
@@ -76,11 +80,11 @@ module fp8sa_host_link #(
   output wire [`FP8SA_SCALE_W-1:0]                    cmd_scale_o,
   output wire                          in_valid_o,
   input  wire                          in_ready_i,
-  output wire [ROWS*`FP8SA_FP8_W-1:0]             in_a_o,
-  output wire [COLS*`FP8SA_FP8_W-1:0]             in_b_o,
+  output wire [ROWS*DOT_N*`FP8SA_FP8_W-1:0]       in_a_o,
+  output wire [COLS*DOT_N*`FP8SA_FP8_W-1:0]       in_b_o,
   output wire                          init_valid_o,
   input  wire                          init_ready_i,
-  output wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,
+  output wire [COLS*((PE_KIND != 0) ? `FP8SA_B32_W : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,
   input  wire                          out_valid_i,
   output wire                          out_ready_o,
   input  wire [COLS*`FP8SA_B32_W-1:0]            out_data_i,
@@ -113,7 +117,8 @@ module fp8sa_host_link #(
     .ROWS(ROWS), .COLS(COLS), .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W),
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
     .MUL_STAGES(MUL_STAGES), .Q_STAGES(Q_STAGES), .K_MAX(K_MAX),
-    .CLKS_PER_BIT(CLKS_PER_BIT), .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT)
+    .CLKS_PER_BIT(CLKS_PER_BIT), .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
+    .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_exec (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .hdr_i(hdr), .pay_valid_i(pay_valid), .rx_idx_i(rx_idx), .rx_data_i(rx_data_i), .rx_err_i(rx_err_i),
