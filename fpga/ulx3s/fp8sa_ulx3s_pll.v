@@ -4,7 +4,8 @@
 // refclk divisor 2, feedback divisor 1, output divisor 48, VCO 600 MHz);
 // other rates keep its 12.5 MHz phase detector and feedback from CLKOP:
 // OUT_HZ = 12.5 MHz x CLKFB_DIV, CLKOP_DIV = 600 MHz / OUT_HZ rounded
-// (ecppll's choices for 25, 37.5, 50 and 100 MHz), VCO within 400..800 MHz.
+// and CLKOP_CPHASE = CLKOP_DIV / 2 - 1 (as ecppll writes them), VCO within
+// 400..800 MHz.
 // nextpnr-ecp5 derives the output's constraint from these divisors and the
 // input's FREQUENCY in the .lpf.
 module fp8sa_ulx3s_pll #(
@@ -37,7 +38,7 @@ module fp8sa_ulx3s_pll #(
     .CLKI_DIV(2),
     .CLKOP_ENABLE("ENABLED"),
     .CLKOP_DIV(OpDiv),
-    .CLKOP_CPHASE(OpDiv - 1),
+    .CLKOP_CPHASE(OpDiv / 2 - 1),
     .CLKOP_FPHASE(0),
     .FEEDBK_PATH("CLKOP"),
     .CLKFB_DIV(FbDiv)
