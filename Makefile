@@ -210,8 +210,11 @@ bench-tool: deps
 
 # make fpga (docs/fpga.md): every board of fpga/boards.txt through synthesis,
 # place and route, bitstream and timing reports ($(BUILD)/fpga/BOARD/);
-# fails if a board does not route or misses its clock. FPGA_BOARDS: a subset.
-FPGA_BOARDS ?=
+# fails if a board does not route or misses its clock. BOARDS (or
+# FPGA_BOARDS): names from fpga/boards.txt, or "all"; default: its MAKE
+# "default" rows (e.g. make fpga BOARDS="icebreaker_fma ulx3s_fma").
+BOARDS ?=
+FPGA_BOARDS ?= $(BOARDS)
 fpga:
 	@./scripts/install-deps.sh fpga
 	@./fpga/build.sh -o $(BUILD)/fpga $(FPGA_BOARDS)

@@ -26,6 +26,9 @@ PARAM_SETS=(
   "fp8sa_array -GRND_MODES=1 -GOUT_QUANT=0"
   "fp8sa_board_core -GROWS=2 -GCOLS=2 -GACC_MAN_W=10 -GSR_BITS=4 -GQ_SR_BITS=4 -GLFSR_W=16 -GOUT_QUANT=0 -GCLKS_PER_BIT=4 -GTIMEOUT_CYCLES=4000"
   "fp8sa_board_core -GROWS=4 -GCOLS=4 -GCLKS_PER_BIT=109 -GTIMEOUT_CYCLES=1250000"
+  # boards with the other PE kinds (fpga/boards.txt): DOT_N lanes per step, binary32 init words
+  "fp8sa_board_core -GROWS=2 -GCOLS=2 -GACC_MAN_W=10 -GSR_BITS=4 -GQ_SR_BITS=4 -GLFSR_W=16 -GOUT_QUANT=0 -GPE_KIND=2 -GDOT_N=2 -GCLKS_PER_BIT=4"
+  "fp8sa_board_core -GROWS=2 -GCOLS=1 -GPE_KIND=1 -GDOT_N=4 -GALIGN_BITS=25 -GSR_KIND=1 -GK_MAX=1023 -GCLKS_PER_BIT=4"
   # SR kinds (numerics.md 5) on the rounding cell, the fma PE and the quantizer
   "fp8sa_round -GSR_KIND=1 -GSR_BITS=4 -GMAG_W=6"
   "fp8sa_round -GSR_KIND=2 -GSR_BITS=24 -GMAG_W=31"

@@ -87,7 +87,7 @@ int cmd_board(const Args& args) {
     if (sim) {
       ch = board::open_sim_board(to_lower(args.get("board", "icebreaker")), args.get("vcd", ""));
     } else {
-      ch = board::open_serial(port, static_cast<int>(args.get_int("baud", 115200, 1, 4000000)));
+      ch = board::open_serial(port, static_cast<int>(args.get_int("baud", 500000, 1, 4000000)));
     }
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());

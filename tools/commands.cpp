@@ -105,7 +105,7 @@ const CmdSpec kBoardSpec{
         kOptB,
         {"c", "C.npy", "", "M x N initial accumulator: float32 (e8m23 only) or uint32 accumulator words"},
         {"port", "DEVICE", "", "the board's serial port, e.g. /dev/ttyUSB1 (a real board)"},
-        {"baud", "N", "115200", "serial rate (--port only; the board's rate is built into its bitstream)"},
+        {"baud", "N", "500000", "serial rate (--port only; the board's rate is built into its bitstream: fpga/boards.txt BAUD)"},
         {"sim", "", "", "use the simulated board: the Verilated board core behind a bit-level UART"},
         {"board", "NAME", "icebreaker", "which simulated board (fpga/boards.txt): icebreaker or ulx3s"},
         {"vcd", "FILE", "", "waveform of the whole simulated board (--sim only; large)"},

@@ -3,13 +3,14 @@
 // ulx3s_v20.lpf, build and figures in docs/fpga.md.
 //
 // Clock: the 25 MHz oscillator through the PLL (fp8sa_ulx3s_pll) to the
-// 12.5 MHz system clock. Reset: held until the PLL locks plus a power-on
+// SYS_HZ system clock (a multiple of 12.5 MHz). Reset: held until the PLL locks plus a power-on
 // count, and by the PWR button (btn[0], low when pressed). LEDs: led[0] a
 // frame or tile in progress, led[1] the last reply was an error, led[7]
 // PLL locked. wifi_gpio0 is held high so that the board's ESP32 leaves the
 // FPGA alone.
 module fp8sa_ulx3s_top #(
-  parameter integer BAUD      = 115200,
+  parameter integer SYS_HZ    = 12500000,  // 12.5 MHz x [1, 8] (fp8sa_ulx3s_pll)
+  parameter integer BAUD      = 115200,    // SYS_HZ / BAUD >= 4 clocks per bit, within 2 %
   parameter integer ROWS      = 4,
   parameter integer COLS      = 4,
   parameter integer ACC_EXP_W = 8,
@@ -19,7 +20,12 @@ module fp8sa_ulx3s_top #(
   parameter integer LFSR_W    = 32,
   parameter integer K_MAX     = 1024,
   parameter integer RND_MODES = 3,         // [1, 3]: PE rounding hardware (RNE, +RZ, +SR)
-  parameter integer OUT_QUANT = 1          // 0: no quantizer bank (raw output only)
+  parameter integer OUT_QUANT = 1,         // 0: no quantizer bank (raw output only)
+  parameter integer MUL_STAGES = 0,        // [0, 2]: the PEs' product pipeline (cycles, never bits)
+  parameter integer PE_KIND   = 0,         // the PE family (fp8sa_board_core, fpga/boards.txt)
+  parameter integer DOT_N     = 1,
+  parameter integer ALIGN_BITS = 13,
+  parameter integer SR_KIND   = 0
 ) (
   input  wire       clk_25mhz,
   input  wire       ftdi_txd,     // from the FTDI: the FPGA's receive line
@@ -29,10 +35,18 @@ module fp8sa_ulx3s_top #(
   output wire       wifi_gpio0
 );
 
-  localparam integer SysHz = 12500000;
+  localparam integer SysHz = SYS_HZ;
+  localparam integer Cpb   = (SysHz + BAUD / 2) / BAUD;   // the UART's clocks per bit
+
+  generate
+    // As fp8sa_icebreaker_top: at least 4 clocks per bit, within 2 % of BAUD.
+    if (Cpb < 4 || (Cpb * BAUD - SysHz) * 50 > SysHz || (SysHz - Cpb * BAUD) * 50 > SysHz) begin : g_err_baud
+      fp8sa_param_error_BAUD_not_within_2_percent_at_4_or_more_clocks_per_bit u_param_error ();
+    end
+  endgenerate
 
   wire clk_sys, locked;
-  fp8sa_ulx3s_pll u_pll (.clkin(clk_25mhz), .clkout0(clk_sys), .locked(locked));
+  fp8sa_ulx3s_pll #(.OUT_HZ(SYS_HZ)) u_pll (.clkin(clk_25mhz), .clkout0(clk_sys), .locked(locked));
 
   reg [3:0] por_q = 4'd0;
   always @(posedge clk_sys) begin
@@ -45,9 +59,10 @@ module fp8sa_ulx3s_top #(
   fp8sa_board_core #(
     .ROWS(ROWS), .COLS(COLS), .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W),
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(32'h1),
-    .MUL_STAGES(0), .Q_STAGES(0), .K_MAX(K_MAX),
-    .CLKS_PER_BIT((SysHz + BAUD / 2) / BAUD), .TIMEOUT_CYCLES(SysHz / 10),
-    .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT)
+    .MUL_STAGES(MUL_STAGES), .Q_STAGES(0), .K_MAX(K_MAX),
+    .CLKS_PER_BIT(Cpb), .TIMEOUT_CYCLES(SysHz / 10),
+    .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
+    .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_core (
     .clk_i(clk_sys), .rst_ni(rst_n), .uart_rx_i(ftdi_txd), .uart_tx_o(ftdi_rxd),
     .busy_o(busy), .error_o(error)

@@ -43,7 +43,8 @@ GemmRun BoardBackend::run(const GemmProblem& p, const GemmRunOptions& /*opt*/) {
                                 " hardware (RND_MODES " + std::to_string(info_.rnd_modes) + ")");
   if (is_quantized(p.out_fmt) && !info_.out_quant)
     throw std::invalid_argument("the board's array has no quantizer bank: use --out-fmt fp32");
-  // The board's PEs are the scalar FMA (INFO has no PE kind): one product per step.
+  // K products per tile whatever the PE: the board streams them DOT_N per
+  // step itself (+0 past K, as the tiler pads), so the tiles are the FMA's.
   const GemmTiling tiling(p, cfg.rows, cfg.cols, 1);
   const int R = tiling.R, C = tiling.C, K = p.K;
   const int wbytes = p.out_fmt == OutKind::Raw ? 4 : (p.out_fmt == OutKind::FP16 || p.out_fmt == OutKind::BF16) ? 2 : 1;

@@ -112,6 +112,12 @@ BoardInfo BoardLink::info() {
   i.tiles = p[22];
   i.rnd_modes = p[23] & 3;
   i.out_quant = (p[23] >> 2) & 1;
+  // Protocol 1.1: the PE (byte 23 bits 3-4 kind, 5-7 log2 DOT_N; byte 31
+  // ALIGN_BITS and SR_KIND). A 1.0 board sends zeros there: the FMA.
+  i.cfg.pe_kind = static_cast<PeKind>((p[23] >> 3) & 3);
+  i.cfg.dot_n = 1 << ((p[23] >> 5) & 7);
+  if ((p[31] & 63) != 0) i.cfg.align_bits = p[31] & 63;
+  i.cfg.sr_kind = static_cast<SrKind>(p[31] >> 6);
   for (int e = 0; e < 7; ++e) i.errors[e] = p[static_cast<size_t>(24 + e)];
   try {
     i.cfg.validate();

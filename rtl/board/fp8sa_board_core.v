@@ -22,7 +22,15 @@ module fp8sa_board_core #(
   output wire error_o
 );
 
-  localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
+  // The init word: binary32 for dot and exact, else the accumulator format
+  // (fp8sa_array's INIT_W).
+  localparam integer InitW = (PE_KIND != 0) ? `FP8SA_B32_W : 1 + ACC_EXP_W + ACC_MAN_W;
+
+  generate
+    if (PROMOTE_N != 0) begin : g_err_promote
+      fp8sa_param_error_board_PROMOTE_N_must_be_0 u_param_error ();
+    end
+  endgenerate
 
   // Reset: asserted asynchronously, released two edges after rst_ni rises.
   reg [1:0] rst_sync_q;
@@ -51,9 +59,9 @@ module fp8sa_board_core #(
   wire [2:0]           cmd_out_fmt;
   wire [6:0]           cmd_scale;
   wire                 in_valid, in_ready, init_valid, init_ready;
-  wire [ROWS*8-1:0]    in_a;
-  wire [COLS*8-1:0]    in_b;
-  wire [COLS*AccW-1:0] init_data;
+  wire [ROWS*DOT_N*8-1:0] in_a;
+  wire [COLS*DOT_N*8-1:0] in_b;
+  wire [COLS*InitW-1:0] init_data;
   wire                 out_valid, out_ready, out_last;
   wire [COLS*32-1:0]   out_data;
   wire [7:0]           out_row;
@@ -64,7 +72,8 @@ module fp8sa_board_core #(
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
     .MUL_STAGES(MUL_STAGES), .Q_STAGES(Q_STAGES), .K_MAX(K_MAX),
     .CLKS_PER_BIT(CLKS_PER_BIT), .TIMEOUT_CYCLES(TIMEOUT_CYCLES),
-    .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT)
+    .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
+    .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_link (
     .clk_i(clk_i), .rst_ni(rst_n),
     .rx_valid_i(rx_valid), .rx_data_i(rx_data), .rx_err_i(rx_err),
@@ -88,7 +97,8 @@ module fp8sa_board_core #(
   fp8sa_array #(
     .ROWS(ROWS), .COLS(COLS), .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W),
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
-    .MUL_STAGES(MUL_STAGES), .Q_STAGES(Q_STAGES), .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT)
+    .MUL_STAGES(MUL_STAGES), .Q_STAGES(Q_STAGES), .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
+    .PROMOTE_N(PROMOTE_N), .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_array (
     .clk_i(clk_i), .rst_ni(arr_rst_all_n),
     .cmd_valid_i(cmd_valid), .cmd_ready_o(cmd_ready), .cmd_k_i(cmd_k),

@@ -16,4 +16,10 @@
   parameter integer CLKS_PER_BIT   = 26,       // [4, 65535]: clk_i cycles per UART bit (INFO reports it)
   parameter integer TIMEOUT_CYCLES = 1200000,  // [16, 2^30]: cycles without a byte that end a frame
   parameter integer RND_MODES      = 3,        // [1, 3]: the PEs' rounding hardware: rnd codes accepted < RND_MODES
-  parameter integer OUT_QUANT      = 1         // [0, 1]: 0 = the array has no quantizer bank: raw output only
+  parameter integer OUT_QUANT      = 1,        // [0, 1]: 0 = the array has no quantizer bank: raw output only
+  // The PE family (fp8sa_array, docs/array.md "PE kinds"), reported by INFO.
+  parameter integer PROMOTE_N      = 0,        // 0 only: INFO has no field for it
+  parameter integer PE_KIND        = 0,        // [0, 2]: PeKindFma, PeKindDot, PeKindExact (the init word's width)
+  parameter integer DOT_N          = 1,        // 1, 2, 4, .., 64: products per step (the step's lanes)
+  parameter integer ALIGN_BITS     = 13,       // [1, 48]: dot's window (INFO only on the link)
+  parameter integer SR_KIND        = 0         // [0, 2]: SR construction (INFO only on the link)

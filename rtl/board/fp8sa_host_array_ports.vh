@@ -3,7 +3,7 @@
 // one list for fp8sa_host_link and its command executor fp8sa_host_exec,
 // which drives them. Included inside a port list, after a port and before
 // another: every line ends in a comma. Needs ROWS, COLS, ACC_EXP_W,
-// ACC_MAN_W and fp8sa_widths.vh.
+// ACC_MAN_W, PE_KIND, DOT_N and fp8sa_widths.vh.
   output wire                          arr_rst_no,
   output wire                          cmd_valid_o,
   input  wire                          cmd_ready_i,
@@ -18,11 +18,11 @@
   output wire [`FP8SA_SCALE_W-1:0]                    cmd_scale_o,
   output wire                          in_valid_o,
   input  wire                          in_ready_i,
-  output wire [ROWS*`FP8SA_FP8_W-1:0]             in_a_o,
-  output wire [COLS*`FP8SA_FP8_W-1:0]             in_b_o,
+  output wire [ROWS*DOT_N*`FP8SA_FP8_W-1:0]       in_a_o,        // row r lane i in [8*(r*DOT_N+i) +: 8]
+  output wire [COLS*DOT_N*`FP8SA_FP8_W-1:0]       in_b_o,
   output wire                          init_valid_o,
   input  wire                          init_ready_i,
-  output wire [COLS*(1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,
+  output wire [COLS*((PE_KIND != 0) ? `FP8SA_B32_W : 1+ACC_EXP_W+ACC_MAN_W)-1:0] init_data_o,  // binary32 words for dot and exact
   input  wire                          out_valid_i,
   output wire                          out_ready_o,
   input  wire [COLS*`FP8SA_B32_W-1:0]            out_data_i,

@@ -33,7 +33,13 @@ module fp8sa_host_exec #(
   parameter [31:0]  SEED           = 32'h1,
   parameter integer MUL_STAGES     = 0,
   parameter integer Q_STAGES       = 0,
-  parameter integer CLKS_PER_BIT   = 26        // [1, 65535]: the UART's, reported in INFO only
+  parameter integer CLKS_PER_BIT   = 26,       // [1, 65535]: the UART's, reported in INFO only
+  // the array's PE (docs/array.md "PE kinds"): DOT_N sets the step's lanes,
+  // PE_KIND the init word's width; all four reported by INFO
+  parameter integer PE_KIND        = 0,        // [0, 2]: fma, dot, exact
+  parameter integer DOT_N          = 1,        // 1, 2, 4, .., 64 (fma: 1)
+  parameter integer ALIGN_BITS     = 13,       // [1, 48]
+  parameter integer SR_KIND        = 0         // [0, 2]
 ) (
   input  wire                          clk_i,
   input  wire                          rst_ni,
@@ -68,7 +74,8 @@ module fp8sa_host_exec #(
   // ---------------------------------------------------------------------
   // Parameters
   // ---------------------------------------------------------------------
-  localparam integer AccW   = 1 + ACC_EXP_W + ACC_MAN_W;
+  // The init word (fp8sa_array's INIT_W): binary32 for dot and exact.
+  localparam integer AccW   = (PE_KIND != 0) ? 32 : 1 + ACC_EXP_W + ACC_MAN_W;
   localparam integer NOut   = ROWS * COLS;
 
   generate
@@ -90,6 +97,18 @@ module fp8sa_host_exec #(
     if (CLKS_PER_BIT < 1 || CLKS_PER_BIT > 65535) begin : g_err_cpb
       fp8sa_param_error_CLKS_PER_BIT_out_of_range_1_to_65535 u_param_error ();
     end
+    if (PE_KIND < 0 || PE_KIND > 2) begin : g_err_pe_kind
+      fp8sa_param_error_PE_KIND_out_of_range_0_to_2 u_param_error ();
+    end
+    if (DOT_N < 1 || DOT_N > 64 || (DOT_N & (DOT_N - 1)) != 0) begin : g_err_dot_n
+      fp8sa_param_error_DOT_N_not_1_2_4_to_64 u_param_error ();
+    end
+    if (ALIGN_BITS < 1 || ALIGN_BITS > 48) begin : g_err_align
+      fp8sa_param_error_ALIGN_BITS_out_of_range_1_to_48 u_param_error ();
+    end
+    if (SR_KIND < 0 || SR_KIND > 2) begin : g_err_sr_kind
+      fp8sa_param_error_SR_KIND_out_of_range_0_to_2 u_param_error ();
+    end
   endgenerate
 
   // Widths of the constants a reply or a check compares with (all fit: see the checks above).
@@ -103,10 +122,18 @@ module fp8sa_host_exec #(
   localparam [15:0]  CpbB = CLKS_PER_BIT[15:0];
   localparam [15:0]  InfoLenW = ProtoInfoLen[15:0];
   localparam [7:0]   VerMajB  = ProtoVersionMajor[7:0], VerMinB = ProtoVersionMinor[7:0];
-  // Tile buffer address width.
-  localparam integer AW = (K_MAX <= 2) ? 1 : $clog2(K_MAX);
+  // Tile buffers: DOT_N lanes per row of A and column of B, product k in
+  // lane k mod DOT_N at address k / DOT_N (LgD = log2 DOT_N).
+  localparam integer LgD   = (DOT_N <= 1) ? 0 : $clog2(DOT_N);
+  localparam integer Depth = (K_MAX + DOT_N - 1) / DOT_N;
+  localparam integer AW    = (Depth <= 2) ? 1 : $clog2(Depth);
+  localparam [15:0]  DepthW = Depth[15:0];
   localparam [7:0]   RndModesB = RND_MODES[7:0];
-  localparam [7:0]   BuildB    = {5'd0, OUT_QUANT[0:0], RND_MODES[1:0]};   // INFO byte 23
+  // INFO byte 23: RND_MODES, OUT_QUANT, PE_KIND, log2 DOT_N; byte 31:
+  // ALIGN_BITS, SR_KIND (protocol 1.1; a 1.0 board sends 0 there: fma).
+  localparam [2:0]   LgDB      = LgD[2:0];
+  localparam [7:0]   BuildB    = {LgDB, PE_KIND[1:0], OUT_QUANT[0:0], RND_MODES[1:0]};
+  localparam [7:0]   PeB       = {SR_KIND[1:0], ALIGN_BITS[5:0]};
 
   function [7:0] sat_inc;
     input [7:0] v;
@@ -125,7 +152,8 @@ module fp8sa_host_exec #(
 
   // configuration (CONFIG)
   reg        cfg_ok_q;
-  reg [15:0] k_q;
+  reg [15:0] k_q;            // products per tile (CONFIG's K)
+  reg [15:0] ksteps_q;       // the array's steps: ceil(K / DOT_N)
   reg        fmt_a_q, fmt_b_q, sat_q;
   reg [1:0]  rnd_q, out_rnd_q;
   reg [2:0]  out_fmt_q;
@@ -193,6 +221,10 @@ module fp8sa_host_exec #(
                        (cfg_rnd < RndModesB) && (cfg_ofmt <= 8'd4) && (OUT_QUANT == 1 || cfg_ofmt == 8'd4) &&
                        (cfg_ornd <= 8'd2) && (cfg_sat <= 8'd1) &&
                        (cfg_scale[7] == cfg_scale[6]);
+  // ceil(K / DOT_N) (16 bits; 32 so that the sum never wraps)
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] cfg_steps = ({16'd0, cfg_k} + DOT_N - 1) >> LgD;
+  /* verilator lint_on UNUSEDSIGNAL */
   wire values_ok = ((cmd_i != CmdConfig) || cfg_values_ok) &&
                    ((cmd_i != CmdStart) || (pay_q[7:1] == 7'd0));
   reg [7:0] verdict;   // status of a frame whose CRC matched
@@ -215,27 +247,41 @@ module fp8sa_host_exec #(
   wire        step_fire = in_valid_o && in_ready_i;
   wire        starting  = (state_q == SExec) && (rep_st_q == StOk) && (cmd_i == CmdStart);
   wire [15:0] step_next = starting ? 16'd0 : (step_fire ? step_q + 16'd1 : step_q);
-  wire [AW-1:0] rd_k    = (step_next < KMax) ? step_next[AW-1:0] : {AW{1'b0}};
+  wire [AW-1:0] rd_k    = (step_next < DepthW) ? step_next[AW-1:0] : {AW{1'b0}};
+  // The write address and lane of product wr_k_q.
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0]   wr_kk   = {16'd0, wr_k_q} >> LgD;   // AW bits used
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [AW-1:0] wr_addr = wr_kk[AW-1:0];
+  wire [5:0]    wr_ln   = (DOT_N == 1) ? 6'd0 : wr_k_q[5:0] & (DOT_N[5:0] - 6'd1);
 
-  genvar gr, gc;
+  genvar gr, gc, gl;
   generate
-    for (gr = 0; gr < ROWS; gr = gr + 1) begin : g_a
-      reg [7:0] mem [0:K_MAX-1];
-      reg [7:0] q;
-      always @(posedge clk_i) begin
-        if (wr_a && (wr_lane_q == gr)) mem[wr_k_q[AW-1:0]] <= rx_data_i;
-        q <= mem[rd_k];
+    for (gl = 0; gl < DOT_N; gl = gl + 1) begin : g_lane
+      // Lane gl of the step being read holds product step*DOT_N + gl: past
+      // K it drives +0 (code 0), as the model's tiling pads (gemm_tiling.hpp),
+      // so that a stale Inf or NaN never meets the zero lane of the other side.
+      wire [31:0] kk = ({16'd0, step_next} << LgD) + gl;
+      reg         live_q;
+      always @(posedge clk_i) live_q <= (kk < {16'd0, k_q});
+      for (gr = 0; gr < ROWS; gr = gr + 1) begin : g_a
+        reg [7:0] mem [0:Depth-1];
+        reg [7:0] q;
+        always @(posedge clk_i) begin
+          if (wr_a && (wr_lane_q == gr) && (wr_ln == gl)) mem[wr_addr] <= rx_data_i;
+          q <= mem[rd_k];
+        end
+        assign in_a_o[(gr*DOT_N + gl)*8 +: 8] = live_q ? q : 8'd0;
       end
-      assign in_a_o[gr*8 +: 8] = q;
-    end
-    for (gc = 0; gc < COLS; gc = gc + 1) begin : g_b
-      reg [7:0] mem [0:K_MAX-1];
-      reg [7:0] q;
-      always @(posedge clk_i) begin
-        if (wr_b && (wr_lane_q == gc)) mem[wr_k_q[AW-1:0]] <= rx_data_i;
-        q <= mem[rd_k];
+      for (gc = 0; gc < COLS; gc = gc + 1) begin : g_b
+        reg [7:0] mem [0:Depth-1];
+        reg [7:0] q;
+        always @(posedge clk_i) begin
+          if (wr_b && (wr_lane_q == gc) && (wr_ln == gl)) mem[wr_addr] <= rx_data_i;
+          q <= mem[rd_k];
+        end
+        assign in_b_o[(gc*DOT_N + gl)*8 +: 8] = live_q ? q : 8'd0;
       end
-      assign in_b_o[gc*8 +: 8] = q;
     end
   endgenerate
 
@@ -291,7 +337,7 @@ module fp8sa_host_exec #(
       5'd28: info_byte = n_value_q;
       5'd29: info_byte = n_timeout_q;
       5'd30: info_byte = n_rxerr_q;
-      default: info_byte = 8'd0;
+      default: info_byte = PeB;
     endcase
   end
   // READ payload: output word pidx / W, byte pidx % W; the flags byte last.
@@ -327,7 +373,7 @@ module fp8sa_host_exec #(
     if (!rst_ni) begin
       state_q <= SIdle;
       pay_q <= {ProtoCfgLen*8{1'b0}}; wr_en_q <= 1'b0;
-      cfg_ok_q <= 1'b0; k_q <= 16'd1; fmt_a_q <= 1'b0; fmt_b_q <= 1'b0; sat_q <= 1'b0;
+      cfg_ok_q <= 1'b0; k_q <= 16'd1; ksteps_q <= 16'd1; fmt_a_q <= 1'b0; fmt_b_q <= 1'b0; sat_q <= 1'b0;
       rnd_q <= 2'd0; out_rnd_q <= 2'd0; out_fmt_q <= 3'd4; scale_q <= 7'd0;
       a_ok_q <= 1'b0; b_ok_q <= 1'b0; c_ok_q <= 1'b0; res_ok_q <= 1'b0;
       wr_lane_q <= 8'd0; wr_k_q <= 16'd0;
@@ -417,7 +463,8 @@ module fp8sa_host_exec #(
               CmdInfo: rep_len_q <= InfoLenW;
               CmdConfig: begin
                 cfg_ok_q <= 1'b1;
-                k_q <= cfg_k; fmt_a_q <= cfg_fmt_a[0]; fmt_b_q <= cfg_fmt_b[0];
+                k_q <= cfg_k; ksteps_q <= cfg_steps[15:0];
+                fmt_a_q <= cfg_fmt_a[0]; fmt_b_q <= cfg_fmt_b[0];
                 rnd_q <= cfg_rnd[1:0]; out_fmt_q <= cfg_ofmt[2:0]; out_rnd_q <= cfg_ornd[1:0];
                 sat_q <= cfg_sat[0]; scale_q <= cfg_scale[6:0];
                 a_ok_q <= 1'b0; b_ok_q <= 1'b0; c_ok_q <= 1'b0;
@@ -477,7 +524,7 @@ module fp8sa_host_exec #(
   assign rep_len_o      = rep_len_q;
   assign arr_rst_no     = !arr_rst_q;
   assign cmd_valid_o    = (state_q == SRun) && cmd_pend_q;
-  assign cmd_k_o        = k_q;
+  assign cmd_k_o        = ksteps_q;
   assign cmd_fmt_a_o    = fmt_a_q;
   assign cmd_fmt_b_o    = fmt_b_q;
   assign cmd_rnd_o      = rnd_q;
@@ -486,7 +533,7 @@ module fp8sa_host_exec #(
   assign cmd_out_rnd_o  = out_rnd_q;
   assign cmd_sat_o      = sat_q;
   assign cmd_scale_o    = scale_q;
-  assign in_valid_o     = (state_q == SRun) && (step_q < k_q);
+  assign in_valid_o     = (state_q == SRun) && (step_q < ksteps_q);
   assign init_valid_o   = (state_q == SRun) && init_pend_q;
   assign out_ready_o    = 1'b1;
   assign error_o        = err_led_q;

@@ -75,7 +75,8 @@ module fp8sa_host_link #(
     .ROWS(ROWS), .COLS(COLS), .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W),
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
     .MUL_STAGES(MUL_STAGES), .Q_STAGES(Q_STAGES), .K_MAX(K_MAX),
-    .CLKS_PER_BIT(CLKS_PER_BIT), .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT)
+    .CLKS_PER_BIT(CLKS_PER_BIT), .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
+    .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_exec (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .hdr_i(hdr), .pay_valid_i(pay_valid), .rx_idx_i(rx_idx), .rx_data_i(rx_data_i), .rx_err_i(rx_err_i),

@@ -40,6 +40,7 @@ localparam [7:0] StTimeout     = 8'h06;
 localparam integer ProtoInfoLen      = 32;
 localparam integer ProtoCfgLen       = 9;
 localparam integer ProtoVersionMajor = 1;
-localparam integer ProtoVersionMinor = 0;
+// 1.1: INFO reports the PE (byte 23 bits 3-7, byte 31).
+localparam integer ProtoVersionMinor = 1;
 
 /* verilator lint_on UNUSEDPARAM */

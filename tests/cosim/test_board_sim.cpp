@@ -108,6 +108,10 @@ TEST_F(SimBoardTest, InfoReportsTheBoardsArray) {
   EXPECT_EQ(i.cfg.rows, 2);
   EXPECT_EQ(i.cfg.cols, 2);
   EXPECT_EQ(i.cfg.acc.name(), "e8m10");
+  // Protocol 1.1: the PE (fpga/boards.txt: the iCEBreaker's FMA).
+  EXPECT_EQ(i.version_minor, 1);
+  EXPECT_EQ(i.cfg.pe_kind, PeKind::Fma);
+  EXPECT_EQ(i.cfg.dot_n, 1);
   EXPECT_EQ(i.k_max, 1024);
   EXPECT_EQ(i.clks_per_bit, sim_clks_per_bit());
   for (uint8_t e : i.errors) EXPECT_EQ(e, 0);
@@ -120,6 +124,21 @@ TEST_F(SimBoardTest, GemmsAreBitExactWithTheModel) {
   uint64_t seed = 1;
   for (Round r : rnds)
     for (bool c : {false, true}) good_gemm(seed++, OutKind::Raw, r, c);
+}
+
+TEST_F(SimBoardTest, EveryBoardRowIsBitExactWithTheModel) {
+  // Every row of fpga/boards.txt (PE kinds, DOT_N lanes with K = 19 not a
+  // multiple of DOT_N, the rows built on request): one GEMM each, with and
+  // without init words; INFO reports each row's PE.
+  uint64_t seed = 200;
+  for (const SimBoardInfo& b : sim_boards()) {
+    SCOPED_TRACE(b.name);
+    open(b.name);
+    if (b.name.find("_exact") != std::string::npos) EXPECT_EQ(board_->config().pe_kind, PeKind::Exact);
+    if (b.name.find("_dot") != std::string::npos) EXPECT_EQ(board_->config().pe_kind, PeKind::Dot);
+    good_gemm(seed++, OutKind::Raw, Round::RNE, false);
+    good_gemm(seed++, OutKind::Raw, Round::SR, true);
+  }
 }
 
 TEST_F(SimBoardTest, QuantizedOutputsOnTheUlx3sAreBitExactWithTheModel) {
@@ -180,7 +199,9 @@ TEST_F(SimBoardTest, BoardRefusesWhatItsArrayWasBuiltWithout) {
 }
 
 TEST_F(SimBoardTest, Fp32BoardMatchesAnFmafChain) {
+  // The fmaf chain is the FMA PE's contract.
   open("ulx3s");
+  ASSERT_EQ(board_->config().pe_kind, PeKind::Fma);
   ASSERT_EQ(board_->config().acc.name(), "e8m23");
   Problem pr = make_problem(6, 33, 7, 99, false, board_->config().acc);
   pr.p.fmt_a = Fp8Format::E5M2;
