@@ -687,11 +687,18 @@ def per_mac(o, rs, area):
                     cfg_name(best), 100.0 * area[area_key(best)].per_mac() / base.per_mac())))
     # Every configuration with an area row, K = 4096, by area per MAC.
     fp = {d: find(rs, Query(data=d)) for d in ("normal", "uniform")}
-    rows = configs(4096)
+    rows = []
+    for r in configs(4096):
+        q = ratios(r, fp) if all(fp.values()) else {}
+        met = bool(q) and all(q[d] is not None and q[d] <= 2.0 for d in q)
+        if r.pe != "fma" or met or (r.rnd == "rne" and r.promote == 0):
+            rows.append(r)
     if rows and all(fp.values()):
         rows.sort(key=lambda r: (area[area_key(r)].per_mac(), cfg_name(r)))
-        o.append("Every swept PE with an area row, K = 4096, by area per MAC (RMS normwise error as a multiple of "
-                 "the e8m23 RNE FMA PE's: %s on normal, %s on uniform data):\n\n"
+        o.append("Every swept `dot` and `exact` PE with an area row, K = 4096, by area per MAC, with the FMA PEs "
+                 "that meet the criterion or round RNE without promotion (every FMA PE with an area row is in the "
+                 "plot; RMS normwise error as a multiple of the e8m23 RNE FMA PE's: %s on normal, %s on uniform "
+                 "data):\n\n"
                  "| kind | configuration | transistors | MACs/cycle | transistors/MAC | %% of e8m23 FMA | normal (x FP32) "
                  "| uniform (x FP32) | within 2x |\n|---|---|---|---|---|---|---|---|---|\n"
                  % (g3(fp["normal"].rms_norm), g3(fp["uniform"].rms_norm)))
@@ -723,7 +730,11 @@ def report(rs, info, area):
              "\"e8m13\", \"round\": \"rz\", \"promote\": [0, 128]}])` runs points given as dicts of the sweep "
              "file's keys; the cache is shared with `fp8sa explore`.\n\n")
     o.append("## Files\n\n* `docs/explore/explore.csv`: every point (columns as above; `seconds` is the point's model "
-             "time).\n* `docs/explore/*.png`: the plots.\n* `docs/explore/sweep.conf`: the sweep `make explore` runs.\n"
+             "time).\n* `docs/explore/run-info.json`: this run's facts (`fp8sa explore --run-info`).\n"
+             "* `docs/explore/*.png`: the plots.\n* `docs/explore/sweep.conf`: the sweep `make explore` runs.\n"
+             "* `make explore-report EXPLORE_AREA=\"docs/area.csv MORE.csv\"`: this text and the plots again from the "
+             "committed CSV and run info, with the area tables given (an earlier table's row wins; a later one fills "
+             "in the PEs the earlier ones lack), without rerunning the sweep.\n"
              "* `explore/`: the library (sweeps, point runner, model registry, statistics, references); "
              "`tools/cmd_explore.cpp`: the command; `tools/explore_report.py`: this text.\n")
     return "".join(o)

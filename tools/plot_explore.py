@@ -221,10 +221,13 @@ KIND_STYLE = (  # (label, marker, filled) by kind_of's key
     ("dot a25", "dot PE, ALIGN_BITS 25", "D", True),
     ("dot rz", "dot PE, RZ (RNE build's area)", "s", False),
     ("exact", "exact PE", "*", True),
+    ("h100", "h100-fp8 preset (dot 32, a13, e8m13 RZ)", "X", True),
 )
 
 
 def kind_of(r):
+    if r.pe == "dot" and (r.dot_n, r.align_bits, r.acc, r.rnd) == (32, 13, "e8m13", "rz"):
+        return "h100"
     if r.pe == "dot":
         return "dot rz" if r.rnd == "rz" else "dot a%d" % r.align_bits
     return er.kind_name(r)
@@ -257,14 +260,13 @@ def pareto_per_mac(path, area, out):
                            label=label, facecolors=None if filled else "none",
                            edgecolors=None if filled else "C%d" % [k[0] for k in KIND_STYLE].index(kind),
                            color="C%d" % [k[0] for k in KIND_STYLE].index(kind) if filled else None)
-        for a, e, kind, name in pts:
-            if kind != "fma":
-                ax.annotate(name.replace("ALIGN_BITS ", "a").replace("DOT_N ", "n"), (a, e), fontsize=4, alpha=0.7)
         front, best = [], float("inf")
-        for a, e, _, _ in sorted(pts):
+        for a, e, kind, name in sorted(pts):
             if e < best:
                 front.append((a, e))
                 best = e
+                ax.annotate(name.replace("ALIGN_BITS ", "a").replace("DOT_N ", "n"), (a, e), fontsize=5,
+                            alpha=0.8, xytext=(3, 3), textcoords="offset points")
         ax.plot([p[0] for p in front], [p[1] for p in front], "r-", lw=1, label="Pareto front")
         fp = er.find(rs, er.Query(data=data))
         if fp and fp.rms_norm > 0:
@@ -277,8 +279,10 @@ def pareto_per_mac(path, area, out):
         ax.set_ylabel("RMS normwise error, K=4096, %s E4M3" % ("N(0,1)" if data == "normal" else "U(0,1)"))
         ax.set_title("Error against area per MAC, %s data" % data)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6)
-    fig.tight_layout()
+    # One legend for both panels, below them (the points fill every corner); Pareto-front points are labelled.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=7)
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     fig.savefig(os.path.join(out, "pareto_per_mac.png"), dpi=110)
     plt.close(fig)
 
