@@ -235,8 +235,9 @@ def pct(v):
 
 def area_key(r):
     """Point r's PE in the area table: (unit, config), or None when make synth builds no such PE. The dot and
-    exact units are built with RNE; a truncating (RZ) dot point is joined with the RNE build of its
-    configuration (RZ drops the rounding increment, so that is an upper bound: the report says so)."""
+    exact units are built with RNE (RND_MODES 1); a truncating (RZ) dot point is joined with the RNE build of
+    its configuration, an approximation (the RTL's RZ-capable build is RND_MODES 2, RNE and RZ, as the FMA
+    rows' rne_rz): the report says so and how far rne_rz is from rne in the FMA rows."""
     if r.pe == "dot":
         if r.promote != 0 or r.rnd not in ("rne", "rz"):
             return None
@@ -611,14 +612,21 @@ def per_mac(o, rs, area):
         return
     units = sorted({u for u, _ in area})
     kinds = [u for u in ("pe_dot", "pe_exact") if u in units]
+    # How far an RNE+RZ build is from the RNE one, in the FMA rows (for the RZ dot points' approximation).
+    d = [area[("pe", c[:-len(" rne_rz")] + " rne")].transistors / a.transistors - 1.0
+         for (u, c), a in area.items() if u == "pe" and c.endswith(" rne_rz") and a.transistors > 0
+         and ("pe", c[:-len(" rne_rz")] + " rne") in area]
+    rz = (" (in this table the FMA PEs' RNE builds are %+.1f %% to %+.1f %% against their RNE+RZ builds)"
+          % (100 * min(d), 100 * max(d))) if d else ""
     o.append("Area per MAC = a PE's CMOS transistors (docs/area.csv, target `cmos`) / its MACs per cycle (the "
              "table's `macs` column: 1 for the FMA PEs `pe` and `pe_promote`, DOT_N for `pe_dot` and `pe_exact`), "
              "against the e8m23 RNE FMA PE's %.0f transistors per MAC. The `dot` and `exact` PEs are synthesized "
-             "with RNE; a truncating (RZ) `dot` point takes its RNE build's area (an upper bound: truncation has no "
-             "increment). The exact PE rounds once per tile into binary32. Criterion as above: RMS normwise error "
-             "at most 2x that of the e8m23 RNE FMA PE at the same K on both `normal` and `uniform` E4M3 data. "
+             "with RNE only; a truncating (RZ) `dot` point takes its RNE build's area, an approximation: the RTL "
+             "builds RZ as RNE+RZ (`RND_MODES` 2)%s. The exact PE's rows are taken as its e8m23 RNE build (one "
+             "rounding per tile into binary32). Criterion as above: RMS normwise error at most 2x that of the "
+             "e8m23 RNE FMA PE at the same K on both `normal` and `uniform` E4M3 data. "
              "Units with area rows here: %s.%s\n\n" % (
-                 base.per_mac(), ", ".join("`%s`" % u for u in units),
+                 base.per_mac(), rz, ", ".join("`%s`" % u for u in units),
                  "" if kinds else " (No `pe_dot` or `pe_exact` rows yet: the lines below cover the FMA PEs only.)"))
 
     def configs(k):
