@@ -583,7 +583,8 @@ def pareto(o, rs, area):
             pe.append("%s%s (%.0f transistors, %+.0f%% against e8m23 RNE): RMS normwise %s on normal (%sx FP32), %s "
                       "on uniform data (%sx FP32)" % (
                           "; " if pe else " ", cfg_name(n), area[area_key(n)].transistors,
-                          100.0 * (area[area_key(n)].transistors / base - 1.0), g3(n.rms_norm), g3(n.rms_norm / fn.rms_norm),
+                          100.0 * (area[area_key(n)].transistors / base - 1.0), g3(n.rms_norm),
+                          g3(n.rms_norm / fn.rms_norm),
                           g3(u.rms_norm) if u else "-", g3(u.rms_norm / fu.rms_norm) if u else "-"))
         if pe:
             o.append("* Synthesized promoted PEs (docs/area.csv unit `pe_promote`: the narrow accumulator plus a "
@@ -707,7 +708,8 @@ def per_mac(o, rs, area):
                  "that meet the criterion or round RNE without promotion (every FMA PE with an area row is in the "
                  "plot; RMS normwise error as a multiple of the e8m23 RNE FMA PE's: %s on normal, %s on uniform "
                  "data):\n\n"
-                 "| kind | configuration | transistors | MACs/cycle | transistors/MAC | %% of e8m23 FMA | normal (x FP32) "
+                 "| kind | configuration | transistors | MACs/cycle | transistors/MAC | %% of e8m23 FMA "
+                 "| normal (x FP32) "
                  "| uniform (x FP32) | within 2x |\n|---|---|---|---|---|---|---|---|---|\n"
                  % (g3(fp["normal"].rms_norm), g3(fp["uniform"].rms_norm)))
         for r in rows:
