@@ -435,7 +435,7 @@ def sr_bias(o, rs):
         o.append("\n\n")
 
 
-def hopper(o, rs):
+def hopper(o, rs, area):
     o.append("## A Hopper-like accumulator: 14 significant bits, truncation\n\n"
              "e8m13 with RZ (14 significant bits, truncation: DeepSeek-V3's description of Hopper's FP8 "
              "accumulation), E4M3 operands, K = 4096, with and without promotion to binary32 every 128 products, "
@@ -490,6 +490,13 @@ def hopper(o, rs):
                          pct(hpu.max_rel), g3(hpn.rms_norm), "above" if hu.max_rel > 0.02 else "below",
                          pct(seq.max_rel), pct(blk.max_rel), "above" if hn.rms_norm > 0.02 else "below",
                          pct(max(hpu.max_rel, hpn.rms_norm))))
+            fma = area.get(("pe", "e8m23 rne"))
+            if area_key(hu) in area and fma:
+                ar = area[area_key(hu)]
+                o.append("* Its area without promotion (docs/area.csv `pe_dot` %s, RNE build): %.0f transistors for "
+                         "%d MACs per cycle, %.0f per MAC, %.1f %% of the e8m23 RNE FMA PE's %.0f.\n" % (
+                             area_key(hu)[1], ar.transistors, ar.macs, ar.per_mac(),
+                             100.0 * ar.per_mac() / fma.per_mac(), fma.per_mac()))
         o.append("* Where they differ: the block model truncates each product once, against the largest of 33 terms "
                  "(the running sum dominates after the first blocks, so a product loses the bits below 2^-13 of the "
                  "sum), and then adds 33 truncated terms exactly; the sequential MAC truncates after every product, "
@@ -731,7 +738,7 @@ def report(rs, info, area):
     speed(o, info)
     cliff(o, rs)
     sr_bias(o, rs)
-    hopper(o, rs)
+    hopper(o, rs, area)
     pareto(o, rs, area)
     per_mac(o, rs, area)
     o.append("## From Python\n\nThe same library runs sweeps from Python (`fp8sa.explore`, docs/python.md): "
