@@ -624,13 +624,13 @@ def per_mac(o, rs, area):
     d = [area[("pe", c[:-len(" rne_rz")] + " rne")].transistors / a.transistors - 1.0
          for (u, c), a in area.items() if u == "pe" and c.endswith(" rne_rz") and a.transistors > 0
          and ("pe", c[:-len(" rne_rz")] + " rne") in area]
-    rz = (" (in this table the FMA PEs' RNE builds are %+.1f %% to %+.1f %% against their RNE+RZ builds)"
+    rz = ("; in this table the FMA PEs' RNE builds are %+.1f %% to %+.1f %% against their RNE+RZ builds"
           % (100 * min(d), 100 * max(d))) if d else ""
     o.append("Area per MAC = a PE's CMOS transistors (docs/area.csv, target `cmos`) / its MACs per cycle (the "
              "table's `macs` column: 1 for the FMA PEs `pe` and `pe_promote`, DOT_N for `pe_dot` and `pe_exact`), "
              "against the e8m23 RNE FMA PE's %.0f transistors per MAC. The `dot` and `exact` PEs are synthesized "
              "with RNE only; a truncating (RZ) `dot` point takes its RNE build's area, an approximation: the RTL "
-             "builds RZ as RNE+RZ (`RND_MODES` 2)%s. The exact PE's rows are taken as its e8m23 RNE build (one "
+             "builds RZ as RNE+RZ, `RND_MODES` 2%s. The exact PE's rows are taken as its e8m23 RNE build (one "
              "rounding per tile into binary32). Criterion as above: RMS normwise error at most 2x that of the "
              "e8m23 RNE FMA PE at the same K on both `normal` and `uniform` E4M3 data. "
              "Units with area rows here: %s.%s\n\n" % (
@@ -689,6 +689,15 @@ def per_mac(o, rs, area):
                 ", ".join("%sx FP32's on %s data" % (g3(q[d]), d) for d in datas), k))
         if label == "":
             goal = (best, fp)
+        elif k != 4096 and goal[0] is not None and fp is not None and (best is None or area_key(best) !=
+                                                                      area_key(goal[0])):
+            # The K = 4096 choice at this K: why it is not this line's.
+            x = find(rs, Query.of(goal[0], k=k))
+            if x:
+                q = ratios(x, fp)
+                o.append("(The K = 4096 choice, %s, has %s at K = %d.)\n\n" % (
+                    cfg_name(goal[0]), ", ".join("%sx FP32's error on %s data" % (g3(q[d]), d) for d in datas
+                                                  if q[d] is not None), k))
     best, fp = goal
     if fp is not None:
         o.append("**Goal** (issue 21: a PE within 2x of FP32's error at no more than %.0f %% of the e8m23 FMA PE's "
