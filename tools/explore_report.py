@@ -611,7 +611,7 @@ def kind_name(r):
     return "fma" if r.pe == "fma" and r.promote == 0 else "fma, promoted" if r.pe == "fma" else r.pe
 
 
-def per_mac(o, rs, area):
+def per_mac(o, rs, area, sources):
     """Issue 21 section 2: error against area per MAC over every PE kind that has an area row."""
     o.append("## The PE family: error against area per MAC\n\n")
     base = area.get(("pe", "e8m23 rne"))
@@ -633,8 +633,10 @@ def per_mac(o, rs, area):
              "builds RZ as RNE+RZ, `RND_MODES` 2%s. The exact PE's rows are taken as its e8m23 RNE build (one "
              "rounding per tile into binary32). Criterion as above: RMS normwise error at most 2x that of the "
              "e8m23 RNE FMA PE at the same K on both `normal` and `uniform` E4M3 data. "
-             "Units with area rows here: %s.%s\n\n" % (
-                 base.per_mac(), rz, ", ".join("`%s`" % u for u in units),
+             "Area tables: %s. Units with area rows here: %s.%s\n\n" % (
+                 base.per_mac(), rz, "`%s`" % sources[0] if len(sources) == 1 else
+                 ", ".join("`%s`" % x for x in sources) + " (a (unit, config) row from the first table that has it)",
+                 ", ".join("`%s`" % u for u in units),
                  "" if kinds else " (No `pe_dot` or `pe_exact` rows yet: the lines below cover the FMA PEs only.)"))
 
     def configs(k):
@@ -741,7 +743,7 @@ def per_mac(o, rs, area):
     o.append("Error against area per MAC, every PE kind, K = 4096, both data sets: explore/pareto_per_mac.png.\n\n")
 
 
-def report(rs, info, area):
+def report(rs, info, area, sources=("docs/area.csv",)):
     o = []
     header(o, rs, info)
     speed(o, info)
@@ -749,7 +751,7 @@ def report(rs, info, area):
     sr_bias(o, rs)
     hopper(o, rs, area)
     pareto(o, rs, area)
-    per_mac(o, rs, area)
+    per_mac(o, rs, area, sources)
     o.append("## From Python\n\nThe same library runs sweeps from Python (`fp8sa.explore`, docs/python.md): "
              "`fp8sa.explore.run(\"docs/explore/sweep.conf\", cache=\"build/explore-cache\")` returns this CSV's "
              "rows as dicts (or, with `as_numpy=True`, its columns as numpy arrays), and `run(points=[{\"acc\": "
@@ -806,7 +808,7 @@ def main(argv):
                         raise ValueError("no " + k)
         except ValueError as e:
             raise InputError("run info '%s': not fp8sa explore --run-info's JSON (%s)" % (shown(args.run_info), e))
-        text = report(read_points(args.csv), info, area)
+        text = report(read_points(args.csv), info, area, args.area or ["docs/area.csv"])
         with open(args.out, "w") as f:
             f.write(text)
     except InputError as e:
