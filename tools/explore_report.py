@@ -493,7 +493,7 @@ def hopper(o, rs, area):
             fma = area.get(("pe", "e8m23 rne"))
             if area_key(hu) in area and fma:
                 ar = area[area_key(hu)]
-                o.append("* Its area without promotion (docs/area.csv `pe_dot` %s, RNE build): %.0f transistors for "
+                o.append("* Its area without promotion (the area table's `pe_dot` %s, RNE build): %.0f transistors for "
                          "%d MACs per cycle, %.0f per MAC, %.1f %% of the e8m23 RNE FMA PE's %.0f.\n" % (
                              area_key(hu)[1], ar.transistors, ar.macs, ar.per_mac(),
                              100.0 * ar.per_mac() / fma.per_mac(), fma.per_mac()))
