@@ -7,7 +7,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all help deps configure build run run-build demo test bench-tool lint iverilog yosys-smoke ctest \
-        synth fpga explore bench regress sanitize fuzz formal clean train
+        synth fpga explore explore-report bench regress sanitize fuzz formal clean train
 
 all: build
 
@@ -25,6 +25,7 @@ help:
 	@echo "make formal     the RTL's formal properties (formal/*.sby, SymbiYosys): every proof unbounded, covers reached"
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
+	@echo "make explore-report  docs/exploration.md and plots again from the committed CSV (EXPLORE_AREA=\"docs/area.csv more.csv\")"
 	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md (< 30 min)"
 	@echo "make fpga       bitstreams and timing for the iCEBreaker and ULX3S boards (docs/fpga.md)"
 	@echo "make clean      remove $(BUILD)/"
@@ -225,6 +226,13 @@ fpga:
 # (docs/explore/*.png, matplotlib via Debian's python3) and docs/exploration.md
 # (tools/explore_report.py, from the CSV and the run's facts, --run-info).
 EXPLORE_CONF ?= docs/explore/sweep.conf
+# The area tables the report joins (docs/area.csv first; more, such as a
+# synthesis run's early rows, fill in the (unit, config) rows it lacks), and
+# the run info, committed beside the CSV so that `make explore-report
+# EXPLORE_AREA="docs/area.csv more.csv"` remakes docs/exploration.md and the
+# plots from committed files alone, without rerunning the sweep.
+EXPLORE_AREA ?= docs/area.csv
+EXPLORE_RUN_INFO ?= docs/explore/run-info.json
 # With SCHED (local or slurm): the sweep as SHARDS jobs (fp8sa explore
 # --shard), merged with --reproducible (no date or measured time: the same
 # bytes wherever the jobs ran).
@@ -232,16 +240,19 @@ explore: build
 	@mkdir -p docs/explore
 ifeq ($(SCHED),)
 	$(FP8SA) explore --config $(EXPLORE_CONF) --cache $(BUILD)/explore-cache \
-	  --csv docs/explore/explore.csv --run-info $(BUILD)/explore-run.json
-	/usr/bin/python3 tools/explore_report.py --csv docs/explore/explore.csv --run-info $(BUILD)/explore-run.json \
-	  --area docs/area.csv --out docs/exploration.md
-	/usr/bin/python3 tools/plot_explore.py docs/explore/explore.csv docs/area.csv docs/explore
+	  --csv docs/explore/explore.csv --run-info $(EXPLORE_RUN_INFO)
+	@$(MAKE) explore-report
 else
 	@mkdir -p $(JOBS_DIR)
 	@./scripts/joblist.sh explore $(FP8SA) $(EXPLORE_CONF) $(SHARDS) docs/explore/explore.csv docs/exploration.md \
 	  docs/area.csv docs/explore > $(JOBS_DIR)/explore.list
 	@./scripts/jobs.sh run $(JOBS_DIR)/explore.list $(JOBS_DIR)/explore --sched $(SCHED) $(SCHED_OPTS)
 endif
+
+explore-report:
+	/usr/bin/python3 tools/explore_report.py --csv docs/explore/explore.csv --run-info $(EXPLORE_RUN_INFO) \
+	  $(foreach a,$(EXPLORE_AREA),--area $(a)) --out docs/exploration.md
+	/usr/bin/python3 tools/plot_explore.py docs/explore/explore.csv $(EXPLORE_AREA) docs/explore
 
 clean:
 	rm -rf $(BUILD)

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Plots of the accumulator-width exploration (fp8sa explore, make explore).
 
-usage: plot_explore.py EXPLORE.CSV AREA.CSV OUT_DIR
-Writes OUT_DIR/cliff.png, sr_bias.png, hopper.png, pareto.png. Every point is
-a row of the CSVs; nothing is computed here but selections, absolute values
-and the Pareto front of the plotted points.
+usage: plot_explore.py EXPLORE.CSV AREA.CSV [AREA.CSV ...] OUT_DIR
+Writes OUT_DIR/cliff.png, sr_bias.png, hopper.png, pareto.png and
+pareto_per_mac.png. Every point is a row of the CSVs; nothing is computed here
+but selections, absolute values, area / MACs per cycle and the Pareto front of
+the plotted points. Several area tables merge as in explore_report.py (an
+earlier table's row wins), whose area join pareto_per_mac.png uses.
 """
 import csv
 import math
@@ -12,6 +14,9 @@ import os
 import sys
 
 import matplotlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import explore_report as er  # noqa: E402  (the report's area join: one copy)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -22,8 +27,10 @@ def num(s):
 
 
 def pick(rows, **kw):
-    """Rows matching kw; of rows that differ only in trials, the one with the most."""
+    """Rows matching kw; of rows that differ only in trials, the one with the most. The FMA PE's points only
+    unless kw names pe (the other kinds have pareto_per_mac.png)."""
     best = {}
+    kw.setdefault("pe", "fma")
     for r in rows:
         if all(r[k] == str(v) for k, v in kw.items()):
             key = tuple((k, v) for k, v in r.items() if k in IDENTITY)
@@ -32,7 +39,19 @@ def pick(rows, **kw):
     return list(best.values())
 
 
-IDENTITY = ("model", "acc", "round", "sr_bits", "promote", "k", "operands", "data", "seed")
+IDENTITY = ("model", "acc", "round", "sr_bits", "promote", "k", "operands", "data", "seed", "pe", "dot_n",
+            "align_bits", "sr_kind")
+
+
+def with_pe(r):
+    """A CSV row with the PE columns (an older CSV's rows are all fma; comparison models have "-")."""
+    r = dict(r)
+    for c, d in (("pe", "fma"), ("dot_n", "1"), ("align_bits", "-"), ("sr_kind", "-")):
+        if r.get(c) in (None, ""):
+            r[c] = d
+    if r["pe"] == "-":
+        r["pe"] = "fma"
+    return r
 
 
 def one(rows, **kw):
@@ -127,6 +146,13 @@ def hopper(rows, out):
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=3,
                         label="e8m13 RZ" + ("" if pn == "0" else f", promote {pn}"))
+        for pn, st in (("0", "m-s"), ("128", "m:s")):  # the h100-fp8 preset: a dot PE
+            sel = pick(rows, model="fp8sa", acc="e8m13", round="rz", promote=pn, data=data, operands="e4m3", pe="dot",
+                       dot_n="32", align_bits="13")
+            pts = sorted((int(r["k"]), finite_abs(r[col])) for r in sel if finite_abs(r[col]))
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], st, ms=4,
+                        label="h100-fp8 (dot 32, a13)" + ("" if pn == "0" else ", promote 128"))
         for model, acc, label, st in (("km-block", "-", "km-block (not hardware)", "k--"),
                                       ("fp8sa", "e8m23", "e8m23 RNE (FP32)", "k:")):
             sel = pick(rows, model=model, acc=acc, data=data, operands="e4m3")
@@ -150,8 +176,7 @@ def hopper(rows, out):
 def pareto(rows, area_rows, out):
     # Plain PEs (unit pe, "eXmY rounding") and promoted ones (unit
     # pe_promote, "eXmY rounding pN").
-    area = {r["config"]: float(r["transistors"]) for r in area_rows
-            if r["target"] == "cmos" and r["unit"] in ("pe", "pe_promote")}
+    area = {c: a.transistors for (u, c), a in area_rows.items() if u in ("pe", "pe_promote")}
     pts = []
     for r in pick(rows, model="fp8sa", k=4096, data="uniform", operands="e4m3"):
         rnd = {"rne": "rne", "rz": "rne_rz"}.get(r["round"], "sr" + r["sr_bits"])
@@ -189,17 +214,94 @@ def pareto(rows, area_rows, out):
     plt.close(fig)
 
 
+KIND_STYLE = (  # (label, marker, filled) by kind_of's key
+    ("fma", "FMA PE", "o", True),
+    ("fma, promoted", "FMA PE, promoted (pe_promote)", "^", True),
+    ("dot a13", "dot PE, ALIGN_BITS 13", "s", True),
+    ("dot a25", "dot PE, ALIGN_BITS 25", "D", True),
+    ("dot rz", "dot PE, RZ (RNE build's area)", "s", False),
+    ("exact", "exact PE", "*", True),
+    ("h100", "h100-fp8 preset (dot 32, a13, e8m13 RZ)", "X", True),
+)
+
+
+def kind_of(r):
+    if r.pe == "dot" and (r.dot_n, r.align_bits, r.acc, r.rnd) == (32, 13, "e8m13", "rz"):
+        return "h100"
+    if r.pe == "dot":
+        return "dot rz" if r.rnd == "rz" else "dot a%d" % r.align_bits
+    return er.kind_name(r)
+
+
+def pareto_per_mac(path, area, out):
+    """Error against area per MAC (CMOS transistors / MACs per cycle), every PE kind, K = 4096, both data sets."""
+    rs = er.read_points(path)
+    base = area.get(("pe", "e8m23 rne"))
+    if not base:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    for ax, data in zip(axes, ("normal", "uniform")):
+        pts, seen = [], set()
+        for r in rs:
+            key = er.area_key(r)
+            if r.model != er.HW or r.k != 4096 or r.ops != "e4m3" or r.data != data or key not in area:
+                continue
+            x = er.find(rs, er.Query.of(r))
+            ident = (x.pe, x.dot_n, x.align_bits, x.acc, x.rnd, x.sr_bits, x.promote)
+            e = x.rms_norm
+            if ident in seen or not (math.isfinite(e) and e > 0):
+                continue
+            seen.add(ident)
+            pts.append((area[key].per_mac(), e, kind_of(x), er.cfg_name(x)))
+        for kind, label, mk, filled in KIND_STYLE:
+            sel = [p for p in pts if p[2] == kind]
+            if sel:
+                ax.scatter([p[0] for p in sel], [p[1] for p in sel], s=40 if mk == "*" else 16, marker=mk,
+                           label=label, facecolors=None if filled else "none",
+                           edgecolors=None if filled else "C%d" % [k[0] for k in KIND_STYLE].index(kind),
+                           color="C%d" % [k[0] for k in KIND_STYLE].index(kind) if filled else None)
+        front, best = [], float("inf")
+        for a, e, kind, name in sorted(pts):
+            if e < best:
+                front.append((a, e))
+                best = e
+                ax.annotate(name.replace("ALIGN_BITS ", "a").replace("DOT_N ", "n"), (a, e), fontsize=5,
+                            alpha=0.8, xytext=(3, 3), textcoords="offset points")
+        ax.plot([p[0] for p in front], [p[1] for p in front], "r-", lw=1, label="Pareto front")
+        fp = er.find(rs, er.Query(data=data))
+        if fp and fp.rms_norm > 0:
+            ax.axhline(2 * fp.rms_norm, color="gray", ls="--", lw=0.8, label="2x e8m23 RNE FMA")
+        ax.axvline(er.GOAL * base.per_mac(), color="green", ls=":", lw=0.8,
+                   label="%.0f%% of the e8m23 FMA PE's area per MAC" % (100 * er.GOAL))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("CMOS transistors per MAC (docs/area.csv: transistors / macs)")
+        ax.set_ylabel("RMS normwise error, K=4096, %s E4M3" % ("N(0,1)" if data == "normal" else "U(0,1)"))
+        ax.set_title("Error against area per MAC, %s data" % data)
+        ax.grid(True, which="both", alpha=0.3)
+    # One legend for both panels, below them (the points fill every corner); Pareto-front points are labelled.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=7)
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
+    fig.savefig(os.path.join(out, "pareto_per_mac.png"), dpi=110)
+    plt.close(fig)
+
+
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: plot_explore.py EXPLORE.CSV AREA.CSV OUT_DIR")
-    rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-    area_rows = list(csv.DictReader(open(sys.argv[2], newline=""))) if os.path.exists(sys.argv[2]) else []
-    out = sys.argv[3]
+    if len(sys.argv) < 4:
+        sys.exit("usage: plot_explore.py EXPLORE.CSV AREA.CSV [AREA.CSV ...] OUT_DIR")
+    rows = [with_pe(r) for r in csv.DictReader(open(sys.argv[1], newline=""))]
+    try:
+        area = er.read_areas([p for p in sys.argv[2:-1] if os.path.exists(p)])
+    except er.InputError as e:
+        sys.exit("plot_explore.py: error: %s" % e)
+    out = sys.argv[-1]
     os.makedirs(out, exist_ok=True)
     cliff(rows, out)
     sr_bias(rows, out)
     hopper(rows, out)
-    pareto(rows, area_rows, out)
+    pareto(rows, area, out)
+    pareto_per_mac(sys.argv[1], area, out)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,13 @@ acc = e8m10
 sr_bits = 8, 12
 operands = e4m3xe5m2
 data = heavy
+[sweep kinds]
+pe = dot, exact
+dot_n = 2, 4
+align_bits = 13, 25
+acc = e8m13
+round = rne, rz
+data = normal
 """
 
 STATS = ("mean_rel", "rms_rel", "max_rel", "bias", "bias_se", "rms_norm", "max_norm")
@@ -54,8 +61,9 @@ def csv_rows(tmp_path, sweep_text):
 def test_python_rows_are_the_clis_csv_rows(tmp_path):
     conf, want = csv_rows(tmp_path, SWEEP)
     got = fx.run(conf, threads=2)
-    # hw: 2 accumulators x (rne, rz, sr R=8) x 2 promotions x 2 data; km-block once, the SR models at R = 8, 12.
-    assert len(got) == len(want) == 2 * 3 * 2 * 2 + 1 + 2 + 2
+    # hw: 2 accumulators x (rne, rz, sr R=8) x 2 promotions x 2 data; km-block once, the SR models at R = 8, 12;
+    # kinds: dot 2 DOT_N x 2 ALIGN_BITS x 2 roundings, exact 2 DOT_N x 2 roundings (it has no window).
+    assert len(got) == len(want) == 2 * 3 * 2 * 2 + 1 + 2 + 2 + 2 * 2 * 2 + 2 * 2
     assert list(want[0].keys()) == list(fx.COLUMNS)
     for g, w in zip(got, want):
         assert list(g.keys()) == list(fx.COLUMNS)
@@ -79,6 +87,8 @@ def test_point_dicts_plan_and_run_what_the_sweep_file_does(tmp_path):
          "promote": [0, 32], "data": ["uniform", "normal"]},
         {"trials": 16, "k": 96, "seed": 3, "model": ["km-block", "sr-1step", "sr-ideal"], "acc": "e8m10",
          "sr_bits": [8, 12], "operands": "e4m3xe5m2", "data": "heavy"},
+        {"trials": 16, "k": 96, "seed": 3, "pe": ["dot", "exact"], "dot_n": [2, 4], "align_bits": [13, 25],
+         "acc": "e8m13", "round": ["rne", "rz"], "data": "normal"},
     ]
     assert [p.key for p in fx.plan(conf)] == [p.key for p in fx.plan(points=points)]
     a = fx.run(conf, threads=1)
