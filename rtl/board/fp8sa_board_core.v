@@ -26,12 +26,6 @@ module fp8sa_board_core #(
   // (fp8sa_array's INIT_W).
   localparam integer InitW = (PE_KIND != 0) ? `FP8SA_B32_W : 1 + ACC_EXP_W + ACC_MAN_W;
 
-  generate
-    if (PROMOTE_N != 0) begin : g_err_promote
-      fp8sa_param_error_board_PROMOTE_N_must_be_0 u_param_error ();
-    end
-  endgenerate
-
   // Reset: asserted asynchronously, released two edges after rst_ni rises.
   reg [1:0] rst_sync_q;
   always @(posedge clk_i or negedge rst_ni) begin
@@ -72,7 +66,7 @@ module fp8sa_board_core #(
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
     .MUL_STAGES(MUL_STAGES), .Q_STAGES(Q_STAGES), .K_MAX(K_MAX),
     .CLKS_PER_BIT(CLKS_PER_BIT), .TIMEOUT_CYCLES(TIMEOUT_CYCLES),
-    .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
+    .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT), .PROMOTE_N(PROMOTE_N),
     .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_link (
     .clk_i(clk_i), .rst_ni(rst_n),

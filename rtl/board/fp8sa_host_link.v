@@ -71,6 +71,14 @@ module fp8sa_host_link #(
     .pay_idx_o(rx_idx), .busy_o(busy_o)
   );
 
+  // INFO has no field for a promotion interval, so a board's array has none
+  // (the host would otherwise check its results against the wrong model).
+  generate
+    if (PROMOTE_N != 0) begin : g_err_promote
+      fp8sa_param_error_board_PROMOTE_N_must_be_0 u_param_error ();
+    end
+  endgenerate
+
   fp8sa_host_exec #(
     .ROWS(ROWS), .COLS(COLS), .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W),
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
