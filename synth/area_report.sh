@@ -21,6 +21,14 @@ function c(n,   s, neg) {           # 12345 -> 12,345
   return (neg ? "-" : "") s
 }
 function sd(n) { return (n > 0 ? "+" : "") c(n) }
+function pm(x) { return (x >= 100) ? c(int(x + 0.5)) : sprintf("%.1f", x) }   # a per-MAC figure
+# "total (per MAC)" of the main metric of target t, "-" where the row is missing
+function permac(t, u, cfg,   n, m) {
+  if (!has(t, u, cfg)) return "-"
+  n = v(t, u, cfg, "macs"); m = v(t, u, cfg, metric[t])
+  if (n == "" || n == "-" || n <= 0) return c(m)
+  return c(m) " (" pm(m / n) ")"
+}
 function v(t, u, cfg, f) { return val[t SUBSEP u SUBSEP cfg SUBSEP f] }
 function has(t, u, cfg) { return ((t SUBSEP u SUBSEP cfg SUBSEP "mode") in val) }
 function cellstr(t, u, cfg) {
@@ -43,7 +51,7 @@ BEGIN {
   nr = split("rne rne_rz sr4 sr8 sr13 sr16", RND, " ")
   rname["rne"] = "RNE"; rname["rne_rz"] = "RNE+RZ"; rname["sr4"] = "+SR, R=4"; rname["sr8"] = "R=8"
   rname["sr13"] = "R=13"; rname["sr16"] = "R=16"
-  nf = split("lut carry ff dsp ram mux transistors cells mode fmax_mhz lc", F, " ")
+  nf = split("lut carry ff dsp ram mux transistors cells mode fmax_mhz lc macs", F, " ")
   while ((getline line < beforefile) > 0) {
     split(line, b, ",")
     if (b[1] == "target") continue
@@ -55,6 +63,13 @@ NR == 1 { next }
   for (i = 1; i <= nf; ++i) val[$1 SUBSEP $2 SUBSEP $3 SUBSEP F[i]] = $(7 + i)
   if ($2 == "array_glue") { arr[++na] = $3; ; seen_arr[$3] = 1 }
   if ($2 == "pe_pipe" || $2 == "pe_fmax") pipe[$3] = 1
+  val[$1 SUBSEP $2 SUBSEP $3 SUBSEP "rounding"] = $5
+  # The rows of the per-MAC comparison: the FMA PE at e8m23 and e8m10/e6m5
+  # RNE (and e8m23 sr16), every promoted, dot and exact PE.
+  if ((($2 == "pe" && ($3 == "e8m23 rne" || $3 == "e8m23 sr16" || $3 == "e8m15 rne" || $3 == "e8m10 rne")) || \
+       $2 == "pe_promote" || $2 == "pe_dot" || $2 == "pe_exact") && !(($2 SUBSEP $3) in pkseen)) {
+    pkseen[$2 SUBSEP $3] = 1; pk[++npk] = $2 SUBSEP $3
+  }
 }
 END {
   print "# Area"
@@ -88,6 +103,14 @@ END {
   print "  ROWS x COLS times one `fp8sa_array_cell` (PE, operand registers, shadow). Cells differ only"
   print "  in their LFSR reset seed. The composition is checked against one array flattened whole"
   print "  (below)."
+  print "- **PE family** (docs/numerics.md section 10): `fp8sa_dot_pe` (DOT_N products and the"
+  print "  accumulator aligned in a window of ALIGN_BITS fraction bits, one rounding per step) and"
+  print "  `fp8sa_exact_pe` (a fixed-point accumulator, one rounding per tile), alone and flattened,"
+  print "  RNE only (`RND_MODES` 1) unless the rounding column says sr16 (RNE+RZ+SR, R = 16, LFSR 32)."
+  print "- **MACs per cycle** (`macs` column of area.csv): 1 for an FMA PE, DOT_N for a dot or exact"
+  print "  PE (a step of DOT_N products per cycle), ROWS x COLS x DOT_N for an array (its cell rows"
+  print "  carry the array's figure), none for the quantizer and the LFSR. *Per MAC* = area / MACs per"
+  print "  cycle: the area one MAC per cycle of throughput costs."
   print "- Targets: `synth_ice40`, `synth_ecp5`, `synth_xilinx -family xc7 -flatten`, and"
   print "  `synth -flatten; abc -g cmos2; stat -tech cmos`, each with its default options."
   print ""
@@ -186,6 +209,61 @@ END {
     print ""
   }
 
+  if (npk > 0) {
+    print "## Area per MAC: the PE family"
+    print ""
+    print "Every PE kind: the FMA PE (`fp8sa_mac_pe`, one MAC per cycle; its promoted variant), the"
+    print "dot PE and the exact PE. Each cell is the main metric (" short["ice40"] ", " short["ecp5"] ","
+    print short["xilinx"] ", " short["cmos"] ") of the whole PE with its area per MAC in brackets; the"
+    print "last column is the CMOS area per MAC against the FMA PE `e8m23 rne` (RNE only, the"
+    print "rounding hardware of the dot and exact rows without sr16)."
+    print ""
+    ref = v("cmos", "pe", "e8m23 rne", "transistors")
+    print "| unit | config | rounding | MACs/cycle | iCE40 LUT4 (/MAC) | ECP5 LUT4 (/MAC) | Xilinx LUT (/MAC) | CMOS transistors (/MAC) | per MAC vs FMA e8m23 rne |"
+    print "|---|---|---|---:|---:|---:|---:|---:|---:|"
+    best = ""; bestv = 0
+    for (pi = 1; pi <= npk; ++pi) {
+      split(pk[pi], q, SUBSEP); u = q[1]; k = q[2]
+      t0 = ""
+      for (ti = 1; ti <= nt; ++ti) if (has(T[ti], u, k)) { t0 = T[ti]; break }
+      row = "| " u " | " k " | " v(t0, u, k, "rounding") " | " v(t0, u, k, "macs") " |"
+      for (ti = 1; ti <= nt; ++ti) row = row " " permac(T[ti], u, k) " |"
+      x = "-"
+      if (has("cmos", u, k) && ref > 0) {
+        pv = v("cmos", u, k, "transistors") / v("cmos", u, k, "macs")
+        x = sprintf("%.0f %%", 100 * pv / ref)
+        if (best == "" || pv < bestv) { best = u " " k; bestv = pv }
+      }
+      print row " " x " |"
+    }
+    print ""
+    if (best != "" && ref > 0)
+      print "Smallest CMOS area per MAC above: **" best "**, " pm(bestv) " transistors per MAC, " \
+            sprintf("%.0f %%", 100 * bestv / ref) " of the FMA PE e8m23 RNE (" c(ref) ")."
+    for (ti = 1; ti <= nt; ++ti) {
+      t = T[ti]; m = metric[t]; bu = ""; bv = 0
+      for (pi = 1; pi <= npk; ++pi) {
+        split(pk[pi], q, SUBSEP); u = q[1]; k = q[2]
+        if (!has(t, u, k)) continue
+        x = v(t, u, k, m) / v(t, u, k, "macs")
+        if (bu == "" || x < bv) { bu = u " " k; bv = x }
+      }
+      if (bu != "" && has(t, "pe", "e8m23 rne"))
+        print "- " short[t] ": smallest per MAC " bu ", " pm(bv) " per MAC against " \
+              c(v(t, "pe", "e8m23 rne", m)) " for the FMA PE e8m23 RNE (" \
+              sprintf("%.0f %%", 100 * bv / v(t, "pe", "e8m23 rne", m)) ")."
+    }
+    print ""
+    print "Why the shape: a dot step shares one alignment, one adder tree and one rounding (and the"
+    print "accumulator register) among DOT_N products, so their cost is spread over DOT_N MACs, while"
+    print "the FP8 multipliers (small: 4x4-bit significands) and the alignment shifters grow with"
+    print "DOT_N; ALIGN_BITS sets the width of every shifter and of the adder tree. The exact PE keeps"
+    print "an 81-bit fixed-point accumulator and a full normalize-and-round of it, paid once per PE,"
+    print "and its per-product cost is a shift of the product into that 81-bit range. Plot:"
+    print "[area/area_per_mac.png](area/area_per_mac.png)."
+    print ""
+  }
+
   print "## Quantizer and LFSR"
   print ""
   print "| unit | " tname["ice40"] " | ECP5 LUT4 / CCU2C / flops | Xilinx LUT / CARRY4 / flops | CMOS transistors |"
@@ -206,14 +284,16 @@ END {
   print "Whole `fp8sa_array`: glue + ROWS x COLS cells (see Method). For scale: the iCE40UP5K has"
   print "5,280 logic cells, the ECP5 LFE5U-85F about 84,000 LUT4, a Xilinx XC7A100T 63,400 LUT6."
   print ""
-  print "| configuration | cells | iCE40 LUT4 / flops | ECP5 LUT4 / flops | Xilinx LUT / flops | CMOS transistors | glue share (iCE40 LUT4) |"
-  print "|---|---:|---:|---:|---:|---:|---:|"
+  print "| configuration | cells | MACs/cycle | iCE40 LUT4 / flops | ECP5 LUT4 / flops | Xilinx LUT / flops | CMOS transistors | CMOS transistors / MAC | iCE40 LUT4 / MAC | glue share (iCE40 LUT4) |"
+  print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for (ai = 1; ai <= na; ++ai) {
     n = arr[ai]
     if (done_arr[n]++) continue
     rc = (n ~ /^bench/) ? n : n
     split(n, nm, "_"); dims = nm[1]; sub(/^(a|bench)/, "", dims); split(dims, d, "x"); np = d[1] * d[2]
-    row = "| " n " | " np " |"
+    nm_ = "-"
+    for (ti = 1; ti <= nt; ++ti) if (has(T[ti], "array_glue", n)) { nm_ = v(T[ti], "array_glue", n, "macs"); break }
+    row = "| " n " | " np " | " c(nm_) " |"
     for (ti = 1; ti <= nt; ++ti) {
       t = T[ti]
       if (!has(t, "array_glue", n) || !has(t, "array_cell", n)) { row = row " - |"; continue }
@@ -222,6 +302,10 @@ END {
             c(v(t, "array_glue", n, "ff") + np * v(t, "array_cell", n, "ff")) " |"
     }
     tot = v("ice40", "array_glue", n, "lut") + np * v("ice40", "array_cell", n, "lut")
+    tc = v("cmos", "array_glue", n, "transistors") + np * v("cmos", "array_cell", n, "transistors")
+    ok = (nm_ != "-" && nm_ > 0)
+    row = row " " ((ok && has("cmos", "array_glue", n) && has("cmos", "array_cell", n)) ? pm(tc / nm_) : "-") " |"
+    row = row " " ((ok && tot > 0) ? pm(tot / nm_) : "-") " |"
     row = row " " (tot > 0 ? sprintf("%.1f %%", 100 * v("ice40", "array_glue", n, "lut") / tot) : "-") " |"
     print row
   }
@@ -262,6 +346,8 @@ END {
   print "![PE area against accumulator mantissa bits](area/pe_area_vs_mantissa.png)"
   print ""
   print "![Cost of stochastic rounding against R](area/sr_cost.png)"
+  print ""
+  print "![Area per MAC of every PE kind against DOT_N](area/area_per_mac.png)"
   print ""
   print "The numbers behind every table and plot: [area.csv](area.csv) (one row per target and"
   print "configuration; `mode` flat = synthesized alone and flattened, glue = array with black-box cells)."
