@@ -13,6 +13,10 @@
 #   --list        print the runs ("target unit config", one a line) and stop
 #   --merge DIR   run nothing: the table from the rows of a job list's results
 #                 (DIR/jobs/*/area.csv: scripts/joblist.sh synth, docs/scale-out.md)
+#   --fill OLD    run only what is cached: a job without a cached result takes
+#                 its row from the table OLD (an earlier docs/area.csv, its
+#                 macs column from the job), and is listed in CSV_stale.csv
+#                 (target,unit,config) so that the report names the old rows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/rtl-sources.sh
@@ -23,6 +27,7 @@ only=""
 report=1
 list=0
 merge=""
+fill=""
 while [ $# -gt 0 ]; do
   case $1 in
     -j) jobs=$2; shift 2 ;;
@@ -32,10 +37,12 @@ while [ $# -gt 0 ]; do
     --no-report) report=0; shift ;;
     --list) list=1; shift ;;
     --merge) merge=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --fill) fill=$2; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "area.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+[ -z "$fill" ] || [ -f "$fill" ] || { echo "area.sh: no table '$fill' for --fill" >&2; exit 2; }
 [ -d "$rtl" ] || { echo "area.sh: no RTL folder '$rtl'" >&2; exit 2; }
 command -v yosys > /dev/null || { echo "area.sh: yosys not found (scripts/install-deps.sh)" >&2; exit 2; }
 
@@ -168,7 +175,18 @@ run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
   res=$cache/$key.res
   t0=$(date +%s%N)
   local how=cached
-  if [ ! -s "$res" ]; then
+  if [ ! -s "$res" ] && [ -n "$fill" ]; then
+    # Not run: the old table's row, its first 18 columns and this job's macs.
+    local old
+    old=$(awk -F, -v k="$t,$unit,$config" '$1 "," $2 "," $3 == k { print; exit }' "$fill" | cut -d, -f1-18)
+    if [ -n "$old" ]; then
+      printf '%s,%s\n' "$old" "$macs" > "$work/row.$(printf '%s' "$line" | sha256sum | cut -c1-24)"
+      printf '%s,%s,%s\n' "$t" "$unit" "$config" > "$work/stale.$(printf '%s' "$line" | sha256sum | cut -c1-24)"
+      how=old
+    else
+      how=missing
+    fi
+  elif [ ! -s "$res" ]; then
     local log=build/synth/logs/${t}_${unit}_${config// /_}
     log=${log//,/}
     local one=(synth/synth_one.sh "$t" "$rtl" "$top" "$chp" "$mode" "$log.log")
@@ -180,7 +198,7 @@ run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
     fi
   fi
   dt=$((($(date +%s%N) - t0) / 1000000))
-  if [ "$how" != FAILED ]; then
+  if [ "$how" = cached ] || [ "$how" = done ]; then
     local lut=0 carry=0 ff=0 dsp=0 ram=0 mux=0 transistors=0 cells=0 fmax_mhz=- lc=0
     eval "$(sed 's/ /; /g' "$res")"
     printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$t" "$unit" "$config" "$acc" "$rnd" "$sr" \
@@ -192,7 +210,7 @@ run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
   [ "$how" != FAILED ]
 }
 export -f run_job
-export rtl_hash script_hash yver cache work rtl n
+export rtl_hash script_hash yver cache work rtl n fill
 
 SECONDS=0
 rc=0
@@ -213,6 +231,13 @@ mkdir -p "$(dirname "$csv")"
   cat "$work"/row.* 2>/dev/null | sort -t, -k2,2 -k3,3 -k1,1
 } > "$csv"
 echo "synth: $(($(wc -l < "$csv") - 1)) rows in $csv (${SECONDS} s)"
+# The rows taken from an older table (--fill), for the report; none: no file.
+stale=${csv%.csv}_stale.csv
+rm -f "$stale"
+if ls "$work"/stale.* > /dev/null 2>&1; then
+  { echo "target,unit,config"; cat "$work"/stale.* | sort -t, -k2,2 -k3,3 -k1,1; } > "$stale"
+  echo "synth: $(($(wc -l < "$stale") - 1)) rows from $fill, not synthesized now: listed in $stale"
+fi
 [ $rc -eq 0 ] || { echo "synth: some runs FAILED (logs in build/synth/logs)" >&2; exit 1; }
 if [ $report -eq 1 ]; then
   # docs/area.csv -> docs/area.md and docs/area/*.png

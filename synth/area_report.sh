@@ -9,9 +9,13 @@ out=${2:?usage: area_report.sh CSV OUT.md}
 cd "$(dirname "$0")/.."
 before=docs/area_before.csv
 [ -f "$before" ] || before=/dev/null
+# Rows taken from an older table (synth/area.sh --fill), named in the report.
+stale=${csv%.csv}_stale.csv
+stalename=$(basename "$stale")
+[ -f "$stale" ] || stale=/dev/null
 yver=$(yosys -V)
 when=$(date -u '+%Y-%m-%d')
-awk -F, -v yver="$yver" -v when="$when" -v beforefile="$before" '
+awk -F, -v yver="$yver" -v when="$when" -v beforefile="$before" -v stalefile="$stale" -v stalename="$stalename" '
 function c(n,   s, neg) {           # 12345 -> 12,345
   if (n == "" || n == "-") return "-"
   neg = (n < 0); if (neg) n = -n
@@ -52,6 +56,12 @@ BEGIN {
   rname["rne"] = "RNE"; rname["rne_rz"] = "RNE+RZ"; rname["sr4"] = "+SR, R=4"; rname["sr8"] = "R=8"
   rname["sr13"] = "R=13"; rname["sr16"] = "R=16"
   nf = split("lut carry ff dsp ram mux transistors cells mode fmax_mhz lc macs", F, " ")
+  nst = 0
+  while ((getline line < stalefile) > 0) {
+    split(line, b, ",")
+    if (b[1] == "target") continue
+    ++nst; stu[b[2]]++; stt[b[2] SUBSEP b[1]] = 1
+  }
   while ((getline line < beforefile) > 0) {
     split(line, b, ",")
     if (b[1] == "target") continue
@@ -68,7 +78,15 @@ NR == 1 { next }
   # RNE (and e8m23 sr16), every promoted, dot and exact PE.
   if ((($2 == "pe" && ($3 == "e8m23 rne" || $3 == "e8m23 sr16" || $3 == "e8m15 rne" || $3 == "e8m10 rne")) || \
        $2 == "pe_promote" || $2 == "pe_dot" || $2 == "pe_exact") && !(($2 SUBSEP $3) in pkseen)) {
-    pkseen[$2 SUBSEP $3] = 1; pk[++npk] = $2 SUBSEP $3
+    pkseen[$2 SUBSEP $3] = 1
+    # sort key: kind, accumulator, ALIGN_BITS, rounding, DOT_N (numeric)
+    nn = split($3, w, " "); dn = 1; al = 0
+    for (i = 1; i <= nn; ++i) { if (w[i] ~ /^n[0-9]+$/) dn = substr(w[i], 2) + 0; if (w[i] ~ /^a[0-9]+$/) al = substr(w[i], 2) + 0 }
+    rk = ($2 == "pe") ? 1 : ($2 == "pe_promote") ? 2 : ($2 == "pe_dot") ? 3 : 4
+    sk = sprintf("%d %s %02d %s %02d %s", rk, $4, al, $5, dn, $3)
+    j = ++npk
+    while (j > 1 && pks[j - 1] > sk) { pk[j] = pk[j - 1]; pks[j] = pks[j - 1]; --j }
+    pk[j] = $2 SUBSEP $3; pks[j] = sk
   }
 }
 END {
@@ -89,6 +107,20 @@ END {
   print "(PFUMX, L6MUX21: the `mux` column of the CSV) differently for slightly different designs;"
   print "compare ECP5 configurations by trend, not by single rows."
   print ""
+  if (nst > 0) {
+    print "**Not all rows are from this run:** " nst " of " NR - 1 " rows were not synthesized again but"
+    print "copied from the previous table (`synth/area.sh --fill`, the RTL of that table; every row"
+    print "is listed in [" stalename "](" stalename ")). By unit:"
+    nu = split("pe pe_pipe pe_fmax pe_promote pe_dot pe_exact quantizer lfsr array_glue array_cell array_flat", U, " ")
+    for (ui = 1; ui <= nu; ++ui) {
+      u = U[ui]
+      if (!(u in stu)) continue
+      tl = ""
+      for (ti = 1; ti <= nt; ++ti) if ((u SUBSEP T[ti]) in stt) tl = tl (tl == "" ? "" : ", ") T[ti]
+      print "- `" u "`: " stu[u] " rows (" tl ")"
+    }
+    print ""
+  }
   print "## Method"
   print ""
   print "- **PE**: `fp8sa_mac_pe` alone, flattened, one accumulator format and rounding set per row."
@@ -109,7 +141,7 @@ END {
   print "  RNE only (`RND_MODES` 1) unless the rounding column says sr16 (RNE+RZ+SR, R = 16, LFSR 32)."
   print "- **MACs per cycle** (`macs` column of area.csv): 1 for an FMA PE, DOT_N for a dot or exact"
   print "  PE (a step of DOT_N products per cycle), ROWS x COLS x DOT_N for an array (its cell rows"
-  print "  carry the array's figure), none for the quantizer and the LFSR. *Per MAC* = area / MACs per"
+  print "  carry the figure of the array), none for the quantizer and the LFSR. *Per MAC* = area / MACs per"
   print "  cycle: the area one MAC per cycle of throughput costs."
   print "- Targets: `synth_ice40`, `synth_ecp5`, `synth_xilinx -family xc7 -flatten`, and"
   print "  `synth -flatten; abc -g cmos2; stat -tech cmos`, each with its default options."
@@ -237,9 +269,8 @@ END {
       print row " " x " |"
     }
     print ""
-    if (best != "" && ref > 0)
-      print "Smallest CMOS area per MAC above: **" best "**, " pm(bestv) " transistors per MAC, " \
-            sprintf("%.0f %%", 100 * bestv / ref) " of the FMA PE e8m23 RNE (" c(ref) ")."
+    print "Smallest area per MAC among the rows above, per target:"
+    print ""
     for (ti = 1; ti <= nt; ++ti) {
       t = T[ti]; m = metric[t]; bu = ""; bv = 0
       for (pi = 1; pi <= npk; ++pi) {
@@ -254,12 +285,12 @@ END {
               sprintf("%.0f %%", 100 * bv / v(t, "pe", "e8m23 rne", m)) ")."
     }
     print ""
-    print "Why the shape: a dot step shares one alignment, one adder tree and one rounding (and the"
-    print "accumulator register) among DOT_N products, so their cost is spread over DOT_N MACs, while"
-    print "the FP8 multipliers (small: 4x4-bit significands) and the alignment shifters grow with"
-    print "DOT_N; ALIGN_BITS sets the width of every shifter and of the adder tree. The exact PE keeps"
-    print "an 81-bit fixed-point accumulator and a full normalize-and-round of it, paid once per PE,"
-    print "and its per-product cost is a shift of the product into that 81-bit range. Plot:"
+    print "Why the shape: a dot step has one accumulator register, one maximum-exponent tree, one"
+    print "normalize and one rounding for DOT_N products, so their cost is spread over DOT_N MACs;"
+    print "what grows with DOT_N is a multiplier (4 x 4-bit significands), an alignment shifter and"
+    print "an adder of the sum tree per product, each ALIGN_BITS + a few bits wide. The exact PE pays"
+    print "once for an 81-bit fixed-point accumulator and the normalize-and-round of it, and per"
+    print "product for a shift into that 81-bit range and an adder of its sum tree. Plot:"
     print "[area/area_per_mac.png](area/area_per_mac.png)."
     print ""
   }

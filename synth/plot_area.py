@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 TARGETS = [("ice40", "lut", "iCE40 SB_LUT4"), ("ecp5", "lut", "ECP5 LUT4"),
            ("xilinx", "lut", "Xilinx 7 LUT1-6"), ("cmos", "transistors", "CMOS transistors")]
@@ -123,9 +124,14 @@ def plot_per_mac(rows, out):
         if fma:
             ref = int(fma[0][m])
             ax.axhline(ref, color="k", lw=1, label="FMA PE e8m23 RNE (1 MAC/cycle)")
+            ax.plot([1], [ref], "ko", markersize=5)
             ax.axhline(0.6 * ref, color="k", lw=1, ls=":", label="60 % of it (issue 21 goal)")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        ax.set_xticks([1, 2, 4, 8, 16, 32])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:,.0f}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(label)
         ax.set_xlabel("DOT_N (MACs per cycle)")
         ax.set_ylabel(f"{m} per MAC")
