@@ -321,7 +321,8 @@ END {
     n = arr[ai]
     if (done_arr[n]++) continue
     rc = (n ~ /^bench/) ? n : n
-    split(n, nm, "_"); dims = nm[1]; sub(/^(a|bench)/, "", dims); split(dims, d, "x"); np = d[1] * d[2]
+    # ROWSxCOLS from the name (a4x4, bench16x16, d4x4_n4, h100_2x2, x2x3_n4_src_p)
+    match(n, /[0-9]+x[0-9]+/); split(substr(n, RSTART, RLENGTH), d, "x"); np = d[1] * d[2]
     nm_ = "-"
     for (ti = 1; ti <= nt; ++ti) if (has(T[ti], "array_glue", n)) { nm_ = v(T[ti], "array_glue", n, "macs"); break }
     row = "| " n " | " np " | " c(nm_) " |"
