@@ -24,14 +24,15 @@ function c(n,   s, neg) {           # 12345 -> 12,345
   sub(/^,/, "", s)
   return (neg ? "-" : "") s
 }
+function old(t, u, cfg) { return ((t SUBSEP u SUBSEP cfg) in stk) ? " *" : "" }   # a --fill row
 function sd(n) { return (n > 0 ? "+" : "") c(n) }
 function pm(x) { return (x >= 100) ? c(int(x + 0.5)) : sprintf("%.1f", x) }   # a per-MAC figure
 # "total (per MAC)" of the main metric of target t, "-" where the row is missing
 function permac(t, u, cfg,   n, m) {
   if (!has(t, u, cfg)) return "-"
   n = v(t, u, cfg, "macs"); m = v(t, u, cfg, metric[t])
-  if (n == "" || n == "-" || n <= 0) return c(m)
-  return c(m) " (" pm(m / n) ")"
+  if (n == "" || n == "-" || n <= 1) return c(m) old(t, u, cfg)
+  return c(m) " (" pm(m / n) ")" old(t, u, cfg)
 }
 function v(t, u, cfg, f) { return val[t SUBSEP u SUBSEP cfg SUBSEP f] }
 function has(t, u, cfg) { return ((t SUBSEP u SUBSEP cfg SUBSEP "mode") in val) }
@@ -60,7 +61,7 @@ BEGIN {
   while ((getline line < stalefile) > 0) {
     split(line, b, ",")
     if (b[1] == "target") continue
-    ++nst; stu[b[2]]++; stt[b[2] SUBSEP b[1]] = 1
+    ++nst; stu[b[2]]++; stt[b[2] SUBSEP b[1]] = 1; stk[b[1] SUBSEP b[2] SUBSEP b[3]] = 1
   }
   while ((getline line < beforefile) > 0) {
     split(line, b, ",")
@@ -249,6 +250,7 @@ END {
     print short["xilinx"] ", " short["cmos"] ") of the whole PE with its area per MAC in brackets; the"
     print "last column is the CMOS area per MAC against the FMA PE `e8m23 rne` (RNE only, the"
     print "rounding hardware of the dot and exact rows without sr16)."
+    if (nst > 0) print "A cell marked * is a row copied from the previous table (see the top of this page)."
     print ""
     ref = v("cmos", "pe", "e8m23 rne", "transistors")
     print "| unit | config | rounding | MACs/cycle | iCE40 LUT4 (/MAC) | ECP5 LUT4 (/MAC) | Xilinx LUT (/MAC) | CMOS transistors (/MAC) | per MAC vs FMA e8m23 rne |"
