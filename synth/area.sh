@@ -104,7 +104,7 @@ job_list() {
       done
     done
   done
-  echo "pe_dot|e8m23 n4 a13 sr16|e8m23|sr16|16|0|fp8sa_dot_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 23 -set SR_BITS 16 -set LFSR_W 32 -set DOT_N 4 -set ALIGN_BITS 13|flat|4"
+  echo "pe_dot|e8m13 n4 a13 sr16|e8m13|sr16|16|0|fp8sa_dot_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 13 -set SR_BITS 16 -set LFSR_W 32 -set DOT_N 4 -set ALIGN_BITS 13|flat|4"
   # The exact PE's output format is its eXmY (e8m23 here: binary32 out).
   for n in 1 2 4 8 16 32; do
     echo "pe_exact|n$n|e8m23|rne|-|0|fp8sa_exact_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 23 -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 1 -set DOT_N $n|flat|$n"
