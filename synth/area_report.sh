@@ -13,9 +13,13 @@ before=docs/area_before.csv
 stale=${csv%.csv}_stale.csv
 stalename=$(basename "$stale")
 [ -f "$stale" ] || stale=/dev/null
+# The job list ("target unit config" a line), to name the runs the table lacks.
+joblist=$(mktemp)
+trap 'rm -f "$joblist"' EXIT
+synth/area.sh --list > "$joblist" 2> /dev/null || : > "$joblist"
 yver=$(yosys -V)
 when=$(date -u '+%Y-%m-%d')
-awk -F, -v yver="$yver" -v when="$when" -v beforefile="$before" -v stalefile="$stale" -v stalename="$stalename" '
+awk -F, -v yver="$yver" -v when="$when" -v beforefile="$before" -v stalefile="$stale" -v stalename="$stalename" -v joblist="$joblist" '
 function c(n,   s, neg) {           # 12345 -> 12,345
   if (n == "" || n == "-") return "-"
   neg = (n < 0); if (neg) n = -n
@@ -119,6 +123,26 @@ END {
       tl = ""
       for (ti = 1; ti <= nt; ++ti) if ((u SUBSEP T[ti]) in stt) tl = tl (tl == "" ? "" : ", ") T[ti]
       print "- `" u "`: " stu[u] " rows (" tl ")"
+    }
+    print ""
+  }
+  # Jobs of the list without a row (not run, failed, or cut off)
+  nmi = 0
+  while ((getline line < joblist) > 0) {
+    nw = split(line, w, " "); cfg = w[3]
+    for (i = 4; i <= nw; ++i) cfg = cfg " " w[i]
+    if (has(w[1], w[2], cfg)) continue
+    ++nmi; if (!(w[2] in miu)) mord[++nmo] = w[2]; miu[w[2]]++
+    if (!((w[2] SUBSEP cfg) in mct)) mcl[w[2], ++mcn[w[2]]] = cfg
+    mct[w[2] SUBSEP cfg] = mct[w[2] SUBSEP cfg] (mct[w[2] SUBSEP cfg] == "" ? "" : "/") w[1]
+  }
+  if (nmi > 0) {
+    print "**Not in this table:** " nmi " runs of the job list (`synth/area.sh --list`) have no row"
+    print "(not run before this table was written). By unit, the configurations concerned:"
+    for (mi = 1; mi <= nmo; ++mi) {
+      u = mord[mi]; line = "- `" u "`: " miu[u] " rows:"
+      for (ci = 1; ci <= mcn[u]; ++ci) line = line (ci > 1 ? "," : "") " `" mcl[u, ci] "` (" mct[u SUBSEP mcl[u, ci]] ")"
+      print line
     }
     print ""
   }
