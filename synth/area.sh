@@ -13,6 +13,10 @@
 #   --list        print the runs ("target unit config", one a line) and stop
 #   --merge DIR   run nothing: the table from the rows of a job list's results
 #                 (DIR/jobs/*/area.csv: scripts/joblist.sh synth, docs/scale-out.md)
+#   --fill OLD    run only what is cached: a job without a cached result takes
+#                 its row from the table OLD (an earlier docs/area.csv, its
+#                 macs column from the job), and is listed in CSV_stale.csv
+#                 (target,unit,config) so that the report names the old rows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/rtl-sources.sh
@@ -23,6 +27,7 @@ only=""
 report=1
 list=0
 merge=""
+fill=""
 while [ $# -gt 0 ]; do
   case $1 in
     -j) jobs=$2; shift 2 ;;
@@ -32,10 +37,12 @@ while [ $# -gt 0 ]; do
     --no-report) report=0; shift ;;
     --list) list=1; shift ;;
     --merge) merge=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --fill) fill=$2; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "area.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+[ -z "$fill" ] || [ -f "$fill" ] || { echo "area.sh: no table '$fill' for --fill" >&2; exit 2; }
 [ -d "$rtl" ] || { echo "area.sh: no RTL folder '$rtl'" >&2; exit 2; }
 command -v yosys > /dev/null || { echo "area.sh: yosys not found (scripts/install-deps.sh)" >&2; exit 2; }
 
@@ -45,8 +52,11 @@ ACCS="e8m23 e8m15 e8m10 e6m9 e5m10 e8m7 e6m5"
 # no SR: SR_BITS is then not used by the PE, and the table shows "-")
 ROUNDINGS=("rne 1 16" "rne_rz 2 16" "sr4 3 4" "sr8 3 8" "sr13 3 13" "sr16 3 16")
 
-# Job lines: unit|config|acc|rounding|sr_bits|stages|top|chparam|mode
+# Job lines: unit|config|acc|rounding|sr_bits|stages|top|chparam|mode|macs
 #   stages: MUL_STAGES/Q_STAGES of the PE ("-" where it does not apply)
+#   macs: MACs per cycle of the unit (1 for an FMA PE, DOT_N for a dot or
+#         exact PE, ROWS*COLS*DOT_N for an array and its cell rows, "-" for a
+#         unit that is not a MAC engine), for the per-MAC columns of area.md
 job_list() {
   local a e m r
   for a in $ACCS; do
@@ -59,29 +69,52 @@ job_list() {
       # than the parameter, e.g. `--rtl` of a past commit, runs these jobs)
       local mp="-set RND_MODES $modes"
       [ "$modes" != 3 ] || mp=""
-      echo "pe|$a $rn|$a|$rn|$srcol|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS $sr -set LFSR_W 32${mp:+ $mp}|flat"
+      echo "pe|$a $rn|$a|$rn|$srcol|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS $sr -set LFSR_W 32${mp:+ $mp}|flat|1"
     done
   done
   # The pipelined PE (MUL_STAGES), its area and (iCE40 only) its Fmax.
   local s
   for s in 0 1 2; do
-    echo "pe_pipe|e8m23 sr16 mul$s|e8m23|sr16|16|$s|fp8sa_mac_pe|-set MUL_STAGES $s|flat"
-    echo "pe_fmax|e8m23 sr16 mul$s|e8m23|sr16|16|$s|fp8sa_pe_fmax_top|-set MUL_STAGES $s|fmax"
+    echo "pe_pipe|e8m23 sr16 mul$s|e8m23|sr16|16|$s|fp8sa_mac_pe|-set MUL_STAGES $s|flat|1"
+    echo "pe_fmax|e8m23 sr16 mul$s|e8m23|sr16|16|$s|fp8sa_pe_fmax_top|-set MUL_STAGES $s|fmax|1"
   done
   for a in $ACCS; do
     e=${a#e}; e=${e%m*}; m=${a#*m}
-    echo "quantizer|$a in sr16|$a|rne_rz_sr|16|-|fp8sa_quantizer|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16|flat"
+    echo "quantizer|$a in sr16|$a|rne_rz_sr|16|-|fp8sa_quantizer|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16|flat|-"
   done
   # Promotion (docs/numerics.md section 9): the PE with a narrow accumulator
   # promoted into binary32 every 128 MACs, beside its "pe" row without.
   for a in e6m5 e8m10 e5m10; do
     e=${a#e}; e=${e%m*}; m=${a#*m}
-    echo "pe_promote|$a rne p128|$a|rne|-|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 1 -set PROMOTE_N 128|flat"
-    echo "pe_promote|$a rne_rz p128|$a|rne_rz|-|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 2 -set PROMOTE_N 128|flat"
+    echo "pe_promote|$a rne p128|$a|rne|-|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 1 -set PROMOTE_N 128|flat|1"
+    echo "pe_promote|$a rne_rz p128|$a|rne_rz|-|0|fp8sa_mac_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 2 -set PROMOTE_N 128|flat|1"
   done
-  echo "lfsr|w32 r16|-|-|16|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 16|flat"
-  echo "lfsr|w32 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 8|flat"
-  echo "lfsr|w16 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 16 -set DRAW_W 8|flat"
+  # The PE family (docs/numerics.md section 10), for area per MAC: the dot
+  # PE (fp8sa_dot_pe: DOT_N products and the accumulator aligned in a window
+  # of ALIGN_BITS fraction bits, one rounding per step) and the exact PE
+  # (fp8sa_exact_pe: a fixed-point accumulator, one rounding per tile), each
+  # with RNE only (RND_MODES 1) to compare with the FMA "pe" row "e8m23 rne",
+  # plus one SR row (R = 16, LFSR 32) per kind. A step is DOT_N MACs.
+  local n ab
+  for a in e8m13 e8m23; do
+    e=${a#e}; e=${e%m*}; m=${a#*m}
+    for n in 2 4 8 16 32; do
+      for ab in 13 25; do
+        echo "pe_dot|$a n$n a$ab|$a|rne|-|0|fp8sa_dot_pe|-set ACC_EXP_W $e -set ACC_MAN_W $m -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 1 -set DOT_N $n -set ALIGN_BITS $ab|flat|$n"
+      done
+    done
+  done
+  # (The SR row is e8m13: at e8m23 with ALIGN_BITS 13 a step never rounds, so
+  # Yosys removes the rounding and the LFSR; docs/area.md, Method.)
+  echo "pe_dot|e8m13 n4 a13 sr16|e8m13|sr16|16|0|fp8sa_dot_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 13 -set SR_BITS 16 -set LFSR_W 32 -set DOT_N 4 -set ALIGN_BITS 13|flat|4"
+  # The exact PE's output format is its eXmY (e8m23 here: binary32 out).
+  for n in 1 2 4 8 16 32; do
+    echo "pe_exact|n$n|e8m23|rne|-|0|fp8sa_exact_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 23 -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 1 -set DOT_N $n|flat|$n"
+  done
+  echo "pe_exact|n4 sr16|e8m23|sr16|16|0|fp8sa_exact_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 23 -set SR_BITS 16 -set LFSR_W 32 -set DOT_N 4|flat|4"
+  echo "lfsr|w32 r16|-|-|16|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 16|flat|-"
+  echo "lfsr|w32 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 8|flat|-"
+  echo "lfsr|w16 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 16 -set DRAW_W 8|flat|-"
   # Arrays: every named configuration (sim/array_configs.txt) and the
   # bench's 16x16: the array with its cells as black boxes (glue) plus one
   # cell of that configuration; area_report.sh adds glue + R*C cells. (The
@@ -97,14 +130,14 @@ job_list() {
     [ "$dn" = 1 ] || p="$p -set DOT_N $dn"
     [ "$ab" = 13 ] || p="$p -set ALIGN_BITS $ab"
     case $srk in trunc) p="$p -set SR_KIND 1" ;; src) p="$p -set SR_KIND 2" ;; esac
-    echo "array_glue|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array|-set ROWS $rows -set COLS $cols $p -set Q_SR_BITS $qsr -set SEED $seed -set Q_STAGES $qs|glue"
-    echo "array_cell|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array_cell|$p|flat"
+    echo "array_glue|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array|-set ROWS $rows -set COLS $cols $p -set Q_SR_BITS $qsr -set SEED $seed -set Q_STAGES $qs|glue|$((rows * cols * dn))"
+    echo "array_cell|$name|e${ew}m${mw}|-|$sr|-|fp8sa_array_cell|$p|flat|$((rows * cols * dn))"
   done < <(cmake -DTABLE=sim/array_configs.txt \
              -DCOLUMNS="name;ROWS;COLS;ACC_EXP_W;ACC_MAN_W;SR_BITS;Q_SR_BITS;LFSR_W;SEED;MUL_STAGES;Q_STAGES;PROMOTE_N;PE_KIND;DOT_N;ALIGN_BITS;SR_KIND" \
              -P cmake/Fp8saConfigTable.cmake
            echo "bench16x16 16 16 8 23 16 16 32 1 0 0 0 fma 1 13 mid")
   # Check of the composition: one small array flattened whole.
-  echo "array_flat|a2x3|e8m23|-|16|-|fp8sa_array|-set ROWS 2 -set COLS 3 -set SEED 32'h2B7E1516|flat"
+  echo "array_flat|a2x3|e8m23|-|16|-|fp8sa_array|-set ROWS 2 -set COLS 3 -set SEED 32'h2B7E1516|flat|6"
 }
 
 yver=$(yosys -V)
@@ -138,13 +171,24 @@ else
 fi
 
 run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
-  local line=$1 t unit config acc rnd sr stages top chp mode key res t0 dt k
-  IFS='|' read -r t unit config acc rnd sr stages top chp mode <<<"$line"
+  local line=$1 t unit config acc rnd sr stages top chp mode macs key res t0 dt k
+  IFS='|' read -r t unit config acc rnd sr stages top chp mode macs <<<"$line"
   key=$(printf '%s\n' "$rtl_hash" "$script_hash" "$yver" "$t" "$top" "$chp" "$mode" | sha256sum | cut -c1-24)
   res=$cache/$key.res
   t0=$(date +%s%N)
   local how=cached
-  if [ ! -s "$res" ]; then
+  if [ ! -s "$res" ] && [ -n "$fill" ]; then
+    # Not run: the old table's row, its first 18 columns and this job's macs.
+    local old
+    old=$(awk -F, -v k="$t,$unit,$config" '$1 "," $2 "," $3 == k { print; exit }' "$fill" | cut -d, -f1-18)
+    if [ -n "$old" ]; then
+      printf '%s,%s\n' "$old" "$macs" > "$work/row.$(printf '%s' "$line" | sha256sum | cut -c1-24)"
+      printf '%s,%s,%s\n' "$t" "$unit" "$config" > "$work/stale.$(printf '%s' "$line" | sha256sum | cut -c1-24)"
+      how=old
+    else
+      how=missing
+    fi
+  elif [ ! -s "$res" ]; then
     local log=build/synth/logs/${t}_${unit}_${config// /_}
     log=${log//,/}
     local one=(synth/synth_one.sh "$t" "$rtl" "$top" "$chp" "$mode" "$log.log")
@@ -156,11 +200,11 @@ run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
     fi
   fi
   dt=$((($(date +%s%N) - t0) / 1000000))
-  if [ "$how" != FAILED ]; then
+  if [ "$how" = cached ] || [ "$how" = done ]; then
     local lut=0 carry=0 ff=0 dsp=0 ram=0 mux=0 transistors=0 cells=0 fmax_mhz=- lc=0
     eval "$(sed 's/ /; /g' "$res")"
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$t" "$unit" "$config" "$acc" "$rnd" "$sr" \
-      "$stages" "$lut" "$carry" "$ff" "$dsp" "$ram" "$mux" "$transistors" "$cells" "$mode" "$fmax_mhz" "$lc" \
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$t" "$unit" "$config" "$acc" "$rnd" "$sr" \
+      "$stages" "$lut" "$carry" "$ff" "$dsp" "$ram" "$mux" "$transistors" "$cells" "$mode" "$fmax_mhz" "$lc" "$macs" \
       > "$work/row.$(printf '%s' "$line" | sha256sum | cut -c1-24)"
   fi
   k=$(flock "$work/jobs" sh -c 'echo x >> "$1/progress"; wc -l < "$1/progress"' sh "$work")
@@ -168,7 +212,7 @@ run_job() {  # one line of $work/jobs -> one CSV row in $work/rows.N
   [ "$how" != FAILED ]
 }
 export -f run_job
-export rtl_hash script_hash yver cache work rtl n
+export rtl_hash script_hash yver cache work rtl n fill
 
 SECONDS=0
 rc=0
@@ -185,10 +229,17 @@ else
 fi
 mkdir -p "$(dirname "$csv")"
 {
-  echo "target,unit,config,acc,rounding,sr_bits,stages,lut,carry,ff,dsp,ram,mux,transistors,cells,mode,fmax_mhz,lc"
+  echo "target,unit,config,acc,rounding,sr_bits,stages,lut,carry,ff,dsp,ram,mux,transistors,cells,mode,fmax_mhz,lc,macs"
   cat "$work"/row.* 2>/dev/null | sort -t, -k2,2 -k3,3 -k1,1
 } > "$csv"
 echo "synth: $(($(wc -l < "$csv") - 1)) rows in $csv (${SECONDS} s)"
+# The rows taken from an older table (--fill), for the report; none: no file.
+stale=${csv%.csv}_stale.csv
+rm -f "$stale"
+if ls "$work"/stale.* > /dev/null 2>&1; then
+  { echo "target,unit,config"; cat "$work"/stale.* | sort -t, -k2,2 -k3,3 -k1,1; } > "$stale"
+  echo "synth: $(($(wc -l < "$stale") - 1)) rows from $fill, not synthesized now: listed in $stale"
+fi
 [ $rc -eq 0 ] || { echo "synth: some runs FAILED (logs in build/synth/logs)" >&2; exit 1; }
 if [ $report -eq 1 ]; then
   # docs/area.csv -> docs/area.md and docs/area/*.png

@@ -9,9 +9,17 @@ out=${2:?usage: area_report.sh CSV OUT.md}
 cd "$(dirname "$0")/.."
 before=docs/area_before.csv
 [ -f "$before" ] || before=/dev/null
+# Rows taken from an older table (synth/area.sh --fill), named in the report.
+stale=${csv%.csv}_stale.csv
+stalename=$(basename "$stale")
+[ -f "$stale" ] || stale=/dev/null
+# The job list ("target unit config" a line), to name the runs the table lacks.
+joblist=$(mktemp)
+trap 'rm -f "$joblist"' EXIT
+synth/area.sh --list > "$joblist" 2> /dev/null || : > "$joblist"
 yver=$(yosys -V)
 when=$(date -u '+%Y-%m-%d')
-awk -F, -v yver="$yver" -v when="$when" -v beforefile="$before" '
+awk -F, -v yver="$yver" -v when="$when" -v beforefile="$before" -v stalefile="$stale" -v stalename="$stalename" -v joblist="$joblist" '
 function c(n,   s, neg) {           # 12345 -> 12,345
   if (n == "" || n == "-") return "-"
   neg = (n < 0); if (neg) n = -n
@@ -20,7 +28,16 @@ function c(n,   s, neg) {           # 12345 -> 12,345
   sub(/^,/, "", s)
   return (neg ? "-" : "") s
 }
+function old(t, u, cfg) { return ((t SUBSEP u SUBSEP cfg) in stk) ? " *" : "" }   # a --fill row
 function sd(n) { return (n > 0 ? "+" : "") c(n) }
+function pm(x) { return (x >= 100) ? c(int(x + 0.5)) : sprintf("%.1f", x) }   # a per-MAC figure
+# "total (per MAC)" of the main metric of target t, "-" where the row is missing
+function permac(t, u, cfg,   n, m) {
+  if (!has(t, u, cfg)) return "-"
+  n = v(t, u, cfg, "macs"); m = v(t, u, cfg, metric[t])
+  if (n == "" || n == "-" || n <= 1) return c(m) old(t, u, cfg)
+  return c(m) " (" pm(m / n) ")" old(t, u, cfg)
+}
 function v(t, u, cfg, f) { return val[t SUBSEP u SUBSEP cfg SUBSEP f] }
 function has(t, u, cfg) { return ((t SUBSEP u SUBSEP cfg SUBSEP "mode") in val) }
 function cellstr(t, u, cfg) {
@@ -43,7 +60,13 @@ BEGIN {
   nr = split("rne rne_rz sr4 sr8 sr13 sr16", RND, " ")
   rname["rne"] = "RNE"; rname["rne_rz"] = "RNE+RZ"; rname["sr4"] = "+SR, R=4"; rname["sr8"] = "R=8"
   rname["sr13"] = "R=13"; rname["sr16"] = "R=16"
-  nf = split("lut carry ff dsp ram mux transistors cells mode fmax_mhz lc", F, " ")
+  nf = split("lut carry ff dsp ram mux transistors cells mode fmax_mhz lc macs", F, " ")
+  nst = 0
+  while ((getline line < stalefile) > 0) {
+    split(line, b, ",")
+    if (b[1] == "target") continue
+    ++nst; stu[b[2]]++; stt[b[2] SUBSEP b[1]] = 1; stk[b[1] SUBSEP b[2] SUBSEP b[3]] = 1
+  }
   while ((getline line < beforefile) > 0) {
     split(line, b, ",")
     if (b[1] == "target") continue
@@ -55,6 +78,21 @@ NR == 1 { next }
   for (i = 1; i <= nf; ++i) val[$1 SUBSEP $2 SUBSEP $3 SUBSEP F[i]] = $(7 + i)
   if ($2 == "array_glue") { arr[++na] = $3; ; seen_arr[$3] = 1 }
   if ($2 == "pe_pipe" || $2 == "pe_fmax") pipe[$3] = 1
+  val[$1 SUBSEP $2 SUBSEP $3 SUBSEP "rounding"] = $5
+  # The rows of the per-MAC comparison: the FMA PE at e8m23 and e8m10/e6m5
+  # RNE (and e8m23 sr16), every promoted, dot and exact PE.
+  if ((($2 == "pe" && ($3 == "e8m23 rne" || $3 == "e8m23 sr16" || $3 == "e8m15 rne" || $3 == "e8m10 rne")) || \
+       $2 == "pe_promote" || $2 == "pe_dot" || $2 == "pe_exact") && !(($2 SUBSEP $3) in pkseen)) {
+    pkseen[$2 SUBSEP $3] = 1
+    # sort key: kind, accumulator, ALIGN_BITS, rounding, DOT_N (numeric)
+    nn = split($3, w, " "); dn = 1; al = 0
+    for (i = 1; i <= nn; ++i) { if (w[i] ~ /^n[0-9]+$/) dn = substr(w[i], 2) + 0; if (w[i] ~ /^a[0-9]+$/) al = substr(w[i], 2) + 0 }
+    rk = ($2 == "pe") ? 1 : ($2 == "pe_promote") ? 2 : ($2 == "pe_dot") ? 3 : 4
+    sk = sprintf("%d %s %02d %s %02d %s", rk, $4, al, $5, dn, $3)
+    j = ++npk
+    while (j > 1 && pks[j - 1] > sk) { pk[j] = pk[j - 1]; pks[j] = pks[j - 1]; --j }
+    pk[j] = $2 SUBSEP $3; pks[j] = sk
+  }
 }
 END {
   print "# Area"
@@ -74,6 +112,40 @@ END {
   print "(PFUMX, L6MUX21: the `mux` column of the CSV) differently for slightly different designs;"
   print "compare ECP5 configurations by trend, not by single rows."
   print ""
+  if (nst > 0) {
+    print "**Not all rows are from this run:** " nst " of " NR - 1 " rows were not synthesized again but"
+    print "copied from the previous table (`synth/area.sh --fill`, the RTL of that table; every row"
+    print "is listed in [" stalename "](" stalename ")). By unit:"
+    nu = split("pe pe_pipe pe_fmax pe_promote pe_dot pe_exact quantizer lfsr array_glue array_cell array_flat", U, " ")
+    for (ui = 1; ui <= nu; ++ui) {
+      u = U[ui]
+      if (!(u in stu)) continue
+      tl = ""
+      for (ti = 1; ti <= nt; ++ti) if ((u SUBSEP T[ti]) in stt) tl = tl (tl == "" ? "" : ", ") T[ti]
+      print "- `" u "`: " stu[u] " rows (" tl ")"
+    }
+    print ""
+  }
+  # Jobs of the list without a row (not run, failed, or cut off)
+  nmi = 0
+  while ((getline line < joblist) > 0) {
+    nw = split(line, w, " "); cfg = w[3]
+    for (i = 4; i <= nw; ++i) cfg = cfg " " w[i]
+    if (has(w[1], w[2], cfg)) continue
+    ++nmi; if (!(w[2] in miu)) mord[++nmo] = w[2]; miu[w[2]]++
+    if (!((w[2] SUBSEP cfg) in mct)) mcl[w[2], ++mcn[w[2]]] = cfg
+    mct[w[2] SUBSEP cfg] = mct[w[2] SUBSEP cfg] (mct[w[2] SUBSEP cfg] == "" ? "" : "/") w[1]
+  }
+  if (nmi > 0) {
+    print "**Not in this table:** " nmi " runs of the job list (`synth/area.sh --list`) have no row"
+    print "(not run before this table was written). By unit, the configurations concerned:"
+    for (mi = 1; mi <= nmo; ++mi) {
+      u = mord[mi]; line = "- `" u "`: " miu[u] " rows:"
+      for (ci = 1; ci <= mcn[u]; ++ci) line = line (ci > 1 ? "," : "") " `" mcl[u, ci] "` (" mct[u SUBSEP mcl[u, ci]] ")"
+      print line
+    }
+    print ""
+  }
   print "## Method"
   print ""
   print "- **PE**: `fp8sa_mac_pe` alone, flattened, one accumulator format and rounding set per row."
@@ -88,6 +160,17 @@ END {
   print "  ROWS x COLS times one `fp8sa_array_cell` (PE, operand registers, shadow). Cells differ only"
   print "  in their LFSR reset seed. The composition is checked against one array flattened whole"
   print "  (below)."
+  print "- **PE family** (docs/numerics.md section 10): `fp8sa_dot_pe` (DOT_N products and the"
+  print "  accumulator aligned in a window of ALIGN_BITS fraction bits, one rounding per step) and"
+  print "  `fp8sa_exact_pe` (a fixed-point accumulator, one rounding per tile), alone and flattened,"
+  print "  RNE only (`RND_MODES` 1) unless the rounding column says sr16 (RNE+RZ+SR, R = 16, LFSR 32)."
+  print "  The SR row of the dot PE is e8m13: with an e8m23 accumulator and ALIGN_BITS 13 a step never"
+  print "  rounds (the window sum has at most 13 + 8 significant bits, its lowest bit at or above"
+  print "  2^-139), so Yosys removes the rounding logic, and with SR the LFSR too."
+  print "- **MACs per cycle** (`macs` column of area.csv): 1 for an FMA PE, DOT_N for a dot or exact"
+  print "  PE (a step of DOT_N products per cycle), ROWS x COLS x DOT_N for an array (its cell rows"
+  print "  carry the figure of the array), none for the quantizer and the LFSR. *Per MAC* = area / MACs per"
+  print "  cycle: the area one MAC per cycle of throughput costs."
   print "- Targets: `synth_ice40`, `synth_ecp5`, `synth_xilinx -family xc7 -flatten`, and"
   print "  `synth -flatten; abc -g cmos2; stat -tech cmos`, each with its default options."
   print ""
@@ -186,6 +269,61 @@ END {
     print ""
   }
 
+  if (npk > 0) {
+    print "## Area per MAC: the PE family"
+    print ""
+    print "Every PE kind: the FMA PE (`fp8sa_mac_pe`, one MAC per cycle; its promoted variant), the"
+    print "dot PE and the exact PE. Each cell is the main metric (" short["ice40"] ", " short["ecp5"] ","
+    print short["xilinx"] ", " short["cmos"] ") of the whole PE with its area per MAC in brackets; the"
+    print "last column is the CMOS area per MAC against the FMA PE `e8m23 rne` (RNE only, the"
+    print "rounding hardware of the dot and exact rows without sr16)."
+    if (nst > 0) print "A cell marked * is a row copied from the previous table (see the top of this page)."
+    print ""
+    ref = v("cmos", "pe", "e8m23 rne", "transistors")
+    print "| unit | config | rounding | MACs/cycle | iCE40 LUT4 (/MAC) | ECP5 LUT4 (/MAC) | Xilinx LUT (/MAC) | CMOS transistors (/MAC) | per MAC vs FMA e8m23 rne |"
+    print "|---|---|---|---:|---:|---:|---:|---:|---:|"
+    best = ""; bestv = 0
+    for (pi = 1; pi <= npk; ++pi) {
+      split(pk[pi], q, SUBSEP); u = q[1]; k = q[2]
+      t0 = ""
+      for (ti = 1; ti <= nt; ++ti) if (has(T[ti], u, k)) { t0 = T[ti]; break }
+      row = "| " u " | " k " | " v(t0, u, k, "rounding") " | " v(t0, u, k, "macs") " |"
+      for (ti = 1; ti <= nt; ++ti) row = row " " permac(T[ti], u, k) " |"
+      x = "-"
+      if (has("cmos", u, k) && ref > 0) {
+        pv = v("cmos", u, k, "transistors") / v("cmos", u, k, "macs")
+        x = sprintf("%.0f %%", 100 * pv / ref)
+        if (best == "" || pv < bestv) { best = u " " k; bestv = pv }
+      }
+      print row " " x " |"
+    }
+    print ""
+    print "Smallest area per MAC among the rows above, per target:"
+    print ""
+    for (ti = 1; ti <= nt; ++ti) {
+      t = T[ti]; m = metric[t]; bu = ""; bv = 0
+      for (pi = 1; pi <= npk; ++pi) {
+        split(pk[pi], q, SUBSEP); u = q[1]; k = q[2]
+        if (!has(t, u, k)) continue
+        x = v(t, u, k, m) / v(t, u, k, "macs")
+        if (bu == "" || x < bv) { bu = u " " k; bv = x }
+      }
+      if (bu != "" && has(t, "pe", "e8m23 rne"))
+        print "- " short[t] ": smallest per MAC " bu ", " pm(bv) " per MAC against " \
+              c(v(t, "pe", "e8m23 rne", m)) " for the FMA PE e8m23 RNE (" \
+              sprintf("%.0f %%", 100 * bv / v(t, "pe", "e8m23 rne", m)) ")."
+    }
+    print ""
+    print "Why the shape: a dot step has one accumulator register, one maximum-exponent tree, one"
+    print "normalize and one rounding for DOT_N products, so their cost is spread over DOT_N MACs;"
+    print "what grows with DOT_N is a multiplier (4 x 4-bit significands), an alignment shifter and"
+    print "an adder of the sum tree per product, each ALIGN_BITS + a few bits wide. The exact PE pays"
+    print "once for an 81-bit fixed-point accumulator and the normalize-and-round of it, and per"
+    print "product for a shift into that 81-bit range and an adder of its sum tree. Plot:"
+    print "[area/area_per_mac.png](area/area_per_mac.png)."
+    print ""
+  }
+
   print "## Quantizer and LFSR"
   print ""
   print "| unit | " tname["ice40"] " | ECP5 LUT4 / CCU2C / flops | Xilinx LUT / CARRY4 / flops | CMOS transistors |"
@@ -206,14 +344,17 @@ END {
   print "Whole `fp8sa_array`: glue + ROWS x COLS cells (see Method). For scale: the iCE40UP5K has"
   print "5,280 logic cells, the ECP5 LFE5U-85F about 84,000 LUT4, a Xilinx XC7A100T 63,400 LUT6."
   print ""
-  print "| configuration | cells | iCE40 LUT4 / flops | ECP5 LUT4 / flops | Xilinx LUT / flops | CMOS transistors | glue share (iCE40 LUT4) |"
-  print "|---|---:|---:|---:|---:|---:|---:|"
+  print "| configuration | cells | MACs/cycle | iCE40 LUT4 / flops | ECP5 LUT4 / flops | Xilinx LUT / flops | CMOS transistors | CMOS transistors / MAC | iCE40 LUT4 / MAC | glue share (iCE40 LUT4) |"
+  print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for (ai = 1; ai <= na; ++ai) {
     n = arr[ai]
     if (done_arr[n]++) continue
     rc = (n ~ /^bench/) ? n : n
-    split(n, nm, "_"); dims = nm[1]; sub(/^(a|bench)/, "", dims); split(dims, d, "x"); np = d[1] * d[2]
-    row = "| " n " | " np " |"
+    # ROWSxCOLS from the name (a4x4, bench16x16, d4x4_n4, h100_2x2, x2x3_n4_src_p)
+    match(n, /[0-9]+x[0-9]+/); split(substr(n, RSTART, RLENGTH), d, "x"); np = d[1] * d[2]
+    nm_ = "-"
+    for (ti = 1; ti <= nt; ++ti) if (has(T[ti], "array_glue", n)) { nm_ = v(T[ti], "array_glue", n, "macs"); break }
+    row = "| " n " | " np " | " c(nm_) " |"
     for (ti = 1; ti <= nt; ++ti) {
       t = T[ti]
       if (!has(t, "array_glue", n) || !has(t, "array_cell", n)) { row = row " - |"; continue }
@@ -222,6 +363,10 @@ END {
             c(v(t, "array_glue", n, "ff") + np * v(t, "array_cell", n, "ff")) " |"
     }
     tot = v("ice40", "array_glue", n, "lut") + np * v("ice40", "array_cell", n, "lut")
+    tc = v("cmos", "array_glue", n, "transistors") + np * v("cmos", "array_cell", n, "transistors")
+    ok = (nm_ != "-" && nm_ > 0)
+    row = row " " ((ok && has("cmos", "array_glue", n) && has("cmos", "array_cell", n)) ? pm(tc / nm_) : "-") " |"
+    row = row " " ((ok && tot > 0) ? pm(tot / nm_) : "-") " |"
     row = row " " (tot > 0 ? sprintf("%.1f %%", 100 * v("ice40", "array_glue", n, "lut") / tot) : "-") " |"
     print row
   }
@@ -262,6 +407,8 @@ END {
   print "![PE area against accumulator mantissa bits](area/pe_area_vs_mantissa.png)"
   print ""
   print "![Cost of stochastic rounding against R](area/sr_cost.png)"
+  print ""
+  print "![Area per MAC of every PE kind against DOT_N](area/area_per_mac.png)"
   print ""
   print "The numbers behind every table and plot: [area.csv](area.csv) (one row per target and"
   print "configuration; `mode` flat = synthesized alone and flattened, glue = array with black-box cells)."
