@@ -961,8 +961,9 @@ namespace {
 // The per-k word offsets and shifts of n draws from draw d0 on (bit d0 R of
 // the lanes' frame; rows of lp words in a ring of kRing): W.hi_off and
 // W.lo_off, the rows holding the draw's high and low bits (the same row
-// unless the draw straddles two), W.cnt the funnel shift.
-void word_offsets(const NarrowPlan& P, NarrowWorker& W, uint64_t d0, int n, size_t lp) {
+// unless the draw straddles two), W.cnt the funnel shift. Inlined: called
+// out of line it cost small SR tiles (4 x 4, e6m9) about 6% on one thread.
+inline __attribute__((always_inline)) void word_offsets(const NarrowPlan& P, NarrowWorker& W, uint64_t d0, int n, size_t lp) {
   const int R = P.cfg.sr_bits, s = P.s;
   W.hi_off.resize(static_cast<size_t>(n));
   W.lo_off.resize(static_cast<size_t>(n));
