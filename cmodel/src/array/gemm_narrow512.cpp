@@ -1088,6 +1088,26 @@ void load_c_init(const NarrowPlan& P, int ti, int n0, int width, double scale, T
   }
 }
 
+// The start of super-tile (ti, sj) on T lanes: its tiles' words, flags and
+// "taken" cleared, the A rows loaded (load_a_rows with Rp rows, times 2^Sa),
+// the Rp x CV accumulators (and with promotion the words) zeroed and C_init
+// loaded into them. Returns 2^S, the accumulators' scale.
+template <class T>
+double start_super(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, int Rp, int Sa, int S, std::vector<T>& ap,
+                   std::vector<T>& acc, std::vector<T>& w) {
+  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps;
+  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
+  W.s_flags.assign(static_cast<size_t>(TPS), 0);
+  W.s_ok.assign(static_cast<size_t>(TPS), 0);
+  load_a_rows(P, Rp, Sa, ti, W.ati, ap);
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
+  acc.assign(lanes, T(0));
+  if (P.cfg.promote_n != 0) w.assign(lanes, T(0));
+  const double scale = std::ldexp(1.0, S);
+  load_c_init(P, ti, sj * CV, CV, scale, acc.data(), w.data());
+  return scale;
+}
+
 // known[q] set for each tile q < ntiles of a super-tile with a nonzero
 // tracked-bits lane (lane q C + c of bits); whether every tile is known.
 template <class B>
@@ -1151,18 +1171,8 @@ void take_super_tiles(const NarrowPlan& P, NarrowWorker& W, int ntiles, const bo
 // tile without tracked bits when it is set is declined (recomputed alone).
 FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
   const GemmProblem& p = P.p;
-  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
-  const bool promo = P.cfg.promote_n != 0;
-  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
-  W.s_flags.assign(static_cast<size_t>(TPS), 0);
-  W.s_ok.assign(static_cast<size_t>(TPS), 0);
-  load_a_rows(P, Rp, P.Sa32, ti, W.ati, W.ap32);
-  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
-  W.acc32.assign(lanes, 0.0f);
-  if (promo) W.w32.assign(lanes, 0.0f);
-  const double scale = std::ldexp(1.0, P.S32);
-  const int n0 = sj * CV;
-  load_c_init(P, ti, n0, CV, scale, W.acc32.data(), W.w32.data());
+  const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
+  const double scale = start_super(P, W, ti, sj, Rp, P.Sa32, P.S32, W.ap32, W.acc32, W.w32);
   const int s = 23 - P.Y;
   KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
             K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
@@ -1384,18 +1394,9 @@ void plan_words_super(const NarrowPlan& P, NarrowWorker& W, long t0, int ntiles,
 // the super-tile on it (a sticky lost).
 FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
   const GemmProblem& p = P.p;
-  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp, K = p.K;
-  const bool promo = P.cfg.promote_n != 0;
-  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
-  W.s_flags.assign(static_cast<size_t>(TPS), 0);
-  W.s_ok.assign(static_cast<size_t>(TPS), 0);
-  load_a_rows(P, Rp, P.Sa, ti, W.ati, W.ap);
+  const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp, K = p.K;
+  const double scale = start_super(P, W, ti, sj, Rp, P.Sa, P.S, W.ap, W.acc, W.w);
   const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
-  W.acc.assign(lanes, 0.0);
-  if (promo) W.w.assign(lanes, 0.0);
-  const double scale = std::ldexp(1.0, P.S);
-  const int n0 = sj * CV;
-  load_c_init(P, ti, n0, CV, scale, W.acc.data(), W.w.data());
   KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
           K, CV, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
           nullptr};
