@@ -168,14 +168,7 @@ class FastGemmSub4 {
     ap_ = ap.p;
     bp_ = bp.p;
     cb_ = cb.p;
-    float lut_a[256];
-    uint8_t sp_a[256], sp_b[256];
-    for (int i = 0; i < 256; ++i) {
-      const uint32_t ba = fp8_to_f32_bits(static_cast<uint8_t>(i), p.fmt_a);
-      std::memcpy(&lut_a[i], &ba, 4);
-      sp_a[i] = fp8_special(static_cast<uint8_t>(i), p.fmt_a) ? 1 : 0;
-      sp_b[i] = fp8_special(static_cast<uint8_t>(i), p.fmt_b) ? 1 : 0;
-    }
+    const CodeLuts lut(p);
     std::vector<uint8_t> row_sp(static_cast<size_t>(M), 0), col_sp(static_cast<size_t>(N), 0);
     // A in 8-row groups (k-major); C blocks from C_init or +0.
     parallel_for(groups_, threads_, [&](long g) {
@@ -190,8 +183,8 @@ class FastGemmSub4 {
         const uint8_t* a = p.A + static_cast<size_t>(m) * Ks;
         uint8_t s = 0;
         for (size_t k = 0; k < Ks; ++k) {
-          _mm_store_ps(d + k * kSubA, _mm_set1_ps(lut_a[a[k]]));
-          s |= sp_a[a[k]];
+          _mm_store_ps(d + k * kSubA, _mm_set1_ps(lut.a[a[k]]));
+          s |= lut.sp_a[a[k]];
         }
         row_sp[static_cast<size_t>(m)] = s;
       }
@@ -211,25 +204,8 @@ class FastGemmSub4 {
       }
     });
     parallel_for(panels_, threads_, [&](long j) {
-      float* dst = bp_ + static_cast<size_t>(j) * Ks * kSubCols;
-      const int n0 = static_cast<int>(j) * kSubCols;
-      const int w = std::min(kSubCols, N - n0);
-      uint8_t s[kSubCols] = {};
-      if (w == kSubCols) {
-        pack_b_panel<kSubCols>(p.B + n0, static_cast<size_t>(N), Ks, p.fmt_b, dst, s);
-      } else {
-        for (size_t k = 0; k < Ks; ++k) {
-          const uint8_t* b = p.B + k * static_cast<size_t>(N) + static_cast<size_t>(n0);
-          float* d = dst + k * kSubCols;
-          for (int jj = 0; jj < w; ++jj) {
-            const uint32_t bits = fp8_to_f32_bits(b[jj], p.fmt_b);
-            std::memcpy(&d[jj], &bits, 4);
-            s[jj] |= sp_b[b[jj]];
-          }
-          for (int jj = w; jj < kSubCols; ++jj) d[jj] = 0.0f;
-        }
-      }
-      for (int jj = 0; jj < w; ++jj) col_sp[static_cast<size_t>(n0 + jj)] = s[jj] != 0 ? 1 : 0;
+      pack_b_cols<kSubCols>(p, static_cast<int>(j) * kSubCols, lut.sp_b, bp_ + static_cast<size_t>(j) * Ks * kSubCols,
+                            col_sp.data());
     });
     mark_generic_tiles(x_, row_sp, col_sp, threads_);
     const int mc = std::max(1, kMcRows / kSubRows), nc = std::max(1, kNcCols / kSubCols);

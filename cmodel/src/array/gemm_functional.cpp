@@ -89,6 +89,8 @@
 #define FP8SA_HAVE_X86_FAST 1
 #define FP8SA_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define FP8SA_AVX512 __attribute__((target("avx2,fma,f16c,avx512f")))
+#define FP8SA_AVX2_INLINE __attribute__((target("avx2,fma,f16c"), always_inline)) inline
+#define FP8SA_AVX512_INLINE __attribute__((target("avx2,fma,f16c,avx512f"), always_inline)) inline
 #else
 #define FP8SA_HAVE_X86_FAST 0
 #endif
@@ -369,102 +371,83 @@ FP8SA_AVX2 void pack_b_panel(const uint8_t* b, size_t n, size_t K, Fp8Format fmt
   for (int h = 0; h < NR / 8; ++h) _mm_storel_epi64(reinterpret_cast<__m128i*>(s + 8 * h), sv[h]);
 }
 
-// The kernel of the tile-aligned path: an MR x (8*NV) block of C in place
-// (row stride ldc floats) through k in [k0, k1), one FMA chain per lane in k
-// order. kFlag: MXCSR's flags cleared before and read after, returning
-// whether any of the FMAs was inexact. The empty asm statements take every
-// accumulator as an operand and are ordered with the MXCSR accesses (all are
-// volatile), so no FMA can be moved across them.
-// BS: floats of the B panel per k (a panel wider than the block: the pair
-// path's 8-column halves of a 16-column panel).
-template <int MR, int NV, bool kFlag, int BS = 8 * NV>
-FP8SA_AVX2 bool k_tile(const float* ap, const float* bp, int k0, int k1, float* cc, size_t ldc) {
-  __m256 c[MR * NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 2
-    for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm256_loadu_ps(cc + ldc * static_cast<size_t>(i) + 8 * h);
-  }
-  if (kFlag) {
-    uint32_t csr = kMxcsrDefault;
-    asm volatile("ldmxcsr %0" : : "m"(csr));
-#pragma GCC unroll 16
-    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+x"(c[v]));
-  }
-  const float* a = ap + MR * k0;
-  const float* b = bp + BS * k0;
-#pragma GCC unroll 2
-  for (int k = k0; k < k1; ++k, a += MR, b += BS) {
-    __m256 bv[NV];
-#pragma GCC unroll 2
-    for (int h = 0; h < NV; ++h) bv[h] = _mm256_load_ps(b + 8 * h);
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const __m256 av = _mm256_broadcast_ss(a + i);
-#pragma GCC unroll 2
-      for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm256_fmadd_ps(av, bv[h], c[NV * i + h]);
+// Per FP8 code of the problem's operands: A's binary32 value, and whether
+// an A or a B code is NaN or Inf (the packers' tables).
+struct CodeLuts {
+  float a[256];
+  uint8_t sp_a[256], sp_b[256];
+  explicit CodeLuts(const GemmProblem& p) {
+    for (int i = 0; i < 256; ++i) {
+      const uint32_t ba = fp8_to_f32_bits(static_cast<uint8_t>(i), p.fmt_a);
+      std::memcpy(&a[i], &ba, 4);
+      sp_a[i] = fp8_special(static_cast<uint8_t>(i), p.fmt_a) ? 1 : 0;
+      sp_b[i] = fp8_special(static_cast<uint8_t>(i), p.fmt_b) ? 1 : 0;
     }
   }
-  uint32_t after = 0;
-  if (kFlag) {
-#pragma GCC unroll 16
-    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+x"(c[v]));
-    asm volatile("stmxcsr %0" : "=m"(after));
+};
+
+// B columns [n0, n0 + NR) (row stride N) as one panel: every k's row NR
+// floats on in dst, columns at or past N zero; col_sp[n] = 1 for each column
+// n < N of the panel that holds a NaN or Inf code (sp_b: the codes that
+// are). Both FP32 paths pack B with it; full panels take the vector packer.
+template <int NR>
+void pack_b_cols(const GemmProblem& p, int n0, const uint8_t* sp_b, float* dst, uint8_t* col_sp) {
+  const size_t N = static_cast<size_t>(p.N), Ks = static_cast<size_t>(p.K);
+  const int w = std::min(NR, p.N - n0);
+  uint8_t s[NR] = {};
+  if (w == NR) {
+    pack_b_panel<NR>(p.B + n0, N, Ks, p.fmt_b, dst, s);
+  } else {
+    for (size_t k = 0; k < Ks; ++k) {
+      const uint8_t* b = p.B + k * N + static_cast<size_t>(n0);
+      float* d = dst + k * NR;
+      for (int jj = 0; jj < w; ++jj) {
+        const uint32_t bits = fp8_to_f32_bits(b[jj], p.fmt_b);
+        std::memcpy(&d[jj], &bits, 4);
+        s[jj] |= sp_b[b[jj]];
+      }
+      for (int jj = w; jj < NR; ++jj) d[jj] = 0.0f;
+    }
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 2
-    for (int h = 0; h < NV; ++h) _mm256_storeu_ps(cc + ldc * static_cast<size_t>(i) + 8 * h, c[NV * i + h]);
-  }
-  return (after & kMxcsrInexact) != 0;
+  for (int jj = 0; jj < w; ++jj) col_sp[static_cast<size_t>(n0 + jj)] = s[jj] != 0 ? 1 : 0;
 }
 
-// k_tile with zmm accumulators (AVX-512F): an MR x (16*NV) block. The same
-// FMA chains, lane for lane, so the same bits; MR = 16 gives 16 independent
-// chains (twice the AVX2 kernel's) and one broadcast per 16 columns instead
-// of per 8, which is what the 4 x 16 and 8 x 8 AVX2 kernels ran short of.
-template <int MR, int NV, bool kFlag>
-FP8SA_AVX512 bool k_tile512(const float* ap, const float* bp, int k0, int k1, float* cc, size_t ldc) {
-  constexpr int NR = 16 * NV;
-  __m512 c[MR * NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 2
-    for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm512_loadu_ps(cc + ldc * static_cast<size_t>(i) + 16 * h);
-  }
-  if (kFlag) {
-    uint32_t csr = kMxcsrDefault;
-    asm volatile("ldmxcsr %0" : : "m"(csr));
-#pragma GCC unroll 16
-    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+v"(c[v]));
-  }
-  const float* a = ap + MR * k0;
-  const float* b = bp + NR * k0;
-#pragma GCC unroll 2
-  for (int k = k0; k < k1; ++k, a += MR, b += NR) {
-    __m512 bv[NV];
-#pragma GCC unroll 2
-    for (int h = 0; h < NV; ++h) bv[h] = _mm512_load_ps(b + 16 * h);
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const __m512 av = _mm512_set1_ps(a[i]);
-#pragma GCC unroll 2
-      for (int h = 0; h < NV; ++h) c[NV * i + h] = _mm512_fmadd_ps(av, bv[h], c[NV * i + h]);
-    }
-  }
-  uint32_t after = 0;
-  if (kFlag) {
-#pragma GCC unroll 16
-    for (int v = 0; v < MR * NV; ++v) asm volatile("" : "+v"(c[v]));
-    asm volatile("stmxcsr %0" : "=m"(after));
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 2
-    for (int h = 0; h < NV; ++h) _mm512_storeu_ps(cc + ldc * static_cast<size_t>(i) + 16 * h, c[NV * i + h]);
-  }
-  return (after & kMxcsrInexact) != 0;
-}
+// The vector operations of the block kernel (gemm_k_tile.inc) per width,
+// inlined with the kernel's target: each kernel compiles to the instructions
+// it had with the intrinsics written in place.
+struct Ymm {
+  using V = __m256;
+  static constexpr int kLanes = 8;
+  FP8SA_AVX2_INLINE static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  FP8SA_AVX2_INLINE static V load(const float* p) { return _mm256_load_ps(p); }
+  FP8SA_AVX2_INLINE static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  FP8SA_AVX2_INLINE static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  FP8SA_AVX2_INLINE static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+};
+struct Zmm {
+  using V = __m512;
+  static constexpr int kLanes = 16;
+  FP8SA_AVX512_INLINE static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  FP8SA_AVX512_INLINE static V load(const float* p) { return _mm512_load_ps(p); }
+  FP8SA_AVX512_INLINE static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  FP8SA_AVX512_INLINE static V bcast(const float* p) { return _mm512_set1_ps(*p); }
+  FP8SA_AVX512_INLINE static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+};
+
+// k_tile: the AVX2 kernel, MR x (8 NV) blocks of ymm accumulators.
+#define FP8SA_KT_NAME k_tile
+#define FP8SA_KT_ATTR FP8SA_AVX2
+#define FP8SA_KT_VEC Ymm
+#include "gemm_k_tile.inc"
+
+// k_tile512: the AVX-512F kernel, MR x (16 NV) blocks of zmm accumulators;
+// MR = 16 gives 16 independent chains (twice the AVX2 kernel's) and one
+// broadcast per 16 columns instead of per 8, which is what the 4 x 16 and
+// 8 x 8 AVX2 kernels ran short of.
+#define FP8SA_KT_NAME k_tile512
+#define FP8SA_KT_ATTR FP8SA_AVX512
+#define FP8SA_KT_VEC Zmm
+#include "gemm_k_tile.inc"
 
 // Whether any MAC of the lanes in the block rows x columns given as bit
 // masks was inexact over [k0, k1), from accumulators acc (left changed,
@@ -642,16 +625,7 @@ class FastGemm {
     bp_ = bp.p;
     cb_ = cb.p;
     if (!kTileAligned) block_done_.assign(static_cast<size_t>(groups_) * static_cast<size_t>(panels_), 0u);
-    float lut_a[256], lut_b[256];
-    uint8_t sp_a[256], sp_b[256];
-    for (int i = 0; i < 256; ++i) {
-      const uint32_t ba = fp8_to_f32_bits(static_cast<uint8_t>(i), p.fmt_a);
-      const uint32_t bb = fp8_to_f32_bits(static_cast<uint8_t>(i), p.fmt_b);
-      std::memcpy(&lut_a[i], &ba, 4);
-      std::memcpy(&lut_b[i], &bb, 4);
-      sp_a[i] = fp8_special(static_cast<uint8_t>(i), p.fmt_a) ? 1 : 0;
-      sp_b[i] = fp8_special(static_cast<uint8_t>(i), p.fmt_b) ? 1 : 0;
-    }
+    const CodeLuts lut(p);
     std::vector<uint8_t> row_sp(static_cast<size_t>(M), 0), col_sp(static_cast<size_t>(N), 0);
     // Pack A into 6-row panels (k-major), with the rows' C words (C_init or
     // +0) in the C buffer, and B into 16-column panels.
@@ -671,31 +645,14 @@ class FastGemm {
         const uint8_t* a = p.A + static_cast<size_t>(m) * Ks;
         uint8_t s = 0;
         for (size_t k = 0; k < Ks; ++k) {
-          dst[k * MR + static_cast<size_t>(i)] = lut_a[a[k]];
-          s |= sp_a[a[k]];
+          dst[k * MR + static_cast<size_t>(i)] = lut.a[a[k]];
+          s |= lut.sp_a[a[k]];
         }
         row_sp[static_cast<size_t>(m)] = s;
       }
     });
     parallel_for(panels_, threads_, [&](long j) {
-      float* dst = bp_ + static_cast<size_t>(j) * Ks * NR;
-      const int n0 = static_cast<int>(j) * NR;
-      const int w = std::min(NR, N - n0);
-      uint8_t s[NR] = {};
-      if (w == NR) {
-        pack_b_panel<NR>(p.B + n0, static_cast<size_t>(N), Ks, p.fmt_b, dst, s);
-      } else {
-        for (size_t k = 0; k < Ks; ++k) {
-          const uint8_t* b = p.B + k * static_cast<size_t>(N) + static_cast<size_t>(n0);
-          float* d = dst + k * NR;
-          for (int jj = 0; jj < w; ++jj) {
-            d[jj] = lut_b[b[jj]];
-            s[jj] |= sp_b[b[jj]];
-          }
-          for (int jj = w; jj < NR; ++jj) d[jj] = 0.0f;
-        }
-      }
-      for (int jj = 0; jj < w; ++jj) col_sp[static_cast<size_t>(n0 + jj)] = s[jj] != 0 ? 1 : 0;
+      pack_b_cols<NR>(p, static_cast<int>(j) * NR, lut.sp_b, bp_ + static_cast<size_t>(j) * Ks * NR, col_sp.data());
     });
     mark_generic_tiles(x_, row_sp, col_sp, threads_);
     // Kernel: work items are (A block, run of B panels); each runs k blocks

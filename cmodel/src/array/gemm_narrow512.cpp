@@ -958,6 +958,27 @@ NarrowWorkerPtr narrow512_worker() { return NarrowWorkerPtr(new NarrowWorker());
 
 namespace {
 
+// The per-k word offsets and shifts of n draws from draw d0 on (bit d0 R of
+// the lanes' frame; rows of lp words in a ring of kRing): W.hi_off and
+// W.lo_off, the rows holding the draw's high and low bits (the same row
+// unless the draw straddles two), W.cnt the funnel shift. Inlined: called
+// out of line it cost small SR tiles (4 x 4, e6m9) about 6% on one thread.
+inline __attribute__((always_inline)) void word_offsets(const NarrowPlan& P, NarrowWorker& W, uint64_t d0, int n, size_t lp) {
+  const int R = P.cfg.sr_bits, s = P.s;
+  W.hi_off.resize(static_cast<size_t>(n));
+  W.lo_off.resize(static_cast<size_t>(n));
+  W.cnt.resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
+    const long m = static_cast<long>(bit >> 6);
+    const int o = static_cast<int>(bit & 63u);
+    const bool pair = o >= 64 - s;
+    W.hi_off[static_cast<size_t>(i)] = static_cast<size_t>(m & (kRing - 1)) * lp;
+    W.lo_off[static_cast<size_t>(i)] = static_cast<size_t>((m + (pair ? 1 : 0)) & (kRing - 1)) * lp;
+    W.cnt[static_cast<size_t>(i)] = pair ? s - 64 + o : s + o;
+  }
+}
+
 // SR: the streams' rows for draws [k0, k1) of tile t (W.gen_to; rows in
 // [W.gen, W.gen_to) still to be generated, per row-block), starting the
 // streams where needed, and the per-k word offsets and shifts. Lanes: Rp x C
@@ -990,20 +1011,7 @@ void plan_words(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
     W.valid = true;
   }
   W.gen_to = std::max(W.gen, m_hi + 1);
-  const int n = k1 - k0;
-  W.hi_off.resize(static_cast<size_t>(n));
-  W.lo_off.resize(static_cast<size_t>(n));
-  W.cnt.resize(static_cast<size_t>(n));
-  const int s = P.s;
-  for (int i = 0; i < n; ++i) {
-    const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
-    const long m = static_cast<long>(bit >> 6);
-    const int o = static_cast<int>(bit & 63u);
-    const bool pair = o >= 64 - s;
-    W.hi_off[static_cast<size_t>(i)] = static_cast<size_t>(m & (kRing - 1)) * lp;
-    W.lo_off[static_cast<size_t>(i)] = static_cast<size_t>((m + (pair ? 1 : 0)) & (kRing - 1)) * lp;
-    W.cnt[static_cast<size_t>(i)] = pair ? s - 64 + o : s + o;
-  }
+  word_offsets(P, W, d0, k1 - k0, lp);
 }
 
 // The accumulator word of a finite or infinite binary64 value exactly
@@ -1024,6 +1032,137 @@ uint32_t narrow_bits(double v, const AccFormat& f) {
   return sign | static_cast<uint32_t>(Sg >> (52 - static_cast<int>(Y) + emin - L));
 }
 
+// ---- What a tile and a super-tile share, on binary32 (T float) or binary64
+// (T double) lanes.
+
+// ap: the A rows of tile row ti, times 2^Sa, row r at r K (rows outside the
+// matrix and rows [R, Rp): zero). Kept while W.ati is ti and the size fits
+// (ap32 and ap share W.ati). Each 2^Sa-scaled code is exact in T.
+template <class T>
+void load_a_rows(const NarrowPlan& P, int Rp, int Sa, int ti, long& ati, std::vector<T>& ap) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, K = p.K;
+  if (ati == ti && ap.size() == static_cast<size_t>(Rp) * static_cast<size_t>(K)) return;
+  ap.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), T(0));
+  const double* lut = code_info().v[static_cast<int>(p.fmt_a)];
+  const double sc = std::ldexp(1.0, Sa);
+  T lut_t[256];
+  for (int c = 0; c < 256; ++c) lut_t[c] = static_cast<T>(lut[c] * sc);  // exact
+  for (int r = 0; r < R; ++r) {
+    const int m = ti * R + r;
+    if (m >= p.M) break;
+    const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
+    T* d = ap.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
+    for (int k = 0; k < K; ++k) d[k] = lut_t[a[k]];
+  }
+  ati = ti;
+}
+
+// C_init's words of rows ti R + r (r < R) and columns n0 + c (c < width)
+// into lane r width + c: the value itself into w with promotion, else times
+// scale (exact) into acc. Lanes outside C are left as they are.
+template <class T>
+void load_c_init(const NarrowPlan& P, int ti, int n0, int width, double scale, T* acc, T* w) {
+  const GemmProblem& p = P.p;
+  if (p.C_init == nullptr) return;
+  const int R = P.R;
+  const bool promo = P.cfg.promote_n != 0;
+  const AccFormat rf = P.cfg.result_format();
+  for (int r = 0; r < R; ++r) {
+    const int m = ti * R + r;
+    if (m >= p.M) break;
+    for (int c = 0; c < width; ++c) {
+      const int n = n0 + c;
+      if (n >= p.N) break;
+      const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
+      const uint32_t fb = rf.to_f32_bits(word);
+      float fv;
+      std::memcpy(&fv, &fb, 4);
+      const size_t i = static_cast<size_t>(r * width + c);
+      if (promo) {
+        w[i] = static_cast<T>(fv);
+      } else {
+        acc[i] = static_cast<T>(static_cast<double>(fv) * scale);  // exact
+      }
+    }
+  }
+}
+
+// The start of super-tile (ti, sj) on T lanes: its tiles' words, flags and
+// "taken" cleared, the A rows loaded (load_a_rows with Rp rows, times 2^Sa),
+// the Rp x CV accumulators (and with promotion the words) zeroed and C_init
+// loaded into them. Returns 2^S, the accumulators' scale.
+template <class T>
+double start_super(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, int Rp, int Sa, int S, std::vector<T>& ap,
+                   std::vector<T>& acc, std::vector<T>& w) {
+  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps;
+  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
+  W.s_flags.assign(static_cast<size_t>(TPS), 0);
+  W.s_ok.assign(static_cast<size_t>(TPS), 0);
+  load_a_rows(P, Rp, Sa, ti, W.ati, ap);
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
+  acc.assign(lanes, T(0));
+  if (P.cfg.promote_n != 0) w.assign(lanes, T(0));
+  const double scale = std::ldexp(1.0, S);
+  load_c_init(P, ti, sj * CV, CV, scale, acc.data(), w.data());
+  return scale;
+}
+
+// known[q] set for each tile q < ntiles of a super-tile with a nonzero
+// tracked-bits lane (lane q C + c of bits); whether every tile is known.
+template <class B>
+bool mark_known(const B* bits, int ntiles, int C, bool* known) {
+  bool all = true;
+  for (int q = 0; q < ntiles; ++q) {
+    for (int c = 0; c < C && !known[q]; ++c) known[q] = bits[q * C + c] != 0;
+    all = all && known[q];
+  }
+  return all;
+}
+
+// The words, flags and "taken" of a super-tile's tiles q < ntiles into
+// W.s_vals, W.s_flags, W.s_ok, from lane (r, q C + c) (row stride CV) of w
+// (promotion: binary32 values) or acc (2^scale times the value). A tile is
+// inexact when known or its promotion bit of pin is set; an exact-looking
+// tile is declined when decline_unnamed (MXCSR's inexact flag set but
+// naming no tile), and so is one with a lane overflowed (the generic path's
+// flags).
+template <class T>
+void take_super_tiles(const NarrowPlan& P, NarrowWorker& W, int ntiles, const bool* known, uint32_t pin,
+                      bool decline_unnamed, double scale, const T* acc, const T* w) {
+  const int R = P.R, C = P.C, CV = P.CV;
+  const bool promo = P.cfg.promote_n != 0;
+  const AccFormat& af = P.cfg.acc;
+  for (int q = 0; q < ntiles; ++q) {
+    bool pinq = false;
+    for (int c = 0; c < C; ++c) pinq = pinq || ((pin >> (q * C + c)) & 1u) != 0;
+    const bool inexact = known[q] || pinq;
+    if (!inexact && decline_unnamed) continue;  // this tile alone
+    bool ok = true;
+    uint32_t* vals = W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C);
+    for (int r = 0; r < R && ok; ++r)
+      for (int c = 0; c < C; ++c) {
+        const size_t i = static_cast<size_t>(r * CV + q * C + c);
+        if (promo) {
+          const float wf = static_cast<float>(w[i]);
+          uint32_t b;
+          std::memcpy(&b, &wf, 4);
+          vals[r * C + c] = b;
+        } else {
+          const double v = static_cast<double>(acc[i]);
+          if (!std::isfinite(v)) {
+            ok = false;
+            break;
+          }
+          vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+        }
+      }
+    if (!ok) continue;
+    W.s_flags[static_cast<size_t>(q)] = inexact ? kFlagInexact : 0;
+    W.s_ok[static_cast<size_t>(q)] = 1;
+  }
+}
+
 // Super-tile (ti, sj) on binary32 lanes (P.use32): the words, flags and
 // "taken" of its tiles into W.s_vals, W.s_flags, W.s_ok. Inexact flags: RNE
 // with one tile per super-tile (TPS 1), MXCSR's; otherwise x's bits below
@@ -1032,52 +1171,8 @@ uint32_t narrow_bits(double v, const AccFormat& f) {
 // tile without tracked bits when it is set is declined (recomputed alone).
 FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
   const GemmProblem& p = P.p;
-  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
-  const bool promo = P.cfg.promote_n != 0;
-  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
-  W.s_flags.assign(static_cast<size_t>(TPS), 0);
-  W.s_ok.assign(static_cast<size_t>(TPS), 0);
-  if (W.ati != ti || W.ap32.size() != static_cast<size_t>(Rp) * static_cast<size_t>(K)) {
-    W.ap32.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0f);
-    const CodeInfo& ci = code_info();
-    const double* lut = ci.v[static_cast<int>(p.fmt_a)];
-    const double sc = std::ldexp(1.0, P.Sa32);
-    float lut32[256];
-    for (int c = 0; c < 256; ++c) lut32[c] = static_cast<float>(lut[c] * sc);  // exact
-    for (int r = 0; r < R; ++r) {
-      const int m = ti * R + r;
-      if (m >= p.M) break;
-      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
-      float* d = W.ap32.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
-      for (int k = 0; k < K; ++k) d[k] = lut32[a[k]];
-    }
-    W.ati = ti;
-  }
-  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
-  W.acc32.assign(lanes, 0.0f);
-  if (promo) W.w32.assign(lanes, 0.0f);
-  const double scale = std::ldexp(1.0, P.S32);
-  const int n0 = sj * CV;
-  if (p.C_init != nullptr) {
-    const AccFormat rf = P.cfg.result_format();
-    for (int r = 0; r < R; ++r) {
-      const int m = ti * R + r;
-      if (m >= p.M) break;
-      for (int c = 0; c < CV; ++c) {
-        const int n = n0 + c;
-        if (n >= p.N) break;
-        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
-        const uint32_t fb = rf.to_f32_bits(word);
-        float fv;
-        std::memcpy(&fv, &fb, 4);
-        if (promo) {
-          W.w32[static_cast<size_t>(r * CV + c)] = fv;
-        } else {
-          W.acc32[static_cast<size_t>(r * CV + c)] = static_cast<float>(static_cast<double>(fv) * scale);  // exact
-        }
-      }
-    }
-  }
+  const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
+  const double scale = start_super(P, W, ti, sj, Rp, P.Sa32, P.S32, W.ap32, W.acc32, W.w32);
   const int s = 23 - P.Y;
   KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
             K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
@@ -1115,11 +1210,7 @@ FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
       alignas(64) uint32_t bits[32];
       _mm512_store_si512(bits, st.inex[0]);
       _mm512_store_si512(bits + 16, st.inex[1]);
-      all_known = true;
-      for (int q = 0; q < ntiles; ++q) {
-        for (int c = 0; c < C && !known[q]; ++c) known[q] = bits[q * C + c] != 0;
-        all_known = all_known && known[q];
-      }
+      all_known = mark_known(bits, ntiles, C, known);
     }
   }
   if (st.rare) return;
@@ -1130,34 +1221,7 @@ FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
       if (!(static_cast<double>(v) < limit * scale)) return;
   }
   const uint32_t pin = static_cast<uint32_t>(st.pinex[0]) | (static_cast<uint32_t>(st.pinex[1]) << 16);
-  const AccFormat& af = P.cfg.acc;
-  for (int q = 0; q < ntiles; ++q) {
-    bool pinq = false;
-    for (int c = 0; c < C; ++c) pinq = pinq || ((pin >> (q * C + c)) & 1u) != 0;
-    const bool inexact = known[q] || pinq;
-    if (!inexact && pe && !mx_exact) continue;  // MXCSR's inexact names no tile: this one alone
-    bool ok = true;
-    uint32_t* vals = W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C);
-    for (int r = 0; r < R && ok; ++r)
-      for (int c = 0; c < C; ++c) {
-        const size_t i = static_cast<size_t>(r * CV + q * C + c);
-        if (promo) {
-          uint32_t b;
-          std::memcpy(&b, &W.w32[i], 4);
-          vals[r * C + c] = b;
-        } else {
-          const double v = static_cast<double>(W.acc32[i]);
-          if (!std::isfinite(v)) {
-            ok = false;
-            break;
-          }
-          vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
-        }
-      }
-    if (!ok) continue;
-    W.s_flags[static_cast<size_t>(q)] = inexact ? kFlagInexact : 0;
-    W.s_ok[static_cast<size_t>(q)] = 1;
-  }
+  take_super_tiles(P, W, ntiles, known, pin, pe && !mx_exact, scale, W.acc32.data(), W.w32.data());
 }
 
 // ---- SR streams of binary64 super-tiles (P.sup64): lane (r, q, c) reads PE
@@ -1318,20 +1382,7 @@ void plan_words_super(const NarrowPlan& P, NarrowWorker& W, long t0, int ntiles,
   const uint64_t d1 = static_cast<uint64_t>(t0) * K + static_cast<uint64_t>(k1);
   const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(R) - 1u) >> 6) + 1u);
   W.gen_to = std::max(W.gen, m_hi + 1);
-  const int n = k1 - k0;
-  W.hi_off.resize(static_cast<size_t>(n));
-  W.lo_off.resize(static_cast<size_t>(n));
-  W.cnt.resize(static_cast<size_t>(n));
-  const int s = P.s;
-  for (int i = 0; i < n; ++i) {
-    const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
-    const long m = static_cast<long>(bit >> 6);
-    const int o = static_cast<int>(bit & 63u);
-    const bool pair = o >= 64 - s;
-    W.hi_off[static_cast<size_t>(i)] = static_cast<size_t>(m & (kRing - 1)) * lp;
-    W.lo_off[static_cast<size_t>(i)] = static_cast<size_t>((m + (pair ? 1 : 0)) & (kRing - 1)) * lp;
-    W.cnt[static_cast<size_t>(i)] = pair ? s - 64 + o : s + o;
-  }
+  word_offsets(P, W, d0, k1 - k0, lp);
 }
 
 // Super-tile (ti, sj) on binary64 lanes (P.sup64): its tiles' words, flags
@@ -1343,49 +1394,9 @@ void plan_words_super(const NarrowPlan& P, NarrowWorker& W, long t0, int ntiles,
 // the super-tile on it (a sticky lost).
 FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
   const GemmProblem& p = P.p;
-  const int R = P.R, C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp, K = p.K;
-  const bool promo = P.cfg.promote_n != 0;
-  W.s_vals.assign(static_cast<size_t>(TPS) * static_cast<size_t>(R * C), 0u);
-  W.s_flags.assign(static_cast<size_t>(TPS), 0);
-  W.s_ok.assign(static_cast<size_t>(TPS), 0);
-  if (W.ati != ti || W.ap.size() != static_cast<size_t>(Rp) * static_cast<size_t>(K)) {
-    W.ap.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0);
-    const double* lut = code_info().v[static_cast<int>(p.fmt_a)];
-    const double sc = std::ldexp(1.0, P.Sa);
-    for (int r = 0; r < R; ++r) {
-      const int m = ti * R + r;
-      if (m >= p.M) break;
-      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
-      double* d = W.ap.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
-      for (int k = 0; k < K; ++k) d[k] = lut[a[k]] * sc;
-    }
-    W.ati = ti;
-  }
+  const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp, K = p.K;
+  const double scale = start_super(P, W, ti, sj, Rp, P.Sa, P.S, W.ap, W.acc, W.w);
   const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
-  W.acc.assign(lanes, 0.0);
-  if (promo) W.w.assign(lanes, 0.0);
-  const double scale = std::ldexp(1.0, P.S);
-  const int n0 = sj * CV;
-  if (p.C_init != nullptr) {
-    const AccFormat rf = P.cfg.result_format();
-    for (int r = 0; r < R; ++r) {
-      const int m = ti * R + r;
-      if (m >= p.M) break;
-      for (int c = 0; c < CV; ++c) {
-        const int n = n0 + c;
-        if (n >= p.N) break;
-        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
-        const uint32_t fb = rf.to_f32_bits(word);
-        float fv;
-        std::memcpy(&fv, &fb, 4);
-        if (promo) {
-          W.w[static_cast<size_t>(r * CV + c)] = static_cast<double>(fv);
-        } else {
-          W.acc[static_cast<size_t>(r * CV + c)] = static_cast<double>(fv) * scale;
-        }
-      }
-    }
-  }
   KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
           K, CV, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
           nullptr};
@@ -1432,11 +1443,7 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
     alignas(64) uint64_t bits[16];
     _mm512_store_si512(bits, st.inex[0]);
     _mm512_store_si512(bits + 8, st.inex[1]);
-    all_known = true;
-    for (int q = 0; q < ntiles; ++q) {
-      for (int c = 0; c < C && !known[q]; ++c) known[q] = bits[q * C + c] != 0;
-      all_known = all_known && known[q];
-    }
+    all_known = mark_known(bits, ntiles, C, known);
   }
   if (st.rare) return;
   if (track) {
@@ -1446,35 +1453,7 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
       if (!(v < limit * scale)) return;
   }
   const uint32_t pin = static_cast<uint32_t>(st.pinex[0]) | (static_cast<uint32_t>(st.pinex[1]) << 8);
-  const AccFormat& af = P.cfg.acc;
-  for (int q = 0; q < ntiles; ++q) {
-    bool pinq = false;
-    for (int c = 0; c < C; ++c) pinq = pinq || ((pin >> (q * C + c)) & 1u) != 0;
-    const bool inexact = known[q] || pinq;
-    if (!inexact && pe && !rne) continue;  // MXCSR's inexact names no tile: this one alone
-    bool ok = true;
-    uint32_t* vals = W.s_vals.data() + static_cast<size_t>(q) * static_cast<size_t>(R * C);
-    for (int r = 0; r < R && ok; ++r)
-      for (int c = 0; c < C; ++c) {
-        const size_t i = static_cast<size_t>(r * CV + q * C + c);
-        if (promo) {
-          const float wf = static_cast<float>(W.w[i]);
-          uint32_t b;
-          std::memcpy(&b, &wf, 4);
-          vals[r * C + c] = b;
-        } else {
-          const double v = W.acc[i];
-          if (!std::isfinite(v)) {  // an overflow (SR): the generic path's flags
-            ok = false;
-            break;
-          }
-          vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
-        }
-      }
-    if (!ok) continue;
-    W.s_flags[static_cast<size_t>(q)] = inexact ? kFlagInexact : 0;
-    W.s_ok[static_cast<size_t>(q)] = 1;
-  }
+  take_super_tiles(P, W, ntiles, known, pin, pe && !rne, scale, W.acc.data(), W.w.data());
 }
 
 FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
@@ -1484,44 +1463,12 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
   const bool promo = P.cfg.promote_n != 0;
   // A rows of the tile row, scaled (rows outside the matrix and >= R: zero).
-  if (W.ati != ti) {
-    W.ap.assign(static_cast<size_t>(Rp) * static_cast<size_t>(K), 0.0);
-    const CodeInfo& ci = code_info();
-    const double* lut = ci.v[static_cast<int>(p.fmt_a)];
-    const double sc = std::ldexp(1.0, P.Sa);
-    for (int r = 0; r < R; ++r) {
-      const int m = ti * R + r;
-      if (m >= p.M) break;
-      const uint8_t* a = p.A + static_cast<size_t>(m) * static_cast<size_t>(K);
-      double* d = W.ap.data() + static_cast<size_t>(r) * static_cast<size_t>(K);
-      for (int k = 0; k < K; ++k) d[k] = lut[a[k]] * sc;
-    }
-    W.ati = ti;
-  }
+  load_a_rows(P, Rp, P.Sa, ti, W.ati, W.ap);
   const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
   W.acc.assign(lanes, 0.0);
   if (promo) W.w.assign(lanes, 0.0);
   const double scale = std::ldexp(1.0, P.S);
-  if (p.C_init != nullptr) {
-    const AccFormat rf = P.cfg.result_format();
-    for (int r = 0; r < R; ++r) {
-      const int m = ti * R + r;
-      if (m >= p.M) break;
-      for (int c = 0; c < C; ++c) {
-        const int n = tj * C + c;
-        if (n >= p.N) break;
-        const uint32_t word = p.C_init[static_cast<size_t>(m) * static_cast<size_t>(p.N) + static_cast<size_t>(n)] & rf.mask();
-        uint32_t fb = rf.to_f32_bits(word);
-        float fv;
-        std::memcpy(&fv, &fb, 4);
-        if (promo) {
-          W.w[static_cast<size_t>(r * C + c)] = static_cast<double>(fv);
-        } else {
-          W.acc[static_cast<size_t>(r * C + c)] = static_cast<double>(fv) * scale;
-        }
-      }
-    }
-  }
+  load_c_init(P, ti, tj * C, C, scale, W.acc.data(), W.w.data());
   KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
           K, C, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
           nullptr};
