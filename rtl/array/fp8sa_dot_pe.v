@@ -235,29 +235,11 @@ module fp8sa_dot_pe #(
   // LFSR: one draw per step
   // ---------------------------------------------------------------------
   wire [AddSrBits-1:0] rand_w;
-  wire [LFSR_W-1:0]    lfsr_state_unused;
 
-  generate
-    if (RND_MODES == 3) begin : g_lfsr
-      fp8sa_lfsr #(
-        .LFSR_W (LFSR_W),
-        .DRAW_W (SR_BITS),
-        .SEED   (SEED)
-      ) u_lfsr (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .seed_load_i (seed_load_i),
-        .seed_i      (seed_i),
-        .advance_i   (step_fire),
-        .rand_o      (rand_w),
-        .state_o     (lfsr_state_unused)
-      );
-    end else begin : g_no_lfsr
-      assign rand_w            = {AddSrBits{1'b0}};
-      assign lfsr_state_unused = {LFSR_W{1'b0}};
-      wire   seed_unused       = ^{seed_load_i, seed_i};
-    end
-  endgenerate
+  // The SR draw, one per step (an LFSR only where SR is built).
+  fp8sa_pe_rand #(.SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED), .RND_MODES(RND_MODES)) u_rand (
+    .clk_i(clk_i), .rst_ni(rst_ni), .seed_load_i(seed_load_i), .seed_i(seed_i),
+    .advance_i(step_fire), .rand_o(rand_w));
 
   // ---------------------------------------------------------------------
   // The accumulator operand c: e(c) + 128 (8 bits), m(c) with 23 fraction

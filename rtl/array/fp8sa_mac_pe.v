@@ -127,7 +127,6 @@ module fp8sa_mac_pe #(
   wire [AccW-1:0]    mac_acc;
   wire [AccW-1:0]    mac_base;   // the accumulator operand of this edge's MAC
   wire [3:0]         mac_flags;
-  wire [LFSR_W-1:0]  lfsr_state_unused;
 
   // The rounding mode the adder sees: modes not built map to RNE.
   wire [1:0] rnd_built = (RND_MODES == 1)                       ? RndRne :
@@ -187,27 +186,10 @@ module fp8sa_mac_pe #(
   wire mac_fire = s_en & acc_go;
   wire clr_fire = s_clr & acc_go;
 
-  generate
-    if (RND_MODES == 3) begin : g_lfsr
-      fp8sa_lfsr #(
-        .LFSR_W (LFSR_W),
-        .DRAW_W (SR_BITS),
-        .SEED   (SEED)
-      ) u_lfsr (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .seed_load_i (seed_load_i),
-        .seed_i      (seed_i),
-        .advance_i   (mac_fire),
-        .rand_o      (rand_w),
-        .state_o     (lfsr_state_unused)
-      );
-    end else begin : g_no_lfsr
-      assign rand_w            = {AddSrBits{1'b0}};
-      assign lfsr_state_unused = {LFSR_W{1'b0}};
-      wire   seed_unused       = ^{seed_load_i, seed_i};
-    end
-  endgenerate
+  // The SR draw, one per step (an LFSR only where SR is built).
+  fp8sa_pe_rand #(.SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED), .RND_MODES(RND_MODES)) u_rand (
+    .clk_i(clk_i), .rst_ni(rst_ni), .seed_load_i(seed_load_i), .seed_i(seed_i),
+    .advance_i(mac_fire), .rand_o(rand_w));
 
   fp8sa_mac_acc #(
     .ACC_EXP_W (ACC_EXP_W),
