@@ -60,6 +60,17 @@ localparam integer FlagUnderflow = 1;
 localparam integer FlagOverflow  = 2;
 localparam integer FlagInvalid   = 3;
 
+// Class bundle of an unpacked accumulator-format operand (class_o of
+// fp8sa_acc_unpack, ClassW bits): one bus instead of five loose wires, as
+// cvfpu's fp_info_t; users index it by these names (cls[ClsInf]).
+// snan: a NaN whose mantissa MSB is 0 (nan is then set too).
+localparam integer ClassW  = `FP8SA_CLASS_W;
+localparam integer ClsSign = 0;
+localparam integer ClsZero = 1;
+localparam integer ClsInf  = 2;
+localparam integer ClsNan  = 3;
+localparam integer ClsSnan = 4;
+
 // Lane word of fp8sa_array / fp8sa_array_cell: the A operands of a step
 // (DOT_N codes, AW = DOT_N * Fp8W bits) and the control byte of its tile
 // above them, travelling right along a row:

@@ -20,6 +20,7 @@
 `define FP8SA_PROD_SIG_W   8    // the exact product significand of two FP8 codes
 `define FP8SA_EXP_W        10   // an unpacked exponent (signed): products, accumulator addends
 `define FP8SA_PROD_W       23   // a product word of fp8sa_fp8_mul_n: {sign, exp, sig, zero, inf, nan, invalid}
+`define FP8SA_CLASS_W      5    // an unpacked operand's class bundle (fp8sa_acc_unpack class_o): ClassW
 `define FP8SA_B32_W        32   // a binary32 word (init, promoted result, array output): B32W
 `define FP8SA_RND_W        2    // rounding mode code (rnd, out_rnd): RndW
 `define FP8SA_OUT_FMT_W    3    // output format code (out_fmt): OutFmtW

@@ -35,7 +35,7 @@
 //
 // PROMOTE_N > 0 (numerics.md 9 and 10: a multiple of DOT_N): c is the
 // narrow accumulator n (+0 at a tile's and a group's start) and
-// fp8sa_pe_promote adds n into the binary32 w (RNE) after every
+// fp8sa_pe_acc (fp8sa_pe_promote) adds n into the binary32 w (RNE) after every
 // PROMOTE_N / DOT_N steps and after the tile's last (last_i); init_i is
 // w's start value; acc_o is w with the pending add applied (32 bits).
 //
@@ -111,9 +111,10 @@ module fp8sa_dot_pe #(
   localparam integer PFW    = TW + GP;                   // product field
   localparam integer CFW    = TW + GC;                   // c field
   localparam integer P2     = 1 << $clog2(NT);           // leaves of the max / sum trees
-  // The pipeline carries last_i only when it is used (promotion).
-  localparam integer XTagW  = TAG_W + ((PROMOTE_N > 0) ? 1 : 0);
-  localparam integer GroupN = (PROMOTE_N > 0) ? PROMOTE_N / DOT_N : 1;
+  // The pipeline carries last_i with the tag; without promotion nothing
+  // reads it (fp8sa_pe_acc) and synthesis removes its flops.
+  localparam integer XTagW  = TAG_W + 1;
+  localparam integer GroupN = (PROMOTE_N > 0) ? PROMOTE_N / DOT_N : 0;  // fp8sa_pe_acc
   // Product word at the pipeline: {sign, e(p) (7 bits, signed, [-28, 30]),
   // m(a)*m(b) (8 bits, 2 integer and 6 fraction bits), zero, inf, nan, invalid}.
   localparam integer PW     = 1 + 7 + 8 + 4;
@@ -204,17 +205,8 @@ module fp8sa_dot_pe #(
     .q_o    (pw_acc)
   );
 
-  // Control word: {xtag, en, clr, rnd}; xtag = {last_i, tag_i} with
-  // promotion, else tag_i.
-  wire [XTagW-1:0] xtag_i;
-  generate
-    if (PROMOTE_N > 0) begin : g_xtag_last
-      assign xtag_i = {last_i, tag_i};
-    end else begin : g_xtag
-      assign xtag_i = tag_i;
-      wire last_unused = last_i;
-    end
-  endgenerate
+  // Control word: {xtag, en, clr, rnd}; xtag = {last_i, tag_i}.
+  wire [XTagW-1:0] xtag_i = {last_i, tag_i};
 
   wire [CtlW-1:0] ctl_issue = {xtag_i, en_i, clr_i, rnd_built};
   wire [CtlW-1:0] ctl_acc;
@@ -243,29 +235,11 @@ module fp8sa_dot_pe #(
   // LFSR: one draw per step
   // ---------------------------------------------------------------------
   wire [AddSrBits-1:0] rand_w;
-  wire [LFSR_W-1:0]    lfsr_state_unused;
 
-  generate
-    if (RND_MODES == 3) begin : g_lfsr
-      fp8sa_lfsr #(
-        .LFSR_W (LFSR_W),
-        .DRAW_W (SR_BITS),
-        .SEED   (SEED)
-      ) u_lfsr (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .seed_load_i (seed_load_i),
-        .seed_i      (seed_i),
-        .advance_i   (step_fire),
-        .rand_o      (rand_w),
-        .state_o     (lfsr_state_unused)
-      );
-    end else begin : g_no_lfsr
-      assign rand_w            = {AddSrBits{1'b0}};
-      assign lfsr_state_unused = {LFSR_W{1'b0}};
-      wire   seed_unused       = ^{seed_load_i, seed_i};
-    end
-  endgenerate
+  // The SR draw, one per step (an LFSR only where SR is built).
+  fp8sa_pe_rand #(.SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED), .RND_MODES(RND_MODES)) u_rand (
+    .clk_i(clk_i), .rst_ni(rst_ni), .seed_load_i(seed_load_i), .seed_i(seed_i),
+    .advance_i(step_fire), .rand_o(rand_w));
 
   // ---------------------------------------------------------------------
   // The accumulator operand c: e(c) + 128 (8 bits), m(c) with 23 fraction
@@ -510,66 +484,18 @@ module fp8sa_dot_pe #(
   // ---------------------------------------------------------------------
   // Accumulator registers
   // ---------------------------------------------------------------------
-  generate
-    if (PROMOTE_N == 0) begin : g_plain
-      reg [AccW-1:0] acc_q, acc_d;
-      reg [3:0]      flags_q, flags_d;
+  // The accumulator register, or with PROMOTE_N > 0 the narrow n (the
+  // steps' c and result) and the binary32 w, a group PROMOTE_N / DOT_N
+  // steps (fp8sa_pe_acc). clr without en is not performed (clr_fire_i 0),
+  // so without promotion the register never loads init_i: a clr step reads
+  // it as binary32 c (c_is_b32) instead.
+  localparam integer PeInitW = (PROMOTE_N > 0) ? B32W : AccW;
 
-      assign c_word   = acc_q;
-      assign c_is_b32 = s_clr;
-
-      always @* begin
-        acc_d   = acc_q;
-        flags_d = flags_q;
-        if (step_fire) begin
-          acc_d   = step_res;
-          flags_d = s_clr ? step_flags : (flags_q | step_flags);
-        end
-      end
-
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          acc_q   <= {AccW{1'b0}};
-          flags_q <= 4'b0000;
-        end else begin
-          acc_q   <= acc_d;
-          flags_q <= flags_d;
-        end
-      end
-
-      assign acc_o   = acc_q;
-      assign flags_o = flags_q;
-    end else begin : g_promote
-      // Narrow n (the steps' c and result) and binary32 w; a group is
-      // PROMOTE_N / DOT_N steps. clr without en is not performed.
-      wire [31:0] w_acc;
-      wire [3:0]  w_flags;
-
-      assign c_is_b32 = 1'b0;
-
-      fp8sa_pe_promote #(
-        .ACC_EXP_W (ExpW),
-        .ACC_MAN_W (ManW),
-        .GROUP_N   (GroupN)
-      ) u_promote (
-        .clk_i          (clk_i),
-        .rst_ni         (rst_ni),
-        .step_fire_i    (step_fire),
-        .clr_fire_i     (1'b0),
-        .clr_i          (s_clr),
-        .last_i         (s_xtag[XTagW-1]),
-        .init_i         (init_i),
-        .narrow_i       (step_res),
-        .narrow_flags_i (step_flags),
-        .base_o         (c_word),
-        .acc_o          (w_acc),
-        .flags_o        (w_flags)
-      );
-
-      assign acc_o   = w_acc;
-      assign flags_o = w_flags;
-    end
-  endgenerate
+  fp8sa_pe_acc #(.ACC_EXP_W(ExpW), .ACC_MAN_W(ManW), .GROUP_N(GroupN)) u_acc_q (
+    .clk_i(clk_i), .rst_ni(rst_ni), .step_fire_i(step_fire), .clr_fire_i(1'b0),
+    .clr_i(s_clr), .last_i(s_xtag[XTagW-1]), .init_i(init_i[PeInitW-1:0]),
+    .step_i(step_res), .step_flags_i(step_flags),
+    .base_o(c_word), .init_sel_o(c_is_b32), .acc_o(acc_o), .flags_o(flags_o));
 
   assign acc_fire_o = step_fire;
   assign acc_tag_o  = s_xtag[TAG_W-1:0];

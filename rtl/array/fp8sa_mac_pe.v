@@ -51,8 +51,8 @@
 // edge of its last MAC, as acc_o does without promotion, and a next
 // tile's first MAC may follow at once; flags_o likewise includes the
 // pending add's flags. init_i and acc_o are then 32 bits wide (ResW; ACC_W without promotion).
-// The promotion registers and adder are fp8sa_pe_promote (shared with
-// fp8sa_dot_pe).
+// The accumulator registers (and the promotion's) are fp8sa_pe_acc (shared
+// with fp8sa_dot_pe).
 // The PE socket (docs/rtl.md): this is the fma kind (numerics.md section
 // 10) of three siblings with one parameter and port list (fp8sa_dot_pe,
 // fp8sa_exact_pe). A step is one MAC: DOT_N must be 1 (a_i, b_i are one
@@ -97,8 +97,9 @@ module fp8sa_mac_pe #(
   `include "fp8sa_pkg.vh"
 
   localparam integer AccW = 1 + ACC_EXP_W + ACC_MAN_W;
-  // The pipeline carries last_i only when it is used (PROMOTE_N = 0 adds no flop).
-  localparam integer XTagW = TAG_W + ((PROMOTE_N > 0) ? 1 : 0);
+  // The pipeline carries last_i with the tag; without promotion nothing
+  // reads it (fp8sa_pe_acc) and synthesis removes its flops.
+  localparam integer XTagW = TAG_W + 1;
 
   // ACC_*, LFSR_W and SEED ranges are checked by the submodules; the
   // ranges every PE kind shares come from fp8sa_pe_checks.vh, the fma
@@ -126,7 +127,6 @@ module fp8sa_mac_pe #(
   wire [AccW-1:0]    mac_acc;
   wire [AccW-1:0]    mac_base;   // the accumulator operand of this edge's MAC
   wire [3:0]         mac_flags;
-  wire [LFSR_W-1:0]  lfsr_state_unused;
 
   // The rounding mode the adder sees: modes not built map to RNE.
   wire [1:0] rnd_built = (RND_MODES == 1)                       ? RndRne :
@@ -155,16 +155,8 @@ module fp8sa_mac_pe #(
   );
 
   // Operation word: {xtag, en, clr, rnd, sign, exp, sig, zero, inf, nan, invalid},
-  // xtag = {last_i, tag_i} with promotion, else tag_i.
-  wire [XTagW-1:0] xtag_i;
-  generate
-    if (PROMOTE_N > 0) begin : g_xtag_last
-      assign xtag_i = {last_i, tag_i};
-    end else begin : g_xtag
-      assign xtag_i = tag_i;
-      wire last_unused = last_i;
-    end
-  endgenerate
+  // xtag = {last_i, tag_i}.
+  wire [XTagW-1:0] xtag_i = {last_i, tag_i};
   localparam integer OpW = XTagW + 2 + 2 + 1 + 10 + 8 + 4;
   wire [OpW-1:0] op_issue = {xtag_i, en_i, clr_i, rnd_built, p_sign, p_exp, p_sig,
                              p_zero, p_inf, p_nan, p_invalid};
@@ -194,27 +186,10 @@ module fp8sa_mac_pe #(
   wire mac_fire = s_en & acc_go;
   wire clr_fire = s_clr & acc_go;
 
-  generate
-    if (RND_MODES == 3) begin : g_lfsr
-      fp8sa_lfsr #(
-        .LFSR_W (LFSR_W),
-        .DRAW_W (SR_BITS),
-        .SEED   (SEED)
-      ) u_lfsr (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .seed_load_i (seed_load_i),
-        .seed_i      (seed_i),
-        .advance_i   (mac_fire),
-        .rand_o      (rand_w),
-        .state_o     (lfsr_state_unused)
-      );
-    end else begin : g_no_lfsr
-      assign rand_w            = {AddSrBits{1'b0}};
-      assign lfsr_state_unused = {LFSR_W{1'b0}};
-      wire   seed_unused       = ^{seed_load_i, seed_i};
-    end
-  endgenerate
+  // The SR draw, one per step (an LFSR only where SR is built).
+  fp8sa_pe_rand #(.SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED), .RND_MODES(RND_MODES)) u_rand (
+    .clk_i(clk_i), .rst_ni(rst_ni), .seed_load_i(seed_load_i), .seed_i(seed_i),
+    .advance_i(mac_fire), .rand_o(rand_w));
 
   fp8sa_mac_acc #(
     .ACC_EXP_W (ACC_EXP_W),
@@ -236,67 +211,19 @@ module fp8sa_mac_pe #(
     .flags_o        (mac_flags)
   );
 
-  generate
-    if (PROMOTE_N == 0) begin : g_plain
-      // The accumulator is the result (numerics.md section 8).
-      reg [AccW-1:0] acc_q, acc_d;
-      reg [3:0]      flags_q, flags_d;
+  // The accumulator register, or with PROMOTE_N > 0 the narrow n and the
+  // binary32 w (fp8sa_pe_acc): every MAC is a step, a group is PROMOTE_N
+  // MACs. Without promotion a clr MAC starts from the eXmY word init_i.
+  wire [AccW-1:0] acc_base;
+  wire            acc_init_sel;
 
-      assign mac_base = s_clr ? init_i : acc_q;
+  fp8sa_pe_acc #(.ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .GROUP_N(PROMOTE_N)) u_acc_q (
+    .clk_i(clk_i), .rst_ni(rst_ni), .step_fire_i(mac_fire), .clr_fire_i(clr_fire),
+    .clr_i(s_clr), .last_i(s_xtag[XTagW-1]), .init_i(init_i),
+    .step_i(mac_acc), .step_flags_i(mac_flags),
+    .base_o(acc_base), .init_sel_o(acc_init_sel), .acc_o(acc_o), .flags_o(flags_o));
 
-      always @* begin
-        acc_d   = acc_q;
-        flags_d = flags_q;
-        if (mac_fire) begin
-          acc_d   = mac_acc;
-          flags_d = s_clr ? mac_flags : (flags_q | mac_flags);
-        end else if (clr_fire) begin
-          acc_d   = init_i;
-          flags_d = 4'b0000;
-        end
-      end
-
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          acc_q   <= {AccW{1'b0}};
-          flags_q <= 4'b0000;
-        end else begin
-          acc_q   <= acc_d;
-          flags_q <= flags_d;
-        end
-      end
-
-      assign acc_o   = acc_q;
-      assign flags_o = flags_q;
-    end else begin : g_promote
-      // Narrow n and binary32 w accumulators (fp8sa_pe_promote): every MAC
-      // is a step, a group is PROMOTE_N MACs.
-      wire [31:0] w_acc;
-      wire [3:0]  w_flags;
-
-      fp8sa_pe_promote #(
-        .ACC_EXP_W (ACC_EXP_W),
-        .ACC_MAN_W (ACC_MAN_W),
-        .GROUP_N   (PROMOTE_N)
-      ) u_promote (
-        .clk_i          (clk_i),
-        .rst_ni         (rst_ni),
-        .step_fire_i    (mac_fire),
-        .clr_fire_i     (clr_fire),
-        .clr_i          (s_clr),
-        .last_i         (s_xtag[XTagW-1]),
-        .init_i         (init_i),
-        .narrow_i       (mac_acc),
-        .narrow_flags_i (mac_flags),
-        .base_o         (mac_base),
-        .acc_o          (w_acc),
-        .flags_o        (w_flags)
-      );
-
-      assign acc_o   = w_acc;
-      assign flags_o = w_flags;
-    end
-  endgenerate
+  assign mac_base = acc_init_sel ? init_i[AccW-1:0] : acc_base;
 
   assign acc_fire_o = mac_fire;
   assign acc_tag_o  = s_tag;

@@ -80,25 +80,15 @@ module fp8sa_pe_promote #(
 
   // widen(n_q) and the binary32 RNE add (numerics.md "Promotion"):
   // n_q is a PE result, never a signalling NaN.
-  wire             n_sign, n_zero, n_inf, n_nan, n_snan_unused;
-  wire [9:0]       n_exp;
-  wire [NSigW-1:0] n_sig;
-  wire [31:0]      w_sum;
-  wire [3:0]       w_flags;
+  wire [ClassW-1:0] n_cls;   // bits named Cls* in fp8sa_pkg.vh
+  wire [9:0]        n_exp;
+  wire [NSigW-1:0]  n_sig;
+  wire [31:0]       w_sum;
+  wire [3:0]        w_flags;
+  wire              n_snan_unused = n_cls[ClsSnan];
 
-  fp8sa_acc_unpack #(
-    .ACC_EXP_W (ACC_EXP_W),
-    .ACC_MAN_W (ACC_MAN_W)
-  ) u_unpack_n (
-    .acc_i  (n_q),
-    .sign_o (n_sign),
-    .exp_o  (n_exp),
-    .sig_o  (n_sig),
-    .zero_o (n_zero),
-    .inf_o  (n_inf),
-    .nan_o  (n_nan),
-    .snan_o (n_snan_unused)
-  );
+  fp8sa_acc_unpack #(.ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W)) u_unpack_n (
+    .acc_i(n_q), .class_o(n_cls), .exp_o(n_exp), .sig_o(n_sig));
   generate
     if (NSigW > ACC_MAN_W + 1) begin : g_sig_pad
       wire sig_pad_unused = ^n_sig[NSigW-1:ACC_MAN_W+1];
@@ -114,12 +104,12 @@ module fp8sa_pe_promote #(
     .ADD_EXP_MAX (NExpMax)
   ) u_promote (
     .acc_i         (w_q),
-    .add_sign_i    (n_sign),
+    .add_sign_i    (n_cls[ClsSign]),
     .add_exp_i     (n_exp),
     .add_sig_i     (n_sig[ACC_MAN_W:0]),
-    .add_zero_i    (n_zero),
-    .add_inf_i     (n_inf),
-    .add_nan_i     (n_nan),
+    .add_zero_i    (n_cls[ClsZero]),
+    .add_inf_i     (n_cls[ClsInf]),
+    .add_nan_i     (n_cls[ClsNan]),
     .add_invalid_i (1'b0),
     .rnd_i         (RndRne),
     .rand_i        (2'b00),

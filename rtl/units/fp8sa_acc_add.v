@@ -187,23 +187,16 @@ module fp8sa_acc_add #(
   // ---------------------------------------------------------------------
   // 1. Operand containers and positions
   // ---------------------------------------------------------------------
-  wire            a_sign, a_zero, a_inf, a_nan, a_snan;
-  wire [9:0]      a_exp_unused;
-  wire [SigW-1:0] a_sig;
+  // A's class bundle (fp8sa_pkg.vh Cls*); its exponent is not needed, the
+  // position below comes straight from the field.
+  wire [ClassW-1:0] a_cls;
+  wire [9:0]        a_exp_unused;
+  wire [SigW-1:0]   a_sig;
 
-  fp8sa_acc_unpack #(
-    .ACC_EXP_W (ExpW),
-    .ACC_MAN_W (ManW)
-  ) u_unpack (
-    .acc_i  (acc_i),
-    .sign_o (a_sign),
-    .exp_o  (a_exp_unused),
-    .sig_o  (a_sig),
-    .zero_o (a_zero),
-    .inf_o  (a_inf),
-    .nan_o  (a_nan),
-    .snan_o (a_snan)
-  );
+  fp8sa_acc_unpack #(.ACC_EXP_W(ExpW), .ACC_MAN_W(ManW)) u_unpack (
+    .acc_i(acc_i), .class_o(a_cls), .exp_o(a_exp_unused), .sig_o(a_sig));
+
+  wire a_sign = a_cls[ClsSign];
 
   // Accumulator: hidden bit moved to the container top (a constant shift
   // when SigW > Y + 1), p = max(e, 1) straight from the exponent field.
@@ -436,21 +429,21 @@ module fp8sa_acc_add #(
   // ---------------------------------------------------------------------
   // Special cases and result selection
   // ---------------------------------------------------------------------
-  wire inf_minus_inf = a_inf & add_inf_i & eff_sub;
-  wire res_invalid   = a_snan | add_invalid_i | inf_minus_inf;
-  wire res_nan       = a_nan | add_nan_i | res_invalid;
+  wire inf_minus_inf = a_cls[ClsInf] & add_inf_i & eff_sub;
+  wire res_invalid   = a_cls[ClsSnan] | add_invalid_i | inf_minus_inf;
+  wire res_nan       = a_cls[ClsNan] | add_nan_i | res_invalid;
 
   always @* begin
     if (res_nan) begin
       sum_o   = CanonNan;
       flags_o = {res_invalid, 3'b000};
-    end else if (a_inf) begin
+    end else if (a_cls[ClsInf]) begin
       sum_o   = {a_sign, InfMag};
       flags_o = 4'b0000;
     end else if (add_inf_i) begin
       sum_o   = {add_sign_i, InfMag};
       flags_o = 4'b0000;
-    end else if (a_zero & add_zero_i) begin
+    end else if (a_cls[ClsZero] & add_zero_i) begin
       sum_o   = {a_sign & add_sign_i, {(ExpW + ManW){1'b0}}};
       flags_o = 4'b0000;
     end else if (mag_zero) begin

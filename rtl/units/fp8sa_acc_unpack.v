@@ -5,11 +5,13 @@
 // docs/numerics.md section 3), in the unpacked-addend encoding of
 // docs/rtl.md.
 //
-// Finite value = (-1)^sign_o * sig_o * 2^exp_o with
+// class_o is the operand's class bundle, bits named in fp8sa_pkg.vh:
+// [ClsSign] sign, [ClsZero] +-0, [ClsInf] +-Inf, [ClsNan] NaN, [ClsSnan] a
+// NaN whose mantissa MSB is 0 (signalling).
+// Finite value = (-1)^sign * sig_o * 2^exp_o with
 // sig_o = {hidden, man} zero-extended to ADD_SIG_W = max(8, Y + 1) bits and
 // exp_o = max(e, 1) - bias - Y (10 bits, signed; -149 for binary32
-// subnormals). snan_o is a NaN whose mantissa MSB is 0 (signalling).
-// exp_o/sig_o are don't-care for Inf and NaN.
+// subnormals). exp_o/sig_o are don't-care for Inf and NaN.
 //
 // Latency: combinational. Contract: none (every input is legal).
 module fp8sa_acc_unpack #(
@@ -17,14 +19,12 @@ module fp8sa_acc_unpack #(
   parameter integer ACC_MAN_W = 23   // [2, 23]
 ) (
   input  wire [ACC_EXP_W+ACC_MAN_W:0]                 acc_i,  // ACC_W bits
-  output wire                                         sign_o,
-  output wire [`FP8SA_EXP_W-1:0]                                   exp_o,  // signed
-  output wire [((ACC_MAN_W > `FP8SA_PROD_SIG_W-1) ? ACC_MAN_W : `FP8SA_PROD_SIG_W-1):0]   sig_o,  // ADD_SIG_W bits
-  output wire                                         zero_o,
-  output wire                                         inf_o,
-  output wire                                         nan_o,
-  output wire                                         snan_o
+  output wire [`FP8SA_CLASS_W-1:0]                    class_o,  // ClassW bits
+  output wire [`FP8SA_EXP_W-1:0]                      exp_o,    // signed
+  output wire [((ACC_MAN_W > `FP8SA_PROD_SIG_W-1) ? ACC_MAN_W : `FP8SA_PROD_SIG_W-1):0] sig_o  // ADD_SIG_W bits
 );
+
+  `include "fp8sa_pkg.vh"
 
   localparam integer ExpW    = ACC_EXP_W;
   localparam integer ManW    = ACC_MAN_W;
@@ -48,14 +48,14 @@ module fp8sa_acc_unpack #(
   wire e_ones = &e;
   wire m_zero = ~|m;
 
-  assign sign_o = acc_i[ExpW+ManW];
+  assign class_o[ClsSign] = acc_i[ExpW+ManW];
   // max(e, 1): e is zero only for zeros and subnormals, whose exponent is emin.
   assign exp_o  = {{(10 - ExpW){1'b0}}, e[ExpW-1:1], e[0] | e_zero} - ExpOff[9:0];
   assign sig_o  = {{(AddSigW - ManW - 1){1'b0}}, ~e_zero, m};
-  assign zero_o = e_zero & m_zero;
-  assign inf_o  = e_ones & m_zero;
-  assign nan_o  = e_ones & ~m_zero;
-  assign snan_o = e_ones & ~m_zero & ~m[ManW-1];
+  assign class_o[ClsZero] = e_zero & m_zero;
+  assign class_o[ClsInf]  = e_ones & m_zero;
+  assign class_o[ClsNan]  = e_ones & ~m_zero;
+  assign class_o[ClsSnan] = e_ones & ~m_zero & ~m[ManW-1];
 
 endmodule
 `default_nettype wire

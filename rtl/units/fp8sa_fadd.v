@@ -22,27 +22,18 @@ module fp8sa_fadd #(
   output wire [`FP8SA_FLAG_W-1:0]                   flags_o
 );
 
+  `include "fp8sa_pkg.vh"
+
   localparam integer SigW = (ACC_MAN_W + 1 > 8) ? ACC_MAN_W + 1 : 8;
 
   // Parameter ranges are checked by the submodules.
 
-  wire            b_sign, b_zero, b_inf, b_nan, b_snan;
-  wire [9:0]      b_exp;
-  wire [SigW-1:0] b_sig;
+  wire [ClassW-1:0] b_cls;   // bits named Cls* in fp8sa_pkg.vh
+  wire [9:0]        b_exp;
+  wire [SigW-1:0]   b_sig;
 
-  fp8sa_acc_unpack #(
-    .ACC_EXP_W (ACC_EXP_W),
-    .ACC_MAN_W (ACC_MAN_W)
-  ) u_unpack_b (
-    .acc_i  (b_i),
-    .sign_o (b_sign),
-    .exp_o  (b_exp),
-    .sig_o  (b_sig),
-    .zero_o (b_zero),
-    .inf_o  (b_inf),
-    .nan_o  (b_nan),
-    .snan_o (b_snan)
-  );
+  fp8sa_acc_unpack #(.ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W)) u_unpack_b (
+    .acc_i(b_i), .class_o(b_cls), .exp_o(b_exp), .sig_o(b_sig));
 
   fp8sa_acc_add #(
     .ACC_EXP_W (ACC_EXP_W),
@@ -51,13 +42,13 @@ module fp8sa_fadd #(
     .SR_KIND   (SR_KIND)
   ) u_add (
     .acc_i         (a_i),
-    .add_sign_i    (b_sign),
+    .add_sign_i    (b_cls[ClsSign]),
     .add_exp_i     (b_exp),
     .add_sig_i     (b_sig),
-    .add_zero_i    (b_zero),
-    .add_inf_i     (b_inf),
-    .add_nan_i     (b_nan),
-    .add_invalid_i (b_snan),
+    .add_zero_i    (b_cls[ClsZero]),
+    .add_inf_i     (b_cls[ClsInf]),
+    .add_nan_i     (b_cls[ClsNan]),
+    .add_invalid_i (b_cls[ClsSnan]),
     .rnd_i         (rnd_i),
     .rand_i        (rand_i),
     .sum_o         (sum_o),

@@ -136,23 +136,12 @@ module fp8sa_quantizer #(
   // ---------------------------------------------------------------------
   // Unpack, normalize, scale
   // ---------------------------------------------------------------------
-  wire            in_sign, in_zero, in_inf, in_nan, in_snan;
-  wire [9:0]      in_exp;
-  wire [SigW-1:0] in_sig;
+  wire [ClassW-1:0] in_cls;   // bits named Cls* in fp8sa_pkg.vh
+  wire [9:0]        in_exp;
+  wire [SigW-1:0]   in_sig;
 
-  fp8sa_acc_unpack #(
-    .ACC_EXP_W (ACC_EXP_W),
-    .ACC_MAN_W (ACC_MAN_W)
-  ) u_unpack (
-    .acc_i  (acc_i),
-    .sign_o (in_sign),
-    .exp_o  (in_exp),
-    .sig_o  (in_sig),
-    .zero_o (in_zero),
-    .inf_o  (in_inf),
-    .nan_o  (in_nan),
-    .snan_o (in_snan)
-  );
+  fp8sa_acc_unpack #(.ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W)) u_unpack (
+    .acc_i(acc_i), .class_o(in_cls), .exp_o(in_exp), .sig_o(in_sig));
 
   wire [SigLzW-1:0] in_lz;
 
@@ -266,12 +255,12 @@ module fp8sa_quantizer #(
   always @* begin
     mag      = 15'd0;
     res_nan  = 1'b0;
-    res_sign = in_sign;
+    res_sign = in_cls[ClsSign];
     flags_o  = 4'b0000;
-    if (in_nan) begin
+    if (in_cls[ClsNan]) begin
       res_nan  = 1'b1;
-      flags_o  = {in_snan, 3'b000};
-    end else if (in_inf) begin
+      flags_o  = {in_cls[ClsSnan], 3'b000};
+    end else if (in_cls[ClsInf]) begin
       if (sat_i) begin
         mag     = o_max;
         flags_o = 4'b0001;
@@ -281,7 +270,7 @@ module fp8sa_quantizer #(
       end else begin
         mag     = o_inf;
       end
-    end else if (in_zero) begin
+    end else if (in_cls[ClsZero]) begin
       mag      = 15'd0;
     end else begin
       // Overflow: flags overflow and inexact (and invalid for the E4M3 NaN).
