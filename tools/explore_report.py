@@ -808,7 +808,14 @@ def main(argv):
                         raise ValueError("no " + k)
         except ValueError as e:
             raise InputError("run info '%s': not fp8sa explore --run-info's JSON (%s)" % (shown(args.run_info), e))
-        text = report(read_points(args.csv), info, area, args.area or ["docs/area.csv"])
+        # The tables as the doc names them: relative to the checkout when
+        # inside it, so that a run given absolute paths (a job list's) writes
+        # the same report as one given docs/area.csv.
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        named = [os.path.relpath(os.path.abspath(a), root)
+                 if os.path.abspath(a).startswith(root + os.sep) else a
+                 for a in (args.area or ["docs/area.csv"])]
+        text = report(read_points(args.csv), info, area, named)
         with open(args.out, "w") as f:
             f.write(text)
     except InputError as e:
