@@ -112,6 +112,17 @@ job_list() {
     echo "pe_exact|n$n|e8m23|rne|-|0|fp8sa_exact_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 23 -set SR_BITS 16 -set LFSR_W 32 -set RND_MODES 1 -set DOT_N $n|flat|$n"
   done
   echo "pe_exact|n4 sr16|e8m23|sr16|16|0|fp8sa_exact_pe|-set ACC_EXP_W 8 -set ACC_MAN_W 23 -set SR_BITS 16 -set LFSR_W 32 -set DOT_N 4|flat|4"
+  # Fmax of the PE kinds on the iCE40UP5K (what bounds the boards' clocks,
+  # docs/fpga.md): the FMA PE of the iCEBreaker row (e8m10, SR R = 4, LFSR
+  # 16), the dot PE at DOT_N 4 and 8 (e8m13, ALIGN_BITS 13, RNE), and the
+  # exact PE at DOT_N 1 and 2 (its DOT_N 4 does not fit the part).
+  echo "pe_fmax|fma e8m10 sr4|e8m10|sr4|4|0|fp8sa_pe_fmax_top|-set ACC_MAN_W 10 -set SR_BITS 4 -set LFSR_W 16|fmax|1"
+  for n in 4 8; do
+    echo "pe_fmax|dot e8m13 n$n a13 rne|e8m13|rne|-|0|fp8sa_pe_fmax_top|-set PE_KIND 1 -set DOT_N $n -set ACC_MAN_W 13 -set RND_MODES 1|fmax|$n"
+  done
+  for n in 1 2; do
+    echo "pe_fmax|exact n$n rne|e8m23|rne|-|0|fp8sa_pe_fmax_top|-set PE_KIND 2 -set DOT_N $n -set RND_MODES 1|fmax|$n"
+  done
   echo "lfsr|w32 r16|-|-|16|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 16|flat|-"
   echo "lfsr|w32 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 32 -set DRAW_W 8|flat|-"
   echo "lfsr|w16 r8|-|-|8|-|fp8sa_lfsr|-set LFSR_W 16 -set DRAW_W 8|flat|-"

@@ -236,6 +236,28 @@ END {
     print ""
   }
 
+  if (has("ice40", "pe_fmax", "dot e8m13 n8 a13 rne")) {
+    print "## Fmax of the PE kinds"
+    print ""
+    print "One PE of each kind, wrapped in registers as above, through `synth_ice40` and"
+    print "`nextpnr-ice40 --up5k --package sg48` (median of placer seeds 1, 2, 3). This bounds the"
+    print "array clock of the iCEBreaker (docs/fpga.md): the critical path of each kind is its accumulate loop"
+    print "or, for `exact`, the combinational rounding of the fixed-point accumulator into eXmY. Peak"
+    print "MMAC/s is that of one PE: MACs per cycle x Fmax."
+    print ""
+    print "| PE | MACs / cycle | iCE40UP5K Fmax | ICESTORM_LC | peak MMAC/s |"
+    print "|---|---:|---:|---:|---:|"
+    nfk = split("fma e8m10 sr4|dot e8m13 n4 a13 rne|dot e8m13 n8 a13 rne|exact n1 rne|exact n2 rne", FK, "|")
+    for (i = 1; i <= nfk; ++i) {
+      k = FK[i]
+      if (!has("ice40", "pe_fmax", k)) continue
+      fm = v("ice40", "pe_fmax", k, "fmax_mhz"); mc = v("ice40", "pe_fmax", k, "macs")
+      print "| " k old("ice40", "pe_fmax", k) " | " mc " | " fm " MHz | " c(v("ice40", "pe_fmax", k, "lc")) " | " \
+            sprintf("%.1f", fm * mc) " |"
+    }
+    print ""
+  }
+
   if (has("ice40", "pe_promote", "e6m5 rne p128")) {
     print "## Promotion"
     print ""
