@@ -219,10 +219,13 @@ class Conv2d(torch.nn.Module):
 # The CNN of issue 22 (LeNet-5's shape at a quarter of its width):
 # 1x28x28 -> conv 1->8 5x5 (8x24x24) -> max pool 2 -> ReLU -> conv 8->16 5x5
 # (16x8x8) -> max pool 2 -> ReLU -> 256 -> fc 64 -> ReLU -> fc 10.
-# 337,152 forward MACs per image (conv 115,200 + 204,800, fc 16,384 + 640),
-# about the MLP's 234,752, so a CNN run costs about an MLP run; the weight
-# gradients have K = batch x 576 and batch x 64 (73,728 and 8,192 at batch
-# 128), where the MLP's largest K is the batch.
+# Why this one: two convolutions give the two large-K weight gradients,
+# K = batch x 576 and batch x 64 (73,728 and 8,192 at batch 128), where the
+# MLP's largest K is the batch; and it stays cheap: 337,024 forward MACs per
+# image (conv 115,200 + 204,800, fc 16,384 + 640, the MLP's 234,752) and
+# 1,151,872 per training image (weight gradients as many as the forward,
+# backward data 460,800 for conv2's full correlation, 17,024 for the fc
+# layers; the MLP's 503,552), so a CNN run costs about 2.3 MLP runs.
 CNN_SHAPE = "conv 1->8 5x5, pool 2, conv 8->16 5x5, pool 2, fc 256->64, fc 64->10 (ReLU)"
 
 
