@@ -10,7 +10,7 @@ and why, its anchors in the literature, and whether it is implemented.
 --run NAME --quick trains the experiment's quick grid (a few hundred steps
 on a subset of Fashion-MNIST, 3 seeds per grid point) and writes a CSV, one
 row per (setting, seed): the knobs, the test accuracy, the loss, the loss
-scaler's record, and the mean underflow/overflow/SQNR of each tensor role
+scaler's record, and the mean underflow/overflow/zero/SQNR of each tensor role
 from fp8sa.metrics; and a second CSV (..._metrics.csv) with every logged
 metric per step, role and layer. Only loss-scaling runs today; the others
 say plainly that they are not implemented yet.
@@ -232,9 +232,10 @@ SETTINGS = {"loss-scaling": loss_scaling_settings}
 
 CSV_FIELDS = ["experiment", "setting", "knobs", "seed", "model", "steps", "batch", "lr", "train_images",
               "test_images", "accuracy", "final_loss", "skipped", "bad_flag_steps", "nonfinite_loss",
-              "final_loss_scale"] + [f"{role}_{m}" for role in ROLES for m in ("underflow", "overflow", "sqnr_db")]
+              "final_loss_scale"] + [f"{role}_{m}" for role in ROLES
+                                     for m in ("underflow", "overflow", "zero", "sqnr_db")]
 METRIC_FIELDS = ["experiment", "setting", "seed", "step", "role", "layer", "fmt", "n", "underflow", "overflow",
-                 "sqnr_db", "scale"]
+                 "zero", "sqnr_db", "scale"]
 
 
 def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print):
@@ -275,7 +276,7 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
                        final_loss_scale="" if rec["final_scale"] is None else rec["final_scale"])
             for role in ROLES:
                 sm = mlog.summary(role)
-                for m in ("underflow", "overflow", "sqnr_db"):
+                for m in ("underflow", "overflow", "zero", "sqnr_db"):
                     row[f"{role}_{m}"] = "" if recipe.plain else sm[m]
             rows.append(row)
             for r in mlog.rows:
@@ -311,8 +312,9 @@ def summary_text(rows):
         sd = float(acc.std(ddof=1)) if acc.size > 1 else float("nan")
         line = f"{label}: {acc.mean():.2f} % (std {sd:.2f}, {acc.size} seeds)"
         eu = [r["error_underflow"] for r in rs if r["error_underflow"] != ""]
+        ez = [r["error_zero"] for r in rs if r["error_zero"] != ""]
         if eu:
-            line += f", errors underflowing {100 * np.mean(eu):.1f} %"
+            line += f", errors underflowing {100 * np.mean(eu):.1f} %, zero after quantization {100 * np.mean(ez):.1f} %"
         if ref is not None and label != "fp32":
             racc = np.array([r["accuracy"] for r in ref]) * 100
             rsd = float(racc.std(ddof=1)) if racc.size > 1 else float("nan")

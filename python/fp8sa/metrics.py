@@ -13,6 +13,10 @@ reports, over the n elements of the tensor:
 * overflow: the fraction of finite elements the quantizer flags overflow:
   their rounded magnitude is above the largest finite value, so they
   saturate to +-max (sat) or become Inf, or NaN for E4M3 (no sat);
+* zero: the fraction of elements that are zero after quantization
+  (underflowed or zero already: a layer below one whose errors all
+  underflowed gets exact zeros, 0 % underflow and an SQNR of +inf, and shows
+  here);
 * sqnr_db: 10 log10(sum x^2 / sum (x - q)^2) in float64 over the finite
   elements whose quantized value is finite (an Inf or NaN from overflow is
   counted by `overflow`, not here; a saturated value's clipping error is
@@ -58,11 +62,11 @@ def _values(x):
 
 
 def tensor_metrics(x, fmt, round="rne", sat=False, scale=0, seed=1, sr_bits=16):
-    """Underflow and overflow fractions and SQNR (dB) of x quantized to fmt
+    """Underflow, overflow and zero fractions and SQNR (dB) of x quantized to fmt
     by the array's quantizer (module docstring). fmt: "e4m3", "e5m2",
     "fp16", "bf16"; round: "rne", "rz", "sr" (seed, sr_bits: its LFSR);
     scale: an integer in [-64, 63] or "amax". Returns a dict: n, underflow,
-    overflow, sqnr_db, scale."""
+    overflow, zero, sqnr_db, scale."""
     x = _values(x)
     if isinstance(scale, str):
         if scale != "amax":
@@ -74,6 +78,7 @@ def tensor_metrics(x, fmt, round="rne", sat=False, scale=0, seed=1, sr_bits=16):
     n = x.size
     fin = np.isfinite(xs)
     underflow = int(np.count_nonzero(fin & (xs != 0) & (q == 0)))
+    zero = int(np.count_nonzero(fin & (q == 0)))
     overflow = int(np.count_nonzero(fin & ((flags & _fp.FLAG_OVERFLOW) != 0)))
     use = fin & np.isfinite(q)
     sig = float(np.sum(np.square(xs[use])))
@@ -86,8 +91,8 @@ def tensor_metrics(x, fmt, round="rne", sat=False, scale=0, seed=1, sr_bits=16):
         sqnr = float("-inf")
     else:
         sqnr = 10.0 * math.log10(sig / noise)
-    return dict(n=n, underflow=underflow / n if n else 0.0, overflow=overflow / n if n else 0.0, sqnr_db=sqnr,
-                scale=scale)
+    return dict(n=n, underflow=underflow / n if n else 0.0, overflow=overflow / n if n else 0.0,
+                zero=zero / n if n else 0.0, sqnr_db=sqnr, scale=scale)
 
 
 ROLES = ("activation", "error", "weight")
@@ -146,17 +151,18 @@ class MetricsLog:
     def _row(self, step, role, layer, m):
         fmt = self._spec(role)[0]
         self.rows.append(dict(step=step, role=role, layer=layer, fmt=fmt, n=m["n"], underflow=m["underflow"],
-                              overflow=m["overflow"], sqnr_db=m["sqnr_db"], scale=m["scale"]))
+                              overflow=m["overflow"], zero=m["zero"], sqnr_db=m["sqnr_db"], scale=m["scale"]))
 
     def summary(self, role, last_only=False):
-        """Mean underflow, overflow and SQNR (dB; finite values) of a role
+        """Mean underflow, overflow, zero and SQNR (dB; finite values) of a role
         over layers and logged steps (last_only: the last logged step)."""
         rows = [r for r in self.rows if r["role"] == role]
         if last_only and rows:
             rows = [r for r in rows if r["step"] == rows[-1]["step"]]
         if not rows:
-            return dict(underflow=float("nan"), overflow=float("nan"), sqnr_db=float("nan"))
+            return dict(underflow=float("nan"), overflow=float("nan"), zero=float("nan"), sqnr_db=float("nan"))
         sq = [r["sqnr_db"] for r in rows if math.isfinite(r["sqnr_db"])]
         return dict(underflow=float(np.mean([r["underflow"] for r in rows])),
                     overflow=float(np.mean([r["overflow"] for r in rows])),
+                    zero=float(np.mean([r["zero"] for r in rows])),
                     sqnr_db=float(np.mean(sq)) if sq else float("nan"))

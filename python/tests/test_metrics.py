@@ -33,7 +33,8 @@ def reference(x, fmt, sat, s):
     use = np.isfinite(q)
     sig = math.fsum((xs[use] ** 2).tolist())
     noise = math.fsum(((xs[use] - q[use]) ** 2).tolist())
-    return under, over, 10 * math.log10(sig / noise)
+    zero = np.count_nonzero(q == 0) / n
+    return under, over, zero, 10 * math.log10(sig / noise)
 
 
 def data(fmt, n=20000, seed=4):
@@ -55,7 +56,7 @@ def test_tensor_metrics_match_ml_dtypes_reference(fmt, sat, scale):
         amax = float(np.max(np.abs(x)))
         s = max(-64, min(63, math.floor(math.log2(MAX[fmt] / amax))))
         assert s > 0
-    under, over, sqnr = reference(x, fmt, sat, s)
+    under, over, zero, sqnr = reference(x, fmt, sat, s)
     m = tensor_metrics(x, fmt, "rne", sat, scale)
     assert m["n"] == x.size and m["scale"] == s
     # The data reach past both ends of the FP8 and FP16 formats at scale 0:
@@ -65,6 +66,7 @@ def test_tensor_metrics_match_ml_dtypes_reference(fmt, sat, scale):
         assert under > 0.05 and over > 0.05
     assert m["underflow"] == under
     assert m["overflow"] == over
+    assert m["zero"] == zero and zero >= under + 50 / x.size  # the 50 zeros of the data count, not as underflow
     assert math.isclose(m["sqnr_db"], sqnr, rel_tol=1e-9, abs_tol=1e-9)
     # And a torch tensor gives the same.
     assert tensor_metrics(torch.from_numpy(x), fmt, "rne", sat, scale) == m
@@ -108,6 +110,7 @@ def test_metrics_log_roles_and_layers_over_a_step():
     # them underflow in E4M3 (no loss scaling).
     err = {r["layer"]: r for r in log.rows if r["role"] == "error"}
     assert err[0]["underflow"] > err[3]["underflow"]
+    assert err[0]["zero"] >= err[0]["underflow"]
     assert err[3]["fmt"] == "e4m3"
     act0 = [r for r in log.rows if r["role"] == "activation" and r["layer"] == 0][0]
     assert act0["n"] == 8 * 784
