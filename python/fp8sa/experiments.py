@@ -314,7 +314,8 @@ def summary_text(rows):
         eu = [r["error_underflow"] for r in rs if r["error_underflow"] != ""]
         ez = [r["error_zero"] for r in rs if r["error_zero"] != ""]
         if eu:
-            line += f", errors underflowing {100 * np.mean(eu):.1f} %, zero after quantization {100 * np.mean(ez):.1f} %"
+            line += (f", errors underflowing {100 * np.mean(eu):.1f} %, zero after quantization "
+                     f"{100 * np.mean(ez):.1f} %")
         if ref is not None and label != "fp32":
             racc = np.array([r["accuracy"] for r in ref]) * 100
             rsd = float(racc.std(ddof=1)) if racc.size > 1 else float("nan")
