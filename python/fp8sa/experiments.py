@@ -3,6 +3,7 @@ knob grid on the array's numerics (docs/experiments.md).
 
     python -m fp8sa.experiments --list
     python -m fp8sa.experiments --run loss-scaling --quick [--out FILE.csv]
+    python -m fp8sa.experiments --table FILE.csv     (the CSV as a markdown table)
 
 --list names every experiment: its model (the MLP of make train or the CNN
 of fp8sa.conv), its knob grid, the setting chosen to make a failure likely
@@ -330,6 +331,57 @@ def summary_text(rows):
     return "\n".join(lines)
 
 
+def read_rows(path):
+    """The rows of a results CSV (run_quick's), numbers as floats ('' kept)."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or list(rows[0]) != CSV_FIELDS:
+        raise ValueError(f"{path}: not a results CSV of fp8sa.experiments (its columns differ or it has no rows)")
+    num = set(CSV_FIELDS) - {"experiment", "setting", "knobs", "model"}
+    for r in rows:
+        for k in num:
+            if r[k] != "":
+                try:
+                    r[k] = float(r[k])
+                except ValueError:
+                    raise ValueError(f"{path}: column {k} has {r[k]!r:.40}, not a number") from None
+    return rows
+
+
+def table_text(rows):
+    """A markdown table of a results CSV: per setting, the accuracy's mean
+    and std over seeds, its difference from the FP32 row against the seed
+    spread (the larger std of the two), the errors' mean underflow and zero
+    fractions, skipped steps and final loss scale per seed."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+
+    def stats(rs):
+        a = np.array([r["accuracy"] for r in rs]) * 100
+        return a.mean(), (float(a.std(ddof=1)) if a.size > 1 else float("nan"))
+
+    ref = stats(by["fp32"]) if "fp32" in by else None
+    out = ["| setting | seeds | test accuracy mean | std | vs FP32 | separates? | errors underflowing | "
+           "errors zero | skipped steps | final loss scale |",
+           "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |"]
+    for label, rs in by.items():
+        m, sd = stats(rs)
+        vs = sep = "-"
+        if ref is not None and label != "fp32":
+            d, spread = m - ref[0], max(sd, ref[1])
+            vs = f"{d:+.2f}"
+            sep = "one seed" if math.isnan(spread) else (f"**beyond** {spread:.2f}" if abs(d) > spread
+                                                         else f"within {spread:.2f}")
+        eu = [r["error_underflow"] for r in rs if r["error_underflow"] != ""]
+        ez = [r["error_zero"] for r in rs if r["error_zero"] != ""]
+        sc = "/".join("-" if r["final_loss_scale"] == "" else f"{r['final_loss_scale']:g}" for r in rs)
+        out.append(f"| {label} | {len(rs)} | {m:.2f} % | {sd:.2f} | {vs} | {sep} | "
+                   f"{f'{100 * np.mean(eu):.1f} %' if eu else '-'} | {f'{100 * np.mean(ez):.1f} %' if ez else '-'} | "
+                   f"{'/'.join(str(int(r['skipped'])) for r in rs)} | {sc} |")
+    return "\n".join(out)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit status 2 (the project's rule for bad input)
         print(f"experiments: {message} (try --help)", file=sys.stderr)
@@ -339,6 +391,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv=None):
     ap = _Parser(prog="python -m fp8sa.experiments", description=__doc__.split("\n")[0])
     ap.add_argument("--list", action="store_true", help="name every experiment, its grid, setting and status")
+    ap.add_argument("--table", metavar="FILE.csv", help="print a results CSV as a markdown table (docs/experiments.md)")
     ap.add_argument("--run", metavar="NAME", help="train one experiment's grid (with --quick)")
     ap.add_argument("--quick", action="store_true", help="the quick grid: few steps, a subset, 3 seeds")
     ap.add_argument("--out", metavar="FILE.csv", help="results CSV (default build/experiments/NAME_quick.csv); "
@@ -349,8 +402,19 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1, help="fp8sa GEMM threads and PyTorch threads (default 1)")
     ap.add_argument("--data", metavar="DIR", help="folder of Fashion-MNIST's IDX files (fp8sa.train_fmnist's)")
     args = ap.parse_args(argv)
-    if args.list == (args.run is not None):
-        ap.error("give one of --list and --run NAME")
+    if sum((args.list, args.run is not None, args.table is not None)) != 1:
+        ap.error("give one of --list, --run NAME and --table FILE.csv")
+    if args.table is not None:
+        try:
+            rows = read_rows(args.table)
+        except (OSError, UnicodeDecodeError, csv.Error) as err:
+            print(f"experiments: --table {args.table}: {getattr(err, 'strerror', None) or err}", file=sys.stderr)
+            return 2
+        except ValueError as err:
+            print(f"experiments: {err}", file=sys.stderr)
+            return 2
+        print(table_text(rows))
+        return 0
     if args.list:
         print(list_text())
         return 0
