@@ -348,6 +348,14 @@ def read_rows(path):
     return rows
 
 
+def _scale_text(v):
+    """A loss scale: 2^k for a power of two, '-' for none."""
+    if v == "":
+        return "-"
+    m, e = math.frexp(v)
+    return f"2^{e - 1}" if m == 0.5 else f"{v:g}"
+
+
 def table_text(rows):
     """A markdown table of a results CSV: per setting, the accuracy's mean
     and std over seeds, its difference from the FP32 row against the seed
@@ -375,7 +383,7 @@ def table_text(rows):
                                                          else f"within {spread:.2f}")
         eu = [r["error_underflow"] for r in rs if r["error_underflow"] != ""]
         ez = [r["error_zero"] for r in rs if r["error_zero"] != ""]
-        sc = "/".join("-" if r["final_loss_scale"] == "" else f"{r['final_loss_scale']:g}" for r in rs)
+        sc = "/".join(_scale_text(r["final_loss_scale"]) for r in rs)
         out.append(f"| {label} | {len(rs)} | {m:.2f} % | {sd:.2f} | {vs} | {sep} | "
                    f"{f'{100 * np.mean(eu):.1f} %' if eu else '-'} | {f'{100 * np.mean(ez):.1f} %' if ez else '-'} | "
                    f"{'/'.join(str(int(r['skipped'])) for r in rs)} | {sc} |")
