@@ -197,7 +197,9 @@ def conv2d(x, weight, engine, padding=0):
                          f"{x.shape[2] + 2 * padding}x{x.shape[3] + 2 * padding}")
     if x.numel() == 0 or weight.numel() == 0:
         return F.conv2d(x.to(torch.float32), weight.to(torch.float32), padding=padding)  # no MAC to run
-    return _Conv2dFn.apply(x.to(torch.float32), weight.to(torch.float32), engine, padding)
+    # Passed as they are: the engine rounds a float64 tensor once, into FP8
+    # (a float32 copy first would round twice).
+    return _Conv2dFn.apply(x, weight, engine, padding)
 
 
 class Conv2d(torch.nn.Module):

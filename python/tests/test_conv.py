@@ -216,3 +216,15 @@ def test_fused_conv_step_is_bit_identical_to_the_reference_path(name):
         grads[-1].append(eng.take_bwd_flags())
     for a, b in zip(*grads):
         np.testing.assert_array_equal(a, b)
+
+
+def test_float64_input_is_rounded_once():
+    # 1.125 + 2^-30 is above the E5M2 midpoint 1.125 between 1.0 and 1.25:
+    # rounded once it is 1.25; through float32 (1.125, a tie) it would be 1.0.
+    eng = Engine(RECIPES["e5m2-rne"], seed=1, threads=1)
+    x = torch.full((1, 1, 2, 2), 1.125 + 2.0 ** -30, dtype=torch.float64, requires_grad=True)
+    w = torch.ones((1, 1, 2, 2), dtype=torch.float64, requires_grad=True)
+    y = conv.conv2d(x, w, eng)
+    assert y.dtype == torch.float32 and float(y) == 4 * 1.25
+    y.backward(torch.ones_like(y))
+    assert x.grad.dtype == torch.float64 and (x.grad == 1).all() and (w.grad == 1.25).all()
