@@ -3,7 +3,7 @@ knob grid on the array's numerics (docs/experiments.md).
 
     python -m fp8sa.experiments --list
     python -m fp8sa.experiments --run loss-scaling --quick [--out FILE.csv]
-    python -m fp8sa.experiments --table FILE.csv     (the CSV as a markdown table)
+    python -m fp8sa.experiments --table FILE.csv [--plot FILE.png]   (the CSV as a markdown table, a plot)
 
 --list names every experiment: its model (the MLP of make train or the CNN
 of fp8sa.conv), its knob grid, the setting chosen to make a failure likely
@@ -390,6 +390,37 @@ def table_text(rows):
     return "\n".join(out)
 
 
+def plot(rows, path):
+    """Accuracy per setting (every seed, mean and min..max) beside the
+    errors' mean underflow fraction, from a results CSV; written to path."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+    labels = list(by)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw=dict(width_ratios=[3, 2]))
+    for i, label in enumerate(labels):
+        acc = np.array([r["accuracy"] for r in by[label]]) * 100
+        ax1.plot([i] * acc.size, acc, "o", color="tab:blue", alpha=0.5, ms=4)
+        ax1.errorbar([i], [acc.mean()], yerr=[[acc.mean() - acc.min()], [acc.max() - acc.mean()]], fmt="_",
+                     color="black", ms=14, capsize=4)
+        eu = [r["error_underflow"] for r in by[label] if r["error_underflow"] != ""]
+        ax2.bar([i], [100 * np.mean(eu) if eu else 0], color="tab:red" if eu else "none")
+    for ax in (ax1, ax2):
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    ax1.set_ylabel("test accuracy (%)")
+    ax1.set_title(f"{rows[0]['experiment']}: accuracy per setting (seeds, mean, min..max)", fontsize=9)
+    ax2.set_ylabel("errors underflowing (%)")
+    ax2.set_title("errors' underflow fraction (mean over layers, logged steps)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit status 2 (the project's rule for bad input)
         print(f"experiments: {message} (try --help)", file=sys.stderr)
@@ -400,6 +431,7 @@ def main(argv=None):
     ap = _Parser(prog="python -m fp8sa.experiments", description=__doc__.split("\n")[0])
     ap.add_argument("--list", action="store_true", help="name every experiment, its grid, setting and status")
     ap.add_argument("--table", metavar="FILE.csv", help="print a results CSV as a markdown table (docs/experiments.md)")
+    ap.add_argument("--plot", metavar="FILE.png", help="with --table: also plot the CSV (accuracy, error underflow)")
     ap.add_argument("--run", metavar="NAME", help="train one experiment's grid (with --quick)")
     ap.add_argument("--quick", action="store_true", help="the quick grid: few steps, a subset, 3 seeds")
     ap.add_argument("--out", metavar="FILE.csv", help="results CSV (default build/experiments/NAME_quick.csv); "
@@ -410,6 +442,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1, help="fp8sa GEMM threads and PyTorch threads (default 1)")
     ap.add_argument("--data", metavar="DIR", help="folder of Fashion-MNIST's IDX files (fp8sa.train_fmnist's)")
     args = ap.parse_args(argv)
+    if args.plot and args.table is None:
+        ap.error("--plot goes with --table FILE.csv")
     if sum((args.list, args.run is not None, args.table is not None)) != 1:
         ap.error("give one of --list, --run NAME and --table FILE.csv")
     if args.table is not None:
@@ -422,6 +456,12 @@ def main(argv=None):
             print(f"experiments: {err}", file=sys.stderr)
             return 2
         print(table_text(rows))
+        if args.plot:
+            try:
+                plot(rows, args.plot)
+            except OSError as err:
+                print(f"experiments: --plot {args.plot}: {err.strerror or err}", file=sys.stderr)
+                return 2
         return 0
     if args.list:
         print(list_text())

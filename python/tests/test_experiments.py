@@ -34,6 +34,7 @@ def test_list_names_every_experiment_with_its_grid_setting_and_status(capsys):
     ([], "give one of --list, --run NAME and --table FILE.csv"),
     (["--list", "--run", "loss-scaling"], "give one of --list, --run NAME and --table FILE.csv"),
     (["--table", "/nonexistent.csv"], "--table /nonexistent.csv: No such file or directory"),
+    (["--list", "--plot", "x.png"], "--plot goes with --table FILE.csv"),
     (["--run", "nope", "--quick"], "--run: 'nope' is not one of: loss-scaling, master-weights"),
     (["--run", "loss-scaling"], "--run without --quick: the full grid (make train-full) is not implemented yet"),
     (["--run", "loss-scaling", "--quick", "--settings", "e4m3-off"], "--settings: 'e4m3-off' is not one of"),
@@ -73,7 +74,8 @@ def test_quick_loss_scaling_run_writes_its_csvs(tmp_path, capsys):
         (s, role, str(i)) for s in ("e4m3-nopts-off", "e4m3-nopts-dyn")
         for role in ("activation", "error", "weight") for i in range(4)}
     assert "e4m3-nopts-dyn: " in capsys.readouterr().out
-    assert ex.main(["--table", str(out)]) == 0
+    assert ex.main(["--table", str(out), "--plot", str(tmp_path / "ls.png")]) == 0
+    assert (tmp_path / "ls.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = capsys.readouterr().out.splitlines()
     assert len(table) == 4 and table[2].startswith("| e4m3-nopts-off | 1 | ")
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
