@@ -1,0 +1,506 @@
+"""fp8sa.experiments: the training experiments of issue 22 section 2, each a
+knob grid on the array's numerics (docs/experiments.md).
+
+    python -m fp8sa.experiments --list
+    python -m fp8sa.experiments --run loss-scaling --quick [--out FILE.csv]
+    python -m fp8sa.experiments --table FILE.csv [--plot FILE.png]   (the CSV as a markdown table, a plot)
+
+--list names every experiment: its model (the MLP of make train or the CNN
+of fp8sa.conv), its knob grid, the setting chosen to make a failure likely
+and why, its anchors in the literature, and whether it is implemented.
+--run NAME --quick trains the experiment's quick grid (a few hundred steps
+on a subset of Fashion-MNIST, 3 seeds per grid point) and writes a CSV, one
+row per (setting, seed): the knobs, the test accuracy, the loss, the loss
+scaler's record, and the mean underflow/overflow/zero/SQNR of each tensor role
+from fp8sa.metrics; and a second CSV (..._metrics.csv) with every logged
+metric per step, role and layer. Only loss-scaling runs today; the others
+say plainly that they are not implemented yet.
+"""
+import argparse
+import csv
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import fp8sa
+from fp8sa.conv import CNN_SHAPE, cnn
+from fp8sa.metrics import ROLES, MetricsLog
+from fp8sa.torch import RECIPES, DynamicLossScaler, Engine, MasterSGD, Recipe, mlp
+
+MLP_SIZES = (784, 256, 128, 10)  # fp8sa.train_report.SIZES, the make train MLP
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    model: str                  # "cnn" or "mlp"
+    knobs: tuple                # ((knob, (values...)), ...)
+    setting: str                # the failure-inducing setting
+    why: str                    # why a failure is expected there
+    anchors: str
+    implemented: bool = False
+    # The quick grid's training: steps, batch, lr, training subset (0: steps x
+    # batch images), test subset, seeds.
+    quick: dict = field(default_factory=lambda: dict(steps=200, batch=128, lr=0.05, train_subset=0,
+                                                       test_subset=2000, seeds=3))
+    note: str = ""
+
+
+# Loss scaling: forward E4M3 (activations and weights, saturating: HFP8's
+# forward format) in every row, so the knob is the error format alone.
+_LS_BASE = Recipe(name="ls", fmt_act="e4m3", fmt_weight="e4m3", init_loss_scale=2.0 ** 16, growth_interval=50)
+
+
+def loss_scaling_settings():
+    """(label, knobs, recipe) of the loss-scaling grid, the FP32 reference first."""
+    out = [("fp32", dict(err_fmt="-", tensor_scaling="-", loss_scaling="-"), RECIPES["fp32"])]
+    for err in ("e5m2", "e4m3"):
+        for ts in (False, True):
+            for ls in (False, True):
+                label = f"{err}-{'pts' if ts else 'nopts'}-{'dyn' if ls else 'off'}"
+                out.append((label, dict(err_fmt=err, tensor_scaling="on" if ts else "off",
+                                        loss_scaling="dynamic" if ls else "off"),
+                            replace(_LS_BASE, name=label, fmt_err=err, tensor_scaling=ts, loss_scaling=ls)))
+    return out
+
+
+EXPERIMENTS = {e.name: e for e in [
+    Experiment(
+        "loss-scaling", "Loss scaling: off vs dynamic (from the array's flags), E5M2 and E4M3 errors, "
+        "with and without per-tensor scaling", "cnn",
+        (("err_fmt", ("e5m2", "e4m3")), ("tensor_scaling", ("off", "on")), ("loss_scaling", ("off", "dynamic"))),
+        "no loss scaling and no per-tensor scaling, batch 128 (mean cross-entropy); forward E4M3 in every row; "
+        "dynamic: DynamicLossScaler from 2^16, halved and the step skipped on the backward GEMMs' or the error "
+        "quantizer's overflow/invalid flags, doubled after 50 clean steps; plus a plain FP32 row",
+        "the errors of a mean loss are (p - y) / batch, at most 2^-7 at the logits and smaller in the layers "
+        "below, while E4M3's smallest subnormal is 2^-9 (E5M2's 2^-16): unscaled E4M3 errors underflow to zero "
+        "and the layers below the logits stop learning; a loss scale or a per-tensor scale moves them back "
+        "into range; E5M2 reaches 2^-16, so it may not fail at this batch",
+        "Micikevicius et al. 2017 (loss scaling); Mellempudi et al. 2019 (E5M2 errors with loss scaling); "
+        "Sun et al. 2019 (HFP8: E4M3 forward, E5M2 backward)",
+        implemented=True),
+    Experiment(
+        "master-weights", "Master weights: FP32, FP16, BF16, E5M2, each updated with RNE and with SR; "
+        "standalone 16-bit training (FP16 or BF16 everywhere, no FP32 copy)", "mlp",
+        (("master", ("fp32", "fp16", "bf16", "e5m2")), ("update_round", ("rne", "sr")),
+         ("standalone16", ("none", "fp16", "bf16"))),
+        "small learning rate (lr 0.002 with momentum 0.9) so that most updates lr x g are below half an ulp "
+        "of the weight",
+        "an RNE update smaller than half an ulp of the master weight is lost (update stagnation); SR keeps it "
+        "in expectation; the coarser the master format the more updates are lost (E5M2 worst, BF16 before "
+        "FP16 at weights near 0.05)",
+        "Gupta et al. 2015 (16-bit fixed point: RN fails, SR trains); Zamirai et al. 2020 (RNE cancels small "
+        "updates; SR or Kahan summation recover up to 7 % absolute); Yun et al. 2023 (standalone 16-bit)",
+        note="needs BF16 and E5M2 masters and a standalone 16-bit mode in the optimizer (fp8sa.torch.MasterSGD "
+             "has FP32 and FP16)"),
+    Experiment(
+        "accumulation", "Accumulation in the weight-gradient GEMMs (large K)", "cnn",
+        (("acc", ("e8m23", "e8m10-rne", "e8m10-sr", "e8m10-promote128", "e6m5-rne", "e6m5-sr",
+                  "e6m5-promote128", "h100-fp8", "h100-fp8-promote128", "exact")),),
+        "batch 512: the first convolution's weight gradient has K = 512 x 576 = 294,912 products",
+        "swamping: once a partial sum is 2^(m+1) times the products, RNE drops them (m the accumulator's "
+        "mantissa bits), so a narrow accumulator loses the large-K weight gradients; SR keeps them in "
+        "expectation and promotion every 128 bounds the partial sums",
+        "Wang et al. 2018 (chunk-based accumulation); Sakr et al. 2019 (accumulator width); DeepSeek-V3 "
+        "(H100's 14-bit alignment without promotion)",
+        note="needs the accumulator chosen per GEMM role (the weight-gradient GEMMs only; fp8sa.torch.Recipe's "
+             "acc applies to all three) and the PE presets through the Engine"),
+    Experiment(
+        "sr-bits", "SR with few random bits: R = 2, 3, 4, 8 for each SR_KIND", "cnn",
+        (("sr_bits", (2, 3, 4, 8)), ("sr_kind", ("mid", "trunc", "src")), ("where", ("acc e6m5", "fp16 master"))),
+        "the failing settings of accumulation (e6m5 at batch 512) and master-weights (small lr), where SR is "
+        "the fix",
+        "with R bits SR sees the discarded fraction to 2^-R only: a fraction below 2^-R ulp is never rounded up "
+        "(biased like RZ), so few bits bring back the stagnation or swamping SR was there to fix; the corrected "
+        "construction ('src') removes the bias",
+        "Fitzgibbon & Felix 2025 (training with 3 random bits, corrected construction)",
+        note="needs sr_kind in fp8sa.torch.Recipe and the accumulation and master-weights experiments"),
+    Experiment(
+        "metrics", "Metrics that predict failure: underflow, overflow, SQNR per tensor role and layer over "
+        "training", "cnn",
+        (("metric", ("underflow", "overflow", "sqnr_db")), ("role", ROLES)),
+        "the failing settings of experiments 1-4",
+        "a failure caused by numerics should show in its tensors (errors underflowing, gradients swamped) "
+        "before the accuracy falls",
+        "Rasquinha et al. 2024 (metric-driven choice of numerics)",
+        note="the logging is built (fp8sa.metrics: every loss-scaling run writes its per-step metrics CSV); the "
+             "plots and the lead-time analysis over experiments 1-4 are not"),
+]}
+
+
+def _fmt_knobs(e):
+    return "; ".join(f"{k} in {{{', '.join(str(v) for v in vs)}}}" for k, vs in e.knobs)
+
+
+def list_text():
+    lines = []
+    for e in EXPERIMENTS.values():
+        q = e.quick
+        status = "implemented" if e.implemented else "not implemented yet"
+        lines.append(f"{e.name} ({status}): {e.title}")
+        lines.append(f"  model: {'CNN ' + CNN_SHAPE if e.model == 'cnn' else 'MLP 784-256-128-10'}")
+        lines.append(f"  knobs: {_fmt_knobs(e)}")
+        lines.append(f"  failure-inducing setting: {e.setting}")
+        lines.append(f"  why: {e.why}")
+        lines.append(f"  anchors: {e.anchors}")
+        if e.implemented:
+            lines.append(f"  quick grid: {q['steps']} steps, batch {q['batch']}, lr {q['lr']}, "
+                         f"{q['train_subset'] or q['steps'] * q['batch']} training images, "
+                         f"{q['test_subset']} test images, {q['seeds']} seeds per setting")
+        else:
+            lines.append(f"  not implemented yet: {e.note}")
+    return "\n".join(lines)
+
+
+def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, test_subset, threads=1,
+              metrics_every=50, log=print):
+    """One quick run: SGD momentum 0.9 for `steps` steps on a random
+    `train_subset` of the training images (seeded), loss scaling and master
+    weights as the recipe says, the array's backward flags driving the
+    scaler (as fp8sa.train_fmnist.train_run); then the test accuracy on the
+    first `test_subset` test images. Returns (record, MetricsLog)."""
+    from fp8sa.train_fmnist import evaluate
+    xtr, ytr, xte, yte = data
+    xte, yte = xte[:test_subset], yte[:test_subset]
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(xtr.shape[0])[:train_subset]
+    eng = None if recipe.plain else Engine(recipe, seed=seed, threads=threads)
+    model = cnn(recipe, eng) if model_kind == "cnn" else mlp(MLP_SIZES, recipe, eng)
+    opt = MasterSGD(model.parameters(), lr=lr, momentum=0.9, master=recipe.master, round=recipe.master_round,
+                    engine=eng)
+    scaler = DynamicLossScaler(recipe.init_loss_scale, growth_interval=recipe.growth_interval) \
+        if recipe.loss_scaling else None
+    mlog = MetricsLog(recipe, every=metrics_every)
+    if idx.size < batch:
+        raise ValueError(f"train subset {idx.size} is smaller than the batch {batch}")
+    rec = dict(steps=0, skipped=0, bad_flag_steps=0, nonfinite_loss=0, losses=[])
+    step, t0 = 0, time.perf_counter()
+    while step < steps:
+        perm = idx[rng.permutation(idx.size)]
+        for i in range(0, perm.size - batch + 1, batch):
+            if step >= steps:
+                break
+            b = torch.from_numpy(perm[i:i + batch])
+            x, y = xtr[b], ytr[b]
+            logging = eng is not None and mlog.wants(step)
+            if eng is not None:
+                eng.sample_hook = mlog.hook if logging else None
+            out = model(x)
+            loss = F.cross_entropy(out, y)
+            scale = scaler.scale if scaler is not None else 1.0
+            opt.zero_grad()
+            (loss * scale).backward()
+            flags = 0
+            if eng is not None:
+                flags = eng.take_bwd_flags()
+                eng.take_fwd_flags()
+            if logging:
+                mlog.end_step(step, model)
+                eng.sample_hook = None
+            if flags & (fp8sa.FLAG_OVERFLOW | fp8sa.FLAG_INVALID):
+                rec["bad_flag_steps"] += 1
+            ok = scaler.update(flags) if scaler is not None else True
+            lv = float(loss)
+            if not math.isfinite(lv):
+                rec["nonfinite_loss"] += 1
+            if ok:
+                opt.step(grad_scale=scale)
+            else:
+                rec["skipped"] += 1
+            rec["losses"].append(lv)
+            step += 1
+    rec["steps"] = step
+    rec["train_time"] = time.perf_counter() - t0
+    rec["accuracy"] = evaluate(model, xte, yte)
+    tail = rec["losses"][-20:]
+    rec["final_loss"] = float(np.mean(tail)) if tail else float("nan")
+    rec["final_scale"] = scaler.scale if scaler is not None else None
+    log(f"  {recipe.name} seed {seed}: accuracy {rec['accuracy']:.4f}, loss {rec['final_loss']:.4f}, "
+        f"skipped {rec['skipped']}" + (f", loss scale {scaler.scale:g}" if scaler else "")
+        + f" ({rec['train_time']:.1f} s)")
+    return rec, mlog
+
+
+SETTINGS = {"loss-scaling": loss_scaling_settings}
+
+CSV_FIELDS = ["experiment", "setting", "knobs", "seed", "model", "steps", "batch", "lr", "train_images",
+              "test_images", "accuracy", "final_loss", "skipped", "bad_flag_steps", "nonfinite_loss",
+              "final_loss_scale"] + [f"{role}_{m}" for role in ROLES
+                                     for m in ("underflow", "overflow", "zero", "sqnr_db")]
+METRIC_FIELDS = ["experiment", "setting", "seed", "step", "role", "layer", "fmt", "n", "underflow", "overflow",
+                 "zero", "sqnr_db", "scale"]
+
+
+def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print):
+    """Train experiment `name`'s quick grid (optionally fewer seeds or
+    steps, or only the settings named) and write out_csv and its
+    _metrics.csv beside it. Returns the rows."""
+    e = EXPERIMENTS[name]
+    if not e.implemented:
+        raise NotImplementedError(f"{name} is not implemented yet: {e.note}")
+    q = dict(e.quick)
+    if steps:
+        q["steps"] = steps
+    if seeds:
+        q["seeds"] = seeds
+    grid = SETTINGS[name]()
+    if settings:
+        known = [g[0] for g in grid]
+        for s in settings:
+            if s not in known:
+                raise ValueError(f"setting '{s}' is not one of {name}'s: {', '.join(known)}")
+        grid = [g for g in grid if g[0] in settings]
+    if data is None:
+        from fp8sa.train_fmnist import load_fmnist
+        data = load_fmnist()
+    n_train = q["train_subset"] or q["steps"] * q["batch"]
+    n_train = min(n_train, data[0].shape[0])
+    n_test = min(q["test_subset"], data[2].shape[0])
+    rows, mrows = [], []
+    for label, knobs, recipe in grid:
+        for seed in range(1, q["seeds"] + 1):
+            rec, mlog = train_one(recipe, e.model, seed, data, q["steps"], q["batch"], q["lr"], n_train, n_test,
+                                  threads=threads, log=log)
+            row = dict(experiment=name, setting=label, knobs=" ".join(f"{k}={v}" for k, v in knobs.items()),
+                       seed=seed, model=e.model, steps=rec["steps"], batch=q["batch"], lr=q["lr"],
+                       train_images=n_train, test_images=n_test, accuracy=rec["accuracy"],
+                       final_loss=rec["final_loss"], skipped=rec["skipped"], bad_flag_steps=rec["bad_flag_steps"],
+                       nonfinite_loss=rec["nonfinite_loss"],
+                       final_loss_scale="" if rec["final_scale"] is None else rec["final_scale"])
+            for role in ROLES:
+                sm = mlog.summary(role)
+                for m in ("underflow", "overflow", "zero", "sqnr_db"):
+                    row[f"{role}_{m}"] = "" if recipe.plain else sm[m]
+            rows.append(row)
+            for r in mlog.rows:
+                mrows.append(dict(experiment=name, setting=label, seed=seed, **r))
+    os.makedirs(os.path.dirname(os.path.abspath(out_csv)), exist_ok=True)
+    with open(out_csv, "w", newline="") as f:
+        w = csv.DictWriter(f, CSV_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    mpath = metrics_path(out_csv)
+    with open(mpath, "w", newline="") as f:
+        w = csv.DictWriter(f, METRIC_FIELDS)
+        w.writeheader()
+        w.writerows(mrows)
+    return rows
+
+
+def metrics_path(out_csv):
+    root, ext = os.path.splitext(out_csv)
+    return f"{root}_metrics{ext or '.csv'}"
+
+
+def summary_text(rows):
+    """Mean and std of the accuracy per setting, and its distance from the
+    FP32 row against the seed spread (the larger std of the two)."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+    lines = []
+    ref = by.get("fp32")
+    for label, rs in by.items():
+        acc = np.array([r["accuracy"] for r in rs]) * 100
+        sd = float(acc.std(ddof=1)) if acc.size > 1 else float("nan")
+        line = f"{label}: {acc.mean():.2f} % (std {sd:.2f}, {acc.size} seeds)"
+        eu = [r["error_underflow"] for r in rs if r["error_underflow"] != ""]
+        ez = [r["error_zero"] for r in rs if r["error_zero"] != ""]
+        if eu:
+            line += (f", errors underflowing {100 * np.mean(eu):.1f} %, zero after quantization "
+                     f"{100 * np.mean(ez):.1f} %")
+        if ref is not None and label != "fp32":
+            racc = np.array([r["accuracy"] for r in ref]) * 100
+            rsd = float(racc.std(ddof=1)) if racc.size > 1 else float("nan")
+            d = acc.mean() - racc.mean()
+            spread = max(sd, rsd)
+            if math.isnan(spread):
+                line += f"; {d:+.2f} points from FP32 (one seed: no spread to compare with)"
+            else:
+                verdict = "beyond" if abs(d) > spread else "within"
+                line += f"; {d:+.2f} points from FP32, {verdict} the spread {spread:.2f}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def read_rows(path):
+    """The rows of a results CSV (run_quick's), numbers as floats ('' kept)."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or list(rows[0]) != CSV_FIELDS:
+        raise ValueError(f"{path}: not a results CSV of fp8sa.experiments (its columns differ or it has no rows)")
+    num = set(CSV_FIELDS) - {"experiment", "setting", "knobs", "model"}
+    for r in rows:
+        for k in num:
+            if r[k] != "":
+                try:
+                    r[k] = float(r[k])
+                except ValueError:
+                    raise ValueError(f"{path}: column {k} has {r[k]!r:.40}, not a number") from None
+    return rows
+
+
+def _scale_text(v):
+    """A loss scale: 2^k for a power of two, '-' for none."""
+    if v == "":
+        return "-"
+    m, e = math.frexp(v)
+    return f"2^{e - 1}" if m == 0.5 else f"{v:g}"
+
+
+def table_text(rows):
+    """A markdown table of a results CSV: per setting, the accuracy's mean
+    and std over seeds, its difference from the FP32 row against the seed
+    spread (the larger std of the two), the errors' mean underflow and zero
+    fractions, skipped steps and final loss scale per seed."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+
+    def stats(rs):
+        a = np.array([r["accuracy"] for r in rs]) * 100
+        return a.mean(), (float(a.std(ddof=1)) if a.size > 1 else float("nan"))
+
+    ref = stats(by["fp32"]) if "fp32" in by else None
+    out = ["| setting | seeds | test accuracy mean | std | vs FP32 | separates? | errors underflowing | "
+           "errors zero | skipped steps | final loss scale |",
+           "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |"]
+    for label, rs in by.items():
+        m, sd = stats(rs)
+        vs = sep = "-"
+        if ref is not None and label != "fp32":
+            d, spread = m - ref[0], max(sd, ref[1])
+            vs = f"{d:+.2f}"
+            sep = "one seed" if math.isnan(spread) else (f"**beyond** {spread:.2f}" if abs(d) > spread
+                                                         else f"within {spread:.2f}")
+        eu = [r["error_underflow"] for r in rs if r["error_underflow"] != ""]
+        ez = [r["error_zero"] for r in rs if r["error_zero"] != ""]
+        sc = "/".join(_scale_text(r["final_loss_scale"]) for r in rs)
+        out.append(f"| {label} | {len(rs)} | {m:.2f} % | {sd:.2f} | {vs} | {sep} | "
+                   f"{f'{100 * np.mean(eu):.1f} %' if eu else '-'} | {f'{100 * np.mean(ez):.1f} %' if ez else '-'} | "
+                   f"{'/'.join(str(int(r['skipped'])) for r in rs)} | {sc} |")
+    return "\n".join(out)
+
+
+def plot(rows, path):
+    """Accuracy per setting (every seed, mean and min..max) beside the
+    errors' mean underflow fraction, from a results CSV; written to path."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+    labels = list(by)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw=dict(width_ratios=[3, 2]))
+    for i, label in enumerate(labels):
+        acc = np.array([r["accuracy"] for r in by[label]]) * 100
+        ax1.plot([i] * acc.size, acc, "o", color="tab:blue", alpha=0.5, ms=4)
+        ax1.errorbar([i], [acc.mean()], yerr=[[acc.mean() - acc.min()], [acc.max() - acc.mean()]], fmt="_",
+                     color="black", ms=14, capsize=4)
+        eu = [r["error_underflow"] for r in by[label] if r["error_underflow"] != ""]
+        ax2.bar([i], [100 * np.mean(eu) if eu else 0], color="tab:red" if eu else "none")
+    for ax in (ax1, ax2):
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    ax1.set_ylabel("test accuracy (%)")
+    ax1.set_title(f"{rows[0]['experiment']}: accuracy per setting (seeds, mean, min..max)", fontsize=9)
+    ax2.set_ylabel("errors underflowing (%)")
+    ax2.set_title("errors' underflow fraction (mean over layers, logged steps)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit status 2 (the project's rule for bad input)
+        print(f"experiments: {message} (try --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def main(argv=None):
+    ap = _Parser(prog="python -m fp8sa.experiments", description=__doc__.split("\n")[0])
+    ap.add_argument("--list", action="store_true", help="name every experiment, its grid, setting and status")
+    ap.add_argument("--table", metavar="FILE.csv", help="print a results CSV as a markdown table (docs/experiments.md)")
+    ap.add_argument("--plot", metavar="FILE.png", help="with --table: also plot the CSV (accuracy, error underflow)")
+    ap.add_argument("--run", metavar="NAME", help="train one experiment's grid (with --quick)")
+    ap.add_argument("--quick", action="store_true", help="the quick grid: few steps, a subset, 3 seeds")
+    ap.add_argument("--out", metavar="FILE.csv", help="results CSV (default build/experiments/NAME_quick.csv); "
+                    "the per-step metrics go to FILE_metrics.csv")
+    ap.add_argument("--seeds", type=int, default=0, help="seeds per setting (default: the quick grid's 3)")
+    ap.add_argument("--steps", type=int, default=0, help="training steps per run (default: the quick grid's)")
+    ap.add_argument("--settings", default="", help="comma-separated settings to run (default: all)")
+    ap.add_argument("--threads", type=int, default=1, help="fp8sa GEMM threads and PyTorch threads (default 1)")
+    ap.add_argument("--data", metavar="DIR", help="folder of Fashion-MNIST's IDX files (fp8sa.train_fmnist's)")
+    args = ap.parse_args(argv)
+    if args.plot and args.table is None:
+        ap.error("--plot goes with --table FILE.csv")
+    if sum((args.list, args.run is not None, args.table is not None)) != 1:
+        ap.error("give one of --list, --run NAME and --table FILE.csv")
+    if args.table is not None:
+        try:
+            rows = read_rows(args.table)
+        except (OSError, UnicodeDecodeError, csv.Error) as err:
+            print(f"experiments: --table {args.table}: {getattr(err, 'strerror', None) or err}", file=sys.stderr)
+            return 2
+        except ValueError as err:
+            print(f"experiments: {err}", file=sys.stderr)
+            return 2
+        print(table_text(rows))
+        if args.plot:
+            try:
+                plot(rows, args.plot)
+            except OSError as err:
+                print(f"experiments: --plot {args.plot}: {err.strerror or err}", file=sys.stderr)
+                return 2
+        return 0
+    if args.list:
+        print(list_text())
+        return 0
+    if args.run not in EXPERIMENTS:
+        ap.error(f"--run: '{args.run}' is not one of: {', '.join(EXPERIMENTS)}")
+    e = EXPERIMENTS[args.run]
+    if not e.implemented:
+        print(f"experiments: {args.run} is not implemented yet ({e.note})", file=sys.stderr)
+        return 2
+    if not args.quick:
+        ap.error("--run without --quick: the full grid (make train-full) is not implemented yet; use --quick")
+    for v, what in ((args.seeds, "--seeds"), (args.steps, "--steps"), (args.threads, "--threads")):
+        if v < 0 or (what == "--threads" and v < 1):
+            ap.error(f"{what} must be >= {1 if what == '--threads' else 0}")
+    settings = [s.strip() for s in args.settings.split(",") if s.strip()]
+    known = [g[0] for g in SETTINGS[args.run]()]
+    for s in settings:
+        if s not in known:
+            ap.error(f"--settings: '{s}' is not one of {args.run}'s: {', '.join(known)}")
+    out = args.out or os.path.join("build", "experiments", f"{args.run}_quick.csv")
+    if os.path.isdir(out):
+        ap.error(f"--out {out} is a directory")
+    from fp8sa.train_fmnist import DATA_DIR, load_fmnist
+    try:
+        data = load_fmnist(args.data or DATA_DIR)
+    except (OSError, ValueError) as err:
+        print(f"experiments: {err}", file=sys.stderr)
+        return 2
+    torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    rows = run_quick(args.run, out, seeds=args.seeds or None, steps=args.steps or None, settings=settings or None,
+                     data=data, threads=args.threads)
+    print(summary_text(rows))
+    print(f"experiments: {len(rows)} runs in {(time.perf_counter() - t0) / 60:.1f} min (1-minute load average "
+          f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); wrote {out} and {metrics_path(out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
