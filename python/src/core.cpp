@@ -669,7 +669,7 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
   const __m512i vhalf = _mm512_set1_epi32(static_cast<int>(1u << (sh - 1))), one = _mm512_set1_epi32(1);
   const __m512i vman = _mm512_set1_epi32((1 << man) - 1), vbias = _mm512_set1_epi32(fi.bias - 127 + scale);
   const __m512i vemin = _mm512_set1_epi32(fi.emin() + 127 - scale), vemax = _mm512_set1_epi32(fi.emax() + 127 - scale);
-  const __m512i zero = _mm512_setzero_si512();
+  const __m512i zero = _mm512_setzero_si512(), vabs = _mm512_set1_epi32(0x7FFFFFFF);
   const uint16_t* e16 = t.entry.data();
   const uint32_t low = (uint32_t{1} << t.shift) - 1u;
   unsigned f = 0;
@@ -692,10 +692,13 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
                            (_mm512_cmpeq_epi32_mask(rem, vhalf) & _mm512_test_epi32_mask(code, one));
       code = _mm512_mask_add_epi32(code, up, code, one);
     }
-    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    // +-0 (half of a ReLU's outputs) is the signed zero code, exact, in the lanes.
+    const __mmask16 z = _mm512_testn_epi32_mask(x, vabs);
+    const __m512i sgn = _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7);
+    code = _mm512_mask_mov_epi32(_mm512_or_si512(code, sgn), z, sgn);
     inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
-    for (unsigned slow = static_cast<uint16_t>(~fast); slow != 0; slow &= slow - 1u) {
+    for (unsigned slow = static_cast<uint16_t>(~(fast | z)); slow != 0; slow &= slow - 1u) {
       const py::ssize_t j = i + __builtin_ctz(slow);
       const uint32_t v = w[j];
       const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
@@ -745,30 +748,55 @@ const uint32_t* jump16_table(const Lfsr& proto) {
 // after draw i + c of the block starting at draw i, and the block moves on
 // by the 16-draw map (four gathers from jump16_table). The same draws as
 // Lfsr::draw in order.
-struct Draws16 {
-  __m512i st;
-  const uint32_t* j16;
+// A GF(2)-linear map of 32-bit states given as a byte-sliced table (1024
+// words: Lfsr::draw_table, jump16_table) held as eight nibble tables of 16
+// words, the image of each nibble value at each nibble position (entries
+// of the byte table). Applied to 16 lanes with eight in-register
+// permutes (vpermd reads an index's low 4 bits) and XORs: the byte table's
+// four gathers cost several times more on the CPUs measured here.
+struct NibMap {
+  alignas(64) uint32_t t[8][16];
 };
 
-FP8SA_PY_AVX512 Draws16 draws16_start(const Lfsr& lfsr) {
+NibMap nib_map_of(const uint32_t* bytes) {
+  NibMap m;
+  for (int k = 0; k < 8; ++k)
+    for (uint32_t v = 0; v < 16; ++v) m.t[k][v] = bytes[256 * (k >> 1) + (v << (4 * (k & 1)))];
+  return m;
+}
+
+FP8SA_PY_AVX512 inline __m512i nib_apply(const NibMap& m, __m512i s) {
+  __m512i r = _mm512_permutexvar_epi32(s, _mm512_load_si512(m.t[0]));
+  r = _mm512_ternarylogic_epi32(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 4), _mm512_load_si512(m.t[1])),
+                                _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 8), _mm512_load_si512(m.t[2])), 0x96);
+  r = _mm512_ternarylogic_epi32(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 12), _mm512_load_si512(m.t[3])),
+                                _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 16), _mm512_load_si512(m.t[4])), 0x96);
+  r = _mm512_ternarylogic_epi32(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 20), _mm512_load_si512(m.t[5])),
+                                _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 24), _mm512_load_si512(m.t[6])), 0x96);
+  return _mm512_xor_si512(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 28), _mm512_load_si512(m.t[7])));
+}
+
+// One LFSR stream, 16 consecutive draws per zmm: lane c holds the state
+// after draw i + c of the block starting at draw i, and the block moves on
+// by the 16-draw map (jump16_table as a NibMap). The same draws as
+// Lfsr::draw in order.
+struct Draws16 {
+  __m512i st;
+  NibMap j16;
+};
+
+FP8SA_PY_AVX512 inline void draws16_start(Draws16* d, const Lfsr& lfsr) {
   alignas(64) uint32_t init[16];
   Lfsr l = lfsr;
   for (int c = 0; c < 16; ++c) {
     l.draw();
     init[c] = l.state();
   }
-  return Draws16{_mm512_load_si512(init), jump16_table(lfsr)};
+  d->st = _mm512_load_si512(init);
+  d->j16 = nib_map_of(jump16_table(lfsr));
 }
 
-FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) {
-  const __m512i vff = _mm512_set1_epi32(0xFF);
-  const __m512i s = d->st;
-  d->st = _mm512_xor_si512(
-      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), d->j16, 4),
-                       _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), d->j16 + 256, 4)),
-      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), d->j16 + 512, 4),
-                       _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), d->j16 + 768, 4)));
-}
+FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) { d->st = nib_apply(d->j16, d->st); }
 
 // quantize_f32 with SR into FP8 (mid), 16 elements per zmm: sr_fp8 in the
 // lanes it covers (as sr_walk16), the Quantizer for the others with their
@@ -776,7 +804,8 @@ FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) {
 FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_t n, const Lfsr& lfsr,
                                        const SrFp8<SrKind::Mid>& sr, const Quantizer& q, OutFormat of, bool sat,
                                        int scale) {
-  Draws16 d = draws16_start(lfsr);
+  Draws16 d;
+  draws16_start(&d, lfsr);
   const int r1 = sr.R + 1;
   const bool down = sr.sh >= r1;
   const __m512i vff = _mm512_set1_epi32(0xFF), vdm = _mm512_set1_epi32(static_cast<int>(sr.umask));
@@ -785,6 +814,7 @@ FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_
   const __m512i vman = _mm512_set1_epi32((1 << sr.man) - 1), vbias = _mm512_set1_epi32(sr.bias - 127 + scale);
   const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - scale), vemax = _mm512_set1_epi32(sr.emax + 127 - scale);
   const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), zero = _mm512_setzero_si512();
+  const __m512i vabs = _mm512_set1_epi32(0x7FFFFFFF);
   __mmask16 inex = 0;
   unsigned flags = 0;
   alignas(64) uint32_t ub[16];
@@ -814,10 +844,13 @@ FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_
     __m512i code = _mm512_or_si512(_mm512_sllv_epi32(_mm512_add_epi32(e, vbias), _mm512_set1_epi32(sr.man)),
                                    _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_set1_epi32(sr.sh)), vman));
     code = _mm512_mask_add_epi32(code, _mm512_cmplt_epu32_mask(u, k), code, one);
-    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    // +-0 (the ReLU's zero errors): the signed zero code, exact, in the lanes.
+    const __mmask16 z = _mm512_testn_epi32_mask(x, vabs);
+    const __m512i sgn = _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7);
+    code = _mm512_mask_mov_epi32(_mm512_or_si512(code, sgn), z, sgn);
     inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
-    unsigned slow = static_cast<uint16_t>(~fast);
+    unsigned slow = static_cast<uint16_t>(~(fast | z));
     if (slow != 0) {
       _mm512_store_si512(ub, u);
       for (; slow != 0; slow &= slow - 1u) {
@@ -850,7 +883,8 @@ FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_
 // outside it through the Quantizer with their own draws, decoded by table.
 FP8SA_PY_AVX512 unsigned fp16_sr_avx512(const uint32_t* w, float* o, py::ssize_t n, const Lfsr& lfsr, int sr_bits,
                                         const Quantizer& q, OutFormat of, bool sat, const float* dv) {
-  Draws16 d = draws16_start(lfsr);
+  Draws16 d;
+  draws16_start(&d, lfsr);
   const __m512i vdm = _mm512_set1_epi32(static_cast<int>((1u << sr_bits) - 1u)), vff = _mm512_set1_epi32(0xFF);
   const __m512i lo = _mm512_set1_epi32(113), hi = _mm512_set1_epi32(141), rmask = _mm512_set1_epi32(0x1FFF);
   const __m512i carry = _mm512_set1_epi32(0x2000), sh = _mm512_set1_epi32(sr_bits - 13);
@@ -1063,6 +1097,25 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 // value directly as binary32 bits. Lanes outside the problem are
 // masked off (their draws still advance); lanes sr_fp8 does not cover go
 // through the Quantizer with their own draw, as in the scalar walk.
+// The map of `draws` draws of an LFSR (width, draw_bits) as a byte-sliced
+// table like Lfsr::draw_table (the map is linear over GF(2)): entry 256 b + v
+// is the XOR of the images of v's bits at byte b, each from Lfsr::skip.
+std::vector<uint32_t> jump_table_for(int width, int draw_bits, uint64_t draws) {
+  uint32_t bit[32] = {};
+  for (int i = 0; i < width; ++i) {
+    Lfsr l(width, draw_bits, uint64_t{1} << i);
+    l.skip(draws);
+    bit[i] = l.state();
+  }
+  std::vector<uint32_t> t(1024, 0u);
+  for (int b = 0; b < 4; ++b)
+    for (uint32_t v = 1; v < 256; ++v) {
+      const int low = __builtin_ctz(v);
+      t[static_cast<size_t>(256 * b) + v] = t[static_cast<size_t>(256 * b) + (v & (v - 1u))] ^ bit[8 * b + low];
+    }
+  return t;
+}
+
 template <SrKind KIND>
 FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q,
                                    const SrFp8<KIND>& sr, const uint32_t* jt, uint32_t* st,
@@ -1080,24 +1133,39 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
   const __m512i vscale = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(p.scale) << 23));
   const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - p.scale), vemax = _mm512_set1_epi32(sr.emax + 127 - p.scale);
   const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), two = _mm512_set1_epi32(2);
-  const __m512i zero = _mm512_setzero_si512();
+  const __m512i zero = _mm512_setzero_si512(), vabs = _mm512_set1_epi32(0x7FFFFFFF);
   __mmask16 inex = 0;
   unsigned flags = 0;
   alignas(64) uint32_t ub[16];
+  // The walk goes over the output in memory order, row by row; its draws
+  // are the tile-order walk's: column c of tile (ti, tj) starts its rows at
+  // draw (ti * tn + tj) * R of column c's stream. S holds, per tile column
+  // tj and column c, the stream's state before the current row's draw; a
+  // row advances every one of them by one draw (tn * C / 16 independent
+  // gather chains: no wait on one chain's latency), and the end of a tile
+  // row jumps each by the (tn - 1) * R draws of the other tiles of that row
+  // (the jump's byte-sliced table, jump_table_for, from Lfsr::skip).
+  std::vector<uint32_t> S(static_cast<size_t>(tn) * static_cast<size_t>(C));
+  for (long tj = 0; tj < tn; ++tj)
+    for (int c = 0; c < C; ++c) {
+      Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, st[c]);
+      l.skip(static_cast<uint64_t>(tj) * static_cast<uint64_t>(R));
+      S[static_cast<size_t>(tj) * static_cast<size_t>(C) + static_cast<size_t>(c)] = l.state();
+    }
+  const NibMap draw = nib_map_of(jt);
+  const NibMap jrow = tn > 1 ? nib_map_of(jump_table_for(cfg.lfsr_w, cfg.q_sr_bits,
+                                                         static_cast<uint64_t>(tn - 1) * static_cast<uint64_t>(R)).data())
+                             : draw;
   for (long ti = 0; ti < tm; ++ti) {
-    for (long tj = 0; tj < tn; ++tj) {
-      for (int r = 0; r < R; ++r) {
-        const size_t m = static_cast<size_t>(ti * R + r);
+    for (int r = 0; r < R; ++r) {
+      const size_t m = static_cast<size_t>(ti * R + r);
+      for (long tj = 0; tj < tn; ++tj) {
+        uint32_t* stj = S.data() + static_cast<size_t>(tj) * static_cast<size_t>(C);
         for (int c0 = 0; c0 < C; c0 += 16) {
-          __m512i s = _mm512_loadu_si512(st + c0);
-          s = _mm512_xor_si512(
-              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), jt, 4),
-                               _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), jt + 256, 4)),
-              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), jt + 512, 4),
-                               _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), jt + 768, 4)));
-          _mm512_storeu_si512(st + c0, s);
+          const __m512i s = nib_apply(draw, _mm512_loadu_si512(stj + c0));
+          _mm512_storeu_si512(stj + c0, s);
           const size_t n0 = static_cast<size_t>(tj * C + c0);
-          if (m >= M || n0 >= N) continue;
+          if (m >= M || n0 >= N) continue;  // padding: its draws advance all the same
           const __mmask16 valid = N - n0 >= 16 ? static_cast<__mmask16>(0xFFFF)
                                                : static_cast<__mmask16>((1u << (N - n0)) - 1u);
           const __m512i u = _mm512_and_si512(s, vdm);
@@ -1145,7 +1213,10 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
           v = _mm512_add_epi32(v, vscale);
           inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
           _mm512_mask_storeu_epi32(o + i0, fast, v);
-          __mmask16 slow = static_cast<__mmask16>(valid & ~fast);
+          // +-0 (a weight gradient of a dead unit): its own value, exact.
+          const __mmask16 z = _mm512_mask_testn_epi32_mask(valid, w, vabs);
+          _mm512_mask_storeu_epi32(o + i0, z, w);
+          __mmask16 slow = static_cast<__mmask16>(valid & ~(fast | z));
           if (slow != 0) {
             _mm512_store_si512(ub, u);
             while (slow != 0) {
@@ -1159,6 +1230,9 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
         }
       }
     }
+    if (tn > 1)  // to the next tile row: past the other tiles' rows
+      for (size_t i = 0; i < S.size(); i += 16)
+        _mm512_storeu_si512(S.data() + i, nib_apply(jrow, _mm512_loadu_si512(S.data() + i)));
   }
   return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
 }

@@ -264,6 +264,30 @@ def test_gemm_f32_quantized_output_every_product(sr_kind, q_sr_bits, out_fmt):
         assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
 
 
+@pytest.mark.parametrize("kw", [dict(rows=16, cols=16, q_sr_bits=16), dict(rows=8, cols=32, lfsr_w=20, q_sr_bits=11),
+                                dict(rows=16, cols=16, sr_kind="src", q_sr_bits=7, lfsr_w=31)])
+def test_gemm_f32_sr_output_many_tiles_and_zeros(kw):
+    # The SR output walk in memory order (per tile column stream states,
+    # the jump past a tile row's other tiles) on problems of many tiles in
+    # both directions with ragged edges, and exact zeros (rows and columns
+    # of zero codes, as a ReLU gives), which the lanes quantize themselves.
+    rng = np.random.default_rng(len(kw) * 13 + kw["q_sr_bits"])
+    for M, K, N in ((100, 37, 200), (37, 64, 129), (130, 5, 17)):
+        a = rng.integers(0, 256, (M, K), dtype=np.uint8) & np.uint8(0xBB)
+        b = rng.integers(0, 256, (K, N), dtype=np.uint8) & np.uint8(0xB7)
+        a[rng.random(M) < 0.3] = 0
+        b[:, rng.random(N) < 0.2] = 0x80
+        seed = int(rng.integers(1, 1 << 20))
+        for out_fmt, scale in (("e5m2", 0), ("e4m3", -3), ("e5m2", -12)):
+            ref = fp8sa.gemm(a, b, fmt_a="e4m3", fmt_b="e5m2", out_fmt=out_fmt, out_round="sr", scale=scale, seed=seed,
+                             threads=1, **kw)
+            v, f = fp8sa._core.gemm_f32(a, b, "e4m3", "e5m2", "rne", out_fmt, "sr", False, scale, dict(kw, seed=seed), 1)
+            nan = np.isnan(ref.values)
+            assert np.array_equal(np.isnan(v), nan)
+            assert np.array_equal(v.view(np.uint32)[~nan], ref.values.view(np.uint32)[~nan]), (M, K, N, out_fmt, scale)
+            assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
 def test_fused_calls_scalar_loops_match_too():
     # The fused calls' scalar loops (CPUs without AVX-512; FP8SA_PY_NO_AVX512
     # takes them here) against the same references, in a fresh process.
@@ -271,7 +295,7 @@ def test_fused_calls_scalar_loops_match_too():
     import sys
     env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                        "quantize_f32 or round_f32 or quantized_output or every_product or bit_identical"],
+                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or bit_identical"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
