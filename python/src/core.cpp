@@ -1330,6 +1330,46 @@ unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const st
   return sr_walk<SrKind::Mid>(p, cfg, q, fast, words, dv, o);
 }
 
+// Narrow accumulator words (the raw output of an eXmY array) to float32, as
+// output_word_value: with an 8-bit exponent the word is binary32's top bits
+// (same bias, subnormals on the same grid), so a shift, except for Inf/NaN
+// words (the model's own decode); words of up to 16 bits by a table of the
+// model's own decode, built once per format; others one at a time.
+void decode_raw(const uint32_t* w, size_t n, const AccFormat& rf, float* o) {
+  const uint32_t mask = rf.mask();
+  if (rf.exp_bits == 8) {
+    const int sh = 23 - rf.man_bits, man = rf.man_bits;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t x = w[i] & mask;
+      if (((x >> man) & 0xFFu) != 0xFFu) {
+        const uint32_t b = x << sh;
+        std::memcpy(&o[i], &b, 4);
+      } else {
+        o[i] = static_cast<float>(output_word_value(x, OutKind::Raw, rf));
+      }
+    }
+    return;
+  }
+  if (rf.width() <= 16) {
+    static std::mutex mu;
+    static std::map<std::pair<int, int>, std::vector<float>> tables;
+    const float* t;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      std::vector<float>& d = tables[std::make_pair(rf.exp_bits, rf.man_bits)];
+      if (d.empty()) {
+        d.resize(size_t{1} << rf.width());
+        for (size_t c = 0; c < d.size(); ++c)
+          d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), OutKind::Raw, rf));
+      }
+      t = d.data();
+    }
+    for (size_t i = 0; i < n; ++i) o[i] = t[w[i] & mask];
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(w[i], OutKind::Raw, rf));
+}
+
 // gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
 // scale, array keywords, threads) -> (float32 values M x N, OR of the tile
 // flags): gemm() on the functional model (the array: Python's defaults and
@@ -1373,7 +1413,7 @@ py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const s
     else if (rf == kFp32)
       std::memcpy(o, run.out.out.data(), n * 4);  // binary32 words: their own values
     else
-      for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(run.out.out[i], OutKind::Raw, rf));
+      decode_raw(run.out.out.data(), n, rf, o);
   }
   return py::make_tuple(out, static_cast<int>(flags));
 }

@@ -288,6 +288,32 @@ def test_gemm_f32_sr_output_many_tiles_and_zeros(kw):
             assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
 
 
+@pytest.mark.parametrize("acc", ["e8m10", "e8m3", "e6m5", "e5m10", "e5m2", "e7m12"])
+def test_gemm_f32_raw_narrow_output_is_gemm(acc):
+    # The raw words of a narrow accumulator decoded in the binding (8-bit
+    # exponents by a shift, words of up to 16 bits by a table) against
+    # fp8sa.gemm's decode: finite, subnormal, zero, Inf and NaN results.
+    # (Not acc e4m3: fp8sa.gemm decodes its words as OCP E4M3, no Inf, so
+    # an e4m3 accumulator's NaN word 0x7C reads 384 there.)
+    rng = np.random.default_rng(len(acc))
+    for trial in range(8):
+        M, K, N = (int(v) for v in rng.integers(1, 50, 3))
+        a = rng.integers(0, 256, (M, K), dtype=np.uint8)
+        b = rng.integers(0, 256, (K, N), dtype=np.uint8)
+        if trial < 6:
+            a &= np.uint8(0xBB if trial % 2 else 0xB7)
+            b &= np.uint8(0xBB if trial % 3 else 0xB3)
+        rnd = ("rne", "rz", "sr")[trial % 3]
+        seed = int(rng.integers(1, 1 << 32))
+        ref = fp8sa.gemm(a, b, fmt_a="e5m2", fmt_b="e4m3", acc=acc, round=rnd, seed=seed, threads=1, sr_bits=9)
+        v, f = fp8sa._core.gemm_f32(a, b, "e5m2", "e4m3", rnd, "fp32", "rne", False, 0,
+                                    dict(acc=acc, seed=seed, sr_bits=9), 1)
+        nan = np.isnan(ref.values)
+        assert np.array_equal(np.isnan(v), nan)
+        assert np.array_equal(v.view(np.uint32)[~nan], ref.values.view(np.uint32)[~nan]), (trial, M, K, N)
+        assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
 def test_fused_calls_scalar_loops_match_too():
     # The fused calls' scalar loops (CPUs without AVX-512; FP8SA_PY_NO_AVX512
     # takes them here) against the same references, in a fresh process.
@@ -295,7 +321,7 @@ def test_fused_calls_scalar_loops_match_too():
     import sys
     env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or bit_identical"],
+                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or bit_identical"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
