@@ -10,6 +10,12 @@ over rounds of (its step time / that round's FP32 step time).
 --cpu times each step by the process's CPU time (time.process_time) instead
 of the wall clock: on a machine shared with other jobs the wall clock also
 counts the time a step waits for a core (single-threaded steps only).
+
+--phases RECIPE[,RECIPE...] prints where a recipe's step goes, by the
+thread's CPU time over --rounds steps: each operand quantization and each
+GEMM (by role and shape), the optimizer step (with the FP16 master
+rounding), the loss scaler, and the rest (autograd, bias, ReLU, loss,
+Python), per step.
 """
 import argparse
 import cProfile
@@ -52,6 +58,67 @@ class Stepper:
         return float(loss)
 
 
+def phases(names, rounds, warmup, x, y, threads):
+    """Per-phase CPU time of each recipe's step (the thread's CPU time,
+    time.thread_time_ns, around Engine.quantize, Engine.gemm,
+    MasterSGD.step and DynamicLossScaler.update)."""
+    import collections
+    import fp8sa.torch as ft
+    clk = time.thread_time_ns
+    acc, cnt = collections.defaultdict(int), collections.defaultdict(int)
+    saved = []
+
+    def wrap(cls, name, key):
+        orig = getattr(cls, name)
+        saved.append((cls, name, orig))
+
+        def timed(self, *a, **k):
+            t0 = clk()
+            r = orig(self, *a, **k)
+            kk = key(self, a)
+            acc[kk] += clk() - t0
+            cnt[kk] += 1
+            return r
+        setattr(cls, name, timed)
+
+    def qkey(_, a):
+        return f"quantize {a[1]} {a[2]} {'error' if a[4] else 'fwd'} {'x'.join(map(str, a[0].shape))}"
+
+    def gkey(_, a):
+        A, B = a[0], a[3]
+        role = "forward" if not a[8] else ("weight-grad" if not A.flags.c_contiguous else "backward-data")
+        out = "" if a[6] == "fp32" else f" -> {a[6]} {a[7]}"
+        return f"gemm {role} {A.shape[0]}x{A.shape[1]}x{B.shape[1]}{out}"
+    wrap(ft.Engine, "quantize", qkey)
+    wrap(ft.Engine, "gemm", gkey)
+    wrap(ft.MasterSGD, "step", lambda s, a: "optimizer step (MasterSGD, with master rounding)")
+    wrap(ft.MasterSGD, "_round", lambda s, a: "optimizer step (MasterSGD, with master rounding)/ of which rounding")
+    wrap(ft.DynamicLossScaler, "update", lambda s, a: "loss scaler update")
+    lines = []
+    try:
+        for n in ["fp32"] + [n for n in names if n != "fp32"]:
+            s = Stepper(RECIPES[n], threads)
+            for _ in range(warmup):
+                s.step(x, y)
+            acc.clear()
+            cnt.clear()
+            total = 0
+            for _ in range(rounds):
+                t0 = clk()
+                s.step(x, y)
+                total += clk() - t0
+            lines.append(f"{n}: {total / rounds / 1e3:.0f} us CPU per step ({rounds} steps), per step:")
+            for k in sorted(acc):
+                name = "    of which the master rounding" if k.endswith("/ of which rounding") else "  " + k
+                lines.append(f"{name:<60} {cnt[k] // rounds:2d}x {acc[k] / rounds / 1e3:8.1f} us")
+            rest = total - sum(v for k, v in acc.items() if not k.endswith("/ of which rounding"))
+            lines.append(f"  {'rest (autograd, bias, ReLU, loss, Python)':<58}    {rest / rounds / 1e3:8.1f} us")
+    finally:
+        for cls, name, orig in saved:
+            setattr(cls, name, orig)
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--recipes", default=",".join(DEFAULT))
@@ -65,6 +132,7 @@ def main(argv=None):
     ap.add_argument("--cpu", action="store_true", help="process CPU time instead of wall time (loaded machines)")
     ap.add_argument("--out", help="append the table to this file")
     ap.add_argument("--profile", help="cProfile this recipe's steps instead (top functions by total time)")
+    ap.add_argument("--phases", metavar="RECIPES", help="per-phase CPU time of these recipes' steps instead")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.cpu and a.threads != 1:
@@ -73,6 +141,12 @@ def main(argv=None):
     g = torch.Generator().manual_seed(0)
     x = torch.rand(a.batch, SIZES[0], generator=g)
     y = torch.randint(0, SIZES[-1], (a.batch,), generator=g)
+    if a.phases:
+        bad = [n for n in a.phases.split(",") if n not in RECIPES]
+        if bad:
+            ap.error(f"--phases: no recipe {bad[0]!r} (one of: {', '.join(RECIPES)})")
+        print(phases([n for n in a.phases.split(",") if n], a.rounds, a.warmup, x, y, a.threads))
+        return 0
     if a.profile:
         s = Stepper(RECIPES[a.profile], a.threads)
         for _ in range(a.warmup):

@@ -1370,6 +1370,62 @@ void decode_raw(const uint32_t* w, size_t n, const AccFormat& rf, float* o) {
   for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(w[i], OutKind::Raw, rf));
 }
 
+// dst (rows x cols, row-major) = the transpose of src (cols x rows,
+// row-major): 16 x 16 byte blocks by four rounds of SSE2 unpacks, the
+// edges one byte at a time.
+void transpose_codes(const uint8_t* src, py::ssize_t rows, py::ssize_t cols, uint8_t* dst) {
+  py::ssize_t i0 = 0, j0 = 0;
+#if FP8SA_PY_X86
+  for (j0 = 0; j0 + 16 <= cols; j0 += 16)
+    for (i0 = 0; i0 + 16 <= rows; i0 += 16) {
+      __m128i x[16], y[16];
+      for (int r = 0; r < 16; ++r)  // src rows j0 + r, columns i0 .. i0 + 15
+        x[r] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (j0 + r) * rows + i0));
+      for (int r = 0; r < 8; ++r) {  // byte pairs of rows 2r, 2r + 1
+        y[2 * r] = _mm_unpacklo_epi8(x[2 * r], x[2 * r + 1]);
+        y[2 * r + 1] = _mm_unpackhi_epi8(x[2 * r], x[2 * r + 1]);
+      }
+      for (int g = 0; g < 4; ++g) {  // 4 bytes a column, rows 4g .. 4g + 3: x[4g + q] columns 4q .. 4q + 3
+        x[4 * g] = _mm_unpacklo_epi16(y[4 * g], y[4 * g + 2]);
+        x[4 * g + 1] = _mm_unpackhi_epi16(y[4 * g], y[4 * g + 2]);
+        x[4 * g + 2] = _mm_unpacklo_epi16(y[4 * g + 1], y[4 * g + 3]);
+        x[4 * g + 3] = _mm_unpackhi_epi16(y[4 * g + 1], y[4 * g + 3]);
+      }
+      for (int q = 0; q < 4; ++q) {  // 8 bytes a column: y[k] columns 2k, 2k + 1 (rows 0-7), y[8 + k] (rows 8-15)
+        y[2 * q] = _mm_unpacklo_epi32(x[q], x[4 + q]);
+        y[2 * q + 1] = _mm_unpackhi_epi32(x[q], x[4 + q]);
+        y[8 + 2 * q] = _mm_unpacklo_epi32(x[8 + q], x[12 + q]);
+        y[8 + 2 * q + 1] = _mm_unpackhi_epi32(x[8 + q], x[12 + q]);
+      }
+      for (int k = 0; k < 8; ++k) {  // dst rows i0 + 2k, i0 + 2k + 1, columns j0 .. j0 + 15
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (i0 + 2 * k) * cols + j0), _mm_unpacklo_epi64(y[k], y[8 + k]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (i0 + 2 * k + 1) * cols + j0),
+                         _mm_unpackhi_epi64(y[k], y[8 + k]));
+      }
+    }
+  i0 = rows - rows % 16;
+  j0 = cols - cols % 16;
+#endif
+  for (py::ssize_t i = 0; i < rows; ++i)  // the edges: the last rows % 16 rows, the last cols % 16 columns
+    for (py::ssize_t j = (i < i0 ? j0 : 0); j < cols; ++j) dst[i * cols + j] = src[j * rows + i];
+}
+
+// A 2-D uint8 operand as row-major codes: a C-contiguous array in place, a
+// transposed view of one (Linear's W^T, the weight gradient's X^T) by
+// transpose_codes into buf (numpy's strided copy took 3-4 times as long),
+// anything else through numpy (keep). nullptr if in is not a 2-D array.
+const uint8_t* row_major_codes(const py::array_t<uint8_t>& in, Arr<uint8_t>* keep, std::vector<uint8_t>* buf) {
+  if (!in || in.ndim() != 2) return nullptr;
+  const py::ssize_t r = in.shape(0), c = in.shape(1);
+  if (!(in.flags() & py::array::c_style) && r > 1 && c > 1 && in.strides(0) == 1 && in.strides(1) == r) {
+    buf->resize(static_cast<size_t>(r) * static_cast<size_t>(c));
+    transpose_codes(in.data(), r, c, buf->data());
+    return buf->data();
+  }
+  *keep = Arr<uint8_t>::ensure(in);
+  return *keep ? keep->data() : nullptr;
+}
+
 // gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
 // scale, array keywords, threads) -> (float32 values M x N, OR of the tile
 // flags): gemm() on the functional model (the array: Python's defaults and
@@ -1379,41 +1435,53 @@ void decode_raw(const uint32_t* w, size_t n, const AccFormat& rf, float* o) {
 py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const std::string& fmt_a,
                    const std::string& fmt_b, const std::string& rnd, const std::string& out_fmt,
                    const std::string& out_rnd, bool sat, int scale, const py::dict& array, int threads) {
-  Arr<uint8_t> a = Arr<uint8_t>::ensure(a_in);
-  Arr<uint8_t> b = Arr<uint8_t>::ensure(b_in);
-  if (!a || !b || a.ndim() != 2 || b.ndim() != 2 || a.shape(1) != b.shape(0))
+  std::vector<uint8_t> abuf, bbuf;
+  Arr<uint8_t> a, b;
+  const uint8_t* A = row_major_codes(a_in, &a, &abuf);
+  const uint8_t* B = row_major_codes(b_in, &b, &bbuf);
+  if (!A || !B || a_in.ndim() != 2 || b_in.ndim() != 2 || a_in.shape(1) != b_in.shape(0))
     throw std::invalid_argument("gemm_f32: a (M x K) and b (K x N) uint8 codes");
   std::vector<bool> given;
   ArrayConfig cfg = array_from_keywords(array, &given);
   std::unique_ptr<GemmBackend> be = make_model_backend("functional", cfg);
   cfg = be->config();
   GemmProblem p;
-  p.M = static_cast<int>(a.shape(0));
-  p.K = static_cast<int>(a.shape(1));
-  p.N = static_cast<int>(b.shape(1));
-  p.A = a.data();
-  p.B = b.data();
+  p.M = static_cast<int>(a_in.shape(0));
+  p.K = static_cast<int>(a_in.shape(1));
+  p.N = static_cast<int>(b_in.shape(1));
+  p.A = A;
+  p.B = B;
   set_controls(p, fmt_a, fmt_b, rnd, out_fmt, out_rnd, sat, scale);
   GemmRunOptions opt;
   opt.functional.threads = threads;
-  py::array_t<float> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
+  // Binary32 result words (e8m23, promotion, dot, exact) are their own
+  // values: the model's vector goes to numpy as it is (no copy).
+  const bool own = !is_quantized(p.out_fmt) && cfg.result_format() == kFp32;
+  py::array_t<float> out;
+  if (!own) out = py::array_t<float>({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
+  std::unique_ptr<std::vector<uint32_t>> words;
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
     // The quantizer stage runs here (quantize_outputs) on the raw words.
     const GemmProblem q = p;
     p.out_fmt = OutKind::Raw;
-    const GemmRun run = be->run(p, opt);
+    GemmRun run = be->run(p, opt);
     for (uint8_t f : run.out.tile_flags) flags |= f;
     const AccFormat rf = cfg.result_format();
-    float* o = out.mutable_data();
     const size_t n = run.out.out.size();
-    if (is_quantized(q.out_fmt))
-      flags |= quantize_outputs(q, cfg, run.out.out, o);
-    else if (rf == kFp32)
-      std::memcpy(o, run.out.out.data(), n * 4);  // binary32 words: their own values
+    if (own)
+      words = std::make_unique<std::vector<uint32_t>>(std::move(run.out.out));
+    else if (is_quantized(q.out_fmt))
+      flags |= quantize_outputs(q, cfg, run.out.out, out.mutable_data());
     else
-      decode_raw(run.out.out.data(), n, rf, o);
+      decode_raw(run.out.out.data(), n, rf, out.mutable_data());
+  }
+  if (own) {
+    float* data = reinterpret_cast<float*>(words->data());
+    const py::capsule owner(words.get(), [](void* v) { delete static_cast<std::vector<uint32_t>*>(v); });
+    words.release();
+    out = py::array_t<float>({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)}, data, owner);
   }
   return py::make_tuple(out, static_cast<int>(flags));
 }

@@ -314,6 +314,27 @@ def test_gemm_f32_raw_narrow_output_is_gemm(acc):
         assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
 
 
+def test_gemm_f32_transposed_operands_are_gemm():
+    # Transposed views (Linear's W^T, the weight gradient's X^T) are
+    # transposed in the binding in 16 x 16 blocks and at the edges: the
+    # same bits as fp8sa.gemm on contiguous copies, at shapes with and
+    # without partial blocks.
+    rng = np.random.default_rng(5)
+    for M, K, N in ((1, 1, 1), (16, 16, 16), (17, 33, 15), (128, 10, 128), (40, 128, 10), (2, 300, 47)):
+        a = rng.integers(0, 256, (K, M), dtype=np.uint8).T  # M x K view, strides (1, M)
+        b = rng.integers(0, 256, (N, K), dtype=np.uint8).T
+        seed = int(rng.integers(1, 1 << 30))
+        ref = fp8sa.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a="e5m2", fmt_b="e4m3", seed=seed,
+                         threads=1, rows=8, cols=16)
+        for x, y in ((a, b), (np.ascontiguousarray(a), b), (a, np.ascontiguousarray(b))):
+            v, f = fp8sa._core.gemm_f32(x, y, "e5m2", "e4m3", "rne", "fp32", "rne", False, 0,
+                                        dict(seed=seed, rows=8, cols=16), 1)
+            nan = np.isnan(ref.values)
+            assert np.array_equal(np.isnan(v), nan)
+            assert np.array_equal(v.view(np.uint32)[~nan], ref.values.view(np.uint32)[~nan]), (M, K, N)
+            assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
 def test_fused_calls_scalar_loops_match_too():
     # The fused calls' scalar loops (CPUs without AVX-512; FP8SA_PY_NO_AVX512
     # takes them here) against the same references, in a fresh process.
@@ -321,7 +342,7 @@ def test_fused_calls_scalar_loops_match_too():
     import sys
     env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or bit_identical"],
+                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or transposed or bit_identical"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
