@@ -744,10 +744,6 @@ const uint32_t* jump16_table(const Lfsr& proto) {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-// One LFSR stream, 16 consecutive draws per zmm: lane c holds the state
-// after draw i + c of the block starting at draw i, and the block moves on
-// by the 16-draw map (four gathers from jump16_table). The same draws as
-// Lfsr::draw in order.
 // A GF(2)-linear map of 32-bit states given as a byte-sliced table (1024
 // words: Lfsr::draw_table, jump16_table) held as eight nibble tables of 16
 // words, the image of each nibble value at each nibble position (entries
@@ -1090,13 +1086,6 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-// sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
-// into FP8): the same per-element steps as the scalar walk, in 32-bit
-// lanes. A lane's LFSR draw is the draw map's four table lookups
-// (gathers); sr_fp8's rule and its fast test per lane; the rounded code's
-// value directly as binary32 bits. Lanes outside the problem are
-// masked off (their draws still advance); lanes sr_fp8 does not cover go
-// through the Quantizer with their own draw, as in the scalar walk.
 // The map of `draws` draws of an LFSR (width, draw_bits) as a byte-sliced
 // table like Lfsr::draw_table (the map is linear over GF(2)): entry 256 b + v
 // is the XOR of the images of v's bits at byte b, each from Lfsr::skip.
@@ -1116,6 +1105,13 @@ std::vector<uint32_t> jump_table_for(int width, int draw_bits, uint64_t draws) {
   return t;
 }
 
+// sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
+// into FP8): the same per-element steps as the scalar walk, in 32-bit
+// lanes. A lane's LFSR draw is the draw map (nib_apply); sr_fp8's rule and
+// its fast test per lane; the rounded code's value directly as binary32
+// bits; +-0 as itself. Lanes outside the problem are masked off (their
+// draws still advance); lanes sr_fp8 does not cover go through the
+// Quantizer with their own draw, as in the scalar walk.
 template <SrKind KIND>
 FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q,
                                    const SrFp8<KIND>& sr, const uint32_t* jt, uint32_t* st,
