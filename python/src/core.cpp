@@ -1006,51 +1006,117 @@ const float* decode_table(OutFormat of) {
   return d.data();
 }
 
+// round_f32's pass: n binary32 words w rounded to fmt (decoded to float32
+// in o, not aliasing w) with the draws of one LFSR seeded with seed.
+// Returns the flags' OR.
+unsigned round_words(const uint32_t* w, float* o, py::ssize_t n, OutFormat of, Round r, bool sat, long long seed,
+                     int sr_bits) {
+  const Quantizer q(kFp32, sr_bits, SrKind::Mid);
+  const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+  const float* dv = decode_table(of);
+  unsigned flags = 0;
+  // FP16 with SR (mid, sr_bits >= 14), binary32 inputs whose result is a
+  // normal FP16 below the top binade: the 13 discarded bits rem give the
+  // mid threshold k = rem << (sr_bits - 13) (D = rem << (sr_bits - 12) has
+  // its two low bits clear and nothing below), up = u < k, and the
+  // rounded value is the binary32 word with its low 13 bits cleared plus
+  // up (a carry moves into the exponent, still normal and finite);
+  // inexact iff rem != 0. Other inputs take the Quantizer.
+  const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
+  const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && py_avx512();
+#if FP8SA_PY_X86
+  if (vec) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
+#endif
+  if (!vec) flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
+    const uint32_t e = (w[i] >> 23) & 0xFFu;
+    if (fast16 && e >= 113u && e <= 141u) {
+      const uint32_t rem = w[i] & 0x1FFFu;
+      const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
+      const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
+      std::memcpy(&o[i], &v, 4);
+      return static_cast<unsigned>(rem != 0u);  // kFlagInexact
+    }
+    const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
+    o[i] = dv[res.bits];
+    return res.flags;
+  });
+  return flags;
+}
+
+void check_seed(long long seed) {
+  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+}
+
 // round_f32(x float32, fmt, round, sat, seed, sr_bits) -> (float32 values of
 // the codes, flags OR): fake_quantize (decode(quantize(x))) in one pass.
 py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string& fmt, const std::string& rnd,
                     bool sat, long long seed, int sr_bits) {
   const OutFormat of = out_format_arg(fmt);
   const Round r = parse_round(rnd);
-  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+  check_seed(seed);
   std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
   py::array_t<float> out(shape);
   const py::ssize_t n = x.size();
   const uint32_t* w = reinterpret_cast<const uint32_t*>(x.data());
   float* o = out.mutable_data();
-  const Quantizer q(kFp32, sr_bits, SrKind::Mid);
-  const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
-  const float* dv = decode_table(of);
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
-    // FP16 with SR (mid, sr_bits >= 14), binary32 inputs whose result is a
-    // normal FP16 below the top binade: the 13 discarded bits rem give the
-    // mid threshold k = rem << (sr_bits - 13) (D = rem << (sr_bits - 12) has
-    // its two low bits clear and nothing below), up = u < k, and the
-    // rounded value is the binary32 word with its low 13 bits cleared plus
-    // up (a carry moves into the exponent, still normal and finite);
-    // inexact iff rem != 0. Other inputs take the Quantizer.
-    const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
-    const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && py_avx512();
-#if FP8SA_PY_X86
-    if (vec) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
-#endif
-    if (!vec) flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
-      const uint32_t e = (w[i] >> 23) & 0xFFu;
-      if (fast16 && e >= 113u && e <= 141u) {
-        const uint32_t rem = w[i] & 0x1FFFu;
-        const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
-        const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
-        std::memcpy(&o[i], &v, 4);
-        return static_cast<unsigned>(rem != 0u);  // kFlagInexact
-      }
-      const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
-      o[i] = dv[res.bits];
-      return res.flags;
-    });
+    flags = round_words(w, o, n, of, r, sat, seed, sr_bits);
   }
   return py::make_tuple(out, static_cast<int>(flags));
+}
+
+// MasterSGD's update in float32, the operations of its PyTorch composition
+// in its order, each rounded once (g = grad / s; buf = buf * m + g; new =
+// p - lr * buf): separate statements, and no contraction into FMAs (GCC
+// contracts across statements by default where the target has FMA).
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+void sgd_update(const float* p, const float* grad, float* buf, float* nw, size_t n, float lr, float m, float s) {
+  for (size_t i = 0; i < n; ++i) {
+    const float g = grad[i] / s;
+    const float bm = buf[i] * m;
+    const float bn = bm + g;
+    buf[i] = bn;
+    const float step = lr * bn;
+    nw[i] = p[i] - step;
+  }
+}
+
+// sgd_round_f32(p, grad, buf, out, lr, momentum, grad_scale, fmt, round,
+// seed, sr_bits) -> flags OR: MasterSGD.step of one tensor with masters in
+// fmt (FP16), fused (issue 20 section 2): buf updated in place, out = the
+// new weights rounded by round_f32's pass with the same seed and draws; no
+// temporaries. p, grad: float32 of one size; buf, out: writeable
+// C-contiguous float32 of that size.
+int sgd_round_f32(py::array_t<float, py::array::c_style> p, py::array_t<float, py::array::c_style> grad, py::array buf,
+                  py::array out, double lr, double momentum, double grad_scale, const std::string& fmt,
+                  const std::string& rnd, bool sat, long long seed, int sr_bits) {
+  const OutFormat of = out_format_arg(fmt);
+  const Round r = parse_round(rnd);
+  check_seed(seed);
+  const py::ssize_t n = p.size();
+  for (const py::array* a : {&buf, &out})
+    if (!(a->flags() & py::array::c_style) || !a->writeable() || a->size() != n || a->itemsize() != 4 ||
+        a->dtype().kind() != 'f')
+      throw std::invalid_argument("sgd_round_f32: buf and out must be writeable C-contiguous float32 arrays of p's size");
+  if (grad.size() != n) throw std::invalid_argument("sgd_round_f32: grad must have p's size");
+  const float* pp = p.data();
+  const float* gp = grad.data();
+  float* bp = static_cast<float*>(buf.mutable_data());
+  float* op = static_cast<float*>(out.mutable_data());
+  unsigned flags = 0;
+  {
+    py::gil_scoped_release nogil;
+    thread_local std::vector<float> nw;  // the unrounded new weights, kept between calls
+    nw.resize(static_cast<size_t>(n));
+    sgd_update(pp, gp, bp, nw.data(), static_cast<size_t>(n), static_cast<float>(lr), static_cast<float>(momentum),
+               static_cast<float>(grad_scale));
+    flags = round_words(reinterpret_cast<const uint32_t*>(nw.data()), op, n, of, r, sat, seed, sr_bits);
+  }
+  return static_cast<int>(flags);
 }
 
 // gemm_f32's output quantizer (issue 20 section 2). The GEMM runs with raw
@@ -1505,6 +1571,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("quantize_f32", &quantize_f32, py::arg("x"), py::arg("out"), py::arg("fmt"), py::arg("round"), py::arg("sat"),
         py::arg("seed"), py::arg("scale"), py::arg("sr_bits"));
   m.def("round_f32", &round_f32, py::arg("x"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
+        py::arg("sr_bits"));
+  m.def("sgd_round_f32", &sgd_round_f32, py::arg("p"), py::arg("grad"), py::arg("buf"), py::arg("out"), py::arg("lr"),
+        py::arg("momentum"), py::arg("grad_scale"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
         py::arg("sr_bits"));
   m.def("gemm_f32", &gemm_f32, py::arg("a"), py::arg("b"), py::arg("fmt_a"), py::arg("fmt_b"), py::arg("round"),
         py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"), py::arg("array"),

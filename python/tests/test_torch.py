@@ -335,6 +335,37 @@ def test_gemm_f32_transposed_operands_are_gemm():
             assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
 
 
+@pytest.mark.parametrize("grad_scale", [1.0, 3.0, 2.0 ** 12, 0.7])
+@pytest.mark.parametrize("rnd", ["sr", "rne"])
+def test_fused_fp16_master_step_is_the_torch_composition(grad_scale, rnd):
+    # MasterSGD's FP16-master step in one call (sgd_round_f32) against its
+    # PyTorch composition and fp8sa.fake_quantize (an engine with
+    # fused=False): the same weights and momentum buffers, bit for bit, over
+    # steps with odd learning rate, momentum and loss scale, zero, tiny and
+    # huge gradients, and tensors with partial 16-element blocks.
+    g = torch.Generator().manual_seed(int(grad_scale * 10) + len(rnd))
+    shapes = [(37, 29), (128,), (16, 16), (1,), (300, 7)]
+    init = [torch.randn(s, generator=g) * 0.3 for s in shapes]
+    runs = []
+    for fused in (True, False):
+        eng = Engine(RECIPES["mellempudi"], seed=21, fused=fused)
+        ps = [torch.nn.Parameter(t.clone()) for t in init]
+        opt = MasterSGD(ps, lr=0.037, momentum=0.83, master="fp16", round=rnd, engine=eng)
+        gg = torch.Generator().manual_seed(5)
+        for step in range(3):
+            for p in ps:
+                d = torch.randn(p.shape, generator=gg) * grad_scale * 10.0 ** float(torch.randint(-9, 3, (1,), generator=gg))
+                d[torch.rand(p.shape, generator=gg) < 0.2] = 0.0
+                p.grad = d
+            opt.step(grad_scale=grad_scale)
+        assert all((o is not None) == fused for o in opt._out)  # the fused call ran (only) where asked
+        runs.append(([p.detach().numpy().copy() for p in ps], [b.numpy().copy() for b in opt.buf], eng._n))
+    (pf, bf, nf), (pr, br, nr) = runs
+    assert nf == nr
+    for a, b in zip(pf + bf, pr + br):
+        assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
 def test_fused_calls_scalar_loops_match_too():
     # The fused calls' scalar loops (CPUs without AVX-512; FP8SA_PY_NO_AVX512
     # takes them here) against the same references, in a fresh process.
@@ -342,7 +373,7 @@ def test_fused_calls_scalar_loops_match_too():
     import sys
     env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or transposed or bit_identical"],
+                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or transposed or fp16_master_step or bit_identical"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
