@@ -383,6 +383,7 @@ class MasterSGD:
         self.master, self.round, self.engine = master, round, engine
         self.buf = [torch.zeros_like(p) for p in self.params]
         self._out = [None] * len(self.params)  # the fused FP16 step's output per tensor, kept between steps
+        self._tmp = [None] * len(self.params)  # the FP32 step's temporary per tensor, kept between steps
         if master == "fp16":
             with torch.no_grad():
                 for p in self.params:
@@ -424,6 +425,21 @@ class MasterSGD:
             if p.grad is None:
                 continue
             if self._fused(i, p, b, grad_scale):
+                continue
+            if (self.master == "fp32" and not self.wd and (self.engine is None or self.engine.fused)
+                    and p.grad.dtype == p.dtype and p.grad.shape == p.shape):
+                # The same operations in place through one kept temporary:
+                # every weight-sized temporary of the composition below was
+                # a fresh allocation that glibc gave back and faulted in
+                # again each step (Engine(fused=False) keeps the composition,
+                # the tests' reference).
+                t = self._tmp[i]
+                if t is None or t.shape != p.shape or t.dtype != p.dtype:
+                    t = self._tmp[i] = torch.empty_like(p, memory_format=torch.contiguous_format)
+                torch.div(p.grad, grad_scale, out=t)
+                b.mul_(self.momentum).add_(t)
+                torch.mul(b, self.lr, out=t)
+                p.sub_(t)
                 continue
             g = p.grad / grad_scale
             if self.wd:

@@ -336,6 +336,31 @@ def test_gemm_f32_transposed_operands_are_gemm():
 
 
 @pytest.mark.parametrize("grad_scale", [1.0, 3.0, 2.0 ** 12, 0.7])
+def test_in_place_fp32_master_step_is_the_torch_composition(grad_scale):
+    # MasterSGD's FP32 step in place through a kept temporary against the
+    # composition (an engine with fused=False), and with no engine.
+    g = torch.Generator().manual_seed(int(grad_scale * 10))
+    shapes = [(37, 29), (128,), (1,), (300, 7)]
+    init = [torch.randn(s, generator=g) * 0.3 for s in shapes]
+    runs = []
+    for eng in (Engine(RECIPES["e5m2-rne"], fused=True), None, Engine(RECIPES["e5m2-rne"], fused=False)):
+        ps = [torch.nn.Parameter(t.clone()) for t in init]
+        opt = MasterSGD(ps, lr=0.037, momentum=0.83, engine=eng)
+        gg = torch.Generator().manual_seed(5)
+        for step in range(3):
+            for p in ps:
+                d = torch.randn(p.shape, generator=gg) * grad_scale * 10.0 ** float(torch.randint(-9, 3, (1,), generator=gg))
+                d[torch.rand(p.shape, generator=gg) < 0.2] = 0.0
+                p.grad = d
+            opt.step(grad_scale=grad_scale)
+        assert all((t is not None) == (eng is None or eng.fused) for t in opt._tmp)
+        runs.append([p.detach().numpy().copy() for p in ps] + [b.numpy().copy() for b in opt.buf])
+    for run in runs[:2]:
+        for a, b in zip(run, runs[2]):
+            assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
+@pytest.mark.parametrize("grad_scale", [1.0, 3.0, 2.0 ** 12, 0.7])
 @pytest.mark.parametrize("rnd", ["sr", "rne"])
 def test_fused_fp16_master_step_is_the_torch_composition(grad_scale, rnd):
     # MasterSGD's FP16-master step in one call (sgd_round_f32) against its
@@ -373,7 +398,7 @@ def test_fused_calls_scalar_loops_match_too():
     import sys
     env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or transposed or fp16_master_step or bit_identical"],
+                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or transposed or fp16_master_step or fp32_master_step or bit_identical"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
