@@ -382,6 +382,8 @@ class MasterSGD:
         self.lr, self.momentum, self.wd = lr, momentum, weight_decay
         self.master, self.round, self.engine = master, round, engine
         self.buf = [torch.zeros_like(p) for p in self.params]
+        self._out = [None] * len(self.params)  # the fused FP16 step's output per tensor, kept between steps
+        self._tmp = [None] * len(self.params)  # the FP32 step's temporary per tensor, kept between steps
         if master == "fp16":
             with torch.no_grad():
                 for p in self.params:
@@ -399,10 +401,45 @@ class MasterSGD:
         for p in self.params:
             p.grad = None
 
+    def _fused(self, i, p, b, grad_scale):
+        """The FP16-master step of one float32 tensor in one call
+        (fp8sa._core.sgd_round_f32: the update's float32 operations as
+        below, then round_f32's rounding with the same seed), no
+        temporaries; False where it does not apply."""
+        g = p.grad
+        if (self.master != "fp16" or self.wd or self.engine is None or not self.engine.fused
+                or p.dtype != torch.float32 or g.dtype != torch.float32 or not p.is_contiguous()
+                or not g.is_contiguous() or not b.is_contiguous()):
+            return False
+        out = self._out[i]
+        if out is None or out.shape != tuple(p.shape):
+            out = self._out[i] = np.empty(tuple(p.shape), np.float32)
+        _fp._core.sgd_round_f32(p.detach().numpy(), g.detach().numpy(), b.numpy(), out, self.lr, self.momentum,
+                                float(grad_scale), "fp16", self.round, False, self.engine.next_seed(), 16)
+        p.copy_(torch.from_numpy(out))
+        return True
+
     @torch.no_grad()
     def step(self, grad_scale=1.0):
-        for p, b in zip(self.params, self.buf):
+        for i, (p, b) in enumerate(zip(self.params, self.buf)):
             if p.grad is None:
+                continue
+            if self._fused(i, p, b, grad_scale):
+                continue
+            if (self.master == "fp32" and not self.wd and (self.engine is None or self.engine.fused)
+                    and p.grad.dtype == p.dtype and p.grad.shape == p.shape):
+                # The same operations in place through one kept temporary:
+                # every weight-sized temporary of the composition below was
+                # a fresh allocation that glibc gave back and faulted in
+                # again each step (Engine(fused=False) keeps the composition,
+                # the tests' reference).
+                t = self._tmp[i]
+                if t is None or t.shape != p.shape or t.dtype != p.dtype:
+                    t = self._tmp[i] = torch.empty_like(p, memory_format=torch.contiguous_format)
+                torch.div(p.grad, grad_scale, out=t)
+                b.mul_(self.momentum).add_(t)
+                torch.mul(b, self.lr, out=t)
+                p.sub_(t)
                 continue
             g = p.grad / grad_scale
             if self.wd:

@@ -669,7 +669,7 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
   const __m512i vhalf = _mm512_set1_epi32(static_cast<int>(1u << (sh - 1))), one = _mm512_set1_epi32(1);
   const __m512i vman = _mm512_set1_epi32((1 << man) - 1), vbias = _mm512_set1_epi32(fi.bias - 127 + scale);
   const __m512i vemin = _mm512_set1_epi32(fi.emin() + 127 - scale), vemax = _mm512_set1_epi32(fi.emax() + 127 - scale);
-  const __m512i zero = _mm512_setzero_si512();
+  const __m512i zero = _mm512_setzero_si512(), vabs = _mm512_set1_epi32(0x7FFFFFFF);
   const uint16_t* e16 = t.entry.data();
   const uint32_t low = (uint32_t{1} << t.shift) - 1u;
   unsigned f = 0;
@@ -692,10 +692,13 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
                            (_mm512_cmpeq_epi32_mask(rem, vhalf) & _mm512_test_epi32_mask(code, one));
       code = _mm512_mask_add_epi32(code, up, code, one);
     }
-    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    // +-0 (half of a ReLU's outputs) is the signed zero code, exact, in the lanes.
+    const __mmask16 z = _mm512_testn_epi32_mask(x, vabs);
+    const __m512i sgn = _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7);
+    code = _mm512_mask_mov_epi32(_mm512_or_si512(code, sgn), z, sgn);
     inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
-    for (unsigned slow = static_cast<uint16_t>(~fast); slow != 0; slow &= slow - 1u) {
+    for (unsigned slow = static_cast<uint16_t>(~(fast | z)); slow != 0; slow &= slow - 1u) {
       const py::ssize_t j = i + __builtin_ctz(slow);
       const uint32_t v = w[j];
       const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
@@ -741,34 +744,55 @@ const uint32_t* jump16_table(const Lfsr& proto) {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// A GF(2)-linear map of 32-bit states given as a byte-sliced table (1024
+// words: Lfsr::draw_table, jump16_table) held as eight nibble tables of 16
+// words, the image of each nibble value at each nibble position (entries
+// of the byte table). Applied to 16 lanes with eight in-register
+// permutes (vpermd reads an index's low 4 bits) and XORs: the byte table's
+// four gathers cost several times more on the CPUs measured here.
+struct NibMap {
+  alignas(64) uint32_t t[8][16];
+};
+
+NibMap nib_map_of(const uint32_t* bytes) {
+  NibMap m;
+  for (int k = 0; k < 8; ++k)
+    for (uint32_t v = 0; v < 16; ++v) m.t[k][v] = bytes[256 * (k >> 1) + (v << (4 * (k & 1)))];
+  return m;
+}
+
+FP8SA_PY_AVX512 inline __m512i nib_apply(const NibMap& m, __m512i s) {
+  __m512i r = _mm512_permutexvar_epi32(s, _mm512_load_si512(m.t[0]));
+  r = _mm512_ternarylogic_epi32(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 4), _mm512_load_si512(m.t[1])),
+                                _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 8), _mm512_load_si512(m.t[2])), 0x96);
+  r = _mm512_ternarylogic_epi32(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 12), _mm512_load_si512(m.t[3])),
+                                _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 16), _mm512_load_si512(m.t[4])), 0x96);
+  r = _mm512_ternarylogic_epi32(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 20), _mm512_load_si512(m.t[5])),
+                                _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 24), _mm512_load_si512(m.t[6])), 0x96);
+  return _mm512_xor_si512(r, _mm512_permutexvar_epi32(_mm512_srli_epi32(s, 28), _mm512_load_si512(m.t[7])));
+}
+
 // One LFSR stream, 16 consecutive draws per zmm: lane c holds the state
 // after draw i + c of the block starting at draw i, and the block moves on
-// by the 16-draw map (four gathers from jump16_table). The same draws as
+// by the 16-draw map (jump16_table as a NibMap). The same draws as
 // Lfsr::draw in order.
 struct Draws16 {
   __m512i st;
-  const uint32_t* j16;
+  NibMap j16;
 };
 
-FP8SA_PY_AVX512 Draws16 draws16_start(const Lfsr& lfsr) {
+FP8SA_PY_AVX512 inline void draws16_start(Draws16* d, const Lfsr& lfsr) {
   alignas(64) uint32_t init[16];
   Lfsr l = lfsr;
   for (int c = 0; c < 16; ++c) {
     l.draw();
     init[c] = l.state();
   }
-  return Draws16{_mm512_load_si512(init), jump16_table(lfsr)};
+  d->st = _mm512_load_si512(init);
+  d->j16 = nib_map_of(jump16_table(lfsr));
 }
 
-FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) {
-  const __m512i vff = _mm512_set1_epi32(0xFF);
-  const __m512i s = d->st;
-  d->st = _mm512_xor_si512(
-      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), d->j16, 4),
-                       _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), d->j16 + 256, 4)),
-      _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), d->j16 + 512, 4),
-                       _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), d->j16 + 768, 4)));
-}
+FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) { d->st = nib_apply(d->j16, d->st); }
 
 // quantize_f32 with SR into FP8 (mid), 16 elements per zmm: sr_fp8 in the
 // lanes it covers (as sr_walk16), the Quantizer for the others with their
@@ -776,7 +800,8 @@ FP8SA_PY_AVX512 inline void draws16_next(Draws16* d) {
 FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_t n, const Lfsr& lfsr,
                                        const SrFp8<SrKind::Mid>& sr, const Quantizer& q, OutFormat of, bool sat,
                                        int scale) {
-  Draws16 d = draws16_start(lfsr);
+  Draws16 d;
+  draws16_start(&d, lfsr);
   const int r1 = sr.R + 1;
   const bool down = sr.sh >= r1;
   const __m512i vff = _mm512_set1_epi32(0xFF), vdm = _mm512_set1_epi32(static_cast<int>(sr.umask));
@@ -785,6 +810,7 @@ FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_
   const __m512i vman = _mm512_set1_epi32((1 << sr.man) - 1), vbias = _mm512_set1_epi32(sr.bias - 127 + scale);
   const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - scale), vemax = _mm512_set1_epi32(sr.emax + 127 - scale);
   const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), zero = _mm512_setzero_si512();
+  const __m512i vabs = _mm512_set1_epi32(0x7FFFFFFF);
   __mmask16 inex = 0;
   unsigned flags = 0;
   alignas(64) uint32_t ub[16];
@@ -814,10 +840,13 @@ FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_
     __m512i code = _mm512_or_si512(_mm512_sllv_epi32(_mm512_add_epi32(e, vbias), _mm512_set1_epi32(sr.man)),
                                    _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_set1_epi32(sr.sh)), vman));
     code = _mm512_mask_add_epi32(code, _mm512_cmplt_epu32_mask(u, k), code, one);
-    code = _mm512_or_si512(code, _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7));
+    // +-0 (the ReLU's zero errors): the signed zero code, exact, in the lanes.
+    const __mmask16 z = _mm512_testn_epi32_mask(x, vabs);
+    const __m512i sgn = _mm512_slli_epi32(_mm512_srli_epi32(x, 31), 7);
+    code = _mm512_mask_mov_epi32(_mm512_or_si512(code, sgn), z, sgn);
     inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
-    unsigned slow = static_cast<uint16_t>(~fast);
+    unsigned slow = static_cast<uint16_t>(~(fast | z));
     if (slow != 0) {
       _mm512_store_si512(ub, u);
       for (; slow != 0; slow &= slow - 1u) {
@@ -850,7 +879,8 @@ FP8SA_PY_AVX512 unsigned fp8_sr_avx512(const uint32_t* w, uint8_t* o, py::ssize_
 // outside it through the Quantizer with their own draws, decoded by table.
 FP8SA_PY_AVX512 unsigned fp16_sr_avx512(const uint32_t* w, float* o, py::ssize_t n, const Lfsr& lfsr, int sr_bits,
                                         const Quantizer& q, OutFormat of, bool sat, const float* dv) {
-  Draws16 d = draws16_start(lfsr);
+  Draws16 d;
+  draws16_start(&d, lfsr);
   const __m512i vdm = _mm512_set1_epi32(static_cast<int>((1u << sr_bits) - 1u)), vff = _mm512_set1_epi32(0xFF);
   const __m512i lo = _mm512_set1_epi32(113), hi = _mm512_set1_epi32(141), rmask = _mm512_set1_epi32(0x1FFF);
   const __m512i carry = _mm512_set1_epi32(0x2000), sh = _mm512_set1_epi32(sr_bits - 13);
@@ -976,51 +1006,117 @@ const float* decode_table(OutFormat of) {
   return d.data();
 }
 
+// round_f32's pass: n binary32 words w rounded to fmt (decoded to float32
+// in o, not aliasing w) with the draws of one LFSR seeded with seed.
+// Returns the flags' OR.
+unsigned round_words(const uint32_t* w, float* o, py::ssize_t n, OutFormat of, Round r, bool sat, long long seed,
+                     int sr_bits) {
+  const Quantizer q(kFp32, sr_bits, SrKind::Mid);
+  const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
+  const float* dv = decode_table(of);
+  unsigned flags = 0;
+  // FP16 with SR (mid, sr_bits >= 14), binary32 inputs whose result is a
+  // normal FP16 below the top binade: the 13 discarded bits rem give the
+  // mid threshold k = rem << (sr_bits - 13) (D = rem << (sr_bits - 12) has
+  // its two low bits clear and nothing below), up = u < k, and the
+  // rounded value is the binary32 word with its low 13 bits cleared plus
+  // up (a carry moves into the exponent, still normal and finite);
+  // inexact iff rem != 0. Other inputs take the Quantizer.
+  const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
+  const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && py_avx512();
+#if FP8SA_PY_X86
+  if (vec) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
+#endif
+  if (!vec) flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
+    const uint32_t e = (w[i] >> 23) & 0xFFu;
+    if (fast16 && e >= 113u && e <= 141u) {
+      const uint32_t rem = w[i] & 0x1FFFu;
+      const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
+      const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
+      std::memcpy(&o[i], &v, 4);
+      return static_cast<unsigned>(rem != 0u);  // kFlagInexact
+    }
+    const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
+    o[i] = dv[res.bits];
+    return res.flags;
+  });
+  return flags;
+}
+
+void check_seed(long long seed) {
+  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+}
+
 // round_f32(x float32, fmt, round, sat, seed, sr_bits) -> (float32 values of
 // the codes, flags OR): fake_quantize (decode(quantize(x))) in one pass.
 py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string& fmt, const std::string& rnd,
                     bool sat, long long seed, int sr_bits) {
   const OutFormat of = out_format_arg(fmt);
   const Round r = parse_round(rnd);
-  if (seed < 1 || seed > 0xFFFFFFFFLL) throw std::invalid_argument("seed " + std::to_string(seed) + " out of range [1, 4294967295]");
+  check_seed(seed);
   std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
   py::array_t<float> out(shape);
   const py::ssize_t n = x.size();
   const uint32_t* w = reinterpret_cast<const uint32_t*>(x.data());
   float* o = out.mutable_data();
-  const Quantizer q(kFp32, sr_bits, SrKind::Mid);
-  const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
-  const float* dv = decode_table(of);
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
-    // FP16 with SR (mid, sr_bits >= 14), binary32 inputs whose result is a
-    // normal FP16 below the top binade: the 13 discarded bits rem give the
-    // mid threshold k = rem << (sr_bits - 13) (D = rem << (sr_bits - 12) has
-    // its two low bits clear and nothing below), up = u < k, and the
-    // rounded value is the binary32 word with its low 13 bits cleared plus
-    // up (a carry moves into the exponent, still normal and finite);
-    // inexact iff rem != 0. Other inputs take the Quantizer.
-    const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
-    const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && py_avx512();
-#if FP8SA_PY_X86
-    if (vec) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
-#endif
-    if (!vec) flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
-      const uint32_t e = (w[i] >> 23) & 0xFFu;
-      if (fast16 && e >= 113u && e <= 141u) {
-        const uint32_t rem = w[i] & 0x1FFFu;
-        const uint64_t k = static_cast<uint64_t>(rem) << (sr_bits - 13);
-        const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
-        std::memcpy(&o[i], &v, 4);
-        return static_cast<unsigned>(rem != 0u);  // kFlagInexact
-      }
-      const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
-      o[i] = dv[res.bits];
-      return res.flags;
-    });
+    flags = round_words(w, o, n, of, r, sat, seed, sr_bits);
   }
   return py::make_tuple(out, static_cast<int>(flags));
+}
+
+// MasterSGD's update in float32, the operations of its PyTorch composition
+// in its order, each rounded once (g = grad / s; buf = buf * m + g; new =
+// p - lr * buf): separate statements, and no contraction into FMAs (GCC
+// contracts across statements by default where the target has FMA).
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+void sgd_update(const float* p, const float* grad, float* buf, float* nw, size_t n, float lr, float m, float s) {
+  for (size_t i = 0; i < n; ++i) {
+    const float g = grad[i] / s;
+    const float bm = buf[i] * m;
+    const float bn = bm + g;
+    buf[i] = bn;
+    const float step = lr * bn;
+    nw[i] = p[i] - step;
+  }
+}
+
+// sgd_round_f32(p, grad, buf, out, lr, momentum, grad_scale, fmt, round,
+// seed, sr_bits) -> flags OR: MasterSGD.step of one tensor with masters in
+// fmt (FP16), fused (issue 20 section 2): buf updated in place, out = the
+// new weights rounded by round_f32's pass with the same seed and draws; no
+// temporaries. p, grad: float32 of one size; buf, out: writeable
+// C-contiguous float32 of that size.
+int sgd_round_f32(py::array_t<float, py::array::c_style> p, py::array_t<float, py::array::c_style> grad, py::array buf,
+                  py::array out, double lr, double momentum, double grad_scale, const std::string& fmt,
+                  const std::string& rnd, bool sat, long long seed, int sr_bits) {
+  const OutFormat of = out_format_arg(fmt);
+  const Round r = parse_round(rnd);
+  check_seed(seed);
+  const py::ssize_t n = p.size();
+  for (const py::array* a : {&buf, &out})
+    if (!(a->flags() & py::array::c_style) || !a->writeable() || a->size() != n || a->itemsize() != 4 ||
+        a->dtype().kind() != 'f')
+      throw std::invalid_argument("sgd_round_f32: buf and out must be writeable C-contiguous float32 arrays of p's size");
+  if (grad.size() != n) throw std::invalid_argument("sgd_round_f32: grad must have p's size");
+  const float* pp = p.data();
+  const float* gp = grad.data();
+  float* bp = static_cast<float*>(buf.mutable_data());
+  float* op = static_cast<float*>(out.mutable_data());
+  unsigned flags = 0;
+  {
+    py::gil_scoped_release nogil;
+    thread_local std::vector<float> nw;  // the unrounded new weights, kept between calls
+    nw.resize(static_cast<size_t>(n));
+    sgd_update(pp, gp, bp, nw.data(), static_cast<size_t>(n), static_cast<float>(lr), static_cast<float>(momentum),
+               static_cast<float>(grad_scale));
+    flags = round_words(reinterpret_cast<const uint32_t*>(nw.data()), op, n, of, r, sat, seed, sr_bits);
+  }
+  return static_cast<int>(flags);
 }
 
 // gemm_f32's output quantizer (issue 20 section 2). The GEMM runs with raw
@@ -1056,13 +1152,32 @@ py::tuple round_f32(py::array_t<float, py::array::c_style> x, const std::string&
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+// The map of `draws` draws of an LFSR (width, draw_bits) as a byte-sliced
+// table like Lfsr::draw_table (the map is linear over GF(2)): entry 256 b + v
+// is the XOR of the images of v's bits at byte b, each from Lfsr::skip.
+std::vector<uint32_t> jump_table_for(int width, int draw_bits, uint64_t draws) {
+  uint32_t bit[32] = {};
+  for (int i = 0; i < width; ++i) {
+    Lfsr l(width, draw_bits, uint64_t{1} << i);
+    l.skip(draws);
+    bit[i] = l.state();
+  }
+  std::vector<uint32_t> t(1024, 0u);
+  for (int b = 0; b < 4; ++b)
+    for (uint32_t v = 1; v < 256; ++v) {
+      const int low = __builtin_ctz(v);
+      t[static_cast<size_t>(256 * b) + v] = t[static_cast<size_t>(256 * b) + (v & (v - 1u))] ^ bit[8 * b + low];
+    }
+  return t;
+}
+
 // sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
 // into FP8): the same per-element steps as the scalar walk, in 32-bit
-// lanes. A lane's LFSR draw is the draw map's four table lookups
-// (gathers); sr_fp8's rule and its fast test per lane; the rounded code's
-// value directly as binary32 bits. Lanes outside the problem are
-// masked off (their draws still advance); lanes sr_fp8 does not cover go
-// through the Quantizer with their own draw, as in the scalar walk.
+// lanes. A lane's LFSR draw is the draw map (nib_apply); sr_fp8's rule and
+// its fast test per lane; the rounded code's value directly as binary32
+// bits; +-0 as itself. Lanes outside the problem are masked off (their
+// draws still advance); lanes sr_fp8 does not cover go through the
+// Quantizer with their own draw, as in the scalar walk.
 template <SrKind KIND>
 FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q,
                                    const SrFp8<KIND>& sr, const uint32_t* jt, uint32_t* st,
@@ -1080,24 +1195,39 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
   const __m512i vscale = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(p.scale) << 23));
   const __m512i vemin = _mm512_set1_epi32(sr.emin + 127 - p.scale), vemax = _mm512_set1_epi32(sr.emax + 127 - p.scale);
   const __m512i one = _mm512_set1_epi32(1), three = _mm512_set1_epi32(3), two = _mm512_set1_epi32(2);
-  const __m512i zero = _mm512_setzero_si512();
+  const __m512i zero = _mm512_setzero_si512(), vabs = _mm512_set1_epi32(0x7FFFFFFF);
   __mmask16 inex = 0;
   unsigned flags = 0;
   alignas(64) uint32_t ub[16];
+  // The walk goes over the output in memory order, row by row; its draws
+  // are the tile-order walk's: column c of tile (ti, tj) starts its rows at
+  // draw (ti * tn + tj) * R of column c's stream. S holds, per tile column
+  // tj and column c, the stream's state before the current row's draw; a
+  // row advances every one of them by one draw (tn * C / 16 independent
+  // gather chains: no wait on one chain's latency), and the end of a tile
+  // row jumps each by the (tn - 1) * R draws of the other tiles of that row
+  // (the jump's byte-sliced table, jump_table_for, from Lfsr::skip).
+  std::vector<uint32_t> S(static_cast<size_t>(tn) * static_cast<size_t>(C));
+  for (long tj = 0; tj < tn; ++tj)
+    for (int c = 0; c < C; ++c) {
+      Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, st[c]);
+      l.skip(static_cast<uint64_t>(tj) * static_cast<uint64_t>(R));
+      S[static_cast<size_t>(tj) * static_cast<size_t>(C) + static_cast<size_t>(c)] = l.state();
+    }
+  const NibMap draw = nib_map_of(jt);
+  const NibMap jrow = tn > 1 ? nib_map_of(jump_table_for(cfg.lfsr_w, cfg.q_sr_bits,
+                                                         static_cast<uint64_t>(tn - 1) * static_cast<uint64_t>(R)).data())
+                             : draw;
   for (long ti = 0; ti < tm; ++ti) {
-    for (long tj = 0; tj < tn; ++tj) {
-      for (int r = 0; r < R; ++r) {
-        const size_t m = static_cast<size_t>(ti * R + r);
+    for (int r = 0; r < R; ++r) {
+      const size_t m = static_cast<size_t>(ti * R + r);
+      for (long tj = 0; tj < tn; ++tj) {
+        uint32_t* stj = S.data() + static_cast<size_t>(tj) * static_cast<size_t>(C);
         for (int c0 = 0; c0 < C; c0 += 16) {
-          __m512i s = _mm512_loadu_si512(st + c0);
-          s = _mm512_xor_si512(
-              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(s, vff), jt, 4),
-                               _mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 8), vff), jt + 256, 4)),
-              _mm512_xor_si512(_mm512_i32gather_epi32(_mm512_and_si512(_mm512_srli_epi32(s, 16), vff), jt + 512, 4),
-                               _mm512_i32gather_epi32(_mm512_srli_epi32(s, 24), jt + 768, 4)));
-          _mm512_storeu_si512(st + c0, s);
+          const __m512i s = nib_apply(draw, _mm512_loadu_si512(stj + c0));
+          _mm512_storeu_si512(stj + c0, s);
           const size_t n0 = static_cast<size_t>(tj * C + c0);
-          if (m >= M || n0 >= N) continue;
+          if (m >= M || n0 >= N) continue;  // padding: its draws advance all the same
           const __mmask16 valid = N - n0 >= 16 ? static_cast<__mmask16>(0xFFFF)
                                                : static_cast<__mmask16>((1u << (N - n0)) - 1u);
           const __m512i u = _mm512_and_si512(s, vdm);
@@ -1145,7 +1275,10 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
           v = _mm512_add_epi32(v, vscale);
           inex |= _mm512_mask_test_epi32_mask(fast, rem, rem);
           _mm512_mask_storeu_epi32(o + i0, fast, v);
-          __mmask16 slow = static_cast<__mmask16>(valid & ~fast);
+          // +-0 (a weight gradient of a dead unit): its own value, exact.
+          const __mmask16 z = _mm512_mask_testn_epi32_mask(valid, w, vabs);
+          _mm512_mask_storeu_epi32(o + i0, z, w);
+          __mmask16 slow = static_cast<__mmask16>(valid & ~(fast | z));
           if (slow != 0) {
             _mm512_store_si512(ub, u);
             while (slow != 0) {
@@ -1159,6 +1292,9 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
         }
       }
     }
+    if (tn > 1)  // to the next tile row: past the other tiles' rows
+      for (size_t i = 0; i < S.size(); i += 16)
+        _mm512_storeu_si512(S.data() + i, nib_apply(jrow, _mm512_loadu_si512(S.data() + i)));
   }
   return flags | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
 }
@@ -1256,6 +1392,102 @@ unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const st
   return sr_walk<SrKind::Mid>(p, cfg, q, fast, words, dv, o);
 }
 
+// Narrow accumulator words (the raw output of an eXmY array) to float32, as
+// output_word_value: with an 8-bit exponent the word is binary32's top bits
+// (same bias, subnormals on the same grid), so a shift, except for Inf/NaN
+// words (the model's own decode); words of up to 16 bits by a table of the
+// model's own decode, built once per format; others one at a time.
+void decode_raw(const uint32_t* w, size_t n, const AccFormat& rf, float* o) {
+  const uint32_t mask = rf.mask();
+  if (rf.exp_bits == 8) {
+    const int sh = 23 - rf.man_bits, man = rf.man_bits;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t x = w[i] & mask;
+      if (((x >> man) & 0xFFu) != 0xFFu) {
+        const uint32_t b = x << sh;
+        std::memcpy(&o[i], &b, 4);
+      } else {
+        o[i] = static_cast<float>(output_word_value(x, OutKind::Raw, rf));
+      }
+    }
+    return;
+  }
+  if (rf.width() <= 16) {
+    static std::mutex mu;
+    static std::map<std::pair<int, int>, std::vector<float>> tables;
+    const float* t;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      std::vector<float>& d = tables[std::make_pair(rf.exp_bits, rf.man_bits)];
+      if (d.empty()) {
+        d.resize(size_t{1} << rf.width());
+        for (size_t c = 0; c < d.size(); ++c)
+          d[c] = static_cast<float>(output_word_value(static_cast<uint32_t>(c), OutKind::Raw, rf));
+      }
+      t = d.data();
+    }
+    for (size_t i = 0; i < n; ++i) o[i] = t[w[i] & mask];
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(w[i], OutKind::Raw, rf));
+}
+
+// dst (rows x cols, row-major) = the transpose of src (cols x rows,
+// row-major): 16 x 16 byte blocks by four rounds of SSE2 unpacks, the
+// edges one byte at a time.
+void transpose_codes(const uint8_t* src, py::ssize_t rows, py::ssize_t cols, uint8_t* dst) {
+  py::ssize_t i0 = 0, j0 = 0;
+#if FP8SA_PY_X86
+  for (j0 = 0; j0 + 16 <= cols; j0 += 16)
+    for (i0 = 0; i0 + 16 <= rows; i0 += 16) {
+      __m128i x[16], y[16];
+      for (int r = 0; r < 16; ++r)  // src rows j0 + r, columns i0 .. i0 + 15
+        x[r] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (j0 + r) * rows + i0));
+      for (int r = 0; r < 8; ++r) {  // byte pairs of rows 2r, 2r + 1
+        y[2 * r] = _mm_unpacklo_epi8(x[2 * r], x[2 * r + 1]);
+        y[2 * r + 1] = _mm_unpackhi_epi8(x[2 * r], x[2 * r + 1]);
+      }
+      for (int g = 0; g < 4; ++g) {  // 4 bytes a column, rows 4g .. 4g + 3: x[4g + q] columns 4q .. 4q + 3
+        x[4 * g] = _mm_unpacklo_epi16(y[4 * g], y[4 * g + 2]);
+        x[4 * g + 1] = _mm_unpackhi_epi16(y[4 * g], y[4 * g + 2]);
+        x[4 * g + 2] = _mm_unpacklo_epi16(y[4 * g + 1], y[4 * g + 3]);
+        x[4 * g + 3] = _mm_unpackhi_epi16(y[4 * g + 1], y[4 * g + 3]);
+      }
+      for (int q = 0; q < 4; ++q) {  // 8 bytes a column: y[k] columns 2k, 2k + 1 (rows 0-7), y[8 + k] (rows 8-15)
+        y[2 * q] = _mm_unpacklo_epi32(x[q], x[4 + q]);
+        y[2 * q + 1] = _mm_unpackhi_epi32(x[q], x[4 + q]);
+        y[8 + 2 * q] = _mm_unpacklo_epi32(x[8 + q], x[12 + q]);
+        y[8 + 2 * q + 1] = _mm_unpackhi_epi32(x[8 + q], x[12 + q]);
+      }
+      for (int k = 0; k < 8; ++k) {  // dst rows i0 + 2k, i0 + 2k + 1, columns j0 .. j0 + 15
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (i0 + 2 * k) * cols + j0), _mm_unpacklo_epi64(y[k], y[8 + k]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (i0 + 2 * k + 1) * cols + j0),
+                         _mm_unpackhi_epi64(y[k], y[8 + k]));
+      }
+    }
+  i0 = rows - rows % 16;
+  j0 = cols - cols % 16;
+#endif
+  for (py::ssize_t i = 0; i < rows; ++i)  // the edges: the last rows % 16 rows, the last cols % 16 columns
+    for (py::ssize_t j = (i < i0 ? j0 : 0); j < cols; ++j) dst[i * cols + j] = src[j * rows + i];
+}
+
+// A 2-D uint8 operand as row-major codes: a C-contiguous array in place, a
+// transposed view of one (Linear's W^T, the weight gradient's X^T) by
+// transpose_codes into buf (numpy's strided copy took 3-4 times as long),
+// anything else through numpy (keep). nullptr if in is not a 2-D array.
+const uint8_t* row_major_codes(const py::array_t<uint8_t>& in, Arr<uint8_t>* keep, std::vector<uint8_t>* buf) {
+  if (!in || in.ndim() != 2) return nullptr;
+  const py::ssize_t r = in.shape(0), c = in.shape(1);
+  if (!(in.flags() & py::array::c_style) && r > 1 && c > 1 && in.strides(0) == 1 && in.strides(1) == r) {
+    buf->resize(static_cast<size_t>(r) * static_cast<size_t>(c));
+    transpose_codes(in.data(), r, c, buf->data());
+    return buf->data();
+  }
+  *keep = Arr<uint8_t>::ensure(in);
+  return *keep ? keep->data() : nullptr;
+}
+
 // gemm_f32(a codes, b codes, fmt_a, fmt_b, round, out_fmt, out_round, sat,
 // scale, array keywords, threads) -> (float32 values M x N, OR of the tile
 // flags): gemm() on the functional model (the array: Python's defaults and
@@ -1265,41 +1497,53 @@ unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const st
 py::tuple gemm_f32(py::array_t<uint8_t> a_in, py::array_t<uint8_t> b_in, const std::string& fmt_a,
                    const std::string& fmt_b, const std::string& rnd, const std::string& out_fmt,
                    const std::string& out_rnd, bool sat, int scale, const py::dict& array, int threads) {
-  Arr<uint8_t> a = Arr<uint8_t>::ensure(a_in);
-  Arr<uint8_t> b = Arr<uint8_t>::ensure(b_in);
-  if (!a || !b || a.ndim() != 2 || b.ndim() != 2 || a.shape(1) != b.shape(0))
+  std::vector<uint8_t> abuf, bbuf;
+  Arr<uint8_t> a, b;
+  const uint8_t* A = row_major_codes(a_in, &a, &abuf);
+  const uint8_t* B = row_major_codes(b_in, &b, &bbuf);
+  if (!A || !B || a_in.ndim() != 2 || b_in.ndim() != 2 || a_in.shape(1) != b_in.shape(0))
     throw std::invalid_argument("gemm_f32: a (M x K) and b (K x N) uint8 codes");
   std::vector<bool> given;
   ArrayConfig cfg = array_from_keywords(array, &given);
   std::unique_ptr<GemmBackend> be = make_model_backend("functional", cfg);
   cfg = be->config();
   GemmProblem p;
-  p.M = static_cast<int>(a.shape(0));
-  p.K = static_cast<int>(a.shape(1));
-  p.N = static_cast<int>(b.shape(1));
-  p.A = a.data();
-  p.B = b.data();
+  p.M = static_cast<int>(a_in.shape(0));
+  p.K = static_cast<int>(a_in.shape(1));
+  p.N = static_cast<int>(b_in.shape(1));
+  p.A = A;
+  p.B = B;
   set_controls(p, fmt_a, fmt_b, rnd, out_fmt, out_rnd, sat, scale);
   GemmRunOptions opt;
   opt.functional.threads = threads;
-  py::array_t<float> out({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
+  // Binary32 result words (e8m23, promotion, dot, exact) are their own
+  // values: the model's vector goes to numpy as it is (no copy).
+  const bool own = !is_quantized(p.out_fmt) && cfg.result_format() == kFp32;
+  py::array_t<float> out;
+  if (!own) out = py::array_t<float>({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)});
+  std::unique_ptr<std::vector<uint32_t>> words;
   unsigned flags = 0;
   {
     py::gil_scoped_release nogil;
     // The quantizer stage runs here (quantize_outputs) on the raw words.
     const GemmProblem q = p;
     p.out_fmt = OutKind::Raw;
-    const GemmRun run = be->run(p, opt);
+    GemmRun run = be->run(p, opt);
     for (uint8_t f : run.out.tile_flags) flags |= f;
     const AccFormat rf = cfg.result_format();
-    float* o = out.mutable_data();
     const size_t n = run.out.out.size();
-    if (is_quantized(q.out_fmt))
-      flags |= quantize_outputs(q, cfg, run.out.out, o);
-    else if (rf == kFp32)
-      std::memcpy(o, run.out.out.data(), n * 4);  // binary32 words: their own values
+    if (own)
+      words = std::make_unique<std::vector<uint32_t>>(std::move(run.out.out));
+    else if (is_quantized(q.out_fmt))
+      flags |= quantize_outputs(q, cfg, run.out.out, out.mutable_data());
     else
-      for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(output_word_value(run.out.out[i], OutKind::Raw, rf));
+      decode_raw(run.out.out.data(), n, rf, out.mutable_data());
+  }
+  if (own) {
+    float* data = reinterpret_cast<float*>(words->data());
+    const py::capsule owner(words.get(), [](void* v) { delete static_cast<std::vector<uint32_t>*>(v); });
+    words.release();
+    out = py::array_t<float>({static_cast<py::ssize_t>(p.M), static_cast<py::ssize_t>(p.N)}, data, owner);
   }
   return py::make_tuple(out, static_cast<int>(flags));
 }
@@ -1327,6 +1571,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("quantize_f32", &quantize_f32, py::arg("x"), py::arg("out"), py::arg("fmt"), py::arg("round"), py::arg("sat"),
         py::arg("seed"), py::arg("scale"), py::arg("sr_bits"));
   m.def("round_f32", &round_f32, py::arg("x"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
+        py::arg("sr_bits"));
+  m.def("sgd_round_f32", &sgd_round_f32, py::arg("p"), py::arg("grad"), py::arg("buf"), py::arg("out"), py::arg("lr"),
+        py::arg("momentum"), py::arg("grad_scale"), py::arg("fmt"), py::arg("round"), py::arg("sat"), py::arg("seed"),
         py::arg("sr_bits"));
   m.def("gemm_f32", &gemm_f32, py::arg("a"), py::arg("b"), py::arg("fmt_a"), py::arg("fmt_b"), py::arg("round"),
         py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"), py::arg("array"),

@@ -264,6 +264,133 @@ def test_gemm_f32_quantized_output_every_product(sr_kind, q_sr_bits, out_fmt):
         assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
 
 
+@pytest.mark.parametrize("kw", [dict(rows=16, cols=16, q_sr_bits=16), dict(rows=8, cols=32, lfsr_w=20, q_sr_bits=11),
+                                dict(rows=16, cols=16, sr_kind="src", q_sr_bits=7, lfsr_w=31)])
+def test_gemm_f32_sr_output_many_tiles_and_zeros(kw):
+    # The SR output walk in memory order (per tile column stream states,
+    # the jump past a tile row's other tiles) on problems of many tiles in
+    # both directions with ragged edges, and exact zeros (rows and columns
+    # of zero codes, as a ReLU gives), which the lanes quantize themselves.
+    rng = np.random.default_rng(len(kw) * 13 + kw["q_sr_bits"])
+    for M, K, N in ((100, 37, 200), (37, 64, 129), (130, 5, 17)):
+        a = rng.integers(0, 256, (M, K), dtype=np.uint8) & np.uint8(0xBB)
+        b = rng.integers(0, 256, (K, N), dtype=np.uint8) & np.uint8(0xB7)
+        a[rng.random(M) < 0.3] = 0
+        b[:, rng.random(N) < 0.2] = 0x80
+        seed = int(rng.integers(1, 1 << 20))
+        for out_fmt, scale in (("e5m2", 0), ("e4m3", -3), ("e5m2", -12)):
+            ref = fp8sa.gemm(a, b, fmt_a="e4m3", fmt_b="e5m2", out_fmt=out_fmt, out_round="sr", scale=scale, seed=seed,
+                             threads=1, **kw)
+            v, f = fp8sa._core.gemm_f32(a, b, "e4m3", "e5m2", "rne", out_fmt, "sr", False, scale, dict(kw, seed=seed), 1)
+            nan = np.isnan(ref.values)
+            assert np.array_equal(np.isnan(v), nan)
+            assert np.array_equal(v.view(np.uint32)[~nan], ref.values.view(np.uint32)[~nan]), (M, K, N, out_fmt, scale)
+            assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
+@pytest.mark.parametrize("acc", ["e8m10", "e8m3", "e6m5", "e5m10", "e5m2", "e7m12"])
+def test_gemm_f32_raw_narrow_output_is_gemm(acc):
+    # The raw words of a narrow accumulator decoded in the binding (8-bit
+    # exponents by a shift, words of up to 16 bits by a table) against
+    # fp8sa.gemm's decode: finite, subnormal, zero, Inf and NaN results.
+    # (Not acc e4m3: fp8sa.gemm decodes its words as OCP E4M3, no Inf, so
+    # an e4m3 accumulator's NaN word 0x7C reads 384 there.)
+    rng = np.random.default_rng(len(acc))
+    for trial in range(8):
+        M, K, N = (int(v) for v in rng.integers(1, 50, 3))
+        a = rng.integers(0, 256, (M, K), dtype=np.uint8)
+        b = rng.integers(0, 256, (K, N), dtype=np.uint8)
+        if trial < 6:
+            a &= np.uint8(0xBB if trial % 2 else 0xB7)
+            b &= np.uint8(0xBB if trial % 3 else 0xB3)
+        rnd = ("rne", "rz", "sr")[trial % 3]
+        seed = int(rng.integers(1, 1 << 32))
+        ref = fp8sa.gemm(a, b, fmt_a="e5m2", fmt_b="e4m3", acc=acc, round=rnd, seed=seed, threads=1, sr_bits=9)
+        v, f = fp8sa._core.gemm_f32(a, b, "e5m2", "e4m3", rnd, "fp32", "rne", False, 0,
+                                    dict(acc=acc, seed=seed, sr_bits=9), 1)
+        nan = np.isnan(ref.values)
+        assert np.array_equal(np.isnan(v), nan)
+        assert np.array_equal(v.view(np.uint32)[~nan], ref.values.view(np.uint32)[~nan]), (trial, M, K, N)
+        assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
+def test_gemm_f32_transposed_operands_are_gemm():
+    # Transposed views (Linear's W^T, the weight gradient's X^T) are
+    # transposed in the binding in 16 x 16 blocks and at the edges: the
+    # same bits as fp8sa.gemm on contiguous copies, at shapes with and
+    # without partial blocks.
+    rng = np.random.default_rng(5)
+    for M, K, N in ((1, 1, 1), (16, 16, 16), (17, 33, 15), (128, 10, 128), (40, 128, 10), (2, 300, 47)):
+        a = rng.integers(0, 256, (K, M), dtype=np.uint8).T  # M x K view, strides (1, M)
+        b = rng.integers(0, 256, (N, K), dtype=np.uint8).T
+        seed = int(rng.integers(1, 1 << 30))
+        ref = fp8sa.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a="e5m2", fmt_b="e4m3", seed=seed,
+                         threads=1, rows=8, cols=16)
+        for x, y in ((a, b), (np.ascontiguousarray(a), b), (a, np.ascontiguousarray(b))):
+            v, f = fp8sa._core.gemm_f32(x, y, "e5m2", "e4m3", "rne", "fp32", "rne", False, 0,
+                                        dict(seed=seed, rows=8, cols=16), 1)
+            nan = np.isnan(ref.values)
+            assert np.array_equal(np.isnan(v), nan)
+            assert np.array_equal(v.view(np.uint32)[~nan], ref.values.view(np.uint32)[~nan]), (M, K, N)
+            assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
+
+
+@pytest.mark.parametrize("grad_scale", [1.0, 3.0, 2.0 ** 12, 0.7])
+def test_in_place_fp32_master_step_is_the_torch_composition(grad_scale):
+    # MasterSGD's FP32 step in place through a kept temporary against the
+    # composition (an engine with fused=False), and with no engine.
+    g = torch.Generator().manual_seed(int(grad_scale * 10))
+    shapes = [(37, 29), (128,), (1,), (300, 7)]
+    init = [torch.randn(s, generator=g) * 0.3 for s in shapes]
+    runs = []
+    for eng in (Engine(RECIPES["e5m2-rne"], fused=True), None, Engine(RECIPES["e5m2-rne"], fused=False)):
+        ps = [torch.nn.Parameter(t.clone()) for t in init]
+        opt = MasterSGD(ps, lr=0.037, momentum=0.83, engine=eng)
+        gg = torch.Generator().manual_seed(5)
+        for step in range(3):
+            for p in ps:
+                d = torch.randn(p.shape, generator=gg) * grad_scale * 10.0 ** float(torch.randint(-9, 3, (1,), generator=gg))
+                d[torch.rand(p.shape, generator=gg) < 0.2] = 0.0
+                p.grad = d
+            opt.step(grad_scale=grad_scale)
+        assert all((t is not None) == (eng is None or eng.fused) for t in opt._tmp)
+        runs.append([p.detach().numpy().copy() for p in ps] + [b.numpy().copy() for b in opt.buf])
+    for run in runs[:2]:
+        for a, b in zip(run, runs[2]):
+            assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
+@pytest.mark.parametrize("grad_scale", [1.0, 3.0, 2.0 ** 12, 0.7])
+@pytest.mark.parametrize("rnd", ["sr", "rne"])
+def test_fused_fp16_master_step_is_the_torch_composition(grad_scale, rnd):
+    # MasterSGD's FP16-master step in one call (sgd_round_f32) against its
+    # PyTorch composition and fp8sa.fake_quantize (an engine with
+    # fused=False): the same weights and momentum buffers, bit for bit, over
+    # steps with odd learning rate, momentum and loss scale, zero, tiny and
+    # huge gradients, and tensors with partial 16-element blocks.
+    g = torch.Generator().manual_seed(int(grad_scale * 10) + len(rnd))
+    shapes = [(37, 29), (128,), (16, 16), (1,), (300, 7)]
+    init = [torch.randn(s, generator=g) * 0.3 for s in shapes]
+    runs = []
+    for fused in (True, False):
+        eng = Engine(RECIPES["mellempudi"], seed=21, fused=fused)
+        ps = [torch.nn.Parameter(t.clone()) for t in init]
+        opt = MasterSGD(ps, lr=0.037, momentum=0.83, master="fp16", round=rnd, engine=eng)
+        gg = torch.Generator().manual_seed(5)
+        for step in range(3):
+            for p in ps:
+                d = torch.randn(p.shape, generator=gg) * grad_scale * 10.0 ** float(torch.randint(-9, 3, (1,), generator=gg))
+                d[torch.rand(p.shape, generator=gg) < 0.2] = 0.0
+                p.grad = d
+            opt.step(grad_scale=grad_scale)
+        assert all((o is not None) == fused for o in opt._out)  # the fused call ran (only) where asked
+        runs.append(([p.detach().numpy().copy() for p in ps], [b.numpy().copy() for b in opt.buf], eng._n))
+    (pf, bf, nf), (pr, br, nr) = runs
+    assert nf == nr
+    for a, b in zip(pf + bf, pr + br):
+        assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
 def test_fused_calls_scalar_loops_match_too():
     # The fused calls' scalar loops (CPUs without AVX-512; FP8SA_PY_NO_AVX512
     # takes them here) against the same references, in a fresh process.
@@ -271,7 +398,7 @@ def test_fused_calls_scalar_loops_match_too():
     import sys
     env = dict(os.environ, FP8SA_PY_NO_AVX512="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                        "quantize_f32 or round_f32 or quantized_output or every_product or bit_identical"],
+                        "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or transposed or fp16_master_step or fp32_master_step or bit_identical"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
