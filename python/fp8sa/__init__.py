@@ -515,7 +515,8 @@ def gemm(a, b, c=None, fmt_a="e4m3", fmt_b="e4m3", round=None, out_fmt="fp32", o
         # call at 16x16); NaN words stay NaN.
         values = words.view(_np.float32).copy()
     elif out_fmt == "fp32":
-        values = _core.decode(words, info["result_fmt"]).astype(_np.float32)
+        # accumulator words: acc e4m3's are eXmY (Inf, NaN), not OCP E4M3 codes
+        values = _core.decode(words, info["result_fmt"], True).astype(_np.float32)
     else:
         values = _core.decode(words, out_fmt).astype(_np.float32)
     return GemmResult(values, tflags, words, info)

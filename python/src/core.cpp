@@ -424,7 +424,10 @@ py::tuple quantize(Arr<uint32_t> words, const std::string& fmt, const std::strin
 
 // decode(codes, fmt) -> float64 values (exact: every table format and every
 // accumulator word is exact in binary64).
-Arr<double> decode(Arr<uint32_t> codes, const std::string& fmt) {
+// acc_word: fmt names an accumulator eXmY even where a table format has the
+// same name (e4m3, e5m2): the raw words of an acc e4m3 GEMM are eXmY words
+// (IEEE-style Inf and NaN), not OCP E4M3 codes.
+Arr<double> decode(Arr<uint32_t> codes, const std::string& fmt, bool acc_word) {
   std::vector<py::ssize_t> shape(codes.shape(), codes.shape() + codes.ndim());
   Arr<double> out(shape);
   const py::ssize_t n = codes.size();
@@ -435,6 +438,7 @@ Arr<double> decode(Arr<uint32_t> codes, const std::string& fmt) {
   OutFormat of = OutFormat::E4M3;
   AccFormat af;
   try {
+    if (acc_word) throw std::invalid_argument("an accumulator word");
     of = parse_out_format(f);
     table = true;
   } catch (const std::invalid_argument&) {
@@ -1579,7 +1583,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("out_fmt"), py::arg("out_round"), py::arg("sat"), py::arg("scale"), py::arg("array"),
         py::arg("threads"));
   m.def("pe_presets", &pe_presets);
-  m.def("decode", &decode, py::arg("codes"), py::arg("fmt"));
+  m.def("decode", &decode, py::arg("codes"), py::arg("fmt"), py::arg("acc_word") = false);
   m.def("formats", &formats);
   m.def("rtl_configs", &rtl_configs);
   m.def("has_rtl", &has_rtl);

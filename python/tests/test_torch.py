@@ -1,6 +1,7 @@
 """fp8sa.torch: the layer's three GEMMs against fp8sa.gemm and against
 PyTorch FP32 autograd; the loss scale's reaction to the array's flags; a
 tiny training run (make test's version of make train)."""
+import math
 import os
 from dataclasses import replace
 
@@ -288,13 +289,13 @@ def test_gemm_f32_sr_output_many_tiles_and_zeros(kw):
             assert f == int(np.bitwise_or.reduce(ref.tile_flags, axis=None))
 
 
-@pytest.mark.parametrize("acc", ["e8m10", "e8m3", "e6m5", "e5m10", "e5m2", "e7m12"])
+@pytest.mark.parametrize("acc", ["e8m10", "e8m3", "e6m5", "e5m10", "e5m2", "e7m12", "e4m3"])
 def test_gemm_f32_raw_narrow_output_is_gemm(acc):
     # The raw words of a narrow accumulator decoded in the binding (8-bit
     # exponents by a shift, words of up to 16 bits by a table) against
-    # fp8sa.gemm's decode: finite, subnormal, zero, Inf and NaN results.
-    # (Not acc e4m3: fp8sa.gemm decodes its words as OCP E4M3, no Inf, so
-    # an e4m3 accumulator's NaN word 0x7C reads 384 there.)
+    # fp8sa.gemm's decode: finite, subnormal, zero, Inf and NaN results
+    # (acc e4m3 included: its words are eXmY, with Inf and NaN, not OCP
+    # E4M3 codes; test_gemm_acc_e4m3_words_are_exmy).
     rng = np.random.default_rng(len(acc))
     for trial in range(8):
         M, K, N = (int(v) for v in rng.integers(1, 50, 3))
@@ -439,3 +440,34 @@ def test_fused_training_step_is_bit_identical_to_the_reference(name):
                 assert np.array_equal(ga.view(np.uint32), gb.view(np.uint32))
         for pa, pb in zip(fused[-1], ref[-1]):
             assert np.array_equal(pa.view(np.uint32), pb.view(np.uint32))
+
+
+def test_gemm_acc_e4m3_words_are_exmy():
+    # An e4m3 accumulator is the eXmY format of docs/numerics.md (IEEE-style:
+    # exponent field all ones is Inf or NaN), not the OCP E4M3 operand code,
+    # whose 0x7E is 448 and which has no Inf. Reference: the eXmY rule by
+    # hand, bias 7, 3 fraction bits.
+    def exmy(w):
+        s, e, f = (w >> 7) & 1, (w >> 3) & 15, w & 7
+        if e == 15:
+            v = math.inf if f == 0 else math.nan
+        elif e == 0:
+            v = f * 2.0 ** -9
+        else:
+            v = (1 + f / 8) * 2.0 ** (e - 7)
+        return -v if s else v
+    # 448 * 448 overflows e4m3 (max 240): RNE gives +Inf (word 0x78), and
+    # NaN * 1 gives the canonical NaN word; 2 * 3 = 6 is exact.
+    a = fp8sa.encode(np.array([[448.0], [2.0], [-448.0]]), "e4m3")
+    b = fp8sa.encode(np.array([[448.0, 3.0]]), "e4m3")
+    r = fp8sa.gemm(a, b, fmt_a="e4m3", fmt_b="e4m3", acc="e4m3", round="rne")
+    assert r.words.dtype == np.uint32
+    for i in range(3):
+        for j in range(2):
+            w = int(r.words[i, j])
+            ref = exmy(w)
+            v = float(r.values[i, j])
+            assert (math.isnan(v) and math.isnan(ref)) or v == ref, (i, j, hex(w), v, ref)
+    assert float(r.values[0, 0]) == math.inf and int(r.words[0, 0]) == 0x78
+    assert float(r.values[1, 1]) == 6.0
+    assert float(r.values[2, 0]) == -math.inf
