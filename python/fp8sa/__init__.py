@@ -281,7 +281,9 @@ def encode(x, fmt="e4m3", sat=False):
 def decode(codes, fmt="e4m3"):
     """Values of codes as float32 (exact: every FP8, FP16, BF16 value and
     every accumulator word eXmY is a binary32 value). fmt: a table format or
-    an accumulator format "eXmY" (uint32 words)."""
+    an accumulator format "eXmY" (uint32 words). "e4m3" is the OCP E4M3
+    operand code here; the raw words of an e4m3 accumulator (eXmY, with Inf
+    and NaN) are decoded in fp8sa.gemm's result values."""
     fmt = _name(fmt, "fmt")
     c = _contig(codes)
     if c.dtype.kind not in "ui":
