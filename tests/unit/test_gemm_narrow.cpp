@@ -424,8 +424,11 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
       // COLS a multiple of 8
       const int w = (fa == Fp8Format::E4M3 ? 4 : 3) + (fb == Fp8Format::E4M3 ? 4 : 3);
       const int y = cfg.acc.man_bits;
-      const bool b32 = (cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && y < 23)) &&
-                       (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11));
+      // SR on binary32 lanes: COLS a multiple of 16, Y + R <= 23 (src 21)
+      const bool b32 = ((cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && y < 23)) &&
+                        (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11))) ||
+                       (rnd == Round::SR && cfg.cols % 16 == 0 &&
+                        y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
       // (and binary64 super-tiles on COLS 1, 2, 4: every rounding and SR kind)
       if (b32 || cfg.cols % 8 == 0 || (cfg.cols < 8 && 16 % cfg.cols == 0)) {
         ++asserted;
