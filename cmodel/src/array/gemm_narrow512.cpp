@@ -1727,6 +1727,52 @@ inline __attribute__((always_inline)) void word_offsets32(const NarrowPlan& P, N
   }
 }
 
+// gen_words for taps {t0, t1, 2, 1} (lfsr_w 19, 26, 27, 32: the default):
+// rows m - 1 and m - 2 of up to 8 lane vectors kept in registers, so that a
+// row costs two loads per vector instead of four, and one row's address
+// arithmetic serves 8 vectors (the generation is bound by loads, stores and
+// that arithmetic, not by its XORs).
+FP8SA_T512 void gen_words_r12(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                              const std::vector<int>& taps) {
+  if (from >= to) return;
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  const long t0 = taps[0], t1 = taps[1];
+  constexpr int NL = 8;
+  for (size_t lb = l0; lb < l1; lb += 8 * NL) {
+    const int nl = static_cast<int>(std::min<size_t>(NL, (l1 - lb) / 8));
+    __m512i r1[NL], r2[NL];
+    for (int v = 0; v < NL; ++v) {
+      if (v < nl) {
+        r1[v] = _mm512_loadu_si512(row(from - 1) + lb + 8 * v);
+        r2[v] = _mm512_loadu_si512(row(from - 2) + lb + 8 * v);
+      } else {
+        r1[v] = r2[v] = _mm512_setzero_si512();
+      }
+    }
+    for (long m = from; m < to; ++m) {
+      const uint64_t* sa = row(m - t0) + lb;
+      const uint64_t* sb = row(m - t1) + lb;
+      uint64_t* d = row(m) + lb;
+      if (nl == NL) {
+#pragma GCC unroll 8
+        for (int v = 0; v < NL; ++v) {
+          const __m512i x = _mm512_ternarylogic_epi64(_mm512_loadu_si512(sa + 8 * v), _mm512_loadu_si512(sb + 8 * v), r2[v], 0x96);
+          r2[v] = r1[v];
+          r1[v] = _mm512_xor_si512(x, r1[v]);
+          _mm512_storeu_si512(d + 8 * v, r1[v]);
+        }
+      } else {
+        for (int v = 0; v < nl; ++v) {
+          const __m512i x = _mm512_ternarylogic_epi64(_mm512_loadu_si512(sa + 8 * v), _mm512_loadu_si512(sb + 8 * v), r2[v], 0x96);
+          r2[v] = r1[v];
+          r1[v] = _mm512_xor_si512(x, r1[v]);
+          _mm512_storeu_si512(d + 8 * v, r1[v]);
+        }
+      }
+    }
+  }
+}
+
 // plan_words on 32-bit words: the rows for draws [k0, k1) of tile t.
 void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
@@ -1787,29 +1833,48 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
   const unsigned saved = _mm_getcsr();
   // round down (the jam's RD sum, its flags MXCSR's) or, trunc, toward zero
   const unsigned mxcsr = trunc ? 0x7F80u : 0x3F80u;
-  for (int k0 = 0; k0 < K; k0 += kc) {
-    const int k1 = std::min(K, k0 + kc);
-    plan_words32(P, W, t, k0, k1);
-    g.hi_off = W.hi_off.data();
-    g.lo_off = W.lo_off.data();
-    g.cnt = W.cnt.data();
-    const KernelSr32Fn fn = P.fsr32[inexact ? 0 : 1];
-    _mm_setcsr(mxcsr);
-    for (int r0 = 0; r0 < Rp; r0 += mr) {
-      uint32_t* base = W.words32.data() + rg.at(0, r0);
-      gen_words(reinterpret_cast<uint64_t*>(base), rg.bls / 2, W.gen32, W.gen32_to, 0, static_cast<size_t>(mr * C) / 2,
-                P.taps);
+  const bool r12 = P.taps.size() == 4 && P.taps[2] == 2 && P.taps[3] == 1;
+  // Row block by row block through the whole of K, each block's words
+  // generated in its own ring from the tile's first row: a block's
+  // recurrence history (lfsr_w rows of its lanes) then stays in L1, where
+  // interleaving the blocks chunk by chunk had it in L2.
+  plan_words32(P, W, t, 0, std::min(K, kc));
+  const long gen_start = W.gen32;
+  long gen = gen_start;
+  _mm_setcsr(mxcsr);
+  for (int r0 = 0; r0 < Rp; r0 += mr) {
+    uint32_t* base = W.words32.data() + rg.at(0, r0);
+    gen = gen_start;
+    for (int k0 = 0; k0 < K; k0 += kc) {
+      const int k1 = std::min(K, k0 + kc);
+      const uint64_t d0 = static_cast<uint64_t>(t) * static_cast<uint64_t>(K) + static_cast<uint64_t>(k0);
+      const uint64_t d1 = d0 + static_cast<uint64_t>(k1 - k0);
+      const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(P.cfg.sr_bits) - 1u) >> 5) + 1u);
+      const long gen_to = std::max(gen, m_hi + 1);
+      if (r12) {
+        gen_words_r12(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * C) / 2,
+                      P.taps);
+      } else {
+        gen_words(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * C) / 2, P.taps);
+      }
+      gen = gen_to;
+      word_offsets32(P, W, d0, k1 - k0, rg.bls);
+      g.hi_off = W.hi_off.data();
+      g.lo_off = W.lo_off.data();
+      g.cnt = W.cnt.data();
       g.words = base;
+      if (!inexact && any_bits(st.inex[0])) inexact = true;
+      const KernelSr32Fn fn = P.fsr32[inexact ? 0 : 1];
       for (int v0 = 0; v0 < nvec; ++v0) fn(g, r0, v0, k0, k1, &st);
     }
-    W.gen32 = W.gen32_to;
-    const unsigned csr = _mm_getcsr();
-    _mm_setcsr(saved);
-    // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
-    if ((csr & 0x1Du) != 0) return false;
-    if (trunc && (csr & 0x20u) != 0) inexact = true;
-    if (any_bits(st.inex[0])) inexact = true;
   }
+  W.gen32 = gen;
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(saved);
+  // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
+  if ((csr & 0x1Du) != 0) return false;
+  if (trunc && (csr & 0x20u) != 0) inexact = true;
+  if (any_bits(st.inex[0])) inexact = true;
   if (st.rare) return false;
   const AccFormat& af = P.cfg.acc;
   for (int r = 0; r < R; ++r)
