@@ -604,7 +604,7 @@ void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
 // lanes".
 
 struct KArgsSr32 {
-  const float* ap;  // rows of the tile: Rp x K, scaled by 2^Sa
+  const float* ap;  // the tile's A rows, scaled by 2^Sa, per row block of MR rows: [k][MR]
   const float* bp;  // the tile's B panel: K x C, scaled by 2^Sb
   int K, C;
   float* acc;     // Rp x C, scaled
@@ -612,7 +612,7 @@ struct KArgsSr32 {
   float unscale;  // 2^-S
   int promote;
   uint32_t mask, low, maskr, l1, halfm1, wlsb;
-  const uint32_t* words;  // the row block's word ring (32-bit words)
+  const uint32_t* words;  // the row block's word ring (32-bit words; a row: [vector][MR rows][16 lanes])
   const size_t* hi_off;   // per k of the chunk: the row holding the draw's first bit
   const size_t* lo_off;   // per k: that row or the next
   const int64_t* cnt;     // per k: the funnel shift
@@ -635,18 +635,23 @@ FP8SA_T512 void kernel_sr32(const KArgsSr32& g, int r0, int v0, int k0, int k1, 
   __m512 a[MR];
   for (int i = 0; i < MR; ++i) a[i] = _mm512_loadu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * v0));
   __m512i inex = st->inex[0];
-  const float* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  // (A packed [k][MR] and the ring's lanes [vector][row][16]: constant
+  // offsets from one pointer each, where per-row pointers ran out of
+  // registers)
+  const float* ablk = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  const size_t voff = static_cast<size_t>(v0) * MR * 16;
   int next_p = 0;
   if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
   for (int k = k0; k < k1; ++k) {
     const __m512 b = _mm512_loadu_ps(g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 16 * v0);
     const int kk = k - k0;
-    const uint32_t* whi = g.words + g.hi_off[kk];
-    const uint32_t* wlo = g.words + g.lo_off[kk];
+    const uint32_t* whi = g.words + g.hi_off[kk] + voff;
+    const uint32_t* wlo = g.words + g.lo_off[kk] + voff;
+    const float* ak = ablk + static_cast<size_t>(k) * MR;
     const __m512i cnt = _mm512_set1_epi32(static_cast<int>(g.cnt[kk]));
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m512 av = _mm512_set1_ps(arow[static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k)]);
+      const __m512 av = _mm512_set1_ps(ak[i]);
       // MXCSR: round down (mid, src) or toward zero (trunc)
       const __m512 xd = _mm512_fmadd_ps(av, b, a[i]);
       __m512i z;
@@ -662,7 +667,7 @@ FP8SA_T512 void kernel_sr32(const KArgsSr32& g, int r0, int v0, int k0, int k1, 
       }
       // (before src's rounding of the window, which moves the low bits)
       if constexpr (INEX) inex = _mm512_ternarylogic_epi32(inex, z, vlow, 0xF8);
-      const size_t lane = static_cast<size_t>(i * C + 16 * v0);
+      const size_t lane = static_cast<size_t>(i) * 16;
       const __m512i tw = _mm512_shldv_epi32(_mm512_loadu_si512(whi + lane), _mm512_loadu_si512(wlo + lane), cnt);
       __m512i rr;
       if constexpr (KIND == 2) {
@@ -831,6 +836,8 @@ struct NarrowWorker {
   // SR on binary32 lanes: the streams in 32-bit words, as words / gen /
   // gen_to / valid above
   std::vector<uint32_t> words32;
+  std::vector<float> ap32t;  // ap32 per row block as [k][mr32]
+  long apt_ti = -1;
   long gen32 = 0, gen32_to = 0;
   bool valid32 = false;
 };
@@ -1696,10 +1703,12 @@ struct Ring32 {
   int mr, cw;
   size_t bls, blk;  // row stride, block size (words)
   size_t size(int rp) const { return static_cast<size_t>(rp / mr) * blk; }
-  size_t at(long m, int r) const {
+  // word (r, c) of row m
+  size_t at(long m, int r, int c) const {
     return static_cast<size_t>(r / mr) * blk + static_cast<size_t>(m & (kRing - 1)) * bls +
-           static_cast<size_t>((r % mr) * cw);
+           static_cast<size_t>(((c / 16) * mr + r % mr) * 16 + c % 16);
   }
+  size_t block(int r0) const { return static_cast<size_t>(r0 / mr) * blk; }
 };
 inline Ring32 make_ring32(int mr, int cw) {
   const size_t bls = static_cast<size_t>(mr * cw) + 16;
@@ -1793,7 +1802,7 @@ void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) 
         for (long m = h0; m < h0 + lw; ++m) {
           uint32_t word = 0;
           for (int q = 0; q < 32 / db; ++q) word = (word << db) | static_cast<uint32_t>(l.draw());
-          W.words32[rg.at(m, r) + static_cast<size_t>(c)] = word;
+          W.words32[rg.at(m, r, c)] = word;
         }
       }
     W.gen32 = h0 + lw;
@@ -1811,14 +1820,26 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
   const int R = P.R, C = P.C, Rp = P.Rp32, K = p.K, mr = P.mr32;
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
   const bool promo = P.cfg.promote_n != 0;
-  load_a_rows(P, Rp, P.Sa32, ti, W.ati, W.ap32);
+  if (W.apt_ti != ti || W.ati != ti) {
+    load_a_rows(P, Rp, P.Sa32, ti, W.ati, W.ap32);
+    // per row block: [k][mr]
+    W.ap32t.resize(static_cast<size_t>(Rp) * static_cast<size_t>(K));
+    for (int r0 = 0; r0 < Rp; r0 += mr) {
+      float* d = W.ap32t.data() + static_cast<size_t>(r0) * static_cast<size_t>(K);
+      for (int i = 0; i < mr; ++i) {
+        const float* a = W.ap32.data() + static_cast<size_t>(r0 + i) * static_cast<size_t>(K);
+        for (int k = 0; k < K; ++k) d[static_cast<size_t>(k) * static_cast<size_t>(mr) + static_cast<size_t>(i)] = a[k];
+      }
+    }
+    W.apt_ti = ti;
+  }
   const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
   W.acc32.assign(lanes, 0.0f);
   if (promo) W.w32.assign(lanes, 0.0f);
   const double scale = std::ldexp(1.0, P.S32);
   load_c_init(P, ti, tj * C, C, scale, W.acc32.data(), W.w32.data());
   const int s = 23 - P.Y;
-  KArgsSr32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
+  KArgsSr32 g{W.ap32t.data(), P.bpack32.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
               K, C, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
               ~((1u << s) - 1u), (1u << s) - 1u, P.sr_maskr, P.sr_l1, P.sr_halfm1, P.sr_wlsb,
               nullptr, nullptr, nullptr, nullptr};
@@ -1843,7 +1864,7 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
   long gen = gen_start;
   _mm_setcsr(mxcsr);
   for (int r0 = 0; r0 < Rp; r0 += mr) {
-    uint32_t* base = W.words32.data() + rg.at(0, r0);
+    uint32_t* base = W.words32.data() + rg.block(r0);
     gen = gen_start;
     for (int k0 = 0; k0 < K; k0 += kc) {
       const int k1 = std::min(K, k0 + kc);
