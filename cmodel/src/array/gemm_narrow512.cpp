@@ -1850,7 +1850,7 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
   bool inexact = false;
   const int nvec = C / 16;
   const Ring32 rg = make_ring32(mr, C);
-  constexpr int kc = 64;  // a chunk's draws: at most 46 rows of words, with lfsr_w back inside the ring
+  constexpr int kc = 128;  // a chunk's draws: at most 93 rows of words, with lfsr_w back inside the ring
   const unsigned saved = _mm_getcsr();
   // round down (the jam's RD sum, its flags MXCSR's) or, trunc, toward zero
   const unsigned mxcsr = trunc ? 0x7F80u : 0x3F80u;
