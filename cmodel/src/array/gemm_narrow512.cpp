@@ -101,6 +101,65 @@
 //     nonzero scaled sum normal, 2^(g + S) >= 2^-126, checked per tile.
 //     Overflow: the a priori bound, or the tracked max |x|.
 //
+// SR on binary32 lanes (sr32: COLS a multiple of 16, Y + R <= 23 for mid
+// and trunc, Y + R <= 21 for src; so e8m10 and e6m5 with R = 13, the
+// training recipes'): 16 PEs per zmm, one tile at a time, the scaled domain
+// of RZ above (S = 127 - emax). What each kind reads of the exact sum
+// x = acc + p (numerics.md section 5: D, the R + 1 bits below the kept LSB,
+// and st, the OR of all bits below D), with s = 23 - Y the dropped bits of a
+// binary32 significand and the window the R bits [s-1, s-R] below the kept
+// LSB (Y + 1 significant bits):
+//
+//   * trunc: k = D[R:1], the window. RZ_24(x) is x's first 24 significant
+//     bits in x's own binade (RZ never leaves the binade: 2^E is
+//     representable), and Y + 1 + R <= 24 of them are all trunc reads. So
+//     one fma with MXCSR toward zero, then the window as for binary64. The
+//     tile is inexact iff a MAC's x has a bit below the kept LSB: RZ_24(x)'s
+//     dropped bits or an inexact fma (MXCSR's inexact flag names the tile:
+//     one tile per run).
+//   * mid: k = {D[R:2], D[1] | D[0] | st}: the window's top R - 1 bits and
+//     the sticky of its LSB and everything below. Let J be x rounded to odd
+//     at binary32's last bit: RZ_24(x) with bit 0 ORed with "the fma was
+//     inexact". J's first 23 bits are x's (Y + R <= 23 of them: the kept
+//     bits and the window's top R - 1 bits, the window's LSB at bit s - R >=
+//     0) and the OR of J's bits [s-R, 0] is the OR of x's bits from the
+//     window's LSB down: the window's LSB and below, if inside J, are x's,
+//     and J's bit 0 adds exactly the bits beyond binary32. So mid of J is
+//     mid of x, and the binary64 construction (x + v, v's LSB replicated
+//     below the window) runs on J unchanged; where Y + R = 23 the window's
+//     LSB is bit 0 itself, J's window is k, and mid is trunc of J.
+//   * src: k = D[R:1] + (D[0] & (st | D[1])): the window, one more bit and
+//     the sticky below it: Y + R + 2 <= 23 bits of x and a sticky, J again
+//     (Y + R <= 21): the rounding of J's bits below the window (half - 1 +
+//     the window's LSB, then carry) compares them with the even half
+//     2^(s-R-1) >= 2, and rounding to odd preserves "above / equal to /
+//     below" an even integer, so J rounds as x.
+//
+// J from two fmas: d = RD_24(x) (MXCSR round-down, whose flags the tile
+// reads) and u = RU_24(x) (embedded rounding). If x is exact, d = u = x; if
+// not, d and u are neighbours whose encodings (same sign) differ by one, so
+// exactly one is odd, and that one is RZ_24(x) | 1 (positive x: d = RZ; if
+// d is even, u = d + 1 = d | 1; negative x: u = RZ, the same with the
+// magnitudes). J = d if d is odd, else u. An exact zero x: d = -0, u = +0
+// (even), J = u, the zero the spec's sum gives (+0 unless both terms are
+// -0, and RU's zero sum is exactly that). The accumulators are normal
+// binary32 values or zero: a tile is declined unless every nonzero sum is
+// a multiple of 2^g with g >= emin - Y ("tiny-safe", as above) and
+// 2^(g+S) >= 2^-126; a sum below 2^emin is then on the format's grid and
+// exact, and never rounds. Overflow: a narrow overflow is |y| >= 2^(emax+1),
+// 2^128 scaled: the SR carry runs into binary32's Inf encoding (the final
+// AND keeps Inf; the tile is declined on an Inf word), and an fma beyond
+// binary32's range raises MXCSR's overflow flag (RD's, and trunc's RZ),
+// which declines the tile. Inexact flag: the OR of J's bits below the kept
+// LSB (the exact sum's, by the argument above; tracked until the tile is
+// known inexact), and the promotions'. The draws: the same m-sequences in
+// 32-bit words (P(x)^32 = P(x^32): the word recurrence holds for 32-bit
+// words too), a draw at bit o of word m taken by one 32-bit funnel shift of
+// words (m, m + 1) (or rotate of word m) into bits [s-1, s-R]; each row
+// block of 8 rows runs the whole of K with its own ring (its lfsr_w rows of
+// history stay in L1). GemmNarrow.Binary32SrEqualsGeneric checks it
+// against the generic path (sticky-only sums, exact zeros, every kind and R).
+//
 // Promotion (numerics.md section 9): w (binary32 values in binary64 lanes)
 // += n * 2^-S every N MACs and after the last: the binary64 sum (TwoSum error
 // for inexactness) rounded to binary32 with RNE (53 >= 2*24 + 2: double
