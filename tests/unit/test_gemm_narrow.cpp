@@ -424,10 +424,10 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
       // COLS a multiple of 8
       const int w = (fa == Fp8Format::E4M3 ? 4 : 3) + (fb == Fp8Format::E4M3 ? 4 : 3);
       const int y = cfg.acc.man_bits;
-      // SR on binary32 lanes: COLS a multiple of 16, Y + R <= 23 (src 21)
+      // SR on binary32 lanes: COLS a multiple of 16 or 8, Y + R <= 23 (src 21)
       const bool b32 = ((cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && y < 23)) &&
                         (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11))) ||
-                       (rnd == Round::SR && cfg.cols % 16 == 0 &&
+                       (rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
                         y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
       // (and binary64 super-tiles on COLS 1, 2, 4: every rounding and SR kind)
       if (b32 || cfg.cols % 8 == 0 || (cfg.cols < 8 && 16 % cfg.cols == 0)) {
@@ -687,7 +687,7 @@ TEST(GemmNarrow, Super64EqualsGeneric) {
               fails, on64, sr64, ref::flags_str(seen_flags).c_str(), static_cast<unsigned long long>(seed));
 }
 
-// SR on binary32 lanes (COLS a multiple of 16, Y + R <= 23 for mid and
+// SR on binary32 lanes (COLS a multiple of 16 or 8, Y + R <= 23 for mid and
 // trunc, <= 21 for src; gemm_narrow512.cpp, "SR on binary32 lanes"): the
 // exact sum rounded to odd at bit 0 from the RD and RU fmas, the window and
 // the kind's residual in 32-bit lanes, the streams in 32-bit words. Against
@@ -704,7 +704,8 @@ TEST(GemmNarrow, Binary32SrEqualsGeneric) {
   const uint64_t seed = test_seed(1111);
   std::mt19937_64 rng(seed);
   const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
-  const int shapes[][2] = {{16, 16}, {4, 16}, {1, 16}, {5, 32}, {16, 32}, {8, 16}, {3, 48}, {9, 16}};
+  const int shapes[][2] = {{16, 16}, {4, 16}, {1, 16}, {5, 32}, {16, 32}, {8, 16}, {3, 48}, {9, 16},
+                           {8, 8},   {16, 8}, {3, 8},  {1, 8},  {9, 8}};
   const int ns[] = {0, 0, 0, 3, 32, 128};
   int cases = 0, fails = 0, full = 0;
   long on32 = 0;
@@ -727,7 +728,7 @@ TEST(GemmNarrow, Binary32SrEqualsGeneric) {
                                                           : std::min(23, bound - cfg.sr_bits + 1 + static_cast<int>(rng() % 4)));
     acc.man_bits = std::max(2, acc.man_bits);
     if (mode != 2 && acc.exp_bits < 6) acc.exp_bits = 6 + static_cast<int>(rng() % 3);
-    const int sh = static_cast<int>(rng() % 8);
+    const int sh = static_cast<int>(rng() % 13);
     cfg.rows = shapes[sh][0];
     cfg.cols = shapes[sh][1];
     cfg.acc = acc;

@@ -681,7 +681,9 @@ struct KArgsSr32 {
 // bit 0, the jammed sticky itself: mid is trunc of the jammed sum). INEX: the
 // jammed sum's bits below the kept LSB ORed into st->inex[0] (mid, src: the
 // tile's inexactness exactly; trunc: with MXCSR's inexact flag).
-template <int KIND, bool INEX, bool PROMO, int MR>
+// PAIR (COLS 8): a vector holds PE rows 2i and 2i + 1 (lane 2c + h), A's
+// two values broadcast as one 64-bit pair.
+template <int KIND, bool INEX, bool PROMO, int MR, bool PAIR>
 FP8SA_T512 void kernel_sr32(const KArgsSr32& g, int r0, int v0, int k0, int k1, KState32* st) {
   const __m512i vmask = _mm512_set1_epi32(static_cast<int>(g.mask));
   const __m512i vlow = _mm512_set1_epi32(static_cast<int>(g.low));
@@ -697,7 +699,8 @@ FP8SA_T512 void kernel_sr32(const KArgsSr32& g, int r0, int v0, int k0, int k1, 
   // (A packed [k][MR] and the ring's lanes [vector][row][16]: constant
   // offsets from one pointer each, where per-row pointers ran out of
   // registers)
-  const float* ablk = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  constexpr int G = PAIR ? 2 : 1;
+  const float* ablk = g.ap + static_cast<size_t>(r0) * G * static_cast<size_t>(K);
   const size_t voff = static_cast<size_t>(v0) * MR * 16;
   int next_p = 0;
   if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
@@ -706,11 +709,18 @@ FP8SA_T512 void kernel_sr32(const KArgsSr32& g, int r0, int v0, int k0, int k1, 
     const int kk = k - k0;
     const uint32_t* whi = g.words + g.hi_off[kk] + voff;
     const uint32_t* wlo = g.words + g.lo_off[kk] + voff;
-    const float* ak = ablk + static_cast<size_t>(k) * MR;
+    const float* ak = ablk + static_cast<size_t>(k) * MR * G;
     const __m512i cnt = _mm512_set1_epi32(static_cast<int>(g.cnt[kk]));
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m512 av = _mm512_set1_ps(ak[i]);
+      __m512 av;
+      if constexpr (PAIR) {
+        double ab;
+        std::memcpy(&ab, ak + 2 * i, 8);
+        av = _mm512_castpd_ps(_mm512_set1_pd(ab));
+      } else {
+        av = _mm512_set1_ps(ak[i]);
+      }
       // MXCSR: round down (mid, src) or toward zero (trunc)
       const __m512 xd = _mm512_fmadd_ps(av, b, a[i]);
       __m512i z;
@@ -758,19 +768,19 @@ FP8SA_T512 void kernel_sr32(const KArgsSr32& g, int r0, int v0, int k0, int k1, 
 using KernelSr32Fn = void (*)(const KArgsSr32&, int, int, int, int, KState32*);
 
 template <int KIND, bool PROMO>
-void pick_sr32_kind(KernelSr32Fn fn[2]) {
-  fn[0] = &kernel_sr32<KIND, false, PROMO, 8>;
-  fn[1] = &kernel_sr32<KIND, true, PROMO, 8>;
+void pick_sr32_kind(bool pair, KernelSr32Fn fn[2]) {
+  fn[0] = pair ? &kernel_sr32<KIND, false, PROMO, 4, true> : &kernel_sr32<KIND, false, PROMO, 8, false>;
+  fn[1] = pair ? &kernel_sr32<KIND, true, PROMO, 4, true> : &kernel_sr32<KIND, true, PROMO, 8, false>;
 }
 
 // fn[inex] for the plan's SR kind (kind: 0 mid, 1 trunc, 2 src, 3 mid with
 // Y + R = 23) and promotion.
-void pick_sr32(int kind, bool promo, KernelSr32Fn fn[2]) {
+void pick_sr32(int kind, bool promo, bool pair, KernelSr32Fn fn[2]) {
   switch (kind) {
-    case 1: promo ? pick_sr32_kind<1, true>(fn) : pick_sr32_kind<1, false>(fn); break;
-    case 2: promo ? pick_sr32_kind<2, true>(fn) : pick_sr32_kind<2, false>(fn); break;
-    case 3: promo ? pick_sr32_kind<3, true>(fn) : pick_sr32_kind<3, false>(fn); break;
-    default: promo ? pick_sr32_kind<0, true>(fn) : pick_sr32_kind<0, false>(fn); break;
+    case 1: promo ? pick_sr32_kind<1, true>(pair, fn) : pick_sr32_kind<1, false>(pair, fn); break;
+    case 2: promo ? pick_sr32_kind<2, true>(pair, fn) : pick_sr32_kind<2, false>(pair, fn); break;
+    case 3: promo ? pick_sr32_kind<3, true>(pair, fn) : pick_sr32_kind<3, false>(pair, fn); break;
+    default: promo ? pick_sr32_kind<0, true>(pair, fn) : pick_sr32_kind<0, false>(pair, fn); break;
   }
 }
 
@@ -867,6 +877,9 @@ struct NarrowPlan {
   // kernel_sr32 [inex] and its constants.
   bool sr32 = false;
   int sr32_kind = 0;
+  // rows per vector: 1, or 2 on COLS 8 (PE (r, c) in virtual row r / 2,
+  // lane 2c + r % 2; CV = 16 virtual columns, Rp32 virtual rows)
+  int sr_g = 1;
   KernelSr32Fn fsr32[2] = {nullptr, nullptr};
   uint32_t sr_maskr = 0, sr_l1 = 0, sr_halfm1 = 0, sr_wlsb = 0;
   NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
@@ -921,7 +934,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
                      (p.rnd == Round::RZ || (p.rnd == Round::RNE && Yacc >= wprod - 1 && Yacc <= 11));
   // SR on binary32 lanes: the window (R bits) and a sticky below it inside
   // binary32's 24 bits (src: the R + 1 bits and a sticky; file comment).
-  const bool sr32 = p.rnd == Round::SR && cfg.cols % 16 == 0 &&
+  const bool sr32 = p.rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
                     Yacc + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23);
   // Binary64 super-tiles: COLS 1, 2 or 4 elsewhere (SR: while the lanes'
   // stream jumps, (TPS - 1) K R bits, stay cheap to derive).
@@ -1054,21 +1067,23 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   if (sr32) {
     P.use32 = true;
     P.sr32 = true;
-    P.CV = P.C;
+    P.sr_g = P.C == 8 ? 2 : 1;
+    P.CV = P.C * P.sr_g;
     P.tps = 1;
     P.S32 = 127 - P.emax;  // as RZ: a narrow overflow carries into binary32's Inf
     P.Sa32 = P.S32 / 2;
     P.Sb32 = P.S32 - P.Sa32;
     P.nv32 = 1;
-    P.mr32 = 8;
-    P.Rp32 = (P.R + 7) / 8 * 8;
+    P.mr32 = P.sr_g == 2 ? 4 : 8;  // virtual rows per block (8 PE rows either way)
+    const int rv = (P.R + P.sr_g - 1) / P.sr_g;
+    P.Rp32 = (rv + P.mr32 - 1) / P.mr32 * P.mr32;
     const int s32 = 23 - P.Y;
     P.sr_maskr = ((1u << R) - 1u) << (s32 - R);
     P.sr_l1 = (1u << (s32 - R)) - 1u;
     P.sr_halfm1 = cfg.sr_kind == SrKind::Src ? (1u << (s32 - R - 1)) - 1u : 0u;
     P.sr_wlsb = 1u << (s32 - R);
     P.sr32_kind = cfg.sr_kind == SrKind::Trunc ? 1 : cfg.sr_kind == SrKind::Src ? 2 : (P.Y + R == 23 ? 3 : 0);
-    pick_sr32(P.sr32_kind, promo, P.fsr32);
+    pick_sr32(P.sr32_kind, promo, P.sr_g == 2, P.fsr32);
   }
   // Row and column statistics; B packed per tile column, scaled.
   const CodeInfo& ci = code_info();
@@ -1078,7 +1093,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   const size_t bsize = sup64 ? static_cast<size_t>((p.N + P.CV - 1) / P.CV) * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV)
                              : static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C);
   if (P.use32) {
-    const size_t tnv = static_cast<size_t>((p.N + P.CV - 1) / P.CV);
+    const size_t tnv = P.sr32 ? static_cast<size_t>(P.tn) : static_cast<size_t>((p.N + P.CV - 1) / P.CV);
     P.bpack32.assign(tnv * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV), 0.0f);
   } else {
     P.bpack.assign(bsize, 0.0);
@@ -1140,7 +1155,11 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
       for (int c = 0; c < w; ++c) {
         const uint8_t code = b[c];
         const double v = j.ci->v[j.fb][code];
-        if (dst32 != nullptr) {
+        if (dst32 != nullptr && Q.sr_g == 2) {
+          // SR pairs (COLS 8): lanes 2c and 2c + 1 (rows 2i, 2i + 1) both read column c
+          dst32[kk * cv + static_cast<size_t>(2 * c)] = dst32[kk * cv + static_cast<size_t>(2 * c + 1)] =
+              static_cast<float>(v * sc);  // exact
+        } else if (dst32 != nullptr) {
           dst32[kk * cv + static_cast<size_t>(c)] = static_cast<float>(v * sc);  // exact
         } else {
           dst[kk * bstride + static_cast<size_t>(c)] = v * sc;
@@ -1762,11 +1781,13 @@ struct Ring32 {
   int mr, cw;
   size_t bls, blk;  // row stride, block size (words)
   size_t size(int rp) const { return static_cast<size_t>(rp / mr) * blk; }
-  // word (r, c) of row m
+  // word (r, c) of row m, in virtual row r and lane c
   size_t at(long m, int r, int c) const {
     return static_cast<size_t>(r / mr) * blk + static_cast<size_t>(m & (kRing - 1)) * bls +
            static_cast<size_t>(((c / 16) * mr + r % mr) * 16 + c % 16);
   }
+  // PE (r, c) with g rows per vector
+  size_t at_pe(long m, int r, int c, int g) const { return at(m, r / g, g * c + r % g); }
   size_t block(int r0) const { return static_cast<size_t>(r0 / mr) * blk; }
 };
 inline Ring32 make_ring32(int mr, int cw) {
@@ -1844,7 +1865,7 @@ FP8SA_T512 void gen_words_r12(uint64_t* ring, size_t lp, long from, long to, siz
 // plan_words on 32-bit words: the rows for draws [k0, k1) of tile t.
 void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
-  const Ring32 rg = make_ring32(P.mr32, P.C);
+  const Ring32 rg = make_ring32(P.mr32, P.CV);
   const uint64_t K = static_cast<uint64_t>(P.p.K);
   const uint64_t d0 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k0);
   const uint64_t d1 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k1);  // exclusive
@@ -1861,7 +1882,7 @@ void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) 
         for (long m = h0; m < h0 + lw; ++m) {
           uint32_t word = 0;
           for (int q = 0; q < 32 / db; ++q) word = (word << db) | static_cast<uint32_t>(l.draw());
-          W.words32[rg.at(m, r, c)] = word;
+          W.words32[rg.at_pe(m, r, c, P.sr_g)] = word;
         }
       }
     W.gen32 = h0 + lw;
@@ -1876,30 +1897,44 @@ void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) 
 // overflowed to Inf; a promotion that overflowed or met Inf).
 FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
   const GemmProblem& p = P.p;
-  const int R = P.R, C = P.C, Rp = P.Rp32, K = p.K, mr = P.mr32;
+  // (virtual rows and lanes: Rp virtual rows of CV lanes; PE (r, c) at
+  // virtual row r / G, lane G c + r % G)
+  const int R = P.R, C = P.C, CV = P.CV, G = P.sr_g, Rp = P.Rp32, K = p.K, mr = P.mr32;
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
   const bool promo = P.cfg.promote_n != 0;
+  auto lane_of = [&](int r, int c) { return static_cast<size_t>((r / G) * CV + G * c + r % G); };
   if (W.apt_ti != ti || W.ati != ti) {
-    load_a_rows(P, Rp, P.Sa32, ti, W.ati, W.ap32);
-    // per row block: [k][mr]
-    W.ap32t.resize(static_cast<size_t>(Rp) * static_cast<size_t>(K));
-    for (int r0 = 0; r0 < Rp; r0 += mr) {
+    const int rr = Rp * G, mrr = mr * G;  // PE rows
+    load_a_rows(P, rr, P.Sa32, ti, W.ati, W.ap32);
+    // per row block: [k][its PE rows]
+    W.ap32t.resize(static_cast<size_t>(rr) * static_cast<size_t>(K));
+    for (int r0 = 0; r0 < rr; r0 += mrr) {
       float* d = W.ap32t.data() + static_cast<size_t>(r0) * static_cast<size_t>(K);
-      for (int i = 0; i < mr; ++i) {
+      for (int i = 0; i < mrr; ++i) {
         const float* a = W.ap32.data() + static_cast<size_t>(r0 + i) * static_cast<size_t>(K);
-        for (int k = 0; k < K; ++k) d[static_cast<size_t>(k) * static_cast<size_t>(mr) + static_cast<size_t>(i)] = a[k];
+        for (int k = 0; k < K; ++k) d[static_cast<size_t>(k) * static_cast<size_t>(mrr) + static_cast<size_t>(i)] = a[k];
       }
     }
     W.apt_ti = ti;
   }
-  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
   W.acc32.assign(lanes, 0.0f);
   if (promo) W.w32.assign(lanes, 0.0f);
   const double scale = std::ldexp(1.0, P.S32);
-  load_c_init(P, ti, tj * C, C, scale, W.acc32.data(), W.w32.data());
+  if (G == 1) {
+    load_c_init(P, ti, tj * C, C, scale, W.acc32.data(), W.w32.data());
+  } else if (p.C_init != nullptr) {
+    std::vector<float> ta(static_cast<size_t>(R * C), 0.0f), tw(static_cast<size_t>(R * C), 0.0f);
+    load_c_init(P, ti, tj * C, C, scale, ta.data(), tw.data());
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) {
+        W.acc32[lane_of(r, c)] = ta[static_cast<size_t>(r * C + c)];
+        if (promo) W.w32[lane_of(r, c)] = tw[static_cast<size_t>(r * C + c)];
+      }
+  }
   const int s = 23 - P.Y;
-  KArgsSr32 g{W.ap32t.data(), P.bpack32.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
-              K, C, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
+  KArgsSr32 g{W.ap32t.data(), P.bpack32.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
+              K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
               ~((1u << s) - 1u), (1u << s) - 1u, P.sr_maskr, P.sr_l1, P.sr_halfm1, P.sr_wlsb,
               nullptr, nullptr, nullptr, nullptr};
   KState32 st;
@@ -1907,8 +1942,8 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
   st.mx = _mm512_setzero_ps();
   const bool trunc = P.sr32_kind == 1;
   bool inexact = false;
-  const int nvec = C / 16;
-  const Ring32 rg = make_ring32(mr, C);
+  const int nvec = CV / 16;
+  const Ring32 rg = make_ring32(mr, CV);
   constexpr int kc = 128;  // a chunk's draws: at most 93 rows of words, with lfsr_w back inside the ring
   const unsigned saved = _mm_getcsr();
   // round down (the jam's RD sum, its flags MXCSR's) or, trunc, toward zero
@@ -1932,10 +1967,10 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
       const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(P.cfg.sr_bits) - 1u) >> 5) + 1u);
       const long gen_to = std::max(gen, m_hi + 1);
       if (r12) {
-        gen_words_r12(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * C) / 2,
+        gen_words_r12(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * CV) / 2,
                       P.taps);
       } else {
-        gen_words(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * C) / 2, P.taps);
+        gen_words(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * CV) / 2, P.taps);
       }
       gen = gen_to;
       word_offsets32(P, W, d0, k1 - k0, rg.bls);
@@ -1959,7 +1994,7 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
   const AccFormat& af = P.cfg.acc;
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) {
-      const size_t i = static_cast<size_t>(r * C + c);
+      const size_t i = lane_of(r, c);
       if (promo) {
         uint32_t b;
         std::memcpy(&b, &W.w32[i], 4);
