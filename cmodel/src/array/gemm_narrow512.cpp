@@ -101,10 +101,12 @@
 //     nonzero scaled sum normal, 2^(g + S) >= 2^-126, checked per tile.
 //     Overflow: the a priori bound, or the tracked max |x|.
 //
-// SR on binary32 lanes (sr32: COLS a multiple of 16, Y + R <= 23 for mid
-// and trunc, Y + R <= 21 for src; so e8m10 and e6m5 with R = 13, the
-// training recipes'): 16 PEs per zmm, one tile at a time, the scaled domain
-// of RZ above (S = 127 - emax). What each kind reads of the exact sum
+// SR on binary32 lanes (sr32: COLS a multiple of 16 or COLS 8, Y + R <= 23
+// for mid and trunc, Y + R <= 21 for src; so e8m10 and e6m5 with R = 13, the
+// training recipes'): 16 PEs per zmm, one tile at a time (COLS 8: PE rows
+// 2i and 2i + 1 share a vector, lane 2c + h, with B's row duplicated and
+// A's two values broadcast as one 64-bit pair), the scaled domain of RZ
+// above (S = 127 - emax). What each kind reads of the exact sum
 // x = acc + p (numerics.md section 5: D, the R + 1 bits below the kept LSB,
 // and st, the OR of all bits below D), with s = 23 - Y the dropped bits of a
 // binary32 significand and the window the R bits [s-1, s-R] below the kept
@@ -658,7 +660,7 @@ void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
   }
 }
 
-// ---- SR on binary32 lanes (P.sr32: COLS a multiple of 16, Y + R <= 23 for
+// ---- SR on binary32 lanes (P.sr32: COLS a multiple of 16 or 8, Y + R <= 23 for
 // mid and trunc, Y + R <= 21 for src); the file comment, "SR on binary32
 // lanes".
 
