@@ -67,7 +67,9 @@ struct Config {
 
 const char* kDefaultConfigs =
     "e8m10-rne,e8m10-rz,e8m10-sr,e8m10-sr-trunc,e8m10-sr-src,e5m10-rne,e5m10-rz,e5m10-sr,e6m5-rne,e6m5-rz,"
-    "e6m5-sr13,e6m9-rne,e8m16-rne,e8m23-rz,e8m23-sr,e8m13-rz-p128,e8m10-rne-p128,e5m10-sr-p32";
+    "e6m5-sr13,e6m9-rne,e8m16-rne,e8m23-rz,e8m23-sr,e8m13-rz-p128,e8m10-rne-p128,e5m10-sr-p32,"
+    // the training recipes' SR (python/fp8sa/torch.py RECIPES: R = 13) in every kind
+    "e8m10-sr13,e8m10-sr13-trunc,e8m10-sr13-src,e6m5-sr13-trunc,e6m5-sr13-src";
 
 struct Options {
   std::vector<Size> sizes = {{512, 2048, 512}, {1024, 1024, 1024}};

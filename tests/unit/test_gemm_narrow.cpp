@@ -424,8 +424,11 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
       // COLS a multiple of 8
       const int w = (fa == Fp8Format::E4M3 ? 4 : 3) + (fb == Fp8Format::E4M3 ? 4 : 3);
       const int y = cfg.acc.man_bits;
-      const bool b32 = (cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && y < 23)) &&
-                       (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11));
+      // SR on binary32 lanes: COLS a multiple of 16 or 8, Y + R <= 23 (src 21)
+      const bool b32 = ((cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && y < 23)) &&
+                        (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11))) ||
+                       (rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
+                        y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
       // (and binary64 super-tiles on COLS 1, 2, 4: every rounding and SR kind)
       if (b32 || cfg.cols % 8 == 0 || (cfg.cols < 8 && 16 % cfg.cols == 0)) {
         ++asserted;
@@ -682,6 +685,129 @@ TEST(GemmNarrow, Super64EqualsGeneric) {
   EXPECT_GT(sr64, 10L * cases) << "too few SR tiles on binary64 super-tiles";
   std::printf("%d cases, %d failed, %ld tiles on binary64 super-tiles (%ld SR), flags seen %s, seed %llu\n", cases,
               fails, on64, sr64, ref::flags_str(seen_flags).c_str(), static_cast<unsigned long long>(seed));
+}
+
+// SR on binary32 lanes (COLS a multiple of 16 or 8, Y + R <= 23 for mid and
+// trunc, <= 21 for src; gemm_narrow512.cpp, "SR on binary32 lanes"): the
+// exact sum rounded to odd at bit 0 from the RD and RU fmas, the window and
+// the kind's residual in 32-bit lanes, the streams in 32-bit words. Against
+// the generic path on random problems: every SR kind, R from 2 to 23 with Y
+// at and below the bound (and beyond it: binary64 lanes), LFSR widths,
+// promotion, init words, 1 and 2 threads, and data that reaches the edges:
+// exact sums and draw ties (small integers, R = 2 to 4), sticky-only sums
+// (large init words, products wholly below the binary32 sum's last bit),
+// exponent changes and zeros (cancellation), the subnormal range (tiny),
+// overflow to Inf (all-positive sums into e4/e5 formats), NaN/Inf codes and
+// words. Near-N(0,1) cases without promotion must take every tile there.
+TEST(GemmNarrow, Binary32SrEqualsGeneric) {
+  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  const uint64_t seed = test_seed(1111);
+  std::mt19937_64 rng(seed);
+  const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};
+  const int shapes[][2] = {{16, 16}, {4, 16}, {1, 16}, {5, 32}, {16, 32}, {8, 16}, {3, 48}, {9, 16},
+                           {8, 8},   {16, 8}, {3, 8},  {1, 8},  {9, 8}};
+  const int ns[] = {0, 0, 0, 3, 32, 128};
+  int cases = 0, fails = 0, full = 0;
+  long on32 = 0;
+  int kinds_on32[3] = {0, 0, 0};
+  uint8_t seen_flags = 0;
+  for (int it = 0; it < 360; ++it) {
+    const int mode = it % 4;  // 0, 1: near-1 data; 2: edge kinds; 3: sticky-only
+    const Kind kind = kinds[(it / 4) % 6];
+    ArrayConfig cfg;
+    cfg.sr_kind = static_cast<SrKind>(it % 3);
+    cfg.sr_bits = 2 + static_cast<int>(rng() % 22);
+    if (kind == Kind::SmallInts && mode == 2) cfg.sr_bits = 2 + static_cast<int>(rng() % 3);
+    const int bound = cfg.sr_kind == SrKind::Src ? 21 : 23;
+    if (cfg.sr_bits > bound - 2) cfg.sr_bits = bound - 2 - static_cast<int>(rng() % 4);
+    AccFormat acc{4 + static_cast<int>(rng() % 5), 2};
+    // Y at the bound (the window's LSB at bit 0, or src's sticky at bit 0),
+    // below it, or (one case in 8) beyond it
+    const int r8 = static_cast<int>(rng() % 8);
+    acc.man_bits = r8 < 3 ? bound - cfg.sr_bits : (r8 < 7 ? 2 + static_cast<int>(rng() % (bound - cfg.sr_bits - 1))
+                                                          : std::min(23, bound - cfg.sr_bits + 1 + static_cast<int>(rng() % 4)));
+    acc.man_bits = std::max(2, acc.man_bits);
+    if (mode != 2 && acc.exp_bits < 6) acc.exp_bits = 6 + static_cast<int>(rng() % 3);
+    const int sh = static_cast<int>(rng() % 13);
+    cfg.rows = shapes[sh][0];
+    cfg.cols = shapes[sh][1];
+    cfg.acc = acc;
+    cfg.q_sr_bits = 4;
+    cfg.lfsr_w = (rng() % 3 == 0) ? 32 : std::max(cfg.sr_bits, 4) + static_cast<int>(rng() % (33 - std::max(cfg.sr_bits, 4)));
+    cfg.seed = static_cast<uint32_t>(rng()) | 1u;
+    cfg.promote_n = mode == 3 ? 0 : ns[rng() % 6];
+    const int M = 1 + static_cast<int>(rng() % 40), N = 1 + static_cast<int>(rng() % 70);
+    const int K = 1 + static_cast<int>(rng() % (it % 5 == 0 ? 900 : 150));
+    const Fp8Format fa = static_cast<Fp8Format>(rng() & 1), fb = static_cast<Fp8Format>(rng() & 1);
+    Prob pr = make(rng, M, K, N, fa, fb, mode == 2 ? kind : Kind::Random, mode == 3 || (rng() % 3) == 0, acc);
+    auto codes_in = [&](double lo, double hi) {
+      auto pick = [&](Fp8Format f) {
+        for (;;) {
+          const uint8_t c = static_cast<uint8_t>(rng());
+          if (!finite_code(c, f)) continue;
+          const double v = std::fabs(ref::fp8_decode(c, f));
+          if (v == 0.0 || (v >= lo && v <= hi)) return c;
+        }
+      };
+      for (auto& a : pr.A) a = pick(fa);
+      for (auto& b : pr.B) b = pick(fb);
+    };
+    if (mode < 2) {
+      codes_in(0.0625, 8.0);
+      for (auto& c : pr.C) c = 0;
+    } else if (mode == 3) {
+      // init words 2^e (e in [Y - 2, Y + 5]), random sign and significand;
+      // products of at most 2^-4 magnitude, mostly far below their last bit
+      codes_in(0.0, 0.25);
+      const int bias = acc.bias();
+      for (auto& c : pr.C) {
+        const int e = std::min(bias, acc.man_bits - 2 + static_cast<int>(rng() % 8));
+        c = (static_cast<uint32_t>(rng() & 1) << (acc.exp_bits + acc.man_bits)) |
+            (static_cast<uint32_t>(e + bias) << acc.man_bits) | (static_cast<uint32_t>(rng()) & ((1u << acc.man_bits) - 1u));
+      }
+    }
+    if (cfg.promote_n != 0) {
+      for (auto& c : pr.C) {
+        do c = static_cast<uint32_t>(rng()); while ((c & 0x7F800000u) == 0x7F800000u);
+        c &= 0xC3FFFFFFu;
+      }
+      if (kind == Kind::Specials && mode == 2 && !pr.C.empty()) pr.C[rng() % pr.C.size()] = 0x7FC00000u;
+    }
+    GemmProblem p = problem(pr, Round::SR);
+    if (rng() % 6 == 0) {
+      p.out_fmt = static_cast<OutKind>(rng() % 4);
+      p.out_rnd = static_cast<Round>(rng() % 3);
+      p.sat = (rng() & 1) != 0;
+    }
+    long taken = 0, declined = 0, taken32 = 0;
+    detail::narrow512_counts(&taken, &declined, true, &taken32);
+    ++cases;
+    const std::string what = "case " + std::to_string(it) + " (" + (mode < 2 ? "near-1" : mode == 3 ? "sticky" : kind_name(kind)) +
+                             ", " + acc.name() + " SR R=" + std::to_string(cfg.sr_bits) + " " + sr_kind_name(cfg.sr_kind) +
+                             " lfsr_w " + std::to_string(cfg.lfsr_w) + " promote " + std::to_string(cfg.promote_n) + ", " +
+                             std::to_string(cfg.rows) + "x" + std::to_string(cfg.cols) + ", " + std::to_string(M) + "x" +
+                             std::to_string(K) + "x" + std::to_string(N) + ", seed " + std::to_string(seed) + ")";
+    if (fast_differs(p, cfg, 1 + it % 2, what, &seen_flags)) ++fails;
+    detail::narrow512_counts(&taken, &declined, true, &taken32);
+    on32 += taken32;
+    const bool fits = acc.man_bits + cfg.sr_bits <= bound;
+    if (taken32 > 0) kinds_on32[static_cast<int>(cfg.sr_kind)] += 1;
+    if (!fits) {
+      EXPECT_EQ(taken32, 0) << what << ": Y + R beyond binary32";
+    }
+    if (mode < 2 && cfg.promote_n == 0 && fits) {
+      const long tiles = static_cast<long>((M + cfg.rows - 1) / cfg.rows) * ((N + cfg.cols - 1) / cfg.cols);
+      EXPECT_EQ(taken32, tiles) << what << ": " << declined << " declined";
+      ++full;
+    }
+  }
+  EXPECT_EQ(seen_flags & 0xF, 0xF) << "flags seen: " << ref::flags_str(seen_flags);
+  EXPECT_GT(on32, 5L * cases) << "too few SR tiles on binary32 lanes";
+  for (int k = 0; k < 3; ++k) EXPECT_GE(kinds_on32[k], 20) << "SR kind " << k << ": too few cases on binary32 lanes";
+  EXPECT_GE(full, 40);
+  std::printf("%d cases, %d failed, %ld SR tiles on binary32 lanes (cases per kind %d %d %d), %d cases fully on them, flags seen %s, seed %llu\n",
+              cases, fails, on32, kinds_on32[0], kinds_on32[1], kinds_on32[2], full, ref::flags_str(seen_flags).c_str(),
+              static_cast<unsigned long long>(seed));
 }
 
 TEST(GemmNarrow, MatchesMpfrReference) {

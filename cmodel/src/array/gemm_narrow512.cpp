@@ -101,6 +101,67 @@
 //     nonzero scaled sum normal, 2^(g + S) >= 2^-126, checked per tile.
 //     Overflow: the a priori bound, or the tracked max |x|.
 //
+// SR on binary32 lanes (sr32: COLS a multiple of 16 or COLS 8, Y + R <= 23
+// for mid and trunc, Y + R <= 21 for src; so e8m10 and e6m5 with R = 13, the
+// training recipes'): 16 PEs per zmm, one tile at a time (COLS 8: PE rows
+// 2i and 2i + 1 share a vector, lane 2c + h, with B's row duplicated and
+// A's two values broadcast as one 64-bit pair), the scaled domain of RZ
+// above (S = 127 - emax). What each kind reads of the exact sum
+// x = acc + p (numerics.md section 5: D, the R + 1 bits below the kept LSB,
+// and st, the OR of all bits below D), with s = 23 - Y the dropped bits of a
+// binary32 significand and the window the R bits [s-1, s-R] below the kept
+// LSB (Y + 1 significant bits):
+//
+//   * trunc: k = D[R:1], the window. RZ_24(x) is x's first 24 significant
+//     bits in x's own binade (RZ never leaves the binade: 2^E is
+//     representable), and Y + 1 + R <= 24 of them are all trunc reads. So
+//     one fma with MXCSR toward zero, then the window as for binary64. The
+//     tile is inexact iff a MAC's x has a bit below the kept LSB: RZ_24(x)'s
+//     dropped bits or an inexact fma (MXCSR's inexact flag names the tile:
+//     one tile per run).
+//   * mid: k = {D[R:2], D[1] | D[0] | st}: the window's top R - 1 bits and
+//     the sticky of its LSB and everything below. Let J be x rounded to odd
+//     at binary32's last bit: RZ_24(x) with bit 0 ORed with "the fma was
+//     inexact". J's first 23 bits are x's (Y + R <= 23 of them: the kept
+//     bits and the window's top R - 1 bits, the window's LSB at bit s - R >=
+//     0) and the OR of J's bits [s-R, 0] is the OR of x's bits from the
+//     window's LSB down: the window's LSB and below, if inside J, are x's,
+//     and J's bit 0 adds exactly the bits beyond binary32. So mid of J is
+//     mid of x, and the binary64 construction (x + v, v's LSB replicated
+//     below the window) runs on J unchanged; where Y + R = 23 the window's
+//     LSB is bit 0 itself, J's window is k, and mid is trunc of J.
+//   * src: k = D[R:1] + (D[0] & (st | D[1])): the window, one more bit and
+//     the sticky below it: Y + R + 2 <= 23 bits of x and a sticky, J again
+//     (Y + R <= 21): the rounding of J's bits below the window (half - 1 +
+//     the window's LSB, then carry) compares them with the even half
+//     2^(s-R-1) >= 2, and rounding to odd preserves "above / equal to /
+//     below" an even integer, so J rounds as x.
+//
+// J from two fmas: d = RD_24(x) (MXCSR round-down, whose flags the tile
+// reads) and u = RU_24(x) (embedded rounding). If x is exact, d = u = x; if
+// not, d and u are neighbours whose encodings (same sign) differ by one, so
+// exactly one is odd, and that one is RZ_24(x) | 1 (positive x: d = RZ; if
+// d is even, u = d + 1 = d | 1; negative x: u = RZ, the same with the
+// magnitudes). J = d if d is odd, else u. An exact zero x: d = -0, u = +0
+// (even), J = u, the zero the spec's sum gives (+0 unless both terms are
+// -0, and RU's zero sum is exactly that). The accumulators are normal
+// binary32 values or zero: a tile is declined unless every nonzero sum is
+// a multiple of 2^g with g >= emin - Y ("tiny-safe", as above) and
+// 2^(g+S) >= 2^-126; a sum below 2^emin is then on the format's grid and
+// exact, and never rounds. Overflow: a narrow overflow is |y| >= 2^(emax+1),
+// 2^128 scaled: the SR carry runs into binary32's Inf encoding (the final
+// AND keeps Inf; the tile is declined on an Inf word), and an fma beyond
+// binary32's range raises MXCSR's overflow flag (RD's, and trunc's RZ),
+// which declines the tile. Inexact flag: the OR of J's bits below the kept
+// LSB (the exact sum's, by the argument above; tracked until the tile is
+// known inexact), and the promotions'. The draws: the same m-sequences in
+// 32-bit words (P(x)^32 = P(x^32): the word recurrence holds for 32-bit
+// words too), a draw at bit o of word m taken by one 32-bit funnel shift of
+// words (m, m + 1) (or rotate of word m) into bits [s-1, s-R]; each row
+// block of 8 rows runs the whole of K with its own ring (its lfsr_w rows of
+// history stay in L1). GemmNarrow.Binary32SrEqualsGeneric checks it
+// against the generic path (sticky-only sums, exact zeros, every kind and R).
+//
 // Promotion (numerics.md section 9): w (binary32 values in binary64 lanes)
 // += n * 2^-S every N MACs and after the last: the binary64 sum (TwoSum error
 // for inexactness) rounded to binary32 with RNE (53 >= 2*24 + 2: double
@@ -599,6 +660,132 @@ void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
   }
 }
 
+// ---- SR on binary32 lanes (P.sr32: COLS a multiple of 16 or 8, Y + R <= 23 for
+// mid and trunc, Y + R <= 21 for src); the file comment, "SR on binary32
+// lanes".
+
+struct KArgsSr32 {
+  const float* ap;  // the tile's A rows, scaled by 2^Sa, per row block of MR rows: [k][MR]
+  const float* bp;  // the tile's B panel: K x C, scaled by 2^Sb
+  int K, C;
+  float* acc;     // Rp x C, scaled
+  float* w;       // promotion: Rp x C, binary32 values
+  float unscale;  // 2^-S
+  int promote;
+  uint32_t mask, low, maskr, l1, halfm1, wlsb;
+  const uint32_t* words;  // the row block's word ring (32-bit words; a row: [vector][MR rows][16 lanes])
+  const size_t* hi_off;   // per k of the chunk: the row holding the draw's first bit
+  const size_t* lo_off;   // per k: that row or the next
+  const int64_t* cnt;     // per k: the funnel shift
+};
+
+// KIND: 0 mid, 1 trunc, 2 src, 3 mid with Y + R = 23 (the window's LSB is
+// bit 0, the jammed sticky itself: mid is trunc of the jammed sum). INEX: the
+// jammed sum's bits below the kept LSB ORed into st->inex[0] (mid, src: the
+// tile's inexactness exactly; trunc: with MXCSR's inexact flag).
+// PAIR (COLS 8): a vector holds PE rows 2i and 2i + 1 (lane 2c + h), A's
+// two values broadcast as one 64-bit pair.
+template <int KIND, bool INEX, bool PROMO, int MR, bool PAIR>
+FP8SA_T512 void kernel_sr32(const KArgsSr32& g, int r0, int v0, int k0, int k1, KState32* st) {
+  const __m512i vmask = _mm512_set1_epi32(static_cast<int>(g.mask));
+  const __m512i vlow = _mm512_set1_epi32(static_cast<int>(g.low));
+  const __m512i vmaskr = _mm512_set1_epi32(static_cast<int>(g.maskr));
+  const __m512i vl1 = _mm512_set1_epi32(static_cast<int>(g.l1));
+  const __m512i vhalfm1 = _mm512_set1_epi32(static_cast<int>(g.halfm1));
+  const __m512i vwlsb = _mm512_set1_epi32(static_cast<int>(g.wlsb));
+  const __m512i one = _mm512_set1_epi32(1);
+  const int C = g.C, K = g.K;
+  __m512 a[MR];
+  for (int i = 0; i < MR; ++i) a[i] = _mm512_loadu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * v0));
+  __m512i inex = st->inex[0];
+  // (A packed [k][MR] and the ring's lanes [vector][row][16]: constant
+  // offsets from one pointer each, where per-row pointers ran out of
+  // registers)
+  constexpr int G = PAIR ? 2 : 1;
+  const float* ablk = g.ap + static_cast<size_t>(r0) * G * static_cast<size_t>(K);
+  const size_t voff = static_cast<size_t>(v0) * MR * 16;
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
+  for (int k = k0; k < k1; ++k) {
+    const __m512 b = _mm512_loadu_ps(g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 16 * v0);
+    const int kk = k - k0;
+    const uint32_t* whi = g.words + g.hi_off[kk] + voff;
+    const uint32_t* wlo = g.words + g.lo_off[kk] + voff;
+    const float* ak = ablk + static_cast<size_t>(k) * MR * G;
+    const __m512i cnt = _mm512_set1_epi32(static_cast<int>(g.cnt[kk]));
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      __m512 av;
+      if constexpr (PAIR) {
+        double ab;
+        std::memcpy(&ab, ak + 2 * i, 8);
+        av = _mm512_castpd_ps(_mm512_set1_pd(ab));
+      } else {
+        av = _mm512_set1_ps(ak[i]);
+      }
+      // MXCSR: round down (mid, src) or toward zero (trunc)
+      const __m512 xd = _mm512_fmadd_ps(av, b, a[i]);
+      __m512i z;
+      if constexpr (KIND == 1) {
+        z = _mm512_castps_si512(xd);
+      } else {
+        // the exact sum rounded to odd at bit 0: RZ with bit 0 ORed with
+        // "inexact", which is whichever of RD and RU is odd (RU if neither:
+        // exact, or an exact zero, whose sign RU gives as the spec does)
+        const __m512 xu = _mm512_fmadd_round_ps(av, b, a[i], _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+        const __mmask16 odd = _mm512_test_epi32_mask(_mm512_castps_si512(xd), one);
+        z = _mm512_mask_blend_epi32(odd, _mm512_castps_si512(xu), _mm512_castps_si512(xd));
+      }
+      // (before src's rounding of the window, which moves the low bits)
+      if constexpr (INEX) inex = _mm512_ternarylogic_epi32(inex, z, vlow, 0xF8);
+      const size_t lane = static_cast<size_t>(i) * 16;
+      const __m512i tw = _mm512_shldv_epi32(_mm512_loadu_si512(whi + lane), _mm512_loadu_si512(wlo + lane), cnt);
+      __m512i rr;
+      if constexpr (KIND == 2) {
+        rr = _mm512_ternarylogic_epi32(tw, vmaskr, vhalfm1, 0xAE);  // v | (half - 1)
+        const __mmask16 lsb = _mm512_test_epi32_mask(z, vwlsb);
+        z = _mm512_mask_add_epi32(z, lsb, z, one);
+      } else {
+        rr = _mm512_andnot_si512(tw, vmaskr);  // v = 2^R - 1 - u
+        if constexpr (KIND == 0) {
+          const __mmask16 vlsb = _mm512_testn_epi32_mask(tw, vwlsb);
+          rr = _mm512_mask_or_epi32(rr, vlsb, rr, vl1);
+        }
+      }
+      a[i] = _mm512_castsi512_ps(_mm512_and_si512(_mm512_add_epi32(z, rr), vmask));
+    }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        for (int i = 0; i < MR; ++i) promote16(g.w + static_cast<size_t>((r0 + i) * C + 16 * v0), &a[i], g.unscale, st, 0);
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
+  }
+  for (int i = 0; i < MR; ++i) asm volatile("" : "+v"(a[i]));
+  for (int i = 0; i < MR; ++i) _mm512_storeu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 16 * v0), a[i]);
+  asm volatile("" : "+v"(inex));
+  st->inex[0] = inex;
+}
+
+using KernelSr32Fn = void (*)(const KArgsSr32&, int, int, int, int, KState32*);
+
+template <int KIND, bool PROMO>
+void pick_sr32_kind(bool pair, KernelSr32Fn fn[2]) {
+  fn[0] = pair ? &kernel_sr32<KIND, false, PROMO, 4, true> : &kernel_sr32<KIND, false, PROMO, 8, false>;
+  fn[1] = pair ? &kernel_sr32<KIND, true, PROMO, 4, true> : &kernel_sr32<KIND, true, PROMO, 8, false>;
+}
+
+// fn[inex] for the plan's SR kind (kind: 0 mid, 1 trunc, 2 src, 3 mid with
+// Y + R = 23) and promotion.
+void pick_sr32(int kind, bool promo, bool pair, KernelSr32Fn fn[2]) {
+  switch (kind) {
+    case 1: promo ? pick_sr32_kind<1, true>(pair, fn) : pick_sr32_kind<1, false>(pair, fn); break;
+    case 2: promo ? pick_sr32_kind<2, true>(pair, fn) : pick_sr32_kind<2, false>(pair, fn); break;
+    case 3: promo ? pick_sr32_kind<3, true>(pair, fn) : pick_sr32_kind<3, false>(pair, fn); break;
+    default: promo ? pick_sr32_kind<0, true>(pair, fn) : pick_sr32_kind<0, false>(pair, fn); break;
+  }
+}
+
 constexpr long kRing = 128;  // word rows kept per worker (a power of 2 above lfsr_w + a chunk's rows + 2)
 // The word ring's layout: one ring per row block of the kernel (mr rows x
 // cw columns of lanes), kRing rows each, a row's stride its lanes and one
@@ -688,6 +875,15 @@ struct NarrowPlan {
   // wset[n] (the same jump on rows: any frame's rows obey the recurrence).
   bool wjump = false;
   std::vector<int> wset[16];
+  // SR on binary32 lanes (sr32; also use32, with CV = C, TPS 1, mr32 8):
+  // kernel_sr32 [inex] and its constants.
+  bool sr32 = false;
+  int sr32_kind = 0;
+  // rows per vector: 1, or 2 on COLS 8 (PE (r, c) in virtual row r / 2,
+  // lane 2c + r % 2; CV = 16 virtual columns, Rp32 virtual rows)
+  int sr_g = 1;
+  KernelSr32Fn fsr32[2] = {nullptr, nullptr};
+  uint32_t sr_maskr = 0, sr_l1 = 0, sr_halfm1 = 0, sr_wlsb = 0;
   NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
 };
 
@@ -711,6 +907,13 @@ struct NarrowWorker {
   long s_next = -1;
   int s_qlast = 0;
   long s_row_lo = 0;  // the lowest ring row every lane holds
+  // SR on binary32 lanes: the streams in 32-bit words, as words / gen /
+  // gen_to / valid above
+  std::vector<uint32_t> words32;
+  std::vector<float> ap32t;  // ap32 per row block as [k][mr32]
+  long apt_ti = -1;
+  long gen32 = 0, gen32_to = 0;
+  bool valid32 = false;
 };
 
 void NarrowPlanDeleter::operator()(NarrowPlan* p) const { delete p; }
@@ -731,6 +934,10 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   // LSB: none with Y = 23, so e8m23 RZ takes them only on COLS % 16 == 0.)
   const bool can32 = (cfg.cols % 16 == 0 || (16 % cfg.cols == 0 && Yacc < 23)) &&
                      (p.rnd == Round::RZ || (p.rnd == Round::RNE && Yacc >= wprod - 1 && Yacc <= 11));
+  // SR on binary32 lanes: the window (R bits) and a sticky below it inside
+  // binary32's 24 bits (src: the R + 1 bits and a sticky; file comment).
+  const bool sr32 = p.rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
+                    Yacc + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23);
   // Binary64 super-tiles: COLS 1, 2 or 4 elsewhere (SR: while the lanes'
   // stream jumps, (TPS - 1) K R bits, stay cheap to derive).
   bool sup64 = !can32 && cfg.cols < 8 && 16 % cfg.cols == 0;
@@ -859,6 +1066,27 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
       pick32<false>(p.rnd, P.mr32, P.nv32, P.fn32);
     }
   }
+  if (sr32) {
+    P.use32 = true;
+    P.sr32 = true;
+    P.sr_g = P.C == 8 ? 2 : 1;
+    P.CV = P.C * P.sr_g;
+    P.tps = 1;
+    P.S32 = 127 - P.emax;  // as RZ: a narrow overflow carries into binary32's Inf
+    P.Sa32 = P.S32 / 2;
+    P.Sb32 = P.S32 - P.Sa32;
+    P.nv32 = 1;
+    P.mr32 = P.sr_g == 2 ? 4 : 8;  // virtual rows per block (8 PE rows either way)
+    const int rv = (P.R + P.sr_g - 1) / P.sr_g;
+    P.Rp32 = (rv + P.mr32 - 1) / P.mr32 * P.mr32;
+    const int s32 = 23 - P.Y;
+    P.sr_maskr = ((1u << R) - 1u) << (s32 - R);
+    P.sr_l1 = (1u << (s32 - R)) - 1u;
+    P.sr_halfm1 = cfg.sr_kind == SrKind::Src ? (1u << (s32 - R - 1)) - 1u : 0u;
+    P.sr_wlsb = 1u << (s32 - R);
+    P.sr32_kind = cfg.sr_kind == SrKind::Trunc ? 1 : cfg.sr_kind == SrKind::Src ? 2 : (P.Y + R == 23 ? 3 : 0);
+    pick_sr32(P.sr32_kind, promo, P.sr_g == 2, P.fsr32);
+  }
   // Row and column statistics; B packed per tile column, scaled.
   const CodeInfo& ci = code_info();
   const int fa = static_cast<int>(p.fmt_a), fb = static_cast<int>(p.fmt_b);
@@ -867,7 +1095,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   const size_t bsize = sup64 ? static_cast<size_t>((p.N + P.CV - 1) / P.CV) * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV)
                              : static_cast<size_t>(P.tn) * static_cast<size_t>(p.K) * static_cast<size_t>(P.C);
   if (P.use32) {
-    const size_t tnv = static_cast<size_t>((p.N + P.CV - 1) / P.CV);
+    const size_t tnv = P.sr32 ? static_cast<size_t>(P.tn) : static_cast<size_t>((p.N + P.CV - 1) / P.CV);
     P.bpack32.assign(tnv * static_cast<size_t>(p.K) * static_cast<size_t>(P.CV), 0.0f);
   } else {
     P.bpack.assign(bsize, 0.0);
@@ -929,7 +1157,11 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
       for (int c = 0; c < w; ++c) {
         const uint8_t code = b[c];
         const double v = j.ci->v[j.fb][code];
-        if (dst32 != nullptr) {
+        if (dst32 != nullptr && Q.sr_g == 2) {
+          // SR pairs (COLS 8): lanes 2c and 2c + 1 (rows 2i, 2i + 1) both read column c
+          dst32[kk * cv + static_cast<size_t>(2 * c)] = dst32[kk * cv + static_cast<size_t>(2 * c + 1)] =
+              static_cast<float>(v * sc);  // exact
+        } else if (dst32 != nullptr) {
           dst32[kk * cv + static_cast<size_t>(c)] = static_cast<float>(v * sc);  // exact
         } else {
           dst[kk * bstride + static_cast<size_t>(c)] = v * sc;
@@ -1543,6 +1775,242 @@ FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool trac
   return true;
 }
 
+// ---- SR on binary32 lanes (P.sr32): the streams in 32-bit words, which obey
+// the same word recurrence (P(x)^32 = P(x^32) over GF(2)), in one ring per
+// row block of mr32 rows x C lanes (a row's stride its lanes and one cache
+// line more, as Ring); generated through a 64-bit view (XOR is bitwise).
+struct Ring32 {
+  int mr, cw;
+  size_t bls, blk;  // row stride, block size (words)
+  size_t size(int rp) const { return static_cast<size_t>(rp / mr) * blk; }
+  // word (r, c) of row m, in virtual row r and lane c
+  size_t at(long m, int r, int c) const {
+    return static_cast<size_t>(r / mr) * blk + static_cast<size_t>(m & (kRing - 1)) * bls +
+           static_cast<size_t>(((c / 16) * mr + r % mr) * 16 + c % 16);
+  }
+  // PE (r, c) with g rows per vector
+  size_t at_pe(long m, int r, int c, int g) const { return at(m, r / g, g * c + r % g); }
+  size_t block(int r0) const { return static_cast<size_t>(r0 / mr) * blk; }
+};
+inline Ring32 make_ring32(int mr, int cw) {
+  const size_t bls = static_cast<size_t>(mr * cw) + 16;
+  return Ring32{mr, cw, bls, static_cast<size_t>(kRing) * bls};
+}
+
+// The per-k word offsets and shifts of draws [d0, d0 + n) on 32-bit words:
+// the draw's first bit is bit o (from the MSB) of word m; the funnel shift
+// of words (m, m + 1) by s - 32 + o puts it at bit s - 1 where the draw
+// straddles them (o > 32 - s), else the rotate of word m by s + o (the draw,
+// R <= s bits, then lies inside word m).
+inline __attribute__((always_inline)) void word_offsets32(const NarrowPlan& P, NarrowWorker& W, uint64_t d0, int n, size_t lp) {
+  const int R = P.cfg.sr_bits, s = 23 - P.Y;
+  W.hi_off.resize(static_cast<size_t>(n));
+  W.lo_off.resize(static_cast<size_t>(n));
+  W.cnt.resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const uint64_t bit = (d0 + static_cast<uint64_t>(i)) * static_cast<uint64_t>(R);
+    const long m = static_cast<long>(bit >> 5);
+    const int o = static_cast<int>(bit & 31u);
+    const bool pair = o >= 32 - s;
+    W.hi_off[static_cast<size_t>(i)] = static_cast<size_t>(m & (kRing - 1)) * lp;
+    W.lo_off[static_cast<size_t>(i)] = static_cast<size_t>((m + (pair ? 1 : 0)) & (kRing - 1)) * lp;
+    W.cnt[static_cast<size_t>(i)] = pair ? s - 32 + o : s + o;
+  }
+}
+
+// gen_words for taps {t0, t1, 2, 1} (lfsr_w 19, 26, 27, 32: the default):
+// rows m - 1 and m - 2 of up to 8 lane vectors kept in registers, so that a
+// row costs two loads per vector instead of four, and one row's address
+// arithmetic serves 8 vectors (the generation is bound by loads, stores and
+// that arithmetic, not by its XORs).
+FP8SA_T512 void gen_words_r12(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                              const std::vector<int>& taps) {
+  if (from >= to) return;
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  const long t0 = taps[0], t1 = taps[1];
+  constexpr int NL = 8;
+  for (size_t lb = l0; lb < l1; lb += 8 * NL) {
+    const int nl = static_cast<int>(std::min<size_t>(NL, (l1 - lb) / 8));
+    __m512i r1[NL], r2[NL];
+    for (int v = 0; v < NL; ++v) {
+      if (v < nl) {
+        r1[v] = _mm512_loadu_si512(row(from - 1) + lb + 8 * v);
+        r2[v] = _mm512_loadu_si512(row(from - 2) + lb + 8 * v);
+      } else {
+        r1[v] = r2[v] = _mm512_setzero_si512();
+      }
+    }
+    for (long m = from; m < to; ++m) {
+      const uint64_t* sa = row(m - t0) + lb;
+      const uint64_t* sb = row(m - t1) + lb;
+      uint64_t* d = row(m) + lb;
+      if (nl == NL) {
+#pragma GCC unroll 8
+        for (int v = 0; v < NL; ++v) {
+          const __m512i x = _mm512_ternarylogic_epi64(_mm512_loadu_si512(sa + 8 * v), _mm512_loadu_si512(sb + 8 * v), r2[v], 0x96);
+          r2[v] = r1[v];
+          r1[v] = _mm512_xor_si512(x, r1[v]);
+          _mm512_storeu_si512(d + 8 * v, r1[v]);
+        }
+      } else {
+        for (int v = 0; v < nl; ++v) {
+          const __m512i x = _mm512_ternarylogic_epi64(_mm512_loadu_si512(sa + 8 * v), _mm512_loadu_si512(sb + 8 * v), r2[v], 0x96);
+          r2[v] = r1[v];
+          r1[v] = _mm512_xor_si512(x, r1[v]);
+          _mm512_storeu_si512(d + 8 * v, r1[v]);
+        }
+      }
+    }
+  }
+}
+
+// plan_words on 32-bit words: the rows for draws [k0, k1) of tile t.
+void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
+  const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
+  const Ring32 rg = make_ring32(P.mr32, P.CV);
+  const uint64_t K = static_cast<uint64_t>(P.p.K);
+  const uint64_t d0 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k0);
+  const uint64_t d1 = static_cast<uint64_t>(t) * K + static_cast<uint64_t>(k1);  // exclusive
+  const long m_lo = static_cast<long>((d0 * static_cast<uint64_t>(R)) >> 5);
+  const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(R) - 1u) >> 5) + 1u);  // the last pair's second row
+  if (!W.valid32 || m_lo < W.gen32 - kRing + 2 || m_lo > W.gen32 + 64 * lw) {
+    const long h0 = std::max(0L, m_lo - lw);
+    W.words32.assign(rg.size(P.Rp32), 0u);
+    const int db = lw >= 16 ? 16 : (lw >= 8 ? 8 : 4);
+    for (int r = 0; r < P.R; ++r)
+      for (int c = 0; c < P.C; ++c) {
+        Lfsr l(lw, db, derive_seed(P.cfg.seed, static_cast<uint32_t>(1 + r * P.C + c), lw));
+        l.skip(static_cast<uint64_t>(h0) * 32u / static_cast<uint64_t>(db));
+        for (long m = h0; m < h0 + lw; ++m) {
+          uint32_t word = 0;
+          for (int q = 0; q < 32 / db; ++q) word = (word << db) | static_cast<uint32_t>(l.draw());
+          W.words32[rg.at_pe(m, r, c, P.sr_g)] = word;
+        }
+      }
+    W.gen32 = h0 + lw;
+    W.valid32 = true;
+  }
+  W.gen32_to = std::max(W.gen32, m_hi + 1);
+  word_offsets32(P, W, d0, k1 - k0, rg.bls);
+}
+
+// Tile t on binary32 lanes with SR (P.sr32): its words and flags, or false
+// where declined (MXCSR overflow, underflow or invalid; an accumulator
+// overflowed to Inf; a promotion that overflowed or met Inf).
+FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+  const GemmProblem& p = P.p;
+  // (virtual rows and lanes: Rp virtual rows of CV lanes; PE (r, c) at
+  // virtual row r / G, lane G c + r % G)
+  const int R = P.R, C = P.C, CV = P.CV, G = P.sr_g, Rp = P.Rp32, K = p.K, mr = P.mr32;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  const bool promo = P.cfg.promote_n != 0;
+  auto lane_of = [&](int r, int c) { return static_cast<size_t>((r / G) * CV + G * c + r % G); };
+  if (W.apt_ti != ti || W.ati != ti) {
+    const int rr = Rp * G, mrr = mr * G;  // PE rows
+    load_a_rows(P, rr, P.Sa32, ti, W.ati, W.ap32);
+    // per row block: [k][its PE rows]
+    W.ap32t.resize(static_cast<size_t>(rr) * static_cast<size_t>(K));
+    for (int r0 = 0; r0 < rr; r0 += mrr) {
+      float* d = W.ap32t.data() + static_cast<size_t>(r0) * static_cast<size_t>(K);
+      for (int i = 0; i < mrr; ++i) {
+        const float* a = W.ap32.data() + static_cast<size_t>(r0 + i) * static_cast<size_t>(K);
+        for (int k = 0; k < K; ++k) d[static_cast<size_t>(k) * static_cast<size_t>(mrr) + static_cast<size_t>(i)] = a[k];
+      }
+    }
+    W.apt_ti = ti;
+  }
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
+  W.acc32.assign(lanes, 0.0f);
+  if (promo) W.w32.assign(lanes, 0.0f);
+  const double scale = std::ldexp(1.0, P.S32);
+  if (G == 1) {
+    load_c_init(P, ti, tj * C, C, scale, W.acc32.data(), W.w32.data());
+  } else if (p.C_init != nullptr) {
+    std::vector<float> ta(static_cast<size_t>(R * C), 0.0f), tw(static_cast<size_t>(R * C), 0.0f);
+    load_c_init(P, ti, tj * C, C, scale, ta.data(), tw.data());
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) {
+        W.acc32[lane_of(r, c)] = ta[static_cast<size_t>(r * C + c)];
+        if (promo) W.w32[lane_of(r, c)] = tw[static_cast<size_t>(r * C + c)];
+      }
+  }
+  const int s = 23 - P.Y;
+  KArgsSr32 g{W.ap32t.data(), P.bpack32.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
+              K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
+              ~((1u << s) - 1u), (1u << s) - 1u, P.sr_maskr, P.sr_l1, P.sr_halfm1, P.sr_wlsb,
+              nullptr, nullptr, nullptr, nullptr};
+  KState32 st;
+  st.inex[0] = st.inex[1] = _mm512_setzero_si512();
+  st.mx = _mm512_setzero_ps();
+  const bool trunc = P.sr32_kind == 1;
+  bool inexact = false;
+  const int nvec = CV / 16;
+  const Ring32 rg = make_ring32(mr, CV);
+  constexpr int kc = 128;  // a chunk's draws: at most 93 rows of words, with lfsr_w back inside the ring
+  const unsigned saved = _mm_getcsr();
+  // round down (the jam's RD sum, its flags MXCSR's) or, trunc, toward zero
+  const unsigned mxcsr = trunc ? 0x7F80u : 0x3F80u;
+  const bool r12 = P.taps.size() == 4 && P.taps[2] == 2 && P.taps[3] == 1;
+  // Row block by row block through the whole of K, each block's words
+  // generated in its own ring from the tile's first row: a block's
+  // recurrence history (lfsr_w rows of its lanes) then stays in L1, where
+  // interleaving the blocks chunk by chunk had it in L2.
+  plan_words32(P, W, t, 0, std::min(K, kc));
+  const long gen_start = W.gen32;
+  long gen = gen_start;
+  _mm_setcsr(mxcsr);
+  for (int r0 = 0; r0 < Rp; r0 += mr) {
+    uint32_t* base = W.words32.data() + rg.block(r0);
+    gen = gen_start;
+    for (int k0 = 0; k0 < K; k0 += kc) {
+      const int k1 = std::min(K, k0 + kc);
+      const uint64_t d0 = static_cast<uint64_t>(t) * static_cast<uint64_t>(K) + static_cast<uint64_t>(k0);
+      const uint64_t d1 = d0 + static_cast<uint64_t>(k1 - k0);
+      const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(P.cfg.sr_bits) - 1u) >> 5) + 1u);
+      const long gen_to = std::max(gen, m_hi + 1);
+      if (r12) {
+        gen_words_r12(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * CV) / 2,
+                      P.taps);
+      } else {
+        gen_words(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * CV) / 2, P.taps);
+      }
+      gen = gen_to;
+      word_offsets32(P, W, d0, k1 - k0, rg.bls);
+      g.hi_off = W.hi_off.data();
+      g.lo_off = W.lo_off.data();
+      g.cnt = W.cnt.data();
+      g.words = base;
+      if (!inexact && any_bits(st.inex[0])) inexact = true;
+      const KernelSr32Fn fn = P.fsr32[inexact ? 0 : 1];
+      for (int v0 = 0; v0 < nvec; ++v0) fn(g, r0, v0, k0, k1, &st);
+    }
+  }
+  W.gen32 = gen;
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(saved);
+  // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
+  if ((csr & 0x1Du) != 0) return false;
+  if (trunc && (csr & 0x20u) != 0) inexact = true;
+  if (any_bits(st.inex[0])) inexact = true;
+  if (st.rare) return false;
+  const AccFormat& af = P.cfg.acc;
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) {
+      const size_t i = lane_of(r, c);
+      if (promo) {
+        uint32_t b;
+        std::memcpy(&b, &W.w32[i], 4);
+        vals[r * C + c] = b;
+      } else {
+        const double v = static_cast<double>(W.acc32[i]);
+        if (!std::isfinite(v)) return false;  // an overflow: the generic path's flags
+        vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+      }
+    }
+  *flags = (inexact || (st.pinex[0] | st.pinex[1]) != 0) ? kFlagInexact : 0;
+  return true;
+}
+
 }  // namespace
 
 namespace {
@@ -1644,6 +2112,13 @@ bool conditions(const NarrowPlan& P, int ti, int n0, int ncols, bool b32, bool* 
 bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
   const int R = P.R, C = P.C;
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  if (P.sr32) {
+    bool track = false;
+    double limit = 0;
+    if (!conditions(P, ti, tj * C, C, true, &track, &limit) || !run_sr32(P, W, t, vals, flags)) return false;
+    g_taken32.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
   if (P.use32 || P.sup64) {
     // The super-tile holding t (tiles tj0 .. tj0 + TPS - 1 of tile row ti),
     // computed once per worker and kept until the next one.
