@@ -144,3 +144,139 @@ class LowPrecisionSGD:
                                              scale=0))
             p.copy_(new)
         self.step_count += 1
+
+
+# ---------------------------------------------------------------------------
+# The experiment's table and plot (docs/experiments.md, "Master weights"),
+# from fp8sa.experiments' results CSV and its _metrics.csv (the "update" rows).
+
+REFERENCE = "fp32-rne"  # the array's GEMMs with FP32 masters: only the master differs in the other rows
+
+
+def _by_setting(rows):
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+    return by
+
+
+def _acc(rs):
+    a = np.array([float(r["accuracy"]) for r in rs]) * 100
+    return a, float(a.mean()), (float(a.std(ddof=1)) if a.size > 1 else float("nan"))
+
+
+def update_stats(metric_rows):
+    """Per setting: the fraction of weight updates lost (over all logged
+    steps, tensors and seeds, weighted by elements) and the mean update
+    SQNR in dB (finite values)."""
+    out = {}
+    for r in metric_rows:
+        if r["role"] != "update":
+            continue
+        s = out.setdefault(r["setting"], dict(lost=0.0, n=0, sq=[]))
+        n = int(r["n"])
+        s["lost"] += float(r["underflow"]) * n
+        s["n"] += n
+        q = float(r["sqnr_db"])
+        if math.isfinite(q):
+            s["sq"].append(q)
+    return {k: dict(lost=v["lost"] / v["n"] if v["n"] else float("nan"),
+                    sqnr_db=float(np.mean(v["sq"])) if v["sq"] else float("nan")) for k, v in out.items()}
+
+
+def _verdict(d, spread):
+    if math.isnan(spread):
+        return "one seed"
+    return f"**beyond** {spread:.2f}" if abs(d) > spread else f"within {spread:.2f}"
+
+
+def table_text(rows, metric_rows):
+    """A markdown table: per setting the accuracy's mean and std over seeds,
+    the difference from the FP32-master row and from the same master's RNE
+    row (SR rows), each against the seed spread (the larger std of the two),
+    the fraction of updates lost and the update SQNR."""
+    by, st = _by_setting(rows), update_stats(metric_rows)
+    ref = _acc(by[REFERENCE]) if REFERENCE in by else None
+    out = ["| setting | seeds | test accuracy mean | std | vs FP32 master | separates? | SR vs RNE | separates? | "
+           "updates lost | update SQNR (dB) | final loss |",
+           "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
+    for label, rs in by.items():
+        _, m, sd = _acc(rs)
+        vs = sep = sv = ssep = "-"
+        if ref is not None and label != REFERENCE:
+            d = m - ref[1]
+            vs, sep = f"{d:+.2f}", _verdict(d, max(sd, ref[2]))
+        if label.endswith("-sr") and label[:-3] + "-rne" in by:
+            _, m2, sd2 = _acc(by[label[:-3] + "-rne"])
+            sv, ssep = f"{m - m2:+.2f}", _verdict(m - m2, max(sd, sd2))
+        u = st.get(label)
+        lost = f"{100 * u['lost']:.1f} %" if u else "-"
+        sq = f"{u['sqnr_db']:.1f}" if u and math.isfinite(u["sqnr_db"]) else "-"
+        loss = float(np.mean([float(r["final_loss"]) for r in rs]))
+        out.append(f"| {label} | {len(rs)} | {m:.2f} % | {sd:.2f} | {vs} | {sep} | {sv} | {ssep} | {lost} | {sq} | "
+                   f"{loss:.3f} |")
+    return "\n".join(out)
+
+
+def plot(rows, metric_rows, path):
+    """Accuracy per setting (every seed, mean and min..max) beside the
+    fraction of updates lost per setting; written to path."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    by, st = _by_setting(rows), update_stats(metric_rows)
+    labels = list(by)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw=dict(width_ratios=[3, 2]))
+    for i, label in enumerate(labels):
+        a, m, _ = _acc(by[label])
+        ax1.plot([i] * a.size, a, "o", color="tab:orange" if label.endswith("-sr") else "tab:blue", alpha=0.5, ms=4)
+        ax1.errorbar([i], [m], yerr=[[m - a.min()], [a.max() - m]], fmt="_", color="black", ms=14, capsize=4)
+        u = st.get(label)
+        ax2.bar([i], [100 * u["lost"] if u else 0], color="tab:red" if u else "none")
+    for ax in (ax1, ax2):
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    ax1.set_ylabel("test accuracy (%)")
+    ax1.set_title("master-weights: accuracy per setting (seeds: blue RNE, orange SR; mean, min..max)", fontsize=9)
+    ax2.set_ylabel("weight updates lost (%)")
+    ax2.set_title("updates that left their weight unchanged", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None):
+    """python -m fp8sa.master --table FILE.csv [--plot FILE.png]: the
+    master-weights experiment's table (and plot) from fp8sa.experiments'
+    CSV and its _metrics.csv."""
+    import argparse
+    import csv
+    import sys
+    from fp8sa.experiments import _Parser, metrics_path, read_rows
+    ap = _Parser(prog="python -m fp8sa.master", description=main.__doc__.split(":")[0])
+    ap.add_argument("--table", metavar="FILE.csv", required=True, help="a master-weights results CSV")
+    ap.add_argument("--plot", metavar="FILE.png", help="also plot it")
+    args = ap.parse_args(argv)
+    try:
+        rows = read_rows(args.table)
+        with open(metrics_path(args.table), newline="") as f:
+            mrows = list(csv.DictReader(f))
+        if not mrows or "role" not in mrows[0]:
+            raise ValueError(f"{metrics_path(args.table)}: not a metrics CSV of fp8sa.experiments")
+        print(table_text(rows, mrows))
+        if args.plot:
+            plot(rows, mrows, args.plot)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        print(f"master: {getattr(err, 'filename', None) or args.table}: {getattr(err, 'strerror', None) or err}",
+              file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"master: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main())
