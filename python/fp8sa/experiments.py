@@ -271,7 +271,7 @@ METRIC_FIELDS = ["experiment", "setting", "seed", "step", "role", "layer", "fmt"
                  "zero", "sqnr_db", "scale"]
 
 
-def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print):
+def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print, lr=None):
     """Train experiment `name`'s quick grid (optionally fewer seeds or
     steps, or only the settings named) and write out_csv and its
     _metrics.csv beside it. Returns the rows."""
@@ -283,6 +283,8 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
         q["steps"] = steps
     if seeds:
         q["seeds"] = seeds
+    if lr:
+        q["lr"] = lr
     grid = SETTINGS[name]()
     if settings:
         known = [g[0] for g in grid]
@@ -471,6 +473,7 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, default=0, help="seeds per setting (default: the quick grid's 3)")
     ap.add_argument("--steps", type=int, default=0, help="training steps per run (default: the quick grid's)")
     ap.add_argument("--settings", default="", help="comma-separated settings to run (default: all)")
+    ap.add_argument("--lr", type=float, default=0.0, help="learning rate (default: the quick grid's)")
     ap.add_argument("--threads", type=int, default=1, help="fp8sa GEMM threads and PyTorch threads (default 1)")
     ap.add_argument("--data", metavar="DIR", help="folder of Fashion-MNIST's IDX files (fp8sa.train_fmnist's)")
     args = ap.parse_args(argv)
@@ -509,6 +512,8 @@ def main(argv=None):
     for v, what in ((args.seeds, "--seeds"), (args.steps, "--steps"), (args.threads, "--threads")):
         if v < 0 or (what == "--threads" and v < 1):
             ap.error(f"{what} must be >= {1 if what == '--threads' else 0}")
+    if not (math.isfinite(args.lr) and args.lr >= 0):
+        ap.error("--lr must be a finite number >= 0 (0: the quick grid's)")
     settings = [s.strip() for s in args.settings.split(",") if s.strip()]
     known = [g[0] for g in SETTINGS[args.run]()]
     for s in settings:
@@ -527,7 +532,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     load0 = os.getloadavg()[0]
     rows = run_quick(args.run, out, seeds=args.seeds or None, steps=args.steps or None, settings=settings or None,
-                     data=data, threads=args.threads)
+                     data=data, threads=args.threads, lr=args.lr or None)
     print(summary_text(rows))
     print(f"experiments: {len(rows)} runs in {(time.perf_counter() - t0) / 60:.1f} min (1-minute load average "
           f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); wrote {out} and {metrics_path(out)}")

@@ -197,9 +197,10 @@ def test_quick_master_weights_run_writes_update_rows(tmp_path):
     out = tmp_path / "mw.csv"
     torch.set_num_threads(1)
     assert ex.main(["--run", "master-weights", "--quick", "--seeds", "1", "--steps", "3",
-                    "--settings", "bf16-rne,pure-fp16-sr", "--out", str(out)]) == 0
+                    "--settings", "bf16-rne,pure-fp16-sr", "--lr", "0.01", "--out", str(out)]) == 0
     rows = list(csv.DictReader(open(out)))
     assert [r["setting"] for r in rows] == ["bf16-rne", "pure-fp16-sr"]
+    assert all(float(r["lr"]) == 0.01 for r in rows)
     m = [r for r in csv.DictReader(open(ex.metrics_path(str(out)))) if r["role"] == "update"]
     # 6 parameter tensors (3 layers' weights and biases), logged at step 0.
     assert sorted({(r["setting"], r["layer"]) for r in m}) == sorted(
@@ -231,3 +232,12 @@ def test_master_table_refusals(tmp_path, capsys):
     assert mw.main(["--table", str(tmp_path / "none.csv")]) == 2
     err = capsys.readouterr().err
     assert "No such file or directory" in err and err.count("\n") == 1
+
+
+def test_lr_option_refusal(capsys):
+    try:
+        rc = ex.main(["--run", "master-weights", "--quick", "--lr", "-1"])
+    except SystemExit as e:
+        rc = e.code
+    err = capsys.readouterr().err
+    assert rc == 2 and "--lr must be a finite number >= 0" in err and err.count("\n") == 1
