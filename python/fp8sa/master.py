@@ -250,7 +250,6 @@ def main(argv=None):
     """python -m fp8sa.master --table FILE.csv [--plot FILE.png]: the
     master-weights experiment's table (and plot) from fp8sa.experiments'
     CSV and its _metrics.csv."""
-    import argparse
     import csv
     import sys
     from fp8sa.experiments import _Parser, metrics_path, read_rows
