@@ -98,8 +98,8 @@ EXPERIMENTS = {e.name: e for e in [
         "FP16 at weights near 0.05)",
         "Gupta et al. 2015 (16-bit fixed point: RN fails, SR trains); Zamirai et al. 2020 (RNE cancels small "
         "updates; SR or Kahan summation recover up to 7 % absolute); Yun et al. 2023 (standalone 16-bit)",
-        note="needs BF16 and E5M2 masters and a standalone 16-bit mode in the optimizer (fp8sa.torch.MasterSGD "
-             "has FP32 and FP16)"),
+        implemented=True,
+        quick=dict(steps=300, batch=128, lr=0.002, train_subset=0, test_subset=2000, seeds=3)),
     Experiment(
         "accumulation", "Accumulation in the weight-gradient GEMMs (large K)", "cnn",
         (("acc", ("e8m23", "e8m10-rne", "e8m10-sr", "e8m10-promote128", "e6m5-rne", "e6m5-sr",
@@ -160,7 +160,7 @@ def list_text():
 
 
 def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, test_subset, threads=1,
-              metrics_every=50, log=print):
+              metrics_every=50, log=print, make_opt=None):
     """One quick run: SGD momentum 0.9 for `steps` steps on a random
     `train_subset` of the training images (seeded), loss scaling and master
     weights as the recipe says, the array's backward flags driving the
@@ -174,8 +174,10 @@ def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, te
     idx = rng.permutation(xtr.shape[0])[:train_subset]
     eng = None if recipe.plain else Engine(recipe, seed=seed, threads=threads)
     model = cnn(recipe, eng) if model_kind == "cnn" else mlp(MLP_SIZES, recipe, eng)
-    opt = MasterSGD(model.parameters(), lr=lr, momentum=0.9, master=recipe.master, round=recipe.master_round,
-                    engine=eng)
+    # make_opt(params, lr, engine): the grid's own optimizer (fp8sa.master for master-weights).
+    opt = make_opt(model.parameters(), lr, eng) if make_opt is not None else \
+        MasterSGD(model.parameters(), lr=lr, momentum=0.9, master=recipe.master, round=recipe.master_round,
+                  engine=eng)
     scaler = DynamicLossScaler(recipe.init_loss_scale, growth_interval=recipe.growth_interval) \
         if recipe.loss_scaling else None
     mlog = MetricsLog(recipe, every=metrics_every)
@@ -223,13 +225,43 @@ def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, te
     tail = rec["losses"][-20:]
     rec["final_loss"] = float(np.mean(tail)) if tail else float("nan")
     rec["final_scale"] = scaler.scale if scaler is not None else None
+    mlog.rows.extend(getattr(opt, "metric_rows", ()))  # the optimizer's "update" rows (fp8sa.master)
     log(f"  {recipe.name} seed {seed}: accuracy {rec['accuracy']:.4f}, loss {rec['final_loss']:.4f}, "
         f"skipped {rec['skipped']}" + (f", loss scale {scaler.scale:g}" if scaler else "")
+        + (f", updates lost {opt.lost_fraction():.3f}" if hasattr(opt, "lost_fraction") else "")
         + f" ({rec['train_time']:.1f} s)")
     return rec, mlog
 
 
-SETTINGS = {"loss-scaling": loss_scaling_settings}
+def master_weights_settings():
+    """(label, knobs, recipe, make_opt) of the master-weights grid: a plain
+    PyTorch FP32 row; the array's GEMMs (fp8sa.torch.Recipe's defaults: E5M2
+    operands with RNE, e8m23 RNE accumulation, FP32 outputs) with master
+    weights in FP32, FP16, BF16, E5M2, each updated with RNE and SR (FP32:
+    RNE only, FP32's own); standalone FP16 and BF16 (the GEMMs' outputs
+    rounded into that format by the array's output quantizer, the gradient,
+    momentum and weights in that format, fp8sa.master)."""
+    from fp8sa.master import LowPrecisionSGD
+
+    def opt(master, rnd, standalone=False):
+        return lambda params, lr, eng: LowPrecisionSGD(params, lr, 0.9, master, rnd, standalone,
+                                                       seed=eng.seed if eng is not None else 1)
+    base = Recipe(name="mw")
+    out = [("fp32", dict(master="-", update_round="-", standalone16="-"), RECIPES["fp32"], None)]
+    for m in ("fp32", "fp16", "bf16", "e5m2"):
+        for rnd in (("rne",) if m == "fp32" else ("rne", "sr")):
+            label = f"{m}-{rnd}"
+            out.append((label, dict(master=m, update_round=rnd, standalone16="none"), replace(base, name=label),
+                        opt(m, rnd)))
+    for m in ("fp16", "bf16"):
+        for rnd in ("rne", "sr"):
+            label = f"pure-{m}-{rnd}"
+            out.append((label, dict(master=m, update_round=rnd, standalone16=m),
+                        replace(base, name=label, out_fwd=m, out_bwd=m, out_wgrad=m), opt(m, rnd, True)))
+    return out
+
+
+SETTINGS = {"loss-scaling": loss_scaling_settings, "master-weights": master_weights_settings}
 
 CSV_FIELDS = ["experiment", "setting", "knobs", "seed", "model", "steps", "batch", "lr", "train_images",
               "test_images", "accuracy", "final_loss", "skipped", "bad_flag_steps", "nonfinite_loss",
@@ -239,7 +271,7 @@ METRIC_FIELDS = ["experiment", "setting", "seed", "step", "role", "layer", "fmt"
                  "zero", "sqnr_db", "scale"]
 
 
-def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print):
+def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print, lr=None):
     """Train experiment `name`'s quick grid (optionally fewer seeds or
     steps, or only the settings named) and write out_csv and its
     _metrics.csv beside it. Returns the rows."""
@@ -251,6 +283,8 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
         q["steps"] = steps
     if seeds:
         q["seeds"] = seeds
+    if lr:
+        q["lr"] = lr
     grid = SETTINGS[name]()
     if settings:
         known = [g[0] for g in grid]
@@ -265,10 +299,10 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
     n_train = min(n_train, data[0].shape[0])
     n_test = min(q["test_subset"], data[2].shape[0])
     rows, mrows = [], []
-    for label, knobs, recipe in grid:
+    for label, knobs, recipe, *make_opt in grid:
         for seed in range(1, q["seeds"] + 1):
             rec, mlog = train_one(recipe, e.model, seed, data, q["steps"], q["batch"], q["lr"], n_train, n_test,
-                                  threads=threads, log=log)
+                                  threads=threads, log=log, make_opt=make_opt[0] if make_opt else None)
             row = dict(experiment=name, setting=label, knobs=" ".join(f"{k}={v}" for k, v in knobs.items()),
                        seed=seed, model=e.model, steps=rec["steps"], batch=q["batch"], lr=q["lr"],
                        train_images=n_train, test_images=n_test, accuracy=rec["accuracy"],
@@ -439,6 +473,7 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, default=0, help="seeds per setting (default: the quick grid's 3)")
     ap.add_argument("--steps", type=int, default=0, help="training steps per run (default: the quick grid's)")
     ap.add_argument("--settings", default="", help="comma-separated settings to run (default: all)")
+    ap.add_argument("--lr", type=float, default=0.0, help="learning rate (default: the quick grid's)")
     ap.add_argument("--threads", type=int, default=1, help="fp8sa GEMM threads and PyTorch threads (default 1)")
     ap.add_argument("--data", metavar="DIR", help="folder of Fashion-MNIST's IDX files (fp8sa.train_fmnist's)")
     args = ap.parse_args(argv)
@@ -477,6 +512,8 @@ def main(argv=None):
     for v, what in ((args.seeds, "--seeds"), (args.steps, "--steps"), (args.threads, "--threads")):
         if v < 0 or (what == "--threads" and v < 1):
             ap.error(f"{what} must be >= {1 if what == '--threads' else 0}")
+    if not (math.isfinite(args.lr) and args.lr >= 0):
+        ap.error("--lr must be a finite number >= 0 (0: the quick grid's)")
     settings = [s.strip() for s in args.settings.split(",") if s.strip()]
     known = [g[0] for g in SETTINGS[args.run]()]
     for s in settings:
@@ -495,7 +532,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     load0 = os.getloadavg()[0]
     rows = run_quick(args.run, out, seeds=args.seeds or None, steps=args.steps or None, settings=settings or None,
-                     data=data, threads=args.threads)
+                     data=data, threads=args.threads, lr=args.lr or None)
     print(summary_text(rows))
     print(f"experiments: {len(rows)} runs in {(time.perf_counter() - t0) / 60:.1f} min (1-minute load average "
           f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); wrote {out} and {metrics_path(out)}")
