@@ -997,7 +997,6 @@ class FastGemm {
 };
 
 #include "gemm_fp32_sub4.hpp"
-#include "gemm_fp32_sub8.hpp"
 
 bool cpu_has_fast() {
   __builtin_cpu_init();
@@ -1054,7 +1053,7 @@ void gemm_functional(const GemmProblem& p, const ArrayConfig& cfg, GemmOutput* o
     } else if (C % 16 == 0 && R % 8 == 0 && avx512) {
       FastGemm<8, 1, true, 1>(x, threads).run();
     } else if (C % 8 == 0 && R % 8 == 0 && avx512) {
-      FastGemmSub8(x, threads).run();  // 8x8, 8x24, 16x8, ...: one flag domain per register (gemm_fp32_sub8.hpp)
+      FastGemm<8, 1, true, 2>(x, threads).run();  // 8x8, 8x24, ...: pairs of tiles
     } else if (C % 16 == 0 && R % 6 == 0) {
       FastGemm<6, 2, true>(x, threads).run();
     } else if (C % 16 == 0 && R % 4 == 0) {
