@@ -130,8 +130,9 @@ EXPERIMENTS = {e.name: e for e in [
         "a failure caused by numerics should show in its tensors (errors underflowing, gradients swamped) "
         "before the accuracy falls",
         "Rasquinha et al. 2024 (metric-driven choice of numerics)",
-        note="the logging is built (fp8sa.metrics: every loss-scaling run writes its per-step metrics CSV); the "
-             "plots and the lead-time analysis over experiments 1-4 are not"),
+        note="not a grid of its own: run the failing settings of experiments 1-2 with --eval-every N and "
+             "--metrics-every N, then python -m fp8sa.exp_metrics FILE.csv for the lead times and plots; "
+             "experiments 3-4 are not built"),
 ]}
 
 
