@@ -194,7 +194,7 @@ def analyse(case, mrows, arows):
 
 
 def _step_text(s):
-    return "never" if s is None else ("- (plain PyTorch)" if s == "no rows" else str(s))
+    return "never" if s is None else ("-" if s == "no rows" else str(s))  # no rows: plain PyTorch, no quantizer
 
 
 def table_text(results):
@@ -259,7 +259,7 @@ def plot(res, mrows, arows, path):
             ax.axvline(res["accuracy_step"], color="black", ls=":", lw=1)
         ax.set_xlabel("step")
         ax.set_ylabel(f"{role} {'%' if metric == 'underflow' else 'dB'}")
-        ax.set_title(label + " (gray); per layer", fontsize=9)
+        ax.set_title(label + f" (gray); per {'layer' if role != 'update' else 'tensor'}", fontsize=9)
         ax.legend(fontsize=5, ncol=2)
     for ax in axes:
         ax.grid(alpha=0.3)
