@@ -130,8 +130,9 @@ EXPERIMENTS = {e.name: e for e in [
         "a failure caused by numerics should show in its tensors (errors underflowing, gradients swamped) "
         "before the accuracy falls",
         "Rasquinha et al. 2024 (metric-driven choice of numerics)",
-        note="the logging is built (fp8sa.metrics: every loss-scaling run writes its per-step metrics CSV); the "
-             "plots and the lead-time analysis over experiments 1-4 are not"),
+        note="not a grid of its own: run the failing settings of experiments 1-2 with --eval-every N and "
+             "--metrics-every N, then python -m fp8sa.exp_metrics FILE.csv for the lead times and plots; "
+             "experiments 3-4 are not built"),
 ]}
 
 
@@ -160,12 +161,17 @@ def list_text():
 
 
 def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, test_subset, threads=1,
-              metrics_every=50, log=print, make_opt=None):
+              metrics_every=50, log=print, make_opt=None, eval_every=0):
     """One quick run: SGD momentum 0.9 for `steps` steps on a random
     `train_subset` of the training images (seeded), loss scaling and master
     weights as the recipe says, the array's backward flags driving the
     scaler (as fp8sa.train_fmnist.train_run); then the test accuracy on the
-    first `test_subset` test images. Returns (record, MetricsLog)."""
+    first `test_subset` test images. Returns (record, MetricsLog).
+    eval_every N > 0: also the test accuracy after 0, N, 2N, ... steps and
+    after the last, in record["evals"] as (step, accuracy) (fp8sa.exp_metrics
+    compares when a failure shows there with when it shows in a metric);
+    the forward passes are RNE-only in every grid here, so evaluating does
+    not move any LFSR the training uses."""
     from fp8sa.train_fmnist import evaluate
     xtr, ytr, xte, yte = data
     xte, yte = xte[:test_subset], yte[:test_subset]
@@ -183,13 +189,22 @@ def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, te
     mlog = MetricsLog(recipe, every=metrics_every)
     if idx.size < batch:
         raise ValueError(f"train subset {idx.size} is smaller than the batch {batch}")
-    rec = dict(steps=0, skipped=0, bad_flag_steps=0, nonfinite_loss=0, losses=[])
+    rec = dict(steps=0, skipped=0, bad_flag_steps=0, nonfinite_loss=0, losses=[], evals=[])
+
+    def eval_now(s):
+        if eng is not None:
+            eng.sample_hook = None
+        rec["evals"].append((s, evaluate(model, xte, yte)))
+        if eng is not None:
+            eng.take_fwd_flags()  # the evaluation's flags are not the next step's
     step, t0 = 0, time.perf_counter()
     while step < steps:
         perm = idx[rng.permutation(idx.size)]
         for i in range(0, perm.size - batch + 1, batch):
             if step >= steps:
                 break
+            if eval_every > 0 and step % eval_every == 0:
+                eval_now(step)
             b = torch.from_numpy(perm[i:i + batch])
             x, y = xtr[b], ytr[b]
             logging = eng is not None and mlog.wants(step)
@@ -222,6 +237,8 @@ def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, te
     rec["steps"] = step
     rec["train_time"] = time.perf_counter() - t0
     rec["accuracy"] = evaluate(model, xte, yte)
+    if eval_every > 0:
+        rec["evals"].append((step, rec["accuracy"]))
     tail = rec["losses"][-20:]
     rec["final_loss"] = float(np.mean(tail)) if tail else float("nan")
     rec["final_scale"] = scaler.scale if scaler is not None else None
@@ -269,12 +286,15 @@ CSV_FIELDS = ["experiment", "setting", "knobs", "seed", "model", "steps", "batch
                                      for m in ("underflow", "overflow", "zero", "sqnr_db")]
 METRIC_FIELDS = ["experiment", "setting", "seed", "step", "role", "layer", "fmt", "n", "underflow", "overflow",
                  "zero", "sqnr_db", "scale"]
+ACCURACY_FIELDS = ["experiment", "setting", "seed", "step", "accuracy"]  # --eval-every's accuracy over training
 
 
-def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print, lr=None):
+def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print, lr=None,
+              eval_every=0, metrics_every=50):
     """Train experiment `name`'s quick grid (optionally fewer seeds or
     steps, or only the settings named) and write out_csv and its
-    _metrics.csv beside it. Returns the rows."""
+    _metrics.csv beside it; with eval_every > 0 also its _accuracy.csv
+    (the test accuracy every eval_every steps). Returns the rows."""
     e = EXPERIMENTS[name]
     if not e.implemented:
         raise NotImplementedError(f"{name} is not implemented yet: {e.note}")
@@ -298,11 +318,13 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
     n_train = q["train_subset"] or q["steps"] * q["batch"]
     n_train = min(n_train, data[0].shape[0])
     n_test = min(q["test_subset"], data[2].shape[0])
-    rows, mrows = [], []
+    rows, mrows, arows = [], [], []
     for label, knobs, recipe, *make_opt in grid:
         for seed in range(1, q["seeds"] + 1):
             rec, mlog = train_one(recipe, e.model, seed, data, q["steps"], q["batch"], q["lr"], n_train, n_test,
-                                  threads=threads, log=log, make_opt=make_opt[0] if make_opt else None)
+                                  threads=threads, log=log, make_opt=make_opt[0] if make_opt else None,
+                                  eval_every=eval_every, metrics_every=metrics_every)
+            arows.extend(dict(experiment=name, setting=label, seed=seed, step=s, accuracy=a) for s, a in rec["evals"])
             row = dict(experiment=name, setting=label, knobs=" ".join(f"{k}={v}" for k, v in knobs.items()),
                        seed=seed, model=e.model, steps=rec["steps"], batch=q["batch"], lr=q["lr"],
                        train_images=n_train, test_images=n_test, accuracy=rec["accuracy"],
@@ -326,12 +348,22 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
         w = csv.DictWriter(f, METRIC_FIELDS)
         w.writeheader()
         w.writerows(mrows)
+    if eval_every > 0:
+        with open(accuracy_path(out_csv), "w", newline="") as f:
+            w = csv.DictWriter(f, ACCURACY_FIELDS)
+            w.writeheader()
+            w.writerows(arows)
     return rows
 
 
 def metrics_path(out_csv):
     root, ext = os.path.splitext(out_csv)
     return f"{root}_metrics{ext or '.csv'}"
+
+
+def accuracy_path(out_csv):
+    root, ext = os.path.splitext(out_csv)
+    return f"{root}_accuracy{ext or '.csv'}"
 
 
 def summary_text(rows):
@@ -474,6 +506,10 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=0, help="training steps per run (default: the quick grid's)")
     ap.add_argument("--settings", default="", help="comma-separated settings to run (default: all)")
     ap.add_argument("--lr", type=float, default=0.0, help="learning rate (default: the quick grid's)")
+    ap.add_argument("--eval-every", type=int, default=0, metavar="N",
+                    help="also the test accuracy every N steps, to FILE_accuracy.csv (default 0: at the end only)")
+    ap.add_argument("--metrics-every", type=int, default=50, metavar="N",
+                    help="log the tensor metrics every N steps (default 50)")
     ap.add_argument("--threads", type=int, default=1, help="fp8sa GEMM threads and PyTorch threads (default 1)")
     ap.add_argument("--data", metavar="DIR", help="folder of Fashion-MNIST's IDX files (fp8sa.train_fmnist's)")
     args = ap.parse_args(argv)
@@ -509,7 +545,8 @@ def main(argv=None):
         return 2
     if not args.quick:
         ap.error("--run without --quick: the full grid (make train-full) is not implemented yet; use --quick")
-    for v, what in ((args.seeds, "--seeds"), (args.steps, "--steps"), (args.threads, "--threads")):
+    for v, what in ((args.seeds, "--seeds"), (args.steps, "--steps"), (args.threads, "--threads"),
+                    (args.eval_every, "--eval-every"), (args.metrics_every, "--metrics-every")):
         if v < 0 or (what == "--threads" and v < 1):
             ap.error(f"{what} must be >= {1 if what == '--threads' else 0}")
     if not (math.isfinite(args.lr) and args.lr >= 0):
@@ -532,10 +569,12 @@ def main(argv=None):
     t0 = time.perf_counter()
     load0 = os.getloadavg()[0]
     rows = run_quick(args.run, out, seeds=args.seeds or None, steps=args.steps or None, settings=settings or None,
-                     data=data, threads=args.threads, lr=args.lr or None)
+                     data=data, threads=args.threads, lr=args.lr or None, eval_every=args.eval_every,
+                     metrics_every=args.metrics_every)
     print(summary_text(rows))
     print(f"experiments: {len(rows)} runs in {(time.perf_counter() - t0) / 60:.1f} min (1-minute load average "
-          f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); wrote {out} and {metrics_path(out)}")
+          f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); wrote {out} and {metrics_path(out)}"
+          + (f" and {accuracy_path(out)}" if args.eval_every > 0 else ""))
     return 0
 
 
