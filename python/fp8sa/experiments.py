@@ -120,7 +120,7 @@ EXPERIMENTS = {e.name: e for e in [
         "fail and SR with 16 bits recovers; the narrow-accumulator half (e6m5 at batch 512) is not built",
         "with R bits SR sees the discarded fraction to 2^-R only: a fraction below 2^-R ulp is never rounded up "
         "(biased like RZ), so few bits bring back the stagnation or swamping SR was there to fix; the corrected "
-        "construction ('src') removes the bias",
+        "construction ('src') bounds the bias by 2^-(R+1) ulp, yet still loses any single update below that",
         "Fitzgibbon & Felix 2025 (training with 3 random bits, corrected construction)",
         implemented=True,
         quick=dict(steps=300, batch=128, lr=0.002, train_subset=0, test_subset=2000, seeds=3),
