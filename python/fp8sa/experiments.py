@@ -113,15 +113,18 @@ EXPERIMENTS = {e.name: e for e in [
         note="needs the accumulator chosen per GEMM role (the weight-gradient GEMMs only; fp8sa.torch.Recipe's "
              "acc applies to all three) and the PE presets through the Engine"),
     Experiment(
-        "sr-bits", "SR with few random bits: R = 2, 3, 4, 8 for each SR_KIND", "cnn",
-        (("sr_bits", (2, 3, 4, 8)), ("sr_kind", ("mid", "trunc", "src")), ("where", ("acc e6m5", "fp16 master"))),
-        "the failing settings of accumulation (e6m5 at batch 512) and master-weights (small lr), where SR is "
-        "the fix",
+        "sr-bits", "SR with few random bits: R = 2, 3, 4, 8 (16 the reference) for each SR_KIND, on the "
+        "master weights", "mlp",
+        (("master", ("bf16", "e5m2")), ("sr_kind", ("mid", "trunc", "src")), ("sr_bits", (2, 3, 4, 8, 16))),
+        "master-weights' failing setting (lr 0.002, momentum 0.9, the MLP), where BF16 and E5M2 masters with RNE "
+        "fail and SR with 16 bits recovers; the narrow-accumulator half (e6m5 at batch 512) is not built",
         "with R bits SR sees the discarded fraction to 2^-R only: a fraction below 2^-R ulp is never rounded up "
         "(biased like RZ), so few bits bring back the stagnation or swamping SR was there to fix; the corrected "
-        "construction ('src') removes the bias",
+        "construction ('src') bounds the bias by 2^-(R+1) ulp, yet still loses any single update below that",
         "Fitzgibbon & Felix 2025 (training with 3 random bits, corrected construction)",
-        note="needs sr_kind in fp8sa.torch.Recipe and the accumulation and master-weights experiments"),
+        implemented=True,
+        quick=dict(steps=300, batch=128, lr=0.002, train_subset=0, test_subset=2000, seeds=3),
+        note="the master-weights half only: R on a narrow accumulator needs the accumulation experiment"),
     Experiment(
         "metrics", "Metrics that predict failure: underflow, overflow, SQNR per tensor role and layer over "
         "training", "cnn",
@@ -278,7 +281,33 @@ def master_weights_settings():
     return out
 
 
-SETTINGS = {"loss-scaling": loss_scaling_settings, "master-weights": master_weights_settings}
+def sr_bits_settings():
+    """The sr-bits grid on the master weights (fp8sa.master's
+    LowPrecisionSGD with sr_bits and sr_kind): FP32 masters (the
+    reference), then per master format its RNE row (the failure) and SR with
+    each kind and R random bits."""
+    from fp8sa.master import LowPrecisionSGD
+
+    def opt(master, rnd, bits=16, kind="mid"):
+        return lambda params, lr, eng: LowPrecisionSGD(params, lr, 0.9, master, rnd, False,
+                                                       seed=eng.seed if eng is not None else 1, sr_bits=bits,
+                                                       sr_kind=kind)
+    base = Recipe(name="srb")
+    out = [("fp32-rne", dict(master="fp32", update_round="rne", sr_kind="-", sr_bits="-"),
+            replace(base, name="fp32-rne"), opt("fp32", "rne"))]
+    for m in ("bf16", "e5m2"):
+        out.append((f"{m}-rne", dict(master=m, update_round="rne", sr_kind="-", sr_bits="-"),
+                    replace(base, name=f"{m}-rne"), opt(m, "rne")))
+        for kind in ("mid", "trunc", "src"):
+            for bits in (2, 3, 4, 8, 16):
+                label = f"{m}-{kind}-r{bits}"
+                out.append((label, dict(master=m, update_round="sr", sr_kind=kind, sr_bits=bits),
+                            replace(base, name=label), opt(m, "sr", bits, kind)))
+    return out
+
+
+SETTINGS = {"loss-scaling": loss_scaling_settings, "master-weights": master_weights_settings,
+            "sr-bits": sr_bits_settings}
 
 CSV_FIELDS = ["experiment", "setting", "knobs", "seed", "model", "steps", "batch", "lr", "train_images",
               "test_images", "accuracy", "final_loss", "skipped", "bad_flag_steps", "nonfinite_loss",

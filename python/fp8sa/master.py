@@ -12,8 +12,10 @@ Two modes (docs/experiments.md, "Master weights"):
   masters, held in `master` ("fp32", "fp16", "bf16", "e5m2"); the gradient
   and the momentum buffer are FP32. A step computes, in FP32 (PyTorch),
   b = momentum * b + g and w' = w - lr * b, then rounds the FP32 word w'
-  once into `master` with `round` ("rne" or "sr", SR with 16 random bits
-  from the array's LFSR, a fresh seed per tensor and step). FP32 masters
+  once into `master` with `round` ("rne" or "sr": SR with `sr_bits` random
+  bits per draw from the array's LFSR, a fresh seed per tensor and step, and
+  the construction `sr_kind`, "mid", "trunc" or "src", docs/numerics.md
+  section 5; default 16 bits, "mid"). FP32 masters
   take FP32's own RNE: the array's quantizer has no FP32 output, so FP32
   with SR is refused.
 * standalone 16-bit (standalone=True, master "fp16" or "bf16"): no FP32
@@ -43,15 +45,17 @@ import fp8sa as _fp
 
 MASTERS = ("fp32", "fp16", "bf16", "e5m2")
 ROUNDS = ("rne", "sr")
+SR_KINDS = ("mid", "trunc", "src")
 
 
-def round_to(x, fmt, rnd="rne", seed=1):
+def round_to(x, fmt, rnd="rne", seed=1, sr_bits=16, sr_kind="mid", rand=None):
     """float32 numpy array x rounded into fmt ("fp16", "bf16", "e5m2", ...)
     by the array's quantizer (fp8sa.quantize, not saturating: an overflow is
-    Inf), as float32 values. SR: 16 random bits per element from one LFSR
-    with this seed, in C order."""
+    Inf), as float32 values. SR: sr_bits random bits per element from one
+    LFSR with this seed, in C order (or the words rand), construction
+    sr_kind."""
     x = np.ascontiguousarray(x, dtype=np.float32)
-    return _fp.decode(_fp.quantize(x, fmt, rnd, False, seed), fmt)
+    return _fp.decode(_fp.quantize(x, fmt, rnd, False, seed, sr_bits=sr_bits, sr_kind=sr_kind, rand=rand), fmt)
 
 
 def _seed(base, n):
@@ -65,7 +69,7 @@ class LowPrecisionSGD:
     docstring). params: float32 parameters; seed: the SR streams' seed."""
 
     def __init__(self, params, lr, momentum=0.9, master="fp32", round="rne", standalone=False, seed=1,
-                 log_every=10):
+                 log_every=10, sr_bits=16, sr_kind="mid"):
         if not isinstance(master, str) or master.lower() not in MASTERS:
             raise ValueError(f"LowPrecisionSGD: master {master!r:.40} is not one of: {', '.join(MASTERS)}")
         if not isinstance(round, str) or round.lower() not in ROUNDS:
@@ -74,6 +78,10 @@ class LowPrecisionSGD:
         if master == "fp32" and round == "sr":
             raise ValueError("LowPrecisionSGD: FP32 masters with SR: the array's quantizer has no FP32 output "
                              "(FP32 masters are updated with FP32's RNE)")
+        if isinstance(sr_bits, bool) or not isinstance(sr_bits, int) or not 2 <= sr_bits <= 24:
+            raise ValueError(f"LowPrecisionSGD: sr_bits {sr_bits!r:.40} must be an integer in [2, 24]")
+        if not isinstance(sr_kind, str) or sr_kind.lower() not in SR_KINDS:
+            raise ValueError(f"LowPrecisionSGD: sr_kind {sr_kind!r:.40} is not one of: {', '.join(SR_KINDS)}")
         if standalone and master not in ("fp16", "bf16"):
             raise ValueError(f"LowPrecisionSGD: standalone 16-bit training needs master fp16 or bf16, not {master}")
         for v, what in ((lr, "lr"), (momentum, "momentum")):
@@ -86,6 +94,7 @@ class LowPrecisionSGD:
                                 "binary32 words")
         self.lr, self.momentum = float(lr), float(momentum)
         self.master, self.round, self.standalone = master, round, bool(standalone)
+        self.sr_bits, self.sr_kind = int(sr_bits), sr_kind.lower()
         self.seed, self._n = int(seed), 0
         self.log_every = int(log_every)
         self.step_count = 0
@@ -102,7 +111,7 @@ class LowPrecisionSGD:
         """t rounded into the master format with rnd, as a float32 tensor."""
         self._n += 1
         return torch.from_numpy(round_to(t.detach().contiguous().numpy(), self.master, rnd,
-                                         _seed(self.seed, self._n)))
+                                         _seed(self.seed, self._n), self.sr_bits, self.sr_kind))
 
     def zero_grad(self):
         for p in self.params:

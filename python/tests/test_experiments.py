@@ -40,7 +40,6 @@ def test_list_names_every_experiment_with_its_grid_setting_and_status(capsys):
     (["--run", "loss-scaling"], "--run without --quick: the full grid (make train-full) is not implemented yet"),
     (["--run", "loss-scaling", "--quick", "--settings", "e4m3-off"], "--settings: 'e4m3-off' is not one of"),
     (["--run", "loss-scaling", "--quick", "--threads", "0"], "--threads must be >= 1"),
-    (["--run", "sr-bits", "--quick"], "sr-bits is not implemented yet"),
     (["--run", "metrics", "--quick"], "metrics is not implemented yet"),
 ])
 def test_refusals_are_one_line_exit_2(argv, msg, capsys):
