@@ -197,6 +197,19 @@ def wgrad_table_text(path):
     return "\n".join(out)
 
 
+def _wgrad_panel(path):
+    """plot()'s right panel from a wgrad CSV: the mean relative error per setting."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(float(r["rel_err"]))
+    k = int(rows[0]["k"]) if rows else 0
+    return ({s: float(np.mean(v)) for s, v in by.items()}, "relative error of dW (conv1)",
+            f"first convolution's weight gradient at init, K = {k:,}: |G - G*| / |G*| (mean over seeds; "
+            "0 not drawn)", True)
+
+
 AFTER_RUN = {"accumulation": write_wgrad_errors}
 
 
@@ -523,9 +536,11 @@ def table_text(rows):
     return "\n".join(out)
 
 
-def plot(rows, path):
+def plot(rows, path, right=None):
     """Accuracy per setting (every seed, mean and min..max) beside the
-    errors' mean underflow fraction, from a results CSV; written to path."""
+    errors' mean underflow fraction, from a results CSV; written to path.
+    right: (values per setting, y label, title, log scale) for the right
+    panel instead of the underflow (the accumulation grid's swamping)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -539,6 +554,10 @@ def plot(rows, path):
         ax1.plot([i] * acc.size, acc, "o", color="tab:blue", alpha=0.5, ms=4)
         ax1.errorbar([i], [acc.mean()], yerr=[[acc.mean() - acc.min()], [acc.max() - acc.mean()]], fmt="_",
                      color="black", ms=14, capsize=4)
+        if right is not None:
+            v = right[0].get(label)
+            ax2.bar([i], [v if v else 0], color="tab:red" if v else "none")
+            continue
         eu = [r["error_underflow"] for r in by[label] if r["error_underflow"] != ""]
         ax2.bar([i], [100 * np.mean(eu) if eu else 0], color="tab:red" if eu else "none")
     for ax in (ax1, ax2):
@@ -547,8 +566,14 @@ def plot(rows, path):
         ax.grid(axis="y", alpha=0.3)
     ax1.set_ylabel("test accuracy (%)")
     ax1.set_title(f"{rows[0]['experiment']}: accuracy per setting (seeds, mean, min..max)", fontsize=9)
-    ax2.set_ylabel("errors underflowing (%)")
-    ax2.set_title("errors' underflow fraction (mean over layers, logged steps)", fontsize=9)
+    if right is not None:
+        ax2.set_ylabel(right[1])
+        ax2.set_title(right[2], fontsize=9)
+        if right[3]:
+            ax2.set_yscale("log")
+    else:
+        ax2.set_ylabel("errors underflowing (%)")
+        ax2.set_title("errors' underflow fraction (mean over layers, logged steps)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -595,8 +620,11 @@ def main(argv=None):
             return 2
         print(table_text(rows))
         if args.plot:
+            right = None
+            if rows[0]["experiment"] == "accumulation" and os.path.exists(wgrad_path(args.table)):
+                right = _wgrad_panel(wgrad_path(args.table))
             try:
-                plot(rows, args.plot)
+                plot(rows, args.plot, right)
             except OSError as err:
                 print(f"experiments: --plot {args.plot}: {err.strerror or err}", file=sys.stderr)
                 return 2

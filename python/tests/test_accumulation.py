@@ -143,3 +143,6 @@ def test_quick_accumulation_run_writes_its_csvs(tmp_path, capsys):
     assert ex.main(["--table", str(tmp_path / "acc_wgrad.csv")]) == 0
     table = capsys.readouterr().out.splitlines()
     assert len(table) == 4 and table[3].startswith("| e6m5-rne | 294,912 | 1 | ")
+    # the results' plot takes the swamping check as its right panel
+    assert ex.main(["--table", str(out), "--plot", str(tmp_path / "acc.png")]) == 0
+    assert (tmp_path / "acc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
