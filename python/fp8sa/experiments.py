@@ -206,7 +206,7 @@ def _wgrad_panel(path):
         by.setdefault(r["setting"], []).append(float(r["rel_err"]))
     k = int(rows[0]["k"]) if rows else 0
     return ({s: float(np.mean(v)) for s, v in by.items()}, "relative error of dW (conv1)",
-            f"conv1 dW at init, K = {k:,}: |G - G*| / |G*|, mean over seeds (0: no bar)", True)
+            f"conv1 dW at init, K = {k:,}: |G - G*| / |G*| (0: no bar)", True)
 
 
 AFTER_RUN = {"accumulation": write_wgrad_errors}
