@@ -62,15 +62,19 @@ def im2col(x, kh, kw, padding=0):
     return np.ascontiguousarray(win.transpose(0, 2, 3, 1, 4, 5)).reshape(n * ho * wo, c * kh * kw)
 
 
-def _array_keywords(eng):
-    """The array keywords of eng's GEMMs for fp8sa.gemm (Engine.gemm's)."""
+def _array_keywords(eng, wgrad=False):
+    """The array keywords of eng's GEMMs for fp8sa.gemm (Engine.gemm's), the
+    accumulator's rounding, and whether each command takes a fresh seed."""
     r = eng.recipe
     if eng.array is None:
-        return dict(acc=r.acc, rows=eng.rows, cols=eng.cols, sr_bits=r.acc_sr_bits), True
+        if wgrad and r.wgrad_array:
+            rnd, kw = eng.wgrad_keywords()
+            return kw, rnd, True
+        return dict(acc=r.acc, rows=eng.rows, cols=eng.cols, sr_bits=r.acc_sr_bits), r.acc_round, True
     if eng.backend.startswith("board"):
-        return {}, False
+        return {}, r.acc_round, False
     defaults = {f["name"]: f["default"] for f in _fp.ARRAY_FIELDS}
-    return {k: v for k, v in eng.array.items() if defaults.get(k) != v}, False
+    return {k: v for k, v in eng.array.items() if defaults.get(k) != v}, r.acc_round, False
 
 
 def chunk_size(promote=0, dot_n=1, chunk=None):
@@ -82,18 +86,18 @@ def chunk_size(promote=0, dot_n=1, chunk=None):
     return chunk if chunk % step == 0 else (K_MAX // step) * step
 
 
-def gemm(eng, a, fa, sa, b, fb, sb, out, out_round, backward, sat, chunk=None):
+def gemm(eng, a, fa, sa, b, fb, sb, out, out_round, backward, sat, chunk=None, wgrad=False):
     """Engine.gemm (a: M x K codes scaled by 2^sa, b: K x N codes scaled by
     2^sb -> float32 torch tensor, unscaled), for any K: K <= K_MAX is one
     command (Engine.gemm itself); a longer K (or any K > chunk when chunk is
     given, the tests' way to check the chain against one command) runs as a
     chain of commands through fp8sa.gemm's C input, the output quantizer on
-    the last one only. Flags and MACs go to the engine as Engine.gemm's do."""
+    the last one only. Flags and MACs go to the engine as Engine.gemm's do.
+    wgrad: a weight-gradient GEMM (the recipe's wgrad_array, if any)."""
     k = a.shape[1]
     if k <= (K_MAX if chunk is None else chunk):
-        return eng.gemm(a, fa, sa, b, fb, sb, out, out_round, backward, sat)
-    r = eng.recipe
-    arr, fresh_seed = _array_keywords(eng)
+        return eng.gemm(a, fa, sa, b, fb, sb, out, out_round, backward, sat, wgrad=wgrad)
+    arr, rnd, fresh_seed = _array_keywords(eng, wgrad)
     step = chunk_size(arr.get("promote", 0), arr.get("dot_n", 1), chunk)
     undo = -(sa + sb)
     words, flags, res = None, 0, None
@@ -107,9 +111,12 @@ def gemm(eng, a, fa, sa, b, fb, sb, out, out_round, backward, sat, chunk=None):
             kw.update(out_round=out_round, sat=sat, scale=q)
             undo -= q
         res = _fp.gemm(np.ascontiguousarray(a[:, k0:k0 + step]), np.ascontiguousarray(b[k0:k0 + step]), c=words,
-                       fmt_a=fa, fmt_b=fb, round=r.acc_round, out_fmt=out if last else "fp32", threads=eng.threads,
+                       fmt_a=fa, fmt_b=fb, round=rnd, out_fmt=out if last else "fp32", threads=eng.threads,
                        backend=eng.backend, **kw)
-        words = res.words
+        # The next command's init words: the result words where they are in
+        # the init word's format; else (dot without promotion, exact: eXmY
+        # results, binary32 init words) their values, exact in binary32.
+        words = res.words if res.info["result_fmt"] == res.info["init_fmt"] else res.values
         flags |= res.flags
     eng.gemm_macs += a.shape[0] * k * b.shape[1]
     if backward:
@@ -156,7 +163,8 @@ class _Conv2dFn(torch.autograd.Function):
             # weight gradient: dW^T (C*kh*kw x O) = im2col(X)^T x dY, K = N*Ho*Wo
             e2 = np.ascontiguousarray(qe.transpose(0, 2, 3, 1)).reshape(n * ho * wo, o)
             cols_t = im2col(qx, kh, kw, p).T  # a transposed view: gemm_f32 packs strided operands
-            g = gemm(eng, cols_t, r.fmt_act, sx, e2, r.fmt_err, se, r.out_wgrad, r.out_round_wgrad, True, r.sat_bwd)
+            g = gemm(eng, cols_t, r.fmt_act, sx, e2, r.fmt_err, se, r.out_wgrad, r.out_round_wgrad, True, r.sat_bwd,
+                     wgrad=True)
             dw = g.t().reshape(o, c, kh, kw).contiguous()
             if eng.sample_hook:
                 eng.sample_hook("gradient", g.numpy())

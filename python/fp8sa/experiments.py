@@ -71,6 +71,147 @@ def loss_scaling_settings():
     return out
 
 
+# Accumulation: the weight-gradient GEMMs' array is the knob, forward and
+# backward-data stay e8m23 RNE. Operands as loss-scaling's e5m2-nopts-off
+# row (forward E4M3 saturating, errors E5M2, no scaling of any kind), which
+# trains as FP32 on this CNN at batch 128; unscaled operands keep the
+# products inside e6m5's range (an amax-scaled E5M2 error times an E4M3
+# activation is near 2^25, and K of them would overflow e6m5's 2^32).
+_ACC_BASE = Recipe(name="acc", fmt_act="e4m3", fmt_weight="e4m3", fmt_err="e5m2")
+# The h100-fp8 preset (docs/numerics.md 10.2) spelled out: fp8sa.conv's
+# chained long-K GEMM reads dot_n from these keywords.
+_H100 = dict(pe="dot", dot_n=32, align_bits=13, acc="e8m13", round="rz")
+ACC_ARRAYS = {
+    "e8m23": None,
+    "e8m10-rne": dict(acc="e8m10", round="rne"),
+    "e8m10-sr": dict(acc="e8m10", round="sr"),
+    "e8m10-promote128": dict(acc="e8m10", round="rne", promote=128),
+    "e6m5-rne": dict(acc="e6m5", round="rne"),
+    "e6m5-sr": dict(acc="e6m5", round="sr"),
+    "e6m5-promote128": dict(acc="e6m5", round="rne", promote=128),
+    "h100-fp8": dict(_H100),
+    "h100-fp8-promote128": dict(_H100, promote=128),
+    "exact": dict(pe="exact"),
+}
+
+
+def accumulation_settings():
+    """(label, knobs, recipe) of the accumulation grid: FP32, then each
+    weight-gradient array of ACC_ARRAYS (e8m23 first, the reference)."""
+    out = [("fp32", dict(wgrad_acc="-"), RECIPES["fp32"])]
+    for label, arr in ACC_ARRAYS.items():
+        knobs = dict(wgrad_acc=label)
+        if arr:
+            knobs["wgrad_array"] = ",".join(f"{k}:{v}" for k, v in arr.items())
+        out.append((label, knobs, replace(_ACC_BASE, name=label, wgrad_array=arr)))
+    return out
+
+
+def _wgrad_operands(recipe, seed, x, y):
+    """The first convolution's weight-gradient GEMM operands of one forward
+    and backward step of the CNN under recipe (seeded initialisation), as
+    fp8sa.conv.gemm receives them: (a, fmt_a, s_a, b, fmt_b, s_b)."""
+    import fp8sa.conv as conv
+    torch.manual_seed(seed)
+    eng = Engine(recipe, seed=seed, threads=1)
+    model = cnn(recipe, eng)
+    got = []
+    real = conv.gemm
+
+    def spy(eng_, a, fa, sa, b, fb, sb, *args, wgrad=False, **kw):
+        if wgrad and a.shape[0] == 25:  # conv1: C*kh*kw = 1*5*5
+            got.append((np.array(a), fa, sa, np.array(b), fb, sb))
+        return real(eng_, a, fa, sa, b, fb, sb, *args, wgrad=wgrad, **kw)
+    conv.gemm = spy
+    try:
+        F.cross_entropy(model(x), y).backward()
+    finally:
+        conv.gemm = real
+    return got[0]
+
+
+def wgrad_errors(batch, seeds, data, labels=None, log=print):
+    """The swamping check: for each seed, the operands of the CNN's first
+    weight-gradient GEMM at its initialisation (K = batch x 576, one batch of
+    the training images), run on each setting's weight-gradient array;
+    against the exact sum (the FP8 products are exact in float64, and a
+    float64 sum of K <= 2^20 of them is within K x 2^-53 of it): the
+    relative Frobenius error |G - G*| / |G*| and the norm ratio |G| / |G*|
+    (below 1: products lost to swamping). Returns rows."""
+    import fp8sa.conv as conv
+    xtr, ytr = data[0], data[1]
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        b = torch.from_numpy(rng.permutation(xtr.shape[0])[:batch])
+        a, fa, sa, bb, fb, sb = _wgrad_operands(_ACC_BASE, seed, xtr[b], ytr[b])
+        ref = (fp8sa.decode(a, fa).astype(np.float64) @ fp8sa.decode(bb, fb).astype(np.float64)) * 2.0 ** -(sa + sb)
+        nref = float(np.linalg.norm(ref))
+        for label, knobs, recipe in accumulation_settings():
+            if recipe.plain or (labels and label not in labels):
+                continue
+            eng = Engine(recipe, seed=seed, threads=1)
+            t0 = time.process_time()
+            g = conv.gemm(eng, a, fa, sa, bb, fb, sb, "fp32", "rne", True, False, wgrad=True).numpy().astype(np.float64)
+            rows.append(dict(setting=label, seed=seed, batch=batch, k=a.shape[1], rel_err=float(np.linalg.norm(g - ref)) / nref,
+                             norm_ratio=float(np.linalg.norm(g)) / nref, cpu_s=time.process_time() - t0))
+            log(f"  {label} seed {seed} K {a.shape[1]}: relative error {rows[-1]['rel_err']:.3g}, "
+                f"norm ratio {rows[-1]['norm_ratio']:.4f}")
+    return rows
+
+
+WGRAD_FIELDS = ["setting", "seed", "batch", "k", "rel_err", "norm_ratio", "cpu_s"]
+
+
+def wgrad_path(out_csv):
+    root, ext = os.path.splitext(out_csv)
+    return f"{root}_wgrad{ext or '.csv'}"
+
+
+def write_wgrad_errors(out_csv, q, data, settings=None, log=print):
+    """The swamping check of the accumulation grid (wgrad_errors at its
+    batch and seeds) written to FILE_wgrad.csv beside the results."""
+    rows = wgrad_errors(q["batch"], range(1, q["seeds"] + 1), data, labels=settings, log=log)
+    with open(wgrad_path(out_csv), "w", newline="") as f:
+        w = csv.DictWriter(f, WGRAD_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
+def wgrad_table_text(path):
+    """A wgrad CSV (write_wgrad_errors's) as a markdown table: per setting,
+    K, the relative error's mean and range over seeds, the norm ratio's."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+    out = ["| weight-gradient array | K | seeds | relative error mean | min..max | norm ratio mean | min..max |",
+           "| --- | ---: | ---: | ---: | --- | ---: | --- |"]
+    for label, rs in by.items():
+        e = np.array([float(r["rel_err"]) for r in rs])
+        n = np.array([float(r["norm_ratio"]) for r in rs])
+        out.append(f"| {label} | {int(rs[0]['k']):,} | {len(rs)} | {e.mean():.3g} | {e.min():.3g}..{e.max():.3g} | "
+                   f"{n.mean():.4f} | {n.min():.4f}..{n.max():.4f} |")
+    return "\n".join(out)
+
+
+def _wgrad_panel(path):
+    """plot()'s right panel from a wgrad CSV: the mean relative error per setting."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(float(r["rel_err"]))
+    k = int(rows[0]["k"]) if rows else 0
+    return ({s: float(np.mean(v)) for s, v in by.items()}, "relative error of dW (conv1)",
+            f"conv1 dW at init, K = {k:,}: |G - G*| / |G*| (0: no bar)", True)
+
+
+AFTER_RUN = {"accumulation": write_wgrad_errors}
+
+
 EXPERIMENTS = {e.name: e for e in [
     Experiment(
         "loss-scaling", "Loss scaling: off vs dynamic (from the array's flags), E5M2 and E4M3 errors, "
@@ -104,14 +245,16 @@ EXPERIMENTS = {e.name: e for e in [
         "accumulation", "Accumulation in the weight-gradient GEMMs (large K)", "cnn",
         (("acc", ("e8m23", "e8m10-rne", "e8m10-sr", "e8m10-promote128", "e6m5-rne", "e6m5-sr",
                   "e6m5-promote128", "h100-fp8", "h100-fp8-promote128", "exact")),),
-        "batch 512: the first convolution's weight gradient has K = 512 x 576 = 294,912 products",
+        "batch 512: the first convolution's weight gradient has K = 512 x 576 = 294,912 products (the second's "
+        "32,768); the weight-gradient GEMMs only (Recipe.wgrad_array), forward and backward data e8m23 RNE; "
+        "operands E4M3 forward, E5M2 errors, unscaled; plus a plain FP32 row",
         "swamping: once a partial sum is 2^(m+1) times the products, RNE drops them (m the accumulator's "
         "mantissa bits), so a narrow accumulator loses the large-K weight gradients; SR keeps them in "
         "expectation and promotion every 128 bounds the partial sums",
         "Wang et al. 2018 (chunk-based accumulation); Sakr et al. 2019 (accumulator width); DeepSeek-V3 "
         "(H100's 14-bit alignment without promotion)",
-        note="needs the accumulator chosen per GEMM role (the weight-gradient GEMMs only; fp8sa.torch.Recipe's "
-             "acc applies to all three) and the PE presets through the Engine"),
+        implemented=True,
+        quick=dict(steps=60, batch=512, lr=0.05, train_subset=0, test_subset=2000, seeds=3)),
     Experiment(
         "sr-bits", "SR with few random bits: R = 2, 3, 4, 8 (16 the reference) for each SR_KIND, on the "
         "master weights", "mlp",
@@ -307,7 +450,7 @@ def sr_bits_settings():
 
 
 SETTINGS = {"loss-scaling": loss_scaling_settings, "master-weights": master_weights_settings,
-            "sr-bits": sr_bits_settings}
+            "sr-bits": sr_bits_settings, "accumulation": accumulation_settings}
 
 CSV_FIELDS = ["experiment", "setting", "knobs", "seed", "model", "steps", "batch", "lr", "train_images",
               "test_images", "accuracy", "final_loss", "skipped", "bad_flag_steps", "nonfinite_loss",
@@ -382,6 +525,8 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
             w = csv.DictWriter(f, ACCURACY_FIELDS)
             w.writeheader()
             w.writerows(arows)
+    if name in AFTER_RUN:
+        AFTER_RUN[name](out_csv, q, data, settings, log)
     return rows
 
 
@@ -485,9 +630,11 @@ def table_text(rows):
     return "\n".join(out)
 
 
-def plot(rows, path):
+def plot(rows, path, right=None):
     """Accuracy per setting (every seed, mean and min..max) beside the
-    errors' mean underflow fraction, from a results CSV; written to path."""
+    errors' mean underflow fraction, from a results CSV; written to path.
+    right: (values per setting, y label, title, log scale) for the right
+    panel instead of the underflow (the accumulation grid's swamping)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -501,6 +648,10 @@ def plot(rows, path):
         ax1.plot([i] * acc.size, acc, "o", color="tab:blue", alpha=0.5, ms=4)
         ax1.errorbar([i], [acc.mean()], yerr=[[acc.mean() - acc.min()], [acc.max() - acc.mean()]], fmt="_",
                      color="black", ms=14, capsize=4)
+        if right is not None:
+            v = right[0].get(label)
+            ax2.bar([i], [v if v else 0], color="tab:red" if v else "none")
+            continue
         eu = [r["error_underflow"] for r in by[label] if r["error_underflow"] != ""]
         ax2.bar([i], [100 * np.mean(eu) if eu else 0], color="tab:red" if eu else "none")
     for ax in (ax1, ax2):
@@ -509,8 +660,14 @@ def plot(rows, path):
         ax.grid(axis="y", alpha=0.3)
     ax1.set_ylabel("test accuracy (%)")
     ax1.set_title(f"{rows[0]['experiment']}: accuracy per setting (seeds, mean, min..max)", fontsize=9)
-    ax2.set_ylabel("errors underflowing (%)")
-    ax2.set_title("errors' underflow fraction (mean over layers, logged steps)", fontsize=9)
+    if right is not None:
+        ax2.set_ylabel(right[1])
+        ax2.set_title(right[2], fontsize=9)
+        if right[3]:
+            ax2.set_yscale("log")
+    else:
+        ax2.set_ylabel("errors underflowing (%)")
+        ax2.set_title("errors' underflow fraction (mean over layers, logged steps)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -548,6 +705,11 @@ def main(argv=None):
         ap.error("give one of --list, --run NAME and --table FILE.csv")
     if args.table is not None:
         try:
+            with open(args.table, newline="") as f:
+                wgrad = f.readline().strip() == ",".join(WGRAD_FIELDS)
+            if wgrad and not args.plot:  # the accumulation grid's swamping check
+                print(wgrad_table_text(args.table))
+                return 0
             rows = read_rows(args.table)
         except (OSError, UnicodeDecodeError, csv.Error) as err:
             print(f"experiments: --table {args.table}: {getattr(err, 'strerror', None) or err}", file=sys.stderr)
@@ -557,8 +719,11 @@ def main(argv=None):
             return 2
         print(table_text(rows))
         if args.plot:
+            right = None
+            if rows[0]["experiment"] == "accumulation" and os.path.exists(wgrad_path(args.table)):
+                right = _wgrad_panel(wgrad_path(args.table))
             try:
-                plot(rows, args.plot)
+                plot(rows, args.plot, right)
             except OSError as err:
                 print(f"experiments: --plot {args.plot}: {err.strerror or err}", file=sys.stderr)
                 return 2

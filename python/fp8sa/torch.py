@@ -80,6 +80,11 @@ class Recipe:
     acc: str = "e8m23"
     acc_round: str = "rne"
     acc_sr_bits: int = 16
+    # The array of the weight-gradient GEMMs only (issue 22 experiment 3):
+    # fp8sa.gemm's keywords (acc, round, sr_bits, pe, dot_n, align_bits,
+    # promote, ...); what it leaves out is the recipe's (acc, acc_round,
+    # acc_sr_bits). None: every GEMM runs on the recipe's own accumulator.
+    wgrad_array: dict = None
     # The array's output quantizer per GEMM: "fp32" = the raw accumulator
     # word; else a format with out_round (the array's cmd_out_fmt/out_rnd).
     out_fwd: str = "fp32"
@@ -137,6 +142,9 @@ class Engine:
         # fresh seed each); only its keywords that differ from the defaults
         # go to fp8sa.gemm (a board takes none: the array is its own).
         self.array = None if array is None else dict(array)
+        if self.array is not None and recipe.wgrad_array:
+            raise ValueError(f"Engine: recipe {recipe.name} has a wgrad_array; a fixed array (array= or a board) "
+                             "runs every GEMM on one array")
         if self.array is not None:
             rows, cols = self.array.get("rows", rows), self.array.get("cols", cols)
             defaults = {f["name"]: f["default"] for f in _fp.ARRAY_FIELDS}
@@ -216,10 +224,13 @@ class Engine:
         return codes, s
 
     # -- GEMMs -------------------------------------------------------------
-    def gemm(self, a, fa, sa, b, fb, sb, out, out_round, backward, sat):
+    def gemm(self, a, fa, sa, b, fb, sb, out, out_round, backward, sat, wgrad=False):
         """a (M x K) codes scaled by 2^sa, b (K x N) codes scaled by 2^sb ->
-        float32 torch tensor of the product, unscaled."""
+        float32 torch tensor of the product, unscaled. wgrad: a weight-gradient
+        GEMM (the recipe's wgrad_array, when it has one)."""
         r = self.recipe
+        if wgrad and r.wgrad_array and self.array is None:
+            return self._gemm_wgrad(a, fa, sa, b, fb, sb, out, out_round, sat)
         undo = -(sa + sb)
         kw = {}
         if out != "fp32":
@@ -260,6 +271,35 @@ class Engine:
         return torch.from_numpy(v)
 
 
+    def wgrad_keywords(self):
+        """(round, array keywords) of the weight-gradient GEMMs: the recipe's
+        wgrad_array over its acc, acc_round, acc_sr_bits and the engine's
+        rows and cols (no seed: each GEMM takes a fresh one)."""
+        r = self.recipe
+        kw = dict(acc=r.acc, rows=self.rows, cols=self.cols, sr_bits=r.acc_sr_bits)
+        kw.update(r.wgrad_array or {})
+        return kw.pop("round", r.acc_round), kw
+
+    def _gemm_wgrad(self, a, fa, sa, b, fb, sb, out, out_round, sat):
+        # Through fp8sa.gemm (its checks and keywords: pe, dot_n, promote,
+        # ...), not the fused call: a role-specific array is an experiment's,
+        # not the training step's hot path.
+        rnd, kw = self.wgrad_keywords()
+        undo = -(sa + sb)
+        if out != "fp32":
+            q = max(-64, min(63, undo))
+            kw.update(out_round=out_round, sat=sat, scale=q)
+            undo -= q
+        res = _fp.gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), fmt_a=fa, fmt_b=fb, round=rnd, out_fmt=out,
+                       seed=self.next_seed(), threads=self.threads, backend=self.backend, **kw)
+        self.gemm_macs += a.shape[0] * a.shape[1] * b.shape[1]
+        self.bwd_flags |= res.flags
+        v = res.values
+        if undo:
+            v = v * np.float32(2.0 ** undo)
+        return torch.from_numpy(v)
+
+
 class _MatmulFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, a, b, eng):
@@ -286,7 +326,8 @@ class _MatmulFn(torch.autograd.Function):
             da = eng.gemm(qe, r.fmt_err, se, qb.T, r.fmt_weight, sb, r.out_bwd, r.out_round_bwd, True, r.sat_bwd)
         if ctx.needs_input_grad[1]:
             # weight gradient: dB = A^T x dC (activations x errors)
-            db = eng.gemm(qa.T, r.fmt_act, sa, qe, r.fmt_err, se, r.out_wgrad, r.out_round_wgrad, True, r.sat_bwd)
+            db = eng.gemm(qa.T, r.fmt_act, sa, qe, r.fmt_err, se, r.out_wgrad, r.out_round_wgrad, True, r.sat_bwd,
+                          wgrad=True)
             if eng.sample_hook:
                 eng.sample_hook("gradient", db.numpy())
         return da, db, None

@@ -21,6 +21,7 @@ def test_list_names_every_experiment_with_its_grid_setting_and_status(capsys):
     assert "loss-scaling (implemented)" in out
     assert "master-weights (implemented)" in out
     assert out.count("(not implemented yet)") == sum(not e.implemented for e in ex.EXPERIMENTS.values()) <= 3
+    assert "accumulation (implemented)" in out
     assert "knobs: err_fmt in {e5m2, e4m3}; tensor_scaling in {off, on}; loss_scaling in {off, dynamic}" in out
     assert out.count("failure-inducing setting:") == 5 and out.count("why:") == 5
     assert "h100-fp8-promote128" in out and "sr_kind in {mid, trunc, src}" in out
