@@ -733,6 +733,8 @@ def main(argv=None):
                     "grid, the runs over --jobs worker processes, into --out-dir with summary.md")
     ap.add_argument("--jobs", type=int, default=1, metavar="N", help="with --run-all: worker processes (default 1)")
     ap.add_argument("--out-dir", metavar="DIR", help="with --run-all: output folder (default build/experiments)")
+    ap.add_argument("--summarize", action="store_true", help="with --run-all: run nothing; write summary.md and "
+                    "the knob plots from the CSVs already in --out-dir")
     ap.add_argument("--only", default="", metavar="A,B", help="with --run-all: only these experiments "
                     "(loss-scaling, master-weights, accumulation, sr-bits, metrics)")
     ap.add_argument("--out", metavar="FILE.csv", help="results CSV (default build/experiments/NAME_quick.csv); "
@@ -754,8 +756,8 @@ def main(argv=None):
         ap.error("give one of --list, --run NAME and --table FILE.csv (or --run-all)")
     if args.quick and args.full:
         ap.error("give one of --quick and --full")
-    if (args.jobs != 1 or args.out_dir or args.only) and not args.run_all:
-        ap.error("--jobs, --out-dir and --only go with --run-all")
+    if (args.jobs != 1 or args.out_dir or args.only or args.summarize) and not args.run_all:
+        ap.error("--jobs, --out-dir, --only and --summarize go with --run-all")
     if args.run_all:
         return _main_run_all(ap, args)
     if args.table is not None:
@@ -846,6 +848,15 @@ def _main_run_all(ap, args):
     out_dir = args.out_dir or os.path.join("build", "experiments")
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         ap.error(f"--out-dir {out_dir} is not a directory")
+    if args.summarize:
+        from fp8sa.run_all import summarize
+        try:
+            summarize(out_dir, args.full, only or None)
+        except (OSError, ValueError, RuntimeError) as err:
+            print(f"experiments: --summarize: {getattr(err, 'strerror', None) or err}"
+                  + (f" ({err.filename})" if getattr(err, "filename", None) else ""), file=sys.stderr)
+            return 2
+        return 0
     from fp8sa.train_fmnist import DATA_DIR, load_fmnist
     try:
         load_fmnist(args.data or DATA_DIR)  # a bad folder fails here, once, not in every worker

@@ -44,7 +44,7 @@ def test_list_names_every_experiment_with_its_grid_setting_and_status(capsys):
     (["--run-all", "--quick", "--jobs", "0"], "--jobs must be >= 1"),
     (["--run-all", "--quick", "--only", "nope"], "--only: 'nope' is not one of"),
     (["--run-all", "--quick", "--seeds", "2"], "--seeds does not go with --run-all"),
-    (["--run", "loss-scaling", "--quick", "--jobs", "2"], "--jobs, --out-dir and --only go with --run-all"),
+    (["--run", "loss-scaling", "--quick", "--jobs", "2"], "--jobs, --out-dir, --only and --summarize go with --run-all"),
     (["--run", "loss-scaling", "--quick", "--settings", "e4m3-off"], "--settings: 'e4m3-off' is not one of"),
     (["--run", "loss-scaling", "--quick", "--threads", "0"], "--threads must be >= 1"),
     (["--run", "metrics", "--quick"], "metrics is not implemented yet"),

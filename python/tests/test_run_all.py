@@ -69,3 +69,19 @@ def test_quick_set_names_every_implemented_experiment_and_full_grids_have_3_seed
     for name in ex.FULL_GRIDS:
         q, f = ex.grid_params(name), ex.grid_params(name, full=True)
         assert f["seeds"] >= 3 and f["steps"] > q["steps"]
+
+
+def test_summarize_writes_the_summary_from_the_committed_csvs(tmp_path):
+    import shutil
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "experiments")
+    if not os.path.exists(os.path.join(src, "loss-scaling_quick.csv")):
+        pytest.skip("no committed results")
+    d = tmp_path / "exp"
+    shutil.copytree(src, d)
+    assert ex.main(["--run-all", "--quick", "--summarize", "--out-dir", str(d)]) == 0
+    s = (d / "summary.md").read_text()
+    assert [ln[3:] for ln in s.splitlines() if ln.startswith("## ")] == [stem for stem, _, _ in ra.QUICK_SET]
+    sep = next(ln for ln in s.splitlines() if ln.startswith("Beyond the seed spread from fp32: e5m2-nopts-dyn"))
+    assert "e4m3-nopts-off (" in sep and "e4m3-nopts-dyn (" not in sep
+    assert (d / "sr-bits_quick_knob.png").exists() and (d / "accumulation_quick_knob.png").exists()
+    assert ex.main(["--run-all", "--quick", "--summarize", "--out-dir", str(tmp_path / "none")]) == 2
