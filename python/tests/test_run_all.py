@@ -12,10 +12,10 @@ from fp8sa import run_all as ra
 DATA = "/usr/share/datasets/fashion-mnist"
 needs_data = pytest.mark.skipif(not os.path.isdir(DATA), reason="dataset-fashion-mnist not installed")
 
-# Two CNN settings x 2 seeds x 3 steps; two MLP settings x 2 seeds x 4 steps
+# Two CNN settings x 2 seeds x 2 steps; two MLP settings x 2 seeds x 4 steps
 # with the accuracy and the metrics every 2 steps (the metrics sets' files).
 TINY = [
-    ("ls", "loss-scaling", dict(settings=["e4m3-nopts-off", "e4m3-nopts-dyn"], seeds=2, steps=3)),
+    ("ls", "loss-scaling", dict(settings=["e4m3-nopts-off", "e4m3-nopts-dyn"], seeds=2, steps=2)),
     ("mw", "master-weights", dict(settings=["fp32-rne", "bf16-sr"], seeds=2, steps=4, eval_every=2,
                                   metrics_every=2)),
 ]
