@@ -4,6 +4,7 @@ knob grid on the array's numerics (docs/experiments.md).
     python -m fp8sa.experiments --list
     python -m fp8sa.experiments --run loss-scaling --quick [--out FILE.csv]
     python -m fp8sa.experiments --table FILE.csv [--plot FILE.png]   (the CSV as a markdown table, a plot)
+    python -m fp8sa.experiments --run-all --quick [--jobs N] [--out-dir DIR] [--only A,B] [--summarize]
 
 --list names every experiment: its model (the MLP of make train or the CNN
 of fp8sa.conv), its knob grid, the setting chosen to make a failure likely
@@ -13,8 +14,10 @@ on a subset of Fashion-MNIST, 3 seeds per grid point) and writes a CSV, one
 row per (setting, seed): the knobs, the test accuracy, the loss, the loss
 scaler's record, and the mean underflow/overflow/zero/SQNR of each tensor role
 from fp8sa.metrics; and a second CSV (..._metrics.csv) with every logged
-metric per step, role and layer. Only loss-scaling runs today; the others
-say plainly that they are not implemented yet.
+metric per step, role and layer; --run NAME --full its full grid
+(FULL_GRIDS). --run-all --quick|--full [--jobs N] [--out-dir DIR] runs every
+implemented experiment's grid over N worker processes (fp8sa.run_all: make
+train, make train-full).
 """
 import argparse
 import csv

@@ -123,7 +123,7 @@ def separating(rows):
 
 def finish(stem, name, opt, out_dir, results, wgrad_rows):
     """Write one output set's CSVs as run_quick does, then its plots and
-    table as the --table commands do. Returns the table's text."""
+    table as the --table commands do. Returns (the table's text, rows)."""
     import csv
     from fp8sa import experiments as ex
     q = ex.grid_params(name, opt.get("steps"), opt.get("seeds"), opt.get("lr"), opt.get("full", False))
