@@ -7,7 +7,7 @@ FP8SA := $(BUILD)/bin/fp8sa
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all help deps configure build run run-build demo test bench-tool lint iverilog yosys-smoke ctest \
-        synth fpga explore explore-report bench regress sanitize fuzz formal clean train
+        synth fpga explore explore-report bench regress sanitize fuzz formal clean train train-full
 
 all: build
 
@@ -26,7 +26,9 @@ help:
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
 	@echo "make explore-report  docs/exploration.md and plots again from the committed CSV (EXPLORE_AREA=\"docs/area.csv more.csv\")"
-	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md (< 30 min)"
+	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md, then"
+	@echo "                every experiment's quick grid: docs/experiments/ and its summary.md (< 30 min)"
+	@echo "make train-full every experiment's full grid (5 seeds, 5x the steps): docs/experiments/full/ (hours)"
 	@echo "make fpga       bitstreams and timing for the iCEBreaker and ULX3S boards (docs/fpga.md)"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -125,6 +127,11 @@ endif
 # make train (docs/training.md): the recipe x seed grid of fp8sa.train_fmnist
 # in one process; with SCHED (local or slurm) one job per run
 # (scripts/joblist.sh train), merged --reproducible (no measured times).
+# Then every experiment's quick grid (docs/experiments.md) over $(JOBS) local
+# worker processes into docs/experiments/ with summary.md (SCHED does not
+# apply to this part). make train-full: the full grids into
+# docs/experiments/full/ (hours: docs/experiments.md).
+EXP_DIR ?= docs/experiments
 train: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
 ifeq ($(SCHED),)
@@ -134,6 +141,11 @@ else
 	@./scripts/joblist.sh train $(BUILD)/venv/bin/python $(TRAIN_ARGS) > $(JOBS_DIR)/train.list
 	@./scripts/jobs.sh run $(JOBS_DIR)/train.list $(JOBS_DIR)/train --sched $(SCHED) $(SCHED_OPTS)
 endif
+	$(BUILD)/venv/bin/python -m fp8sa.experiments --run-all --quick --jobs $(JOBS) --out-dir $(EXP_DIR)
+
+train-full: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
+	$(BUILD)/venv/bin/python -m fp8sa.experiments --run-all --full --jobs $(JOBS) --out-dir $(EXP_DIR)/full
 
 SEEDS ?= 8
 GEMMS ?= 50

@@ -4,6 +4,7 @@ knob grid on the array's numerics (docs/experiments.md).
     python -m fp8sa.experiments --list
     python -m fp8sa.experiments --run loss-scaling --quick [--out FILE.csv]
     python -m fp8sa.experiments --table FILE.csv [--plot FILE.png]   (the CSV as a markdown table, a plot)
+    python -m fp8sa.experiments --run-all --quick [--jobs N] [--out-dir DIR] [--only A,B] [--summarize]
 
 --list names every experiment: its model (the MLP of make train or the CNN
 of fp8sa.conv), its knob grid, the setting chosen to make a failure likely
@@ -13,8 +14,10 @@ on a subset of Fashion-MNIST, 3 seeds per grid point) and writes a CSV, one
 row per (setting, seed): the knobs, the test accuracy, the loss, the loss
 scaler's record, and the mean underflow/overflow/zero/SQNR of each tensor role
 from fp8sa.metrics; and a second CSV (..._metrics.csv) with every logged
-metric per step, role and layer. Only loss-scaling runs today; the others
-say plainly that they are not implemented yet.
+metric per step, role and layer; --run NAME --full its full grid
+(FULL_GRIDS). --run-all --quick|--full [--jobs N] [--out-dir DIR] runs every
+implemented experiment's grid over N worker processes (fp8sa.run_all: make
+train, make train-full).
 """
 import argparse
 import csv
@@ -282,6 +285,18 @@ EXPERIMENTS = {e.name: e for e in [
 ]}
 
 
+# The full grids (make train-full): each quick grid with 5 seeds, five times
+# its steps (the training subset grows with them, up to all 60,000 images;
+# accumulation: 300 steps, where the quick grid's 150-step rerun already
+# separated) and the whole 10,000-image test set. Not run in make train.
+FULL_GRIDS = {
+    "loss-scaling": dict(steps=1000, seeds=5, test_subset=10000),
+    "master-weights": dict(steps=1500, seeds=5, test_subset=10000),
+    "accumulation": dict(steps=300, seeds=5, test_subset=10000),
+    "sr-bits": dict(steps=1500, seeds=5, test_subset=10000),
+}
+
+
 def _fmt_knobs(e):
     return "; ".join(f"{k} in {{{', '.join(str(v) for v in vs)}}}" for k, vs in e.knobs)
 
@@ -461,22 +476,27 @@ METRIC_FIELDS = ["experiment", "setting", "seed", "step", "role", "layer", "fmt"
 ACCURACY_FIELDS = ["experiment", "setting", "seed", "step", "accuracy"]  # --eval-every's accuracy over training
 
 
-def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print, lr=None,
-              eval_every=0, metrics_every=50):
-    """Train experiment `name`'s quick grid (optionally fewer seeds or
-    steps, or only the settings named) and write out_csv and its
-    _metrics.csv beside it; with eval_every > 0 also its _accuracy.csv
-    (the test accuracy every eval_every steps). Returns the rows."""
+def grid_params(name, steps=None, seeds=None, lr=None, full=False):
+    """Experiment `name`'s quick (or full) grid's training dict with the
+    overrides given."""
     e = EXPERIMENTS[name]
     if not e.implemented:
         raise NotImplementedError(f"{name} is not implemented yet: {e.note}")
     q = dict(e.quick)
+    if full:
+        q.update(FULL_GRIDS[name])
     if steps:
         q["steps"] = steps
     if seeds:
         q["seeds"] = seeds
     if lr:
         q["lr"] = lr
+    return q
+
+
+def grid_settings(name, settings=None):
+    """(label, knobs, recipe[, make_opt]) of experiment `name`'s grid, only
+    the settings named (in the grid's order) when given."""
     grid = SETTINGS[name]()
     if settings:
         known = [g[0] for g in grid]
@@ -484,47 +504,71 @@ def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, t
             if s not in known:
                 raise ValueError(f"setting '{s}' is not one of {name}'s: {', '.join(known)}")
         grid = [g for g in grid if g[0] in settings]
+    return grid
+
+
+def subset_sizes(q, data):
+    n_train = q["train_subset"] or q["steps"] * q["batch"]
+    return min(n_train, data[0].shape[0]), min(q["test_subset"], data[2].shape[0])
+
+
+def run_one(name, q, setting, seed, data, threads=1, log=print, eval_every=0, metrics_every=50):
+    """One (setting, seed) run of experiment `name` with the grid's training
+    dict q: (results row, metric rows, accuracy rows). A run depends on its
+    arguments alone (every generator is seeded here), so the runs of a grid
+    may go to any worker in any order (run_all)."""
+    e = EXPERIMENTS[name]
+    label, knobs, recipe, *make_opt = grid_settings(name, [setting])[0]
+    n_train, n_test = subset_sizes(q, data)
+    rec, mlog = train_one(recipe, e.model, seed, data, q["steps"], q["batch"], q["lr"], n_train, n_test,
+                          threads=threads, log=log, make_opt=make_opt[0] if make_opt else None,
+                          eval_every=eval_every, metrics_every=metrics_every)
+    arows = [dict(experiment=name, setting=label, seed=seed, step=s, accuracy=a) for s, a in rec["evals"]]
+    row = dict(experiment=name, setting=label, knobs=" ".join(f"{k}={v}" for k, v in knobs.items()),
+               seed=seed, model=e.model, steps=rec["steps"], batch=q["batch"], lr=q["lr"],
+               train_images=n_train, test_images=n_test, accuracy=rec["accuracy"],
+               final_loss=rec["final_loss"], skipped=rec["skipped"], bad_flag_steps=rec["bad_flag_steps"],
+               nonfinite_loss=rec["nonfinite_loss"],
+               final_loss_scale="" if rec["final_scale"] is None else rec["final_scale"])
+    for role in ROLES:
+        sm = mlog.summary(role)
+        for m in ("underflow", "overflow", "zero", "sqnr_db"):
+            row[f"{role}_{m}"] = "" if recipe.plain else sm[m]
+    mrows = [dict(experiment=name, setting=label, seed=seed, **r) for r in mlog.rows]
+    return row, mrows, arows
+
+
+def write_results(out_csv, rows, mrows, arows, eval_every=0):
+    """out_csv, its _metrics.csv and (eval_every > 0) its _accuracy.csv."""
+    os.makedirs(os.path.dirname(os.path.abspath(out_csv)), exist_ok=True)
+    for path, fields, rs in ((out_csv, CSV_FIELDS, rows), (metrics_path(out_csv), METRIC_FIELDS, mrows)) + \
+            (((accuracy_path(out_csv), ACCURACY_FIELDS, arows),) if eval_every > 0 else ()):
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fields)
+            w.writeheader()
+            w.writerows(rs)
+
+
+def run_quick(name, out_csv, seeds=None, steps=None, settings=None, data=None, threads=1, log=print, lr=None,
+              eval_every=0, metrics_every=50, full=False):
+    """Train experiment `name`'s quick grid (full: its full grid; optionally
+    fewer seeds or steps, or only the settings named) and write out_csv and
+    its _metrics.csv beside it; with eval_every > 0 also its _accuracy.csv
+    (the test accuracy every eval_every steps). Returns the rows."""
+    q = grid_params(name, steps, seeds, lr, full)
+    grid = grid_settings(name, settings)
     if data is None:
         from fp8sa.train_fmnist import load_fmnist
         data = load_fmnist()
-    n_train = q["train_subset"] or q["steps"] * q["batch"]
-    n_train = min(n_train, data[0].shape[0])
-    n_test = min(q["test_subset"], data[2].shape[0])
     rows, mrows, arows = [], [], []
-    for label, knobs, recipe, *make_opt in grid:
+    for g in grid:
         for seed in range(1, q["seeds"] + 1):
-            rec, mlog = train_one(recipe, e.model, seed, data, q["steps"], q["batch"], q["lr"], n_train, n_test,
-                                  threads=threads, log=log, make_opt=make_opt[0] if make_opt else None,
-                                  eval_every=eval_every, metrics_every=metrics_every)
-            arows.extend(dict(experiment=name, setting=label, seed=seed, step=s, accuracy=a) for s, a in rec["evals"])
-            row = dict(experiment=name, setting=label, knobs=" ".join(f"{k}={v}" for k, v in knobs.items()),
-                       seed=seed, model=e.model, steps=rec["steps"], batch=q["batch"], lr=q["lr"],
-                       train_images=n_train, test_images=n_test, accuracy=rec["accuracy"],
-                       final_loss=rec["final_loss"], skipped=rec["skipped"], bad_flag_steps=rec["bad_flag_steps"],
-                       nonfinite_loss=rec["nonfinite_loss"],
-                       final_loss_scale="" if rec["final_scale"] is None else rec["final_scale"])
-            for role in ROLES:
-                sm = mlog.summary(role)
-                for m in ("underflow", "overflow", "zero", "sqnr_db"):
-                    row[f"{role}_{m}"] = "" if recipe.plain else sm[m]
+            row, m, a = run_one(name, q, g[0], seed, data, threads=threads, log=log, eval_every=eval_every,
+                                metrics_every=metrics_every)
             rows.append(row)
-            for r in mlog.rows:
-                mrows.append(dict(experiment=name, setting=label, seed=seed, **r))
-    os.makedirs(os.path.dirname(os.path.abspath(out_csv)), exist_ok=True)
-    with open(out_csv, "w", newline="") as f:
-        w = csv.DictWriter(f, CSV_FIELDS)
-        w.writeheader()
-        w.writerows(rows)
-    mpath = metrics_path(out_csv)
-    with open(mpath, "w", newline="") as f:
-        w = csv.DictWriter(f, METRIC_FIELDS)
-        w.writeheader()
-        w.writerows(mrows)
-    if eval_every > 0:
-        with open(accuracy_path(out_csv), "w", newline="") as f:
-            w = csv.DictWriter(f, ACCURACY_FIELDS)
-            w.writeheader()
-            w.writerows(arows)
+            mrows.extend(m)
+            arows.extend(a)
+    write_results(out_csv, rows, mrows, arows, eval_every)
     if name in AFTER_RUN:
         AFTER_RUN[name](out_csv, q, data, settings, log)
     return rows
@@ -686,6 +730,16 @@ def main(argv=None):
     ap.add_argument("--plot", metavar="FILE.png", help="with --table: also plot the CSV (accuracy, error underflow)")
     ap.add_argument("--run", metavar="NAME", help="train one experiment's grid (with --quick)")
     ap.add_argument("--quick", action="store_true", help="the quick grid: few steps, a subset, 3 seeds")
+    ap.add_argument("--full", action="store_true", help="the full grid (FULL_GRIDS: 5 seeds, 5x the steps; "
+                    "make train-full)")
+    ap.add_argument("--run-all", action="store_true", help="every implemented experiment's quick (or --full) "
+                    "grid, the runs over --jobs worker processes, into --out-dir with summary.md")
+    ap.add_argument("--jobs", type=int, default=1, metavar="N", help="with --run-all: worker processes (default 1)")
+    ap.add_argument("--out-dir", metavar="DIR", help="with --run-all: output folder (default build/experiments)")
+    ap.add_argument("--summarize", action="store_true", help="with --run-all: run nothing; write summary.md and "
+                    "the knob plots from the CSVs already in --out-dir")
+    ap.add_argument("--only", default="", metavar="A,B", help="with --run-all: only these experiments "
+                    "(loss-scaling, master-weights, accumulation, sr-bits, metrics)")
     ap.add_argument("--out", metavar="FILE.csv", help="results CSV (default build/experiments/NAME_quick.csv); "
                     "the per-step metrics go to FILE_metrics.csv")
     ap.add_argument("--seeds", type=int, default=0, help="seeds per setting (default: the quick grid's 3)")
@@ -701,8 +755,14 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.plot and args.table is None:
         ap.error("--plot goes with --table FILE.csv")
-    if sum((args.list, args.run is not None, args.table is not None)) != 1:
-        ap.error("give one of --list, --run NAME and --table FILE.csv")
+    if sum((args.list, args.run is not None, args.table is not None, args.run_all)) != 1:
+        ap.error("give one of --list, --run NAME and --table FILE.csv (or --run-all)")
+    if args.quick and args.full:
+        ap.error("give one of --quick and --full")
+    if (args.jobs != 1 or args.out_dir or args.only or args.summarize) and not args.run_all:
+        ap.error("--jobs, --out-dir, --only and --summarize go with --run-all")
+    if args.run_all:
+        return _main_run_all(ap, args)
     if args.table is not None:
         try:
             with open(args.table, newline="") as f:
@@ -737,8 +797,8 @@ def main(argv=None):
     if not e.implemented:
         print(f"experiments: {args.run} is not implemented yet ({e.note})", file=sys.stderr)
         return 2
-    if not args.quick:
-        ap.error("--run without --quick: the full grid (make train-full) is not implemented yet; use --quick")
+    if not (args.quick or args.full):
+        ap.error("--run needs --quick or --full")
     for v, what in ((args.seeds, "--seeds"), (args.steps, "--steps"), (args.threads, "--threads"),
                     (args.eval_every, "--eval-every"), (args.metrics_every, "--metrics-every")):
         if v < 0 or (what == "--threads" and v < 1):
@@ -750,7 +810,7 @@ def main(argv=None):
     for s in settings:
         if s not in known:
             ap.error(f"--settings: '{s}' is not one of {args.run}'s: {', '.join(known)}")
-    out = args.out or os.path.join("build", "experiments", f"{args.run}_quick.csv")
+    out = args.out or os.path.join("build", "experiments", f"{args.run}_{'full' if args.full else 'quick'}.csv")
     if os.path.isdir(out):
         ap.error(f"--out {out} is a directory")
     from fp8sa.train_fmnist import DATA_DIR, load_fmnist
@@ -764,11 +824,49 @@ def main(argv=None):
     load0 = os.getloadavg()[0]
     rows = run_quick(args.run, out, seeds=args.seeds or None, steps=args.steps or None, settings=settings or None,
                      data=data, threads=args.threads, lr=args.lr or None, eval_every=args.eval_every,
-                     metrics_every=args.metrics_every)
+                     metrics_every=args.metrics_every, full=args.full)
     print(summary_text(rows))
     print(f"experiments: {len(rows)} runs in {(time.perf_counter() - t0) / 60:.1f} min (1-minute load average "
           f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); wrote {out} and {metrics_path(out)}"
           + (f" and {accuracy_path(out)}" if args.eval_every > 0 else ""))
+    return 0
+
+
+def _main_run_all(ap, args):
+    """--run-all: fp8sa.run_all over the quick (or full) set."""
+    from fp8sa.run_all import GROUP, QUICK_SET, run_all
+    if not (args.quick or args.full):
+        ap.error("--run-all needs --quick or --full")
+    if args.jobs < 1:
+        ap.error("--jobs must be >= 1")
+    for v, what in ((args.out, "--out"), (args.settings, "--settings"), (args.seeds, "--seeds"),
+                    (args.steps, "--steps"), (args.lr, "--lr"), (args.eval_every, "--eval-every")):
+        if v:
+            ap.error(f"{what} does not go with --run-all (each grid's own settings are used)")
+    names = {GROUP.get(s[0], s[1]) for s in QUICK_SET}
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    for s in only:
+        if s not in names:
+            ap.error(f"--only: '{s}' is not one of: {', '.join(sorted(names))}")
+    out_dir = args.out_dir or os.path.join("build", "experiments")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        ap.error(f"--out-dir {out_dir} is not a directory")
+    if args.summarize:
+        from fp8sa.run_all import summarize
+        try:
+            summarize(out_dir, args.full, only or None)
+        except (OSError, ValueError, RuntimeError) as err:
+            print(f"experiments: --summarize: {getattr(err, 'strerror', None) or err}"
+                  + (f" ({err.filename})" if getattr(err, "filename", None) else ""), file=sys.stderr)
+            return 2
+        return 0
+    from fp8sa.train_fmnist import DATA_DIR, load_fmnist
+    try:
+        load_fmnist(args.data or DATA_DIR)  # a bad folder fails here, once, not in every worker
+    except (OSError, ValueError) as err:
+        print(f"experiments: {err}", file=sys.stderr)
+        return 2
+    run_all(out_dir, args.jobs, only or None, args.full, args.data or DATA_DIR)
     return 0
 
 
