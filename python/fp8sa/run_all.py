@@ -121,6 +121,19 @@ def separating(rows):
     return out
 
 
+def verdict_text(rows, seeds):
+    """One sentence: the settings of a results CSV's rows that separate from
+    the FP32 row beyond the seed spread (separating), or that none does."""
+    sep = separating(rows)
+    if sep:
+        ref = "fp32" if any(r["setting"] == "fp32" for r in rows) else "fp32-rne"
+        return f"Beyond the seed spread from {ref}: " + "; ".join(
+            f"{s} ({d:+.2f} points, spread {sp:.2f})" for s, d, sp in sep) + "."
+    if seeds > 1:
+        return "No setting separates from the FP32 row beyond the seed spread."
+    return "One seed: no spread to compare with."
+
+
 def finish(stem, name, opt, out_dir, results, wgrad_rows):
     """Write one output set's CSVs as run_quick does, then its plots and
     table as the --table commands do. Returns (the table's text, rows)."""
@@ -145,9 +158,9 @@ def finish(stem, name, opt, out_dir, results, wgrad_rows):
     return tables(stem, name, out_dir, wgrad_rows is not None), rows
 
 
-def tables(stem, name, out_dir, wgrad=False, plots=True):
+def tables(stem, name, out_dir, wgrad=False, plots=True, knob_plots=True):
     """An output set's table as its --table command prints it, and (plots)
-    its plots, from its CSVs in out_dir."""
+    its plots and (knob_plots) its knob plot, from its CSVs in out_dir."""
     from fp8sa import exp_metrics, master, srbits
     from fp8sa import experiments as ex
     out = os.path.join(out_dir, f"{stem}.csv")
@@ -168,7 +181,7 @@ def tables(stem, name, out_dir, wgrad=False, plots=True):
             text += "\n\n" + wt
     if rc:
         raise RuntimeError(f"{stem}: its table command failed (status {rc})")
-    if name in ("sr-bits", "accumulation"):
+    if knob_plots and name in ("sr-bits", "accumulation"):
         knob_plot(ex.read_rows(out), os.path.join(out_dir, f"{stem}_knob.png"))
     return text
 
@@ -326,16 +339,7 @@ def summary_md(texts, full, jobs, njobs, wall, cpu, load0, load1):
         lines += [f"## {stem}", "",
                   f"`{stem}.csv`: {name}, {q['steps']} steps, batch {q['batch']}, lr {q['lr']}, "
                   f"{q['seeds']} seed{'s' if q['seeds'] > 1 else ''}{sel}{ev}.", ""]
-        sep = separating(rows)
-        if stem.startswith("metrics_"):
-            pass
-        elif sep:
-            ref = "fp32" if any(r["setting"] == "fp32" for r in rows) else "fp32-rne"
-            lines += [f"Beyond the seed spread from {ref}: " + "; ".join(
-                f"{s} ({d:+.2f} points, spread {sp:.2f})" for s, d, sp in sep) + ".", ""]
-        elif q["seeds"] > 1:
-            lines += ["No setting separates from the FP32 row beyond the seed spread.", ""]
-        else:
-            lines += ["One seed: no spread to compare with.", ""]
+        if not stem.startswith("metrics_"):
+            lines += [verdict_text(rows, q["seeds"]), ""]
         lines += [text, ""]
     return "\n".join(lines)

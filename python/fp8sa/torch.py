@@ -11,7 +11,7 @@ GEMM (activations^T x errors). A `Recipe` says, per tensor role, the FP8
 operand format and the rounding of its quantization, the accumulator format
 and rounding, what the array's output quantizer does with each GEMM's
 result, per-tensor scaling, and the loss-scaling and master-weight policy
-(docs/training.md). The bias add, ReLU, softmax/loss and the optimizer's
+(docs/training/recipes.md). The bias add, ReLU, softmax/loss and the optimizer's
 arithmetic run in PyTorch FP32; the FP16 master weights are rounded by
 fp8sa's quantizer (RNE or SR).
 
@@ -501,7 +501,7 @@ def mlp(sizes, recipe, engine):
     return torch.nn.Sequential(*layers)
 
 
-# The recipes of make train (docs/training.md), one row each.
+# The recipes of make train (docs/training/recipes.md), one row each.
 RECIPES = {
     "fp32": Recipe(name="fp32", plain=True),
     "e5m2-rne": Recipe(name="e5m2-rne"),

@@ -1,5 +1,5 @@
 """make train: an MLP 784-256-128-10 on Fashion-MNIST under each recipe of
-fp8sa.torch.RECIPES, several seeds each; writes docs/training.md (table,
+fp8sa.torch.RECIPES, several seeds each; writes docs/training/recipes.md (table,
 verdict, timings), docs/training/curves.png, docs/training/results.csv and
 samples of activations, errors and gradients (.npy) from the run.
 
@@ -299,7 +299,7 @@ def main(argv=None):
     ap.add_argument("--data", default=DATA_DIR, metavar="DIR",
                     help="folder of Fashion-MNIST's IDX files (default: $FP8SA_FMNIST_DIR, else Debian's "
                          f"dataset-fashion-mnist, {DEBIAN_DATA_DIR}; now {DATA_DIR})")
-    ap.add_argument("--doc", default="docs/training.md")
+    ap.add_argument("--doc", default="docs/training/recipes.md")
     ap.add_argument("--figdir", default="docs/training")
     ap.add_argument("--sample-step", type=int, default=200)
     ap.add_argument("--reproducible", action="store_true",
