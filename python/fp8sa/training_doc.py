@@ -175,10 +175,14 @@ def _expand(res, text):
 
 def render(template_text, base):
     """The document: every placeholder of template_text expanded from the
-    CSVs under base (the document's folder)."""
+    CSVs under base (the document's folder). A comment that opens the
+    template (<!-- ... -->, its note to editors) is left out."""
     res = _Results(base)
     out, pos = [], 0
-    for m in PLACEHOLDER.finditer(template_text):
+    if template_text.startswith("<!--") and "-->" in template_text:
+        pos = template_text.index("-->") + 3
+        pos += template_text[pos:].startswith("\n")
+    for m in PLACEHOLDER.finditer(template_text, pos):
         out.append(template_text[pos:m.start()])
         line = template_text.count("\n", 0, m.start()) + 1
         try:

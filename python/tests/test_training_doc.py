@@ -98,3 +98,10 @@ def test_cli_writes_checks_and_refuses(tmp_path, capsys):
         assert e.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("fp8sa.training_doc: ") and err.count("\n") == 1
+
+
+def test_the_templates_opening_comment_is_left_out(tmp_path):
+    _write(tmp_path / "g.csv", "loss-scaling", {"fp32": [0.8, 0.81]})
+    assert td.render("<!-- a note to editors {{not a placeholder}} -->\n# T {{acc g fp32}}\n", str(tmp_path)) == \
+        "# T 80.50 % (std 0.71, 2 seeds)\n"
+    assert td.render("# T\n<!-- kept -->\n", str(tmp_path)) == "# T\n<!-- kept -->\n"
