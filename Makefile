@@ -26,9 +26,9 @@ help:
 	@echo "make synth      Yosys area tables for iCE40, ECP5, Xilinx 7, CMOS: docs/area.md (cached, all cores)"
 	@echo "make explore    accumulator-width sweep: docs/explore/explore.csv, plots, docs/exploration.md (cached)"
 	@echo "make explore-report  docs/exploration.md and plots again from the committed CSV (EXPLORE_AREA=\"docs/area.csv more.csv\")"
-	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training.md, then"
-	@echo "                every experiment's quick grid: docs/experiments/ and its summary.md (< 30 min)"
-	@echo "make train-full every experiment's full grid (5 seeds, 5x the steps): docs/experiments/full/ (hours)"
+	@echo "make train      FP8 training recipes on the array's numerics, MLP on Fashion-MNIST: docs/training/recipes.md,"
+	@echo "                then every experiment's quick grid: docs/experiments/ and its summary.md, docs/training.md"
+	@echo "make train-full every experiment's full grid (5 seeds, 5x the steps): docs/experiments/full/, docs/training.md"
 	@echo "make fpga       bitstreams and timing for the iCEBreaker and ULX3S boards (docs/fpga.md)"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -87,7 +87,7 @@ ctest: build
 
 test: lint iverilog yosys-smoke ctest
 
-# make train (docs/training.md): the recipes of fp8sa.torch on an MLP over
+# make train (docs/training/recipes.md): the recipes of fp8sa.torch on an MLP over
 # Fashion-MNIST, 3 seeds each, through the Python package in $(BUILD)/venv
 # (the in-tree module, built here). TRAIN_ARGS: e.g. --epochs 5 --seeds 5
 # (python -m fp8sa.train_fmnist --help).
@@ -124,13 +124,15 @@ else
 	@./scripts/jobs.sh run $(JOBS_DIR)/synth.list $(JOBS_DIR)/synth --sched $(SCHED) $(SCHED_OPTS)
 endif
 
-# make train (docs/training.md): the recipe x seed grid of fp8sa.train_fmnist
+# make train (docs/training/recipes.md): the recipe x seed grid of fp8sa.train_fmnist
 # in one process; with SCHED (local or slurm) one job per run
 # (scripts/joblist.sh train), merged --reproducible (no measured times).
 # Then every experiment's quick grid (docs/experiments.md) over $(JOBS) local
 # worker processes into docs/experiments/ with summary.md (SCHED does not
 # apply to this part). make train-full: the full grids into
-# docs/experiments/full/ (hours: docs/experiments.md).
+# docs/experiments/full/ (hours: docs/experiments.md). Both end by rendering
+# docs/training.md from docs/training/template.md and the results CSVs
+# (fp8sa.training_doc; make test checks that the committed one matches).
 EXP_DIR ?= docs/experiments
 train: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
@@ -142,10 +144,12 @@ else
 	@./scripts/jobs.sh run $(JOBS_DIR)/train.list $(JOBS_DIR)/train --sched $(SCHED) $(SCHED_OPTS)
 endif
 	$(BUILD)/venv/bin/python -m fp8sa.experiments --run-all --quick --jobs $(JOBS) --out-dir $(EXP_DIR)
+	$(BUILD)/venv/bin/python -m fp8sa.training_doc
 
 train-full: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target fp8sa_py_core
 	$(BUILD)/venv/bin/python -m fp8sa.experiments --run-all --full --jobs $(JOBS) --out-dir $(EXP_DIR)/full
+	$(BUILD)/venv/bin/python -m fp8sa.training_doc
 
 SEEDS ?= 8
 GEMMS ?= 50

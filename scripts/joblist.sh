@@ -23,7 +23,7 @@
 #          TRAIN_ARGS --run RECIPE:REGIME:SEED --run-out $OUT/run.json; the
 #          runs from its --list-runs, which checks the options and the data
 #          first). Merge: --merge RESULTS/jobs --reproducible: the --doc
-#          (default docs/training.md) and --figdir (docs/training) of
+#          (default docs/training/recipes.md) and --figdir (docs/training) of
 #          TRAIN_ARGS, the same bytes as one --reproducible process.
 #        scripts/joblist.sh merge-regress RESULTS
 set -euo pipefail

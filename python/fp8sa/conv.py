@@ -168,6 +168,8 @@ class _Conv2dFn(torch.autograd.Function):
             dw = g.t().reshape(o, c, kh, kw).contiguous()
             if eng.sample_hook:
                 eng.sample_hook("gradient", g.numpy())
+            if eng.gradient_hook:
+                eng.gradient_hook(g.numpy(), cols_t, r.fmt_act, sx, e2, r.fmt_err, se)
         if ctx.needs_input_grad[0]:
             # backward data: the full correlation of dY (padded by k-1-p) with
             # the flipped kernel: dX (N*H*W x C) = im2col(dY) x Wf, Wf rows in

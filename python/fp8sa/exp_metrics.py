@@ -43,8 +43,11 @@ UNDERFLOW_50 = ("error", "underflow", ">", 0.5, "errors' underflow fraction > 50
 SQNR_10 = ("error", "sqnr_db", "<", 10.0, "errors' SQNR < 10 dB")
 LOST_50 = ("update", "underflow", ">", 0.5, "updates lost > 50 %")
 UPDATE_SQNR_10 = ("update", "sqnr_db", "<", 10.0, "update SQNR < 10 dB")
+# The weight gradients against their exact product (fp8sa.metrics.
+# gradient_metrics: the accumulator's rounding), the same 10 dB as the others.
+GRADIENT_SQNR_10 = ("gradient", "sqnr_db", "<", 10.0, "weight gradients' SQNR < 10 dB")
 
-# The failures of experiments 1 and 2 (docs/experiments.md) with their fix
+# The failures of experiments 1 to 4 (docs/experiments.md) with their fix
 # and reference, and the metrics that should announce them.
 CASES = [
     dict(experiment="loss-scaling", failing="e4m3-nopts-off", fix="e4m3-nopts-dyn", ref="fp32",
@@ -52,6 +55,16 @@ CASES = [
     dict(experiment="master-weights", failing="bf16-rne", fix="bf16-sr", ref="fp32-rne",
          metrics=(LOST_50, UPDATE_SQNR_10)),
     dict(experiment="master-weights", failing="e5m2-rne", fix="e5m2-sr", ref="fp32-rne",
+         metrics=(LOST_50, UPDATE_SQNR_10)),
+    # Experiment 3: e6m5 RNE weight-gradient accumulation at K = 294,912,
+    # fixed by promotion every 128 (docs/experiments.md, the 150-step rerun).
+    dict(experiment="accumulation", failing="e6m5-rne", fix="e6m5-promote128", ref="e8m23",
+         metrics=(GRADIENT_SQNR_10,)),
+    # Experiment 4: SR with few random bits on E5M2 masters (src, 3 bits)
+    # and BF16 masters (trunc, 2 bits), fixed by 8 bits of the same kind.
+    dict(experiment="sr-bits", failing="e5m2-src-r3", fix="e5m2-src-r8", ref="fp32-rne",
+         metrics=(LOST_50, UPDATE_SQNR_10)),
+    dict(experiment="sr-bits", failing="bf16-trunc-r2", fix="bf16-trunc-r8", ref="fp32-rne",
          metrics=(LOST_50, UPDATE_SQNR_10)),
 ]
 

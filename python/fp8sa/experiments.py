@@ -34,7 +34,7 @@ import torch.nn.functional as F
 import fp8sa
 from fp8sa.conv import CNN_SHAPE, cnn
 from fp8sa.metrics import ROLES, MetricsLog
-from fp8sa.torch import RECIPES, DynamicLossScaler, Engine, MasterSGD, Recipe, mlp
+from fp8sa.torch import RECIPES, DynamicLossScaler, Engine, MasterSGD, Recipe, mlp, train_step
 
 MLP_SIZES = (784, 256, 128, 10)  # fp8sa.train_report.SIZES, the make train MLP
 
@@ -54,6 +54,9 @@ class Experiment:
     quick: dict = field(default_factory=lambda: dict(steps=200, batch=128, lr=0.05, train_subset=0,
                                                        test_subset=2000, seeds=3))
     note: str = ""
+    # Log the weight gradients' metrics against their exact product too
+    # (fp8sa.metrics.gradient_metrics: the grid's knob is the accumulator).
+    gradient_metrics: bool = False
 
 
 # Loss scaling: forward E4M3 (activations and weights, saturating: HFP8's
@@ -256,7 +259,7 @@ EXPERIMENTS = {e.name: e for e in [
         "expectation and promotion every 128 bounds the partial sums",
         "Wang et al. 2018 (chunk-based accumulation); Sakr et al. 2019 (accumulator width); DeepSeek-V3 "
         "(H100's 14-bit alignment without promotion)",
-        implemented=True,
+        implemented=True, gradient_metrics=True,
         quick=dict(steps=60, batch=512, lr=0.05, train_subset=0, test_subset=2000, seeds=3)),
     Experiment(
         "sr-bits", "SR with few random bits: R = 2, 3, 4, 8 (16 the reference) for each SR_KIND, on the "
@@ -322,7 +325,7 @@ def list_text():
 
 
 def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, test_subset, threads=1,
-              metrics_every=50, log=print, make_opt=None, eval_every=0):
+              metrics_every=50, log=print, make_opt=None, eval_every=0, gradient_metrics=False):
     """One quick run: SGD momentum 0.9 for `steps` steps on a random
     `train_subset` of the training images (seeded), loss scaling and master
     weights as the recipe says, the array's backward flags driving the
@@ -332,7 +335,8 @@ def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, te
     after the last, in record["evals"] as (step, accuracy) (fp8sa.exp_metrics
     compares when a failure shows there with when it shows in a metric);
     the forward passes are RNE-only in every grid here, so evaluating does
-    not move any LFSR the training uses."""
+    not move any LFSR the training uses. gradient_metrics: log the weight
+    gradients against their exact product too (role "gradient")."""
     from fp8sa.train_fmnist import evaluate
     xtr, ytr, xte, yte = data
     xte, yte = xte[:test_subset], yte[:test_subset]
@@ -347,14 +351,14 @@ def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, te
                   engine=eng)
     scaler = DynamicLossScaler(recipe.init_loss_scale, growth_interval=recipe.growth_interval) \
         if recipe.loss_scaling else None
-    mlog = MetricsLog(recipe, every=metrics_every)
+    mlog = MetricsLog(recipe, every=metrics_every, gradients=gradient_metrics)
     if idx.size < batch:
         raise ValueError(f"train subset {idx.size} is smaller than the batch {batch}")
     rec = dict(steps=0, skipped=0, bad_flag_steps=0, nonfinite_loss=0, losses=[], evals=[])
 
     def eval_now(s):
         if eng is not None:
-            eng.sample_hook = None
+            eng.sample_hook = eng.gradient_hook = None
         rec["evals"].append((s, evaluate(model, xte, yte)))
         if eng is not None:
             eng.take_fwd_flags()  # the evaluation's flags are not the next step's
@@ -371,28 +375,12 @@ def train_one(recipe, model_kind, seed, data, steps, batch, lr, train_subset, te
             logging = eng is not None and mlog.wants(step)
             if eng is not None:
                 eng.sample_hook = mlog.hook if logging else None
-            out = model(x)
-            loss = F.cross_entropy(out, y)
-            scale = scaler.scale if scaler is not None else 1.0
-            opt.zero_grad()
-            (loss * scale).backward()
-            flags = 0
-            if eng is not None:
-                flags = eng.take_bwd_flags()
-                eng.take_fwd_flags()
-            if logging:
+                eng.gradient_hook = mlog.gradient_hook if logging else None
+
+            def end_log(step=step):
                 mlog.end_step(step, model)
-                eng.sample_hook = None
-            if flags & (fp8sa.FLAG_OVERFLOW | fp8sa.FLAG_INVALID):
-                rec["bad_flag_steps"] += 1
-            ok = scaler.update(flags) if scaler is not None else True
-            lv = float(loss)
-            if not math.isfinite(lv):
-                rec["nonfinite_loss"] += 1
-            if ok:
-                opt.step(grad_scale=scale)
-            else:
-                rec["skipped"] += 1
+                eng.sample_hook = eng.gradient_hook = None
+            lv, _, _ = train_step(model, x, y, opt, scaler, eng, rec, end_log if logging else None)
             rec["losses"].append(lv)
             step += 1
     rec["steps"] = step
@@ -522,7 +510,8 @@ def run_one(name, q, setting, seed, data, threads=1, log=print, eval_every=0, me
     n_train, n_test = subset_sizes(q, data)
     rec, mlog = train_one(recipe, e.model, seed, data, q["steps"], q["batch"], q["lr"], n_train, n_test,
                           threads=threads, log=log, make_opt=make_opt[0] if make_opt else None,
-                          eval_every=eval_every, metrics_every=metrics_every)
+                          eval_every=eval_every, metrics_every=metrics_every,
+                          gradient_metrics=e.gradient_metrics)
     arows = [dict(experiment=name, setting=label, seed=seed, step=s, accuracy=a) for s, a in rec["evals"]]
     row = dict(experiment=name, setting=label, knobs=" ".join(f"{k}={v}" for k, v in knobs.items()),
                seed=seed, model=e.model, steps=rec["steps"], batch=q["batch"], lr=q["lr"],
@@ -721,6 +710,34 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit status 2 (the project's rule for bad input)
         print(f"experiments: {message} (try --help)", file=sys.stderr)
         sys.exit(2)
+
+
+def table_main(prog, what, doc, table_text, plot, argv=None):
+    """The main() of a module with a --table FILE.csv [--plot FILE.png]
+    command over a results CSV and its _metrics.csv (fp8sa.master,
+    fp8sa.srbits): prints table_text(rows, metric_rows) and, with --plot,
+    plot(rows, metric_rows, path). Bad input: one line, status 2."""
+    ap = _Parser(prog=f"python -m fp8sa.{prog}", description=doc.split(":")[0])
+    ap.add_argument("--table", metavar="FILE.csv", required=True, help=f"{what} results CSV")
+    ap.add_argument("--plot", metavar="FILE.png", help="also plot it")
+    args = ap.parse_args(argv)
+    try:
+        rows = read_rows(args.table)
+        with open(metrics_path(args.table), newline="") as f:
+            mrows = list(csv.DictReader(f))
+        if not mrows or "role" not in mrows[0]:
+            raise ValueError(f"{metrics_path(args.table)}: not a metrics CSV of fp8sa.experiments")
+        print(table_text(rows, mrows))
+        if args.plot:
+            plot(rows, mrows, args.plot)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        print(f"{prog}: {getattr(err, 'filename', None) or args.table}: {getattr(err, 'strerror', None) or err}",
+              file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv=None):

@@ -259,30 +259,8 @@ def main(argv=None):
     """python -m fp8sa.master --table FILE.csv [--plot FILE.png]: the
     master-weights experiment's table (and plot) from fp8sa.experiments'
     CSV and its _metrics.csv."""
-    import csv
-    import sys
-    from fp8sa.experiments import _Parser, metrics_path, read_rows
-    ap = _Parser(prog="python -m fp8sa.master", description=main.__doc__.split(":")[0])
-    ap.add_argument("--table", metavar="FILE.csv", required=True, help="a master-weights results CSV")
-    ap.add_argument("--plot", metavar="FILE.png", help="also plot it")
-    args = ap.parse_args(argv)
-    try:
-        rows = read_rows(args.table)
-        with open(metrics_path(args.table), newline="") as f:
-            mrows = list(csv.DictReader(f))
-        if not mrows or "role" not in mrows[0]:
-            raise ValueError(f"{metrics_path(args.table)}: not a metrics CSV of fp8sa.experiments")
-        print(table_text(rows, mrows))
-        if args.plot:
-            plot(rows, mrows, args.plot)
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        print(f"master: {getattr(err, 'filename', None) or args.table}: {getattr(err, 'strerror', None) or err}",
-              file=sys.stderr)
-        return 2
-    except ValueError as err:
-        print(f"master: {err}", file=sys.stderr)
-        return 2
-    return 0
+    from fp8sa.experiments import table_main
+    return table_main("master", "a master-weights", main.__doc__, table_text, plot, argv)
 
 
 if __name__ == "__main__":

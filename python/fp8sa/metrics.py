@@ -26,8 +26,16 @@ With scale (an integer, or "amax": the per-tensor power-of-two scaling of
 fp8sa.torch.Recipe.tensor_scaling) the quantizer converts x * 2^scale and
 the error is measured against x * 2^scale (exact: a power of two).
 
-MetricsLog collects these per tensor role (activation, error, weight) and
-layer over training, through fp8sa.torch.Engine's sample_hook.
+gradient_metrics measures a weight-gradient GEMM's result (the role
+"gradient": the accumulator's rounding, not an operand quantizer's) against
+the exact product of the same quantized operands (float64: every FP8 product
+is exact there, and the sum's error is far below any accumulator's under
+test): underflow (non-zero exact, zero result), overflow (non-finite
+result), zero, sqnr_db as above.
+
+MetricsLog collects these per tensor role (activation, error, weight; and
+gradient with gradients=True) and layer over training, through
+fp8sa.torch.Engine's sample_hook (and gradient_hook).
 """
 import math
 
@@ -95,6 +103,35 @@ def tensor_metrics(x, fmt, round="rne", sat=False, scale=0, seed=1, sr_bits=16):
                 zero=zero / n if n else 0.0, sqnr_db=sqnr, scale=scale)
 
 
+def gradient_metrics(g, a, fa, sa, b, fb, sb):
+    """Underflow, overflow and zero fractions and SQNR (dB) of a weight
+    gradient g (the array's float32 result of the codes a (M x K, format fa,
+    scaled by 2^sa) times b (K x N, fb, 2^sb), unscaled) against their exact
+    product in float64. Returns tensor_metrics's dict (scale 0)."""
+    g = np.asarray(_values(g), dtype=np.float64)
+    ref = _fp.decode(np.asarray(a), fa).astype(np.float64) @ _fp.decode(np.asarray(b), fb).astype(np.float64)
+    ref *= 2.0 ** -(sa + sb)
+    if ref.shape != g.shape:
+        raise ValueError(f"gradient_metrics: the result has shape {g.shape}, the operands give {ref.shape}")
+    n = g.size
+    fin = np.isfinite(g)
+    underflow = int(np.count_nonzero((ref != 0) & (g == 0)))
+    zero = int(np.count_nonzero(g == 0))
+    overflow = int(np.count_nonzero(~fin))
+    sig = float(np.sum(np.square(ref[fin])))
+    noise = float(np.sum(np.square(g[fin] - ref[fin])))
+    if not fin.any():
+        sqnr = float("nan")
+    elif noise == 0:
+        sqnr = float("inf")
+    elif sig == 0:
+        sqnr = float("-inf")
+    else:
+        sqnr = 10.0 * math.log10(sig / noise)
+    return dict(n=n, underflow=underflow / n if n else 0.0, overflow=overflow / n if n else 0.0,
+                zero=zero / n if n else 0.0, sqnr_db=sqnr, scale=0)
+
+
 ROLES = ("activation", "error", "weight")
 
 
@@ -112,16 +149,18 @@ class MetricsLog:
     recipe sees it (format, rounding, saturation, per-tensor scaling); with
     SR the LFSR seed is this log's, not the training run's."""
 
-    def __init__(self, recipe, every=50):
-        self.recipe, self.every = recipe, int(every)
+    def __init__(self, recipe, every=50, gradients=False):
+        self.recipe, self.every, self.gradients = recipe, int(every), bool(gradients)
         self.rows = []
-        self._pending = {"activation": [], "error": []}
+        self._pending = {"activation": [], "error": [], "gradient": []}
 
     def wants(self, step):
         return self.every > 0 and step % self.every == 0
 
     def _spec(self, role):
         r = self.recipe
+        if role == "gradient":  # the weight-gradient GEMMs' accumulator
+            return ((r.wgrad_array or {}).get("acc", r.acc), None, None)
         return {"activation": (r.fmt_act, r.round_act, r.sat_fwd), "error": (r.fmt_err, r.round_err, r.sat_bwd),
                 "weight": (r.fmt_weight, r.round_weight, r.sat_fwd)}[role]
 
@@ -130,14 +169,20 @@ class MetricsLog:
         return tensor_metrics(x, fmt, rnd, sat, "amax" if self.recipe.tensor_scaling else 0)
 
     def hook(self, role, arr):
-        if role in self._pending:  # "gradient" is a GEMM's output, not a quantized operand
+        if role in ("activation", "error"):  # "gradient" comes through gradient_hook, with its operands
             self._pending[role].append(self.measure(role, arr))
 
+    def gradient_hook(self, g, a, fa, sa, b, fb, sb):
+        """Engine.gradient_hook: a weight-gradient GEMM's result and operands
+        (gradient_metrics), kept when the log measures gradients."""
+        if self.gradients:
+            self._pending["gradient"].append(gradient_metrics(g, a, fa, sa, b, fb, sb))
+
     def end_step(self, step, model=None):
-        acts, errs = self._pending["activation"], self._pending["error"]
+        acts, errs, grads = self._pending["activation"], self._pending["error"], self._pending["gradient"]
         layers = len(acts)
-        for role, ms in (("activation", acts), ("error", list(reversed(errs)))):
-            off = layers - len(ms) if role == "error" else 0  # layers whose input needs no error (none here)
+        for role, ms in (("activation", acts), ("error", list(reversed(errs))), ("gradient", list(reversed(grads)))):
+            off = layers - len(ms) if role != "activation" else 0  # layers with no error or gradient (none here)
             for i, m in enumerate(ms):
                 self._row(step, role, i + off, m)
         if model is not None:
@@ -146,7 +191,7 @@ class MetricsLog:
                 if getattr(mod, "engine", None) is not None and isinstance(getattr(mod, "weight", None), torch.Tensor):
                     self._row(step, "weight", i, self.measure("weight", mod.weight))
                     i += 1
-        self._pending = {"activation": [], "error": []}
+        self._pending = {"activation": [], "error": [], "gradient": []}
 
     def _row(self, step, role, layer, m):
         fmt = self._spec(role)[0]

@@ -38,11 +38,16 @@ QUICK_SET = [
      dict(settings=["fp32", "e4m3-nopts-off", "e4m3-nopts-dyn"], eval_every=10, metrics_every=10)),
     ("metrics_master-weights", "master-weights",
      dict(settings=["fp32-rne", "bf16-rne", "bf16-sr", "e5m2-rne", "e5m2-sr"], eval_every=10, metrics_every=10)),
+    ("metrics_accumulation", "accumulation",
+     dict(settings=["fp32", "e8m23", "e6m5-rne", "e6m5-promote128"], steps=150, eval_every=10, metrics_every=10)),
+    ("metrics_sr-bits", "sr-bits",
+     dict(settings=["fp32-rne", "e5m2-src-r3", "e5m2-src-r8", "bf16-trunc-r2", "bf16-trunc-r8"], eval_every=10,
+          metrics_every=10)),
 ]
 # The full set: each experiment's full grid (fp8sa.experiments.FULL_GRIDS).
 FULL_SET = [(f"{e}_full", e, dict(full=True)) for e in ("accumulation", "loss-scaling", "master-weights", "sr-bits")]
 # The experiment of each output set, for --only: metrics_* belong to "metrics".
-GROUP = {"metrics_loss-scaling": "metrics", "metrics_master-weights": "metrics"}
+GROUP = {s[0]: "metrics" for s in QUICK_SET if s[0].startswith("metrics_")}
 
 _DATA = None
 
@@ -83,7 +88,7 @@ def plan(sets):
         for g in ex.grid_settings(name, opt.get("settings")):
             for seed in range(1, q["seeds"] + 1):
                 jobs.append(("run", stem, name, q, g[0], seed, opt.get("eval_every", 0), opt.get("metrics_every", 50)))
-        if name in ex.AFTER_RUN:
+        if name in ex.AFTER_RUN and not stem.startswith("metrics_"):  # the metrics sets: no swamping check
             jobs.append(("wgrad", stem, name, q, opt.get("settings")))
 
     def cost(j):
@@ -121,6 +126,19 @@ def separating(rows):
     return out
 
 
+def verdict_text(rows, seeds):
+    """One sentence: the settings of a results CSV's rows that separate from
+    the FP32 row beyond the seed spread (separating), or that none does."""
+    sep = separating(rows)
+    if sep:
+        ref = "fp32" if any(r["setting"] == "fp32" for r in rows) else "fp32-rne"
+        return f"Beyond the seed spread from {ref}: " + "; ".join(
+            f"{s} ({d:+.2f} points, spread {sp:.2f})" for s, d, sp in sep) + "."
+    if seeds > 1:
+        return "No setting separates from the FP32 row beyond the seed spread."
+    return "One seed: no spread to compare with."
+
+
 def finish(stem, name, opt, out_dir, results, wgrad_rows):
     """Write one output set's CSVs as run_quick does, then its plots and
     table as the --table commands do. Returns (the table's text, rows)."""
@@ -145,9 +163,9 @@ def finish(stem, name, opt, out_dir, results, wgrad_rows):
     return tables(stem, name, out_dir, wgrad_rows is not None), rows
 
 
-def tables(stem, name, out_dir, wgrad=False, plots=True):
+def tables(stem, name, out_dir, wgrad=False, plots=True, knob_plots=True):
     """An output set's table as its --table command prints it, and (plots)
-    its plots, from its CSVs in out_dir."""
+    its plots and (knob_plots) its knob plot, from its CSVs in out_dir."""
     from fp8sa import exp_metrics, master, srbits
     from fp8sa import experiments as ex
     out = os.path.join(out_dir, f"{stem}.csv")
@@ -168,7 +186,7 @@ def tables(stem, name, out_dir, wgrad=False, plots=True):
             text += "\n\n" + wt
     if rc:
         raise RuntimeError(f"{stem}: its table command failed (status {rc})")
-    if name in ("sr-bits", "accumulation"):
+    if knob_plots and name in ("sr-bits", "accumulation") and not stem.startswith("metrics_"):
         knob_plot(ex.read_rows(out), os.path.join(out_dir, f"{stem}_knob.png"))
     return text
 
@@ -326,16 +344,7 @@ def summary_md(texts, full, jobs, njobs, wall, cpu, load0, load1):
         lines += [f"## {stem}", "",
                   f"`{stem}.csv`: {name}, {q['steps']} steps, batch {q['batch']}, lr {q['lr']}, "
                   f"{q['seeds']} seed{'s' if q['seeds'] > 1 else ''}{sel}{ev}.", ""]
-        sep = separating(rows)
-        if stem.startswith("metrics_"):
-            pass
-        elif sep:
-            ref = "fp32" if any(r["setting"] == "fp32" for r in rows) else "fp32-rne"
-            lines += [f"Beyond the seed spread from {ref}: " + "; ".join(
-                f"{s} ({d:+.2f} points, spread {sp:.2f})" for s, d, sp in sep) + ".", ""]
-        elif q["seeds"] > 1:
-            lines += ["No setting separates from the FP32 row beyond the seed spread.", ""]
-        else:
-            lines += ["One seed: no spread to compare with.", ""]
+        if not stem.startswith("metrics_"):
+            lines += [verdict_text(rows, q["seeds"]), ""]
         lines += [text, ""]
     return "\n".join(lines)

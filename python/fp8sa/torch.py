@@ -11,7 +11,7 @@ GEMM (activations^T x errors). A `Recipe` says, per tensor role, the FP8
 operand format and the rounding of its quantization, the accumulator format
 and rounding, what the array's output quantizer does with each GEMM's
 result, per-tensor scaling, and the loss-scaling and master-weight policy
-(docs/training.md). The bias add, ReLU, softmax/loss and the optimizer's
+(docs/training/recipes.md). The bias add, ReLU, softmax/loss and the optimizer's
 arithmetic run in PyTorch FP32; the FP16 master weights are rounded by
 fp8sa's quantizer (RNE or SR).
 
@@ -163,6 +163,10 @@ class Engine:
         self.fwd_flags = 0      # OR of forward flags since take_fwd_flags()
         self.gemm_macs = 0
         self.sample_hook = None  # called as hook(role, np.ndarray) for the saved tensor samples
+        # called as hook(result, a, fa, sa, b, fb, sb) after each weight-gradient
+        # GEMM: its float32 result and its operands' codes, formats and scales
+        # (fp8sa.metrics.MetricsLog.gradient_hook)
+        self.gradient_hook = None
 
     def next_seed(self):
         self._n += 1
@@ -330,6 +334,8 @@ class _MatmulFn(torch.autograd.Function):
                           wgrad=True)
             if eng.sample_hook:
                 eng.sample_hook("gradient", db.numpy())
+            if eng.gradient_hook:
+                eng.gradient_hook(db.numpy(), qa.T, r.fmt_act, sa, qe, r.fmt_err, se)
         return da, db, None
 
 
@@ -490,6 +496,40 @@ class MasterSGD:
             p.copy_(self._round(new) if self.master == "fp16" else new)
 
 
+def train_step(model, x, y, opt, scaler, engine, rec, after_backward=None):
+    """One SGD step of the training loops (fp8sa.train_fmnist,
+    fp8sa.experiments): forward, cross-entropy, backward of the loss scaled
+    by the scaler (if any), the array's flags of the step (engine may be
+    None: plain PyTorch), the scaler's update from them, and the optimizer's
+    step unless the scaler skips it. after_backward() runs once the flags
+    are taken (the metrics log's hook). Counts into rec: bad_flag_steps
+    (overflow or invalid flags), nonfinite_loss, skipped. Returns (the
+    loss's value, whether the step was applied, the scale it used)."""
+    import torch.nn.functional as F
+    out = model(x)
+    loss = F.cross_entropy(out, y)
+    scale = scaler.scale if scaler is not None else 1.0
+    opt.zero_grad()
+    (loss * scale).backward()
+    flags = 0
+    if engine is not None:
+        flags = engine.take_bwd_flags()
+        engine.take_fwd_flags()
+    if after_backward is not None:
+        after_backward()
+    if flags & (_fp.FLAG_OVERFLOW | _fp.FLAG_INVALID):
+        rec["bad_flag_steps"] += 1
+    ok = scaler.update(flags) if scaler is not None else True
+    lv = float(loss)
+    if not math.isfinite(lv):
+        rec["nonfinite_loss"] += 1
+    if ok:
+        opt.step(grad_scale=scale)
+    else:
+        rec["skipped"] += 1
+    return lv, ok, scale
+
+
 def mlp(sizes, recipe, engine):
     """An MLP (ReLU between layers): torch.nn.Linear for a plain recipe, fp8sa Linear otherwise."""
     layers = []
@@ -501,7 +541,7 @@ def mlp(sizes, recipe, engine):
     return torch.nn.Sequential(*layers)
 
 
-# The recipes of make train (docs/training.md), one row each.
+# The recipes of make train (docs/training/recipes.md), one row each.
 RECIPES = {
     "fp32": Recipe(name="fp32", plain=True),
     "e5m2-rne": Recipe(name="e5m2-rne"),

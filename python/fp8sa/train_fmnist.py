@@ -1,5 +1,5 @@
 """make train: an MLP 784-256-128-10 on Fashion-MNIST under each recipe of
-fp8sa.torch.RECIPES, several seeds each; writes docs/training.md (table,
+fp8sa.torch.RECIPES, several seeds each; writes docs/training/recipes.md (table,
 verdict, timings), docs/training/curves.png, docs/training/results.csv and
 samples of activations, errors and gradients (.npy) from the run.
 
@@ -34,10 +34,8 @@ import zlib
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-import fp8sa
-from fp8sa.torch import RECIPES, DynamicLossScaler, Engine, MasterSGD, mlp
+from fp8sa.torch import RECIPES, DynamicLossScaler, Engine, MasterSGD, mlp, train_step
 from fp8sa.train_report import SIZES, write_outputs
 
 # Debian's dataset-fashion-mnist; $FP8SA_FMNIST_DIR or --data point elsewhere.
@@ -153,24 +151,9 @@ def train_run(recipe, seed, data, epochs, subset, batch=128, lr=0.05, threads=0,
             eng.sample_hook = hook if (sample_at is not None and step == sample_at) else None
             if scaler is not None and inject_overflow_at is not None and step == inject_overflow_at:
                 scaler.scale = inject_scale  # an injected overflow: errors far above E5M2's range
-            out = model(x)
-            loss = F.cross_entropy(out, y)
-            scale = scaler.scale if scaler is not None else 1.0
-            opt.zero_grad()
-            (loss * scale).backward()
-            flags = eng.take_bwd_flags()
-            eng.take_fwd_flags()
-            if flags & (fp8sa.FLAG_OVERFLOW | fp8sa.FLAG_INVALID):
-                rec["bad_flag_steps"] += 1
+            lv, ok, scale = train_step(model, x, y, opt, scaler, eng, rec)
             rec["loss_scale"].append(scale)
-            ok = scaler.update(flags) if scaler is not None else True
-            lv = float(loss)
-            if not math.isfinite(lv):
-                rec["nonfinite_loss"] += 1
-            if ok:
-                opt.step(grad_scale=scale)
-            else:
-                rec["skipped"] += 1
+            if not ok:
                 rec["skipped_steps"].append(step)
             losses.append(lv)
             rec["step_loss"].append(lv)
@@ -299,7 +282,7 @@ def main(argv=None):
     ap.add_argument("--data", default=DATA_DIR, metavar="DIR",
                     help="folder of Fashion-MNIST's IDX files (default: $FP8SA_FMNIST_DIR, else Debian's "
                          f"dataset-fashion-mnist, {DEBIAN_DATA_DIR}; now {DATA_DIR})")
-    ap.add_argument("--doc", default="docs/training.md")
+    ap.add_argument("--doc", default="docs/training/recipes.md")
     ap.add_argument("--figdir", default="docs/training")
     ap.add_argument("--sample-step", type=int, default=200)
     ap.add_argument("--reproducible", action="store_true",

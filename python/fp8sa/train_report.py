@@ -1,4 +1,4 @@
-"""The report of `make train` (docs/training.md, docs/training/results.csv,
+"""The report of `make train` (docs/training/recipes.md, docs/training/results.csv,
 docs/training/curves.png), written from the run records of
 fp8sa.train_fmnist and nothing else: the training loop knows nothing of the
 document, and this module trains nothing.
@@ -141,7 +141,7 @@ def _header(ctx, reproducible):
 
 
 def write_doc(path, runs, ctx, plot_rel, csv_rel, tensor_rel, reproducible=False):
-    """docs/training.md from the run records. reproducible: no date, no
+    """docs/training/recipes.md from the run records. reproducible: no date, no
     load, no measured time (no s / epoch, x FP32, GMAC/s)."""
     args = ctx["args"]
     by = by_recipe(runs)

@@ -105,3 +105,14 @@ def test_eval_every_records_the_accuracy_over_training(tmp_path, capsys):
         assert {r["setting"]: float(r["accuracy"]) for r in csv.DictReader(f)} == final
     assert not (tmp_path / "ls2_accuracy.csv").exists()
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("flag,value,msg", [("--eval-every", "-1", "--eval-every must be >= 0"),
+                                            ("--metrics-every", "-5", "--metrics-every must be >= 0"),
+                                            ("--eval-every", "x", "invalid int value")])
+def test_eval_and_metrics_intervals_are_refused_when_bad(flag, value, msg, capsys):
+    with pytest.raises(SystemExit) as e:
+        ex.main(["--run", "loss-scaling", "--quick", flag, value])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert msg in err and err.count("\n") == 1

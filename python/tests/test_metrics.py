@@ -114,3 +114,59 @@ def test_metrics_log_roles_and_layers_over_a_step():
     assert err[3]["fmt"] == "e4m3"
     act0 = [r for r in log.rows if r["role"] == "activation" and r["layer"] == 0][0]
     assert act0["n"] == 8 * 784
+
+
+def test_gradient_metrics_against_an_exact_sum():
+    # E4M3 codes (ml_dtypes decodes them: not fp8sa's decoder), scaled by
+    # 2^-(sa + sb); the exact product element by element with math.fsum.
+    from fp8sa.metrics import gradient_metrics
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 0x7F, size=(3, 40), dtype=np.uint8)
+    b = rng.integers(0x80, 0xFF, size=(40, 5), dtype=np.uint8)
+    b[b == 0xFF] = 0xFE  # no NaN codes
+    av = a.view(ml_dtypes.float8_e4m3fn).astype(np.float64)
+    bv = b.view(ml_dtypes.float8_e4m3fn).astype(np.float64)
+    sa, sb = 3, -2
+    exact = np.array([[math.fsum((av[i] * bv[:, j]).tolist()) for j in range(5)] for i in range(3)]) * 2.0 ** -(sa + sb)
+    m = gradient_metrics(exact.astype(np.float32), a, "e4m3", sa, b, "e4m3", sb)
+    f32 = exact.astype(np.float32).astype(np.float64)
+    noise = math.fsum(((f32 - exact) ** 2).ravel().tolist())
+    want = math.inf if noise == 0 else 10 * math.log10(math.fsum((exact ** 2).ravel().tolist()) / noise)
+    assert m["n"] == 15 and m["underflow"] == 0 and m["overflow"] == 0
+    assert m["sqnr_db"] == pytest.approx(want, rel=1e-9) if math.isfinite(want) else m["sqnr_db"] == math.inf
+    g = f32.copy()
+    g[0, 0] = 0.0            # one non-zero element lost: underflow 1/15
+    g[1, 1] = np.inf         # one non-finite element: overflow 1/15, left out of the SQNR
+    g[2, 2] *= 1.5           # a relative error of 1/2 in one element
+    m = gradient_metrics(g.astype(np.float32), a, "e4m3", sa, b, "e4m3", sb)
+    assert m["underflow"] == pytest.approx(1 / 15) and m["overflow"] == pytest.approx(1 / 15)
+    keep = np.isfinite(g)
+    sig = math.fsum((exact[keep] ** 2).tolist())
+    noise = math.fsum(((g[keep] - exact[keep]) ** 2).tolist())
+    assert m["sqnr_db"] == pytest.approx(10 * math.log10(sig / noise), rel=1e-6)
+    with pytest.raises(ValueError, match="shape"):
+        gradient_metrics(np.zeros((5, 3), np.float32), a, "e4m3", sa, b, "e4m3", sb)
+
+
+def test_metrics_log_gradients_of_a_narrow_weight_gradient_accumulator():
+    # The CNN's weight gradients through Engine.gradient_hook: one row per
+    # layer, the narrow accumulator's SQNR below e8m23's; off by default.
+    from fp8sa.conv import cnn
+    sq = {}
+    for acc in ("e8m23", "e6m5"):
+        recipe = Recipe(name=acc, fmt_err="e5m2", wgrad_array=dict(acc=acc, round="rne"))
+        eng = Engine(recipe, seed=1, threads=1)
+        model = cnn(recipe, eng)
+        log, off = MetricsLog(recipe, every=1, gradients=True), MetricsLog(recipe, every=1)
+        eng.sample_hook = log.hook
+        eng.gradient_hook = lambda *args: (log.gradient_hook(*args), off.gradient_hook(*args))
+        torch.manual_seed(0)
+        out = model(torch.randn(64, 784))
+        torch.nn.functional.cross_entropy(out, torch.arange(64) % 10).backward()
+        log.end_step(0, model)
+        off.end_step(0, model)
+        grads = {r["layer"]: r for r in log.rows if r["role"] == "gradient"}
+        assert sorted(grads) == [0, 1, 2, 3] and grads[0]["fmt"] == acc
+        assert not [r for r in off.rows if r["role"] == "gradient"]
+        sq[acc] = grads[0]["sqnr_db"]
+    assert sq["e6m5"] < 40 < sq["e8m23"]
