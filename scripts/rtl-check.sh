@@ -54,6 +54,9 @@ PARAM_SETS=(
   "fp8sa_exact_pe -GDOT_N=8 -GACC_EXP_W=4 -GACC_MAN_W=2 -GRND_MODES=1 -GMUL_STAGES=1"
   "fp8sa_exact_pe -GDOT_N=64 -GSR_KIND=1 -GSR_BITS=24"
   # arrays of each kind (docs/array.md "PE kinds")
+  "fp8sa_pe -GPE_KIND=0 -GPROMOTE_N=4 -GTAG_W=3"
+  "fp8sa_pe -GPE_KIND=1 -GDOT_N=4 -GACC_MAN_W=13"
+  "fp8sa_pe -GPE_KIND=2 -GDOT_N=2 -GMUL_STAGES=1"
   "fp8sa_array_cell -GPE_KIND=1 -GDOT_N=4 -GACC_MAN_W=13"
   "fp8sa_array_cell -GPE_KIND=2 -GDOT_N=2 -GMUL_STAGES=1"
   "fp8sa_array -GPE_KIND=1 -GROWS=4 -GCOLS=4 -GDOT_N=4 -GALIGN_BITS=13 -GACC_EXP_W=8 -GACC_MAN_W=13"

@@ -1,7 +1,7 @@
 `default_nettype none
 `include "fp8sa_widths.vh"
 // fp8sa_array_cell: one position (r, c) of fp8sa_array (docs/array.md):
-// the PE's operand registers, the PE (the socket: PE_KIND picks
+// the PE's operand registers, the PE (the socket fp8sa_pe: PE_KIND picks
 // fp8sa_mac_pe, fp8sa_dot_pe or fp8sa_exact_pe, siblings with one port
 // list), and the drain state (done bit, shadow result, shadow flags,
 // shadow_valid).
@@ -90,12 +90,8 @@ module fp8sa_array_cell #(
   localparam integer LaneFirst   = AW + LaneFirstOff;
   localparam integer LaneValid   = AW + LaneValidOff;
 
-  // PE_KIND is checked here; the other ranges by the PE and its submodules.
-  generate
-    if (PE_KIND < PeKindFma || PE_KIND > PeKindExact) begin : g_err_pe_kind
-      fp8sa_param_error_PE_KIND_out_of_range_0_to_2 u_param_error ();
-    end
-  endgenerate
+  // The parameters' ranges are checked by the socket (PE_KIND), the PE and
+  // its submodules.
 
   reg  [LaneW-1:0] lane_q, lane_d;
   reg  [AW-1:0]   b_q, b_d;
@@ -122,50 +118,23 @@ module fp8sa_array_cell #(
 
   wire [InitW-1:0] pe_init = acc_tag[TagUseInit] ? bank_i : {InitW{1'b0}};
 
-  // The PE socket: one port list, the kind picked here (as Ibex picks its
-  // multiplier). The branches differ only in the module's name; what the
-  // socket carries is named once, here.
+  // The PE socket (fp8sa_pe: the kind picked there, as Ibex picks its
+  // multiplier); what it carries is named once, here.
   wire [2:0]      pe_tag   = {step_first, step_use_init, step_last};
   wire [AW-1:0]   pe_a     = lane_q[LaneALsb +: AW];
   wire            pe_fmt_a = lane_q[LaneFmtA];
   wire            pe_fmt_b = lane_q[LaneFmtB];
   wire [RndW-1:0] pe_rnd   = lane_q[LaneRndLsb +: RndW];
-  generate
-    if (PE_KIND == PeKindDot) begin : g_dot
-      fp8sa_dot_pe #(
-        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
-        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(3), .PROMOTE_N(PROMOTE_N), .DOT_N(DOT_N),
-        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
-      ) u_pe (
-        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(adv_i), .tag_i(pe_tag), .en_i(mac_en), .clr_i(mac_clr),
-        .last_i(step_last), .init_i(pe_init), .a_i(pe_a), .fmt_a_i(pe_fmt_a), .b_i(b_q), .fmt_b_i(pe_fmt_b),
-        .rnd_i(pe_rnd), .seed_load_i(1'b0), .seed_i({LFSR_W{1'b0}}),
-        .acc_o(acc), .flags_o(acc_flags), .acc_fire_o(acc_fire), .acc_tag_o(acc_tag)
-      );
-    end else if (PE_KIND == PeKindExact) begin : g_exact
-      fp8sa_exact_pe #(
-        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
-        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(3), .PROMOTE_N(PROMOTE_N), .DOT_N(DOT_N),
-        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
-      ) u_pe (
-        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(adv_i), .tag_i(pe_tag), .en_i(mac_en), .clr_i(mac_clr),
-        .last_i(step_last), .init_i(pe_init), .a_i(pe_a), .fmt_a_i(pe_fmt_a), .b_i(b_q), .fmt_b_i(pe_fmt_b),
-        .rnd_i(pe_rnd), .seed_load_i(1'b0), .seed_i({LFSR_W{1'b0}}),
-        .acc_o(acc), .flags_o(acc_flags), .acc_fire_o(acc_fire), .acc_tag_o(acc_tag)
-      );
-    end else begin : g_fma
-      fp8sa_mac_pe #(
-        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
-        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(3), .PROMOTE_N(PROMOTE_N), .DOT_N(DOT_N),
-        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
-      ) u_pe (
-        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(adv_i), .tag_i(pe_tag), .en_i(mac_en), .clr_i(mac_clr),
-        .last_i(step_last), .init_i(pe_init), .a_i(pe_a), .fmt_a_i(pe_fmt_a), .b_i(b_q), .fmt_b_i(pe_fmt_b),
-        .rnd_i(pe_rnd), .seed_load_i(1'b0), .seed_i({LFSR_W{1'b0}}),
-        .acc_o(acc), .flags_o(acc_flags), .acc_fire_o(acc_fire), .acc_tag_o(acc_tag)
-      );
-    end
-  endgenerate
+  fp8sa_pe #(
+    .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W), .SEED(SEED),
+    .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(3), .PROMOTE_N(PROMOTE_N), .PE_KIND(PE_KIND),
+    .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
+  ) u_pe (
+    .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(adv_i), .tag_i(pe_tag), .en_i(mac_en), .clr_i(mac_clr),
+    .last_i(step_last), .init_i(pe_init), .a_i(pe_a), .fmt_a_i(pe_fmt_a), .b_i(b_q), .fmt_b_i(pe_fmt_b),
+    .rnd_i(pe_rnd), .seed_load_i(1'b0), .seed_i({LFSR_W{1'b0}}),
+    .acc_o(acc), .flags_o(acc_flags), .acc_fire_o(acc_fire), .acc_tag_o(acc_tag)
+  );
 
   always @* begin
     lane_d   = lane_q;

@@ -1,6 +1,6 @@
 `default_nettype none
-// fp8sa_pe_fmax_top: one PE of any kind (PE_KIND picks fp8sa_mac_pe,
-// fp8sa_dot_pe or fp8sa_exact_pe, as fp8sa_array_cell does) wrapped in
+// fp8sa_pe_fmax_top: one PE of any kind (the socket fp8sa_pe, as
+// fp8sa_array_cell instantiates it) wrapped in
 // registers for an Fmax estimate (synth/fmax_one.sh, nextpnr-ice40): every
 // PE input comes from a serial-in shift register and the XOR of every PE
 // output is registered, so that each PE path is register to register and
@@ -58,44 +58,17 @@ module fp8sa_pe_fmax_top #(
     end
   end
 
-  generate
-    if (PE_KIND == 1) begin : g_dot
-      fp8sa_dot_pe #(
-        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W),
-        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(1), .DOT_N(DOT_N),
-        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
-      ) u_pe (
-        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(in_q[0]), .tag_i(in_q[Tag]), .en_i(in_q[1]),
-        .clr_i(in_q[2]), .last_i(1'b0), .init_i(in_q[InitLsb +: InitW]), .a_i(in_q[ALsb +: AW]),
-        .fmt_a_i(in_q[FmtA]), .b_i(in_q[BLsb +: AW]), .fmt_b_i(in_q[FmtB]), .rnd_i(in_q[RndLsb +: 2]),
-        .seed_load_i(in_q[SeedLd]), .seed_i(in_q[SeedLsb +: LFSR_W]),
-        .acc_o(acc), .flags_o(flags), .acc_fire_o(fire), .acc_tag_o(tag)
-      );
-    end else if (PE_KIND == 2) begin : g_exact
-      fp8sa_exact_pe #(
-        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W),
-        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(1), .DOT_N(DOT_N),
-        .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
-      ) u_pe (
-        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(in_q[0]), .tag_i(in_q[Tag]), .en_i(in_q[1]),
-        .clr_i(in_q[2]), .last_i(1'b0), .init_i(in_q[InitLsb +: InitW]), .a_i(in_q[ALsb +: AW]),
-        .fmt_a_i(in_q[FmtA]), .b_i(in_q[BLsb +: AW]), .fmt_b_i(in_q[FmtB]), .rnd_i(in_q[RndLsb +: 2]),
-        .seed_load_i(in_q[SeedLd]), .seed_i(in_q[SeedLsb +: LFSR_W]),
-        .acc_o(acc), .flags_o(flags), .acc_fire_o(fire), .acc_tag_o(tag)
-      );
-    end else begin : g_fma
-      fp8sa_mac_pe #(
-        .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W),
-        .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(1)
-      ) u_pe (
-        .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(in_q[0]), .tag_i(in_q[Tag]), .en_i(in_q[1]),
-        .clr_i(in_q[2]), .last_i(1'b0), .init_i(in_q[InitLsb +: InitW]), .a_i(in_q[ALsb +: AW]),
-        .fmt_a_i(in_q[FmtA]), .b_i(in_q[BLsb +: AW]), .fmt_b_i(in_q[FmtB]), .rnd_i(in_q[RndLsb +: 2]),
-        .seed_load_i(in_q[SeedLd]), .seed_i(in_q[SeedLsb +: LFSR_W]),
-        .acc_o(acc), .flags_o(flags), .acc_fire_o(fire), .acc_tag_o(tag)
-      );
-    end
-  endgenerate
+  fp8sa_pe #(
+    .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS), .LFSR_W(LFSR_W),
+    .RND_MODES(RND_MODES), .MUL_STAGES(MUL_STAGES), .TAG_W(1), .PE_KIND(PE_KIND), .DOT_N(DOT_N),
+    .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
+  ) u_pe (
+    .clk_i(clk_i), .rst_ni(rst_ni), .adv_i(in_q[0]), .tag_i(in_q[Tag]), .en_i(in_q[1]),
+    .clr_i(in_q[2]), .last_i(1'b0), .init_i(in_q[InitLsb +: InitW]), .a_i(in_q[ALsb +: AW]),
+    .fmt_a_i(in_q[FmtA]), .b_i(in_q[BLsb +: AW]), .fmt_b_i(in_q[FmtB]), .rnd_i(in_q[RndLsb +: 2]),
+    .seed_load_i(in_q[SeedLd]), .seed_i(in_q[SeedLsb +: LFSR_W]),
+    .acc_o(acc), .flags_o(flags), .acc_fire_o(fire), .acc_tag_o(tag)
+  );
 
   assign xor_o = xor_q;
 endmodule

@@ -62,6 +62,7 @@ cases=(
   "fp8sa_dot_pe PROMOTE_N 1"
   "fp8sa_exact_pe PROMOTE_N 2"
   "fp8sa_exact_pe DOT_N 6"
+  "fp8sa_pe PE_KIND 3"
   "fp8sa_array_cell PE_KIND 3"
   "fp8sa_array PE_KIND 3"
   "fp8sa_array DOT_N 2"
