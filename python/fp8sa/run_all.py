@@ -139,9 +139,10 @@ def verdict_text(rows, seeds):
     return "One seed: no spread to compare with."
 
 
-def finish(stem, name, opt, out_dir, results, wgrad_rows):
-    """Write one output set's CSVs as run_quick does, then its plots and
-    table as the --table commands do. Returns (the table's text, rows)."""
+def finish(stem, name, opt, out_dir, results, wgrad_rows, plots=True):
+    """Write one output set's CSVs as run_quick does, then (plots) its plots
+    and table as the --table commands do. Returns (the table's text or
+    None, rows)."""
     import csv
     from fp8sa import experiments as ex
     q = ex.grid_params(name, opt.get("steps"), opt.get("seeds"), opt.get("lr"), opt.get("full", False))
@@ -160,7 +161,7 @@ def finish(stem, name, opt, out_dir, results, wgrad_rows):
             w = csv.DictWriter(f, ex.WGRAD_FIELDS)
             w.writeheader()
             w.writerows(wgrad_rows)
-    return tables(stem, name, out_dir, wgrad_rows is not None), rows
+    return (tables(stem, name, out_dir, wgrad_rows is not None) if plots else None), rows
 
 
 def tables(stem, name, out_dir, wgrad=False, plots=True, knob_plots=True):
@@ -290,10 +291,14 @@ def run_all(out_dir, jobs=1, only=None, full=False, data_dir=None, summary=True,
                 + (f"{job[4]} seed {job[5]}" if job[0] == "run" else "swamping check")
                 + f" ({c:.1f} s CPU; {(time.perf_counter() - t0) / 60:.1f} min elapsed) {tail}")
     out, texts = {}, []
+    # Every set's CSVs first, then the tables and plots: the runs' results
+    # (hours of CPU for the full set) are on disk before anything that can
+    # fail on the way to a plot.
     for stem, name, opt in sets:
-        text, rows = finish(stem, name, opt, out_dir, results, wgrad.get(stem))
-        out[stem] = rows
-        texts.append((stem, name, opt, text, rows))
+        out[stem] = finish(stem, name, opt, out_dir, results, wgrad.get(stem), plots=False)[1]
+    for stem, name, opt in sets:
+        text = tables(stem, name, out_dir, wgrad.get(stem) is not None)
+        texts.append((stem, name, opt, text, out[stem]))
     wall = time.perf_counter() - t0
     load1 = os.getloadavg()[0]
     if summary:
