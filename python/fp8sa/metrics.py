@@ -69,6 +69,27 @@ def _values(x):
     return x
 
 
+def _sqnr_db(signal, approx):
+    """10 log10(sum signal^2 / sum (signal - approx)^2) in float64: +inf
+    when nothing was lost, -inf for a zero signal with noise, nan when no
+    element counts."""
+    if signal.size == 0:
+        return float("nan")
+    sig = float(np.sum(np.square(signal)))
+    noise = float(np.sum(np.square(signal - approx)))
+    if noise == 0:
+        return float("inf")
+    if sig == 0:
+        return float("-inf")
+    return 10.0 * math.log10(sig / noise)
+
+
+def _result(n, underflow, overflow, zero, sqnr, scale):
+    """The metrics dict from element counts over n elements."""
+    return dict(n=n, underflow=underflow / n if n else 0.0, overflow=overflow / n if n else 0.0,
+                zero=zero / n if n else 0.0, sqnr_db=sqnr, scale=scale)
+
+
 def tensor_metrics(x, fmt, round="rne", sat=False, scale=0, seed=1, sr_bits=16):
     """Underflow, overflow and zero fractions and SQNR (dB) of x quantized to fmt
     by the array's quantizer (module docstring). fmt: "e4m3", "e5m2",
@@ -89,18 +110,7 @@ def tensor_metrics(x, fmt, round="rne", sat=False, scale=0, seed=1, sr_bits=16):
     zero = int(np.count_nonzero(fin & (q == 0)))
     overflow = int(np.count_nonzero(fin & ((flags & _fp.FLAG_OVERFLOW) != 0)))
     use = fin & np.isfinite(q)
-    sig = float(np.sum(np.square(xs[use])))
-    noise = float(np.sum(np.square(xs[use] - q[use])))
-    if not use.any():
-        sqnr = float("nan")
-    elif noise == 0:
-        sqnr = float("inf")
-    elif sig == 0:
-        sqnr = float("-inf")
-    else:
-        sqnr = 10.0 * math.log10(sig / noise)
-    return dict(n=n, underflow=underflow / n if n else 0.0, overflow=overflow / n if n else 0.0,
-                zero=zero / n if n else 0.0, sqnr_db=sqnr, scale=scale)
+    return _result(n, underflow, overflow, zero, _sqnr_db(xs[use], q[use]), scale)
 
 
 def gradient_metrics(g, a, fa, sa, b, fb, sb):
@@ -118,18 +128,7 @@ def gradient_metrics(g, a, fa, sa, b, fb, sb):
     underflow = int(np.count_nonzero((ref != 0) & (g == 0)))
     zero = int(np.count_nonzero(g == 0))
     overflow = int(np.count_nonzero(~fin))
-    sig = float(np.sum(np.square(ref[fin])))
-    noise = float(np.sum(np.square(g[fin] - ref[fin])))
-    if not fin.any():
-        sqnr = float("nan")
-    elif noise == 0:
-        sqnr = float("inf")
-    elif sig == 0:
-        sqnr = float("-inf")
-    else:
-        sqnr = 10.0 * math.log10(sig / noise)
-    return dict(n=n, underflow=underflow / n if n else 0.0, overflow=overflow / n if n else 0.0,
-                zero=zero / n if n else 0.0, sqnr_db=sqnr, scale=0)
+    return _result(n, underflow, overflow, zero, _sqnr_db(ref[fin], g[fin]), 0)
 
 
 ROLES = ("activation", "error", "weight")
