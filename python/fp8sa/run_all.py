@@ -139,10 +139,9 @@ def verdict_text(rows, seeds):
     return "One seed: no spread to compare with."
 
 
-def finish(stem, name, opt, out_dir, results, wgrad_rows, plots=True):
-    """Write one output set's CSVs as run_quick does, then (plots) its plots
-    and table as the --table commands do. Returns (the table's text or
-    None, rows)."""
+def write_csvs(stem, name, opt, out_dir, results, wgrad_rows):
+    """Write one output set's CSVs as run_quick does. Returns its result
+    rows (tables() then makes its plots and table)."""
     import csv
     from fp8sa import experiments as ex
     q = ex.grid_params(name, opt.get("steps"), opt.get("seeds"), opt.get("lr"), opt.get("full", False))
@@ -161,7 +160,7 @@ def finish(stem, name, opt, out_dir, results, wgrad_rows, plots=True):
             w = csv.DictWriter(f, ex.WGRAD_FIELDS)
             w.writeheader()
             w.writerows(wgrad_rows)
-    return (tables(stem, name, out_dir, wgrad_rows is not None) if plots else None), rows
+    return rows
 
 
 def tables(stem, name, out_dir, wgrad=False, plots=True, knob_plots=True):
@@ -295,7 +294,7 @@ def run_all(out_dir, jobs=1, only=None, full=False, data_dir=None, summary=True,
     # (hours of CPU for the full set) are on disk before anything that can
     # fail on the way to a plot.
     for stem, name, opt in sets:
-        out[stem] = finish(stem, name, opt, out_dir, results, wgrad.get(stem), plots=False)[1]
+        out[stem] = write_csvs(stem, name, opt, out_dir, results, wgrad.get(stem))
     for stem, name, opt in sets:
         text = tables(stem, name, out_dir, wgrad.get(stem) is not None)
         texts.append((stem, name, opt, text, out[stem]))
