@@ -319,9 +319,14 @@ void expect_ref(const Prob& pr, const ArrayConfig& cfg, Round rnd, const std::st
 // computed by it, not declined (detail::narrow512_counts), where its
 // conditions hold: formats whose subnormal grid lies below every product's
 // last bit (all here), no overflow. And bit-identical to the generic path.
-// Skipped on CPUs without AVX-512.
+// On CPUs without AVX-512 (or with FP8SA_NO_AVX512 set: ctest runs this
+// file again so), its binary32 lanes on AVX2 instead: RZ, and RNE with
+// W - 1 <= Y <= 11, without promotion, every tile of those and none of the
+// others.
 TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
-  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  const bool avx512 = detail::narrow512_cpu();
+  if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+    GTEST_SKIP() << "neither AVX-512 (F, DQ, VL, BW, VBMI2) nor AVX2 and FMA on this CPU";
   const uint64_t seed = test_seed(1107);
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> nd;
@@ -429,6 +434,14 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
                         (rnd == Round::RZ || (rnd == Round::RNE && y >= w - 1 && y <= 11))) ||
                        (rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
                         y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
+      if (!avx512) {
+        // AVX2: binary32 lanes of RZ and RNE without promotion, nothing else
+        const bool on = b32 && rnd != Round::SR && cfg.promote_n == 0;
+        asserted32 += on ? 1 : 0;
+        EXPECT_EQ(taken, on ? tiles : 0) << what << ": " << declined << " tiles declined";
+        EXPECT_EQ(taken32, on ? tiles : 0) << what;
+        continue;
+      }
       // (and binary64 super-tiles on COLS 1, 2, 4: every rounding and SR kind)
       if (b32 || cfg.cols % 8 == 0 || (cfg.cols < 8 && 16 % cfg.cols == 0)) {
         ++asserted;
@@ -443,9 +456,14 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
     }
   }
   EXPECT_GE(asserted32, 8) << "too few cases on binary32 lanes";
-  EXPECT_GE(asserted, cases / 2) << "too few cases met the path's conditions";
-  std::printf("%d realistic cases (%d where every tile must take the AVX-512 path, %d of them on binary32 lanes), %d failed, seed %llu\n", cases,
-              asserted, asserted32, fails, static_cast<unsigned long long>(seed));
+  if (avx512) EXPECT_GE(asserted, cases / 2) << "too few cases met the path's conditions";
+  if (avx512) {
+    std::printf("%d realistic cases (%d where every tile must take the AVX-512 path, %d of them on binary32 lanes), %d failed, seed %llu\n",
+                cases, asserted, asserted32, fails, static_cast<unsigned long long>(seed));
+  } else {
+    std::printf("%d realistic cases (%d where every tile must take the binary32 lanes on AVX2), %d failed, seed %llu\n", cases,
+                asserted32, fails, static_cast<unsigned long long>(seed));
+  }
 }
 
 // The argument of the binary32 RNE lanes (gemm_narrow512.cpp, "Binary32
@@ -529,9 +547,11 @@ TEST(GemmNarrow, Binary32RneDoubleRoundingInnocuous) {
 // cancellation, specials, overflow), COLS 16, 32, 48 (a tile per
 // super-tile) and 1, 2, 4, 8 (super-tiles of 16 or 32 lanes), RZ and RNE with Y in
 // and out of [W - 1, 11], promotion or not, C_init or not; and the lanes do
-// take tiles (detail::narrow512_counts).
+// take tiles (detail::narrow512_counts). Without AVX-512 (or with
+// FP8SA_NO_AVX512 set), the lanes on AVX2: the cases without promotion.
 TEST(GemmNarrow, Binary32LanesEqualGeneric) {
-  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  if (!detail::narrow512_cpu() && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+    GTEST_SKIP() << "neither AVX-512 (F, DQ, VL, BW, VBMI2) nor AVX2 and FMA on this CPU";
   const uint64_t seed = test_seed(1109);
   std::mt19937_64 rng(seed);
   const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};

@@ -41,7 +41,10 @@ struct NarrowWorkerDeleter {
 using NarrowPlanPtr = std::unique_ptr<NarrowPlan, NarrowPlanDeleter>;
 using NarrowWorkerPtr = std::unique_ptr<NarrowWorker, NarrowWorkerDeleter>;
 
-// The CPU runs the AVX-512 kernel (F, DQ, VL, BW, VBMI2).
+// The CPU runs the AVX-512 kernel (F, DQ, VL, BW, VBMI2), and
+// FP8SA_NO_AVX512 is not set. Without it, narrow512_prepare plans the
+// binary32 lanes of RZ and RNE (no promotion) on AVX2 where the CPU has AVX2
+// and FMA, and nothing else.
 bool narrow512_cpu();
 // nullptr where the configuration or CPU is not covered. par(n, threads,
 // ctx, f) runs f(ctx, i) for i in [0, n) on up to `threads` threads.

@@ -3,7 +3,9 @@
 // SR kind, promotion or not) on x86 CPUs with AVX-512 (F, DQ, VBMI2): a tile's
 // words and flags bit-identical to the generic path (AccAdder per MAC) at a
 // MAC rate near the e8m23 FMA path's. gemm_narrow.cpp's AVX2 kernel (and then
-// the generic path) takes the tiles this one declines.
+// the generic path) takes the tiles this one declines. On x86 CPUs without
+// AVX-512 (or with FP8SA_NO_AVX512 set) its binary32 lanes alone run on AVX2
+// (8 lanes a ymm: "Binary32 lanes" below), for RZ and RNE without promotion.
 //
 // One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
 // vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
@@ -204,6 +206,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -220,6 +223,7 @@
 #include <immintrin.h>
 #define FP8SA_N512 1
 #define FP8SA_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx512vbmi2,fma")))
+#define FP8SA_T256 __attribute__((target("avx2,fma")))
 #else
 #define FP8SA_N512 0
 #endif
@@ -660,6 +664,84 @@ void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
   }
 }
 
+// ---- binary32 lanes on AVX2 (8 PEs per ymm), for CPUs without AVX-512:
+// RZ and RNE as kernel32 above (the same arithmetic on the same scaled
+// binary32 values, the same flags: MXCSR's, and the bits below the kept LSB
+// per lane), without promotion (the promotion's sums need RNE while MXCSR
+// rounds toward zero, which AVX2 has no per-instruction rounding for).
+
+struct KState256 {
+  __m256i inex[4];  // lane l of vector v: virtual column 8 v + l (CV <= 32; wider: ORed, TPS 1)
+  __m256 mx;
+};
+
+template <int MODE, bool TRACK, bool INEX, int MR, int NV>
+FP8SA_T256 void kernel32_avx2(const KArgs32& g, int r0, int v0, int k0, int k1, KState256* st) {
+  constexpr int NA = MR * NV;
+  const __m256i vmask = _mm256_set1_epi32(static_cast<int>(g.mask));
+  const __m256i vlow = _mm256_set1_epi32(static_cast<int>(g.low));
+  const __m256 vsplit = _mm256_set1_ps(g.split);
+  const __m256 vabs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  const int C = g.C, K = g.K;
+  __m256 a[NA];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) a[i * NV + v] = _mm256_loadu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)));
+  __m256i inex[NV];
+  for (int v = 0; v < NV; ++v) inex[v] = st->inex[(v0 + v) & 3];
+  __m256 mx = st->mx;
+  const float* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  for (int k = k0; k < k1; ++k) {
+    const float* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 8 * v0;
+    __m256 b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = _mm256_loadu_ps(brow + 8 * v);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const __m256 av = _mm256_broadcast_ss(arow + static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k));
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        const int j = i * NV + v;
+        const __m256 x = _mm256_fmadd_ps(av, b[v], a[j]);
+        if constexpr (INEX) inex[v] = _mm256_or_si256(inex[v], _mm256_and_si256(_mm256_castps_si256(x), vlow));
+        if constexpr (MODE == kRne) {
+          __m256 gm = _mm256_mul_ps(x, vsplit);
+          // (AVX2's mul and add are plain vector operators in GCC's headers,
+          // which it would contract into an fma, rounding once instead of
+          // twice: the empty asm keeps gm a rounded product.)
+          asm("" : "+x"(gm));
+          a[j] = _mm256_add_ps(gm, _mm256_sub_ps(x, gm));
+          if constexpr (TRACK) mx = _mm256_max_ps(mx, _mm256_and_ps(x, vabs));
+        } else {
+          a[j] = _mm256_castsi256_ps(_mm256_and_si256(_mm256_castps_si256(x), vmask));
+        }
+      }
+    }
+  }
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm256_storeu_ps(g.acc + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), a[i * NV + v]);
+  for (int v = 0; v < NV; ++v) {
+    asm volatile("" : "+x"(inex[v]));
+    st->inex[(v0 + v) & 3] = inex[v];
+  }
+  asm volatile("" : "+x"(mx));
+  st->mx = mx;
+}
+
+using Kernel256Fn = void (*)(const KArgs32&, int, int, int, int, KState256*);
+
+// fn[track][inex], blocks of 4 rows x 2 vectors (8 accumulators of the 16 ymm).
+void pick32_avx2(Round rnd, Kernel256Fn fn[2][2]) {
+  if (rnd == Round::RNE) {
+    fn[0][0] = &kernel32_avx2<kRne, false, false, 4, 2>;
+    fn[0][1] = &kernel32_avx2<kRne, false, true, 4, 2>;
+    fn[1][0] = &kernel32_avx2<kRne, true, false, 4, 2>;
+    fn[1][1] = &kernel32_avx2<kRne, true, true, 4, 2>;
+  } else {
+    fn[0][0] = fn[1][0] = &kernel32_avx2<kRz, false, false, 4, 2>;
+    fn[0][1] = fn[1][1] = &kernel32_avx2<kRz, false, true, 4, 2>;
+  }
+}
+
 // ---- SR on binary32 lanes (P.sr32: COLS a multiple of 16 or 8, Y + R <= 23 for
 // mid and trunc, Y + R <= 21 for src); the file comment, "SR on binary32
 // lanes".
@@ -856,6 +938,10 @@ struct NarrowPlan {
   int CV = 16, tps = 1;
   std::vector<float> bpack32;  // [tj][k][C], scaled by 2^Sb32
   Kernel32Fn fn32[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
+  // The same lanes on AVX2 (a CPU without AVX-512: RZ and RNE without
+  // promotion, 8 lanes a vector, blocks of mr32 = 4 rows x nv32 = 2 vectors).
+  bool avx2 = false;
+  Kernel256Fn fn32a[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
   // Super-tiles on binary64 lanes (sup64: COLS 1, 2 or 4 where binary32
   // lanes do not apply): TPS = 16 / C tiles side by side in CV = 16 virtual
   // columns (bpack: [sj][k][16]), blocks of 4 rows x 2 vectors.
@@ -919,12 +1005,26 @@ struct NarrowWorker {
 void NarrowPlanDeleter::operator()(NarrowPlan* p) const { delete p; }
 void NarrowWorkerDeleter::operator()(NarrowWorker* w) const { delete w; }
 
+// FP8SA_NO_AVX512 set (to anything) in the environment: as on a CPU
+// without AVX-512 (the AVX2 lanes below and the older kernels), so that the
+// tests check those paths on any machine.
 bool narrow512_cpu() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("fma");
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("fma") &&
+           std::getenv("FP8SA_NO_AVX512") == nullptr;
+  }();
+  return ok;
 }
+
+namespace {
+bool narrow256_cpu() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+}  // namespace
 
 NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, int threads,
                                 void (*par)(long, int, void*, void (*)(void*, long))) {
@@ -946,7 +1046,10 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
           (uint64_t{1} << 25)) {
     sup64 = false;
   }
-  if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || !narrow512_cpu()) return nullptr;
+  // Without AVX-512: binary32 lanes on AVX2, RZ and RNE without promotion.
+  const bool avx512 = narrow512_cpu();
+  const bool avx2 = !avx512 && can32 && cfg.promote_n == 0 && narrow256_cpu();
+  if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
   NarrowPlan& P = *pl;
@@ -1059,8 +1162,16 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     // (promotion: at most 8 accumulators, so that its temporaries stay in
     // registers)
     P.mr32 = P.nv32 == 2 ? (P.R > 4 && !promo ? 8 : 4) : (P.R > 4 ? 8 : 4);
+    if (avx2) {
+      // CV / 8 vectors of 8 lanes, an even number (CV is a multiple of 16)
+      P.avx2 = true;
+      P.nv32 = 2;
+      P.mr32 = 4;
+    }
     P.Rp32 = (P.R + P.mr32 - 1) / P.mr32 * P.mr32;
-    if (promo) {
+    if (avx2) {
+      pick32_avx2(p.rnd, P.fn32a);
+    } else if (promo) {
       pick32<true>(p.rnd, P.mr32, P.nv32, P.fn32);
     } else {
       pick32<false>(p.rnd, P.mr32, P.nv32, P.fn32);
@@ -1454,6 +1565,58 @@ FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   }
   const uint32_t pin = static_cast<uint32_t>(st.pinex[0]) | (static_cast<uint32_t>(st.pinex[1]) << 16);
   take_super_tiles(P, W, ntiles, known, pin, pe && !mx_exact, scale, W.acc32.data(), W.w32.data());
+}
+
+// run_super32 on AVX2 (P.avx2): the same super-tile, flags and declines,
+// with kernel32_avx2 (8 lanes a vector, no promotion).
+FP8SA_T256 void run_super32_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
+  const GemmProblem& p = P.p;
+  const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
+  const double scale = start_super(P, W, ti, sj, Rp, P.Sa32, P.S32, W.ap32, W.acc32, W.w32);
+  const int s = 23 - P.Y;
+  KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
+            K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), 0,
+            ~((1u << s) - 1u), (1u << s) - 1u, static_cast<float>(std::ldexp(1.0, s) + 1.0)};
+  KState256 st;
+  for (__m256i& v : st.inex) v = _mm256_setzero_si256();
+  st.mx = _mm256_setzero_ps();
+  const bool rne = p.rnd == Round::RNE;
+  const int ntiles = std::min(TPS, P.tn - sj * TPS);
+  bool known[64] = {};
+  bool all_known = false, pe = false;
+  const bool mx_exact = TPS == 1;
+  const int nvec = CV / 8;
+  const unsigned saved = _mm_getcsr();
+  const unsigned mxcsr = rne ? 0x1F80u : 0x7F80u;
+  constexpr int kc = 256;
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    const bool need = !all_known && !(rne && mx_exact);
+    const Kernel256Fn fn = P.fn32a[track ? 1 : 0][need ? 1 : 0];
+    _mm_setcsr(mxcsr);
+    for (int r0 = 0; r0 < Rp; r0 += P.mr32)
+      for (int v0 = 0; v0 < nvec; v0 += P.nv32) fn(g, r0, v0, k0, k1, &st);
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    if ((csr & 0x1Du) != 0) return;  // invalid, divide, overflow, underflow: declined
+    if ((csr & 0x20u) != 0) pe = true;
+    alignas(32) uint32_t bits[32];
+    for (int v = 0; v < 4; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(bits + 8 * v), st.inex[v]);
+    if (mx_exact) {
+      bool any = pe;
+      for (uint32_t b : bits) any = any || b != 0;
+      if (any) all_known = known[0] = true;
+    } else {
+      all_known = mark_known(bits, ntiles, C, known);  // CV <= 32 here: lane = virtual column
+    }
+  }
+  if (track) {
+    alignas(32) float m8[8];
+    _mm256_store_ps(m8, st.mx);
+    for (float v : m8)
+      if (!(static_cast<double>(v) < limit * scale)) return;
+  }
+  take_super_tiles(P, W, ntiles, known, 0u, pe && !mx_exact, scale, W.acc32.data(), W.w32.data());
 }
 
 // ---- SR streams of binary64 super-tiles (P.sup64): lane (r, q, c) reads PE
@@ -2130,7 +2293,9 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
       bool track = false;
       double limit = 0;
       if (conditions(P, ti, sj * P.CV, P.CV, P.use32, &track, &limit)) {
-        if (P.use32) {
+        if (P.avx2) {
+          run_super32_avx2(P, W, ti, sj, track, limit);
+        } else if (P.use32) {
           run_super32(P, W, ti, sj, track, limit);
         } else {
           run_super64(P, W, ti, sj, track, limit);
