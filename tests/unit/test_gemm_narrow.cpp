@@ -320,9 +320,9 @@ void expect_ref(const Prob& pr, const ArrayConfig& cfg, Round rnd, const std::st
 // conditions hold: formats whose subnormal grid lies below every product's
 // last bit (all here), no overflow. And bit-identical to the generic path.
 // On CPUs without AVX-512 (or with FP8SA_NO_AVX512 set: ctest runs this
-// file again so), its binary32 lanes on AVX2 instead: RZ, and RNE with
-// W - 1 <= Y <= 11, without promotion, every tile of those and none of the
-// others.
+// file again so), its lanes on AVX2 instead, without promotion: binary32
+// for RZ and for RNE with W - 1 <= Y <= 11, binary64 for RNE elsewhere on
+// COLS a multiple of 8; every tile of those and none of the others.
 TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
   const bool avx512 = detail::narrow512_cpu();
   if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
@@ -435,11 +435,14 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
                        (rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
                         y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
       if (!avx512) {
-        // AVX2: binary32 lanes of RZ and RNE without promotion, nothing else
-        const bool on = b32 && rnd != Round::SR && cfg.promote_n == 0;
-        asserted32 += on ? 1 : 0;
-        EXPECT_EQ(taken, on ? tiles : 0) << what << ": " << declined << " tiles declined";
-        EXPECT_EQ(taken32, on ? tiles : 0) << what;
+        // AVX2, without promotion: binary32 lanes of RZ and RNE, and RNE on
+        // binary64 lanes elsewhere on COLS a multiple of 8; nothing else
+        const bool on32 = b32 && rnd != Round::SR && cfg.promote_n == 0;
+        const bool on64 = !b32 && rnd == Round::RNE && cfg.promote_n == 0 && cfg.cols % 8 == 0;
+        asserted32 += on32 ? 1 : 0;
+        asserted += on64 ? 1 : 0;
+        EXPECT_EQ(taken, on32 || on64 ? tiles : 0) << what << ": " << declined << " tiles declined";
+        EXPECT_EQ(taken32, on32 ? tiles : 0) << what;
         continue;
       }
       // (and binary64 super-tiles on COLS 1, 2, 4: every rounding and SR kind)
@@ -456,13 +459,15 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
     }
   }
   EXPECT_GE(asserted32, 8) << "too few cases on binary32 lanes";
-  if (avx512) EXPECT_GE(asserted, cases / 2) << "too few cases met the path's conditions";
+  if (avx512) {
+    EXPECT_GE(asserted, cases / 2) << "too few cases met the path's conditions";
+  }
   if (avx512) {
     std::printf("%d realistic cases (%d where every tile must take the AVX-512 path, %d of them on binary32 lanes), %d failed, seed %llu\n",
                 cases, asserted, asserted32, fails, static_cast<unsigned long long>(seed));
   } else {
-    std::printf("%d realistic cases (%d where every tile must take the binary32 lanes on AVX2), %d failed, seed %llu\n", cases,
-                asserted32, fails, static_cast<unsigned long long>(seed));
+    std::printf("%d realistic cases (where every tile must take the AVX2 lanes: %d binary32, %d binary64), %d failed, seed %llu\n",
+                cases, asserted32, asserted, fails, static_cast<unsigned long long>(seed));
   }
 }
 

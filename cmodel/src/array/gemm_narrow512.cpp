@@ -742,6 +742,51 @@ void pick32_avx2(Round rnd, Kernel256Fn fn[2][2]) {
   }
 }
 
+// RNE on binary64 lanes on AVX2 (4 PEs per ymm; P.avx2 without use32: Y
+// outside binary32's [W - 1, 11], no promotion): kernel's kRne arithmetic,
+// blocks of 4 rows x 2 vectors (8 lanes), TRACK as there.
+struct KState256d {
+  __m256d mx;
+};
+
+template <bool TRACK>
+FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, int k0, int k1, KState256d* st) {
+  constexpr int MR = 4, NQ = 2, NA = MR * NQ;
+  const __m256d vsplit = _mm256_set1_pd(kq.split);
+  const __m256d vabs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFll));
+  const int C = g.C, K = g.K;
+  __m256d a[NA];
+  for (int i = 0; i < MR; ++i)
+    for (int q = 0; q < NQ; ++q) a[i * NQ + q] = _mm256_loadu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)));
+  __m256d mx = st->mx;
+  const double* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  for (int k = k0; k < k1; ++k) {
+    const double* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 4 * q0;
+    __m256d b[NQ];
+    for (int q = 0; q < NQ; ++q) b[q] = _mm256_loadu_pd(brow + 4 * q);
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i) {
+      const __m256d av = _mm256_broadcast_sd(arow + static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k));
+#pragma GCC unroll 2
+      for (int q = 0; q < NQ; ++q) {
+        const int j = i * NQ + q;
+        const __m256d x = _mm256_fmadd_pd(av, b[q], a[j]);
+        __m256d gm = _mm256_mul_pd(x, vsplit);
+        asm("" : "+x"(gm));  // a rounded product, not contracted into an fma (kernel32_avx2)
+        a[j] = _mm256_add_pd(gm, _mm256_sub_pd(x, gm));
+        if constexpr (TRACK) mx = _mm256_max_pd(mx, _mm256_and_pd(x, vabs));
+      }
+    }
+  }
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+  for (int i = 0; i < MR; ++i)
+    for (int q = 0; q < NQ; ++q) _mm256_storeu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)), a[i * NQ + q]);
+  asm volatile("" : "+x"(mx));
+  st->mx = mx;
+}
+
+using Kernel256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256d*);
+
 // ---- SR on binary32 lanes (P.sr32: COLS a multiple of 16 or 8, Y + R <= 23 for
 // mid and trunc, Y + R <= 21 for src); the file comment, "SR on binary32
 // lanes".
@@ -942,6 +987,7 @@ struct NarrowPlan {
   // promotion, 8 lanes a vector, blocks of mr32 = 4 rows x nv32 = 2 vectors).
   bool avx2 = false;
   Kernel256Fn fn32a[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
+  Kernel256dFn fn64a[2] = {nullptr, nullptr};  // [track]: RNE on binary64 lanes (avx2 without use32)
   // Super-tiles on binary64 lanes (sup64: COLS 1, 2 or 4 where binary32
   // lanes do not apply): TPS = 16 / C tiles side by side in CV = 16 virtual
   // columns (bpack: [sj][k][16]), blocks of 4 rows x 2 vectors.
@@ -1046,9 +1092,13 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
           (uint64_t{1} << 25)) {
     sup64 = false;
   }
-  // Without AVX-512: binary32 lanes on AVX2, RZ and RNE without promotion.
+  // Without AVX-512, on AVX2 without promotion: binary32 lanes (RZ, and
+  // RNE with W - 1 <= Y <= 11), and RNE on binary64 lanes elsewhere on COLS
+  // a multiple of 8.
   const bool avx512 = narrow512_cpu();
-  const bool avx2 = !avx512 && can32 && cfg.promote_n == 0 && narrow256_cpu();
+  const bool avx2 = !avx512 && cfg.promote_n == 0 && narrow256_cpu() &&
+                    (can32 || (p.rnd == Round::RNE && cfg.cols % 8 == 0));
+  if (avx2) sup64 = false;
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
@@ -1093,6 +1143,12 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   const bool one = 64 % R == 0;
   P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv, one);
   P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv, one);
+  if (avx2 && !can32) {
+    // RNE on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
+    P.avx2 = true;
+    P.fn64a[0] = &kernel64_avx2<false>;
+    P.fn64a[1] = &kernel64_avx2<true>;
+  }
   if (p.rnd == Round::SR) {
     for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
   }
@@ -1851,6 +1907,49 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   take_super_tiles(P, W, ntiles, known, pin, pe && !rne, scale, W.acc.data(), W.w.data());
 }
 
+// run_tile's RNE on AVX2 (P.avx2 without use32): binary64 lanes, x exact
+// below the tracked or proved limit, so MXCSR's inexact flag (Veltkamp's
+// split rounding away bits) is the tile's.
+FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
+                              uint8_t* flags) {
+  const GemmProblem& p = P.p;
+  const int R = P.R, C = P.C, Rp = P.Rp, K = p.K;
+  const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  load_a_rows(P, Rp, P.Sa, ti, W.ati, W.ap);
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
+  W.acc.assign(lanes, 0.0);
+  const double scale = std::ldexp(1.0, P.S);
+  load_c_init(P, ti, tj * C, C, scale, W.acc.data(), W.w.data());
+  KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
+          K, C, W.acc.data(), nullptr, std::ldexp(1.0, -P.S), 0, nullptr, lanes, nullptr, nullptr, nullptr};
+  KState256d st;
+  st.mx = _mm256_setzero_pd();
+  const Kernel256dFn fn = P.fn64a[track ? 1 : 0];
+  const int nq = C / 4;
+  const unsigned saved = _mm_getcsr();
+  _mm_setcsr(P.mxcsr);
+  constexpr int kc = 256;
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    for (int r0 = 0; r0 < Rp; r0 += 4)
+      for (int q0 = 0; q0 < nq; q0 += 2) fn(P.kc, g, r0, q0, k0, k1, &st);
+  }
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(saved);
+  if ((csr & 0x1Du) != 0) return false;
+  if (track) {
+    alignas(32) double m4[4];
+    _mm256_store_pd(m4, st.mx);
+    for (double v : m4)
+      if (!(v < limit * scale)) return false;
+  }
+  const AccFormat& af = P.cfg.acc;
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) vals[r * C + c] = narrow_bits(W.acc[static_cast<size_t>(r * C + c)] * (1.0 / scale), af);
+  *flags = (csr & 0x20u) != 0 ? kFlagInexact : 0;
+  return true;
+}
+
 FP8SA_T512 bool run_tile(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
                          uint8_t* flags) {
   const GemmProblem& p = P.p;
@@ -2311,6 +2410,7 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
   bool track = false;
   double limit = 0;
   if (!conditions(P, ti, tj * C, C, false, &track, &limit)) return false;
+  if (P.avx2) return run_tile_avx2(P, W, t, track, limit, vals, flags);
   return run_tile(P, W, t, track, limit, vals, flags);
 }
 
