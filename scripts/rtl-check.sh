@@ -24,7 +24,7 @@ PARAM_SETS=(
   "fp8sa_quantizer -GACC_EXP_W=5 -GACC_MAN_W=10"
   "fp8sa_quantizer -GACC_EXP_W=8 -GACC_MAN_W=7 -GSR_BITS=2"
   "fp8sa_array -GRND_MODES=1 -GOUT_QUANT=0"
-  "fp8sa_board_core -GROWS=2 -GCOLS=2 -GACC_MAN_W=10 -GSR_BITS=4 -GQ_SR_BITS=4 -GLFSR_W=16 -GOUT_QUANT=0 -GCLKS_PER_BIT=4 -GTIMEOUT_CYCLES=4000"
+  "fp8sa_board_core -GROWS=2 -GCOLS=2 -GACC_MAN_W=10 -GSR_BITS=4 -GQ_SR_BITS=4 -GLFSR_W=16 -GOUT_QUANT=0 -GCLKS_PER_BIT=4 -GUART_PER_SYS=4 -GTIMEOUT_CYCLES=4000"
   "fp8sa_board_core -GROWS=4 -GCOLS=4 -GCLKS_PER_BIT=109 -GTIMEOUT_CYCLES=1250000"
   # boards with the other PE kinds (fpga/boards.txt): DOT_N lanes per step, binary32 init words
   "fp8sa_board_core -GROWS=2 -GCOLS=2 -GACC_MAN_W=10 -GSR_BITS=4 -GQ_SR_BITS=4 -GLFSR_W=16 -GOUT_QUANT=0 -GPE_KIND=2 -GDOT_N=2 -GCLKS_PER_BIT=4"

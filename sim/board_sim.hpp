@@ -17,14 +17,15 @@ namespace fp8sa::board {
 
 // The simulated boards' link parameters (set in sim/CMakeLists.txt, where
 // the board cores are Verilated with them).
-int sim_clks_per_bit();     // board clock cycles per UART bit
+int sim_clks_per_bit();     // UART clock cycles per UART bit
 int sim_timeout_cycles();   // cycles without a byte that end a frame
 
 struct SimBoardInfo {
   std::string name;        // "icebreaker", "ulx3s"
   std::string part;        // the FPGA the real board carries
-  double clock_hz = 0;     // the real board's system clock: simulated time runs at this rate
+  double clock_hz = 0;     // the real board's array clock: simulated time runs at this rate
   int baud = 0;            // the real board's UART rate
+  double uart_hz = 0;      // the real board's UART clock (its oscillator: fp8sa_board_core's uart_clk_i)
 };
 
 // The simulated boards built into this binary.

@@ -1,5 +1,6 @@
 // Template adapter from a Verilated fp8sa_board_core (class V) to a
-// board::ByteChannel with a bit-level UART on the host side. Included by the
+// board::ByteChannel with a bit-level UART on the host side, clocked at the
+// real board's two frequencies (the array's and the UART's). Included by the
 // registry CMake generates from fpga/boards.txt.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -93,6 +95,16 @@ class SimBoard final : public ByteChannel {
     }
     top_->uart_rx_i = 1;
     top_->clk_i = 0;
+    top_->uart_clk_i = 0;
+    // The two clocks' half periods in picoseconds (the VCD's time unit). The
+    // array's clock starts a third of a UART period late, so that its edges
+    // never coincide with the UART clock's even when one divides the other,
+    // as on the real boards (the iCEBreaker's divider and the ULX3S's PLL
+    // add their own delay): the crossings see both clocks' phases.
+    sys_half_ps_ = 0.5e12 / info_.clock_hz;
+    uart_half_ps_ = 0.5e12 / info_.uart_hz;
+    next_uart_ps_ = uart_half_ps_;
+    next_sys_ps_ = sys_half_ps_ + 2.0 * uart_half_ps_ / 3.0;
     reset_board();
   }
   ~SimBoard() override {
@@ -109,7 +121,7 @@ class SimBoard final : public ByteChannel {
       const unsigned frame = (1u << 9) | (static_cast<unsigned>(data[i]) << 1);
       for (int bit = 0; bit < 10; ++bit) {
         top_->uart_rx_i = (frame >> bit) & 1u;
-        for (int c = 0; c < sim_clks_per_bit(); ++c) step();
+        for (int c = 0; c < sim_clks_per_bit(); ++c) uart_cycle();
       }
     }
     top_->uart_rx_i = 1;
@@ -127,38 +139,41 @@ class SimBoard final : public ByteChannel {
         continue;
       }
       if (waited++ >= limit) break;
-      step();
+      uart_cycle();
     }
     return got;
   }
 
-  double now() const override { return static_cast<double>(cycle_) / info_.clock_hz; }
+  double now() const override { return now_ps_ * 1e-12; }
 
   void idle(double seconds) override {
-    for (uint64_t c = cycles_for(seconds); c > 0; --c) step();
+    for (uint64_t c = cycles_for(seconds); c > 0; --c) uart_cycle();
   }
 
+  // Reset held for four cycles of each clock, then four more of each for
+  // the core's reset synchronizers.
   bool reset_board() override {
     top_->rst_ni = 0;
-    for (int c = 0; c < 4; ++c) step();
+    both_clocks(4);
     top_->rst_ni = 1;
-    for (int c = 0; c < 4; ++c) step();
+    both_clocks(4);
     rx_state_ = 0;
     return true;
   }
 
   int board_baud() const override { return info_.baud; }
   double board_clock_hz() const override { return info_.clock_hz; }
-  double byte_time_s() const override { return 10.0 * sim_clks_per_bit() / info_.clock_hz; }
+  double byte_time_s() const override { return 10.0 * sim_clks_per_bit() / info_.uart_hz; }
 
   std::string describe() const override {
     return "simulated " + info_.name + " (" + info_.part + ", Verilated fp8sa_board_core, " +
-           std::to_string(sim_clks_per_bit()) + " clocks per UART bit)";
+           std::to_string(sim_clks_per_bit()) + " UART clocks per bit)";
   }
 
  private:
+  // UART clock cycles in SECONDS.
   uint64_t cycles_for(double seconds) const {
-    const double c = seconds * info_.clock_hz;
+    const double c = seconds * info_.uart_hz;
     return c <= 0 ? 0 : static_cast<uint64_t>(c);
   }
 
@@ -167,19 +182,42 @@ class SimBoard final : public ByteChannel {
       throw std::invalid_argument("--vcd " + vcd_path_ + ": write error: " + vcd_file_.error());
   }
 
-  // One board clock cycle; the host's receiver samples the board's TX line.
-  void step() {
-    top_->clk_i = 1;
-    top_->eval();
-    if (tfp_) tfp_->dump(2 * cycle_ + 1);
-    top_->clk_i = 0;
+  // The next clock edge (either clock, or both when they coincide).
+  void edge() {
+    const double t = std::min(next_uart_ps_, next_sys_ps_);
+    bool uart_rise = false;
+    if (next_uart_ps_ <= t) {
+      top_->uart_clk_i = !top_->uart_clk_i;
+      uart_rise = top_->uart_clk_i;
+      next_uart_ps_ += uart_half_ps_;
+    }
+    if (next_sys_ps_ <= t) {
+      top_->clk_i = !top_->clk_i;
+      if (top_->clk_i) ++sys_cycles_;
+      next_sys_ps_ += sys_half_ps_;
+    }
+    now_ps_ = t;
     top_->eval();
     if (tfp_) {
-      tfp_->dump(2 * cycle_ + 2);
+      tfp_->dump(static_cast<uint64_t>(t));
       check_vcd();
     }
-    ++cycle_;
-    sample_tx(top_->uart_tx_o & 1u);
+    if (uart_rise) {
+      ++uart_cycles_;
+      sample_tx(top_->uart_tx_o & 1u);  // the host's receiver samples the board's TX line
+    }
+  }
+
+  // One UART clock cycle (and the array clock's edges within it).
+  void uart_cycle() {
+    const uint64_t end = uart_cycles_ + 1;
+    while (uart_cycles_ < end) edge();
+  }
+
+  // At least N cycles of each clock.
+  void both_clocks(uint64_t n) {
+    const uint64_t u = uart_cycles_ + n, s = sys_cycles_ + n;
+    while (uart_cycles_ < u || sys_cycles_ < s) edge();
   }
 
   // Host UART receiver: a falling edge starts a byte; bits are sampled in
@@ -216,7 +254,10 @@ class SimBoard final : public ByteChannel {
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<V> top_;
   std::unique_ptr<VerilatedVcdC> tfp_;
-  uint64_t cycle_ = 0;
+  double sys_half_ps_ = 0, uart_half_ps_ = 0;  // the clocks' half periods
+  double next_sys_ps_ = 0, next_uart_ps_ = 0;  // their next edges
+  double now_ps_ = 0;
+  uint64_t sys_cycles_ = 0, uart_cycles_ = 0;  // rising edges so far
   std::deque<uint8_t> rx_bytes_;
   int rx_state_ = 0, rx_count_ = 0, rx_bit_ = 0;
   unsigned rx_shift_ = 0;

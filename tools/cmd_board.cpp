@@ -34,15 +34,17 @@ void print_board_throughput(board::BoardBackend& b, const GemmProblem& p, double
   const uint64_t bytes = st.bytes_sent + st.bytes_received;
   std::printf("board link: %" PRIu64 " bytes sent, %" PRIu64 " received; %.3g MAC/s including the link (%.3f s wall)\n",
               st.bytes_sent, st.bytes_received, wall_s > 0 ? macs / wall_s : 0.0, wall_s);
-  // The board's clock: the simulated board's SYS_HZ (fpga/boards.txt), or
-  // a real board's CLKS_PER_BIT (INFO) x its baud rate.
+  // The array's clock: the simulated board's SYS_HZ (fpga/boards.txt). A
+  // real board's INFO gives only its UART's clocks per bit, and the UART
+  // runs on the board's oscillator, not on the array's clock
+  // (fp8sa_board_core), so a real board's run is not counted in cycles.
   const int baud = ch.board_baud();
-  double hz = ch.board_clock_hz();
-  if (hz <= 0) hz = static_cast<double>(info.clks_per_bit) * baud;
+  const double hz = ch.board_clock_hz();
   const double peak = static_cast<double>(info.cfg.rows) * info.cfg.cols * info.cfg.dot_n * hz;
-  if (hz > 0 && st.board_s > 0 && st.start_s > 0) {  // (a real board that reports no CLKS_PER_BIT: no cycles)
+  if (hz > 0 && st.board_s > 0 && st.start_s > 0) {
     std::printf("board time: %.0f cycles at %.4g MHz (%.4g s, the link at %.4g Mbaud), %.3g MAC/s\n",
-                st.board_s * hz, hz / 1e6, st.board_s, hz / info.clks_per_bit / 1e6, macs / st.board_s);
+                st.board_s * hz, hz / 1e6, st.board_s, ch.byte_time_s() > 0 ? 10.0 / ch.byte_time_s() / 1e6 : baud / 1e6,
+                macs / st.board_s);
     std::printf("array at work (START to its reply, %ld tiles): %.0f cycles, %.3g MAC/s = %.1f %% of the peak "
                 "%d x %d x %d x %.4g MHz = %.3g MAC/s\n",
                 st.tiles, st.start_s * hz, macs / st.start_s, 100.0 * macs / st.start_s / peak, info.cfg.rows,

@@ -6,12 +6,15 @@
 // loops close above 12 MHz on this part), or divided by CLK_DIV in fabric
 // for the FMA PE (its accumulate loop closes at about 4 MHz here, and the
 // UP5K's PLL cannot go below 16 MHz: docs/fpga.md), then driven onto a
-// global buffer; the whole core runs on that clock. Reset: a power-on counter and
+// global buffer; the array and the host link run on that clock. The UART
+// runs on the 12 MHz clock itself (fp8sa_board_core's uart_clk_i), so its
+// rate does not depend on CLK_DIV: 3 Mbaud is 4 clocks per bit. Reset: a
+// power-on counter and
 // BTN_N (low: reset). LEDs: red = the last reply was an error, green = a
 // frame or tile in progress.
 module fp8sa_icebreaker_top #(
   parameter integer CLK_DIV   = 4,         // 1, 2, 4, 8 or 16
-  parameter integer BAUD      = 115200,    // 12 MHz / CLK_DIV / BAUD >= 4 clocks per bit, within 2 %
+  parameter integer BAUD      = 3000000,   // 12 MHz / BAUD >= 4 clocks per bit, within 2 %
   parameter integer ROWS      = 2,
   parameter integer COLS      = 2,
   parameter integer ACC_EXP_W = 8,
@@ -38,7 +41,8 @@ module fp8sa_icebreaker_top #(
 
   localparam integer SysHz = 12000000 / CLK_DIV;
   localparam integer DivW  = (CLK_DIV == 2) ? 1 : (CLK_DIV == 4) ? 2 : (CLK_DIV == 8) ? 3 : 4;
-  localparam integer Cpb   = (SysHz + BAUD / 2) / BAUD;   // the UART's clocks per bit
+  localparam integer UartHz = 12000000;                   // the UART's clock: the oscillator
+  localparam integer Cpb   = (UartHz + BAUD / 2) / BAUD;  // the UART's clocks per bit
 
   generate
     if (CLK_DIV != 1 && CLK_DIV != 2 && CLK_DIV != 4 && CLK_DIV != 8 && CLK_DIV != 16) begin : g_err_div
@@ -47,7 +51,7 @@ module fp8sa_icebreaker_top #(
     // The receiver samples mid-bit with at least 4 clocks per bit (its own
     // check); a rounded divider more than 2 % off the host's rate would eat
     // most of the 8N1 frame's timing margin.
-    if (Cpb < 4 || (Cpb * BAUD - SysHz) * 50 > SysHz || (SysHz - Cpb * BAUD) * 50 > SysHz) begin : g_err_baud
+    if (Cpb < 4 || (Cpb * BAUD - UartHz) * 50 > UartHz || (UartHz - Cpb * BAUD) * 50 > UartHz) begin : g_err_baud
       fp8sa_param_error_BAUD_not_within_2_percent_at_4_or_more_clocks_per_bit u_param_error ();
     end
   endgenerate
@@ -71,11 +75,11 @@ module fp8sa_icebreaker_top #(
     .ROWS(ROWS), .COLS(COLS), .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W),
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(32'h1),
     .MUL_STAGES(MUL_STAGES), .Q_STAGES(0), .K_MAX(K_MAX),
-    .CLKS_PER_BIT(Cpb), .TIMEOUT_CYCLES(SysHz / 10),
+    .CLKS_PER_BIT(Cpb), .UART_PER_SYS(CLK_DIV), .TIMEOUT_CYCLES(SysHz / 10),
     .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
     .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_core (
-    .clk_i(clk_sys), .rst_ni(rst_n), .uart_rx_i(RX), .uart_tx_o(TX),
+    .clk_i(clk_sys), .uart_clk_i(CLK), .rst_ni(rst_n), .uart_rx_i(RX), .uart_tx_o(TX),
     .busy_o(busy), .error_o(error)
   );
 

@@ -3,14 +3,16 @@
 // ulx3s_v20.lpf, build and figures in docs/fpga.md.
 //
 // Clock: the 25 MHz oscillator through the PLL (fp8sa_ulx3s_pll) to the
-// SYS_HZ system clock (a multiple of 12.5 MHz). Reset: held until the PLL locks plus a power-on
+// SYS_HZ system clock (a multiple of 12.5 MHz) for the array and the host
+// link; the UART runs on the 25 MHz oscillator itself (fp8sa_board_core's
+// uart_clk_i), so 1 Mbaud is 25 clocks per bit at any SYS_HZ. Reset: held until the PLL locks plus a power-on
 // count, and by the PWR button (btn[0], low when pressed). LEDs: led[0] a
 // frame or tile in progress, led[1] the last reply was an error, led[7]
 // PLL locked. wifi_gpio0 is held high so that the board's ESP32 leaves the
 // FPGA alone.
 module fp8sa_ulx3s_top #(
   parameter integer SYS_HZ    = 12500000,  // 12.5 MHz x [1, 8] (fp8sa_ulx3s_pll)
-  parameter integer BAUD      = 115200,    // SYS_HZ / BAUD >= 4 clocks per bit, within 2 %
+  parameter integer BAUD      = 1000000,   // 25 MHz / BAUD >= 4 clocks per bit, within 2 %
   parameter integer ROWS      = 4,
   parameter integer COLS      = 4,
   parameter integer ACC_EXP_W = 8,
@@ -36,11 +38,13 @@ module fp8sa_ulx3s_top #(
 );
 
   localparam integer SysHz = SYS_HZ;
-  localparam integer Cpb   = (SysHz + BAUD / 2) / BAUD;   // the UART's clocks per bit
+  localparam integer UartHz = 25000000;                   // the UART's clock: the oscillator
+  localparam integer Cpb   = (UartHz + BAUD / 2) / BAUD;  // the UART's clocks per bit
+  localparam integer UartPerSys = (UartHz + SysHz - 1) / SysHz;
 
   generate
     // As fp8sa_icebreaker_top: at least 4 clocks per bit, within 2 % of BAUD.
-    if (Cpb < 4 || (Cpb * BAUD - SysHz) * 50 > SysHz || (SysHz - Cpb * BAUD) * 50 > SysHz) begin : g_err_baud
+    if (Cpb < 4 || (Cpb * BAUD - UartHz) * 50 > UartHz || (UartHz - Cpb * BAUD) * 50 > UartHz) begin : g_err_baud
       fp8sa_param_error_BAUD_not_within_2_percent_at_4_or_more_clocks_per_bit u_param_error ();
     end
   endgenerate
@@ -60,11 +64,11 @@ module fp8sa_ulx3s_top #(
     .ROWS(ROWS), .COLS(COLS), .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W),
     .SR_BITS(SR_BITS), .Q_SR_BITS(Q_SR_BITS), .LFSR_W(LFSR_W), .SEED(32'h1),
     .MUL_STAGES(MUL_STAGES), .Q_STAGES(0), .K_MAX(K_MAX),
-    .CLKS_PER_BIT(Cpb), .TIMEOUT_CYCLES(SysHz / 10),
+    .CLKS_PER_BIT(Cpb), .UART_PER_SYS(UartPerSys), .TIMEOUT_CYCLES(SysHz / 10),
     .RND_MODES(RND_MODES), .OUT_QUANT(OUT_QUANT),
     .PE_KIND(PE_KIND), .DOT_N(DOT_N), .ALIGN_BITS(ALIGN_BITS), .SR_KIND(SR_KIND)
   ) u_core (
-    .clk_i(clk_sys), .rst_ni(rst_n), .uart_rx_i(ftdi_txd), .uart_tx_o(ftdi_rxd),
+    .clk_i(clk_sys), .uart_clk_i(clk_25mhz), .rst_ni(rst_n), .uart_rx_i(ftdi_txd), .uart_tx_o(ftdi_rxd),
     .busy_o(busy), .error_o(error)
   );
 

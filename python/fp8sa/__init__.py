@@ -56,7 +56,8 @@ def has_rtl():
 
 def sim_boards():
     """The simulated boards this module can run (backend="board:sim:NAME"):
-    dicts of name, part, sys_hz, baud (fpga/boards.txt); empty without the RTL."""
+    dicts of name, part, sys_hz, baud (fpga/boards.txt) and uart_hz (the UART's clock, the
+    board's oscillator); empty without the RTL."""
     return _core.sim_boards()
 
 

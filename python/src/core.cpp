@@ -205,7 +205,8 @@ class LockedBoard final : public GemmBackend {
 };
 #endif
 
-// The simulated boards built into this module: name, part, SYS_HZ, BAUD.
+// The simulated boards built into this module: name, part, SYS_HZ, BAUD and
+// the UART's clock.
 py::list sim_boards_py() {
   py::list l;
 #ifdef FP8SA_PY_WITH_RTL
@@ -215,6 +216,7 @@ py::list sim_boards_py() {
     d["part"] = b.part;
     d["sys_hz"] = b.clock_hz;
     d["baud"] = b.baud;
+    d["uart_hz"] = b.uart_hz;
     l.append(d);
   }
 #endif

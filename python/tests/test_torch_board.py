@@ -95,6 +95,17 @@ def test_board_backend_errors():
         Engine(_RECIPES["icebreaker"], backend="board:sim", array={"rows": 2})
 
 
+@needs_boards
+def test_sim_boards_name_both_clocks():
+    # The UART runs on the board's oscillator (12 MHz iCEBreaker, 25 MHz
+    # ULX3S), not on the array's clock, at 4 or more of its clocks per bit.
+    boards = {b["name"]: b for b in fp8sa.sim_boards()}
+    assert boards["icebreaker"]["uart_hz"] == 12e6 and boards["icebreaker"]["sys_hz"] == 3e6
+    assert boards["ulx3s"]["uart_hz"] == 25e6 and boards["ulx3s"]["sys_hz"] == 12.5e6
+    for b in boards.values():
+        assert b["baud"] >= 1_000_000 and b["uart_hz"] / b["baud"] >= 4
+
+
 @pytest.mark.skipif(fp8sa.has_rtl(), reason="this build has the Verilated boards")
 def test_without_the_verilated_boards_a_board_backend_says_so():
     assert fp8sa.sim_boards() == []

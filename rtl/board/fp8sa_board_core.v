@@ -1,20 +1,30 @@
 `default_nettype none
 `include "fp8sa_widths.vh"
-// fp8sa_board_core: everything of an fp8sa FPGA board except its clock and
+// fp8sa_board_core: everything of an fp8sa FPGA board except its clocks and
 // pins (docs/fpga.md): an fp8sa_array behind the framed UART host link.
 // The board tops in fpga/ add the PLL or clock divider, the power-on reset
 // and the pin constraints; the simulated board (fp8sa board --sim) is this
 // module Verilated with a small CLKS_PER_BIT.
 //
-//   uart_rx_i / uart_tx_o   8N1 at clk_i / CLKS_PER_BIT baud
+// Two clocks. The UART's bit engines run on uart_clk_i (the board's
+// oscillator, so the line rate does not depend on the array's clock: a
+// 3 MHz array still talks at 3 Mbaud); the host link and the array run on
+// clk_i. Bytes cross between them through two fp8sa_cdc_stream handshakes.
+// The clocks may be unrelated, equal, or one a division of the other.
+//
+//   uart_rx_i / uart_tx_o   8N1 at uart_clk_i / CLKS_PER_BIT baud
 //   rst_ni                  asynchronous assertion, synchronous release
-//                           (two flops) for the whole core
+//                           (two flops in each clock domain) for the whole core
 //   busy_o, error_o         for LEDs: a frame or tile in progress; the last
 //                           reply was an error
 module fp8sa_board_core #(
   `include "fp8sa_board_params.vh"
+  ,
+  parameter integer UART_PER_SYS = 1   // [1, 1024]: uart_clk_i cycles per clk_i cycle, rounded up
+                                       // (the clock-crossing check below)
 ) (
   input  wire clk_i,
+  input  wire uart_clk_i,
   input  wire rst_ni,
   input  wire uart_rx_i,
   output wire uart_tx_o,
@@ -22,28 +32,78 @@ module fp8sa_board_core #(
   output wire error_o
 );
 
+  // The receiver cannot wait: a received byte must have crossed to clk_i
+  // and its acknowledgement come back (at most 3 clk_i and 3 uart_clk_i
+  // edges, fp8sa_cdc_stream, plus one) before the next byte ends, 10 bits
+  // later (9 counted here, for a host whose clock runs a few % fast).
+  generate
+    if (UART_PER_SYS < 1 || UART_PER_SYS > 1024) begin : g_err_ups
+      fp8sa_param_error_UART_PER_SYS_out_of_range_1_to_1024 u_param_error ();
+    end
+    if (3 * UART_PER_SYS + 4 > 9 * CLKS_PER_BIT) begin : g_err_cdc
+      fp8sa_param_error_CLKS_PER_BIT_too_small_for_the_clock_crossing u_param_error ();
+    end
+  endgenerate
+
   // The init word: binary32 for dot and exact, else the accumulator format
   // (fp8sa_array's INIT_W).
   localparam integer InitW = (PE_KIND != 0) ? `FP8SA_B32_W : 1 + ACC_EXP_W + ACC_MAN_W;
 
-  // Reset: asserted asynchronously, released two edges after rst_ni rises.
-  reg [1:0] rst_sync_q;
+  // Reset: asserted asynchronously, released two edges of each clock
+  // after rst_ni rises.
+  reg [1:0] rst_sync_q, uart_rst_sync_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) rst_sync_q <= 2'b00;
     else         rst_sync_q <= {rst_sync_q[0], 1'b1};
   end
-  wire rst_n = rst_sync_q[1];
+  always @(posedge uart_clk_i or negedge rst_ni) begin
+    if (!rst_ni) uart_rst_sync_q <= 2'b00;
+    else         uart_rst_sync_q <= {uart_rst_sync_q[0], 1'b1};
+  end
+  wire rst_n      = rst_sync_q[1];
+  wire uart_rst_n = uart_rst_sync_q[1];
 
-  wire       rx_valid, rx_err, tx_valid, tx_ready;
-  wire [7:0] rx_data, tx_data;
+  // The UART on uart_clk_i.
+  wire       u_rx_valid, u_rx_err, u_tx_valid, u_tx_ready;
+  wire [7:0] u_rx_data, u_tx_data;
 
   fp8sa_uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_rx (
-    .clk_i(clk_i), .rst_ni(rst_n), .rx_i(uart_rx_i),
-    .valid_o(rx_valid), .data_o(rx_data), .frame_err_o(rx_err)
+    .clk_i(uart_clk_i), .rst_ni(uart_rst_n), .rx_i(uart_rx_i),
+    .valid_o(u_rx_valid), .data_o(u_rx_data), .frame_err_o(u_rx_err)
   );
   fp8sa_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (
-    .clk_i(clk_i), .rst_ni(rst_n), .valid_i(tx_valid), .ready_o(tx_ready),
-    .data_i(tx_data), .tx_o(uart_tx_o)
+    .clk_i(uart_clk_i), .rst_ni(uart_rst_n), .valid_i(u_tx_valid), .ready_o(u_tx_ready),
+    .data_i(u_tx_data), .tx_o(uart_tx_o)
+  );
+
+  // Received bytes (and framing errors, as a flagged word) to clk_i; the
+  // elaboration check above keeps the crossing ready for every byte, so
+  // its ready output is not needed.
+  wire       rx_word_valid, rx_word_err;
+  wire [7:0] rx_word_data;
+  /* verilator lint_off PINCONNECTEMPTY */
+  fp8sa_cdc_stream #(.WIDTH(9)) u_rx_cdc (
+    .src_clk_i(uart_clk_i), .src_rst_ni(uart_rst_n),
+    .src_valid_i(u_rx_valid | u_rx_err), .src_ready_o(), .src_data_i({u_rx_err, u_rx_data}),
+    .dst_clk_i(clk_i), .dst_rst_ni(rst_n),
+    .dst_valid_o(rx_word_valid), .dst_ready_i(1'b1), .dst_data_o({rx_word_err, rx_word_data})
+  );
+  /* verilator lint_on PINCONNECTEMPTY */
+
+  wire       rx_valid = rx_word_valid & ~rx_word_err;
+  wire       rx_err   = rx_word_valid &  rx_word_err;
+  wire [7:0] rx_data  = rx_word_data;
+  wire       tx_valid, tx_ready;
+  wire [7:0] tx_data;
+
+  // Reply bytes to uart_clk_i: the transmitter takes the next byte when the
+  // last one's stop bit ends, and the handshake's round trip fits in the
+  // byte before it, so the line stays busy.
+  fp8sa_cdc_stream #(.WIDTH(8)) u_tx_cdc (
+    .src_clk_i(clk_i), .src_rst_ni(rst_n),
+    .src_valid_i(tx_valid), .src_ready_o(tx_ready), .src_data_i(tx_data),
+    .dst_clk_i(uart_clk_i), .dst_rst_ni(uart_rst_n),
+    .dst_valid_o(u_tx_valid), .dst_ready_i(u_tx_ready), .dst_data_o(u_tx_data)
   );
 
   wire                 arr_rst_n;

@@ -13,7 +13,7 @@
   parameter integer MUL_STAGES     = 0,
   parameter integer Q_STAGES       = 0,
   parameter integer K_MAX          = 1024,     // [1, 65535], ROWS*K_MAX and COLS*K_MAX <= 65535
-  parameter integer CLKS_PER_BIT   = 26,       // [4, 65535]: clk_i cycles per UART bit (INFO reports it)
+  parameter integer CLKS_PER_BIT   = 26,       // [4, 65535]: UART clock cycles per bit (INFO reports it)
   parameter integer TIMEOUT_CYCLES = 1200000,  // [16, 2^30]: cycles without a byte that end a frame
   parameter integer RND_MODES      = 3,        // [1, 3]: the PEs' rounding hardware: rnd codes accepted < RND_MODES
   parameter integer OUT_QUANT      = 1,        // [0, 1]: 0 = the array has no quantizer bank: raw output only

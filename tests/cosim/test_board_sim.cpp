@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <future>
 #include <random>
@@ -134,10 +135,40 @@ TEST_F(SimBoardTest, EveryBoardRowIsBitExactWithTheModel) {
   for (const SimBoardInfo& b : sim_boards()) {
     SCOPED_TRACE(b.name);
     open(b.name);
-    if (b.name.find("_exact") != std::string::npos) EXPECT_EQ(board_->config().pe_kind, PeKind::Exact);
-    if (b.name.find("_dot") != std::string::npos) EXPECT_EQ(board_->config().pe_kind, PeKind::Dot);
+    if (b.name.find("_exact") != std::string::npos) {
+      EXPECT_EQ(board_->config().pe_kind, PeKind::Exact);
+    }
+    if (b.name.find("_dot") != std::string::npos) {
+      EXPECT_EQ(board_->config().pe_kind, PeKind::Dot);
+    }
     good_gemm(seed++, OutKind::Raw, Round::RNE, false);
     good_gemm(seed++, OutKind::Raw, Round::SR, true);
+  }
+}
+
+// The UART runs on the board's oscillator and the link on the array's
+// clock, with a clock-domain crossing each way (fp8sa_board_core): on every
+// board (3 Mbaud and 4 UART cycles per array cycle on the iCEBreaker's FMA
+// and dot rows, 2 on the ULX3S, 1 on the exact rows; the simulated array
+// clock's edges fall between the UART clock's), the 39 bytes of an INFO
+// reply leave back to back, so the crossing costs the line nothing.
+TEST_F(SimBoardTest, RepliesCrossTheClockDomainsAtTheLineRate) {
+  for (const SimBoardInfo& b : sim_boards()) {
+    SCOPED_TRACE(b.name);
+    open(b.name);
+    ByteChannel& ch = board_->link().channel();
+    ASSERT_GT(b.uart_hz, 0.0);
+    EXPECT_DOUBLE_EQ(ch.byte_time_s(), 10.0 * sim_clks_per_bit() / b.uart_hz);
+    board_->link().send_raw(make_frame(kCmdInfo, {}));
+    const double t0 = ch.now();
+    std::vector<uint8_t> reply(39);  // sync, status, cmd, length (2), 32 bytes of INFO, CRC (2)
+    ASSERT_EQ(ch.read(reply.data(), reply.size(), 0.01), reply.size());
+    EXPECT_EQ(reply[0], kSyncReply);
+    EXPECT_EQ(reply[1], 0);  // OK
+    const double bytes = (ch.now() - t0) / ch.byte_time_s();
+    std::printf("%s: the 39-byte INFO reply in %.2f byte times\n", b.name.c_str(), bytes);
+    EXPECT_GE(bytes, 39.0);
+    EXPECT_LE(bytes, 41.0) << "gaps between the reply's bytes";
   }
 }
 

@@ -25,9 +25,9 @@ class ByteChannel {
   virtual bool reset_board() { return false; } // pulse the board's reset, where the channel can
   virtual std::string describe() const = 0;   // "/dev/ttyUSB1 at 115200 baud", "simulated icebreaker"
   virtual int board_baud() const = 0;         // the real link's rate (the simulated board's real counterpart's)
-  // The board's system clock where the channel knows it (the simulated
-  // board: its SYS_HZ in fpga/boards.txt, the rate its board time runs at);
-  // 0 where it does not (a serial port: INFO's CLKS_PER_BIT x the baud rate).
+  // The board's array clock where the channel knows it (the simulated
+  // board: its SYS_HZ in fpga/boards.txt); 0 where it does not (a serial
+  // port: INFO's CLKS_PER_BIT counts the UART's own clock, not the array's).
   virtual double board_clock_hz() const { return 0; }
   // Board time one byte takes on this channel's line (10 bits, 8N1): the
   // port's baud rate, or the simulated board's simulation rate.
