@@ -320,9 +320,10 @@ void expect_ref(const Prob& pr, const ArrayConfig& cfg, Round rnd, const std::st
 // conditions hold: formats whose subnormal grid lies below every product's
 // last bit (all here), no overflow. And bit-identical to the generic path.
 // On CPUs without AVX-512 (or with FP8SA_NO_AVX512 set: ctest runs this
-// file again so), its lanes on AVX2 instead, without promotion: binary32
-// for RZ and for RNE with W - 1 <= Y <= 11, binary64 for RNE elsewhere on
-// COLS a multiple of 8; every tile of those and none of the others.
+// file again so), its lanes on AVX2 instead: binary32 for RZ and for RNE
+// with W - 1 <= Y <= 11 (promotion or not), binary64 for RNE elsewhere on
+// COLS a multiple of 8 without promotion; every tile of those and none of
+// the others.
 TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
   const bool avx512 = detail::narrow512_cpu();
   if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
@@ -435,9 +436,10 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
                        (rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
                         y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
       if (!avx512) {
-        // AVX2, without promotion: binary32 lanes of RZ and RNE, and RNE on
-        // binary64 lanes elsewhere on COLS a multiple of 8; nothing else
-        const bool on32 = b32 && rnd != Round::SR && cfg.promote_n == 0;
+        // AVX2: binary32 lanes of RZ and RNE (promotion or not), and RNE
+        // without promotion on binary64 lanes elsewhere on COLS a multiple
+        // of 8; nothing else
+        const bool on32 = b32 && rnd != Round::SR;
         const bool on64 = !b32 && rnd == Round::RNE && cfg.promote_n == 0 && cfg.cols % 8 == 0;
         asserted32 += on32 ? 1 : 0;
         asserted += on64 ? 1 : 0;
@@ -553,7 +555,7 @@ TEST(GemmNarrow, Binary32RneDoubleRoundingInnocuous) {
 // super-tile) and 1, 2, 4, 8 (super-tiles of 16 or 32 lanes), RZ and RNE with Y in
 // and out of [W - 1, 11], promotion or not, C_init or not; and the lanes do
 // take tiles (detail::narrow512_counts). Without AVX-512 (or with
-// FP8SA_NO_AVX512 set), the lanes on AVX2: the cases without promotion.
+// FP8SA_NO_AVX512 set), the lanes on AVX2.
 TEST(GemmNarrow, Binary32LanesEqualGeneric) {
   if (!detail::narrow512_cpu() && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
     GTEST_SKIP() << "neither AVX-512 (F, DQ, VL, BW, VBMI2) nor AVX2 and FMA on this CPU";

@@ -667,15 +667,36 @@ void pick32(Round rnd, int mr, int nv, Kernel32Fn fn[2][2]) {
 // ---- binary32 lanes on AVX2 (8 PEs per ymm), for CPUs without AVX-512:
 // RZ and RNE as kernel32 above (the same arithmetic on the same scaled
 // binary32 values, the same flags: MXCSR's, and the bits below the kept LSB
-// per lane), without promotion (the promotion's sums need RNE while MXCSR
-// rounds toward zero, which AVX2 has no per-instruction rounding for).
+// per lane), promotion included: AVX2 has no per-instruction rounding, so
+// promote8 switches MXCSR to RNE around the promotion and back, restoring
+// the kernel's flags (the promotion's inexactness is tracked per lane, as
+// promote16 does with its flags suppressed).
 
 struct KState256 {
   __m256i inex[4];  // lane l of vector v: virtual column 8 v + l (CV <= 32; wider: ORed, TPS 1)
   __m256 mx;
+  bool rare = false;            // promotion met Inf/NaN or overflowed binary32
+  uint8_t pinex[4] = {0, 0, 0, 0};  // lanes whose promotion was inexact, per vector (as inex)
 };
 
-template <int MODE, bool TRACK, bool INEX, int MR, int NV>
+// promote16 on 8 lanes, with MXCSR in RNE (the caller's promote_block).
+FP8SA_T256 inline void promote8(float* wp, __m256* n, float unscale, KState256* st, int vec) {
+  const __m256 w = _mm256_loadu_ps(wp);
+  const __m256 nv = _mm256_mul_ps(*n, _mm256_set1_ps(unscale));  // exact
+  const __m256 s = _mm256_add_ps(w, nv);
+  const __m256 bb = _mm256_sub_ps(s, w);
+  const __m256 aa = _mm256_sub_ps(s, bb);
+  const __m256 err = _mm256_add_ps(_mm256_sub_ps(w, aa), _mm256_sub_ps(nv, bb));
+  const int inex = _mm256_movemask_ps(_mm256_cmp_ps(err, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+  const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  const int bad = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(s, absmask), _mm256_set1_ps(HUGE_VALF), _CMP_NLT_UQ));
+  st->pinex[vec & 3] = static_cast<uint8_t>(st->pinex[vec & 3] | inex);
+  if (bad != 0) st->rare = true;
+  _mm256_storeu_ps(wp, s);
+  *n = _mm256_setzero_ps();
+}
+
+template <int MODE, bool TRACK, bool INEX, bool PROMO, int MR, int NV>
 FP8SA_T256 void kernel32_avx2(const KArgs32& g, int r0, int v0, int k0, int k1, KState256* st) {
   constexpr int NA = MR * NV;
   const __m256i vmask = _mm256_set1_epi32(static_cast<int>(g.mask));
@@ -690,6 +711,8 @@ FP8SA_T256 void kernel32_avx2(const KArgs32& g, int r0, int v0, int k0, int k1, 
   for (int v = 0; v < NV; ++v) inex[v] = st->inex[(v0 + v) & 3];
   __m256 mx = st->mx;
   const float* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
   for (int k = k0; k < k1; ++k) {
     const float* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 8 * v0;
     __m256 b[NV];
@@ -715,6 +738,24 @@ FP8SA_T256 void kernel32_avx2(const KArgs32& g, int r0, int v0, int k0, int k1, 
         }
       }
     }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        // GCC does not order FP operations against MXCSR writes: the
+        // accumulators pass through volatile asm statements (ordered with
+        // the ldmxcsr) on their way in and out of the RNE section.
+        for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+        const unsigned csr = _mm_getcsr();
+        _mm_setcsr(0x1F80u);  // RNE, flags clear
+        for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+        for (int i = 0; i < MR; ++i)
+          for (int v = 0; v < NV; ++v)
+            promote8(g.w + static_cast<size_t>((r0 + i) * C + 8 * (v0 + v)), &a[i * NV + v], g.unscale, st, v0 + v);
+        for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+        _mm_setcsr(csr);  // the kernel's rounding and flags (the promotion's are tracked in st)
+        for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
   }
   for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
   for (int i = 0; i < MR; ++i)
@@ -730,15 +771,16 @@ FP8SA_T256 void kernel32_avx2(const KArgs32& g, int r0, int v0, int k0, int k1, 
 using Kernel256Fn = void (*)(const KArgs32&, int, int, int, int, KState256*);
 
 // fn[track][inex], blocks of 4 rows x 2 vectors (8 accumulators of the 16 ymm).
+template <bool PROMO>
 void pick32_avx2(Round rnd, Kernel256Fn fn[2][2]) {
   if (rnd == Round::RNE) {
-    fn[0][0] = &kernel32_avx2<kRne, false, false, 4, 2>;
-    fn[0][1] = &kernel32_avx2<kRne, false, true, 4, 2>;
-    fn[1][0] = &kernel32_avx2<kRne, true, false, 4, 2>;
-    fn[1][1] = &kernel32_avx2<kRne, true, true, 4, 2>;
+    fn[0][0] = &kernel32_avx2<kRne, false, false, PROMO, 4, 2>;
+    fn[0][1] = &kernel32_avx2<kRne, false, true, PROMO, 4, 2>;
+    fn[1][0] = &kernel32_avx2<kRne, true, false, PROMO, 4, 2>;
+    fn[1][1] = &kernel32_avx2<kRne, true, true, PROMO, 4, 2>;
   } else {
-    fn[0][0] = fn[1][0] = &kernel32_avx2<kRz, false, false, 4, 2>;
-    fn[0][1] = fn[1][1] = &kernel32_avx2<kRz, false, true, 4, 2>;
+    fn[0][0] = fn[1][0] = &kernel32_avx2<kRz, false, false, PROMO, 4, 2>;
+    fn[0][1] = fn[1][1] = &kernel32_avx2<kRz, false, true, PROMO, 4, 2>;
   }
 }
 
@@ -1096,8 +1138,8 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   // RNE with W - 1 <= Y <= 11), and RNE on binary64 lanes elsewhere on COLS
   // a multiple of 8.
   const bool avx512 = narrow512_cpu();
-  const bool avx2 = !avx512 && cfg.promote_n == 0 && narrow256_cpu() &&
-                    (can32 || (p.rnd == Round::RNE && cfg.cols % 8 == 0));
+  const bool avx2 = !avx512 && narrow256_cpu() &&
+                    (can32 || (p.rnd == Round::RNE && cfg.cols % 8 == 0 && cfg.promote_n == 0));
   if (avx2) sup64 = false;
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
@@ -1226,7 +1268,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     }
     P.Rp32 = (P.R + P.mr32 - 1) / P.mr32 * P.mr32;
     if (avx2) {
-      pick32_avx2(p.rnd, P.fn32a);
+      promo ? pick32_avx2<true>(p.rnd, P.fn32a) : pick32_avx2<false>(p.rnd, P.fn32a);
     } else if (promo) {
       pick32<true>(p.rnd, P.mr32, P.nv32, P.fn32);
     } else {
@@ -1534,7 +1576,9 @@ void take_super_tiles(const NarrowPlan& P, NarrowWorker& W, int ntiles, const bo
   const AccFormat& af = P.cfg.acc;
   for (int q = 0; q < ntiles; ++q) {
     bool pinq = false;
-    for (int c = 0; c < C; ++c) pinq = pinq || ((pin >> (q * C + c)) & 1u) != 0;
+    // (pin has 32 lanes: with TPS 1 and CV > 32 its bits are ORed over the
+    // columns, and any of them is the one tile's)
+    for (int c = 0; c < C; ++c) pinq = pinq || (q * C + c < 32 && ((pin >> (q * C + c)) & 1u) != 0);
     const bool inexact = known[q] || pinq;
     if (!inexact && decline_unnamed) continue;  // this tile alone
     bool ok = true;
@@ -1624,14 +1668,14 @@ FP8SA_T512 void run_super32(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
 }
 
 // run_super32 on AVX2 (P.avx2): the same super-tile, flags and declines,
-// with kernel32_avx2 (8 lanes a vector, no promotion).
+// with kernel32_avx2 (8 lanes a vector).
 FP8SA_T256 void run_super32_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
   const GemmProblem& p = P.p;
   const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp32, K = p.K;
   const double scale = start_super(P, W, ti, sj, Rp, P.Sa32, P.S32, W.ap32, W.acc32, W.w32);
   const int s = 23 - P.Y;
   KArgs32 g{W.ap32.data(), P.bpack32.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
-            K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), 0,
+            K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
             ~((1u << s) - 1u), (1u << s) - 1u, static_cast<float>(std::ldexp(1.0, s) + 1.0)};
   KState256 st;
   for (__m256i& v : st.inex) v = _mm256_setzero_si256();
@@ -1666,13 +1710,17 @@ FP8SA_T256 void run_super32_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, i
       all_known = mark_known(bits, ntiles, C, known);  // CV <= 32 here: lane = virtual column
     }
   }
+  if (st.rare) return;
   if (track) {
     alignas(32) float m8[8];
     _mm256_store_ps(m8, st.mx);
     for (float v : m8)
       if (!(static_cast<double>(v) < limit * scale)) return;
   }
-  take_super_tiles(P, W, ntiles, known, 0u, pe && !mx_exact, scale, W.acc32.data(), W.w32.data());
+  // lanes = virtual columns (CV <= 32 with TPS > 1; with TPS 1 any bit is the tile's)
+  uint32_t pin = 0;
+  for (int v = 0; v < 4; ++v) pin |= static_cast<uint32_t>(st.pinex[v]) << (8 * v);
+  take_super_tiles(P, W, ntiles, known, pin, pe && !mx_exact, scale, W.acc32.data(), W.w32.data());
 }
 
 // ---- SR streams of binary64 super-tiles (P.sup64): lane (r, q, c) reads PE
