@@ -1140,7 +1140,6 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   const bool avx512 = narrow512_cpu();
   const bool avx2 = !avx512 && narrow256_cpu() &&
                     (can32 || (p.rnd == Round::RNE && cfg.cols % 8 == 0 && cfg.promote_n == 0));
-  if (avx2) sup64 = false;
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
