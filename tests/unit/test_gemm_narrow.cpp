@@ -436,10 +436,10 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
                        (rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
                         y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
       if (!avx512) {
-        // AVX2: binary32 lanes of RZ and RNE (promotion or not), and RNE
-        // without promotion on binary64 lanes elsewhere on COLS a multiple
-        // of 8; nothing else
-        const bool on32 = b32 && rnd != Round::SR;
+        // AVX2: binary32 lanes of RZ, RNE and SR (promotion or not), and
+        // RNE without promotion on binary64 lanes elsewhere on COLS a
+        // multiple of 8; nothing else
+        const bool on32 = b32;
         const bool on64 = !b32 && rnd == Round::RNE && cfg.promote_n == 0 && cfg.cols % 8 == 0;
         asserted32 += on32 ? 1 : 0;
         asserted += on64 ? 1 : 0;
@@ -727,7 +727,9 @@ TEST(GemmNarrow, Super64EqualsGeneric) {
 // overflow to Inf (all-positive sums into e4/e5 formats), NaN/Inf codes and
 // words. Near-N(0,1) cases without promotion must take every tile there.
 TEST(GemmNarrow, Binary32SrEqualsGeneric) {
-  if (!detail::narrow512_cpu()) GTEST_SKIP() << "no AVX-512 (F, DQ, VL, BW, VBMI2) on this CPU";
+  // (on AVX-512 or on AVX2: kernel_sr32 and kernel_sr32_avx2)
+  if (!detail::narrow512_cpu() && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+    GTEST_SKIP() << "neither AVX-512 (F, DQ, VL, BW, VBMI2) nor AVX2 and FMA on this CPU";
   const uint64_t seed = test_seed(1111);
   std::mt19937_64 rng(seed);
   const Kind kinds[] = {Kind::Random, Kind::Positive, Kind::Tiny, Kind::Cancel, Kind::SmallInts, Kind::Specials};

@@ -4,8 +4,9 @@
 // words and flags bit-identical to the generic path (AccAdder per MAC) at a
 // MAC rate near the e8m23 FMA path's. gemm_narrow.cpp's AVX2 kernel (and then
 // the generic path) takes the tiles this one declines. On x86 CPUs without
-// AVX-512 (or with FP8SA_NO_AVX512 set) its binary32 lanes alone run on AVX2
-// (8 lanes a ymm: "Binary32 lanes" below), for RZ and RNE without promotion.
+// AVX-512 (or with FP8SA_NO_AVX512 set) its binary32 lanes run on AVX2 (8
+// lanes a ymm: "Binary32 lanes" and "SR on binary32 lanes" below; RZ, RNE
+// and SR, promotion or not), and RNE without promotion on binary64 lanes.
 //
 // One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
 // vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
@@ -955,6 +956,121 @@ void pick_sr32(int kind, bool promo, bool pair, KernelSr32Fn fn[2]) {
   }
 }
 
+// kernel_sr32 on AVX2 (a CPU without AVX-512): half h of each 16-lane
+// vector of the ring's layout (lanes 8h .. 8h + 7), MR accumulators of 8
+// lanes. The same arithmetic on the same lanes; what AVX-512 does in one
+// instruction, in two or three: RU_24(x) as -RD_24(-x) (fnmsub in MXCSR's
+// round-down; the negation stays outside the fma: the empty asm), the
+// funnel shift as two variable shifts (a count of 32 shifts in zeros), and
+// masks as compares. PROMO switches MXCSR to RNE around the promotion, as
+// kernel32_avx2 does.
+template <int KIND, bool INEX, bool PROMO, int MR, bool PAIR>
+FP8SA_T256 void kernel_sr32_avx2(const KArgsSr32& g, int r0, int v0, int h, int k0, int k1, KState256* st) {
+  const __m256i vmask = _mm256_set1_epi32(static_cast<int>(g.mask));
+  const __m256i vlow = _mm256_set1_epi32(static_cast<int>(g.low));
+  const __m256i vmaskr = _mm256_set1_epi32(static_cast<int>(g.maskr));
+  const __m256i vl1 = _mm256_set1_epi32(static_cast<int>(g.l1));
+  const __m256i vhalfm1 = _mm256_set1_epi32(static_cast<int>(g.halfm1));
+  const __m256i vwlsb = _mm256_set1_epi32(static_cast<int>(g.wlsb));
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(0x80000000u)));
+  const int C = g.C, K = g.K;
+  const size_t col = static_cast<size_t>(16 * v0 + 8 * h);
+  __m256 a[MR];
+  for (int i = 0; i < MR; ++i) a[i] = _mm256_loadu_ps(g.acc + static_cast<size_t>(r0 + i) * static_cast<size_t>(C) + col);
+  __m256i inex = st->inex[h];
+  constexpr int G = PAIR ? 2 : 1;
+  const float* ablk = g.ap + static_cast<size_t>(r0) * G * static_cast<size_t>(K);
+  const size_t voff = static_cast<size_t>(v0) * MR * 16 + static_cast<size_t>(8 * h);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
+  for (int k = k0; k < k1; ++k) {
+    const __m256 b = _mm256_loadu_ps(g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + col);
+    const int kk = k - k0;
+    const uint32_t* whi = g.words + g.hi_off[kk] + voff;
+    const uint32_t* wlo = g.words + g.lo_off[kk] + voff;
+    const float* ak = ablk + static_cast<size_t>(k) * MR * G;
+    const __m256i cl = _mm256_set1_epi32(static_cast<int>(g.cnt[kk]));
+    const __m256i cr = _mm256_set1_epi32(static_cast<int>(32 - g.cnt[kk]));
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      __m256 av;
+      if constexpr (PAIR) {
+        double ab;
+        std::memcpy(&ab, ak + 2 * i, 8);
+        av = _mm256_castpd_ps(_mm256_set1_pd(ab));
+      } else {
+        av = _mm256_broadcast_ss(ak + i);
+      }
+      // MXCSR: round down (mid, src) or toward zero (trunc)
+      const __m256 xd = _mm256_fmadd_ps(av, b, a[i]);
+      __m256i z;
+      if constexpr (KIND == 1) {
+        z = _mm256_castps_si256(xd);
+      } else {
+        // RU_24(x) = -RD_24(-x), exact zeros included (RD's zero of
+        // opposite terms is -0, negated +0: RU's)
+        __m256 nu = _mm256_fnmsub_ps(av, b, a[i]);
+        asm("" : "+x"(nu));
+        const __m256 xu = _mm256_xor_ps(nu, sign);
+        // whichever of RD and RU is odd (RU if neither)
+        const __m256 odd = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(xd), 31));
+        z = _mm256_castps_si256(_mm256_blendv_ps(xu, xd, odd));
+      }
+      if constexpr (INEX) inex = _mm256_or_si256(inex, _mm256_and_si256(z, vlow));
+      const size_t lane = static_cast<size_t>(i) * 16;
+      const __m256i tw =
+          _mm256_or_si256(_mm256_sllv_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(whi + lane)), cl),
+                          _mm256_srlv_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wlo + lane)), cr));
+      __m256i rr = _mm256_andnot_si256(tw, vmaskr);  // v = 2^R - 1 - u
+      if constexpr (KIND == 2) {
+        rr = _mm256_or_si256(rr, vhalfm1);
+        // z + 1 where the window's LSB is set
+        z = _mm256_add_epi32(_mm256_add_epi32(z, one), _mm256_cmpeq_epi32(_mm256_and_si256(z, vwlsb), zero));
+      } else if constexpr (KIND == 0) {
+        rr = _mm256_or_si256(rr, _mm256_and_si256(_mm256_cmpeq_epi32(_mm256_and_si256(tw, vwlsb), zero), vl1));
+      }
+      a[i] = _mm256_castsi256_ps(_mm256_and_si256(_mm256_add_epi32(z, rr), vmask));
+    }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        for (int i = 0; i < MR; ++i) asm volatile("" : "+x"(a[i]));
+        const unsigned csr = _mm_getcsr();
+        _mm_setcsr(0x1F80u);  // RNE, flags clear
+        for (int i = 0; i < MR; ++i) asm volatile("" : "+x"(a[i]));
+        for (int i = 0; i < MR; ++i)
+          promote8(g.w + static_cast<size_t>(r0 + i) * static_cast<size_t>(C) + col, &a[i], g.unscale, st, h);
+        for (int i = 0; i < MR; ++i) asm volatile("" : "+x"(a[i]));
+        _mm_setcsr(csr);
+        for (int i = 0; i < MR; ++i) asm volatile("" : "+x"(a[i]));
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
+  }
+  for (int i = 0; i < MR; ++i) asm volatile("" : "+x"(a[i]));
+  for (int i = 0; i < MR; ++i) _mm256_storeu_ps(g.acc + static_cast<size_t>(r0 + i) * static_cast<size_t>(C) + col, a[i]);
+  asm volatile("" : "+x"(inex));
+  st->inex[h] = inex;
+}
+
+using KernelSr256Fn = void (*)(const KArgsSr32&, int, int, int, int, int, KState256*);
+
+template <int KIND, bool PROMO>
+void pick_sr32_avx2_kind(bool pair, KernelSr256Fn fn[2]) {
+  fn[0] = pair ? &kernel_sr32_avx2<KIND, false, PROMO, 4, true> : &kernel_sr32_avx2<KIND, false, PROMO, 8, false>;
+  fn[1] = pair ? &kernel_sr32_avx2<KIND, true, PROMO, 4, true> : &kernel_sr32_avx2<KIND, true, PROMO, 8, false>;
+}
+
+void pick_sr32_avx2(int kind, bool promo, bool pair, KernelSr256Fn fn[2]) {
+  switch (kind) {
+    case 1: promo ? pick_sr32_avx2_kind<1, true>(pair, fn) : pick_sr32_avx2_kind<1, false>(pair, fn); break;
+    case 2: promo ? pick_sr32_avx2_kind<2, true>(pair, fn) : pick_sr32_avx2_kind<2, false>(pair, fn); break;
+    case 3: promo ? pick_sr32_avx2_kind<3, true>(pair, fn) : pick_sr32_avx2_kind<3, false>(pair, fn); break;
+    default: promo ? pick_sr32_avx2_kind<0, true>(pair, fn) : pick_sr32_avx2_kind<0, false>(pair, fn); break;
+  }
+}
+
 constexpr long kRing = 128;  // word rows kept per worker (a power of 2 above lfsr_w + a chunk's rows + 2)
 // The word ring's layout: one ring per row block of the kernel (mr rows x
 // cw columns of lanes), kRing rows each, a row's stride its lanes and one
@@ -1057,6 +1173,7 @@ struct NarrowPlan {
   // lane 2c + r % 2; CV = 16 virtual columns, Rp32 virtual rows)
   int sr_g = 1;
   KernelSr32Fn fsr32[2] = {nullptr, nullptr};
+  KernelSr256Fn fsr32a[2] = {nullptr, nullptr};  // the same on AVX2 (avx2), per half vector
   uint32_t sr_maskr = 0, sr_l1 = 0, sr_halfm1 = 0, sr_wlsb = 0;
   NarrowPlan(const GemmProblem& pp, const ArrayConfig& cc) : p(pp), cfg(cc) {}
 };
@@ -1139,7 +1256,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   // a multiple of 8.
   const bool avx512 = narrow512_cpu();
   const bool avx2 = !avx512 && narrow256_cpu() &&
-                    (can32 || (p.rnd == Round::RNE && cfg.cols % 8 == 0 && cfg.promote_n == 0));
+                    (can32 || sr32 || (p.rnd == Round::RNE && cfg.cols % 8 == 0 && cfg.promote_n == 0));
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
@@ -1184,7 +1301,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   const bool one = 64 % R == 0;
   P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv, one);
   P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv, one);
-  if (avx2 && !can32) {
+  if (avx2 && !can32 && !sr32) {
     // RNE on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
     P.avx2 = true;
     P.fn64a[0] = &kernel64_avx2<false>;
@@ -1293,7 +1410,12 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     P.sr_halfm1 = cfg.sr_kind == SrKind::Src ? (1u << (s32 - R - 1)) - 1u : 0u;
     P.sr_wlsb = 1u << (s32 - R);
     P.sr32_kind = cfg.sr_kind == SrKind::Trunc ? 1 : cfg.sr_kind == SrKind::Src ? 2 : (P.Y + R == 23 ? 3 : 0);
-    pick_sr32(P.sr32_kind, promo, P.sr_g == 2, P.fsr32);
+    if (avx2) {
+      P.avx2 = true;
+      pick_sr32_avx2(P.sr32_kind, promo, P.sr_g == 2, P.fsr32a);
+    } else {
+      pick_sr32(P.sr32_kind, promo, P.sr_g == 2, P.fsr32);
+    }
   }
   // Row and column statistics; B packed per tile column, scaled.
   const CodeInfo& ci = code_info();
@@ -2173,6 +2295,62 @@ FP8SA_T512 void gen_words_r12(uint64_t* ring, size_t lp, long from, long to, siz
   }
 }
 
+// gen_words and gen_words_r12 on AVX2 (4 words a ymm; r12 keeps rows m - 1
+// and m - 2 of 4 vectors in registers, of AVX2's 16).
+FP8SA_T256 inline __m256i ld256(const uint64_t* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); }
+FP8SA_T256 void gen_words_avx2(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                               const std::vector<int>& taps) {
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  for (long m = from; m < to; ++m) {
+    uint64_t* dst = row(m);
+    const uint64_t* s0 = row(m - taps[0]);
+    const uint64_t* s1 = row(m - taps[1]);
+    if (taps.size() == 2) {
+      for (size_t l = l0; l < l1; l += 4) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + l), _mm256_xor_si256(ld256(s0 + l), ld256(s1 + l)));
+      }
+    } else {
+      const uint64_t* s2 = row(m - taps[2]);
+      const uint64_t* s3 = row(m - taps[3]);
+      for (size_t l = l0; l < l1; l += 4) {
+        const __m256i x = _mm256_xor_si256(_mm256_xor_si256(ld256(s0 + l), ld256(s1 + l)), _mm256_xor_si256(ld256(s2 + l), ld256(s3 + l)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + l), x);
+      }
+    }
+  }
+}
+
+FP8SA_T256 void gen_words_r12_avx2(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                                   const std::vector<int>& taps) {
+  if (from >= to) return;
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  const long t0 = taps[0], t1 = taps[1];
+  constexpr int NL = 4;
+  for (size_t lb = l0; lb < l1; lb += 4 * NL) {
+    const int nl = static_cast<int>(std::min<size_t>(NL, (l1 - lb) / 4));
+    __m256i r1[NL], r2[NL];
+    for (int v = 0; v < NL; ++v) {
+      if (v < nl) {
+        r1[v] = ld256(row(from - 1) + lb + 4 * v);
+        r2[v] = ld256(row(from - 2) + lb + 4 * v);
+      } else {
+        r1[v] = r2[v] = _mm256_setzero_si256();
+      }
+    }
+    for (long m = from; m < to; ++m) {
+      const uint64_t* sa = row(m - t0) + lb;
+      const uint64_t* sb = row(m - t1) + lb;
+      uint64_t* d = row(m) + lb;
+      for (int v = 0; v < nl; ++v) {
+        const __m256i x = _mm256_xor_si256(_mm256_xor_si256(ld256(sa + 4 * v), ld256(sb + 4 * v)), r2[v]);
+        r2[v] = r1[v];
+        r1[v] = _mm256_xor_si256(x, r1[v]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 4 * v), r1[v]);
+      }
+    }
+  }
+}
+
 // plan_words on 32-bit words: the rows for draws [k0, k1) of tile t.
 void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) {
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w;
@@ -2203,10 +2381,62 @@ void plan_words32(const NarrowPlan& P, NarrowWorker& W, long t, int k0, int k1) 
   word_offsets32(P, W, d0, k1 - k0, rg.bls);
 }
 
+// What run_sr32 does per instruction set (AVX2: P.avx2): the kernels'
+// state, the word generation, a row block's chunk of k.
+FP8SA_T512 void sr_init512(KState32* st) {
+  st->inex[0] = st->inex[1] = _mm512_setzero_si512();
+  st->mx = _mm512_setzero_ps();
+}
+FP8SA_T512 bool sr_inex512(const KState32* st) { return any_bits(st->inex[0]); }
+FP8SA_T256 void sr_init256(KState256* st) {
+  for (__m256i& v : st->inex) v = _mm256_setzero_si256();
+  st->mx = _mm256_setzero_ps();
+}
+FP8SA_T256 bool sr_inex256(const KState256* st) {
+  const __m256i x = _mm256_or_si256(st->inex[0], st->inex[1]);
+  return _mm256_testz_si256(x, x) == 0;
+}
+
+template <bool AVX2>
+struct SrIsa;
+template <>
+struct SrIsa<false> {
+  using State = KState32;
+  static void init(State* st) { sr_init512(st); }
+  static bool inex(const State* st) { return sr_inex512(st); }
+  static bool pinex(const State* st) { return (st->pinex[0] | st->pinex[1]) != 0; }
+  static void gen(bool r12, uint64_t* ring, size_t lp, long from, long to, size_t l1, const std::vector<int>& taps) {
+    r12 ? gen_words_r12(ring, lp, from, to, 0, l1, taps) : gen_words(ring, lp, from, to, 0, l1, taps);
+  }
+  static void chunk(const NarrowPlan& P, const KArgsSr32& g, bool inexact, int r0, int nvec, int k0, int k1, State* st);
+};
+template <>
+struct SrIsa<true> {
+  using State = KState256;
+  static void init(State* st) { sr_init256(st); }
+  static bool inex(const State* st) { return sr_inex256(st); }
+  static bool pinex(const State* st) { return (st->pinex[0] | st->pinex[1]) != 0; }
+  static void gen(bool r12, uint64_t* ring, size_t lp, long from, long to, size_t l1, const std::vector<int>& taps) {
+    r12 ? gen_words_r12_avx2(ring, lp, from, to, 0, l1, taps) : gen_words_avx2(ring, lp, from, to, 0, l1, taps);
+  }
+  static void chunk(const NarrowPlan& P, const KArgsSr32& g, bool inexact, int r0, int nvec, int k0, int k1, State* st);
+};
+void SrIsa<false>::chunk(const NarrowPlan& P, const KArgsSr32& g, bool inexact, int r0, int nvec, int k0, int k1, State* st) {
+  const KernelSr32Fn fn = P.fsr32[inexact ? 0 : 1];
+  for (int v0 = 0; v0 < nvec; ++v0) fn(g, r0, v0, k0, k1, st);
+}
+void SrIsa<true>::chunk(const NarrowPlan& P, const KArgsSr32& g, bool inexact, int r0, int nvec, int k0, int k1, State* st) {
+  const KernelSr256Fn fn = P.fsr32a[inexact ? 0 : 1];
+  for (int v0 = 0; v0 < nvec; ++v0)
+    for (int h = 0; h < 2; ++h) fn(g, r0, v0, h, k0, k1, st);
+}
+
 // Tile t on binary32 lanes with SR (P.sr32): its words and flags, or false
 // where declined (MXCSR overflow, underflow or invalid; an accumulator
 // overflowed to Inf; a promotion that overflowed or met Inf).
-FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+template <bool AVX2>
+bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t* flags) {
+  using Isa = SrIsa<AVX2>;
   const GemmProblem& p = P.p;
   // (virtual rows and lanes: Rp virtual rows of CV lanes; PE (r, c) at
   // virtual row r / G, lane G c + r % G)
@@ -2248,9 +2478,8 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
               K, CV, W.acc32.data(), W.w32.data(), static_cast<float>(std::ldexp(1.0, -P.S32)), P.cfg.promote_n,
               ~((1u << s) - 1u), (1u << s) - 1u, P.sr_maskr, P.sr_l1, P.sr_halfm1, P.sr_wlsb,
               nullptr, nullptr, nullptr, nullptr};
-  KState32 st;
-  st.inex[0] = st.inex[1] = _mm512_setzero_si512();
-  st.mx = _mm512_setzero_ps();
+  typename Isa::State st;
+  Isa::init(&st);
   const bool trunc = P.sr32_kind == 1;
   bool inexact = false;
   const int nvec = CV / 16;
@@ -2277,21 +2506,15 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
       const uint64_t d1 = d0 + static_cast<uint64_t>(k1 - k0);
       const long m_hi = static_cast<long>(((d1 * static_cast<uint64_t>(P.cfg.sr_bits) - 1u) >> 5) + 1u);
       const long gen_to = std::max(gen, m_hi + 1);
-      if (r12) {
-        gen_words_r12(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * CV) / 2,
-                      P.taps);
-      } else {
-        gen_words(reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, 0, static_cast<size_t>(mr * CV) / 2, P.taps);
-      }
+      Isa::gen(r12, reinterpret_cast<uint64_t*>(base), rg.bls / 2, gen, gen_to, static_cast<size_t>(mr * CV) / 2, P.taps);
       gen = gen_to;
       word_offsets32(P, W, d0, k1 - k0, rg.bls);
       g.hi_off = W.hi_off.data();
       g.lo_off = W.lo_off.data();
       g.cnt = W.cnt.data();
       g.words = base;
-      if (!inexact && any_bits(st.inex[0])) inexact = true;
-      const KernelSr32Fn fn = P.fsr32[inexact ? 0 : 1];
-      for (int v0 = 0; v0 < nvec; ++v0) fn(g, r0, v0, k0, k1, &st);
+      if (!inexact && Isa::inex(&st)) inexact = true;
+      Isa::chunk(P, g, inexact, r0, nvec, k0, k1, &st);
     }
   }
   W.gen32 = gen;
@@ -2300,7 +2523,7 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
   // MXCSR flags: 0x01 invalid, 0x04 divide, 0x08 overflow, 0x10 underflow, 0x20 inexact
   if ((csr & 0x1Du) != 0) return false;
   if (trunc && (csr & 0x20u) != 0) inexact = true;
-  if (any_bits(st.inex[0])) inexact = true;
+  if (Isa::inex(&st)) inexact = true;
   if (st.rare) return false;
   const AccFormat& af = P.cfg.acc;
   for (int r = 0; r < R; ++r)
@@ -2316,7 +2539,7 @@ FP8SA_T512 bool run_sr32(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t*
         vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
       }
     }
-  *flags = (inexact || (st.pinex[0] | st.pinex[1]) != 0) ? kFlagInexact : 0;
+  *flags = (inexact || Isa::pinex(&st)) ? kFlagInexact : 0;
   return true;
 }
 
@@ -2424,7 +2647,8 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
   if (P.sr32) {
     bool track = false;
     double limit = 0;
-    if (!conditions(P, ti, tj * C, C, true, &track, &limit) || !run_sr32(P, W, t, vals, flags)) return false;
+    if (!conditions(P, ti, tj * C, C, true, &track, &limit)) return false;
+    if (!(P.avx2 ? run_sr32<true>(P, W, t, vals, flags) : run_sr32<false>(P, W, t, vals, flags))) return false;
     g_taken32.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
