@@ -830,6 +830,90 @@ FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, 
 
 using Kernel256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256d*);
 
+// SR on binary64 lanes on AVX2 (P.avx2 without use32: Y + R beyond
+// binary32's lanes, COLS a multiple of 8, no promotion): kernel's kSr
+// arithmetic on 4 PEs per ymm, blocks of 4 rows x 2 vectors; g.words is the
+// ring at row r0 (Ring::at(0, r0)). The funnel shift (or, ONE, the rotate)
+// as two variable shifts (a count of 64 shifts in zeros), masks as compares.
+// TRACK: x's bits below the kept LSB ORed into st->inex.
+struct KState256s {
+  __m256i inex;
+};
+
+template <int KIND, bool TRACK, bool ONE>
+FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q0, int k0, int k1, KState256s* st) {
+  constexpr int MR = 4, NQ = 2, NA = MR * NQ;
+  const __m256i vmask = _mm256_set1_epi64x(static_cast<int64_t>(kq.mask));
+  const __m256i vlow = _mm256_set1_epi64x(static_cast<int64_t>(kq.low));
+  const __m256i vmaskr = _mm256_set1_epi64x(static_cast<int64_t>(kq.maskr));
+  const __m256i vl1 = _mm256_set1_epi64x(static_cast<int64_t>(kq.l1));
+  const __m256i vhalfm1 = _mm256_set1_epi64x(static_cast<int64_t>(kq.halfm1));
+  const __m256i vwlsb = _mm256_set1_epi64x(static_cast<int64_t>(kq.wlsb));
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256i zero = _mm256_setzero_si256();
+  const int C = g.C, K = g.K;
+  __m256d a[NA];
+  for (int i = 0; i < MR; ++i)
+    for (int q = 0; q < NQ; ++q) a[i * NQ + q] = _mm256_loadu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)));
+  __m256i inex = st->inex;
+  const double* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  for (int k = k0; k < k1; ++k) {
+    const double* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 4 * q0;
+    __m256d b[NQ];
+    for (int q = 0; q < NQ; ++q) b[q] = _mm256_loadu_pd(brow + 4 * q);
+    const int kk = k - k0;
+    const uint64_t* whi = g.words + g.hi_off[kk];
+    const uint64_t* wlo = g.words + g.lo_off[kk];
+    const __m256i cl = _mm256_set1_epi64x(g.cnt[kk]);
+    const __m256i cr = _mm256_set1_epi64x(64 - g.cnt[kk]);
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i) {
+      const __m256d av = _mm256_broadcast_sd(arow + static_cast<size_t>(i) * static_cast<size_t>(K) + static_cast<size_t>(k));
+#pragma GCC unroll 2
+      for (int q = 0; q < NQ; ++q) {
+        const int j = i * NQ + q;
+        const __m256i xi = _mm256_castpd_si256(_mm256_fmadd_pd(av, b[q], a[j]));  // MXCSR: toward zero
+        const size_t lane = static_cast<size_t>(i * C + 4 * (q0 + q));
+        const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(whi + lane));
+        const __m256i lo = ONE ? hi : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wlo + lane));
+        const __m256i tw = _mm256_or_si256(_mm256_sllv_epi64(hi, cl), _mm256_srlv_epi64(lo, cr));  // u in [s-1, s-R]
+        __m256i rr = _mm256_andnot_si256(tw, vmaskr);  // v = 2^R - 1 - u
+        __m256i z = xi;
+        if constexpr (KIND == 0) {
+          rr = _mm256_or_si256(rr, _mm256_and_si256(_mm256_cmpeq_epi64(_mm256_and_si256(tw, vwlsb), zero), vl1));
+        } else if constexpr (KIND == 2) {
+          rr = _mm256_or_si256(rr, vhalfm1);
+          z = _mm256_add_epi64(_mm256_add_epi64(xi, one), _mm256_cmpeq_epi64(_mm256_and_si256(xi, vwlsb), zero));
+        }
+        if constexpr (TRACK) inex = _mm256_or_si256(inex, _mm256_and_si256(xi, vlow));
+        a[j] = _mm256_castsi256_pd(_mm256_and_si256(_mm256_add_epi64(z, rr), vmask));
+      }
+    }
+  }
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+  for (int i = 0; i < MR; ++i)
+    for (int q = 0; q < NQ; ++q) _mm256_storeu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)), a[i * NQ + q]);
+  asm volatile("" : "+x"(inex));
+  st->inex = inex;
+}
+
+using KernelSr256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256s*);
+
+template <int KIND>
+void pick_sr64_avx2_kind(bool one, KernelSr256dFn fn[2]) {
+  fn[0] = one ? &kernel64_sr_avx2<KIND, false, true> : &kernel64_sr_avx2<KIND, false, false>;
+  fn[1] = one ? &kernel64_sr_avx2<KIND, true, true> : &kernel64_sr_avx2<KIND, true, false>;
+}
+
+// fn[track] for the SR kind
+void pick_sr64_avx2(SrKind kind, bool one, KernelSr256dFn fn[2]) {
+  switch (kind) {
+    case SrKind::Trunc: pick_sr64_avx2_kind<1>(one, fn); break;
+    case SrKind::Src: pick_sr64_avx2_kind<2>(one, fn); break;
+    default: pick_sr64_avx2_kind<0>(one, fn); break;
+  }
+}
+
 // ---- SR on binary32 lanes (P.sr32: COLS a multiple of 16 or 8, Y + R <= 23 for
 // mid and trunc, Y + R <= 21 for src); the file comment, "SR on binary32
 // lanes".
@@ -1117,6 +1201,62 @@ FP8SA_T512 void gen_words(uint64_t* ring, size_t lp, long from, long to, size_t 
   }
 }
 
+// gen_words and gen_words_r12 on AVX2 (4 words a ymm; r12 keeps rows m - 1
+// and m - 2 of 4 vectors in registers, of AVX2's 16).
+FP8SA_T256 inline __m256i ld256(const uint64_t* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); }
+FP8SA_T256 void gen_words_avx2(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                               const std::vector<int>& taps) {
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  for (long m = from; m < to; ++m) {
+    uint64_t* dst = row(m);
+    const uint64_t* s0 = row(m - taps[0]);
+    const uint64_t* s1 = row(m - taps[1]);
+    if (taps.size() == 2) {
+      for (size_t l = l0; l < l1; l += 4) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + l), _mm256_xor_si256(ld256(s0 + l), ld256(s1 + l)));
+      }
+    } else {
+      const uint64_t* s2 = row(m - taps[2]);
+      const uint64_t* s3 = row(m - taps[3]);
+      for (size_t l = l0; l < l1; l += 4) {
+        const __m256i x = _mm256_xor_si256(_mm256_xor_si256(ld256(s0 + l), ld256(s1 + l)), _mm256_xor_si256(ld256(s2 + l), ld256(s3 + l)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + l), x);
+      }
+    }
+  }
+}
+
+FP8SA_T256 void gen_words_r12_avx2(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
+                                   const std::vector<int>& taps) {
+  if (from >= to) return;
+  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
+  const long t0 = taps[0], t1 = taps[1];
+  constexpr int NL = 4;
+  for (size_t lb = l0; lb < l1; lb += 4 * NL) {
+    const int nl = static_cast<int>(std::min<size_t>(NL, (l1 - lb) / 4));
+    __m256i r1[NL], r2[NL];
+    for (int v = 0; v < NL; ++v) {
+      if (v < nl) {
+        r1[v] = ld256(row(from - 1) + lb + 4 * v);
+        r2[v] = ld256(row(from - 2) + lb + 4 * v);
+      } else {
+        r1[v] = r2[v] = _mm256_setzero_si256();
+      }
+    }
+    for (long m = from; m < to; ++m) {
+      const uint64_t* sa = row(m - t0) + lb;
+      const uint64_t* sb = row(m - t1) + lb;
+      uint64_t* d = row(m) + lb;
+      for (int v = 0; v < nl; ++v) {
+        const __m256i x = _mm256_xor_si256(_mm256_xor_si256(ld256(sa + 4 * v), ld256(sb + 4 * v)), r2[v]);
+        r2[v] = r1[v];
+        r1[v] = _mm256_xor_si256(x, r1[v]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 4 * v), r1[v]);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 struct NarrowPlan {
@@ -1146,6 +1286,7 @@ struct NarrowPlan {
   bool avx2 = false;
   Kernel256Fn fn32a[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
   Kernel256dFn fn64a[2] = {nullptr, nullptr};  // [track]: RNE on binary64 lanes (avx2 without use32)
+  KernelSr256dFn fsr64a[2] = {nullptr, nullptr};  // [track]: SR on binary64 lanes (avx2 without use32)
   // Super-tiles on binary64 lanes (sup64: COLS 1, 2 or 4 where binary32
   // lanes do not apply): TPS = 16 / C tiles side by side in CV = 16 virtual
   // columns (bpack: [sj][k][16]), blocks of 4 rows x 2 vectors.
@@ -1256,7 +1397,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   // a multiple of 8.
   const bool avx512 = narrow512_cpu();
   const bool avx2 = !avx512 && narrow256_cpu() &&
-                    (can32 || sr32 || (p.rnd == Round::RNE && cfg.cols % 8 == 0 && cfg.promote_n == 0));
+                    (can32 || sr32 || ((p.rnd == Round::RNE || p.rnd == Round::SR) && cfg.cols % 8 == 0 && cfg.promote_n == 0));
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
@@ -1302,10 +1443,11 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv, one);
   P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv, one);
   if (avx2 && !can32 && !sr32) {
-    // RNE on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
+    // RNE or SR on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
     P.avx2 = true;
     P.fn64a[0] = &kernel64_avx2<false>;
     P.fn64a[1] = &kernel64_avx2<true>;
+    if (p.rnd == Round::SR) pick_sr64_avx2(cfg.sr_kind, one, P.fsr64a);
   }
   if (p.rnd == Round::SR) {
     for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
@@ -2091,10 +2233,52 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
   load_c_init(P, ti, tj * C, C, scale, W.acc.data(), W.w.data());
   KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
           K, C, W.acc.data(), nullptr, std::ldexp(1.0, -P.S), 0, nullptr, lanes, nullptr, nullptr, nullptr};
+  const AccFormat& af = P.cfg.acc;
+  const int nq = C / 4;
+  if (p.rnd == Round::SR) {
+    // run_tile's SR: chunks of 64 draws, each row block's words generated
+    // before its kernels; declined on an inexact fma (MXCSR toward zero)
+    // or an overflow to Inf
+    const int mr = P.nv == 2 ? 4 : 8;
+    const Ring rg = make_ring(mr, C);
+    KState256s ss;
+    ss.inex = _mm256_setzero_si256();
+    bool inexact = false;
+    constexpr int kcs = 64;
+    const unsigned saved = _mm_getcsr();
+    for (int k0 = 0; k0 < K; k0 += kcs) {
+      const int k1 = std::min(K, k0 + kcs);
+      plan_words(P, W, t, k0, k1);
+      g.hi_off = W.hi_off.data();
+      g.lo_off = W.lo_off.data();
+      g.cnt = W.cnt.data();
+      const KernelSr256dFn fn = P.fsr64a[inexact ? 0 : 1];
+      _mm_setcsr(P.mxcsr);
+      for (int r0 = 0; r0 < Rp; r0 += mr) {
+        gen_words_avx2(W.words.data() + rg.at(0, r0), rg.bls, W.gen, W.gen_to, 0, static_cast<size_t>(mr * C), P.taps);
+        for (int rs = r0; rs < r0 + mr; rs += 4) {
+          g.words = W.words.data() + rg.at(0, rs);
+          for (int q0 = 0; q0 < nq; q0 += 2) fn(P.kc, g, rs, q0, k0, k1, &ss);
+        }
+      }
+      W.gen = W.gen_to;
+      const unsigned csr = _mm_getcsr();
+      _mm_setcsr(saved);
+      if ((csr & 0x3Du) != 0) return false;  // invalid, divide, overflow, underflow, or an inexact fma
+      if (_mm256_testz_si256(ss.inex, ss.inex) == 0) inexact = true;
+    }
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) {
+        const double v = W.acc[static_cast<size_t>(r * C + c)];
+        if (std::isinf(v)) return false;  // an overflow: the generic path's flags
+        vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
+      }
+    *flags = inexact ? kFlagInexact : 0;
+    return true;
+  }
   KState256d st;
   st.mx = _mm256_setzero_pd();
   const Kernel256dFn fn = P.fn64a[track ? 1 : 0];
-  const int nq = C / 4;
   const unsigned saved = _mm_getcsr();
   _mm_setcsr(P.mxcsr);
   constexpr int kc = 256;
@@ -2112,7 +2296,6 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
     for (double v : m4)
       if (!(v < limit * scale)) return false;
   }
-  const AccFormat& af = P.cfg.acc;
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) vals[r * C + c] = narrow_bits(W.acc[static_cast<size_t>(r * C + c)] * (1.0 / scale), af);
   *flags = (csr & 0x20u) != 0 ? kFlagInexact : 0;
@@ -2290,62 +2473,6 @@ FP8SA_T512 void gen_words_r12(uint64_t* ring, size_t lp, long from, long to, siz
           r1[v] = _mm512_xor_si512(x, r1[v]);
           _mm512_storeu_si512(d + 8 * v, r1[v]);
         }
-      }
-    }
-  }
-}
-
-// gen_words and gen_words_r12 on AVX2 (4 words a ymm; r12 keeps rows m - 1
-// and m - 2 of 4 vectors in registers, of AVX2's 16).
-FP8SA_T256 inline __m256i ld256(const uint64_t* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); }
-FP8SA_T256 void gen_words_avx2(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
-                               const std::vector<int>& taps) {
-  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
-  for (long m = from; m < to; ++m) {
-    uint64_t* dst = row(m);
-    const uint64_t* s0 = row(m - taps[0]);
-    const uint64_t* s1 = row(m - taps[1]);
-    if (taps.size() == 2) {
-      for (size_t l = l0; l < l1; l += 4) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + l), _mm256_xor_si256(ld256(s0 + l), ld256(s1 + l)));
-      }
-    } else {
-      const uint64_t* s2 = row(m - taps[2]);
-      const uint64_t* s3 = row(m - taps[3]);
-      for (size_t l = l0; l < l1; l += 4) {
-        const __m256i x = _mm256_xor_si256(_mm256_xor_si256(ld256(s0 + l), ld256(s1 + l)), _mm256_xor_si256(ld256(s2 + l), ld256(s3 + l)));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + l), x);
-      }
-    }
-  }
-}
-
-FP8SA_T256 void gen_words_r12_avx2(uint64_t* ring, size_t lp, long from, long to, size_t l0, size_t l1,
-                                   const std::vector<int>& taps) {
-  if (from >= to) return;
-  auto row = [&](long m) { return ring + static_cast<size_t>(m & (kRing - 1)) * lp; };
-  const long t0 = taps[0], t1 = taps[1];
-  constexpr int NL = 4;
-  for (size_t lb = l0; lb < l1; lb += 4 * NL) {
-    const int nl = static_cast<int>(std::min<size_t>(NL, (l1 - lb) / 4));
-    __m256i r1[NL], r2[NL];
-    for (int v = 0; v < NL; ++v) {
-      if (v < nl) {
-        r1[v] = ld256(row(from - 1) + lb + 4 * v);
-        r2[v] = ld256(row(from - 2) + lb + 4 * v);
-      } else {
-        r1[v] = r2[v] = _mm256_setzero_si256();
-      }
-    }
-    for (long m = from; m < to; ++m) {
-      const uint64_t* sa = row(m - t0) + lb;
-      const uint64_t* sb = row(m - t1) + lb;
-      uint64_t* d = row(m) + lb;
-      for (int v = 0; v < nl; ++v) {
-        const __m256i x = _mm256_xor_si256(_mm256_xor_si256(ld256(sa + 4 * v), ld256(sb + 4 * v)), r2[v]);
-        r2[v] = r1[v];
-        r1[v] = _mm256_xor_si256(x, r1[v]);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 4 * v), r1[v]);
       }
     }
   }
