@@ -6,7 +6,8 @@
 // the generic path) takes the tiles this one declines. On x86 CPUs without
 // AVX-512 (or with FP8SA_NO_AVX512 set) its binary32 lanes run on AVX2 (8
 // lanes a ymm: "Binary32 lanes" and "SR on binary32 lanes" below; RZ, RNE
-// and SR, promotion or not), and RNE without promotion on binary64 lanes.
+// and SR, promotion or not), and on COLS a multiple of 8 its binary64 lanes
+// without promotion (RNE, RZ and SR).
 //
 // One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
 // vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
@@ -785,17 +786,23 @@ void pick32_avx2(Round rnd, Kernel256Fn fn[2][2]) {
   }
 }
 
-// RNE on binary64 lanes on AVX2 (4 PEs per ymm; P.avx2 without use32: Y
-// outside binary32's [W - 1, 11], no promotion): kernel's kRne arithmetic,
-// blocks of 4 rows x 2 vectors (8 lanes), TRACK as there.
+// RNE and RZ on binary64 lanes on AVX2 (4 PEs per ymm; P.avx2 without
+// use32: RNE with Y outside binary32's [W - 1, 11], RZ with Y = 23 on COLS
+// not a multiple of 16; no promotion): kernel's kRne and kRz arithmetic,
+// blocks of 4 rows x 2 vectors (8 lanes). TRACK: RNE, max |x| as there;
+// RZ, x's bits below the kept LSB ORed into st->inex.
 struct KState256d {
   __m256d mx;
+  __m256i inex;
 };
 
-template <bool TRACK>
+template <int MODE, bool TRACK>
 FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, int k0, int k1, KState256d* st) {
   constexpr int MR = 4, NQ = 2, NA = MR * NQ;
   const __m256d vsplit = _mm256_set1_pd(kq.split);
+  const __m256i vmask = _mm256_set1_epi64x(static_cast<int64_t>(kq.mask));
+  const __m256i vlow = _mm256_set1_epi64x(static_cast<int64_t>(kq.low));
+  __m256i inex = st->inex;
   const __m256d vabs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFll));
   const int C = g.C, K = g.K;
   __m256d a[NA];
@@ -814,18 +821,25 @@ FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, 
       for (int q = 0; q < NQ; ++q) {
         const int j = i * NQ + q;
         const __m256d x = _mm256_fmadd_pd(av, b[q], a[j]);
-        __m256d gm = _mm256_mul_pd(x, vsplit);
-        asm("" : "+x"(gm));  // a rounded product, not contracted into an fma (kernel32_avx2)
-        a[j] = _mm256_add_pd(gm, _mm256_sub_pd(x, gm));
-        if constexpr (TRACK) mx = _mm256_max_pd(mx, _mm256_and_pd(x, vabs));
+        if constexpr (MODE == kRz) {
+          const __m256i xi = _mm256_castpd_si256(x);
+          if constexpr (TRACK) inex = _mm256_or_si256(inex, _mm256_and_si256(xi, vlow));
+          a[j] = _mm256_castsi256_pd(_mm256_and_si256(xi, vmask));
+        } else {
+          __m256d gm = _mm256_mul_pd(x, vsplit);
+          asm("" : "+x"(gm));  // a rounded product, not contracted into an fma (kernel32_avx2)
+          a[j] = _mm256_add_pd(gm, _mm256_sub_pd(x, gm));
+          if constexpr (TRACK) mx = _mm256_max_pd(mx, _mm256_and_pd(x, vabs));
+        }
       }
     }
   }
   for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
   for (int i = 0; i < MR; ++i)
     for (int q = 0; q < NQ; ++q) _mm256_storeu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)), a[i * NQ + q]);
-  asm volatile("" : "+x"(mx));
+  asm volatile("" : "+x"(mx), "+x"(inex));
   st->mx = mx;
+  st->inex = inex;
 }
 
 using Kernel256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256d*);
@@ -1285,7 +1299,7 @@ struct NarrowPlan {
   // promotion, 8 lanes a vector, blocks of mr32 = 4 rows x nv32 = 2 vectors).
   bool avx2 = false;
   Kernel256Fn fn32a[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
-  Kernel256dFn fn64a[2] = {nullptr, nullptr};  // [track]: RNE on binary64 lanes (avx2 without use32)
+  Kernel256dFn fn64a[2] = {nullptr, nullptr};  // [track]: RNE or RZ on binary64 lanes (avx2 without use32)
   KernelSr256dFn fsr64a[2] = {nullptr, nullptr};  // [track]: SR on binary64 lanes (avx2 without use32)
   // Super-tiles on binary64 lanes (sup64: COLS 1, 2 or 4 where binary32
   // lanes do not apply): TPS = 16 / C tiles side by side in CV = 16 virtual
@@ -1397,7 +1411,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   // a multiple of 8.
   const bool avx512 = narrow512_cpu();
   const bool avx2 = !avx512 && narrow256_cpu() &&
-                    (can32 || sr32 || ((p.rnd == Round::RNE || p.rnd == Round::SR) && cfg.cols % 8 == 0 && cfg.promote_n == 0));
+                    (can32 || sr32 || (cfg.cols % 8 == 0 && cfg.promote_n == 0));
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
@@ -1443,10 +1457,10 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   P.fn_plain = pick_kernel(p.rnd, cfg.sr_kind, false, promo, P.nv, one);
   P.fn_track = pick_kernel(p.rnd, cfg.sr_kind, true, promo, P.nv, one);
   if (avx2 && !can32 && !sr32) {
-    // RNE or SR on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
+    // RNE, RZ or SR on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
     P.avx2 = true;
-    P.fn64a[0] = &kernel64_avx2<false>;
-    P.fn64a[1] = &kernel64_avx2<true>;
+    P.fn64a[0] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false> : &kernel64_avx2<kRne, false>;
+    P.fn64a[1] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, true> : &kernel64_avx2<kRne, true>;
     if (p.rnd == Round::SR) pick_sr64_avx2(cfg.sr_kind, one, P.fsr64a);
   }
   if (p.rnd == Round::SR) {
@@ -2278,7 +2292,10 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
   }
   KState256d st;
   st.mx = _mm256_setzero_pd();
-  const Kernel256dFn fn = P.fn64a[track ? 1 : 0];
+  st.inex = _mm256_setzero_si256();
+  // (RZ: the dropped bits tracked throughout)
+  const bool rz = p.rnd == Round::RZ;
+  const Kernel256dFn fn = P.fn64a[track || rz ? 1 : 0];
   const unsigned saved = _mm_getcsr();
   _mm_setcsr(P.mxcsr);
   constexpr int kc = 256;
@@ -2298,7 +2315,10 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
   }
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) vals[r * C + c] = narrow_bits(W.acc[static_cast<size_t>(r * C + c)] * (1.0 / scale), af);
-  *flags = (csr & 0x20u) != 0 ? kFlagInexact : 0;
+  // RNE: MXCSR's inexact flag is the tile's (x exact); RZ: an inexact fma
+  // or a dropped bit
+  const bool dropped = rz && _mm256_testz_si256(st.inex, st.inex) == 0;
+  *flags = ((csr & 0x20u) != 0 || dropped) ? kFlagInexact : 0;
   return true;
 }
 
