@@ -6,8 +6,9 @@
 // the generic path) takes the tiles this one declines. On x86 CPUs without
 // AVX-512 (or with FP8SA_NO_AVX512 set) its binary32 lanes run on AVX2 (8
 // lanes a ymm: "Binary32 lanes" and "SR on binary32 lanes" below; RZ, RNE
-// and SR, promotion or not), and on COLS a multiple of 8 its binary64 lanes
-// without promotion (RNE, RZ and SR).
+// and SR, promotion or not), and without promotion its binary64 lanes on
+// COLS a multiple of 8 (RNE, RZ and SR) and its binary64 super-tiles on COLS
+// 1, 2, 4 (RNE and RZ).
 //
 // One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
 // vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
@@ -788,21 +789,24 @@ void pick32_avx2(Round rnd, Kernel256Fn fn[2][2]) {
 
 // RNE and RZ on binary64 lanes on AVX2 (4 PEs per ymm; P.avx2 without
 // use32: RNE with Y outside binary32's [W - 1, 11], RZ with Y = 23 on COLS
-// not a multiple of 16; no promotion): kernel's kRne and kRz arithmetic,
-// blocks of 4 rows x 2 vectors (8 lanes). TRACK: RNE, max |x| as there;
-// RZ, x's bits below the kept LSB ORed into st->inex.
+// not a multiple of 16, and both on binary64 super-tiles; no promotion):
+// kernel's kRne and kRz arithmetic, blocks of 4 rows x 2 vectors (8 lanes).
+// TRACK (RNE): max |x| as there. INEX: x's bits below the kept LSB ORed into
+// st->inex[(q0 + q) % 4], vector q0 + q's lanes (on a super-tile of 16
+// virtual columns, lane 4 v + l of st->inex is virtual column 4 v + l; RNE:
+// x is exact there, so they are the lane's inexactness, kernel's RINEX).
 struct KState256d {
   __m256d mx;
-  __m256i inex;
+  __m256i inex[4];
 };
 
-template <int MODE, bool TRACK>
+template <int MODE, bool TRACK, bool INEX>
 FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, int k0, int k1, KState256d* st) {
   constexpr int MR = 4, NQ = 2, NA = MR * NQ;
   const __m256d vsplit = _mm256_set1_pd(kq.split);
   const __m256i vmask = _mm256_set1_epi64x(static_cast<int64_t>(kq.mask));
   const __m256i vlow = _mm256_set1_epi64x(static_cast<int64_t>(kq.low));
-  __m256i inex = st->inex;
+  __m256i inex[2] = {st->inex[q0 & 3], st->inex[(q0 + 1) & 3]};
   const __m256d vabs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFll));
   const int C = g.C, K = g.K;
   __m256d a[NA];
@@ -821,10 +825,9 @@ FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, 
       for (int q = 0; q < NQ; ++q) {
         const int j = i * NQ + q;
         const __m256d x = _mm256_fmadd_pd(av, b[q], a[j]);
+        if constexpr (INEX) inex[q] = _mm256_or_si256(inex[q], _mm256_and_si256(_mm256_castpd_si256(x), vlow));
         if constexpr (MODE == kRz) {
-          const __m256i xi = _mm256_castpd_si256(x);
-          if constexpr (TRACK) inex = _mm256_or_si256(inex, _mm256_and_si256(xi, vlow));
-          a[j] = _mm256_castsi256_pd(_mm256_and_si256(xi, vmask));
+          a[j] = _mm256_castsi256_pd(_mm256_and_si256(_mm256_castpd_si256(x), vmask));
         } else {
           __m256d gm = _mm256_mul_pd(x, vsplit);
           asm("" : "+x"(gm));  // a rounded product, not contracted into an fma (kernel32_avx2)
@@ -837,9 +840,10 @@ FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, 
   for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
   for (int i = 0; i < MR; ++i)
     for (int q = 0; q < NQ; ++q) _mm256_storeu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)), a[i * NQ + q]);
-  asm volatile("" : "+x"(mx), "+x"(inex));
+  asm volatile("" : "+x"(mx), "+x"(inex[0]), "+x"(inex[1]));
   st->mx = mx;
-  st->inex = inex;
+  st->inex[q0 & 3] = inex[0];
+  st->inex[(q0 + 1) & 3] = inex[1];
 }
 
 using Kernel256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256d*);
@@ -1301,6 +1305,7 @@ struct NarrowPlan {
   Kernel256Fn fn32a[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]
   Kernel256dFn fn64a[2] = {nullptr, nullptr};  // [track]: RNE or RZ on binary64 lanes (avx2 without use32)
   KernelSr256dFn fsr64a[2] = {nullptr, nullptr};  // [track]: SR on binary64 lanes (avx2 without use32)
+  Kernel256dFn fs64a[2][2] = {{nullptr, nullptr}, {nullptr, nullptr}};  // [track][inex]: sup64 on avx2
   // Super-tiles on binary64 lanes (sup64: COLS 1, 2 or 4 where binary32
   // lanes do not apply): TPS = 16 / C tiles side by side in CV = 16 virtual
   // columns (bpack: [sj][k][16]), blocks of 4 rows x 2 vectors.
@@ -1406,12 +1411,13 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
           (uint64_t{1} << 25)) {
     sup64 = false;
   }
-  // Without AVX-512, on AVX2 without promotion: binary32 lanes (RZ, and
-  // RNE with W - 1 <= Y <= 11), and RNE on binary64 lanes elsewhere on COLS
-  // a multiple of 8.
+  // Without AVX-512, on AVX2: binary32 lanes (RZ, and RNE with W - 1 <= Y
+  // <= 11, and SR where sr32), and without promotion binary64 lanes
+  // elsewhere on COLS a multiple of 8 (RNE, RZ, SR) and binary64 super-tiles
+  // (RNE, RZ).
   const bool avx512 = narrow512_cpu();
   const bool avx2 = !avx512 && narrow256_cpu() &&
-                    (can32 || sr32 || (cfg.cols % 8 == 0 && cfg.promote_n == 0));
+                    (can32 || sr32 || ((cfg.cols % 8 == 0 || (sup64 && p.rnd != Round::SR)) && cfg.promote_n == 0));
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
@@ -1459,8 +1465,21 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   if (avx2 && !can32 && !sr32) {
     // RNE, RZ or SR on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
     P.avx2 = true;
-    P.fn64a[0] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false> : &kernel64_avx2<kRne, false>;
-    P.fn64a[1] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, true> : &kernel64_avx2<kRne, true>;
+    // (RZ: the dropped bits tracked throughout)
+    P.fn64a[0] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false, true> : &kernel64_avx2<kRne, false, false>;
+    P.fn64a[1] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false, true> : &kernel64_avx2<kRne, true, false>;
+    if (sup64) {
+      // [track][inex]: the lanes' dropped bits tracked until every tile is known inexact
+      if (p.rnd == Round::RZ) {
+        P.fs64a[0][0] = P.fs64a[1][0] = &kernel64_avx2<kRz, false, false>;
+        P.fs64a[0][1] = P.fs64a[1][1] = &kernel64_avx2<kRz, false, true>;
+      } else {
+        P.fs64a[0][0] = &kernel64_avx2<kRne, false, false>;
+        P.fs64a[0][1] = &kernel64_avx2<kRne, false, true>;
+        P.fs64a[1][0] = &kernel64_avx2<kRne, true, false>;
+        P.fs64a[1][1] = &kernel64_avx2<kRne, true, true>;
+      }
+    }
     if (p.rnd == Round::SR) pick_sr64_avx2(cfg.sr_kind, one, P.fsr64a);
   }
   if (p.rnd == Round::SR) {
@@ -2232,6 +2251,48 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   take_super_tiles(P, W, ntiles, known, pin, pe && !rne, scale, W.acc.data(), W.w.data());
 }
 
+// run_super64 on AVX2 (P.avx2 with sup64: RNE and RZ, no promotion): the
+// same super-tile, flags and declines, 4 lanes a ymm (kernel64_avx2 on the
+// 16 virtual columns, INEX per lane).
+FP8SA_T256 void run_super64_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
+  const GemmProblem& p = P.p;
+  const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp, K = p.K;
+  const double scale = start_super(P, W, ti, sj, Rp, P.Sa, P.S, W.ap, W.acc, W.w);
+  const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
+  KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
+          K, CV, W.acc.data(), nullptr, std::ldexp(1.0, -P.S), 0, nullptr, lanes, nullptr, nullptr, nullptr};
+  KState256d st;
+  st.mx = _mm256_setzero_pd();
+  for (__m256i& v : st.inex) v = _mm256_setzero_si256();
+  const bool rne = p.rnd == Round::RNE;
+  const int ntiles = std::min(TPS, P.tn - sj * TPS);
+  bool known[16] = {};
+  bool all_known = false, pe = false;
+  constexpr int kc = 256;
+  const unsigned saved = _mm_getcsr();
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int k1 = std::min(K, k0 + kc);
+    const Kernel256dFn fn = P.fs64a[track ? 1 : 0][all_known ? 0 : 1];
+    _mm_setcsr(P.mxcsr);
+    for (int r0 = 0; r0 < Rp; r0 += 4)
+      for (int q0 = 0; q0 < CV / 4; q0 += 2) fn(P.kc, g, r0, q0, k0, k1, &st);
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    if ((csr & 0x1Du) != 0) return;  // invalid, divide, overflow, underflow
+    if ((csr & 0x20u) != 0) pe = true;
+    alignas(32) uint64_t bits[16];  // lane 4 v + l: virtual column 4 v + l
+    for (int v = 0; v < 4; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(bits + 4 * v), st.inex[v]);
+    all_known = mark_known(bits, ntiles, C, known);
+  }
+  if (track) {
+    alignas(32) double m4[4];
+    _mm256_store_pd(m4, st.mx);
+    for (double v : m4)
+      if (!(v < limit * scale)) return;
+  }
+  take_super_tiles(P, W, ntiles, known, 0u, pe && !rne, scale, W.acc.data(), W.w.data());
+}
+
 // run_tile's RNE on AVX2 (P.avx2 without use32): binary64 lanes, x exact
 // below the tracked or proved limit, so MXCSR's inexact flag (Veltkamp's
 // split rounding away bits) is the tile's.
@@ -2292,10 +2353,9 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
   }
   KState256d st;
   st.mx = _mm256_setzero_pd();
-  st.inex = _mm256_setzero_si256();
-  // (RZ: the dropped bits tracked throughout)
+  for (__m256i& v : st.inex) v = _mm256_setzero_si256();
   const bool rz = p.rnd == Round::RZ;
-  const Kernel256dFn fn = P.fn64a[track || rz ? 1 : 0];
+  const Kernel256dFn fn = P.fn64a[track ? 1 : 0];
   const unsigned saved = _mm_getcsr();
   _mm_setcsr(P.mxcsr);
   constexpr int kc = 256;
@@ -2317,7 +2377,8 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
     for (int c = 0; c < C; ++c) vals[r * C + c] = narrow_bits(W.acc[static_cast<size_t>(r * C + c)] * (1.0 / scale), af);
   // RNE: MXCSR's inexact flag is the tile's (x exact); RZ: an inexact fma
   // or a dropped bit
-  const bool dropped = rz && _mm256_testz_si256(st.inex, st.inex) == 0;
+  const __m256i any = _mm256_or_si256(_mm256_or_si256(st.inex[0], st.inex[1]), _mm256_or_si256(st.inex[2], st.inex[3]));
+  const bool dropped = rz && _mm256_testz_si256(any, any) == 0;
   *flags = ((csr & 0x20u) != 0 || dropped) ? kFlagInexact : 0;
   return true;
 }
@@ -2810,8 +2871,10 @@ bool tile_(const NarrowPlan& P, NarrowWorker& W, long t, uint32_t* vals, uint8_t
       bool track = false;
       double limit = 0;
       if (conditions(P, ti, sj * P.CV, P.CV, P.use32, &track, &limit)) {
-        if (P.avx2) {
+        if (P.avx2 && P.use32) {
           run_super32_avx2(P, W, ti, sj, track, limit);
+        } else if (P.avx2) {
+          run_super64_avx2(P, W, ti, sj, track, limit);
         } else if (P.use32) {
           run_super32(P, W, ti, sj, track, limit);
         } else {
