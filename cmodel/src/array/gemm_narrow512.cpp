@@ -7,8 +7,8 @@
 // AVX-512 (or with FP8SA_NO_AVX512 set) its binary32 lanes run on AVX2 (8
 // lanes a ymm: "Binary32 lanes" and "SR on binary32 lanes" below; RZ, RNE
 // and SR, promotion or not), and without promotion its binary64 lanes on
-// COLS a multiple of 8 (RNE, RZ and SR) and its binary64 super-tiles on COLS
-// 1, 2, 4 (RNE and RZ).
+// COLS a multiple of 8 and its binary64 super-tiles on COLS 1, 2, 4 (RNE, RZ
+// and SR).
 //
 // One SIMD lane per PE: 8 binary64 lanes per zmm, a block of MR rows x NV
 // vectors of 8 PEs of the tile runs its k-sequential MACs side by side.
@@ -219,9 +219,11 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // GCC 12 warns inside avx512fintrin.h (its _mm512_undefined_* operands of
-// the masked forms) and about the ABI of zmm values between functions of
-// this file, which all carry the same target attribute.
+// the masked forms, as maybe or plainly uninitialized) and about the ABI of
+// zmm values between functions of this file, which all carry the same
+// target attribute.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wpsabi"
 #include <immintrin.h>
 #define FP8SA_N512 1
@@ -853,9 +855,10 @@ using Kernel256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, K
 // arithmetic on 4 PEs per ymm, blocks of 4 rows x 2 vectors; g.words is the
 // ring at row r0 (Ring::at(0, r0)). The funnel shift (or, ONE, the rotate)
 // as two variable shifts (a count of 64 shifts in zeros), masks as compares.
-// TRACK: x's bits below the kept LSB ORed into st->inex.
+// TRACK: x's bits below the kept LSB ORed into st->inex[(q0 + q) % 4], as
+// kernel64_avx2's INEX (per lane on a super-tile's 16 virtual columns).
 struct KState256s {
-  __m256i inex;
+  __m256i inex[4];
 };
 
 template <int KIND, bool TRACK, bool ONE>
@@ -873,7 +876,7 @@ FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q
   __m256d a[NA];
   for (int i = 0; i < MR; ++i)
     for (int q = 0; q < NQ; ++q) a[i * NQ + q] = _mm256_loadu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)));
-  __m256i inex = st->inex;
+  __m256i inex[2] = {st->inex[q0 & 3], st->inex[(q0 + 1) & 3]};
   const double* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
   for (int k = k0; k < k1; ++k) {
     const double* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 4 * q0;
@@ -903,7 +906,7 @@ FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q
           rr = _mm256_or_si256(rr, vhalfm1);
           z = _mm256_add_epi64(_mm256_add_epi64(xi, one), _mm256_cmpeq_epi64(_mm256_and_si256(xi, vwlsb), zero));
         }
-        if constexpr (TRACK) inex = _mm256_or_si256(inex, _mm256_and_si256(xi, vlow));
+        if constexpr (TRACK) inex[q] = _mm256_or_si256(inex[q], _mm256_and_si256(xi, vlow));
         a[j] = _mm256_castsi256_pd(_mm256_and_si256(_mm256_add_epi64(z, rr), vmask));
       }
     }
@@ -911,8 +914,9 @@ FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q
   for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
   for (int i = 0; i < MR; ++i)
     for (int q = 0; q < NQ; ++q) _mm256_storeu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)), a[i * NQ + q]);
-  asm volatile("" : "+x"(inex));
-  st->inex = inex;
+  asm volatile("" : "+x"(inex[0]), "+x"(inex[1]));
+  st->inex[q0 & 3] = inex[0];
+  st->inex[(q0 + 1) & 3] = inex[1];
 }
 
 using KernelSr256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256s*);
@@ -1319,6 +1323,7 @@ struct NarrowPlan {
   // i bits (file comment, "SR draws").
   __mmask8 jm[2][32] = {};
   __mmask8 jq[2] = {0, 0};  // lanes with q >= 1
+  std::vector<uint64_t> jm64;  // the same on AVX2: [i][lane], all ones where jm has the lane
   // K R a multiple of 64 (wjump): every lane's frame moves on by whole rows
   // from one super-tile to the next, n K R / 64 rows after a super-tile of
   // n + 1 tiles; row m is then the XOR of rows m - n K R / 64 - i, i in
@@ -1413,11 +1418,11 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   }
   // Without AVX-512, on AVX2: binary32 lanes (RZ, and RNE with W - 1 <= Y
   // <= 11, and SR where sr32), and without promotion binary64 lanes
-  // elsewhere on COLS a multiple of 8 (RNE, RZ, SR) and binary64 super-tiles
-  // (RNE, RZ).
+  // elsewhere on COLS a multiple of 8 and binary64 super-tiles (RNE, RZ and
+  // SR).
   const bool avx512 = narrow512_cpu();
   const bool avx2 = !avx512 && narrow256_cpu() &&
-                    (can32 || sr32 || ((cfg.cols % 8 == 0 || (sup64 && p.rnd != Round::SR)) && cfg.promote_n == 0));
+                    (can32 || sr32 || ((cfg.cols % 8 == 0 || sup64) && cfg.promote_n == 0));
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
@@ -1468,7 +1473,7 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     // (RZ: the dropped bits tracked throughout)
     P.fn64a[0] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false, true> : &kernel64_avx2<kRne, false, false>;
     P.fn64a[1] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false, true> : &kernel64_avx2<kRne, true, false>;
-    if (sup64) {
+    if (sup64 && p.rnd != Round::SR) {
       // [track][inex]: the lanes' dropped bits tracked until every tile is known inexact
       if (p.rnd == Round::RZ) {
         P.fs64a[0][0] = P.fs64a[1][0] = &kernel64_avx2<kRz, false, false>;
@@ -1536,6 +1541,10 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
         for (int i = 0; i < lw; ++i)
           if (((V[q] >> (lw - 1 - i)) & 1u) != 0) P.jm[z][i] = static_cast<__mmask8>(P.jm[z][i] | (1u << l));
       }
+    P.jm64.assign(32 * 16, 0u);
+    for (int i = 0; i < lw; ++i)
+      for (int l = 0; l < 16; ++l)
+        if (((P.jm[l / 8][i] >> (l % 8)) & 1u) != 0) P.jm64[static_cast<size_t>(i * 16 + l)] = ~uint64_t{0};
   }
   // Binary32 lanes: RZ for every Y; RNE where rounding the binary32 fma's
   // RNE sum again to Y + 1 bits is RNE of the exact sum (the file comment):
@@ -2046,13 +2055,101 @@ void seed_rows(const NarrowPlan& P, const Ring& rg, int r, int c, int col, uint6
   }
 }
 
+// The instruction-set parts of start_super_streams: AVX-512 (SupIsa<false>)
+// or AVX2 (SupIsa<true>).
+template <bool AVX2>
+struct SupIsa;
+
+template <>
+struct SupIsa<false> {
+  static void gen(uint64_t* ring, size_t lp, long from, long to, size_t l1, const std::vector<int>& taps) {
+    gen_words(ring, lp, from, to, 0, l1, taps);
+  }
+  // tmp[mm][64 lanes] = XOR over i in set of base's row m0 + mm - i (the
+  // rows of a block of 4 PE rows x 16 lanes)
+  FP8SA_T512 static void xor_rows(const uint64_t* base, size_t bls, long m0, int lw, const std::vector<int>& set,
+                                  uint64_t* tmp) {
+    for (int mm = 0; mm < lw; ++mm) {
+      __m512i acc[8];
+      for (int z = 0; z < 8; ++z) acc[z] = _mm512_setzero_si512();
+      for (int i : set) {
+        const uint64_t* src = base + static_cast<size_t>((m0 + mm - i) & (kRing - 1)) * bls;
+        for (int z = 0; z < 8; ++z) acc[z] = _mm512_xor_si512(acc[z], _mm512_loadu_si512(src + 8 * z));
+      }
+      for (int z = 0; z < 8; ++z) _mm512_store_si512(tmp + mm * 64 + 8 * z, acc[z]);
+    }
+  }
+  // The 16 lanes of PE row r's row m (dst; prev: its row m - 1): lanes
+  // q >= 1 set to lane (r, 0, c) jumped by q K R bits, bit b of row m the
+  // XOR over the jump's i of lane (r, 0, c)'s bit b - i.
+  FP8SA_T512 static void jump_lanes(const NarrowPlan& P, uint64_t* dst, const uint64_t* prev) {
+    alignas(64) int64_t idx[8];
+    for (int l = 0; l < 8; ++l) idx[l] = l % P.C;
+    const __m512i vidx = _mm512_load_si512(idx);
+    const __m512i s1 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(dst));
+    const __m512i s0 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(prev));
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+    for (int i = 0; i < P.cfg.lfsr_w; ++i) {
+      const __m512i t = _mm512_shrdv_epi64(s1, s0, _mm512_set1_epi64(i));  // (s1 >> i) | (s0 << (64 - i))
+      acc0 = _mm512_mask_xor_epi64(acc0, P.jm[0][i], acc0, t);
+      acc1 = _mm512_mask_xor_epi64(acc1, P.jm[1][i], acc1, t);
+    }
+    _mm512_mask_storeu_epi64(dst, P.jq[0], acc0);
+    _mm512_mask_storeu_epi64(dst + 8, P.jq[1], acc1);
+  }
+};
+
+template <>
+struct SupIsa<true> {
+  static void gen(uint64_t* ring, size_t lp, long from, long to, size_t l1, const std::vector<int>& taps) {
+    gen_words_avx2(ring, lp, from, to, 0, l1, taps);
+  }
+  FP8SA_T256 static void xor_rows(const uint64_t* base, size_t bls, long m0, int lw, const std::vector<int>& set,
+                                  uint64_t* tmp) {
+    for (int mm = 0; mm < lw; ++mm) {
+      __m256i acc[16];
+      for (int z = 0; z < 16; ++z) acc[z] = _mm256_setzero_si256();
+      for (int i : set) {
+        const uint64_t* src = base + static_cast<size_t>((m0 + mm - i) & (kRing - 1)) * bls;
+        for (int z = 0; z < 16; ++z)
+          acc[z] = _mm256_xor_si256(acc[z], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 4 * z)));
+      }
+      for (int z = 0; z < 16; ++z) _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + mm * 64 + 4 * z), acc[z]);
+    }
+  }
+  // As SupIsa<false>: the funnel shift as two variable shifts (a count of
+  // 64 shifts in zeros), the lanes' masks P.jm64 as vectors. Lanes 0..3
+  // read lane l % C: one vector serves all four.
+  FP8SA_T256 static void jump_lanes(const NarrowPlan& P, uint64_t* dst, const uint64_t* prev) {
+    const int C = P.C;
+    const __m256i s1 = _mm256_set_epi64x(static_cast<int64_t>(dst[3 % C]), static_cast<int64_t>(dst[2 % C]),
+                                         static_cast<int64_t>(dst[1 % C]), static_cast<int64_t>(dst[0]));
+    const __m256i s0 = _mm256_set_epi64x(static_cast<int64_t>(prev[3 % C]), static_cast<int64_t>(prev[2 % C]),
+                                         static_cast<int64_t>(prev[1 % C]), static_cast<int64_t>(prev[0]));
+    __m256i acc[4];
+    for (int z = 0; z < 4; ++z) acc[z] = _mm256_setzero_si256();
+    for (int i = 0; i < P.cfg.lfsr_w; ++i) {
+      const __m256i t = _mm256_or_si256(_mm256_srlv_epi64(s1, _mm256_set1_epi64x(i)),
+                                        _mm256_sllv_epi64(s0, _mm256_set1_epi64x(64 - i)));
+      const uint64_t* m = P.jm64.data() + static_cast<size_t>(i) * 16;
+      for (int z = 0; z < 4; ++z)
+        acc[z] = _mm256_xor_si256(acc[z], _mm256_and_si256(t, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m + 4 * z))));
+    }
+    alignas(32) uint64_t out[16];
+    for (int z = 0; z < 4; ++z) _mm256_store_si256(reinterpret_cast<__m256i*>(out + 4 * z), acc[z]);
+    for (int l = C; l < 16; ++l) dst[l] = out[l];  // lanes q >= 1
+  }
+};
+
 // Every lane's rows [m_lo - lw, m_lo) in its frame at super-tile t0's first
 // draw (m_lo = t0 K R / 64), W.gen set past them. Continuing from the
 // worker's previous super-tile (tiles ending at t0 - 1): lane 0 takes the
 // previous last lane group's rows (its frame, (q_last K R) bits further on,
 // is lane 0's new one), lanes q >= 1 jump from lane 0 by q K R bits (P.jm).
 // Otherwise every lane from its seed.
-FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t0, long* row_lo) {
+template <bool AVX2>
+void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t0, long* row_lo) {
+  using Isa = SupIsa<AVX2>;
   const int R = P.cfg.sr_bits, lw = P.cfg.lfsr_w, C = P.C, CV = P.CV, TPS = P.tps, NR = P.R;
   const Ring rg = make_ring(4, CV);
   const uint64_t KR = static_cast<uint64_t>(P.p.K) * static_cast<uint64_t>(R);
@@ -2073,28 +2170,18 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
     const long J = static_cast<long>(n) * static_cast<long>(KR >> 6);
     const long need_hi = m_lo - J - 1, need_lo = m_lo - J - 2 * lw + 1;
     if (W.gen <= need_hi) {
-      for (int r0 = 0; r0 < P.Rp; r0 += 4) gen_words(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 0, 4 * static_cast<size_t>(CV), P.taps);
+      for (int r0 = 0; r0 < P.Rp; r0 += 4) Isa::gen(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 4 * static_cast<size_t>(CV), P.taps);
       W.gen = need_hi + 1;
     }
     if (need_lo >= std::max(*row_lo, W.gen - kRing)) {
       if (n > 0) {
-        const std::vector<int>& set = P.wset[n];
         alignas(64) uint64_t tmp[32 * 64];  // lw rows x a block's 64 lanes
         for (int r0 = 0; r0 < P.Rp; r0 += 4) {
           uint64_t* base = ring + rg.at(0, r0);
-          for (int mm = 0; mm < lw; ++mm) {
-            const long m = m_lo - lw + mm;
-            __m512i acc[8];
-            for (int z = 0; z < 8; ++z) acc[z] = _mm512_setzero_si512();
-            for (int i : set) {
-              const uint64_t* src = base + static_cast<size_t>((m - J - i) & (kRing - 1)) * rg.bls;
-              for (int z = 0; z < 8; ++z) acc[z] = _mm512_xor_si512(acc[z], _mm512_loadu_si512(src + 8 * z));
-            }
-            for (int z = 0; z < 8; ++z) _mm512_store_si512(tmp + mm * 64 + 8 * z, acc[z]);
-          }
+          Isa::xor_rows(base, rg.bls, m_lo - lw - J, lw, P.wset[n], tmp);
           for (int mm = 0; mm < lw; ++mm) {
             uint64_t* dst = base + static_cast<size_t>((m_lo - lw + mm) & (kRing - 1)) * rg.bls;
-            for (int z = 0; z < 8; ++z) _mm512_storeu_si512(dst + 8 * z, _mm512_load_si512(tmp + mm * 64 + 8 * z));
+            std::memcpy(dst, tmp + mm * 64, 64 * sizeof(uint64_t));
           }
         }
       }
@@ -2113,7 +2200,7 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
     // the last rem bits of its row m - j - 1, then row m - j
     const long need_hi = m_lo - 1 - j, need_lo = m_lo - lw - 2 - j;
     if (W.gen <= need_hi) {
-      for (int r0 = 0; r0 < P.Rp; r0 += 4) gen_words(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 0, 4 * static_cast<size_t>(CV), P.taps);
+      for (int r0 = 0; r0 < P.Rp; r0 += 4) Isa::gen(ring + rg.at(0, r0), rg.bls, W.gen, need_hi + 1, 4 * static_cast<size_t>(CV), P.taps);
       W.gen = need_hi + 1;
     }
     cont = need_lo >= std::max(*row_lo, W.gen - kRing);
@@ -2127,25 +2214,9 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
             row(m, r)[l0] = rem == 0 ? b : (a << (64 - rem)) | (b >> rem);
           }
         }
-      // lanes q >= 1: bit b of row m is the XOR over the jump's i of lane
-      // (r, 0, c)'s bit b - i (rows m - 1 and m)
-      alignas(64) int64_t idx[8];
-      for (int l = 0; l < 8; ++l) idx[l] = l % C;
-      const __m512i vidx = _mm512_load_si512(idx);
+      // lanes q >= 1: jumped from lane (r, 0, c) (rows m - 1 and m)
       for (int r = 0; r < NR; ++r)
-        for (long m = m_lo - lw; m < m_lo; ++m) {
-          uint64_t* dst = row(m, r);
-          const __m512i s1 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(dst));
-          const __m512i s0 = _mm512_permutexvar_epi64(vidx, _mm512_loadu_si512(row(m - 1, r)));
-          __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
-          for (int i = 0; i < lw; ++i) {
-            const __m512i t = _mm512_shrdv_epi64(s1, s0, _mm512_set1_epi64(i));  // (s1 >> i) | (s0 << (64 - i))
-            acc0 = _mm512_mask_xor_epi64(acc0, P.jm[0][i], acc0, t);
-            acc1 = _mm512_mask_xor_epi64(acc1, P.jm[1][i], acc1, t);
-          }
-          _mm512_mask_storeu_epi64(dst, P.jq[0], acc0);
-          _mm512_mask_storeu_epi64(dst + 8, P.jq[1], acc1);
-        }
+        for (long m = m_lo - lw; m < m_lo; ++m) Isa::jump_lanes(P, row(m, r), row(m - 1, r));
       W.gen = m_lo;
       *row_lo = m_lo - lw;
     }
@@ -2164,12 +2235,13 @@ FP8SA_T512 void start_super_streams(const NarrowPlan& P, NarrowWorker& W, long t
 
 // The rows for draws [k0, k1) of super-tile t0 (lane 0's frame: tile t0),
 // streams started at k0 = 0; the per-k offsets and shifts as plan_words.
+template <bool AVX2>
 void plan_words_super(const NarrowPlan& P, NarrowWorker& W, long t0, int ntiles, int k0, int k1) {
   const int R = P.cfg.sr_bits;
   const size_t lp = make_ring(4, P.CV).bls;
   const uint64_t K = static_cast<uint64_t>(P.p.K);
   if (k0 == 0) {
-    start_super_streams(P, W, t0, &W.s_row_lo);
+    start_super_streams<AVX2>(P, W, t0, &W.s_row_lo);
     W.s_next = t0 + ntiles;
     W.s_qlast = ntiles - 1;
   }
@@ -2209,7 +2281,7 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   for (int k0 = 0; k0 < K; k0 += kc) {
     const int k1 = std::min(K, k0 + kc);
     if (sr) {
-      plan_words_super(P, W, t0, ntiles, k0, k1);
+      plan_words_super<false>(P, W, t0, ntiles, k0, k1);
       g.words = W.words.data();
       g.hi_off = W.hi_off.data();
       g.lo_off = W.lo_off.data();
@@ -2251,9 +2323,10 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   take_super_tiles(P, W, ntiles, known, pin, pe && !rne, scale, W.acc.data(), W.w.data());
 }
 
-// run_super64 on AVX2 (P.avx2 with sup64: RNE and RZ, no promotion): the
-// same super-tile, flags and declines, 4 lanes a ymm (kernel64_avx2 on the
-// 16 virtual columns, INEX per lane).
+// run_super64 on AVX2 (P.avx2 with sup64: RNE, RZ and SR, no promotion):
+// the same super-tile, streams, flags and declines, 4 lanes a ymm
+// (kernel64_avx2 and kernel64_sr_avx2 on the 16 virtual columns, the
+// dropped bits per lane).
 FP8SA_T256 void run_super64_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, int sj, bool track, double limit) {
   const GemmProblem& p = P.p;
   const int C = P.C, CV = P.CV, TPS = P.tps, Rp = P.Rp, K = p.K;
@@ -2264,24 +2337,47 @@ FP8SA_T256 void run_super64_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, i
   KState256d st;
   st.mx = _mm256_setzero_pd();
   for (__m256i& v : st.inex) v = _mm256_setzero_si256();
-  const bool rne = p.rnd == Round::RNE;
+  KState256s ss;
+  for (__m256i& v : ss.inex) v = _mm256_setzero_si256();
+  const bool rne = p.rnd == Round::RNE, sr = p.rnd == Round::SR;
+  const Ring rg = make_ring(4, CV);
   const int ntiles = std::min(TPS, P.tn - sj * TPS);
+  const long t0 = static_cast<long>(ti) * P.tn + static_cast<long>(sj) * TPS;
   bool known[16] = {};
   bool all_known = false, pe = false;
-  constexpr int kc = 256;
+  const int kc = sr ? 64 : 256;
   const unsigned saved = _mm_getcsr();
   for (int k0 = 0; k0 < K; k0 += kc) {
     const int k1 = std::min(K, k0 + kc);
+    if (sr) {
+      plan_words_super<true>(P, W, t0, ntiles, k0, k1);
+      g.hi_off = W.hi_off.data();
+      g.lo_off = W.lo_off.data();
+      g.cnt = W.cnt.data();
+    }
     const Kernel256dFn fn = P.fs64a[track ? 1 : 0][all_known ? 0 : 1];
+    const KernelSr256dFn fsr = P.fsr64a[all_known ? 0 : 1];
     _mm_setcsr(P.mxcsr);
-    for (int r0 = 0; r0 < Rp; r0 += 4)
-      for (int q0 = 0; q0 < CV / 4; q0 += 2) fn(P.kc, g, r0, q0, k0, k1, &st);
+    for (int r0 = 0; r0 < Rp; r0 += 4) {
+      if (sr) {
+        uint64_t* base = W.words.data() + rg.at(0, r0);
+        gen_words_avx2(base, rg.bls, W.gen, W.gen_to, 0, 4 * static_cast<size_t>(CV), P.taps);
+        g.words = base;
+        for (int q0 = 0; q0 < CV / 4; q0 += 2) fsr(P.kc, g, r0, q0, k0, k1, &ss);
+      } else {
+        for (int q0 = 0; q0 < CV / 4; q0 += 2) fn(P.kc, g, r0, q0, k0, k1, &st);
+      }
+    }
+    if (sr) W.gen = W.gen_to;
     const unsigned csr = _mm_getcsr();
     _mm_setcsr(saved);
     if ((csr & 0x1Du) != 0) return;  // invalid, divide, overflow, underflow
-    if ((csr & 0x20u) != 0) pe = true;
+    if ((csr & 0x20u) != 0) {
+      if (sr) return;  // an inexact fma: a sticky lost
+      pe = true;
+    }
     alignas(32) uint64_t bits[16];  // lane 4 v + l: virtual column 4 v + l
-    for (int v = 0; v < 4; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(bits + 4 * v), st.inex[v]);
+    for (int v = 0; v < 4; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(bits + 4 * v), sr ? ss.inex[v] : st.inex[v]);
     all_known = mark_known(bits, ntiles, C, known);
   }
   if (track) {
@@ -2317,7 +2413,7 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
     const int mr = P.nv == 2 ? 4 : 8;
     const Ring rg = make_ring(mr, C);
     KState256s ss;
-    ss.inex = _mm256_setzero_si256();
+    for (__m256i& v : ss.inex) v = _mm256_setzero_si256();
     bool inexact = false;
     constexpr int kcs = 64;
     const unsigned saved = _mm_getcsr();
@@ -2340,7 +2436,8 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
       const unsigned csr = _mm_getcsr();
       _mm_setcsr(saved);
       if ((csr & 0x3Du) != 0) return false;  // invalid, divide, overflow, underflow, or an inexact fma
-      if (_mm256_testz_si256(ss.inex, ss.inex) == 0) inexact = true;
+      const __m256i any = _mm256_or_si256(_mm256_or_si256(ss.inex[0], ss.inex[1]), _mm256_or_si256(ss.inex[2], ss.inex[3]));
+      if (_mm256_testz_si256(any, any) == 0) inexact = true;
     }
     for (int r = 0; r < R; ++r)
       for (int c = 0; c < C; ++c) {
