@@ -436,13 +436,12 @@ TEST(GemmNarrow, Avx512PathTakesRealisticTiles) {
                        (rnd == Round::SR && (cfg.cols % 16 == 0 || cfg.cols == 8) &&
                         y + cfg.sr_bits <= (cfg.sr_kind == SrKind::Src ? 21 : 23));
       if (!avx512) {
-        // AVX2: binary32 lanes of RZ, RNE and SR (promotion or not), and
-        // binary64 lanes without promotion elsewhere on COLS a multiple of
-        // 8 and binary64 super-tiles without promotion on COLS 1, 2, 4;
-        // nothing else
+        // AVX2: binary32 lanes of RZ, RNE and SR, and binary64 lanes
+        // elsewhere on COLS a multiple of 8 and binary64 super-tiles on
+        // COLS 1, 2, 4 (promotion or not); nothing else
         const bool on32 = b32;
         const bool sup = cfg.cols < 8 && 16 % cfg.cols == 0;
-        const bool on64 = !b32 && cfg.promote_n == 0 && (cfg.cols % 8 == 0 || sup);
+        const bool on64 = !b32 && (cfg.cols % 8 == 0 || sup);
         asserted32 += on32 ? 1 : 0;
         asserted += on64 ? 1 : 0;
         EXPECT_EQ(taken, on32 || on64 ? tiles : 0) << what << ": " << declined << " tiles declined";
@@ -621,9 +620,7 @@ TEST(GemmNarrow, Binary32LanesEqualGeneric) {
 // kinds (NaN/Inf codes and words, tiny, overflow, cancellation), 1 and 2
 // threads (runs that start inside a super-tile). Most cases use data near
 // N(0,1) so that tiles are taken; the count of taken tiles is checked. On a
-// CPU without AVX-512 (or FP8SA_NO_AVX512 set) the super-tiles run on AVX2
-// without promotion; the cases with promotion still compare whichever path
-// takes them.
+// CPU without AVX-512 (or FP8SA_NO_AVX512 set) the super-tiles run on AVX2.
 TEST(GemmNarrow, Super64EqualsGeneric) {
   const bool avx512 = detail::narrow512_cpu();
   if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))

@@ -791,18 +791,63 @@ void pick32_avx2(Round rnd, Kernel256Fn fn[2][2]) {
 
 // RNE and RZ on binary64 lanes on AVX2 (4 PEs per ymm; P.avx2 without
 // use32: RNE with Y outside binary32's [W - 1, 11], RZ with Y = 23 on COLS
-// not a multiple of 16, and both on binary64 super-tiles; no promotion):
-// kernel's kRne and kRz arithmetic, blocks of 4 rows x 2 vectors (8 lanes).
-// TRACK (RNE): max |x| as there. INEX: x's bits below the kept LSB ORed into
-// st->inex[(q0 + q) % 4], vector q0 + q's lanes (on a super-tile of 16
-// virtual columns, lane 4 v + l of st->inex is virtual column 4 v + l; RNE:
-// x is exact there, so they are the lane's inexactness, kernel's RINEX).
+// not a multiple of 16, and both on binary64 super-tiles; promotion or
+// not): kernel's kRne and kRz arithmetic, blocks of 4 rows x 2 vectors (8
+// lanes). TRACK (RNE): max |x| as there. INEX: x's bits below the kept LSB
+// ORed into st->inex[(q0 + q) % 4], vector q0 + q's lanes (on a super-tile
+// of 16 virtual columns, lane 4 v + l of st->inex is virtual column 4 v + l;
+// RNE: x is exact there, so they are the lane's inexactness, kernel's
+// RINEX). PROMO: promote4d every promote_n MACs and after the last.
 struct KState256d {
   __m256d mx;
   __m256i inex[4];
+  bool rare = false;                // promotion met Inf/NaN or overflowed binary32
+  uint8_t pinex[4] = {0, 0, 0, 0};  // lanes whose promotion was inexact, per vector (as inex)
 };
 
-template <int MODE, bool TRACK, bool INEX>
+// promote8 (the AVX-512 kernel's) on 4 binary64 lanes with MXCSR in RNE
+// (promote_block64 sets it): w += n 2^-S (exact scaling) in binary64, its
+// TwoSum error and the rounding to binary32 for inexactness, Inf / NaN /
+// binary32 overflow as rare. The results pass through volatile asm
+// statements so that GCC keeps them before the MXCSR write that follows.
+FP8SA_T256 inline void promote4d(double* wp, __m256d* n, double unscale, KState256d* st, int vec) {
+  const __m256d w = _mm256_loadu_pd(wp);
+  __m256d nv = _mm256_mul_pd(*n, _mm256_set1_pd(unscale));  // exact
+  asm("" : "+x"(nv));  // (not contracted into the sum's fma: err reads nv)
+  const __m256d s = _mm256_add_pd(w, nv);
+  const __m256d bb = _mm256_sub_pd(s, w);
+  const __m256d aa = _mm256_sub_pd(s, bb);
+  __m256d err = _mm256_add_pd(_mm256_sub_pd(w, aa), _mm256_sub_pd(nv, bb));
+  __m256d rd = _mm256_cvtps_pd(_mm256_cvtpd_ps(s));
+  asm volatile("" : "+x"(err), "+x"(rd));
+  const __m256d inexv = _mm256_or_pd(_mm256_cmp_pd(err, _mm256_setzero_pd(), _CMP_NEQ_UQ), _mm256_cmp_pd(rd, s, _CMP_NEQ_UQ));
+  const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFll));
+  const int bad = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_and_pd(rd, absmask), _mm256_set1_pd(HUGE_VAL), _CMP_NLT_UQ));
+  st->pinex[vec & 3] = static_cast<uint8_t>(st->pinex[vec & 3] | _mm256_movemask_pd(inexv));
+  if (bad != 0) st->rare = true;
+  _mm256_storeu_pd(wp, rd);
+  *n = _mm256_setzero_pd();
+}
+
+// The promotion of a block's 4 rows x 2 vectors (at row r0, vector q0),
+// MXCSR switched to RNE with its flags cleared and back to the kernel's
+// rounding and flags (AVX2 has no per-instruction rounding; the
+// promotion's inexactness is tracked in st), as kernel32_avx2 does.
+FP8SA_T256 inline void promote_block64(const KArgs& g, int r0, int q0, __m256d* a, KState256d* st) {
+  constexpr int NA = 8;
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(0x1F80u);  // RNE, flags clear
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+  for (int i = 0; i < 4; ++i)
+    for (int q = 0; q < 2; ++q)
+      promote4d(g.w + static_cast<size_t>((r0 + i) * g.C + 4 * (q0 + q)), &a[i * 2 + q], g.unscale, st, q0 + q);
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+  _mm_setcsr(csr);
+  for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
+}
+
+template <int MODE, bool TRACK, bool INEX, bool PROMO>
 FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, int k0, int k1, KState256d* st) {
   constexpr int MR = 4, NQ = 2, NA = MR * NQ;
   const __m256d vsplit = _mm256_set1_pd(kq.split);
@@ -816,6 +861,8 @@ FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, 
     for (int q = 0; q < NQ; ++q) a[i * NQ + q] = _mm256_loadu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)));
   __m256d mx = st->mx;
   const double* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
   for (int k = k0; k < k1; ++k) {
     const double* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 4 * q0;
     __m256d b[NQ];
@@ -838,6 +885,12 @@ FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, 
         }
       }
     }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        promote_block64(g, r0, q0, a, st);
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
   }
   for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
   for (int i = 0; i < MR; ++i)
@@ -851,18 +904,15 @@ FP8SA_T256 void kernel64_avx2(const KConst& kq, const KArgs& g, int r0, int q0, 
 using Kernel256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256d*);
 
 // SR on binary64 lanes on AVX2 (P.avx2 without use32: Y + R beyond
-// binary32's lanes, COLS a multiple of 8, no promotion): kernel's kSr
-// arithmetic on 4 PEs per ymm, blocks of 4 rows x 2 vectors; g.words is the
-// ring at row r0 (Ring::at(0, r0)). The funnel shift (or, ONE, the rotate)
-// as two variable shifts (a count of 64 shifts in zeros), masks as compares.
-// TRACK: x's bits below the kept LSB ORed into st->inex[(q0 + q) % 4], as
-// kernel64_avx2's INEX (per lane on a super-tile's 16 virtual columns).
-struct KState256s {
-  __m256i inex[4];
-};
-
-template <int KIND, bool TRACK, bool ONE>
-FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q0, int k0, int k1, KState256s* st) {
+// binary32's lanes, COLS a multiple of 8, and binary64 super-tiles;
+// promotion or not): kernel's kSr arithmetic on 4 PEs per ymm, blocks of 4
+// rows x 2 vectors; g.words is the ring at row r0 (Ring::at(0, r0)). The
+// funnel shift (or, ONE, the rotate) as two variable shifts (a count of 64
+// shifts in zeros), masks as compares. TRACK: x's bits below the kept LSB
+// ORed into st->inex[(q0 + q) % 4], as kernel64_avx2's INEX (per lane on a
+// super-tile's 16 virtual columns). PROMO: as kernel64_avx2.
+template <int KIND, bool TRACK, bool ONE, bool PROMO>
+FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q0, int k0, int k1, KState256d* st) {
   constexpr int MR = 4, NQ = 2, NA = MR * NQ;
   const __m256i vmask = _mm256_set1_epi64x(static_cast<int64_t>(kq.mask));
   const __m256i vlow = _mm256_set1_epi64x(static_cast<int64_t>(kq.low));
@@ -878,6 +928,8 @@ FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q
     for (int q = 0; q < NQ; ++q) a[i * NQ + q] = _mm256_loadu_pd(g.acc + static_cast<size_t>((r0 + i) * C + 4 * (q0 + q)));
   __m256i inex[2] = {st->inex[q0 & 3], st->inex[(q0 + 1) & 3]};
   const double* arow = g.ap + static_cast<size_t>(r0) * static_cast<size_t>(K);
+  int next_p = 0;
+  if constexpr (PROMO) next_p = std::min(K - 1, (k0 / g.promote + 1) * g.promote - 1);
   for (int k = k0; k < k1; ++k) {
     const double* brow = g.bp + static_cast<size_t>(k) * static_cast<size_t>(C) + 4 * q0;
     __m256d b[NQ];
@@ -910,6 +962,12 @@ FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q
         a[j] = _mm256_castsi256_pd(_mm256_and_si256(_mm256_add_epi64(z, rr), vmask));
       }
     }
+    if constexpr (PROMO) {
+      if (k == next_p) {
+        promote_block64(g, r0, q0, a, st);
+        next_p = std::min(K - 1, next_p + g.promote);
+      }
+    }
   }
   for (int j = 0; j < NA; ++j) asm volatile("" : "+x"(a[j]));
   for (int i = 0; i < MR; ++i)
@@ -919,20 +977,39 @@ FP8SA_T256 void kernel64_sr_avx2(const KConst& kq, const KArgs& g, int r0, int q
   st->inex[(q0 + 1) & 3] = inex[1];
 }
 
-using KernelSr256dFn = void (*)(const KConst&, const KArgs&, int, int, int, int, KState256s*);
+using KernelSr256dFn = Kernel256dFn;
 
-template <int KIND>
+template <int KIND, bool PROMO>
 void pick_sr64_avx2_kind(bool one, KernelSr256dFn fn[2]) {
-  fn[0] = one ? &kernel64_sr_avx2<KIND, false, true> : &kernel64_sr_avx2<KIND, false, false>;
-  fn[1] = one ? &kernel64_sr_avx2<KIND, true, true> : &kernel64_sr_avx2<KIND, true, false>;
+  fn[0] = one ? &kernel64_sr_avx2<KIND, false, true, PROMO> : &kernel64_sr_avx2<KIND, false, false, PROMO>;
+  fn[1] = one ? &kernel64_sr_avx2<KIND, true, true, PROMO> : &kernel64_sr_avx2<KIND, true, false, PROMO>;
 }
 
 // fn[track] for the SR kind
+template <bool PROMO>
 void pick_sr64_avx2(SrKind kind, bool one, KernelSr256dFn fn[2]) {
   switch (kind) {
-    case SrKind::Trunc: pick_sr64_avx2_kind<1>(one, fn); break;
-    case SrKind::Src: pick_sr64_avx2_kind<2>(one, fn); break;
-    default: pick_sr64_avx2_kind<0>(one, fn); break;
+    case SrKind::Trunc: pick_sr64_avx2_kind<1, PROMO>(one, fn); break;
+    case SrKind::Src: pick_sr64_avx2_kind<2, PROMO>(one, fn); break;
+    default: pick_sr64_avx2_kind<0, PROMO>(one, fn); break;
+  }
+}
+
+// fn64[track] for plain tiles (RZ: the dropped bits tracked throughout) and
+// fs64[track][inex] for super-tiles, RNE or RZ.
+template <bool PROMO>
+void pick64_avx2(Round rnd, Kernel256dFn fn64[2], Kernel256dFn fs64[2][2]) {
+  if (rnd == Round::RZ) {
+    fn64[0] = fn64[1] = &kernel64_avx2<kRz, false, true, PROMO>;
+    fs64[0][0] = fs64[1][0] = &kernel64_avx2<kRz, false, false, PROMO>;
+    fs64[0][1] = fs64[1][1] = &kernel64_avx2<kRz, false, true, PROMO>;
+  } else {
+    fn64[0] = &kernel64_avx2<kRne, false, false, PROMO>;
+    fn64[1] = &kernel64_avx2<kRne, true, false, PROMO>;
+    fs64[0][0] = &kernel64_avx2<kRne, false, false, PROMO>;
+    fs64[0][1] = &kernel64_avx2<kRne, false, true, PROMO>;
+    fs64[1][0] = &kernel64_avx2<kRne, true, false, PROMO>;
+    fs64[1][1] = &kernel64_avx2<kRne, true, true, PROMO>;
   }
 }
 
@@ -1417,12 +1494,12 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
     sup64 = false;
   }
   // Without AVX-512, on AVX2: binary32 lanes (RZ, and RNE with W - 1 <= Y
-  // <= 11, and SR where sr32), and without promotion binary64 lanes
-  // elsewhere on COLS a multiple of 8 and binary64 super-tiles (RNE, RZ and
-  // SR).
+  // <= 11, and SR where sr32), and binary64 lanes elsewhere on COLS a
+  // multiple of 8 and binary64 super-tiles (RNE, RZ and SR; promotion or
+  // not).
   const bool avx512 = narrow512_cpu();
   const bool avx2 = !avx512 && narrow256_cpu() &&
-                    (can32 || sr32 || ((cfg.cols % 8 == 0 || sup64) && cfg.promote_n == 0));
+                    (can32 || sr32 || cfg.cols % 8 == 0 || sup64);
   if (cfg.pe_kind != PeKind::Fma || (cfg.cols % 8 != 0 && !can32 && !sup64) || (!avx512 && !avx2)) return nullptr;
   if (cfg.acc == kFp32 && p.rnd == Round::RNE && cfg.promote_n == 0) return nullptr;
   NarrowPlanPtr pl(new NarrowPlan(p, cfg));
@@ -1470,22 +1547,11 @@ NarrowPlanPtr narrow512_prepare(const GemmProblem& p, const ArrayConfig& cfg, in
   if (avx2 && !can32 && !sr32) {
     // RNE, RZ or SR on binary64 lanes: blocks of 4 rows (Rp a multiple of 4 already)
     P.avx2 = true;
-    // (RZ: the dropped bits tracked throughout)
-    P.fn64a[0] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false, true> : &kernel64_avx2<kRne, false, false>;
-    P.fn64a[1] = p.rnd == Round::RZ ? &kernel64_avx2<kRz, false, true> : &kernel64_avx2<kRne, true, false>;
-    if (sup64 && p.rnd != Round::SR) {
-      // [track][inex]: the lanes' dropped bits tracked until every tile is known inexact
-      if (p.rnd == Round::RZ) {
-        P.fs64a[0][0] = P.fs64a[1][0] = &kernel64_avx2<kRz, false, false>;
-        P.fs64a[0][1] = P.fs64a[1][1] = &kernel64_avx2<kRz, false, true>;
-      } else {
-        P.fs64a[0][0] = &kernel64_avx2<kRne, false, false>;
-        P.fs64a[0][1] = &kernel64_avx2<kRne, false, true>;
-        P.fs64a[1][0] = &kernel64_avx2<kRne, true, false>;
-        P.fs64a[1][1] = &kernel64_avx2<kRne, true, true>;
-      }
+    if (p.rnd == Round::SR) {
+      promo ? pick_sr64_avx2<true>(cfg.sr_kind, one, P.fsr64a) : pick_sr64_avx2<false>(cfg.sr_kind, one, P.fsr64a);
+    } else {
+      promo ? pick64_avx2<true>(p.rnd, P.fn64a, P.fs64a) : pick64_avx2<false>(p.rnd, P.fn64a, P.fs64a);
     }
-    if (p.rnd == Round::SR) pick_sr64_avx2(cfg.sr_kind, one, P.fsr64a);
   }
   if (p.rnd == Round::SR) {
     for (int t : Lfsr::taps(cfg.lfsr_w)) P.taps.push_back(t);
@@ -2323,7 +2389,7 @@ FP8SA_T512 void run_super64(const NarrowPlan& P, NarrowWorker& W, int ti, int sj
   take_super_tiles(P, W, ntiles, known, pin, pe && !rne, scale, W.acc.data(), W.w.data());
 }
 
-// run_super64 on AVX2 (P.avx2 with sup64: RNE, RZ and SR, no promotion):
+// run_super64 on AVX2 (P.avx2 with sup64: RNE, RZ and SR, promotion or not):
 // the same super-tile, streams, flags and declines, 4 lanes a ymm
 // (kernel64_avx2 and kernel64_sr_avx2 on the 16 virtual columns, the
 // dropped bits per lane).
@@ -2333,12 +2399,11 @@ FP8SA_T256 void run_super64_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, i
   const double scale = start_super(P, W, ti, sj, Rp, P.Sa, P.S, W.ap, W.acc, W.w);
   const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(CV);
   KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(sj) * static_cast<size_t>(K) * static_cast<size_t>(CV),
-          K, CV, W.acc.data(), nullptr, std::ldexp(1.0, -P.S), 0, nullptr, lanes, nullptr, nullptr, nullptr};
+          K, CV, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
+          nullptr};
   KState256d st;
   st.mx = _mm256_setzero_pd();
   for (__m256i& v : st.inex) v = _mm256_setzero_si256();
-  KState256s ss;
-  for (__m256i& v : ss.inex) v = _mm256_setzero_si256();
   const bool rne = p.rnd == Round::RNE, sr = p.rnd == Round::SR;
   const Ring rg = make_ring(4, CV);
   const int ntiles = std::min(TPS, P.tn - sj * TPS);
@@ -2363,7 +2428,7 @@ FP8SA_T256 void run_super64_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, i
         uint64_t* base = W.words.data() + rg.at(0, r0);
         gen_words_avx2(base, rg.bls, W.gen, W.gen_to, 0, 4 * static_cast<size_t>(CV), P.taps);
         g.words = base;
-        for (int q0 = 0; q0 < CV / 4; q0 += 2) fsr(P.kc, g, r0, q0, k0, k1, &ss);
+        for (int q0 = 0; q0 < CV / 4; q0 += 2) fsr(P.kc, g, r0, q0, k0, k1, &st);
       } else {
         for (int q0 = 0; q0 < CV / 4; q0 += 2) fn(P.kc, g, r0, q0, k0, k1, &st);
       }
@@ -2377,46 +2442,60 @@ FP8SA_T256 void run_super64_avx2(const NarrowPlan& P, NarrowWorker& W, int ti, i
       pe = true;
     }
     alignas(32) uint64_t bits[16];  // lane 4 v + l: virtual column 4 v + l
-    for (int v = 0; v < 4; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(bits + 4 * v), sr ? ss.inex[v] : st.inex[v]);
+    for (int v = 0; v < 4; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(bits + 4 * v), st.inex[v]);
     all_known = mark_known(bits, ntiles, C, known);
   }
+  if (st.rare) return;
   if (track) {
     alignas(32) double m4[4];
     _mm256_store_pd(m4, st.mx);
     for (double v : m4)
       if (!(v < limit * scale)) return;
   }
-  take_super_tiles(P, W, ntiles, known, 0u, pe && !rne, scale, W.acc.data(), W.w.data());
+  uint32_t pin = 0;  // lane 4 v + l
+  for (int v = 0; v < 4; ++v) pin |= static_cast<uint32_t>(st.pinex[v]) << (4 * v);
+  take_super_tiles(P, W, ntiles, known, pin, pe && !rne, scale, W.acc.data(), W.w.data());
 }
 
-// run_tile's RNE on AVX2 (P.avx2 without use32): binary64 lanes, x exact
-// below the tracked or proved limit, so MXCSR's inexact flag (Veltkamp's
-// split rounding away bits) is the tile's.
+// Whether any lane of st has a dropped bit.
+FP8SA_T256 inline bool any_inex(const KState256d& st) {
+  const __m256i any = _mm256_or_si256(_mm256_or_si256(st.inex[0], st.inex[1]), _mm256_or_si256(st.inex[2], st.inex[3]));
+  return _mm256_testz_si256(any, any) == 0;
+}
+
+// run_tile on AVX2 (P.avx2 without use32): binary64 lanes, RNE, RZ or SR,
+// promotion or not, with run_tile's flags and declines (RNE: x exact below
+// the tracked or proved limit, so MXCSR's inexact flag, Veltkamp's split
+// rounding away bits, is the tile's).
 FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool track, double limit, uint32_t* vals,
                               uint8_t* flags) {
   const GemmProblem& p = P.p;
   const int R = P.R, C = P.C, Rp = P.Rp, K = p.K;
   const int ti = static_cast<int>(t / P.tn), tj = static_cast<int>(t % P.tn);
+  const bool promo = P.cfg.promote_n != 0;
   load_a_rows(P, Rp, P.Sa, ti, W.ati, W.ap);
   const size_t lanes = static_cast<size_t>(Rp) * static_cast<size_t>(C);
   W.acc.assign(lanes, 0.0);
+  if (promo) W.w.assign(lanes, 0.0);
   const double scale = std::ldexp(1.0, P.S);
   load_c_init(P, ti, tj * C, C, scale, W.acc.data(), W.w.data());
   KArgs g{W.ap.data(), P.bpack.data() + static_cast<size_t>(tj) * static_cast<size_t>(K) * static_cast<size_t>(C),
-          K, C, W.acc.data(), nullptr, std::ldexp(1.0, -P.S), 0, nullptr, lanes, nullptr, nullptr, nullptr};
+          K, C, W.acc.data(), W.w.data(), std::ldexp(1.0, -P.S), P.cfg.promote_n, nullptr, lanes, nullptr, nullptr,
+          nullptr};
   const AccFormat& af = P.cfg.acc;
   const int nq = C / 4;
+  KState256d st;
+  st.mx = _mm256_setzero_pd();
+  for (__m256i& v : st.inex) v = _mm256_setzero_si256();
+  bool inexact = false;
+  const unsigned saved = _mm_getcsr();
   if (p.rnd == Round::SR) {
     // run_tile's SR: chunks of 64 draws, each row block's words generated
     // before its kernels; declined on an inexact fma (MXCSR toward zero)
     // or an overflow to Inf
     const int mr = P.nv == 2 ? 4 : 8;
     const Ring rg = make_ring(mr, C);
-    KState256s ss;
-    for (__m256i& v : ss.inex) v = _mm256_setzero_si256();
-    bool inexact = false;
     constexpr int kcs = 64;
-    const unsigned saved = _mm_getcsr();
     for (int k0 = 0; k0 < K; k0 += kcs) {
       const int k1 = std::min(K, k0 + kcs);
       plan_words(P, W, t, k0, k1);
@@ -2429,54 +2508,54 @@ FP8SA_T256 bool run_tile_avx2(const NarrowPlan& P, NarrowWorker& W, long t, bool
         gen_words_avx2(W.words.data() + rg.at(0, r0), rg.bls, W.gen, W.gen_to, 0, static_cast<size_t>(mr * C), P.taps);
         for (int rs = r0; rs < r0 + mr; rs += 4) {
           g.words = W.words.data() + rg.at(0, rs);
-          for (int q0 = 0; q0 < nq; q0 += 2) fn(P.kc, g, rs, q0, k0, k1, &ss);
+          for (int q0 = 0; q0 < nq; q0 += 2) fn(P.kc, g, rs, q0, k0, k1, &st);
         }
       }
       W.gen = W.gen_to;
       const unsigned csr = _mm_getcsr();
       _mm_setcsr(saved);
       if ((csr & 0x3Du) != 0) return false;  // invalid, divide, overflow, underflow, or an inexact fma
-      const __m256i any = _mm256_or_si256(_mm256_or_si256(ss.inex[0], ss.inex[1]), _mm256_or_si256(ss.inex[2], ss.inex[3]));
-      if (_mm256_testz_si256(any, any) == 0) inexact = true;
+      if (any_inex(st)) inexact = true;
     }
-    for (int r = 0; r < R; ++r)
-      for (int c = 0; c < C; ++c) {
-        const double v = W.acc[static_cast<size_t>(r * C + c)];
-        if (std::isinf(v)) return false;  // an overflow: the generic path's flags
+  } else {
+    // RNE: MXCSR's inexact flag is the tile's (x exact); RZ: an inexact fma
+    // or a dropped bit (tracked throughout)
+    const Kernel256dFn fn = P.fn64a[track ? 1 : 0];
+    _mm_setcsr(P.mxcsr);
+    constexpr int kc = 256;
+    for (int k0 = 0; k0 < K; k0 += kc) {
+      const int k1 = std::min(K, k0 + kc);
+      for (int r0 = 0; r0 < Rp; r0 += 4)
+        for (int q0 = 0; q0 < nq; q0 += 2) fn(P.kc, g, r0, q0, k0, k1, &st);
+    }
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(saved);
+    if ((csr & 0x1Du) != 0) return false;
+    inexact = (csr & 0x20u) != 0 || (p.rnd == Round::RZ && any_inex(st));
+    if (track) {
+      alignas(32) double m4[4];
+      _mm256_store_pd(m4, st.mx);
+      for (double v : m4)
+        if (!(v < limit * scale)) return false;
+    }
+  }
+  if (st.rare) return false;
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) {
+      const size_t i = static_cast<size_t>(r * C + c);
+      if (promo) {
+        const float wf = static_cast<float>(W.w[i]);
+        uint32_t b;
+        std::memcpy(&b, &wf, 4);
+        vals[r * C + c] = b;
+      } else {
+        const double v = W.acc[i];
+        if (std::isinf(v)) return false;  // an overflow (SR): the generic path's flags
         vals[r * C + c] = narrow_bits(v * (1.0 / scale), af);
       }
-    *flags = inexact ? kFlagInexact : 0;
-    return true;
-  }
-  KState256d st;
-  st.mx = _mm256_setzero_pd();
-  for (__m256i& v : st.inex) v = _mm256_setzero_si256();
-  const bool rz = p.rnd == Round::RZ;
-  const Kernel256dFn fn = P.fn64a[track ? 1 : 0];
-  const unsigned saved = _mm_getcsr();
-  _mm_setcsr(P.mxcsr);
-  constexpr int kc = 256;
-  for (int k0 = 0; k0 < K; k0 += kc) {
-    const int k1 = std::min(K, k0 + kc);
-    for (int r0 = 0; r0 < Rp; r0 += 4)
-      for (int q0 = 0; q0 < nq; q0 += 2) fn(P.kc, g, r0, q0, k0, k1, &st);
-  }
-  const unsigned csr = _mm_getcsr();
-  _mm_setcsr(saved);
-  if ((csr & 0x1Du) != 0) return false;
-  if (track) {
-    alignas(32) double m4[4];
-    _mm256_store_pd(m4, st.mx);
-    for (double v : m4)
-      if (!(v < limit * scale)) return false;
-  }
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) vals[r * C + c] = narrow_bits(W.acc[static_cast<size_t>(r * C + c)] * (1.0 / scale), af);
-  // RNE: MXCSR's inexact flag is the tile's (x exact); RZ: an inexact fma
-  // or a dropped bit
-  const __m256i any = _mm256_or_si256(_mm256_or_si256(st.inex[0], st.inex[1]), _mm256_or_si256(st.inex[2], st.inex[3]));
-  const bool dropped = rz && _mm256_testz_si256(any, any) == 0;
-  *flags = ((csr & 0x20u) != 0 || dropped) ? kFlagInexact : 0;
+    }
+  const bool pinexact = (st.pinex[0] | st.pinex[1] | st.pinex[2] | st.pinex[3]) != 0;
+  *flags = (inexact || pinexact) ? kFlagInexact : 0;
   return true;
 }
 
