@@ -249,7 +249,8 @@ Operand load_operand(const std::string& path, const char* what, Fp8Format fmt) {
   const Quantizer q(kFp32);
   const OutFormat of = fmt == Fp8Format::E4M3 ? OutFormat::E4M3 : OutFormat::E5M2;
   for (size_t i = 0; i < n; ++i) {
-    const uint32_t bits = a.bits(i);
+    uint32_t bits;  // (not a.bits(i): it looks the dtype up again per element)
+    std::memcpy(&bits, &op.f32[i], 4);
     const OpResult res = q.quantize(bits, of, Round::RNE, true);
     op.codes[i] = static_cast<uint8_t>(res.bits);
     const float x = op.f32[i];
@@ -267,8 +268,8 @@ std::vector<uint32_t> load_c(const std::string& path, uint64_t m, uint64_t n, Ac
     throw UsageError(path + ": shape mismatch: C must be " + std::to_string(m) + " x " + std::to_string(n));
   std::vector<uint32_t> w(c.count());
   if (c.descr == "<u4") {
+    std::memcpy(w.data(), c.data.data(), w.size() * 4);  // little-endian words
     for (size_t i = 0; i < w.size(); ++i) {
-      w[i] = c.bits(i);
       if (w[i] & ~acc.mask())
         throw UsageError(path + ": element " + std::to_string(i) + " has bits above the " + acc.name() + " word");
     }

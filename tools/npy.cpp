@@ -192,6 +192,7 @@ size_t npy_descr_size(const std::string& d) {
 
 size_t NpyArray::elem_size() const { return npy_descr_size(descr); }
 
+// (Per element: callers that walk a whole array read data directly.)
 uint32_t NpyArray::bits(size_t i) const {
   const size_t es = elem_size();
   uint32_t v = 0;
