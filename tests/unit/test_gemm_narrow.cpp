@@ -516,7 +516,8 @@ TEST(GemmNarrow, Binary32RneDoubleRoundingInnocuous) {
           for (int sg = 0; sg < 2; ++sg) {
             const int base = Y + 30;
             const i128 acc = static_cast<i128>(A) << (e + base);
-            const i128 p = (sg != 0 ? -static_cast<i128>(P) : static_cast<i128>(P)) << base;
+            // (times 2^base: a left shift of a negative value is undefined)
+            const i128 p = (sg != 0 ? -static_cast<i128>(P) : static_cast<i128>(P)) * (static_cast<i128>(1) << base);
             const i128 x = acc + p;
             if (rne(rne(x, 24), Y + 1) != rne(x, Y + 1)) ++bad;
           }
