@@ -530,21 +530,34 @@ py::list rtl_configs() {
 // back ORed, the values as float32.
 
 // The AVX-512 loops of the fused calls (x86 with F, BW, DQ, VL; checked at
-// run time, the scalar loops otherwise). FP8SA_PY_NO_AVX512 set in the
-// environment takes the scalar loops on any CPU, so that the tests cover
-// both (test_torch.py runs its comparisons once more with it).
+// run time), AVX2 loops where written, the scalar loops otherwise.
+// FP8SA_PY_NO_AVX512 set in the environment takes the scalar loops on any
+// CPU (=avx2: the AVX2 loops), so that the tests cover all of them
+// (test_torch.py runs its comparisons once more with each).
 #if defined(__x86_64__) && defined(__GNUC__)
 #define FP8SA_PY_X86 1
 #define FP8SA_PY_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+#define FP8SA_PY_AVX2 __attribute__((target("avx2")))
 bool py_avx512() {
   static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                          std::getenv("FP8SA_PY_NO_AVX512") == nullptr;
   return ok;
 }
+// The AVX2 loops (quantize_f32's RNE / RZ into FP8 so far), where AVX-512 is
+// missing or FP8SA_PY_NO_AVX512=avx2 declines it; FP8SA_PY_NO_AVX512 with
+// any other value takes the scalar loops.
+bool py_avx2() {
+  static const bool ok = [] {
+    const char* e = std::getenv("FP8SA_PY_NO_AVX512");
+    return __builtin_cpu_supports("avx2") && (e == nullptr || std::string(e) == "avx2");
+  }();
+  return ok;
+}
 #else
 #define FP8SA_PY_X86 0
 bool py_avx512() { return false; }
+bool py_avx2() { return false; }
 #endif
 
 // Binary32 words to an FP8 format with RNE or RZ through a table: the result
@@ -721,6 +734,73 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
   return (f >> 8) | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
 }
 #pragma GCC diagnostic pop
+#endif
+
+#if FP8SA_PY_X86
+// fp8_rn_avx512 on AVX2, 8 words per ymm: the same lanes (normal FP8 results
+// below the top binade, and +-0) computed the same way, the others and the
+// tail through the table. Returns the flags' OR.
+FP8SA_PY_AVX2 unsigned fp8_rn_avx2(const uint32_t* w, uint8_t* o, py::ssize_t n, const Fp8Table& t,
+                                   const FormatInfo& fi, Round r, int scale) {
+  const int man = fi.man_bits, sh = 23 - man;
+  const __m256i vff = _mm256_set1_epi32(0xFF), vrem = _mm256_set1_epi32(static_cast<int>((1u << sh) - 1u));
+  const __m256i vhalf = _mm256_set1_epi32(static_cast<int>(1u << (sh - 1))), one = _mm256_set1_epi32(1);
+  const __m256i vman = _mm256_set1_epi32((1 << man) - 1), vbias = _mm256_set1_epi32(fi.bias - 127 + scale);
+  // e >= emin' as e > emin' - 1, e < emax' as emax' > e (signed: e is 0..255)
+  const __m256i vemin1 = _mm256_set1_epi32(fi.emin() + 127 - scale - 1);
+  const __m256i vemax = _mm256_set1_epi32(fi.emax() + 127 - scale);
+  const __m256i zero = _mm256_setzero_si256(), vabs = _mm256_set1_epi32(0x7FFFFFFF);
+  // byte 0 of each 32-bit lane to bytes 0..3 of its 128-bit half
+  const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                        0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const uint16_t* e16 = t.entry.data();
+  const uint32_t low = (uint32_t{1} << t.shift) - 1u;
+  unsigned f = 0;
+  __m256i inex = zero;
+  py::ssize_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i));
+    const __m256i e = _mm256_and_si256(_mm256_srli_epi32(x, 23), vff);
+    const __m256i fast = _mm256_andnot_si256(
+        _mm256_cmpeq_epi32(e, vff),
+        _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi32(e, vemin1), _mm256_cmpgt_epi32(vemax, e)),
+                         _mm256_cmpgt_epi32(e, zero)));
+    const __m256i rem = _mm256_and_si256(x, vrem);
+    __m256i code = _mm256_or_si256(_mm256_slli_epi32(_mm256_add_epi32(e, vbias), man),
+                                   _mm256_and_si256(_mm256_srli_epi32(x, sh), vman));
+    if (r == Round::RNE) {
+      // rem and half are below 2^23: the signed compare is the unsigned one
+      const __m256i up = _mm256_or_si256(
+          _mm256_cmpgt_epi32(rem, vhalf),
+          _mm256_and_si256(_mm256_cmpeq_epi32(rem, vhalf), _mm256_cmpeq_epi32(_mm256_and_si256(code, one), one)));
+      code = _mm256_sub_epi32(code, up);  // up is -1 where it rounds up
+    }
+    const __m256i z = _mm256_cmpeq_epi32(_mm256_and_si256(x, vabs), zero);
+    const __m256i sgn = _mm256_slli_epi32(_mm256_srli_epi32(x, 31), 7);
+    code = _mm256_blendv_epi8(_mm256_or_si256(code, sgn), sgn, z);
+    inex = _mm256_or_si256(inex, _mm256_andnot_si256(_mm256_cmpeq_epi32(rem, zero), fast));
+    const __m256i b = _mm256_shuffle_epi8(code, pick);
+    const uint32_t lo4 = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(b)));
+    const uint32_t hi4 = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_extracti128_si256(b, 1)));
+    std::memcpy(o + i, &lo4, 4);
+    std::memcpy(o + i + 4, &hi4, 4);
+    const unsigned done = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_or_si256(fast, z))));
+    for (unsigned slow = ~done & 0xFFu; slow != 0; slow &= slow - 1u) {
+      const py::ssize_t j = i + __builtin_ctz(slow);
+      const uint32_t v = w[j];
+      const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+      o[j] = static_cast<uint8_t>(en);
+      f |= en;
+    }
+  }
+  for (; i < n; ++i) {
+    const uint32_t v = w[i];
+    const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+    o[i] = static_cast<uint8_t>(en);
+    f |= en;
+  }
+  return (f >> 8) | (_mm256_testz_si256(inex, inex) == 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
 #endif
 
 #if FP8SA_PY_X86
@@ -957,6 +1037,7 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
     py::gil_scoped_release nogil;
 #if FP8SA_PY_X86
     if (py_avx512()) return static_cast<int>(fp8_rn_avx512(w, o, n, t, format_info(of), r, scale));
+    if (py_avx2()) return static_cast<int>(fp8_rn_avx2(w, o, n, t, format_info(of), r, scale));
 #endif
     unsigned f = 0;
     for (py::ssize_t i = 0; i < n; ++i) {
