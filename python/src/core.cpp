@@ -571,6 +571,21 @@ bool py_avx2() { return false; }
 struct Fp8Table {
   int shift = 0;                 // bits below the round bit of a normal result
   std::vector<uint16_t> entry;   // code | flags << 8, index (w >> shift) << 1 | sticky
+
+  // The entry (code | flags << 8) of binary32 word w.
+  uint16_t at(uint32_t w) const {
+    return entry[((w >> shift) << 1) | ((w & ((uint32_t{1} << shift) - 1u)) != 0u ? 1u : 0u)];
+  }
+  // Codes of words w[0, n) into o; returns their entries' OR.
+  unsigned run(const uint32_t* w, uint8_t* o, py::ssize_t n) const {
+    unsigned f = 0;
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const uint16_t en = at(w[i]);
+      o[i] = static_cast<uint8_t>(en);
+      f |= en;
+    }
+    return f;
+  }
 };
 
 const Fp8Table& fp8_table(OutFormat of, Round r, bool sat, int scale) {
@@ -689,8 +704,6 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
   const __m512i vman = _mm512_set1_epi32((1 << man) - 1), vbias = _mm512_set1_epi32(fi.bias - 127 + scale);
   const __m512i vemin = _mm512_set1_epi32(fi.emin() + 127 - scale), vemax = _mm512_set1_epi32(fi.emax() + 127 - scale);
   const __m512i zero = _mm512_setzero_si512(), vabs = _mm512_set1_epi32(0x7FFFFFFF);
-  const uint16_t* e16 = t.entry.data();
-  const uint32_t low = (uint32_t{1} << t.shift) - 1u;
   unsigned f = 0;
   __mmask16 inex = 0;
   py::ssize_t i = 0;
@@ -719,18 +732,12 @@ FP8SA_PY_AVX512 unsigned fp8_rn_avx512(const uint32_t* w, uint8_t* o, py::ssize_
     _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(code));
     for (unsigned slow = static_cast<uint16_t>(~(fast | z)); slow != 0; slow &= slow - 1u) {
       const py::ssize_t j = i + __builtin_ctz(slow);
-      const uint32_t v = w[j];
-      const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+      const uint16_t en = t.at(w[j]);
       o[j] = static_cast<uint8_t>(en);
       f |= en;
     }
   }
-  for (; i < n; ++i) {
-    const uint32_t v = w[i];
-    const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
-    o[i] = static_cast<uint8_t>(en);
-    f |= en;
-  }
+  f |= t.run(w + i, o + i, n - i);
   return (f >> 8) | (inex != 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
 }
 #pragma GCC diagnostic pop
@@ -753,8 +760,6 @@ FP8SA_PY_AVX2 unsigned fp8_rn_avx2(const uint32_t* w, uint8_t* o, py::ssize_t n,
   // byte 0 of each 32-bit lane to bytes 0..3 of its 128-bit half
   const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                                         0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const uint16_t* e16 = t.entry.data();
-  const uint32_t low = (uint32_t{1} << t.shift) - 1u;
   unsigned f = 0;
   __m256i inex = zero;
   py::ssize_t i = 0;
@@ -787,18 +792,12 @@ FP8SA_PY_AVX2 unsigned fp8_rn_avx2(const uint32_t* w, uint8_t* o, py::ssize_t n,
     const unsigned done = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_or_si256(fast, z))));
     for (unsigned slow = ~done & 0xFFu; slow != 0; slow &= slow - 1u) {
       const py::ssize_t j = i + __builtin_ctz(slow);
-      const uint32_t v = w[j];
-      const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
+      const uint16_t en = t.at(w[j]);
       o[j] = static_cast<uint8_t>(en);
       f |= en;
     }
   }
-  for (; i < n; ++i) {
-    const uint32_t v = w[i];
-    const uint16_t en = e16[((v >> t.shift) << 1) | ((v & low) != 0u ? 1u : 0u)];
-    o[i] = static_cast<uint8_t>(en);
-    f |= en;
-  }
+  f |= t.run(w + i, o + i, n - i);
   return (f >> 8) | (_mm256_testz_si256(inex, inex) == 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
 }
 #endif
@@ -1031,22 +1030,12 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
   if (fp8 && r != Round::SR) {
     const Fp8Table& t = fp8_table(of, r, sat, scale);
     uint8_t* o = static_cast<uint8_t*>(out.mutable_data());
-    const uint16_t* e = t.entry.data();
-    const int sh = t.shift;
-    const uint32_t low = (uint32_t{1} << sh) - 1u;
     py::gil_scoped_release nogil;
 #if FP8SA_PY_X86
     if (py_avx512()) return static_cast<int>(fp8_rn_avx512(w, o, n, t, format_info(of), r, scale));
     if (py_avx2()) return static_cast<int>(fp8_rn_avx2(w, o, n, t, format_info(of), r, scale));
 #endif
-    unsigned f = 0;
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const uint32_t v = w[i];
-      const uint16_t en = e[((v >> sh) << 1) | ((v & low) != 0u ? 1u : 0u)];
-      o[i] = static_cast<uint8_t>(en);
-      f |= en;
-    }
-    flags = f >> 8;
+    flags = t.run(w, o, n) >> 8;
   } else {
     const Quantizer q(kFp32, sr_bits, SrKind::Mid);
     const Lfsr lfsr(32, sr_bits, static_cast<uint64_t>(seed));
@@ -1454,13 +1443,9 @@ unsigned quantize_outputs(const GemmProblem& p, const ArrayConfig& cfg, const st
   if (p.out_rnd != Round::SR) {
     if (f32 && fp8) {
       const Fp8Table& t = fp8_table(of, p.out_rnd, p.sat, p.scale);
-      const uint16_t* e = t.entry.data();
-      const int sh = t.shift;
-      const uint32_t low = (uint32_t{1} << sh) - 1u;
       unsigned f = 0;
       for (size_t i = 0; i < M * N; ++i) {
-        const uint32_t v = words[i];
-        const uint16_t en = e[((v >> sh) << 1) | ((v & low) != 0u ? 1u : 0u)];
+        const uint16_t en = t.at(words[i]);
         o[i] = dv[en & 0xFFu];
         f |= en;
       }
