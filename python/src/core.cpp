@@ -544,7 +544,7 @@ bool py_avx512() {
                          std::getenv("FP8SA_PY_NO_AVX512") == nullptr;
   return ok;
 }
-// The AVX2 loops (quantize_f32's RNE / RZ into FP8 so far), where AVX-512 is
+// The AVX2 loops (quantize_f32 into FP8, round_f32's FP16 SR, the SR output walk), where AVX-512 is
 // missing or FP8SA_PY_NO_AVX512=avx2 declines it; FP8SA_PY_NO_AVX512 with
 // any other value takes the scalar loops.
 bool py_avx2() {
@@ -1009,6 +1009,236 @@ FP8SA_PY_AVX512 unsigned fp16_sr_avx512(const uint32_t* w, float* o, py::ssize_t
 #pragma GCC diagnostic pop
 #endif
 
+#if FP8SA_PY_X86
+std::vector<uint32_t> jump_table_for(int width, int draw_bits, uint64_t draws);
+
+// The AVX2 SR loops (fp8_sr_avx2, fp16_sr_avx2, sr_walk8): the AVX-512
+// loops above on 8 lanes. AVX2's vpermd has 8 entries, so a GF(2)-linear
+// map of 32-bit states (a byte-sliced table, as NibMap's) is held as eleven
+// tables of 8 words, the image of each 3-bit value at each 3-bit position
+// (bits 30-31 in the last): one permute, one shift and one XOR per 3 bits.
+struct TriMap {
+  alignas(32) uint32_t t[11][8];
+};
+
+TriMap tri_map_of(const uint32_t* bytes) {
+  TriMap m;
+  for (int k = 0; k < 11; ++k)
+    for (uint32_t v = 0; v < 8; ++v) {
+      const uint32_t x = static_cast<uint32_t>(uint64_t{v} << (3 * k));  // k = 10: bits 30-31 only
+      m.t[k][v] = bytes[x & 0xFFu] ^ bytes[256 + ((x >> 8) & 0xFFu)] ^ bytes[512 + ((x >> 16) & 0xFFu)] ^
+                  bytes[768 + (x >> 24)];
+    }
+  return m;
+}
+
+FP8SA_PY_AVX2 inline __m256i tri_apply(const TriMap& m, __m256i s) {
+  __m256i r = _mm256_permutevar8x32_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(m.t[0])), s);
+#define FP8SA_TRI(k)                                                                                          \
+  r = _mm256_xor_si256(r, _mm256_permutevar8x32_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(m.t[k])), \
+                                                      _mm256_srli_epi32(s, 3 * (k))))
+  FP8SA_TRI(1); FP8SA_TRI(2); FP8SA_TRI(3); FP8SA_TRI(4); FP8SA_TRI(5);
+  FP8SA_TRI(6); FP8SA_TRI(7); FP8SA_TRI(8); FP8SA_TRI(9); FP8SA_TRI(10);
+#undef FP8SA_TRI
+  return r;
+}
+
+// The map of 8 draws of an LFSR (its width and draw_bits), built once.
+const TriMap& jump8_map(const Lfsr& proto) {
+  static std::mutex mu;
+  static std::map<std::pair<int, int>, std::unique_ptr<TriMap>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = cache[std::make_pair(proto.width(), proto.draw_bits())];
+  if (!slot) slot = std::make_unique<TriMap>(tri_map_of(jump_table_for(proto.width(), proto.draw_bits(), 8).data()));
+  return *slot;
+}
+
+// One LFSR stream, 8 consecutive draws per ymm (as Draws16): lane c holds
+// the state after draw i + c of the block starting at draw i.
+struct Draws8 {
+  __m256i st;
+  const TriMap* j8;
+};
+
+FP8SA_PY_AVX2 inline void draws8_start(Draws8* d, const Lfsr& lfsr) {
+  alignas(32) uint32_t init[8];
+  Lfsr l = lfsr;
+  for (int c = 0; c < 8; ++c) {
+    l.draw();
+    init[c] = l.state();
+  }
+  d->st = _mm256_load_si256(reinterpret_cast<const __m256i*>(init));
+  d->j8 = &jump8_map(lfsr);
+}
+
+FP8SA_PY_AVX2 inline void draws8_next(Draws8* d) { d->st = tri_apply(*d->j8, d->st); }
+
+// a < b on unsigned 32-bit lanes (all ones where true).
+FP8SA_PY_AVX2 inline __m256i ltu_epi32(__m256i a, __m256i b) {
+  const __m256i bias = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+  return _mm256_cmpgt_epi32(_mm256_xor_si256(b, bias), _mm256_xor_si256(a, bias));
+}
+
+// The lanes of a compare result as a bit mask.
+FP8SA_PY_AVX2 inline unsigned lanes8(__m256i m) {
+  return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+}
+
+// Lanes whose binary32 exponent e gives a normal FP8 result below the top
+// binade: e != 0, e != 255, emin' <= e < emax' (vemin1 = emin' - 1).
+FP8SA_PY_AVX2 inline __m256i fp8_fast_lanes(__m256i e, __m256i vemin1, __m256i vemax) {
+  const __m256i zero = _mm256_setzero_si256();
+  return _mm256_andnot_si256(
+      _mm256_cmpeq_epi32(e, _mm256_set1_epi32(0xFF)),
+      _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi32(e, vemin1), _mm256_cmpgt_epi32(vemax, e)),
+                       _mm256_cmpgt_epi32(e, zero)));
+}
+
+// sr_fp8's threshold k from the sh discarded bits rem (SrFp8::round), per lane.
+template <SrKind KIND>
+FP8SA_PY_AVX2 inline __m256i sr_threshold8(__m256i rem, int sh, int r1) {
+  const __m256i one = _mm256_set1_epi32(1), zero = _mm256_setzero_si256();
+  __m256i D, stk = zero;
+  if (sh >= r1) {
+    D = _mm256_srl_epi32(rem, _mm_cvtsi32_si128(sh - r1));
+    const __m256i vlow = _mm256_set1_epi32(static_cast<int>((1u << (sh - r1)) - 1u));
+    stk = _mm256_andnot_si256(_mm256_cmpeq_epi32(_mm256_and_si256(rem, vlow), zero), _mm256_set1_epi32(-1));
+  } else {
+    D = _mm256_sll_epi32(rem, _mm_cvtsi32_si128(r1 - sh));
+  }
+  if (KIND == SrKind::Trunc) return _mm256_srli_epi32(D, 1);
+  if (KIND == SrKind::Src) {  // (D >> 1) + (D & 1 && (st || D & 2))
+    const __m256i b0 = _mm256_cmpeq_epi32(_mm256_and_si256(D, one), one);
+    const __m256i b1 = _mm256_cmpeq_epi32(_mm256_and_si256(D, _mm256_set1_epi32(2)), _mm256_set1_epi32(2));
+    return _mm256_sub_epi32(_mm256_srli_epi32(D, 1), _mm256_and_si256(b0, _mm256_or_si256(stk, b1)));
+  }
+  // mid: ((D >> 2) << 1) | ((D & 3) != 0 || st)
+  const __m256i lowset = _mm256_andnot_si256(_mm256_cmpeq_epi32(_mm256_and_si256(D, _mm256_set1_epi32(3)), zero),
+                                             _mm256_set1_epi32(-1));
+  return _mm256_or_si256(_mm256_slli_epi32(_mm256_srli_epi32(D, 2), 1),
+                         _mm256_and_si256(_mm256_or_si256(lowset, stk), one));
+}
+
+// quantize_f32 with SR into FP8 (mid) on AVX2, 8 elements per ymm:
+// fp8_sr_avx512's lanes. Returns the flags' OR.
+FP8SA_PY_AVX2 unsigned fp8_sr_avx2(const uint32_t* w, uint8_t* o, py::ssize_t n, const Lfsr& lfsr,
+                                   const SrFp8<SrKind::Mid>& sr, const Quantizer& q, OutFormat of, bool sat,
+                                   int scale) {
+  Draws8 d;
+  draws8_start(&d, lfsr);
+  const int r1 = sr.R + 1;
+  const __m256i vff = _mm256_set1_epi32(0xFF), vdm = _mm256_set1_epi32(static_cast<int>(sr.umask));
+  const __m256i vrem = _mm256_set1_epi32(static_cast<int>((1u << sr.sh) - 1u));
+  const __m256i vman = _mm256_set1_epi32((1 << sr.man) - 1), vbias = _mm256_set1_epi32(sr.bias - 127 + scale);
+  const __m256i vemin1 = _mm256_set1_epi32(sr.emin + 127 - scale - 1), vemax = _mm256_set1_epi32(sr.emax + 127 - scale);
+  const __m256i zero = _mm256_setzero_si256(), vabs = _mm256_set1_epi32(0x7FFFFFFF);
+  const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                        0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  __m256i inex = zero;
+  unsigned flags = 0;
+  alignas(32) uint32_t ub[8];
+  py::ssize_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i u = _mm256_and_si256(d.st, vdm);
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i));
+    const __m256i e = _mm256_and_si256(_mm256_srli_epi32(x, 23), vff);
+    const __m256i fast = fp8_fast_lanes(e, vemin1, vemax);
+    const __m256i rem = _mm256_and_si256(x, vrem);
+    const __m256i k = sr_threshold8<SrKind::Mid>(rem, sr.sh, r1);
+    __m256i code = _mm256_or_si256(_mm256_sll_epi32(_mm256_add_epi32(e, vbias), _mm_cvtsi32_si128(sr.man)),
+                                   _mm256_and_si256(_mm256_srl_epi32(x, _mm_cvtsi32_si128(sr.sh)), vman));
+    code = _mm256_sub_epi32(code, ltu_epi32(u, k));  // -1 where it rounds up
+    // +-0 (the ReLU's zero errors): the signed zero code, exact, in the lanes.
+    const __m256i z = _mm256_cmpeq_epi32(_mm256_and_si256(x, vabs), zero);
+    const __m256i sgn = _mm256_slli_epi32(_mm256_srli_epi32(x, 31), 7);
+    code = _mm256_blendv_epi8(_mm256_or_si256(code, sgn), sgn, z);
+    inex = _mm256_or_si256(inex, _mm256_andnot_si256(_mm256_cmpeq_epi32(rem, zero), fast));
+    const __m256i b = _mm256_shuffle_epi8(code, pick);
+    const uint32_t lo4 = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(b)));
+    const uint32_t hi4 = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_extracti128_si256(b, 1)));
+    std::memcpy(o + i, &lo4, 4);
+    std::memcpy(o + i + 4, &hi4, 4);
+    unsigned slow = ~lanes8(_mm256_or_si256(fast, z)) & 0xFFu;
+    if (slow != 0) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(ub), u);
+      for (; slow != 0; slow &= slow - 1u) {
+        const int c = __builtin_ctz(slow);
+        const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res.bits);
+        flags |= res.flags;
+      }
+    }
+    draws8_next(&d);
+  }
+  if (i < n) {  // the tail: lane c holds element i + c's state
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ub), _mm256_and_si256(d.st, vdm));
+    for (int c = 0; i + c < n; ++c) {
+      const uint32_t v = w[i + c];
+      if (sr.fast(v, scale)) {
+        const uint32_t res = sr.round(v, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res);
+        flags |= res >> 8;
+      } else {
+        const OpResult res = q.quantize(v, of, Round::SR, sat, scale, ub[c]);
+        o[i + c] = static_cast<uint8_t>(res.bits);
+        flags |= res.flags;
+      }
+    }
+  }
+  return flags | (_mm256_testz_si256(inex, inex) == 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+
+// round_f32's FP16 SR (fp16_sr_avx512's lanes, and +-0 as itself) on AVX2,
+// 8 elements per ymm. Returns the flags' OR.
+FP8SA_PY_AVX2 unsigned fp16_sr_avx2(const uint32_t* w, float* o, py::ssize_t n, const Lfsr& lfsr, int sr_bits,
+                                    const Quantizer& q, OutFormat of, bool sat, const float* dv) {
+  Draws8 d;
+  draws8_start(&d, lfsr);
+  const __m256i vdm = _mm256_set1_epi32(static_cast<int>((1u << sr_bits) - 1u)), vff = _mm256_set1_epi32(0xFF);
+  const __m256i lo1 = _mm256_set1_epi32(112), hi1 = _mm256_set1_epi32(142), rmask = _mm256_set1_epi32(0x1FFF);
+  const __m256i carry = _mm256_set1_epi32(0x2000), zero = _mm256_setzero_si256();
+  const __m256i vabs = _mm256_set1_epi32(0x7FFFFFFF);
+  const __m128i sh = _mm_cvtsi32_si128(sr_bits - 13);
+  __m256i inex = zero;
+  unsigned flags = 0;
+  alignas(32) uint32_t ub[8];
+  py::ssize_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i u = _mm256_and_si256(d.st, vdm);
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i));
+    const __m256i e = _mm256_and_si256(_mm256_srli_epi32(x, 23), vff);
+    const __m256i fast = _mm256_and_si256(_mm256_cmpgt_epi32(e, lo1), _mm256_cmpgt_epi32(hi1, e));  // 113..141
+    const __m256i rem = _mm256_and_si256(x, rmask);
+    const __m256i k = _mm256_sll_epi32(rem, sh);  // < 2^24: sr_bits <= 24
+    const __m256i v = _mm256_add_epi32(_mm256_andnot_si256(rmask, x), _mm256_and_si256(_mm256_cmpgt_epi32(k, u), carry));
+    const __m256i z = _mm256_cmpeq_epi32(_mm256_and_si256(x, vabs), zero);
+    inex = _mm256_or_si256(inex, _mm256_andnot_si256(_mm256_cmpeq_epi32(rem, zero), fast));
+    // fast lanes the rounded word, +-0 itself, the others overwritten below
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + i), _mm256_blendv_epi8(v, x, z));
+    unsigned slow = ~lanes8(_mm256_or_si256(fast, z)) & 0xFFu;
+    if (slow != 0) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(ub), u);
+      for (; slow != 0; slow &= slow - 1u) {
+        const int c = __builtin_ctz(slow);
+        const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, 0, ub[c]);
+        o[i + c] = dv[res.bits];
+        flags |= res.flags;
+      }
+    }
+    draws8_next(&d);
+  }
+  if (i < n) {  // the tail: lane c holds element i + c's state
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ub), _mm256_and_si256(d.st, vdm));
+    for (int c = 0; i + c < n; ++c) {
+      const OpResult res = q.quantize(w[i + c], of, Round::SR, sat, 0, ub[c]);
+      o[i + c] = dv[res.bits];
+      flags |= res.flags;
+    }
+  }
+  return flags | (_mm256_testz_si256(inex, inex) == 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#endif
+
 // quantize_f32(x float32, out uint8 (FP8) or uint16 (fp16/bf16) of x's size,
 // fmt, round, sat, seed, scale, sr_bits) -> the OR of the flags. As
 // quantize() on binary32 words (e8m23, sr_kind mid): one LFSR draw per
@@ -1049,12 +1279,18 @@ int quantize_f32(py::array_t<float, py::array::c_style> x, py::array out, const 
 #if FP8SA_PY_X86
     if (fast && py_avx512())
       return static_cast<int>(fp8_sr_avx512(w, static_cast<uint8_t*>(o), n, lfsr, sr, q, of, sat, scale));
+    if (fast && py_avx2())
+      return static_cast<int>(fp8_sr_avx2(w, static_cast<uint8_t*>(o), n, lfsr, sr, q, of, sat, scale));
 #endif
     flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
       if (fast && sr.fast(w[i], scale)) {
         const uint32_t res = sr.round(w[i], scale, u);
         static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>(res);
         return res >> 8;
+      }
+      if (fast && (w[i] & 0x7FFFFFFFu) == 0u) {  // +-0 (a ReLU's zero errors): the signed zero, exact
+        static_cast<uint8_t*>(o)[i] = static_cast<uint8_t>((w[i] >> 31) << 7);
+        return 0u;
       }
       const OpResult res = q.quantize(w[i], of, r, sat, scale, u);
       if (fp8)
@@ -1099,9 +1335,10 @@ unsigned round_words(const uint32_t* w, float* o, py::ssize_t n, OutFormat of, R
   // up (a carry moves into the exponent, still normal and finite);
   // inexact iff rem != 0. Other inputs take the Quantizer.
   const bool fast16 = of == OutFormat::FP16 && r == Round::SR && !sat && sr_bits >= 14 && sr_bits <= 32;
-  const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && py_avx512();
+  const bool vec = FP8SA_PY_X86 && fast16 && sr_bits <= 24 && (py_avx512() || py_avx2());
 #if FP8SA_PY_X86
-  if (vec) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
+  if (vec && py_avx512()) flags = fp16_sr_avx512(w, o, n, lfsr, sr_bits, q, of, sat, dv);
+  else if (vec) flags = fp16_sr_avx2(w, o, n, lfsr, sr_bits, q, of, sat, dv);
 #endif
   if (!vec) flags = for_each_draw(n, r == Round::SR, lfsr, [&](py::ssize_t i, uint32_t u) -> unsigned {
     const uint32_t e = (w[i] >> 23) & 0xFFu;
@@ -1111,6 +1348,10 @@ unsigned round_words(const uint32_t* w, float* o, py::ssize_t n, OutFormat of, R
       const uint32_t v = (w[i] & ~0x1FFFu) + (static_cast<uint64_t>(u) < k ? 0x2000u : 0u);
       std::memcpy(&o[i], &v, 4);
       return static_cast<unsigned>(rem != 0u);  // kFlagInexact
+    }
+    if (fast16 && (w[i] & 0x7FFFFFFFu) == 0u) {  // +-0: itself, exact
+      std::memcpy(&o[i], &w[i], 4);
+      return 0u;
     }
     const OpResult res = q.quantize(w[i], of, r, sat, 0, u);
     o[i] = dv[res.bits];
@@ -1377,6 +1618,89 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
 #pragma GCC diagnostic pop
 #endif
 
+#if FP8SA_PY_X86
+// sr_walk16 on AVX2: 8 columns per ymm (COLS a multiple of 8), the same
+// per-element steps, the draw map and the tile-row jump as TriMaps.
+template <SrKind KIND>
+FP8SA_PY_AVX2 unsigned sr_walk8(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& q,
+                                const SrFp8<KIND>& sr, const uint32_t* jt, uint32_t* st,
+                                const std::vector<uint32_t>& words, const float* dv, float* o) {
+  const OutFormat of = out_format(p.out_fmt);
+  const int R = cfg.rows, C = cfg.cols;
+  const long tm = (p.M + R - 1) / R, tn = (p.N + C - 1) / C;
+  const size_t M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N);
+  const int r1 = sr.R + 1;
+  const __m256i vff = _mm256_set1_epi32(0xFF), vdm = _mm256_set1_epi32(static_cast<int>(sr.umask));
+  const __m256i vrem = _mm256_set1_epi32(static_cast<int>((1u << sr.sh) - 1u));
+  const __m256i vunit = _mm256_set1_epi32(static_cast<int>(1u << sr.sh));
+  const __m256i vscale = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(p.scale) << 23));
+  const __m256i vemin1 = _mm256_set1_epi32(sr.emin + 127 - p.scale - 1), vemax = _mm256_set1_epi32(sr.emax + 127 - p.scale);
+  const __m256i zero = _mm256_setzero_si256(), vabs = _mm256_set1_epi32(0x7FFFFFFF);
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i inex = zero;
+  unsigned flags = 0;
+  alignas(32) uint32_t ub[8];
+  // S as in sr_walk16: per tile column tj and column c, the stream's state
+  // before the current row's draw.
+  std::vector<uint32_t> S(static_cast<size_t>(tn) * static_cast<size_t>(C));
+  for (long tj = 0; tj < tn; ++tj)
+    for (int c = 0; c < C; ++c) {
+      Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, st[c]);
+      l.skip(static_cast<uint64_t>(tj) * static_cast<uint64_t>(R));
+      S[static_cast<size_t>(tj) * static_cast<size_t>(C) + static_cast<size_t>(c)] = l.state();
+    }
+  const TriMap draw = tri_map_of(jt);
+  const TriMap jrow = tn > 1 ? tri_map_of(jump_table_for(cfg.lfsr_w, cfg.q_sr_bits,
+                                                         static_cast<uint64_t>(tn - 1) * static_cast<uint64_t>(R)).data())
+                             : draw;
+  for (long ti = 0; ti < tm; ++ti) {
+    for (int r = 0; r < R; ++r) {
+      const size_t m = static_cast<size_t>(ti * R + r);
+      for (long tj = 0; tj < tn; ++tj) {
+        uint32_t* stj = S.data() + static_cast<size_t>(tj) * static_cast<size_t>(C);
+        for (int c0 = 0; c0 < C; c0 += 8) {
+          const __m256i s = tri_apply(draw, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(stj + c0)));
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(stj + c0), s);
+          const size_t n0 = static_cast<size_t>(tj * C + c0);
+          if (m >= M || n0 >= N) continue;  // padding: its draws advance all the same
+          const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<size_t>(N - n0, 8))), iota);
+          const __m256i u = _mm256_and_si256(s, vdm);
+          const size_t i0 = m * N + n0;
+          const __m256i w = _mm256_maskload_epi32(reinterpret_cast<const int*>(words.data() + i0), valid);
+          const __m256i e = _mm256_and_si256(_mm256_srli_epi32(w, 23), vff);
+          const __m256i fast = _mm256_and_si256(valid, fp8_fast_lanes(e, vemin1, vemax));
+          const __m256i rem = _mm256_and_si256(w, vrem);
+          const __m256i k = sr_threshold8<KIND>(rem, sr.sh, r1);
+          // The rounded code's value as binary32 bits (sr_walk16).
+          __m256i v = _mm256_andnot_si256(vrem, w);
+          v = _mm256_add_epi32(v, _mm256_and_si256(ltu_epi32(u, k), vunit));
+          v = _mm256_add_epi32(v, vscale);
+          inex = _mm256_or_si256(inex, _mm256_andnot_si256(_mm256_cmpeq_epi32(rem, zero), fast));
+          // +-0 (a weight gradient of a dead unit): its own value, exact.
+          const __m256i z = _mm256_and_si256(valid, _mm256_cmpeq_epi32(_mm256_and_si256(w, vabs), zero));
+          _mm256_maskstore_epi32(reinterpret_cast<int*>(o + i0), _mm256_or_si256(fast, z), _mm256_blendv_epi8(v, w, z));
+          unsigned slow = lanes8(_mm256_andnot_si256(_mm256_or_si256(fast, z), valid));
+          if (slow != 0) {
+            _mm256_store_si256(reinterpret_cast<__m256i*>(ub), u);
+            for (; slow != 0; slow &= slow - 1u) {
+              const int c = __builtin_ctz(slow);
+              const OpResult res = q.quantize(words[i0 + static_cast<size_t>(c)], of, Round::SR, p.sat, p.scale, ub[c]);
+              o[i0 + static_cast<size_t>(c)] = dv[res.bits];
+              flags |= res.flags;
+            }
+          }
+        }
+      }
+    }
+    if (tn > 1)  // to the next tile row: past the other tiles' rows
+      for (size_t i = 0; i < S.size(); i += 8)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(S.data() + i),
+                            tri_apply(jrow, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(S.data() + i))));
+  }
+  return flags | (_mm256_testz_si256(inex, inex) == 0 ? static_cast<unsigned>(kFlagInexact) : 0u);
+}
+#endif
+
 // The SR walk of quantize_outputs: column c's stream state st[c], advanced
 // one draw at a time by the LFSR's own draw map (Lfsr::draw_table, as
 // Lfsr::draw). fast: binary32 words into FP8 (sr_fp8 where it applies).
@@ -1400,6 +1724,7 @@ unsigned sr_walk(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& 
   }
 #if FP8SA_PY_X86
   if (fast && C % 16 == 0 && py_avx512()) return sr_walk16<KIND>(p, cfg, q, sr, jt, st.data(), words, dv, o);
+  if (fast && C % 8 == 0 && py_avx2()) return sr_walk8<KIND>(p, cfg, q, sr, jt, st.data(), words, dv, o);
 #endif
   unsigned flags = 0, f8 = 0;  // f8: sr_fp8's inexact flags, << 8
   for (long ti = 0; ti < tm; ++ti) {
@@ -1419,6 +1744,8 @@ unsigned sr_walk(const GemmProblem& p, const ArrayConfig& cfg, const Quantizer& 
             const uint32_t res = sr.round(w, p.scale, u);
             o[i] = dv[res & 0xFFu];
             f8 |= res;
+          } else if (fast && (w & 0x7FFFFFFFu) == 0u) {  // +-0 (a dead unit's gradient): itself, exact
+            std::memcpy(&o[i], &w, 4);
           } else {
             const OpResult res = q.quantize(w, of, Round::SR, p.sat, p.scale, u);
             o[i] = dv[res.bits];

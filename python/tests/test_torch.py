@@ -402,11 +402,13 @@ def test_fused_calls_scalar_loops_match_too():
                         "quantize_f32 or round_f32 or quantized_output or every_product or many_tiles or raw_narrow or transposed or fp16_master_step or fp32_master_step or bit_identical"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-    # The AVX2 loop of quantize_f32 (RNE / RZ into FP8), which a CPU with
-    # AVX-512 takes only when FP8SA_PY_NO_AVX512=avx2 declines AVX-512.
+    # The AVX2 loops (quantize_f32 RNE / RZ / SR into FP8, round_f32's FP16
+    # SR, the SR output walk), which a CPU with AVX-512 takes only when
+    # FP8SA_PY_NO_AVX512=avx2 declines AVX-512.
     env = dict(os.environ, FP8SA_PY_NO_AVX512="avx2")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-                        "quantize_f32 or transposed"], env=env, capture_output=True, text=True, timeout=600)
+                        "quantize_f32 or round_f32 or quantized_output or many_tiles or transposed or fp16_master_step"],
+                       env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
 
