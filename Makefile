@@ -229,7 +229,7 @@ bench-tool: deps
 # place and route, bitstream and timing reports ($(BUILD)/fpga/BOARD/);
 # fails if a board does not route or misses its clock. BOARDS (or
 # FPGA_BOARDS): names from fpga/boards.txt, or "all"; default: its MAKE
-# "default" rows (e.g. make fpga BOARDS="icebreaker_fma ulx3s_fma").
+# "default" rows (e.g. make fpga BOARDS="icebreaker ulx3s": the FMA arrays).
 BOARDS ?=
 FPGA_BOARDS ?= $(BOARDS)
 fpga:

@@ -1,30 +1,44 @@
 `default_nettype none
-// fp8sa_ulx3s_pll: 25 MHz in, OUT_HZ out (the ECP5 EHXPLLL), with the
-// divisors Project Trellis' ecppll picks, feedback from CLKOP:
-//   12.5 MHz x [1, 8] (yowasp-ecppll -i 25 -o 12.5: refclk divisor 2,
-//     phase detector 12.5 MHz, feedback divisor OUT_HZ / 12.5 MHz);
-//   otherwise 5 MHz x [1, 16] (yowasp-ecppll -i 25 -o 10: refclk divisor
-//     5, phase detector 5 MHz, feedback divisor OUT_HZ / 5 MHz; for the
-//     arrays whose PE closes below 12.5 MHz, fpga/boards.txt);
+// fp8sa_ulx3s_pll: 25 MHz in, OUT_HZ out (the ECP5 EHXPLLL), feedback from
+// CLKOP, with the divisors Project Trellis' ecppll picks:
+//   OUT_HZ a multiple of 12.5 MHz (x 1..8): refclk divisor 2, phase
+//     detector 12.5 MHz, feedback divisor OUT_HZ / 12.5 MHz (yowasp-ecppll
+//     -i 25 -o 12.5: 2, 1, output divisor 48);
+//   otherwise the smallest refclk divisor D in [1, 8] (phase detector
+//     25 MHz / D, at least 3.125 MHz) of which OUT_HZ is a multiple, up to
+//     16 times: 10 MHz is D = 5, feedback 2 (yowasp-ecppll -i 25 -o 10:
+//     5, 2, 60), 9.375 MHz is D = 8, feedback 3; for the arrays whose PE
+//     closes below 12.5 MHz (fpga/boards.txt);
 // CLKOP_DIV = 600 MHz / OUT_HZ rounded and CLKOP_CPHASE = CLKOP_DIV / 2 - 1
-// (as ecppll writes them), VCO within 400..800 MHz.
+// (as ecppll writes them), VCO within 400..800 MHz. OUT_HZ is a whole
+// number of kHz.
 // nextpnr-ecp5 derives the output's constraint from these divisors and the
 // input's FREQUENCY in the .lpf.
 module fp8sa_ulx3s_pll #(
-  parameter integer OUT_HZ = 12500000   // 12.5 MHz x [1, 8] or 5 MHz x [1, 16]
+  parameter integer OUT_HZ = 12500000   // see above: 12.5 MHz x [1, 8], 10 MHz, 9.375 MHz, ...
 ) (
   input  wire clkin,     // 25 MHz
   output wire clkout0,   // OUT_HZ
   output wire locked
 );
-  localparam integer PfdHz = (OUT_HZ % 12500000 == 0) ? 12500000 : 5000000;
-  localparam integer InDiv = 25000000 / PfdHz;
-  localparam integer FbDiv = OUT_HZ / PfdHz;
+  // The refclk divisor (0: none fits).
+  function integer in_div(input integer hz);
+    integer d;
+    begin
+      in_div = 0;
+      if (hz % 12500000 == 0) in_div = 2;
+      else if (hz % 1000 == 0)
+        for (d = 8; d >= 1; d = d - 1)
+          if (((hz / 1000) * d) % 25000 == 0) in_div = d;
+    end
+  endfunction
+  localparam integer InDiv = in_div(OUT_HZ);
+  localparam integer FbDiv = (InDiv == 0) ? 0 : ((OUT_HZ / 1000) * InDiv) / 25000;
   localparam integer OpDiv = (600000000 + OUT_HZ / 2) / OUT_HZ;
   generate
-    if (OUT_HZ % PfdHz != 0 || FbDiv < 1 || FbDiv > 16 || (PfdHz == 12500000 && FbDiv > 8) ||
-        OpDiv * (OUT_HZ / 100000) < 4000 || OpDiv * (OUT_HZ / 100000) > 8000) begin : g_err_out_hz
-      fp8sa_param_error_OUT_HZ_not_12_5_MHz_x_1_to_8_or_5_MHz_x_1_to_16 u_param_error ();
+    if (InDiv == 0 || FbDiv < 1 || FbDiv > 16 || OpDiv * (OUT_HZ / 100000) < 4000 ||
+        OpDiv * (OUT_HZ / 100000) > 8000) begin : g_err_out_hz
+      fp8sa_param_error_OUT_HZ_has_no_ecppll_setting u_param_error ();
     end
   endgenerate
 

@@ -3,7 +3,7 @@
 // ulx3s_v20.lpf, build and figures in docs/fpga.md.
 //
 // Clock: the 25 MHz oscillator through the PLL (fp8sa_ulx3s_pll) to the
-// SYS_HZ system clock (12.5 MHz x 1..8 or 5 MHz x 1..16) for the array and the host
+// SYS_HZ system clock (12.5 MHz x 1..8, or 10 MHz, 9.375 MHz, ...: fp8sa_ulx3s_pll) for the array and the host
 // link; the UART runs on the 25 MHz oscillator itself (fp8sa_board_core's
 // uart_clk_i), so 1 Mbaud is 25 clocks per bit at any SYS_HZ. Reset: held until the PLL locks plus a power-on
 // count, and by the PWR button (btn[0], low when pressed). LEDs: led[0] a
@@ -11,7 +11,7 @@
 // PLL locked. wifi_gpio0 is held high so that the board's ESP32 leaves the
 // FPGA alone.
 module fp8sa_ulx3s_top #(
-  parameter integer SYS_HZ    = 12500000,  // 12.5 MHz x [1, 8] or 5 MHz x [1, 16] (fp8sa_ulx3s_pll)
+  parameter integer SYS_HZ    = 12500000,  // a rate fp8sa_ulx3s_pll can make
   parameter integer BAUD      = 1000000,   // 25 MHz / BAUD >= 4 clocks per bit, within 2 %
   parameter integer ROWS      = 4,
   parameter integer COLS      = 4,
