@@ -1488,6 +1488,21 @@ std::vector<uint32_t> jump_table_for(int width, int draw_bits, uint64_t draws) {
   return t;
 }
 
+// The SR output walks' stream states in memory order (sr_walk16, sr_walk8):
+// per tile column tj and column c, column c's stream (state st[c]) jumped
+// past the tj * ROWS draws of the tiles before it in a tile row.
+std::vector<uint32_t> walk_states(const ArrayConfig& cfg, const uint32_t* st, long tn) {
+  const int R = cfg.rows, C = cfg.cols;
+  std::vector<uint32_t> S(static_cast<size_t>(tn) * static_cast<size_t>(C));
+  for (long tj = 0; tj < tn; ++tj)
+    for (int c = 0; c < C; ++c) {
+      Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, st[c]);
+      l.skip(static_cast<uint64_t>(tj) * static_cast<uint64_t>(R));
+      S[static_cast<size_t>(tj) * static_cast<size_t>(C) + static_cast<size_t>(c)] = l.state();
+    }
+  return S;
+}
+
 // sr_walk with 16 columns per zmm (COLS a multiple of 16, binary32 words
 // into FP8): the same per-element steps as the scalar walk, in 32-bit
 // lanes. A lane's LFSR draw is the draw map (nib_apply); sr_fp8's rule and
@@ -1524,13 +1539,7 @@ FP8SA_PY_AVX512 unsigned sr_walk16(const GemmProblem& p, const ArrayConfig& cfg,
   // gather chains: no wait on one chain's latency), and the end of a tile
   // row jumps each by the (tn - 1) * R draws of the other tiles of that row
   // (the jump's byte-sliced table, jump_table_for, from Lfsr::skip).
-  std::vector<uint32_t> S(static_cast<size_t>(tn) * static_cast<size_t>(C));
-  for (long tj = 0; tj < tn; ++tj)
-    for (int c = 0; c < C; ++c) {
-      Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, st[c]);
-      l.skip(static_cast<uint64_t>(tj) * static_cast<uint64_t>(R));
-      S[static_cast<size_t>(tj) * static_cast<size_t>(C) + static_cast<size_t>(c)] = l.state();
-    }
+  std::vector<uint32_t> S = walk_states(cfg, st, tn);
   const NibMap draw = nib_map_of(jt);
   const NibMap jrow = tn > 1 ? nib_map_of(jump_table_for(cfg.lfsr_w, cfg.q_sr_bits,
                                                          static_cast<uint64_t>(tn - 1) * static_cast<uint64_t>(R)).data())
@@ -1642,13 +1651,7 @@ FP8SA_PY_AVX2 unsigned sr_walk8(const GemmProblem& p, const ArrayConfig& cfg, co
   alignas(32) uint32_t ub[8];
   // S as in sr_walk16: per tile column tj and column c, the stream's state
   // before the current row's draw.
-  std::vector<uint32_t> S(static_cast<size_t>(tn) * static_cast<size_t>(C));
-  for (long tj = 0; tj < tn; ++tj)
-    for (int c = 0; c < C; ++c) {
-      Lfsr l(cfg.lfsr_w, cfg.q_sr_bits, st[c]);
-      l.skip(static_cast<uint64_t>(tj) * static_cast<uint64_t>(R));
-      S[static_cast<size_t>(tj) * static_cast<size_t>(C) + static_cast<size_t>(c)] = l.state();
-    }
+  std::vector<uint32_t> S = walk_states(cfg, st, tn);
   const TriMap draw = tri_map_of(jt);
   const TriMap jrow = tn > 1 ? tri_map_of(jump_table_for(cfg.lfsr_w, cfg.q_sr_bits,
                                                          static_cast<uint64_t>(tn - 1) * static_cast<uint64_t>(R)).data())
